@@ -1,0 +1,32 @@
+/* buf.h - a growable byte buffer, always NUL-terminated after its contents. */
+#ifndef XINYU_BUF_H
+#define XINYU_BUF_H
+
+#include <stddef.h>
+
+typedef struct buf {
+    char *data; /* NULL until the first append; owned by the buffer */
+    size_t len;
+    size_t cap;
+} buf;
+
+#define BUF_INIT {NULL, 0, 0}
+
+/* Each returns 0, or -1 when memory runs out (the buffer is then unchanged). */
+int buf_reserve(buf *b, size_t extra);
+int buf_append(buf *b, const void *data, size_t len);
+int buf_putc(buf *b, char c);
+int buf_puts(buf *b, const char *s);
+int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends s escaped for PostgreSQL's COPY text format (no delimiter added). */
+int buf_copy_text(buf *b, const char *s, size_t len);
+
+/* Forgets the contents but keeps the memory. */
+void buf_reset(buf *b);
+/* Frees the memory; accepts a zeroed buffer. */
+void buf_free(buf *b);
+/* Hands the memory to the caller (who frees it) and leaves b empty; NULL if empty. */
+char *buf_steal(buf *b);
+
+#endif

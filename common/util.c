@@ -1,0 +1,245 @@
+/* util.c - checked number parsing, hashing, time and file helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/util.h"
+
+int util_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int util_parse_int(const char *s, int min, int max, int *out)
+{
+    int64_t v;
+    if (util_parse_int64(s, min, max, &v) != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
+{
+    unsigned int outlen = 0;
+    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != UTIL_SHA256_LEN)
+        return -1;
+    return 0;
+}
+
+void util_hex(const unsigned char *data, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+/* Howard Hinnant's days_from_civil; exact for the proleptic Gregorian calendar. */
+int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+bool util_valid_date(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return false;
+    int max = mdays[m - 1];
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        max = 29;
+    return d <= max;
+}
+
+void util_now_rfc3339(char *out, size_t outlen)
+{
+    time_t now = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, outlen, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+}
+
+double util_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        errno = EFBIG;
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1;
+    char *data = malloc(cap);
+    if (data == NULL) {
+        close(fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t got = 0;
+    for (;;) {
+        if (got + 1 >= cap) {
+            /* the file grew while we read it: allow up to max */
+            if (cap > max) {
+                free(data);
+                close(fd);
+                errno = EFBIG;
+                return NULL;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *p = realloc(data, ncap);
+            if (p == NULL) {
+                free(data);
+                close(fd);
+                errno = ENOMEM;
+                return NULL;
+            }
+            data = p;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, data + got, cap - 1 - got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            free(data);
+            close(fd);
+            errno = saved;
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    data[got] = '\0';
+    *len = got;
+    return data;
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto fail;
+    return 0;
+fail:;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    errno = saved;
+    return -1;
+}
+
+int util_mkdirs(const char *path, bool private_dir)
+{
+    char tmp[PATH_MAX];
+    if (util_strlcpy(tmp, path, sizeof tmp) != 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    mode_t mode = private_dir ? 0700 : 0755;
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(tmp, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int util_strlcpy(char *dst, const char *s, size_t n)
+{
+    if (n == 0)
+        return -1;
+    size_t len = strlen(s);
+    if (len >= n) {
+        memcpy(dst, s, n - 1);
+        dst[n - 1] = '\0';
+        return -1;
+    }
+    memcpy(dst, s, len + 1);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* util.h - checked number parsing, hashing, time and file helpers. */
+#ifndef XINYU_UTIL_H
+#define XINYU_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define UTIL_SHA256_LEN 32
+
+/* Parses all of s as a base-10 integer within [min, max]. Returns 0, or -1 (out is untouched). */
+int util_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+int util_parse_int(const char *s, int min, int max, int *out);
+
+/* SHA-256 of data through OpenSSL's EVP. Returns 0, or -1 if the digest failed. */
+int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]);
+/* Writes 2*len lowercase hex digits and a NUL into out (size >= 2*len+1). */
+void util_hex(const unsigned char *data, size_t len, char *out);
+
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date; no range check beyond
+ * what the caller did. Used for RFC 3339 parsing without the C library's time zone.
+ */
+int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
+bool util_valid_date(int y, int m, int d);
+
+/* Formats the current time as RFC 3339 in UTC+8 (the bureau's zone), e.g. 2025-01-21T02:00:00+08:00. */
+void util_now_rfc3339(char *out, size_t outlen);
+
+/* Monotonic seconds, for timings. */
+double util_monotonic(void);
+
+/* Reads a whole regular file of at most max bytes. Returns a malloc'ed buffer the
+ * caller frees (NUL-terminated; *len excludes the NUL), or NULL with errno set
+ * (EFBIG when larger than max). */
+char *util_read_file(const char *path, size_t max, size_t *len);
+
+/* Writes data to path atomically (temporary file in the same directory, fsync,
+ * rename). Returns 0, or -1 with errno set. */
+int util_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* mkdir -p with mode 0755 (0700 when private). Returns 0, or -1 with errno set. */
+int util_mkdirs(const char *path, bool private_dir);
+
+/* Copies s into dst (size n) and returns 0, or -1 when it did not fit (dst then holds a truncated copy). */
+int util_strlcpy(char *dst, const char *s, size_t n);
+
+#endif

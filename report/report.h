@@ -1,0 +1,128 @@
+/* report.h - targets, indicator rows and their renderers (spec/INDICATORS.md). */
+#ifndef XINYU_REPORT_H
+#define XINYU_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/buf.h"
+#include "common/util.h"
+
+/* Indicators in the order of INDICATORS.md; the ids are the contract's names. */
+enum report_unit {
+    REPORT_RATIO,       /* shown as a percentage with one decimal */
+    REPORT_MONEY,       /* 元 per student, two decimals */
+    REPORT_PER_TEACHER, /* students per full-time teacher, "N:1" */
+    REPORT_PER_10K      /* per 10,000 students, two decimals */
+};
+
+struct report_indicator {
+    const char *id;   /* "cert_a_coverage" */
+    const char *zh;   /* "专兼职心理教师A证持证率" */
+    const char *en;   /* "A-certificate coverage of psychology teachers" */
+    const char *definition_zh; /* one sentence: numerator / denominator */
+    const char *definition_en;
+    enum report_unit unit;
+};
+#define REPORT_NINDICATORS 22
+extern const struct report_indicator report_indicators[REPORT_NINDICATORS];
+/* Index of an indicator id, or -1. */
+int report_indicator_find(const char *id);
+
+struct report_target {
+    bool set;        /* false: no target for this indicator (status no_target) */
+    char op[3];      /* ">=" or "<=" */
+    double value;
+    bool has_final;
+    int final_year;
+    double final_value;
+};
+
+/* One review year's targets file (INDICATORS.md "Targets"). */
+struct report_targets {
+    int year;
+    char *title;
+    int nperiods;
+    char **periods;   /* canonical YYYY-YYYY-T */
+    char **deadlines; /* per period "YYYY-MM-DD", or NULL when the file gives none */
+    int weeks;        /* terms.weeks, default 20 */
+    int months;       /* terms.months, default 5 */
+    struct report_target targets[REPORT_NINDICATORS];
+    /* rule parameters carried by some targets, with the spec's defaults */
+    double hours_per_week; /* room_hours_compliance.hours_per_week, 10 */
+    double min_trainings;  /* parent_training_compliance.min_trainings, 7 */
+    double min_psych;      /* parent_training_compliance.min_psych, 1 */
+    double min_hours;      /* teacher_training_compliance.min_hours, 10 */
+    unsigned char sha256[UTIL_SHA256_LEN]; /* of the file's bytes */
+    char *path;
+};
+
+/*
+ * Reads and checks a targets file strictly: unknown indicators, wrong types, a bad op,
+ * periods that are not canonical or not of the year, deadlines that are not dates.
+ * Returns 0, or -1 with err naming the file, the key and what is wrong
+ * (e.g. "targets/2024.json: targets.cert_a_coverage.op: must be \">=\" or \"<=\"").
+ * On success the caller frees t with report_targets_free.
+ */
+int report_targets_load(const char *path, struct report_targets *t, char *err, size_t errlen);
+int report_targets_parse(const char *data, size_t len, const char *path, struct report_targets *t,
+                         char *err, size_t errlen);
+void report_targets_free(struct report_targets *t);
+
+/* One indicator row of the contract (INDICATORS.md "Machine-readable output"). */
+struct report_row {
+    int indicator;           /* index into report_indicators */
+    char district_code[8];   /* "" for the city-wide row (null in JSON) */
+    char school_type[24];    /* "" for all types together (null in JSON) */
+    bool has_numerator;
+    double numerator;
+    bool has_denominator;
+    double denominator;
+    bool has_value;          /* false when the denominator is 0 or missing */
+    double value;
+    bool has_target;
+    double target;
+    char op[3];              /* "" without target */
+    const char *status;      /* "met", "not_met", "no_data", "no_target" */
+    bool has_gap;
+    double gap;
+    long schools;
+    long schools_no_data;
+};
+
+/*
+ * Fills value, target, op, status and gap of row from its numerator and denominator
+ * and the target (NULL or unset: no_target). value = numerator / denominator, none when
+ * the denominator is 0; gap = value - target (target - value for "<="). Never fails.
+ */
+void report_row_evaluate(struct report_row *row, const struct report_target *target);
+
+/* The district overview row (INDICATORS.md "District overview"). */
+struct report_overview {
+    char district_code[8]; /* "" city-wide */
+    char school_type[24];  /* "" all types */
+    long schools_active, schools_reported, students, psych_fulltime, psych_parttime,
+        schools_with_room, schools_with_lessons;
+};
+
+/* A whole indicator report, ready to render. */
+struct report_doc {
+    const char *kind;      /* "indicators" */
+    int year;              /* scope {"year": Y} when period is NULL */
+    const char *period;    /* scope {"period": P} */
+    char generated_at[40]; /* RFC 3339, UTC+8 */
+    struct report_row *rows;
+    size_t nrows;
+    struct report_overview *overview;
+    size_t noverview;
+};
+
+/*
+ * Renders the JSON document of the contract / the CSV (UTF-8 with BOM, bilingual
+ * header, same columns in the same order as the JSON rows) into out (appended).
+ * Deterministic: the same doc gives the same bytes. Return 0, or -1 when memory ran out.
+ */
+int report_render_json(const struct report_doc *doc, buf *out);
+int report_render_csv(const struct report_doc *doc, buf *out);
+
+#endif

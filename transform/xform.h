@@ -1,0 +1,164 @@
+/* xform.h - parse, validate and normalize one school submission (spec/SUBMISSION.md). */
+#ifndef XINYU_XFORM_H
+#define XINYU_XFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XF_GRADES 12
+#define XF_SCHOOL_CODE_LEN 10
+#define XF_DISTRICT_CODE_LEN 6
+#define XF_PERIOD_LEN 11 /* "2024-2025-1" */
+#define XF_SCHEMA "mhe.submission/1"
+
+/* Kinds of section field values; each has its own type and range rule. */
+enum xf_kind {
+    XF_COUNT, /* non-negative integer <= XF_COUNT_MAX; a number with a fraction is rejected */
+    XF_MONEY, /* number >= 0 with at most 2 decimals, <= 1e12 */
+    XF_HOURS, /* number 0..168 */
+    XF_RATE,  /* number 0..1 */
+    XF_REAL,  /* number >= 0, <= 1e6 */
+    XF_BOOL   /* true/false, or the integers 0/1 */
+};
+
+/* How a field rolls up over the terms of a review year (SUBMISSION.md section 2). */
+enum xf_rollup { XF_LATEST, XF_SUM, XF_MAX, XF_ANY };
+
+#define XF_COUNT_MAX 2147483647LL
+
+/* One scalar field of a section, e.g. staff.psych_fulltime (column staff_psych_fulltime). */
+struct xf_field {
+    const char *section; /* "staff" */
+    const char *name;    /* "psych_fulltime" */
+    const char *column;  /* "staff_psych_fulltime": the column in xinyu.submission */
+    enum xf_kind kind;
+    enum xf_rollup rollup;
+};
+
+/* The field table, in column order of xinyu.submission; XF_NFIELDS entries. */
+extern const struct xf_field xf_fields[];
+extern const int xf_nfields;
+#define XF_NFIELDS 40
+
+/* Looks a field up by section and name; returns its index or -1. */
+int xf_field_find(const char *section, const char *name);
+
+/* A field's value once validated: numbers as double (integers exactly), booleans as 0/1. */
+struct xf_value {
+    bool set; /* false: not reported (NULL), never zero */
+    double number;
+    int64_t integer; /* XF_COUNT and XF_BOOL */
+};
+
+/* The normalized submission. Per-grade arrays are indexed by grade-1. */
+struct xf_submission {
+    char school_code[XF_SCHOOL_CODE_LEN + 1];
+    char district_code[XF_DISTRICT_CODE_LEN + 1]; /* as reported; "" when absent */
+    char period[XF_PERIOD_LEN + 1];               /* canonical YYYY-YYYY-T */
+    int academic_year;                            /* first year of the period */
+    int term;                                     /* 1 autumn, 2 spring */
+    char *school_name;                            /* as reported or NULL; owned by the submission */
+    char submitted_at[40];                        /* RFC 3339 text as sent (validated) */
+    int64_t submitted_epoch;                      /* seconds since 1970 UTC */
+    int64_t enrolled[XF_GRADES];
+    int64_t classes[XF_GRADES];
+    int64_t lessons[XF_GRADES];
+    bool enrolled_set[XF_GRADES];
+    bool classes_set[XF_GRADES];
+    bool lessons_set[XF_GRADES];
+    bool lessons_reported; /* curriculum.lessons_by_grade present */
+    struct xf_value values[XF_NFIELDS];
+};
+
+enum xf_severity { XF_REJECT = 0, XF_WARNING = 1 };
+
+/* One reason: a JSON path ("staff.psych_cert_a", "" for the whole document) and a message. */
+struct xf_issue {
+    enum xf_severity severity;
+    char code[32];     /* stable machine code, e.g. "cross_field", "type", "unknown_field" */
+    char path[96];
+    char message[256]; /* e.g. "40 exceeds psych_fulltime + psych_parttime (37)" */
+};
+
+/* All issues found in one document; rejected when any has severity XF_REJECT. */
+struct xf_result {
+    struct xf_issue *issues; /* owned; xf_result_clear frees */
+    int nissues;
+    int cap;
+    int nrejects;
+    int nwarnings;
+    bool truncated; /* more than XF_MAX_ISSUES were found; the rest were dropped */
+};
+#define XF_MAX_ISSUES 200
+
+/* The school registry as the validator needs it (spec section 5). */
+struct xf_school {
+    char school_code[XF_SCHOOL_CODE_LEN + 1];
+    char district_code[XF_DISTRICT_CODE_LEN + 1];
+    char *school_name;
+    char *district_name;
+    char school_type[24];
+    bool active;
+};
+
+struct xf_registry; /* opaque: a hash table of schools */
+
+/*
+ * Reads schools.csv (spec section 5). Every bad row is reported through
+ * report(line, message, ctx) and then NULL is returned: the load is refused as a whole.
+ * NULL with no report means memory ran out or the file could not be read (errno).
+ * The caller frees the registry with xf_registry_free.
+ */
+struct xf_registry *xf_registry_read(const char *path,
+                                     void (*report)(int line, const char *message, void *ctx),
+                                     void *ctx);
+/* The same from a buffer (used by the file reader and the fuzzer). */
+struct xf_registry *xf_registry_parse(const char *data, size_t len,
+                                      void (*report)(int line, const char *message, void *ctx),
+                                      void *ctx);
+const struct xf_school *xf_registry_find(const struct xf_registry *reg, const char *school_code);
+int xf_registry_count(const struct xf_registry *reg);
+const struct xf_school *xf_registry_at(const struct xf_registry *reg, int i); /* file order */
+void xf_registry_free(struct xf_registry *reg);
+
+/* Options of one validation. */
+struct xf_options {
+    const struct xf_registry *registry; /* NULL: registry checks are skipped (xinyu check without one) */
+    int64_t now_epoch;                  /* the run's time: submitted_at more than 1 day later is rejected */
+};
+
+/*
+ * Parses, validates and normalizes one submission of len bytes (not NUL-terminated).
+ * Always fills res with every reason found (not just the first). Returns 0 when the
+ * submission may be loaded (warnings allowed), 1 when it is rejected, -1 when memory
+ * ran out. sub is filled as far as the document allowed; free it with
+ * xf_submission_clear even when rejected.
+ */
+int xf_validate(const char *data, size_t len, const struct xf_options *opt, struct xf_submission *sub,
+                struct xf_result *res);
+
+/*
+ * Parses a period in any accepted form (canonical "2024-2025-1",
+ * "2024-2025学年第一学期"/"第二学期") into the canonical form. The JSON object form
+ * is handled by xf_validate. Returns 0, or -1 with a reason in err.
+ */
+int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, size_t errlen);
+/* Builds the canonical form from an academic year "2024-2025" and a term 1/2. */
+int xf_period_from_parts(const char *academic_year, long long term, char out[XF_PERIOD_LEN + 1],
+                         char *err, size_t errlen);
+
+/*
+ * Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) into
+ * seconds since 1970 UTC. Returns 0, or -1 when malformed or not a real date.
+ */
+int xf_parse_rfc3339(const char *text, int64_t *epoch);
+
+void xf_submission_clear(struct xf_submission *sub);
+void xf_result_clear(struct xf_result *res);
+
+/* Appends an issue (formatted message). Returns 0, or -1 when memory ran out. */
+int xf_result_add(struct xf_result *res, enum xf_severity sev, const char *code, const char *path,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,59 @@
+/* xform_fields.c - the section fields of a submission, their types and roll-ups. */
+#include <string.h>
+
+#include "transform/xform.h"
+
+/* Column order here is the column order of xinyu.submission (sql/001_schema.sql). */
+const struct xf_field xf_fields[XF_NFIELDS] = {
+    {"staff", "psych_fulltime", "staff_psych_fulltime", XF_COUNT, XF_LATEST},
+    {"staff", "psych_parttime", "staff_psych_parttime", XF_COUNT, XF_LATEST},
+    {"staff", "psych_fulltime_degree", "staff_psych_fulltime_degree", XF_COUNT, XF_LATEST},
+    {"staff", "psych_cert_a", "staff_psych_cert_a", XF_COUNT, XF_LATEST},
+    {"staff", "parttime_3yr_head", "staff_parttime_3yr_head", XF_COUNT, XF_LATEST},
+    {"staff", "head_teachers", "staff_head_teachers", XF_COUNT, XF_LATEST},
+    {"staff", "head_teachers_cert_b", "staff_head_teachers_cert_b", XF_COUNT, XF_LATEST},
+    {"staff", "subject_teachers", "staff_subject_teachers", XF_COUNT, XF_LATEST},
+    {"staff", "subject_teachers_cert_c", "staff_subject_teachers_cert_c", XF_COUNT, XF_LATEST},
+    {"funding", "psych_yuan", "funding_psych_yuan", XF_MONEY, XF_SUM},
+    {"curriculum", "theme_meetings", "curriculum_theme_meetings", XF_COUNT, XF_SUM},
+    {"curriculum", "special_activities", "curriculum_special_activities", XF_COUNT, XF_SUM},
+    {"counseling", "room", "counseling_room", XF_BOOL, XF_LATEST},
+    {"counseling", "open_hours_per_week", "counseling_open_hours_per_week", XF_HOURS, XF_LATEST},
+    {"counseling", "individual_sessions", "counseling_individual_sessions", XF_COUNT, XF_SUM},
+    {"counseling", "group_sessions", "counseling_group_sessions", XF_COUNT, XF_SUM},
+    {"counseling", "group_participants", "counseling_group_participants", XF_COUNT, XF_SUM},
+    {"screening", "students_screened", "screening_students_screened", XF_COUNT, XF_MAX},
+    {"screening", "students_flagged", "screening_students_flagged", XF_COUNT, XF_MAX},
+    {"screening", "archives", "screening_archives", XF_COUNT, XF_MAX},
+    {"care", "ledger", "care_ledger", XF_BOOL, XF_LATEST},
+    {"care", "left_behind", "care_left_behind", XF_COUNT, XF_LATEST},
+    {"care", "single_parent", "care_single_parent", XF_COUNT, XF_LATEST},
+    {"care", "special_needs", "care_special_needs", XF_COUNT, XF_LATEST},
+    {"home_school", "parent_trainings", "home_school_parent_trainings", XF_COUNT, XF_SUM},
+    {"home_school", "psych_parent_trainings", "home_school_psych_parent_trainings", XF_COUNT, XF_SUM},
+    {"home_school", "parent_attendees", "home_school_parent_attendees", XF_COUNT, XF_SUM},
+    {"home_school", "home_visit_rate", "home_school_home_visit_rate", XF_RATE, XF_LATEST},
+    {"training", "all_staff_sessions", "training_all_staff_sessions", XF_COUNT, XF_SUM},
+    {"training", "hours_psych_and_head", "training_hours_psych_and_head", XF_REAL, XF_SUM},
+    {"crisis", "incidents", "crisis_incidents", XF_COUNT, XF_SUM},
+    {"crisis", "referrals", "crisis_referrals", XF_COUNT, XF_SUM},
+    {"crisis", "major_incident_school_fault", "crisis_major_incident_school_fault", XF_BOOL, XF_ANY},
+    {"governance", "research_group", "governance_research_group", XF_BOOL, XF_LATEST},
+    {"governance", "three_year_plan", "governance_three_year_plan", XF_BOOL, XF_LATEST},
+    {"governance", "annual_meeting_minutes", "governance_annual_meeting_minutes", XF_BOOL, XF_ANY},
+    {"research", "city_awards", "research_city_awards", XF_COUNT, XF_LATEST},
+    {"research", "papers", "research_papers", XF_COUNT, XF_LATEST},
+    {"research", "books", "research_books", XF_COUNT, XF_LATEST},
+    {"research", "years_of_practice", "research_years_of_practice", XF_COUNT, XF_LATEST},
+};
+
+const int xf_nfields = XF_NFIELDS;
+
+int xf_field_find(const char *section, const char *name)
+{
+    for (int i = 0; i < XF_NFIELDS; i++) {
+        if (strcmp(xf_fields[i].section, section) == 0 && strcmp(xf_fields[i].name, name) == 0)
+            return i;
+    }
+    return -1;
+}
