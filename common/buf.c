@@ -1,5 +1,6 @@
 /* buf.c - a growable byte buffer. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,14 +66,69 @@ int buf_printf(buf *b, const char *fmt, ...)
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned int min;
+    unsigned int cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        min = 0x80;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        min = 0x800;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        min = 0x10000;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
 int buf_copy_text(buf *b, const char *s, size_t len)
 {
-    /* worst case every byte becomes two */
-    if (buf_reserve(b, 2 * len) != 0)
+    /* worst case every byte becomes the five characters of an escaped "\xNN" */
+    if (buf_reserve(b, 5 * len) != 0)
         return -1;
     char *out = b->data + b->len;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
+    const unsigned char *in = (const unsigned char *)s;
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len;) {
+        unsigned char c = in[i];
+        size_t seq = utf8_sequence(in + i, len - i);
+        if (seq == 0 || c == 0) {
+            /* PostgreSQL text holds neither NUL nor invalid UTF-8: keep the byte visible */
+            *out++ = '\\';
+            *out++ = '\\';
+            *out++ = 'x';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
+            i++;
+            continue;
+        }
+        if (seq > 1) {
+            memcpy(out, in + i, seq);
+            out += seq;
+            i += seq;
+            continue;
+        }
         switch (c) {
         case '\\':
             *out++ = '\\';
@@ -91,12 +147,25 @@ int buf_copy_text(buf *b, const char *s, size_t len)
             *out++ = 'r';
             break;
         default:
-            *out++ = c;
+            *out++ = (char)c;
         }
+        i++;
     }
     b->len = (size_t)(out - b->data);
     b->data[b->len] = '\0';
     return 0;
+}
+
+bool buf_valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *in = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t seq = utf8_sequence(in + i, len - i);
+        if (seq == 0 || in[i] == 0)
+            return false;
+        i += seq;
+    }
+    return true;
 }
 
 void buf_reset(buf *b)

@@ -2,6 +2,7 @@
 #ifndef XINYU_BUF_H
 #define XINYU_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct buf {
@@ -19,8 +20,11 @@ int buf_putc(buf *b, char c);
 int buf_puts(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends s escaped for PostgreSQL's COPY text format (no delimiter added). */
+/* Appends s escaped for PostgreSQL's COPY text format (no delimiter added). Bytes that
+ * are not valid UTF-8, and NUL, are written as the visible text \xNN instead. */
 int buf_copy_text(buf *b, const char *s, size_t len);
+/* True when s holds only valid UTF-8 and no NUL. */
+bool buf_valid_utf8(const char *s, size_t len);
 
 /* Forgets the contents but keeps the memory. */
 void buf_reset(buf *b);

@@ -122,11 +122,18 @@ char *util_read_file(const char *path, size_t max, size_t *len)
     size_t got = 0;
     for (;;) {
         if (got + 1 >= cap) {
-            /* the file grew while we read it: allow up to max */
-            if (cap > max) {
+            /* full: one more byte tells end of file from a file that grew while we read */
+            char probe;
+            ssize_t n = read(fd, &probe, 1);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n == 0)
+                break;
+            if (n < 0 || got + 1 > max) {
+                int saved = n < 0 ? errno : EFBIG;
                 free(data);
                 close(fd);
-                errno = EFBIG;
+                errno = saved;
                 return NULL;
             }
             size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
@@ -139,6 +146,8 @@ char *util_read_file(const char *path, size_t max, size_t *len)
             }
             data = p;
             cap = ncap;
+            data[got++] = probe;
+            continue;
         }
         ssize_t n = read(fd, data + got, cap - 1 - got);
         if (n < 0) {

@@ -124,5 +124,7 @@ struct report_doc {
  */
 int report_render_json(const struct report_doc *doc, buf *out);
 int report_render_csv(const struct report_doc *doc, buf *out);
+/* The district overview as its own CSV (same BOM, header style and line ends); 0 or -1 likewise. */
+int report_render_overview_csv(const struct report_doc *doc, buf *out);
 
 #endif

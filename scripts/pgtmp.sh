@@ -43,9 +43,11 @@ start)
             --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 3; }
     fi
     as_owner mkdir -p "$dir/run"
+    if ! as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses='' -k $dir/run -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 3; }
+    fi
     echo "PGHOST=$dir/run; PGPORT=$port; PGUSER=xinyu; PGDATABASE=postgres; export PGHOST PGPORT PGUSER PGDATABASE"
     ;;
 stop)

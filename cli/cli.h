@@ -1,0 +1,93 @@
+/* cli.h - the xinyu command: shared context of the subcommands and the run driver. */
+#ifndef XINYU_CLI_H
+#define XINYU_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "common/conf.h"
+#include "transform/xform_load.h"
+
+/* Exit codes (ARCHITECTURE.md). */
+enum {
+    EXIT_OK = 0,      /* all good */
+    EXIT_PARTIAL = 1, /* finished, but some items were rejected or a source failed */
+    EXIT_USAGE = 2,   /* usage or configuration error */
+    EXIT_FATAL = 3    /* database unreachable, lock held, I/O error */
+};
+
+struct cli {
+    struct conf conf;
+    char *db_option;      /* --db, overrides everything */
+    char conninfo[1024];  /* resolved connection string ("" = libpq's environment) */
+    bool resolved;
+    int argc_cmd;         /* the subcommand's arguments */
+    char **argv_cmd;
+    char args_text[512];  /* the command line for the run record (no secrets are ever options) */
+};
+
+/* Set by SIGINT/SIGTERM: stop after the current transaction. */
+extern volatile sig_atomic_t cli_stop_requested;
+
+/* Finds the database: --db, the config's "database", DATABASE_URL/PG*, else the
+ * embedded server (started on demand). Applies missing migrations. Returns 0 or EXIT_*. */
+int cli_resolve_db(struct cli *c);
+/* Opens a connection with the given role (NULL: the login's own rights). NULL after logging. */
+PGconn *cli_connect(struct cli *c, const char *role);
+
+/* Creates a run record and commits it; returns its id, or -1 after logging. */
+int64_t cli_run_begin(PGconn *conn, const char *kind, const struct cli *c);
+/* Closes it with counts made from its items. Returns 0 or -1. */
+int cli_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
+                   int failed_sources, const char *timings_json);
+/* Takes the run lock (exclusive for run, shared for ingest); on failure names the holder.
+ * Returns 0, or EXIT_FATAL after logging. */
+int cli_take_run_lock(PGconn *conn, bool shared);
+/* Records a run event. Never fails the caller (errors are logged). */
+void cli_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
+                   const char *message);
+
+/* Options of one ingest pass. */
+struct pipeline_opts {
+    const char *only_source; /* NULL: every configured source */
+    int jobs;                /* worker threads, >= 1 */
+    bool dry_run;            /* everything in one transaction, rolled back */
+    bool quiet;
+};
+
+/* Ingests every (or the named) source. Adds to counts; sets *failed_sources.
+ * Returns 0, or -1 on a fatal error (database gone, I/O error) after logging. */
+int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id,
+                    const struct pipeline_opts *o, struct xf_counts *counts, int *failed_sources);
+
+/* Loads the registry file into the database (owner rights). Returns 0 or EXIT_*. */
+int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id, bool force);
+
+/* Report scope: a review year, or one term. */
+struct report_scope {
+    int year;           /* > 0 for a year report */
+    const char *period; /* non-NULL for a term report */
+};
+/* Writes the indicator reports of scope in the formats list into out_dir. Returns 0 or EXIT_*. */
+int report_indicators_write(struct cli *c, PGconn *conn, const struct report_scope *scope,
+                            const char *formats, const char *out_dir, bool by_type);
+/* The years with a targets file in the targets directory (ascending); caller frees. */
+int report_years(const struct cli *c, int **years);
+
+int cmd_db(struct cli *c);
+int cmd_registry(struct cli *c);
+int cmd_ingest(struct cli *c);
+int cmd_report(struct cli *c);
+int cmd_run(struct cli *c);
+int cmd_status(struct cli *c);
+int cmd_check(struct cli *c);
+
+/* Parses "N" into [min, max] for option name; logs and returns -1 when it is not. */
+int cli_int_option(const char *name, const char *value, int min, int max, int *out);
+/* Number of online processors, at least 1. */
+int cli_cores(void);
+
+#endif

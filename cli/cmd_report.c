@@ -1,0 +1,449 @@
+/* cmd_report.c - "xinyu report": indicator rows from SQL, targets from files, files out. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report.h"
+#include "transform/xform.h"
+
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int report_years(const struct cli *c, int **years)
+{
+    *years = NULL;
+    DIR *d = opendir(c->conf.targets_dir);
+    if (d == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        log_error("cannot read the targets directory %s: %s", c->conf.targets_dir, strerror(errno));
+        return -1;
+    }
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char name[16];
+        size_t len = strlen(e->d_name);
+        int year;
+        if (len != 9 || strcmp(e->d_name + 4, ".json") != 0)
+            continue;
+        memcpy(name, e->d_name, 4);
+        name[4] = '\0';
+        if (util_parse_int(name, 2000, 2100, &year) != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            int *p = realloc(*years, (size_t)cap * sizeof **years);
+            if (p == NULL) {
+                closedir(d);
+                free(*years);
+                *years = NULL;
+                return -1;
+            }
+            *years = p;
+        }
+        (*years)[n++] = year;
+    }
+    closedir(d);
+    if (n > 0)
+        qsort(*years, (size_t)n, sizeof **years, int_cmp);
+    return n;
+}
+
+static int targets_path(const struct cli *c, int year, char *out, size_t n)
+{
+    int w = snprintf(out, n, "%s/%d.json", c->conf.targets_dir, year);
+    return (w < 0 || (size_t)w >= n) ? -1 : 0;
+}
+
+/* Loads the targets file of year, or of the year whose periods include period. 1 when none. */
+static int find_targets(const struct cli *c, const struct report_scope *s, struct report_targets *t)
+{
+    char path[4096];
+    char err[1024];
+    if (s->year > 0) {
+        if (targets_path(c, s->year, path, sizeof path) != 0)
+            return -1;
+        if (report_targets_load(path, t, err, sizeof err) != 0) {
+            log_error_detail("cannot use the targets file", err,
+                             "A year report needs its targets file: it names the year's terms.");
+            return -1;
+        }
+        return 0;
+    }
+    int *years = NULL;
+    int n = report_years(c, &years);
+    int found = 1;
+    for (int i = 0; i < n && found == 1; i++) {
+        struct report_targets cand;
+        memset(&cand, 0, sizeof cand);
+        if (targets_path(c, years[i], path, sizeof path) != 0)
+            continue;
+        if (report_targets_load(path, &cand, err, sizeof err) != 0) {
+            log_error_detail("cannot use the targets file", err, NULL);
+            found = -1;
+            break;
+        }
+        for (int k = 0; k < cand.nperiods; k++) {
+            if (strcmp(cand.periods[k], s->period) == 0)
+                found = 0;
+        }
+        if (found == 0)
+            *t = cand;
+        else
+            report_targets_free(&cand);
+    }
+    free(years);
+    return n < 0 ? -1 : found;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct report_row *x = a, *y = b;
+    if (x->indicator != y->indicator)
+        return x->indicator - y->indicator;
+    /* all school types first, then by type; within each, city-wide first, then districts */
+    int tx = x->school_type[0] != '\0', ty = y->school_type[0] != '\0';
+    if (tx != ty)
+        return tx - ty;
+    int c = strcmp(x->school_type, y->school_type);
+    if (c != 0)
+        return c;
+    int dx = x->district_code[0] != '\0', dy = y->district_code[0] != '\0';
+    if (dx != dy)
+        return dx - dy;
+    return strcmp(x->district_code, y->district_code);
+}
+
+static bool get_number(const PGresult *res, int row, int col, double *out)
+{
+    if (PQgetisnull(res, row, col))
+        return false;
+    char *end = NULL;
+    *out = strtod(PQgetvalue(res, row, col), &end);
+    return end != NULL && *end == '\0';
+}
+
+static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        dst[0] = '\0';
+    else
+        util_strlcpy(dst, PQgetvalue(res, row, col), n);
+}
+
+static int write_output(const char *out_dir, const char *name, const buf *b)
+{
+    char path[4096];
+    int w = snprintf(path, sizeof path, "%s/%s", out_dir, name);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long");
+        return -1;
+    }
+    if (util_write_file_atomic(path, b->data ? b->data : "", b->len) != 0) {
+        log_error_detail("cannot write a report", path,
+                         strerror(errno));
+        return -1;
+    }
+    log_info("wrote %s", path);
+    return 0;
+}
+
+static bool has_format(const char *list, const char *fmt)
+{
+    size_t n = strlen(fmt);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, fmt, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* "{a,b}" for a text[] parameter; periods and dates are checked values. */
+static int array_literal(buf *b, char **items, int n)
+{
+    buf_putc(b, '{');
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s%s", i ? "," : "", items[i] ? items[i] : "NULL");
+    return buf_putc(b, '}');
+}
+
+int report_indicators_write(struct cli *c, PGconn *unused, const struct report_scope *scope,
+                            const char *formats, const char *out_dir, bool by_type)
+{
+    (void)unused;
+    struct report_targets t;
+    memset(&t, 0, sizeof t);
+    int found = find_targets(c, scope, &t);
+    if (found < 0)
+        return EXIT_USAGE;
+    if (scope->period != NULL) {
+        char canon[XF_PERIOD_LEN + 1], err[256];
+        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+            strcmp(canon, scope->period) != 0) {
+            log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
+            if (found == 0)
+                report_targets_free(&t);
+            return EXIT_USAGE;
+        }
+    }
+    bool have_targets = found == 0;
+    /* a term report compares one term with annual thresholds shared out over the year's terms */
+    int terms_in_year = have_targets && t.nperiods > 0 ? t.nperiods : 2;
+    double share = scope->period ? 1.0 / terms_in_year : 1.0;
+    double hours_per_week = have_targets ? t.hours_per_week : 10;
+    double min_trainings = have_targets ? t.min_trainings : 7;
+    double min_psych = have_targets ? t.min_psych : 1;
+    double min_hours = have_targets ? t.min_hours : 10;
+    int fund = report_indicator_find("funding_per_student");
+    double funding_min = have_targets && t.targets[fund].set ? t.targets[fund].value : 10;
+    int weeks = have_targets ? t.weeks : 20, months = have_targets ? t.months : 5;
+
+    buf periods = BUF_INIT, deadlines = BUF_INIT, params = BUF_INIT;
+    char *one_period[1] = {(char *)scope->period};
+    char *one_deadline[1] = {NULL};
+    if (scope->period != NULL) {
+        for (int i = 0; have_targets && i < t.nperiods; i++) {
+            if (strcmp(t.periods[i], scope->period) == 0)
+                one_deadline[0] = t.deadlines[i];
+        }
+        array_literal(&periods, one_period, 1);
+        array_literal(&deadlines, one_deadline, 1);
+    } else {
+        array_literal(&periods, t.periods, t.nperiods);
+        array_literal(&deadlines, t.deadlines, t.nperiods);
+    }
+    buf_printf(&params,
+               "{\"weeks_in_term\": %d, \"months_in_term\": %d, \"hours_per_week\": %.17g, "
+               "\"min_trainings\": %.17g, \"min_psych\": %.17g, \"min_hours\": %.17g, "
+               "\"funding_min\": %.17g, \"min_sessions_per_term\": 1}",
+               weeks, months, hours_per_week, ceil(min_trainings * share - 1e-9),
+               ceil(min_psych * share - 1e-9), min_hours * share, funding_min * share);
+
+    int rc = EXIT_FATAL;
+    struct report_doc doc;
+    memset(&doc, 0, sizeof doc);
+    PGresult *res = NULL, *ov = NULL;
+    buf out = BUF_INIT;
+    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    if (conn == NULL)
+        goto done;
+    const char *qp[] = {periods.data, deadlines.data, params.data, by_type ? "true" : "false"};
+    res = db_query(conn,
+                   "SELECT indicator, district_code, school_type, numerator, denominator, schools, "
+                   "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, "
+                   "$4::boolean)",
+                   4, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
+    if (res == NULL)
+        goto done;
+    int nrows = PQntuples(res);
+    doc.rows = calloc((size_t)nrows + 1, sizeof *doc.rows);
+    if (doc.rows == NULL)
+        goto done;
+    for (int i = 0; i < nrows; i++) {
+        struct report_row *r = &doc.rows[doc.nrows];
+        int ind = report_indicator_find(PQgetvalue(res, i, 0));
+        if (ind < 0) {
+            log_error("the database returned an unknown indicator \"%s\"", PQgetvalue(res, i, 0));
+            goto done;
+        }
+        r->indicator = ind;
+        copy_code(r->district_code, sizeof r->district_code, res, i, 1);
+        copy_code(r->school_type, sizeof r->school_type, res, i, 2);
+        r->has_numerator = get_number(res, i, 3, &r->numerator);
+        r->has_denominator = get_number(res, i, 4, &r->denominator);
+        r->schools = strtol(PQgetvalue(res, i, 5), NULL, 10);
+        r->schools_no_data = strtol(PQgetvalue(res, i, 6), NULL, 10);
+        struct report_target target;
+        memset(&target, 0, sizeof target);
+        if (have_targets)
+            target = t.targets[ind];
+        if (target.set && scope->period != NULL &&
+            strcmp(report_indicators[ind].id, "funding_per_student") == 0)
+            target.value *= share;
+        report_row_evaluate(r, target.set ? &target : NULL);
+        doc.nrows++;
+    }
+    qsort(doc.rows, doc.nrows, sizeof *doc.rows, row_cmp);
+
+    /* the overview describes the scope's latest term */
+    const char *latest = scope->period;
+    for (int i = 0; scope->period == NULL && i < t.nperiods; i++) {
+        if (latest == NULL || strcmp(t.periods[i], latest) > 0)
+            latest = t.periods[i];
+    }
+    const char *op[] = {latest};
+    ov = db_query(conn,
+                  "SELECT district_code, school_type, schools_active, schools_reported, students, "
+                  "psych_fulltime, psych_parttime, schools_with_room, schools_with_lessons "
+                  "FROM xinyu.overview_rows($1) "
+                  "ORDER BY school_type IS NOT NULL, school_type, district_code IS NOT NULL, "
+                  "district_code",
+                  1, op, PGRES_TUPLES_OK, "cannot compute the overview");
+    if (ov == NULL)
+        goto done;
+    doc.noverview = (size_t)PQntuples(ov);
+    doc.overview = calloc(doc.noverview + 1, sizeof *doc.overview);
+    if (doc.overview == NULL)
+        goto done;
+    for (size_t i = 0; i < doc.noverview; i++) {
+        struct report_overview *o = &doc.overview[i];
+        copy_code(o->district_code, sizeof o->district_code, ov, (int)i, 0);
+        copy_code(o->school_type, sizeof o->school_type, ov, (int)i, 1);
+        long *fields[] = {&o->schools_active,  &o->schools_reported,  &o->students,
+                          &o->psych_fulltime,  &o->psych_parttime,    &o->schools_with_room,
+                          &o->schools_with_lessons};
+        for (int k = 0; k < 7; k++)
+            *fields[k] = PQgetisnull(ov, (int)i, k + 2) ? 0 : strtol(PQgetvalue(ov, (int)i, k + 2), NULL, 10);
+    }
+
+    doc.kind = "indicators";
+    doc.year = scope->year;
+    doc.period = scope->period;
+    util_now_rfc3339(doc.generated_at, sizeof doc.generated_at);
+
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        rc = EXIT_FATAL;
+        goto done;
+    }
+    char base[64];
+    if (scope->period != NULL)
+        snprintf(base, sizeof base, "indicators-%s", scope->period);
+    else
+        snprintf(base, sizeof base, "indicators-%d", scope->year);
+    char name[96];
+    if (report_render_json(&doc, &out) != 0)
+        goto done;
+    if (has_format(formats, "json")) {
+        snprintf(name, sizeof name, "%s.json", base);
+        if (write_output(out_dir, name, &out) != 0)
+            goto done;
+    }
+    /* the JSON document is also kept in the database, as the report of record */
+    char scope_json[64];
+    if (scope->period != NULL)
+        snprintf(scope_json, sizeof scope_json, "{\"period\": \"%s\"}", scope->period);
+    else
+        snprintf(scope_json, sizeof scope_json, "{\"year\": %d}", scope->year);
+    char targets_hex[2 * UTIL_SHA256_LEN + 1] = "";
+    if (have_targets)
+        util_hex(t.sha256, sizeof t.sha256, targets_hex);
+    const char *ip[] = {scope_json, out.data, have_targets ? targets_hex : NULL};
+    PGresult *ins = db_query(conn,
+                             "INSERT INTO xinyu.report (kind, scope, document, targets_sha256) "
+                             "VALUES ('indicators', $1::jsonb, $2::jsonb, decode($3, 'hex'))",
+                             3, ip, PGRES_COMMAND_OK, "cannot store the report");
+    if (ins == NULL)
+        goto done;
+    PQclear(ins);
+    if (has_format(formats, "csv")) {
+        buf_reset(&out);
+        snprintf(name, sizeof name, "%s.csv", base);
+        if (report_render_csv(&doc, &out) != 0 || write_output(out_dir, name, &out) != 0)
+            goto done;
+    }
+    rc = EXIT_OK;
+done:
+    if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
+        log_error("the database connection was lost while reporting");
+    PQclear(res);
+    PQclear(ov);
+    PQfinish(conn);
+    free(doc.rows);
+    free(doc.overview);
+    buf_free(&out);
+    buf_free(&periods);
+    buf_free(&deadlines);
+    buf_free(&params);
+    if (have_targets)
+        report_targets_free(&t);
+    return rc;
+}
+
+static void report_usage(FILE *out)
+{
+    fputs("Usage: xinyu report (--year Y | --period P) [--format LIST] [--out DIR] [--no-by-type]\n"
+          "\n"
+          "Writes the indicator report of a review year (its terms come from the year's targets\n"
+          "file) or of one term, per district and city-wide, with the school-type breakdown.\n"
+          "\n"
+          "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
+          "  --period P        one term, e.g. 2024-2025-1\n"
+          "  --format LIST     comma-separated: json, csv (default: the configuration's)\n"
+          "  --out DIR         output directory (default: the configuration's out_dir)\n"
+          "  --no-by-type      leave out the school-type rows\n",
+          out);
+}
+
+int cmd_report(struct cli *c)
+{
+    static const struct option opts[] = {{"year", required_argument, NULL, 'y'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"no-by-type", no_argument, NULL, 'T'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct report_scope scope = {0, NULL};
+    const char *formats = c->conf.formats;
+    const char *out_dir = c->conf.out_dir;
+    bool by_type = c->conf.by_type;
+    int ch;
+    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:Th", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'y':
+            if (cli_int_option("--year", optarg, 2000, 2100, &scope.year) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'p':
+            scope.period = optarg;
+            break;
+        case 'f':
+            formats = optarg;
+            break;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'T':
+            by_type = false;
+            break;
+        case 'h':
+            report_usage(stdout);
+            return EXIT_OK;
+        default:
+            report_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != c->argc_cmd || (scope.year == 0) == (scope.period == NULL)) {
+        report_usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (const char *p = formats; *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (!((len == 4 && strncmp(p, "json", 4) == 0) || (len == 3 && strncmp(p, "csv", 3) == 0))) {
+            log_error("unknown report format in \"%s\" (json, csv)", formats);
+            return EXIT_USAGE;
+        }
+        p = comma ? comma + 1 : p + len;
+    }
+    if (cli_resolve_db(c) != 0)
+        return EXIT_FATAL;
+    return report_indicators_write(c, NULL, &scope, formats, out_dir, by_type);
+}

@@ -1,0 +1,212 @@
+/* main.c - the xinyu command: common options, then one subcommand. */
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+volatile sig_atomic_t cli_stop_requested = 0;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    cli_stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fputs("xinyu - school mental-health education reports: ingest, check, indicators\n"
+          "\n"
+          "Usage: xinyu [OPTIONS] COMMAND [ARGS]\n"
+          "\n"
+          "Commands:\n"
+          "  run        load the registry, ingest every source, write the reports\n"
+          "  ingest     fetch or read submissions and load them\n"
+          "  report     write the indicator report of a year or a term\n"
+          "  status     show the last runs and the rejections of the last one\n"
+          "  check      check submission files against the spec, without a database\n"
+          "  registry   load the school registry (registry load [FILE])\n"
+          "  db         migrate | start | stop | status (the embedded server)\n"
+          "\n"
+          "Options (for every command):\n"
+          "  --config FILE       configuration (default: $XINYU_CONFIG or config/xinyu.json)\n"
+          "  --db CONNINFO       PostgreSQL connection string; without it DATABASE_URL, the PG*\n"
+          "                      variables, or else the embedded server under var/ is used\n"
+          "  --var DIR           where the embedded server lives (default: var)\n"
+          "  --log-format F      text (default) or json\n"
+          "  -q, --quiet         errors only\n"
+          "  -v, --verbose       more detail\n"
+          "  -h, --help          this help; \"xinyu COMMAND --help\" for a command's own\n"
+          "\n"
+          "Exit codes: 0 all good; 1 finished but some items were rejected or a source\n"
+          "failed; 2 usage or configuration error; 3 fatal (database, lock, I/O).\n",
+          out);
+}
+
+/* Takes "--name value" or "--name=value" at argv[*i]; returns the value or NULL. */
+static const char *take_value(int argc, char **argv, int *i, const char *name, bool *matched)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    *matched = false;
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=') {
+        *matched = true;
+        return a + n + 1;
+    }
+    if (a[n] != '\0')
+        return NULL;
+    *matched = true;
+    if (*i + 1 >= argc)
+        return NULL;
+    (*i)++;
+    return argv[*i];
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct cli c;
+    const char *config = getenv("XINYU_CONFIG");
+    const char *var = NULL;
+    enum log_level level = LOG_INFO;
+    enum log_format format = LOG_FORMAT_TEXT;
+    const char *command = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (rest == NULL)
+        return EXIT_FATAL;
+    int nrest = 0;
+    bool help = false;
+
+    /* the common options may stand before or after the command */
+    for (int i = 1; i < argc; i++) {
+        bool m;
+        const char *v;
+        if ((v = take_value(argc, argv, &i, "--config", &m)) != NULL || m) {
+            if (v == NULL)
+                goto missing;
+            config = v;
+        } else if ((v = take_value(argc, argv, &i, "--db", &m)) != NULL || m) {
+            if (v == NULL)
+                goto missing;
+            c.db_option = strdup(v);
+        } else if ((v = take_value(argc, argv, &i, "--var", &m)) != NULL || m) {
+            if (v == NULL)
+                goto missing;
+            var = v;
+        } else if ((v = take_value(argc, argv, &i, "--log-format", &m)) != NULL || m) {
+            if (v == NULL)
+                goto missing;
+            if (strcmp(v, "json") == 0)
+                format = LOG_FORMAT_JSON;
+            else if (strcmp(v, "text") == 0)
+                format = LOG_FORMAT_TEXT;
+            else {
+                fprintf(stderr, "xinyu: --log-format must be text or json\n");
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+            level = LOG_ERROR;
+        } else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+            level = LOG_DEBUG;
+        } else if (command == NULL && argv[i][0] != '-') {
+            command = argv[i];
+        } else if (command == NULL && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
+            help = true;
+        } else {
+            rest[nrest++] = argv[i];
+        }
+        continue;
+    missing:
+        fprintf(stderr, "xinyu: option %s needs a value\n", argv[i]);
+        return EXIT_USAGE;
+    }
+    log_setup(level, format);
+    if (help) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (command == NULL) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    /* the subcommand parses its own options with getopt_long from argv[0] = command */
+    char **cmd_argv = calloc((size_t)nrest + 2, sizeof *cmd_argv);
+    if (cmd_argv == NULL)
+        return EXIT_FATAL;
+    cmd_argv[0] = (char *)command;
+    for (int i = 0; i < nrest; i++)
+        cmd_argv[i + 1] = rest[i];
+    c.argc_cmd = nrest + 1;
+    c.argv_cmd = cmd_argv;
+    size_t used = 0;
+    for (int i = 1; i < argc && used + 2 < sizeof c.args_text; i++) {
+        int n = snprintf(c.args_text + used, sizeof c.args_text - used, "%s%s", i > 1 ? " " : "",
+                         argv[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+        if (used >= sizeof c.args_text) {
+            used = sizeof c.args_text - 1;
+            break;
+        }
+    }
+
+    if (config == NULL && access("config/xinyu.json", R_OK) == 0)
+        config = "config/xinyu.json";
+    char err[512];
+    bool wants_help = false;
+    for (int i = 1; i < c.argc_cmd; i++) {
+        if (strcmp(c.argv_cmd[i], "--help") == 0 || strcmp(c.argv_cmd[i], "-h") == 0)
+            wants_help = true;
+    }
+    if (!wants_help && conf_load(config, &c.conf, err, sizeof err) != 0) {
+        log_error_detail("cannot read the configuration", err, NULL);
+        conf_free(&c.conf);
+        return EXIT_USAGE;
+    }
+    if (var != NULL && conf_set(&c.conf.var_dir, var) != 0)
+        return EXIT_FATAL;
+
+    static const struct {
+        const char *name;
+        int (*fn)(struct cli *);
+    } commands[] = {
+        {"run", cmd_run},       {"ingest", cmd_ingest}, {"report", cmd_report},
+        {"status", cmd_status}, {"check", cmd_check},   {"registry", cmd_registry},
+        {"db", cmd_db},
+    };
+    int rc = EXIT_USAGE;
+    bool found = false;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, command) == 0) {
+            optind = 1;
+            rc = commands[i].fn(&c);
+            found = true;
+            break;
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "xinyu: unknown command \"%s\"\n", command);
+        usage(stderr);
+    }
+    conf_free(&c.conf);
+    free(c.db_option);
+    free(cmd_argv);
+    free(rest);
+    return rc;
+}

@@ -1,0 +1,430 @@
+/* pipeline.c - the ingest driver: spool files into the work queue, workers that load them. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ingest/ingest.h"
+#include "transform/xform_load.h"
+
+/* A worker's transaction ends after this many items or staged bytes, whichever comes first. */
+#define TX_MAX_ITEMS_FACTOR 4
+#define TX_MAX_BYTES (64u * 1024 * 1024)
+#define FLUSH_MAX_BYTES (16u * 1024 * 1024)
+
+struct pipeline {
+    struct cli *cli;
+    const struct conf_source *source;
+    const struct pipeline_opts *opts;
+    int64_t run_id;
+    char run_text[24];
+    PGconn *shared_conn; /* dry run: the one connection everything happens in */
+    struct ingest_limits limits;
+    int64_t now_epoch;
+    int batch_size;
+
+    pthread_mutex_t lock;
+    struct xf_counts counts;
+    long files_done;
+    long files_total;
+    int fatal;
+    double last_progress;
+    double started;
+};
+
+/* ---- discovery ---------------------------------------------------------------------- */
+
+struct discover {
+    struct pipeline *p;
+    PGconn *conn;
+    buf rows;
+    long found;
+    int failed;
+};
+
+static int discover_flush(struct discover *d)
+{
+    if (d->rows.len == 0)
+        return 0;
+    int rc = db_copy_in(d->conn, "COPY stage_file (path, byte_size, mtime_ns) FROM STDIN", &d->rows);
+    buf_reset(&d->rows);
+    return rc;
+}
+
+static int on_found(const char *relpath, int64_t size, int64_t mtime_ns, void *ctx)
+{
+    struct discover *d = ctx;
+    size_t len = strlen(relpath);
+    if (!buf_valid_utf8(relpath, len) || strpbrk(relpath, "\t\n\r\\") != NULL) {
+        char message[512];
+        snprintf(message, sizeof message,
+                 "skipped a file whose name is not plain UTF-8 text; rename it to load it");
+        log_warn("%s: %s", d->p->source->name, message);
+        cli_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
+        return 0;
+    }
+    if (buf_copy_text(&d->rows, relpath, len) != 0 ||
+        buf_printf(&d->rows, "\t%" PRId64 "\t%" PRId64 "\n", size, mtime_ns) != 0)
+        return -1;
+    d->found++;
+    if (d->rows.len >= (1u << 20) && discover_flush(d) != 0) {
+        d->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void on_skipped(const char *relpath, const char *why, void *ctx)
+{
+    struct discover *d = ctx;
+    char message[1024];
+    snprintf(message, sizeof message, "skipped %s: %s", relpath, why);
+    log_warn("%s: %s", d->p->source->name, message);
+    cli_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
+}
+
+/* Puts every new file version of the spool into the queue; returns pending count or -1. */
+static long discover(struct pipeline *p, PGconn *conn)
+{
+    struct discover d = {p, conn, BUF_INIT, 0, 0};
+    long pending = -1;
+    char err[512];
+    bool own_tx = !p->opts->dry_run;
+    if (own_tx && db_exec(conn, "BEGIN", "cannot start the discovery") != 0)
+        goto out;
+    if (ingest_spool_scan(p->source->path, on_found, on_skipped, &d, err, sizeof err) != 0) {
+        if (!d.failed) {
+            log_error_detail("cannot read the spool directory", err,
+                             "Check the source's \"path\" in the configuration.");
+            cli_run_event(conn, p->run_id, p->source->name, "error", err);
+        }
+        goto out;
+    }
+    if (discover_flush(&d) != 0)
+        goto out;
+    const char *params[] = {p->source->name, p->run_text};
+    PGresult *res = db_query(conn,
+                             "INSERT INTO xinyu.ingest_file (source, path, byte_size, mtime_ns, "
+                             "discovered_run) SELECT $1, path, byte_size, mtime_ns, $2 "
+                             "FROM stage_file ORDER BY path ON CONFLICT DO NOTHING",
+                             2, params, PGRES_COMMAND_OK, "cannot queue the spool files");
+    if (res == NULL)
+        goto out;
+    PQclear(res);
+    res = db_query(conn,
+                   "SELECT count(*) FROM xinyu.ingest_file WHERE source = $1 AND done_run IS NULL",
+                   1, params, PGRES_TUPLES_OK, "cannot count the queue");
+    if (res == NULL)
+        goto out;
+    pending = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (db_exec(conn, "TRUNCATE stage_file", "cannot clear the file list") != 0) {
+        pending = -1;
+        goto out;
+    }
+    if (own_tx && db_exec(conn, "COMMIT", "cannot commit the discovery") != 0)
+        pending = -1;
+out:
+    if (pending < 0 && own_tx)
+        db_exec(conn, "ROLLBACK", "rollback");
+    buf_free(&d.rows);
+    log_info("%s: %ld files in the spool, %ld waiting to be loaded", p->source->name, d.found,
+             pending < 0 ? 0 : pending);
+    return pending;
+}
+
+/* ---- workers ------------------------------------------------------------------------ */
+
+struct worker {
+    struct pipeline *p;
+    PGconn *conn;
+    struct xf_batch *batch;
+    struct xf_counts counts; /* of the open transaction */
+    long tx_items;
+    size_t tx_bytes;
+    int failed;
+};
+
+static int flush_batch(struct worker *w)
+{
+    if (xf_batch_items(w->batch) == 0)
+        return 0;
+    if (xf_batch_flush(w->batch, w->conn, w->p->run_id, &w->counts) != 0) {
+        w->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_item(const struct ingest_item *item, void *ctx)
+{
+    struct worker *w = ctx;
+    struct pipeline *p = w->p;
+    struct xf_received r = {
+        .source = p->source->name,
+        .ref = item->ref,
+        .data = item->data,
+        .len = item->len,
+        .byte_size = item->byte_size,
+        .sha256 = item->has_sha256 ? item->sha256 : NULL,
+        .error_code = item->error_code,
+        .error = item->error,
+    };
+    struct xf_options opt = {NULL, p->now_epoch};
+    if (xf_batch_add(w->batch, &r, &opt) != 0) {
+        log_error("out of memory while staging %s", item->ref);
+        w->failed = 1;
+        return -1;
+    }
+    w->tx_items++;
+    w->tx_bytes += item->len;
+    if (xf_batch_items(w->batch) >= p->batch_size || xf_batch_bytes(w->batch) >= FLUSH_MAX_BYTES)
+        return flush_batch(w);
+    return 0;
+}
+
+static void report_progress(struct pipeline *p, bool final)
+{
+    double now = util_monotonic();
+    if (!final && now - p->last_progress < 5.0)
+        return;
+    p->last_progress = now;
+    double secs = now - p->started;
+    log_info("%s: %ld/%ld files, %ld items (%ld loaded, %ld duplicate, %ld superseded, %ld "
+             "rejected), %.0f items/s",
+             p->source->name, p->files_done, p->files_total, p->counts.received,
+             p->counts.loaded, p->counts.duplicate, p->counts.superseded, p->counts.rejected,
+             secs > 0 ? (double)p->counts.received / secs : 0.0);
+}
+
+/* One transaction: claim files, load as many as the budget allows, mark them done. */
+static int worker_transaction(struct worker *w, bool *empty)
+{
+    struct pipeline *p = w->p;
+    bool own_tx = !p->opts->dry_run;
+    *empty = false;
+    memset(&w->counts, 0, sizeof w->counts);
+    w->tx_items = 0;
+    w->tx_bytes = 0;
+    if (own_tx && db_exec(w->conn, "BEGIN", "cannot start a transaction") != 0)
+        return -1;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", p->batch_size);
+    const char *params[] = {p->source->name, limit};
+    PGresult *claim = db_query(w->conn,
+                               "SELECT file_id, path FROM xinyu.ingest_file "
+                               "WHERE source = $1 AND done_run IS NULL "
+                               "ORDER BY path, file_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               2, params, PGRES_TUPLES_OK, "cannot claim spool files");
+    if (claim == NULL)
+        goto fail;
+    int nclaimed = PQntuples(claim);
+    if (nclaimed == 0) {
+        PQclear(claim);
+        *empty = true;
+        if (own_tx)
+            return db_exec(w->conn, "COMMIT", "cannot end a transaction");
+        return 0;
+    }
+    buf done = BUF_INIT;
+    buf_putc(&done, '{');
+    long ndone = 0;
+    for (int i = 0; i < nclaimed && !cli_stop_requested; i++) {
+        const char *path = PQgetvalue(claim, i, 1);
+        if (ingest_spool_read(p->source->path, path, &p->limits, on_item, w) != 0) {
+            if (w->failed) {
+                PQclear(claim);
+                buf_free(&done);
+                goto fail;
+            }
+            /* the file vanished or cannot be opened: nothing was received from it */
+            char message[1024];
+            snprintf(message, sizeof message, "cannot read %s: %s", path, strerror(errno));
+            log_warn("%s: %s", p->source->name, message);
+            cli_run_event(w->conn, p->run_id, p->source->name, "warning", message);
+        }
+        buf_printf(&done, "%s%s", ndone ? "," : "", PQgetvalue(claim, i, 0));
+        ndone++;
+        if (w->tx_items >= (long)p->batch_size * TX_MAX_ITEMS_FACTOR || w->tx_bytes >= TX_MAX_BYTES)
+            break;
+    }
+    PQclear(claim);
+    buf_putc(&done, '}');
+    if (flush_batch(w) != 0 || done.data == NULL) {
+        buf_free(&done);
+        goto fail;
+    }
+    const char *mark[] = {p->run_text, done.data};
+    PGresult *res = db_query(w->conn,
+                             "UPDATE xinyu.ingest_file SET done_run = $1 "
+                             "WHERE file_id = ANY ($2::bigint[])",
+                             2, mark, PGRES_COMMAND_OK, "cannot mark files as loaded");
+    buf_free(&done);
+    if (res == NULL)
+        goto fail;
+    PQclear(res);
+    if (own_tx && db_exec(w->conn, "COMMIT", "cannot commit the batch") != 0)
+        goto fail;
+    pthread_mutex_lock(&p->lock);
+    xf_counts_add(&p->counts, &w->counts);
+    p->files_done += ndone;
+    report_progress(p, false);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+fail:
+    w->failed = 1;
+    if (own_tx)
+        db_exec(w->conn, "ROLLBACK", "rollback");
+    return -1;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pipeline *p = w->p;
+    w->batch = xf_batch_create();
+    if (w->batch == NULL) {
+        w->failed = 1;
+        goto out;
+    }
+    if (p->shared_conn != NULL) {
+        w->conn = p->shared_conn;
+    } else {
+        w->conn = cli_connect(p->cli, DB_ROLE_INGEST);
+        if (w->conn == NULL || xf_staging_create(w->conn) != 0) {
+            w->failed = 1;
+            goto out;
+        }
+    }
+    bool empty = false;
+    while (!empty && !cli_stop_requested) {
+        pthread_mutex_lock(&p->lock);
+        int stop = p->fatal;
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            break;
+        if (worker_transaction(w, &empty) != 0)
+            break;
+    }
+out:
+    if (w->failed) {
+        pthread_mutex_lock(&p->lock);
+        p->fatal = 1;
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (w->conn != NULL && w->conn != p->shared_conn)
+        PQfinish(w->conn);
+    xf_batch_destroy(w->batch);
+    return NULL;
+}
+
+static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
+{
+    long pending = discover(p, main_conn);
+    if (pending < 0)
+        return -1;
+    p->files_total = pending;
+    if (pending == 0)
+        return 0;
+    int jobs = p->opts->dry_run ? 1 : p->opts->jobs;
+    if (jobs > pending)
+        jobs = (int)pending;
+    struct worker *workers = calloc((size_t)jobs, sizeof *workers);
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+    if (workers == NULL || threads == NULL) {
+        free(workers);
+        free(threads);
+        log_error("out of memory");
+        return -1;
+    }
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+        workers[i].p = p;
+        if (jobs == 1) {
+            worker_main(&workers[i]);
+            started = 1;
+            break;
+        }
+        if (pthread_create(&threads[i], NULL, worker_main, &workers[i]) != 0) {
+            log_error("cannot start worker %d: %s", i + 1, strerror(errno));
+            pthread_mutex_lock(&p->lock);
+            p->fatal = 1;
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        started++;
+    }
+    if (jobs > 1) {
+        for (int i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+    }
+    free(workers);
+    free(threads);
+    report_progress(p, true);
+    return p->fatal ? -1 : 0;
+}
+
+int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id,
+                    const struct pipeline_opts *o, struct xf_counts *counts, int *failed_sources)
+{
+    *failed_sources = 0;
+    int rc = 0;
+    bool any = false;
+    for (int i = 0; i < c->conf.nsources; i++) {
+        const struct conf_source *s = &c->conf.sources[i];
+        if (o->only_source != NULL && strcmp(o->only_source, s->name) != 0)
+            continue;
+        any = true;
+        if (s->kind != CONF_SPOOL) {
+            char message[256];
+            snprintf(message, sizeof message,
+                     "source \"%s\" is of kind http, which this build cannot fetch", s->name);
+            log_error("%s", message);
+            cli_run_event(main_conn, run_id, s->name, "error", message);
+            (*failed_sources)++;
+            continue;
+        }
+        struct pipeline p;
+        memset(&p, 0, sizeof p);
+        p.cli = c;
+        p.source = s;
+        p.opts = o;
+        p.run_id = run_id;
+        snprintf(p.run_text, sizeof p.run_text, "%" PRId64, run_id);
+        p.shared_conn = o->dry_run ? main_conn : NULL;
+        p.limits.max_submission_bytes = c->conf.max_submission_bytes;
+        p.limits.max_file_bytes = c->conf.max_file_bytes;
+        p.now_epoch = (int64_t)time(NULL);
+        p.batch_size = c->conf.batch_size;
+        p.started = util_monotonic();
+        pthread_mutex_init(&p.lock, NULL);
+        int src_rc = ingest_spool_source(&p, main_conn);
+        pthread_mutex_destroy(&p.lock);
+        xf_counts_add(counts, &p.counts);
+        if (src_rc != 0) {
+            /* a database failure stops the run; a bad directory fails only this source */
+            if (PQstatus(main_conn) != CONNECTION_OK || p.fatal) {
+                rc = -1;
+                break;
+            }
+            (*failed_sources)++;
+        }
+        if (cli_stop_requested) {
+            log_warn("stopping on request after the current transaction");
+            break;
+        }
+    }
+    if (!any && o->only_source != NULL) {
+        log_error("no source named \"%s\" in the configuration", o->only_source);
+        return -1;
+    }
+    return rc;
+}

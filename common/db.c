@@ -1,0 +1,292 @@
+/* db.c - PostgreSQL connections, checked queries, COPY and migrations. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+
+bool db_env_configured(void)
+{
+    static const char *const names[] = {"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGDATABASE",
+                                        "PGSERVICE", "PGPORT"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && *v != '\0')
+            return true;
+    }
+    return false;
+}
+
+void db_log_result(const PGresult *res, const char *what)
+{
+    char message[512];
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (primary == NULL && res != NULL)
+        primary = PQresultErrorMessage(res);
+    if (primary == NULL || *primary == '\0')
+        primary = "no result from the server";
+    snprintf(message, sizeof message, "%s: %s", what, primary);
+    size_t n = strlen(message);
+    while (n > 0 && message[n - 1] == '\n')
+        message[--n] = '\0';
+    log_error_detail(message, res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL,
+                     res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL);
+}
+
+int db_exec(PGconn *conn, const char *sql, const char *what)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (res == NULL)
+            log_error("%s: %s", what, PQerrorMessage(conn));
+        else
+            db_log_result(res, what);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                   ExecStatusType expect, const char *what)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != expect) {
+        if (res == NULL)
+            log_error("%s: %s", what, PQerrorMessage(conn));
+        else
+            db_log_result(res, what);
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+PGconn *db_connect(const char *conninfo, const char *role)
+{
+    if (conninfo == NULL || *conninfo == '\0')
+        conninfo = getenv("DATABASE_URL");
+    const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {conninfo ? conninfo : "", "xinyu", NULL};
+    PGconn *conn = PQconnectdbParams(keywords, values, 1);
+    if (conn == NULL) {
+        log_error("cannot connect to the database: out of memory");
+        return NULL;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char message[512];
+        snprintf(message, sizeof message, "cannot connect to the database: %s",
+                 PQerrorMessage(conn));
+        size_t n = strlen(message);
+        while (n > 0 && message[n - 1] == '\n')
+            message[--n] = '\0';
+        log_error_detail(message, NULL,
+                         "Check --db, DATABASE_URL or the PG* variables, or leave them all unset "
+                         "to use the embedded server under var/.");
+        PQfinish(conn);
+        return NULL;
+    }
+    if (db_exec(conn,
+                "SET search_path = xinyu, pg_catalog; SET TIME ZONE 'Asia/Shanghai'; "
+                "SET DateStyle = ISO",
+                "cannot prepare the session") != 0) {
+        PQfinish(conn);
+        return NULL;
+    }
+    if (role != NULL) {
+        /* role is one of the compiled-in names, never input */
+        char sql[128];
+        snprintf(sql, sizeof sql, "SET ROLE %s", role);
+        if (db_exec(conn, sql, "cannot take the least-privilege role") != 0) {
+            log_error_detail("the database login cannot act as the stage's role",
+                             "Every stage runs with its own role's rights only.",
+                             "Grant the role to the login (GRANT xinyu_ingest, xinyu_report TO "
+                             "login) or run \"xinyu db migrate\" as the owner.");
+            PQfinish(conn);
+            return NULL;
+        }
+    }
+    return conn;
+}
+
+int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows)
+{
+    PGresult *res = PQexec(conn, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        db_log_result(res, "cannot start COPY");
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    int failed = 0;
+    size_t off = 0;
+    /* libpq buffers internally; feeding 1 MiB at a time keeps each call bounded */
+    while (off < rows->len) {
+        size_t n = rows->len - off;
+        if (n > (1u << 20))
+            n = 1u << 20;
+        if (PQputCopyData(conn, rows->data + off, (int)n) <= 0) {
+            failed = 1;
+            break;
+        }
+        off += n;
+    }
+    if (PQputCopyEnd(conn, failed ? "client error" : NULL) <= 0)
+        failed = 1;
+    int rc = failed ? -1 : 0;
+    while ((res = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            db_log_result(res, "COPY failed");
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    if (failed && rc == 0)
+        log_error("COPY failed: %s", PQerrorMessage(conn));
+    return failed ? -1 : rc;
+}
+
+int db_try_lock(PGconn *conn, enum db_lock lock, bool shared)
+{
+    char k1[16], k2[16];
+    snprintf(k1, sizeof k1, "%d", DB_LOCK_CLASS);
+    snprintf(k2, sizeof k2, "%d", (int)lock);
+    const char *params[] = {k1, k2};
+    PGresult *res = db_query(conn,
+                             shared ? "SELECT pg_try_advisory_lock_shared($1::int, $2::int)"
+                                    : "SELECT pg_try_advisory_lock($1::int, $2::int)",
+                             2, params, PGRES_TUPLES_OK, "cannot take the run lock");
+    if (res == NULL)
+        return -1;
+    int taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return taken;
+}
+
+/* The version number of "NNN_name.sql", or -1. */
+static int migration_version(const char *name)
+{
+    char digits[8];
+    size_t i = 0;
+    while (i < 6 && name[i] >= '0' && name[i] <= '9') {
+        digits[i] = name[i];
+        i++;
+    }
+    digits[i] = '\0';
+    int v;
+    if (i == 0 || name[i] != '_' || util_parse_int(digits, 0, 999999, &v) != 0)
+        return -1;
+    return v;
+}
+
+static int applied_versions(PGconn *conn, bool *applied, int max)
+{
+    PGresult *res = db_query(conn, "SELECT version FROM xinyu.schema_migration", 0, NULL,
+                             PGRES_TUPLES_OK, "cannot read the applied migrations");
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        int v;
+        if (util_parse_int(PQgetvalue(res, i, 0), 0, 999999, &v) == 0 && v < max)
+            applied[v] = true;
+    }
+    PQclear(res);
+    return 0;
+}
+
+#define MAX_VERSION 1000
+
+int db_schema_ready(PGconn *conn)
+{
+    PGresult *res = db_query(conn, "SELECT to_regclass('xinyu.schema_migration') IS NOT NULL", 0,
+                             NULL, PGRES_TUPLES_OK, "cannot inspect the schema");
+    if (res == NULL)
+        return -1;
+    int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!exists)
+        return 0;
+    bool applied[MAX_VERSION] = {false};
+    if (applied_versions(conn, applied, MAX_VERSION) != 0)
+        return -1;
+    for (const struct db_migration *m = db_migrations; m->name != NULL; m++) {
+        int v = migration_version(m->name);
+        if (v > 0 && v < MAX_VERSION && !applied[v])
+            return 0;
+    }
+    return 1;
+}
+
+static int apply_one(PGconn *conn, const struct db_migration *m, int version)
+{
+    unsigned char digest[UTIL_SHA256_LEN];
+    char hex[2 * UTIL_SHA256_LEN + 1];
+    if (util_sha256(m->sql, strlen(m->sql), digest) != 0)
+        return -1;
+    util_hex(digest, sizeof digest, hex);
+    char vtext[16];
+    snprintf(vtext, sizeof vtext, "%d", version);
+    char what[160];
+    snprintf(what, sizeof what, "migration %s failed", m->name);
+    if (db_exec(conn, "BEGIN", what) != 0)
+        return -1;
+    const char *params[] = {vtext, m->name, hex};
+    PGresult *res = NULL;
+    if (db_exec(conn, m->sql, what) != 0)
+        goto fail;
+    res = db_query(conn, "INSERT INTO xinyu.schema_migration (version, name, sha256) VALUES ($1, $2, $3)",
+                   3, params, PGRES_COMMAND_OK, what);
+    if (res == NULL)
+        goto fail;
+    PQclear(res);
+    if (db_exec(conn, "COMMIT", what) != 0)
+        return -1;
+    log_info("applied migration %s", m->name);
+    return 0;
+fail:
+    db_exec(conn, "ROLLBACK", "rollback");
+    return -1;
+}
+
+int db_migrate(PGconn *conn)
+{
+    char lock_sql[96];
+    snprintf(lock_sql, sizeof lock_sql, "SELECT pg_advisory_lock(%d, %d)", DB_LOCK_CLASS,
+             (int)DB_LOCK_MIGRATE);
+    if (db_exec(conn, lock_sql, "cannot take the migration lock") != 0)
+        return -1;
+    int rc = -1;
+    bool applied[MAX_VERSION] = {false};
+    /* the first file creates the schema and the record table, idempotently */
+    if (db_migrations[0].name == NULL || migration_version(db_migrations[0].name) != 0) {
+        log_error("the binary carries no migration 000");
+        goto out;
+    }
+    if (db_exec(conn, db_migrations[0].sql, "migration 000 failed") != 0)
+        goto out;
+    if (applied_versions(conn, applied, MAX_VERSION) != 0)
+        goto out;
+    for (const struct db_migration *m = db_migrations + 1; m->name != NULL; m++) {
+        int v = migration_version(m->name);
+        if (v <= 0 || v >= MAX_VERSION) {
+            log_error("migration %s has no version number", m->name);
+            goto out;
+        }
+        if (applied[v])
+            continue;
+        if (apply_one(conn, m, v) != 0)
+            goto out;
+        applied[v] = true;
+    }
+    rc = 0;
+out:;
+    char unlock_sql[96];
+    snprintf(unlock_sql, sizeof unlock_sql, "SELECT pg_advisory_unlock(%d, %d)", DB_LOCK_CLASS,
+             (int)DB_LOCK_MIGRATE);
+    db_exec(conn, unlock_sql, "cannot release the migration lock");
+    return rc;
+}

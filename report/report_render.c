@@ -1,0 +1,361 @@
+/* report_render.c - evaluates indicator rows and renders them as the JSON and CSV contract. */
+#include <math.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report/report.h"
+
+/*
+ * Fifteen significant digits: every ratio and amount Xinyu computes is far less precise than
+ * that, and a fixed precision is what makes two runs over the same data give the same bytes.
+ */
+#define RENDER_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+#define RENDER_SCALAR_FLAGS (JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
+
+/* Integers up to 2^53 are exact in a double; beyond that a count is no longer a count. */
+#define EXACT_INTEGER_MAX 9007199254740992.0
+
+void report_row_evaluate(struct report_row *row, const struct report_target *target)
+{
+    row->has_value = false;
+    row->value = 0;
+    row->has_target = false;
+    row->target = 0;
+    row->op[0] = '\0';
+    row->has_gap = false;
+    row->gap = 0;
+
+    if (row->has_numerator && row->has_denominator && row->denominator != 0) {
+        double value = row->numerator / row->denominator;
+        /* Only a sum beyond any real count overflows; JSON could not carry it anyway. */
+        if (isfinite(value)) {
+            row->has_value = true;
+            row->value = value;
+        }
+    }
+    /* A target whose op is neither comparison cannot be judged; it counts as none. */
+    if (target != NULL && target->set &&
+        (strncmp(target->op, ">=", sizeof target->op) == 0 ||
+         strncmp(target->op, "<=", sizeof target->op) == 0)) {
+        row->has_target = true;
+        row->target = target->value;
+        memcpy(row->op, target->op, 2);
+        row->op[2] = '\0';
+    }
+    /* Missing data is the stronger fact: a row without a value is no_data, target or not. */
+    if (!row->has_value) {
+        row->status = "no_data";
+        return;
+    }
+    if (!row->has_target) {
+        row->status = "no_target";
+        return;
+    }
+    /* Compared unrounded; equality meets the target either way (INDICATORS.md). */
+    bool at_most = strcmp(row->op, "<=") == 0;
+    bool met = at_most ? row->value <= row->target : row->value >= row->target;
+    row->gap = at_most ? row->target - row->value : row->value - row->target;
+    row->has_gap = true;
+    row->status = met ? "met" : "not_met";
+}
+
+/* A whole-number count (numerator, denominator) is written as an integer: 30, not 30.0. */
+static json_t *json_count(double v)
+{
+    if (!isfinite(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) <= EXACT_INTEGER_MAX)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+/*
+ * A value, target or gap is always a real, 1.0 included, so that a reader never has to
+ * expect an integer where a ratio stands. Negative zero is written as 0.0.
+ */
+static json_t *json_measure(bool has, double v)
+{
+    if (!has || !isfinite(v))
+        return json_null();
+    return json_real(v == 0 ? 0.0 : v);
+}
+
+/* A text field of at most cap bytes; empty means "all" and is null. */
+static json_t *json_text(const char *s, size_t cap)
+{
+    if (s == NULL || s[0] == '\0')
+        return json_null();
+    return json_stringn(s, strnlen(s, cap));
+}
+
+/*
+ * json_object_set_new takes the value even when it fails, and fails on a NULL value,
+ * so a chain of sets needs only the sum of their results.
+ */
+static json_t *row_json(const struct report_row *row)
+{
+    if (row->indicator < 0 || row->indicator >= REPORT_NINDICATORS)
+        return NULL;
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    int rc = 0;
+    rc |= json_object_set_new(o, "indicator", json_string(report_indicators[row->indicator].id));
+    rc |= json_object_set_new(o, "district_code",
+                              json_text(row->district_code, sizeof row->district_code));
+    rc |=
+        json_object_set_new(o, "school_type", json_text(row->school_type, sizeof row->school_type));
+    rc |= json_object_set_new(o, "numerator",
+                              row->has_numerator ? json_count(row->numerator) : json_null());
+    rc |= json_object_set_new(o, "denominator",
+                              row->has_denominator ? json_count(row->denominator) : json_null());
+    rc |= json_object_set_new(o, "value", json_measure(row->has_value, row->value));
+    rc |= json_object_set_new(o, "target", json_measure(row->has_target, row->target));
+    rc |= json_object_set_new(o, "op",
+                              row->has_target ? json_text(row->op, sizeof row->op) : json_null());
+    rc |= json_object_set_new(o, "status", json_text(row->status, 16));
+    rc |= json_object_set_new(o, "gap", json_measure(row->has_gap, row->gap));
+    rc |= json_object_set_new(o, "schools", json_integer(row->schools));
+    rc |= json_object_set_new(o, "schools_no_data", json_integer(row->schools_no_data));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *overview_json(const struct report_overview *ov)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    int rc = 0;
+    rc |= json_object_set_new(o, "district_code",
+                              json_text(ov->district_code, sizeof ov->district_code));
+    rc |= json_object_set_new(o, "school_type", json_text(ov->school_type, sizeof ov->school_type));
+    rc |= json_object_set_new(o, "schools_active", json_integer(ov->schools_active));
+    rc |= json_object_set_new(o, "schools_reported", json_integer(ov->schools_reported));
+    rc |= json_object_set_new(o, "students", json_integer(ov->students));
+    rc |= json_object_set_new(o, "psych_fulltime", json_integer(ov->psych_fulltime));
+    rc |= json_object_set_new(o, "psych_parttime", json_integer(ov->psych_parttime));
+    rc |= json_object_set_new(o, "schools_with_room", json_integer(ov->schools_with_room));
+    rc |= json_object_set_new(o, "schools_with_lessons", json_integer(ov->schools_with_lessons));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Appends the json_t made by each element to a new array; NULL when any failed. */
+static json_t *rows_json(const struct report_doc *doc)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < doc->nrows; i++) {
+        if (json_array_append_new(a, row_json(&doc->rows[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
+static json_t *overviews_json(const struct report_doc *doc)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < doc->noverview; i++) {
+        if (json_array_append_new(a, overview_json(&doc->overview[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
+/* The whole document in the key order of the contract; NULL when memory ran out. */
+static json_t *doc_json(const struct report_doc *doc)
+{
+    json_t *root = json_object();
+    json_t *scope = json_object();
+    if (root == NULL || scope == NULL) {
+        json_decref(root);
+        json_decref(scope);
+        return NULL;
+    }
+    int rc = 0;
+    if (doc->period != NULL)
+        rc |= json_object_set_new(scope, "period", json_string(doc->period));
+    else
+        rc |= json_object_set_new(scope, "year", json_integer(doc->year));
+    rc |= json_object_set_new(root, "report", json_text(doc->kind, 64));
+    rc |= json_object_set_new(root, "scope", scope);
+    rc |= json_object_set_new(root, "generated_at",
+                              json_text(doc->generated_at, sizeof doc->generated_at));
+    rc |= json_object_set_new(root, "overview", overviews_json(doc));
+    rc |= json_object_set_new(root, "rows", rows_json(doc));
+    if (rc != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static int dump_to_buf(const char *data, size_t len, void *ctx)
+{
+    return buf_append(ctx, data, len);
+}
+
+/* Drops what a failed render appended, so that out holds either all of it or none. */
+static int undo(buf *out, size_t start)
+{
+    if (out->data != NULL) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
+    return -1;
+}
+
+/*
+ * Returns -1 when memory ran out, and also when a row names no indicator of the catalog or
+ * a text is not UTF-8: neither can come from Xinyu's own computation.
+ */
+int report_render_json(const struct report_doc *doc, buf *out)
+{
+    size_t start = out->len;
+    json_t *root = doc_json(doc);
+    if (root == NULL)
+        return -1;
+    int rc = json_dump_callback(root, dump_to_buf, out, RENDER_JSON_FLAGS);
+    json_decref(root);
+    if (rc != 0 || buf_putc(out, '\n') != 0)
+        return undo(out, start);
+    return 0;
+}
+
+/* A column: the JSON key it shows and its bilingual header cell. */
+struct csv_column {
+    const char *key;
+    const char *header;
+};
+
+/* The rows of the JSON contract, same keys in the same order. */
+static const struct csv_column row_columns[] = {
+    {"indicator", "指标 indicator"},
+    {"district_code", "区县代码 district_code"},
+    {"school_type", "学校类型 school_type"},
+    {"numerator", "分子 numerator"},
+    {"denominator", "分母 denominator"},
+    {"value", "值 value"},
+    {"target", "目标 target"},
+    {"op", "比较 op"},
+    {"status", "状态 status"},
+    {"gap", "差距 gap"},
+    {"schools", "学校数 schools"},
+    {"schools_no_data", "无数据学校数 schools_no_data"},
+};
+
+static const struct csv_column overview_columns[] = {
+    {"district_code", "区县代码 district_code"},
+    {"school_type", "学校类型 school_type"},
+    {"schools_active", "在册学校数 schools_active"},
+    {"schools_reported", "已上报学校数 schools_reported"},
+    {"students", "在校学生数 students"},
+    {"psych_fulltime", "专职心理教师数 psych_fulltime"},
+    {"psych_parttime", "兼职心理教师数 psych_parttime"},
+    {"schools_with_room", "建有辅导室学校数 schools_with_room"},
+    {"schools_with_lessons", "开设心理课学校数 schools_with_lessons"},
+};
+
+/* One cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
+static int csv_text(buf *out, const char *s, size_t len)
+{
+    if (strcspn(s, ",\"\r\n") >= len)
+        return buf_append(out, s, len);
+    int rc = buf_putc(out, '"');
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        if (s[i] == '"')
+            rc = buf_putc(out, '"');
+        if (rc == 0)
+            rc = buf_putc(out, s[i]);
+    }
+    return rc == 0 ? buf_putc(out, '"') : -1;
+}
+
+/*
+ * A cell from the JSON value of the same field: null is empty, and numbers go through
+ * jansson so that the CSV shows exactly the digits the JSON shows.
+ */
+static int csv_value(buf *out, const json_t *v)
+{
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (json_is_string(v))
+        return csv_text(out, json_string_value(v), json_string_length(v));
+    char number[64];
+    size_t n = json_dumpb(v, number, sizeof number, RENDER_SCALAR_FLAGS);
+    if (n == 0 || n >= sizeof number)
+        return -1;
+    return buf_append(out, number, n);
+}
+
+/* Excel reads a CSV as UTF-8 only with the BOM, and expects CRLF line ends. */
+static int csv_header(buf *out, const struct csv_column *cols, size_t ncols)
+{
+    int rc = buf_puts(out, "\xEF\xBB\xBF");
+    for (size_t i = 0; rc == 0 && i < ncols; i++) {
+        if (i > 0)
+            rc = buf_putc(out, ',');
+        if (rc == 0)
+            rc = csv_text(out, cols[i].header, strlen(cols[i].header));
+    }
+    return rc == 0 ? buf_puts(out, "\r\n") : -1;
+}
+
+static int csv_line(buf *out, const json_t *obj, const struct csv_column *cols, size_t ncols)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ncols; i++) {
+        if (i > 0)
+            rc = buf_putc(out, ',');
+        if (rc == 0)
+            rc = csv_value(out, json_object_get(obj, cols[i].key));
+    }
+    return rc == 0 ? buf_puts(out, "\r\n") : -1;
+}
+
+/*
+ * The indicator rows only: the overview has other columns, and one CSV file is one table
+ * for Excel, so it is written on its own by report_render_overview_csv.
+ */
+int report_render_csv(const struct report_doc *doc, buf *out)
+{
+    const size_t ncols = sizeof row_columns / sizeof row_columns[0];
+    size_t start = out->len;
+    if (csv_header(out, row_columns, ncols) != 0)
+        return undo(out, start);
+    for (size_t i = 0; i < doc->nrows; i++) {
+        json_t *row = row_json(&doc->rows[i]);
+        int rc = row != NULL ? csv_line(out, row, row_columns, ncols) : -1;
+        json_decref(row);
+        if (rc != 0)
+            return undo(out, start);
+    }
+    return 0;
+}
+
+int report_render_overview_csv(const struct report_doc *doc, buf *out)
+{
+    const size_t ncols = sizeof overview_columns / sizeof overview_columns[0];
+    size_t start = out->len;
+    if (csv_header(out, overview_columns, ncols) != 0)
+        return undo(out, start);
+    for (size_t i = 0; i < doc->noverview; i++) {
+        json_t *ov = overview_json(&doc->overview[i]);
+        int rc = ov != NULL ? csv_line(out, ov, overview_columns, ncols) : -1;
+        json_decref(ov);
+        if (rc != 0)
+            return undo(out, start);
+    }
+    return 0;
+}

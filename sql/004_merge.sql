@@ -1,0 +1,252 @@
+-- 004_merge.sql: staging tables and the merge of one batch into the core tables.
+-- A batch is COPYed into the session's temporary staging tables and merged by
+-- merge_batch() in the same transaction, so a killed worker leaves nothing behind.
+
+-- All versions of a school's term, for choosing the current one.
+CREATE INDEX submission_school_period ON xinyu.submission (school_code, period);
+
+-- Creates this session's staging tables (once per connection).
+CREATE FUNCTION xinyu.create_staging() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- one row per received item, in the order received
+    CREATE TEMP TABLE IF NOT EXISTS stage_item (
+        item_no integer NOT NULL,
+        source text NOT NULL,
+        ref text NOT NULL,
+        sha256 bytea,
+        byte_size bigint NOT NULL,
+        body_gz bytea,
+        school_code text,
+        period text,
+        district_code_reported text,
+        school_name_reported text,
+        rejected boolean NOT NULL,
+        duplicate boolean NOT NULL DEFAULT false,
+        raw_id bigint
+    ) ON COMMIT DELETE ROWS;
+    -- the normalized values of the items that passed the checks in C
+    CREATE TEMP TABLE IF NOT EXISTS stage_submission ON COMMIT DELETE ROWS AS
+        SELECT 0::integer AS item_no, s.* FROM xinyu.submission s WITH NO DATA;
+    CREATE TEMP TABLE IF NOT EXISTS stage_grade (
+        item_no integer NOT NULL,
+        grade smallint NOT NULL,
+        enrolled integer,
+        classes integer,
+        lessons integer
+    ) ON COMMIT DELETE ROWS;
+    -- files found in a spool directory, before they join the work queue
+    CREATE TEMP TABLE IF NOT EXISTS stage_file (
+        path text NOT NULL,
+        byte_size bigint NOT NULL,
+        mtime_ns bigint NOT NULL
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE IF NOT EXISTS stage_issue (
+        item_no integer NOT NULL,
+        seq integer NOT NULL,
+        severity text NOT NULL,
+        code text NOT NULL,
+        path text NOT NULL,
+        message text NOT NULL
+    ) ON COMMIT DELETE ROWS;
+END
+$$;
+
+-- Merges the staged batch: raw zone, duplicates, registry checks, issues, submissions,
+-- the current version per school and term, and what became of each item.
+-- Returns the batch's counts (the run's counts are made from run_item when it ends).
+CREATE FUNCTION xinyu.merge_batch(p_run_id bigint)
+RETURNS TABLE (loaded integer, duplicate integer, superseded integer, rejected integer,
+               warnings integer)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_demoted bigint[];
+BEGIN
+    -- Workers on the same school and term take turns; sorted keys cannot deadlock.
+    PERFORM pg_advisory_xact_lock(5790031, hashtext(k))
+    FROM (SELECT DISTINCT school_code || '/' || period AS k
+          FROM stage_item
+          WHERE school_code IS NOT NULL AND period IS NOT NULL
+          ORDER BY 1) keys;
+
+    -- Raw ids in the order received, for the first copy of each hash in the batch.
+    UPDATE stage_item si SET raw_id = n.raw_id
+    FROM (SELECT o.item_no, nextval('xinyu.raw_submission_raw_id_seq') AS raw_id
+          FROM (SELECT item_no FROM stage_item
+                WHERE sha256 IS NULL
+                   OR item_no IN (SELECT min(item_no) FROM stage_item GROUP BY sha256)
+                ORDER BY item_no) o) n
+    WHERE si.item_no = n.item_no;
+
+    INSERT INTO xinyu.raw_submission (raw_id, sha256, byte_size, body_gz, source, ref, run_id,
+                                      school_code, period, district_code)
+    SELECT si.raw_id, si.sha256, si.byte_size, si.body_gz, si.source, si.ref, p_run_id,
+           si.school_code, si.period, sc.district_code
+    FROM stage_item si
+    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE si.raw_id IS NOT NULL
+    ORDER BY si.raw_id
+    ON CONFLICT (sha256) DO NOTHING;
+
+    -- Same bytes as a stored submission (earlier, or earlier in this batch): a duplicate.
+    UPDATE stage_item si
+    SET duplicate = si.raw_id IS DISTINCT FROM r.raw_id, raw_id = r.raw_id
+    FROM xinyu.raw_submission r
+    WHERE r.sha256 = si.sha256;
+
+    -- Registry checks, with the codes and messages of "xinyu check --registry".
+    INSERT INTO stage_issue (item_no, seq, severity, code, path, message)
+    SELECT si.item_no, 10001, 'reject', 'unknown_school', 'school_code',
+           si.school_code || ' is not in the registry'
+    FROM stage_item si
+    WHERE NOT si.duplicate AND si.school_code IS NOT NULL
+      AND NOT EXISTS (SELECT FROM xinyu.school sc WHERE sc.school_code = si.school_code)
+    UNION ALL
+    SELECT si.item_no, 10002, 'warning', 'inactive_school', 'school_code',
+           si.school_code || ' is marked inactive in the registry'
+    FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE NOT si.duplicate AND NOT sc.active
+    UNION ALL
+    SELECT si.item_no, 10003, 'warning', 'district_mismatch', 'district_code',
+           si.district_code_reported || ' differs from the registry (' || sc.district_code
+           || '); the registry''s is used'
+    FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE NOT si.duplicate AND si.district_code_reported ~ '^[0-9]{6}$'
+      AND si.district_code_reported <> sc.district_code
+    UNION ALL
+    SELECT si.item_no, 10004, 'warning', 'name_mismatch', 'school_name',
+           '"' || si.school_name_reported || '" differs from the registry ("' || sc.school_name
+           || '")'
+    FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE NOT si.duplicate AND si.school_name_reported IS NOT NULL
+      AND si.school_name_reported <> sc.school_name;
+
+    UPDATE stage_item si SET rejected = true
+    WHERE NOT si.rejected AND NOT si.duplicate
+      AND EXISTS (SELECT FROM stage_issue i WHERE i.item_no = si.item_no AND i.severity = 'reject');
+
+    INSERT INTO xinyu.submission_issue (raw_id, seq, severity, code, path, message, district_code)
+    SELECT si.raw_id, i.seq, i.severity, i.code, i.path, i.message, sc.district_code
+    FROM stage_issue i
+    JOIN stage_item si USING (item_no)
+    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE NOT si.duplicate;
+
+    -- Accepted submissions enter as not current; the next step decides.
+    INSERT INTO xinyu.submission (
+        raw_id, school_code, district_code, period, submitted_at, received_at, run_id, is_current,
+        school_name_reported, district_code_reported, enrolled_total, enrolled_grade4_up,
+        classes_total, lessons_reported,
+        staff_psych_fulltime, staff_psych_parttime, staff_psych_fulltime_degree,
+        staff_psych_cert_a, staff_parttime_3yr_head, staff_head_teachers,
+        staff_head_teachers_cert_b, staff_subject_teachers, staff_subject_teachers_cert_c,
+        funding_psych_yuan, curriculum_theme_meetings, curriculum_special_activities,
+        counseling_room, counseling_open_hours_per_week, counseling_individual_sessions,
+        counseling_group_sessions, counseling_group_participants, screening_students_screened,
+        screening_students_flagged, screening_archives, care_ledger, care_left_behind,
+        care_single_parent, care_special_needs, home_school_parent_trainings,
+        home_school_psych_parent_trainings, home_school_parent_attendees,
+        home_school_home_visit_rate, training_all_staff_sessions,
+        training_hours_psych_and_head, crisis_incidents, crisis_referrals,
+        crisis_major_incident_school_fault, governance_research_group,
+        governance_three_year_plan, governance_annual_meeting_minutes, research_city_awards,
+        research_papers, research_books, research_years_of_practice)
+    SELECT si.raw_id, si.school_code, sc.district_code, si.period, ss.submitted_at, now(),
+           p_run_id, false, si.school_name_reported, si.district_code_reported,
+           ss.enrolled_total, ss.enrolled_grade4_up, ss.classes_total, ss.lessons_reported,
+           ss.staff_psych_fulltime, ss.staff_psych_parttime, ss.staff_psych_fulltime_degree,
+           ss.staff_psych_cert_a, ss.staff_parttime_3yr_head, ss.staff_head_teachers,
+           ss.staff_head_teachers_cert_b, ss.staff_subject_teachers,
+           ss.staff_subject_teachers_cert_c, ss.funding_psych_yuan,
+           ss.curriculum_theme_meetings, ss.curriculum_special_activities, ss.counseling_room,
+           ss.counseling_open_hours_per_week, ss.counseling_individual_sessions,
+           ss.counseling_group_sessions, ss.counseling_group_participants,
+           ss.screening_students_screened, ss.screening_students_flagged,
+           ss.screening_archives, ss.care_ledger, ss.care_left_behind, ss.care_single_parent,
+           ss.care_special_needs, ss.home_school_parent_trainings,
+           ss.home_school_psych_parent_trainings, ss.home_school_parent_attendees,
+           ss.home_school_home_visit_rate, ss.training_all_staff_sessions,
+           ss.training_hours_psych_and_head, ss.crisis_incidents, ss.crisis_referrals,
+           ss.crisis_major_incident_school_fault, ss.governance_research_group,
+           ss.governance_three_year_plan, ss.governance_annual_meeting_minutes,
+           ss.research_city_awards, ss.research_papers, ss.research_books,
+           ss.research_years_of_practice
+    FROM stage_submission ss
+    JOIN stage_item si USING (item_no)
+    JOIN xinyu.school sc ON sc.school_code = si.school_code
+    WHERE NOT si.duplicate AND NOT si.rejected
+    ORDER BY si.raw_id;
+
+    INSERT INTO xinyu.submission_grade (submission_id, district_code, grade, enrolled, classes,
+                                        lessons)
+    SELECT s.submission_id, s.district_code, g.grade, g.enrolled, g.classes, g.lessons
+    FROM stage_grade g
+    JOIN stage_item si USING (item_no)
+    JOIN xinyu.submission s ON s.raw_id = si.raw_id
+    WHERE NOT si.duplicate AND NOT si.rejected;
+
+    -- The current version of a school's term: the latest submitted_at, on a tie the one
+    -- received later. Clear first, then set, so that the unique index never sees two.
+    CREATE TEMP TABLE IF NOT EXISTS stage_rank (
+        submission_id bigint NOT NULL,
+        raw_id bigint NOT NULL,
+        is_current boolean NOT NULL,
+        should_be boolean NOT NULL
+    ) ON COMMIT DROP;
+    INSERT INTO stage_rank
+    SELECT s.submission_id, s.raw_id, s.is_current,
+           row_number() OVER (PARTITION BY s.school_code, s.period
+                              ORDER BY s.submitted_at DESC, s.raw_id DESC) = 1
+    FROM xinyu.submission s
+    JOIN (SELECT DISTINCT school_code, period FROM stage_item
+          WHERE NOT duplicate AND NOT rejected) k USING (school_code, period);
+
+    WITH cleared AS (
+        UPDATE xinyu.submission s SET is_current = false
+        FROM stage_rank r
+        WHERE s.submission_id = r.submission_id AND r.is_current AND NOT r.should_be
+        RETURNING s.raw_id)
+    SELECT array_agg(raw_id) INTO v_demoted FROM cleared;
+
+    UPDATE xinyu.submission s SET is_current = true
+    FROM stage_rank r
+    WHERE s.submission_id = r.submission_id AND NOT r.is_current AND r.should_be;
+
+    -- What became of each item of the batch.
+    INSERT INTO xinyu.run_item (run_id, raw_id, source, ref, outcome, school_code, period,
+                                district_code)
+    SELECT p_run_id, si.raw_id, si.source, si.ref,
+           CASE WHEN si.duplicate THEN 'duplicate'
+                WHEN si.rejected THEN 'rejected'
+                WHEN r.should_be THEN 'loaded'
+                ELSE 'superseded' END,
+           si.school_code, si.period, sc.district_code
+    FROM stage_item si
+    LEFT JOIN stage_rank r ON r.raw_id = si.raw_id AND NOT si.duplicate AND NOT si.rejected
+    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
+    ORDER BY si.item_no;
+
+    -- Items this run loaded in an earlier batch and that a later version replaced now.
+    IF v_demoted IS NOT NULL THEN
+        UPDATE xinyu.run_item SET outcome = 'superseded'
+        WHERE run_id = p_run_id AND outcome = 'loaded' AND raw_id = ANY (v_demoted);
+    END IF;
+
+    RETURN QUERY
+    SELECT count(*) FILTER (WHERE NOT si.duplicate AND NOT si.rejected AND r.should_be)::integer,
+           count(*) FILTER (WHERE si.duplicate)::integer,
+           count(*) FILTER (WHERE NOT si.duplicate AND NOT si.rejected
+                            AND NOT coalesce(r.should_be, false))::integer,
+           count(*) FILTER (WHERE NOT si.duplicate AND si.rejected)::integer,
+           count(*) FILTER (WHERE NOT si.duplicate AND NOT si.rejected
+                            AND EXISTS (SELECT FROM stage_issue i
+                                        WHERE i.item_no = si.item_no
+                                          AND i.severity = 'warning'))::integer
+    FROM stage_item si
+    LEFT JOIN stage_rank r ON r.raw_id = si.raw_id;
+
+    TRUNCATE stage_item, stage_submission, stage_grade, stage_issue;
+    DROP TABLE stage_rank;
+END
+$$;

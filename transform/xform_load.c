@@ -1,0 +1,337 @@
+/* xform_load.c - builds the COPY rows of a batch and merges it in one transaction. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "common/buf.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "transform/xform_load.h"
+
+struct xf_batch {
+    buf items;       /* stage_item rows */
+    buf submissions; /* stage_submission rows */
+    buf grades;      /* stage_grade rows */
+    buf issues;      /* stage_issue rows */
+    buf gz;          /* scratch: the compressed bytes of one item */
+    long nitems;
+};
+
+struct xf_batch *xf_batch_create(void)
+{
+    return calloc(1, sizeof(struct xf_batch));
+}
+
+void xf_batch_destroy(struct xf_batch *b)
+{
+    if (b == NULL)
+        return;
+    buf_free(&b->items);
+    buf_free(&b->submissions);
+    buf_free(&b->grades);
+    buf_free(&b->issues);
+    buf_free(&b->gz);
+    free(b);
+}
+
+long xf_batch_items(const struct xf_batch *b)
+{
+    return b->nitems;
+}
+
+size_t xf_batch_bytes(const struct xf_batch *b)
+{
+    return b->items.len + b->submissions.len + b->grades.len + b->issues.len;
+}
+
+void xf_counts_add(struct xf_counts *a, const struct xf_counts *b)
+{
+    a->received += b->received;
+    a->loaded += b->loaded;
+    a->duplicate += b->duplicate;
+    a->superseded += b->superseded;
+    a->rejected += b->rejected;
+    a->warnings += b->warnings;
+}
+
+/* Appends a tab (unless first) and a text cell, \N for NULL. */
+static int cell_text(buf *row, const char *s, int first)
+{
+    if (!first && buf_putc(row, '\t') != 0)
+        return -1;
+    if (s == NULL)
+        return buf_puts(row, "\\N");
+    return buf_copy_text(row, s, strlen(s));
+}
+
+/* Appends a bytea cell in hex form (\\x... in COPY text), \N for NULL. */
+static int cell_bytea(buf *row, const unsigned char *data, size_t len)
+{
+    if (buf_putc(row, '\t') != 0)
+        return -1;
+    if (data == NULL)
+        return buf_puts(row, "\\N");
+    if (buf_reserve(row, 3 + 2 * len) != 0)
+        return -1;
+    buf_puts(row, "\\\\x");
+    util_hex(data, len, row->data + row->len);
+    row->len += 2 * len;
+    return 0;
+}
+
+/* One gzip member of data at the fastest level: the raw zone keeps every byte received. */
+static int gzip_bytes(buf *out, const unsigned char *data, size_t len)
+{
+    buf_reset(out);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    uLong bound = deflateBound(&z, (uLong)len) + 32;
+    if (buf_reserve(out, bound) != 0) {
+        deflateEnd(&z);
+        return -1;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out->data;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    out->len = z.total_out;
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+static int add_issue_row(buf *rows, long item_no, int seq, const char *severity, const char *code,
+                         const char *path, const char *message)
+{
+    int rc = buf_printf(rows, "%ld\t%d", item_no, seq);
+    rc |= cell_text(rows, severity, 0);
+    rc |= cell_text(rows, code, 0);
+    rc |= cell_text(rows, path, 0);
+    rc |= cell_text(rows, message, 0);
+    rc |= buf_putc(rows, '\n');
+    return rc ? -1 : 0;
+}
+
+static int add_value(buf *row, const struct xf_field *f, const struct xf_value *v)
+{
+    if (buf_putc(row, '\t') != 0)
+        return -1;
+    if (!v->set)
+        return buf_puts(row, "\\N");
+    switch (f->kind) {
+    case XF_COUNT:
+        return buf_printf(row, "%" PRId64, v->integer);
+    case XF_BOOL:
+        return buf_puts(row, v->integer ? "t" : "f");
+    case XF_MONEY:
+        return buf_printf(row, "%.2f", v->number);
+    default:
+        return buf_printf(row, "%.17g", v->number);
+    }
+}
+
+static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_submission *sub)
+{
+    int64_t total = 0, grade4_up = 0, classes = 0;
+    for (int g = 0; g < XF_GRADES; g++) {
+        if (sub->enrolled_set[g]) {
+            total += sub->enrolled[g];
+            if (g >= 3)
+                grade4_up += sub->enrolled[g];
+        }
+        if (sub->classes_set[g])
+            classes += sub->classes[g];
+        if (!sub->enrolled_set[g] && !sub->classes_set[g] && !sub->lessons_set[g])
+            continue;
+        int rc = buf_printf(&b->grades, "%ld\t%d", item_no, g + 1);
+        if (sub->enrolled_set[g])
+            rc |= buf_printf(&b->grades, "\t%" PRId64, sub->enrolled[g]);
+        else
+            rc |= buf_puts(&b->grades, "\t\\N");
+        if (sub->classes_set[g])
+            rc |= buf_printf(&b->grades, "\t%" PRId64, sub->classes[g]);
+        else
+            rc |= buf_puts(&b->grades, "\t\\N");
+        if (sub->lessons_set[g])
+            rc |= buf_printf(&b->grades, "\t%" PRId64 "\n", sub->lessons[g]);
+        else
+            rc |= buf_puts(&b->grades, "\t\\N\n");
+        if (rc)
+            return -1;
+    }
+    buf *row = &b->submissions;
+    int rc = buf_printf(row, "%ld", item_no);
+    rc |= cell_text(row, sub->submitted_at, 0);
+    rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up, classes,
+                     sub->lessons_reported ? "t" : "f");
+    for (int i = 0; i < XF_NFIELDS; i++)
+        rc |= add_value(row, &xf_fields[i], &sub->values[i]);
+    rc |= buf_putc(row, '\n');
+    return rc ? -1 : 0;
+}
+
+int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt)
+{
+    long item_no = ++b->nitems;
+    struct xf_submission sub;
+    struct xf_result res;
+    memset(&sub, 0, sizeof sub);
+    memset(&res, 0, sizeof res);
+    int verdict = 1;
+    if (item->error_code == NULL) {
+        verdict = xf_validate((const char *)item->data, item->len, opt, &sub, &res);
+        if (verdict < 0)
+            goto oom;
+    }
+
+    int rc = 0;
+    buf *row = &b->items;
+    rc |= buf_printf(row, "%ld", item_no);
+    rc |= cell_text(row, item->source, 0);
+    rc |= cell_text(row, item->ref, 0);
+    rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
+    rc |= buf_printf(row, "\t%zu", item->byte_size);
+    if (item->data != NULL) {
+        if (gzip_bytes(&b->gz, item->data, item->len) != 0)
+            goto oom;
+        rc |= cell_bytea(row, (const unsigned char *)b->gz.data, b->gz.len);
+    } else {
+        rc |= cell_bytea(row, NULL, 0);
+    }
+    bool have_code = all_digits(sub.school_code, XF_SCHOOL_CODE_LEN);
+    bool have_period = sub.period[0] != '\0';
+    rc |= cell_text(row, have_code ? sub.school_code : NULL, 0);
+    rc |= cell_text(row, have_period ? sub.period : NULL, 0);
+    rc |= cell_text(row, sub.district_code[0] ? sub.district_code : NULL, 0);
+    rc |= cell_text(row, sub.school_name, 0);
+    rc |= buf_puts(row, verdict == 0 ? "\tf\n" : "\tt\n");
+    if (rc)
+        goto oom;
+
+    if (item->error_code != NULL) {
+        if (add_issue_row(&b->issues, item_no, 1, "reject", item->error_code, "",
+                          item->error ? item->error : item->error_code) != 0)
+            goto oom;
+    }
+    for (int i = 0; i < res.nissues; i++) {
+        const struct xf_issue *is = &res.issues[i];
+        if (add_issue_row(&b->issues, item_no, i + 1,
+                          is->severity == XF_REJECT ? "reject" : "warning", is->code, is->path,
+                          is->message) != 0)
+            goto oom;
+    }
+    if (res.truncated &&
+        add_issue_row(&b->issues, item_no, res.nissues + 1, "reject", "too_many_issues", "",
+                      "more reasons were found than are kept; fix these and check again") != 0)
+        goto oom;
+    if (verdict == 0 && add_submission_rows(b, item_no, &sub) != 0)
+        goto oom;
+    xf_submission_clear(&sub);
+    xf_result_clear(&res);
+    return 0;
+oom:
+    xf_submission_clear(&sub);
+    xf_result_clear(&res);
+    return -1;
+}
+
+int xf_staging_create(PGconn *conn)
+{
+    return db_exec(conn, "SELECT xinyu.create_staging()", "cannot create the staging tables");
+}
+
+static char submission_copy[4096];
+static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
+
+/* The column list follows the field table; built once, from constants only. */
+static void build_submission_copy(void)
+{
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "COPY stage_submission (item_no, submitted_at, enrolled_total, "
+                   "enrolled_grade4_up, classes_total, lessons_reported");
+    for (int i = 0; i < XF_NFIELDS; i++)
+        buf_printf(&sql, ", %s", xf_fields[i].column);
+    buf_puts(&sql, ") FROM STDIN");
+    if (sql.data == NULL || util_strlcpy(submission_copy, sql.data, sizeof submission_copy) != 0)
+        submission_copy[0] = '\0';
+    buf_free(&sql);
+}
+
+static int copy_if_any(PGconn *conn, const char *sql, const buf *rows)
+{
+    if (rows->len == 0)
+        return 0;
+    return db_copy_in(conn, sql, rows);
+}
+
+int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts)
+{
+    if (b->nitems == 0)
+        return 0;
+    int rc = -1;
+    pthread_once(&submission_copy_once, build_submission_copy);
+    if (submission_copy[0] == '\0') {
+        log_error("cannot build the staging COPY statement");
+        goto out;
+    }
+    if (copy_if_any(conn,
+                    "COPY stage_item (item_no, source, ref, sha256, byte_size, body_gz, "
+                    "school_code, period, district_code_reported, school_name_reported, rejected) "
+                    "FROM STDIN",
+                    &b->items) != 0 ||
+        copy_if_any(conn, submission_copy, &b->submissions) != 0 ||
+        copy_if_any(conn,
+                    "COPY stage_grade (item_no, grade, enrolled, classes, lessons) FROM STDIN",
+                    &b->grades) != 0 ||
+        copy_if_any(conn,
+                    "COPY stage_issue (item_no, seq, severity, code, path, message) FROM STDIN",
+                    &b->issues) != 0)
+        goto out;
+
+    char run_text[24];
+    snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
+    const char *params[] = {run_text};
+    PGresult *res = db_query(conn, "SELECT * FROM xinyu.merge_batch($1)", 1, params,
+                             PGRES_TUPLES_OK, "cannot merge the batch");
+    if (res == NULL)
+        goto out;
+    if (PQntuples(res) == 1 && PQnfields(res) == 5) {
+        struct xf_counts c;
+        c.loaded = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+        c.duplicate = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+        c.superseded = strtol(PQgetvalue(res, 0, 2), NULL, 10);
+        c.rejected = strtol(PQgetvalue(res, 0, 3), NULL, 10);
+        c.warnings = strtol(PQgetvalue(res, 0, 4), NULL, 10);
+        c.received = b->nitems;
+        xf_counts_add(counts, &c);
+        rc = 0;
+    } else {
+        log_error("cannot merge the batch: unexpected result shape");
+    }
+    PQclear(res);
+out:
+    buf_reset(&b->items);
+    buf_reset(&b->submissions);
+    buf_reset(&b->grades);
+    buf_reset(&b->issues);
+    b->nitems = 0;
+    return rc;
+}

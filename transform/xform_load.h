@@ -1,0 +1,57 @@
+/* xform_load.h - staging a batch of received submissions by COPY and merging it. */
+#ifndef XINYU_XFORM_LOAD_H
+#define XINYU_XFORM_LOAD_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "transform/xform.h"
+
+/* One received item as the ingest stage hands it over. */
+struct xf_received {
+    const char *source;          /* the configured source's name */
+    const char *ref;             /* file path (":line") or URL */
+    const unsigned char *data;   /* the submission's bytes, or NULL when unreadable and not kept */
+    size_t len;
+    size_t byte_size;            /* size of what was received */
+    const unsigned char *sha256; /* 32 bytes, or NULL when nothing could be read */
+    const char *error_code;      /* non-NULL: unreadable; rejected with this code ("gzip", ...) */
+    const char *error;           /* the reason in words */
+};
+
+/* Counts of what became of items; received = loaded + duplicate + superseded + rejected. */
+struct xf_counts {
+    long received, loaded, duplicate, superseded, rejected, warnings;
+};
+
+struct xf_batch; /* COPY buffers of the four staging tables */
+
+/* Returns a new empty batch, or NULL when memory ran out; free with xf_batch_destroy. */
+struct xf_batch *xf_batch_create(void);
+void xf_batch_destroy(struct xf_batch *b);
+
+/*
+ * Validates item (when readable), compresses its bytes and appends its staging rows.
+ * Thread-safe for distinct batches. Returns 0, or -1 when memory ran out.
+ */
+int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt);
+
+/* Items and bytes staged so far (to decide when to flush). */
+long xf_batch_items(const struct xf_batch *b);
+size_t xf_batch_bytes(const struct xf_batch *b);
+
+/*
+ * COPYs the staged rows into the session's staging tables and merges them with
+ * xinyu.merge_batch, inside the caller's open transaction; adds the batch's counts to
+ * counts and empties the batch. Returns 0, or -1 after logging (the caller rolls back).
+ */
+int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts);
+
+/* Creates the session's staging tables (xinyu.create_staging). Returns 0 or -1. */
+int xf_staging_create(PGconn *conn);
+
+/* Adds b's counts to a. */
+void xf_counts_add(struct xf_counts *a, const struct xf_counts *b);
+
+#endif
