@@ -46,6 +46,8 @@ int cli_run_finish(PGconn *conn, int64_t run_id, const char *status, const char 
 /* Takes the run lock (exclusive for run, shared for ingest); on failure names the holder.
  * Returns 0, or EXIT_FATAL after logging. */
 int cli_take_run_lock(PGconn *conn, bool shared);
+/* Releases the run lock and closes the connection; accepts NULL. */
+void cli_disconnect(PGconn *conn);
 /* Records a run event. Never fails the caller (errors are logged). */
 void cli_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
                    const char *message);

@@ -100,7 +100,7 @@ int cmd_ingest(struct cli *c)
         return EXIT_FATAL;
     int rc = cli_take_run_lock(conn, true);
     if (rc != 0) {
-        PQfinish(conn);
+        cli_disconnect(conn);
         return rc;
     }
     db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
@@ -110,7 +110,7 @@ int cmd_ingest(struct cli *c)
     if (o.dry_run) {
         /* one transaction, rolled back: the run record and everything else vanish */
         if (db_exec(conn, "BEGIN", "cannot start the dry run") != 0) {
-            PQfinish(conn);
+            cli_disconnect(conn);
             return EXIT_FATAL;
         }
         int64_t run_id = cli_run_begin(conn, "ingest", c);
@@ -120,12 +120,12 @@ int cmd_ingest(struct cli *c)
         db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
         if (rc != EXIT_FATAL)
             print_counts("dry run, nothing written", &counts, failed_sources);
-        PQfinish(conn);
+        cli_disconnect(conn);
         return rc;
     }
     int64_t run_id = cli_run_begin(conn, "ingest", c);
     if (run_id <= 0) {
-        PQfinish(conn);
+        cli_disconnect(conn);
         return EXIT_FATAL;
     }
     rc = ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources);
@@ -141,7 +141,7 @@ int cmd_ingest(struct cli *c)
     }
     if (rc != EXIT_FATAL)
         print_counts("ingest", &counts, failed_sources);
-    PQfinish(conn);
+    cli_disconnect(conn);
     return rc;
 }
 
@@ -205,13 +205,13 @@ int cmd_run(struct cli *c)
         return EXIT_FATAL;
     int rc = cli_take_run_lock(conn, false);
     if (rc != 0) {
-        PQfinish(conn);
+        cli_disconnect(conn);
         return rc;
     }
     db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
     int64_t run_id = cli_run_begin(conn, "run", c);
     if (run_id <= 0) {
-        PQfinish(conn);
+        cli_disconnect(conn);
         return EXIT_FATAL;
     }
     double t0 = util_monotonic();
@@ -223,7 +223,7 @@ int cmd_run(struct cli *c)
         t_registry = util_monotonic() - t0;
         if (rc != EXIT_OK) {
             cli_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
-            PQfinish(conn);
+            cli_disconnect(conn);
             return rc;
         }
     }
@@ -264,6 +264,6 @@ int cmd_run(struct cli *c)
     else
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
-    PQfinish(conn);
+    cli_disconnect(conn);
     return rc;
 }

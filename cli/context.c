@@ -142,3 +142,14 @@ int cli_take_run_lock(PGconn *conn, bool shared)
                             : "Wait until it finishes, or stop it; two runs never overlap.");
     return EXIT_FATAL;
 }
+
+void cli_disconnect(PGconn *conn)
+{
+    if (conn == NULL)
+        return;
+    /* a backend drops its locks only as it exits, after the client is gone: release them
+     * now so that the next run, started right after this one, finds the lock free */
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE)
+        db_exec(conn, "SELECT pg_advisory_unlock_all()", "cannot release the run lock");
+    PQfinish(conn);
+}

@@ -45,11 +45,11 @@ result() { # name status log
     fi
 }
 
+# fresh_db NAME: creates an empty database for one test and sets $db
 fresh_db() {
     n=$((n + 1))
-    local db="t_${n}_$$"
-    createdb "$db" || return 1
-    echo "$db"
+    db="t${n}_$(echo "$1" | tr -c 'a-z0-9\n' '_')"
+    createdb "$db"
 }
 
 for t in "$BUILD"/tests/test_*; do
@@ -64,7 +64,7 @@ for t in tests/sql/*.sql; do
     [ -f "$t" ] || continue
     name="sql/$(basename "$t" .sql)"
     [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
-    db=$(fresh_db) || { result "$name" 1 /dev/null; continue; }
+    fresh_db "$name" || { result "$name" 1 /dev/null; continue; }
     {
         "$XINYU" db migrate --db "dbname=$db" &&
             psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$t"
@@ -74,9 +74,10 @@ done
 
 for t in tests/integration/*.sh; do
     [ -f "$t" ] || continue
+    [ "$(basename "$t")" = lib.sh ] && continue
     name="integration/$(basename "$t" .sh)"
     [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
-    db=$(fresh_db) || { result "$name" 1 /dev/null; continue; }
+    fresh_db "$name" || { result "$name" 1 /dev/null; continue; }
     ttmp="$tmp/$(basename "$t" .sh)"
     mkdir -p "$ttmp"
     chmod 0755 "$ttmp"

@@ -1,0 +1,45 @@
+# Resubmissions (SUBMISSION.md section 4): a later submitted_at replaces the current
+# version, an older one arriving late is superseded at once, a tie goes to the one
+# received later; within one run the earlier item counts as superseded.
+source "$ROOT/tests/integration/lib.sh"
+setup_fixtures
+spool="$TEST_TMP/spool"
+mkdir -p "$spool"
+base="$ROOT/tests/fixtures/spec-examples/submission-full.json"
+version() { # name submitted_at psych_fulltime
+    sed -e "s/\"submitted_at\": \"[^\"]*\"/\"submitted_at\": \"$2\"/" \
+        -e "s/\"psych_fulltime\": 2,/\"psych_fulltime\": $3,/" "$base" >"$spool/$1"
+}
+write_config "$TEST_TMP/conf.json" "$spool"
+current() { sql "SELECT staff_psych_fulltime FROM xinyu.submission WHERE school_code = '3201020001' AND is_current"; }
+
+# one run with two versions: the later submitted_at wins though it comes first by name
+version a.json "2025-01-12T10:00:00+08:00" 4
+version b.json "2025-01-10T10:00:00+08:00" 3
+"$XINYU" --config "$TEST_TMP/conf.json" run
+run1=$(sql "SELECT max(run_id) FROM xinyu.run")
+expect_eq "counts within one run" "2 1 0 1 0" "$(counts "$run1")"
+expect_eq "current after run 1" 4 "$(current)"
+
+# a late older version: superseded at once
+version c.json "2025-01-05T10:00:00+08:00" 2
+"$XINYU" --config "$TEST_TMP/conf.json" run
+run2=$(sql "SELECT max(run_id) FROM xinyu.run")
+expect_eq "late older version" "1 0 0 1 0" "$(counts "$run2")"
+expect_eq "current after run 2" 4 "$(current)"
+
+# a newer one replaces it; the earlier run's record keeps what happened then
+version d.json "2025-01-15T08:00:00+08:00" 5
+"$XINYU" --config "$TEST_TMP/conf.json" run
+run3=$(sql "SELECT max(run_id) FROM xinyu.run")
+expect_eq "newer version" "1 1 0 0 0" "$(counts "$run3")"
+expect_eq "current after run 3" 5 "$(current)"
+expect_eq "history" "2 superseded,3 superseded,4 superseded,5 current" \
+    "$(sql "SELECT string_agg(s.staff_psych_fulltime || ' ' || h.state, ',' ORDER BY s.staff_psych_fulltime) FROM xinyu.submission_history h JOIN xinyu.submission s USING (submission_id)")"
+
+# a tie on submitted_at: the one received later wins
+version e.json "2025-01-15T08:00:00+08:00" 6
+"$XINYU" --config "$TEST_TMP/conf.json" run
+expect_eq "tie goes to the later" 6 "$(current)"
+expect_eq "one current version" 1 "$(sql "SELECT count(*) FROM xinyu.submission WHERE is_current")"
+echo "resubmissions ok"
