@@ -81,7 +81,7 @@ run: $(BUILD)/xinyu
 db-stop: $(BUILD)/xinyu
 	$(BUILD)/xinyu db stop --config config/xinyu.json
 
-test: $(BUILD)/xinyu $(UNIT_BIN) | $(BUILD)/.test-deps
+test: $(BUILD)/xinyu $(BUILD)/xinyu-gen $(UNIT_BIN) | $(BUILD)/.test-deps
 	BUILD=$(BUILD) tests/run.sh
 
 install: $(BUILD)/xinyu

@@ -1,0 +1,26 @@
+# With no database configured, xinyu starts its own PostgreSQL under var/, migrates it,
+# loads and reports; db stop stops it and the next command starts it again.
+source "$ROOT/tests/integration/lib.sh"
+setup_fixtures
+spool="$TEST_TMP/spool"
+mkdir -p "$spool"
+cp "$ROOT"/tests/fixtures/spec-examples/submission-{full,minimal}.json "$spool/"
+write_config "$TEST_TMP/conf.json" "$spool"
+unset PGHOST PGPORT PGUSER PGDATABASE DATABASE_URL
+trap '"$XINYU" --config "$TEST_TMP/conf.json" db stop >/dev/null 2>&1 || true' EXIT
+
+"$XINYU" --config "$TEST_TMP/conf.json" run
+[ -f "$TEST_TMP/var/pg/data/PG_VERSION" ] || fail "no cluster under var/"
+[ -S "$TEST_TMP/var/pg/run/.s.PGSQL.5432" ] || fail "no socket under var/"
+"$XINYU" --config "$TEST_TMP/conf.json" db status | grep -q "running" || fail "db status"
+conn=$("$XINYU" --config "$TEST_TMP/conf.json" db start)
+expect_eq "loaded into the embedded server" 2 "$(psql -X -A -t -d "$conn" -c 'SELECT count(*) FROM xinyu.submission')"
+if [ "$(id -u)" = 0 ]; then
+    expect_eq "server runs unprivileged" postgres "$(stat -c %U "$TEST_TMP/var/pg/data")"
+fi
+"$XINYU" --config "$TEST_TMP/conf.json" db stop
+"$XINYU" --config "$TEST_TMP/conf.json" db status | grep -q "not running" || fail "still running after stop"
+# the next command starts it again and finds the data
+"$XINYU" --config "$TEST_TMP/conf.json" status | grep -q "partial\|ok" || fail "status after restart"
+[ -s "$TEST_TMP/out/indicators-2024.json" ] || fail "no report"
+echo "embedded ok"
