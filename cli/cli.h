@@ -21,12 +21,12 @@ enum {
 
 struct cli {
     struct conf conf;
-    char *db_option;      /* --db, overrides everything */
-    char conninfo[1024];  /* resolved connection string ("" = libpq's environment) */
+    char *db_option;     /* --db, overrides everything */
+    char conninfo[1024]; /* resolved connection string ("" = libpq's environment) */
     bool resolved;
-    int argc_cmd;         /* the subcommand's arguments */
+    int argc_cmd; /* the subcommand's arguments */
     char **argv_cmd;
-    char args_text[512];  /* the command line for the run record (no secrets are ever options) */
+    char args_text[512]; /* the command line for the run record (no secrets are ever options) */
 };
 
 /* Set by SIGINT/SIGTERM: stop after the current transaction. */
@@ -62,8 +62,8 @@ struct pipeline_opts {
 
 /* Ingests every (or the named) source. Adds to counts; sets *failed_sources.
  * Returns 0, or -1 on a fatal error (database gone, I/O error) after logging. */
-int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id,
-                    const struct pipeline_opts *o, struct xf_counts *counts, int *failed_sources);
+int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
+                    struct xf_counts *counts, int *failed_sources);
 
 /* Loads the registry file into the database (owner rights). Returns 0 or EXIT_*. */
 int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id, bool force);

@@ -46,7 +46,9 @@ static int check_item(const struct ingest_item *item, void *ctx)
     else if (res.nwarnings > 0)
         k->warned++;
     printf("%s: %s", item->ref,
-           verdict == 1 ? "rejected" : res.nwarnings > 0 ? "ok, with warnings" : "ok");
+           verdict == 1        ? "rejected"
+           : res.nwarnings > 0 ? "ok, with warnings"
+                               : "ok");
     if (verdict == 0)
         printf(" (school %s, term %s)", sub.school_code, sub.period);
     putchar('\n');

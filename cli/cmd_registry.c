@@ -39,10 +39,11 @@ int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id,
     util_hex(digest, sizeof digest, hex);
     if (!force) {
         const char *params[] = {hex};
-        PGresult *res = db_query(conn,
-                                 "SELECT 1 FROM xinyu.registry_load WHERE sha256 = decode($1, 'hex') "
-                                 "AND run_id = (SELECT max(run_id) FROM xinyu.registry_load)",
-                                 1, params, PGRES_TUPLES_OK, "cannot read the registry history");
+        PGresult *res =
+            db_query(conn,
+                     "SELECT 1 FROM xinyu.registry_load WHERE sha256 = decode($1, 'hex') "
+                     "AND run_id = (SELECT max(run_id) FROM xinyu.registry_load)",
+                     1, params, PGRES_TUPLES_OK, "cannot read the registry history");
         if (res == NULL) {
             free(data);
             return EXIT_FATAL;
@@ -122,12 +123,13 @@ out:
 
 static void registry_usage(FILE *out)
 {
-    fputs("Usage: xinyu registry load [--force] [FILE]\n"
-          "\n"
-          "Loads the school registry (schools.csv; default: the configuration's \"registry\").\n"
-          "Every row is checked first; one bad row refuses the whole file, with line numbers.\n"
-          "Schools no longer listed become inactive. An unchanged file is skipped unless --force.\n",
-          out);
+    fputs(
+        "Usage: xinyu registry load [--force] [FILE]\n"
+        "\n"
+        "Loads the school registry (schools.csv; default: the configuration's \"registry\").\n"
+        "Every row is checked first; one bad row refuses the whole file, with line numbers.\n"
+        "Schools no longer listed become inactive. An unchanged file is skipped unless --force.\n",
+        out);
 }
 
 int cmd_registry(struct cli *c)

@@ -152,8 +152,7 @@ static int write_output(const char *out_dir, const char *name, const buf *b)
         return -1;
     }
     if (util_write_file_atomic(path, b->data ? b->data : "", b->len) != 0) {
-        log_error_detail("cannot write a report", path,
-                         strerror(errno));
+        log_error_detail("cannot write a report", path, strerror(errno));
         return -1;
     }
     log_info("wrote %s", path);
@@ -304,11 +303,13 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
         struct report_overview *o = &doc.overview[i];
         copy_code(o->district_code, sizeof o->district_code, ov, (int)i, 0);
         copy_code(o->school_type, sizeof o->school_type, ov, (int)i, 1);
-        long *fields[] = {&o->schools_active,  &o->schools_reported,  &o->students,
-                          &o->psych_fulltime,  &o->psych_parttime,    &o->schools_with_room,
+        long *fields[] = {&o->schools_active,      &o->schools_reported, &o->students,
+                          &o->psych_fulltime,      &o->psych_parttime,   &o->schools_with_room,
                           &o->schools_with_lessons};
         for (int k = 0; k < 7; k++)
-            *fields[k] = PQgetisnull(ov, (int)i, k + 2) ? 0 : strtol(PQgetvalue(ov, (int)i, k + 2), NULL, 10);
+            *fields[k] = PQgetisnull(ov, (int)i, k + 2)
+                             ? 0
+                             : strtol(PQgetvalue(ov, (int)i, k + 2), NULL, 10);
     }
 
     doc.kind = "indicators";
@@ -437,7 +438,8 @@ int cmd_report(struct cli *c)
     for (const char *p = formats; *p != '\0';) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (!((len == 4 && strncmp(p, "json", 4) == 0) || (len == 3 && strncmp(p, "csv", 3) == 0))) {
+        if (!((len == 4 && strncmp(p, "json", 4) == 0) ||
+              (len == 3 && strncmp(p, "csv", 3) == 0))) {
             log_error("unknown report format in \"%s\" (json, csv)", formats);
             return EXIT_USAGE;
         }

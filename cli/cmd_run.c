@@ -114,9 +114,9 @@ int cmd_ingest(struct cli *c)
             return EXIT_FATAL;
         }
         int64_t run_id = cli_run_begin(conn, "ingest", c);
-        rc = run_id > 0 ? ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts,
-                                       &failed_sources)
-                        : EXIT_FATAL;
+        rc = run_id > 0
+                 ? ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources)
+                 : EXIT_FATAL;
         db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
         if (rc != EXIT_FATAL)
             print_counts("dry run, nothing written", &counts, failed_sources);
@@ -132,9 +132,9 @@ int cmd_ingest(struct cli *c)
     char timings[128];
     snprintf(timings, sizeof timings, "{\"ingest_s\": %.3f}", secs);
     if (PQstatus(conn) == CONNECTION_OK) {
-        cli_run_finish(conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
-                       rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources,
-                       timings);
+        cli_run_finish(
+            conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
+            rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources, timings);
     } else {
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
@@ -244,8 +244,7 @@ int cmd_run(struct cli *c)
                 log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
             for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
                 struct report_scope s = {years[i], NULL};
-                report_rc = report_indicators_write(c, conn, &s, formats, out_dir,
-                                                    c->conf.by_type);
+                report_rc = report_indicators_write(c, conn, &s, formats, out_dir, c->conf.by_type);
             }
             free(years);
         }
@@ -258,9 +257,9 @@ int cmd_run(struct cli *c)
              "{\"registry_s\": %.3f, \"ingest_s\": %.3f, \"report_s\": %.3f, \"total_s\": %.3f}",
              t_registry, t_ingest, t_report, util_monotonic() - t0);
     if (PQstatus(conn) == CONNECTION_OK)
-        cli_run_finish(conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
-                       rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources,
-                       timings);
+        cli_run_finish(
+            conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
+            rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources, timings);
     else
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");

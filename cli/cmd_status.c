@@ -100,12 +100,13 @@ int cmd_status(struct cli *c)
         printf("  %s: %s: %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
                PQgetvalue(res, i, 2));
     PQclear(res);
-    res = db_query(conn,
-                   "SELECT ri.ref, coalesce(ri.school_code, '?'), coalesce(ri.period, '?'), "
-                   "i.path, i.message FROM xinyu.run_item ri "
-                   "JOIN xinyu.submission_issue i ON i.raw_id = ri.raw_id AND i.severity = 'reject' "
-                   "WHERE ri.run_id = $1 AND ri.outcome = 'rejected' ORDER BY ri.item_id, i.seq",
-                   1, lp, PGRES_TUPLES_OK, "cannot read the rejections");
+    res =
+        db_query(conn,
+                 "SELECT ri.ref, coalesce(ri.school_code, '?'), coalesce(ri.period, '?'), "
+                 "i.path, i.message FROM xinyu.run_item ri "
+                 "JOIN xinyu.submission_issue i ON i.raw_id = ri.raw_id AND i.severity = 'reject' "
+                 "WHERE ri.run_id = $1 AND ri.outcome = 'rejected' ORDER BY ri.item_id, i.seq",
+                 1, lp, PGRES_TUPLES_OK, "cannot read the rejections");
     if (res == NULL)
         goto out;
     if (PQntuples(res) > 0)

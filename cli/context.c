@@ -73,10 +73,11 @@ int64_t cli_run_begin(PGconn *conn, const char *kind, const struct cli *c)
     char pid[24];
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     const char *params[] = {kind, host, pid, c->args_text};
-    PGresult *res = db_query(conn,
-                             "INSERT INTO xinyu.run (kind, host, pid, args) VALUES ($1, $2, $3, $4) "
-                             "RETURNING run_id",
-                             4, params, PGRES_TUPLES_OK, "cannot record the run");
+    PGresult *res =
+        db_query(conn,
+                 "INSERT INTO xinyu.run (kind, host, pid, args) VALUES ($1, $2, $3, $4) "
+                 "RETURNING run_id",
+                 4, params, PGRES_TUPLES_OK, "cannot record the run");
     if (res == NULL)
         return -1;
     int64_t id = -1;

@@ -124,7 +124,8 @@ int main(int argc, char **argv)
             level = LOG_DEBUG;
         } else if (command == NULL && argv[i][0] != '-') {
             command = argv[i];
-        } else if (command == NULL && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
+        } else if (command == NULL &&
+                   (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
             help = true;
         } else {
             rest[nrest++] = argv[i];

@@ -54,7 +54,8 @@ static int discover_flush(struct discover *d)
 {
     if (d->rows.len == 0)
         return 0;
-    int rc = db_copy_in(d->conn, "COPY stage_file (path, byte_size, mtime_ns) FROM STDIN", &d->rows);
+    int rc =
+        db_copy_in(d->conn, "COPY stage_file (path, byte_size, mtime_ns) FROM STDIN", &d->rows);
     buf_reset(&d->rows);
     return rc;
 }
@@ -200,8 +201,8 @@ static void report_progress(struct pipeline *p, bool final)
     double secs = now - p->started;
     log_info("%s: %ld/%ld files, %ld items (%ld loaded, %ld duplicate, %ld superseded, %ld "
              "rejected), %.0f items/s",
-             p->source->name, p->files_done, p->files_total, p->counts.received,
-             p->counts.loaded, p->counts.duplicate, p->counts.superseded, p->counts.rejected,
+             p->source->name, p->files_done, p->files_total, p->counts.received, p->counts.loaded,
+             p->counts.duplicate, p->counts.superseded, p->counts.rejected,
              secs > 0 ? (double)p->counts.received / secs : 0.0);
 }
 
@@ -372,8 +373,8 @@ static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
     return p->fatal ? -1 : 0;
 }
 
-int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id,
-                    const struct pipeline_opts *o, struct xf_counts *counts, int *failed_sources)
+int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
+                    struct xf_counts *counts, int *failed_sources)
 {
     *failed_sources = 0;
     int rc = 0;

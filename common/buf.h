@@ -11,7 +11,10 @@ typedef struct buf {
     size_t cap;
 } buf;
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Each returns 0, or -1 when memory runs out (the buffer is then unchanged). */
 int buf_reserve(buf *b, size_t extra);

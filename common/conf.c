@@ -277,8 +277,9 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
                 }
             }
         } else if (strcmp(k, "password") == 0) {
-            rc = fail(&x, k, "passwords are never read from the config file; use PGPASSWORD or a "
-                             "passfile");
+            rc = fail(&x, k,
+                      "passwords are never read from the config file; use PGPASSWORD or a "
+                      "passfile");
         } else {
             rc = fail(&x, k, "unknown key");
         }

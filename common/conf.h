@@ -10,12 +10,12 @@ enum conf_source_kind { CONF_SPOOL, CONF_HTTP };
 struct conf_source {
     char *name;
     enum conf_source_kind kind;
-    char *path;       /* spool: the directory */
-    char *url;        /* http: the platform's base URL */
-    char *token_file; /* http: file holding the bearer token */
-    char *token_env;  /* http: environment variable holding the bearer token */
-    char *ca_file;    /* http: CA bundle to verify the server with (default: the system's) */
-    long page_size;   /* http: items per page (limit=), default 500 */
+    char *path;           /* spool: the directory */
+    char *url;            /* http: the platform's base URL */
+    char *token_file;     /* http: file holding the bearer token */
+    char *token_env;      /* http: environment variable holding the bearer token */
+    char *ca_file;        /* http: CA bundle to verify the server with (default: the system's) */
+    long page_size;       /* http: items per page (limit=), default 500 */
     long connect_timeout; /* seconds, default 10 */
     long timeout;         /* seconds for one page, default 60 */
     long max_retries;     /* default 5 */

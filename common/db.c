@@ -9,8 +9,8 @@
 
 bool db_env_configured(void)
 {
-    static const char *const names[] = {"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGDATABASE",
-                                        "PGSERVICE", "PGPORT"};
+    static const char *const names[] = {"DATABASE_URL", "PGHOST",    "PGHOSTADDR",
+                                        "PGDATABASE",   "PGSERVICE", "PGPORT"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = getenv(names[i]);
         if (v != NULL && *v != '\0')
@@ -238,7 +238,8 @@ static int apply_one(PGconn *conn, const struct db_migration *m, int version)
     PGresult *res = NULL;
     if (db_exec(conn, m->sql, what) != 0)
         goto fail;
-    res = db_query(conn, "INSERT INTO xinyu.schema_migration (version, name, sha256) VALUES ($1, $2, $3)",
+    res = db_query(conn,
+                   "INSERT INTO xinyu.schema_migration (version, name, sha256) VALUES ($1, $2, $3)",
                    3, params, PGRES_COMMAND_OK, what);
     if (res == NULL)
         goto fail;

@@ -186,8 +186,8 @@ int db_embedded_running(const char *var_dir)
 static int create_database(char *conninfo, size_t len, const struct paths *p)
 {
     char admin[PATH_MAX + 96];
-    snprintf(admin, sizeof admin, "host=%s port=%s user=%s dbname=postgres", p->run,
-             EMBEDDED_PORT, EMBEDDED_USER);
+    snprintf(admin, sizeof admin, "host=%s port=%s user=%s dbname=postgres", p->run, EMBEDDED_PORT,
+             EMBEDDED_USER);
     PGconn *conn = db_connect(admin, NULL);
     if (conn == NULL)
         return -1;
@@ -197,7 +197,8 @@ static int create_database(char *conninfo, size_t len, const struct paths *p)
     if (res != NULL) {
         bool exists = PQntuples(res) == 1;
         PQclear(res);
-        rc = exists ? 0 : db_exec(conn, "CREATE DATABASE " EMBEDDED_DB, "cannot create the database");
+        rc = exists ? 0
+                    : db_exec(conn, "CREATE DATABASE " EMBEDDED_DB, "cannot create the database");
     }
     PQfinish(conn);
     if (rc != 0)
@@ -273,8 +274,10 @@ int db_embedded_start(const char *var_dir, char *conninfo, size_t conninfo_len)
         if (join(initdb, sizeof initdb, p.bindir, "initdb") != 0 ||
             join(initlog, sizeof initlog, p.pg, "initdb.log") != 0)
             goto out;
-        char *argv[] = {initdb,        "-D",         p.data, "-U",         EMBEDDED_USER,
-                        "--auth=trust", "-E",        "UTF8", "--locale=C.UTF-8", NULL};
+        char *argv[] = {initdb, "-D",          p.data,
+                        "-U",   EMBEDDED_USER, "--auth=trust",
+                        "-E",   "UTF8",        "--locale=C.UTF-8",
+                        NULL};
         int st = run_server_tool(argv, initlog, p.pg);
         if (st != 0) {
             log_error_detail("cannot create the embedded PostgreSQL cluster",

@@ -25,7 +25,8 @@ void util_hex(const unsigned char *data, size_t len, char *out);
 int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
 bool util_valid_date(int y, int m, int d);
 
-/* Formats the current time as RFC 3339 in UTC+8 (the bureau's zone), e.g. 2025-01-21T02:00:00+08:00. */
+/* Formats the current time as RFC 3339 in UTC+8 (the bureau's zone), e.g.
+ * 2025-01-21T02:00:00+08:00. */
 void util_now_rfc3339(char *out, size_t outlen);
 
 /* Monotonic seconds, for timings. */
@@ -43,7 +44,8 @@ int util_write_file_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p with mode 0755 (0700 when private). Returns 0, or -1 with errno set. */
 int util_mkdirs(const char *path, bool private_dir);
 
-/* Copies s into dst (size n) and returns 0, or -1 when it did not fit (dst then holds a truncated copy). */
+/* Copies s into dst (size n) and returns 0, or -1 when it did not fit (dst then holds a truncated
+ * copy). */
 int util_strlcpy(char *dst, const char *s, size_t n);
 
 #endif

@@ -22,16 +22,17 @@ struct ingest_limits {
  * Valid only during the callback; copy what must outlive it.
  */
 struct ingest_item {
-    const char *ref;            /* "district/a.jsonl:12", "b.json", ... */
-    const unsigned char *data;  /* inflated bytes of one submission (error_code NULL); for an
-                                 * unreadable item the bytes as received when at most
-                                 * max_submission_bytes, else NULL */
+    const char *ref;           /* "district/a.jsonl:12", "b.json", ... */
+    const unsigned char *data; /* inflated bytes of one submission (error_code NULL); for an
+                                * unreadable item the bytes as received when at most
+                                * max_submission_bytes, else NULL */
     size_t len;
-    size_t byte_size;           /* size of what was received (inflated when readable) */
-    unsigned char sha256[UTIL_SHA256_LEN]; /* of data when readable, else of the bytes as received */
-    bool has_sha256;            /* false only when nothing could be read */
-    const char *error_code;     /* NULL, or "gzip" (corrupt/truncated), "too_large", "read" */
-    const char *error;          /* the reason in words when error_code is set */
+    size_t byte_size; /* size of what was received (inflated when readable) */
+    unsigned char
+        sha256[UTIL_SHA256_LEN]; /* of data when readable, else of the bytes as received */
+    bool has_sha256;             /* false only when nothing could be read */
+    const char *error_code;      /* NULL, or "gzip" (corrupt/truncated), "too_large", "read" */
+    const char *error;           /* the reason in words when error_code is set */
 };
 
 /* Called once per item; return 0 to go on, -1 to stop reading (the reader then returns -1). */
@@ -52,10 +53,10 @@ int ingest_gzip_deflate(const unsigned char *data, size_t len, buf *out);
 /* The kinds of file the spool reads, by name; other names are ignored. */
 enum ingest_file_kind {
     INGEST_NOT_INPUT = 0,
-    INGEST_JSON,     /* .json: one submission */
-    INGEST_JSONL,    /* .jsonl / .ndjson: one submission per non-blank line */
-    INGEST_JSON_GZ,  /* .json.gz */
-    INGEST_JSONL_GZ  /* .jsonl.gz / .ndjson.gz */
+    INGEST_JSON,    /* .json: one submission */
+    INGEST_JSONL,   /* .jsonl / .ndjson: one submission per non-blank line */
+    INGEST_JSON_GZ, /* .json.gz */
+    INGEST_JSONL_GZ /* .jsonl.gz / .ndjson.gz */
 };
 /* Hidden names (leading '.') and partial uploads (.tmp, .part) are INGEST_NOT_INPUT. */
 enum ingest_file_kind ingest_file_kind(const char *name);

@@ -17,9 +17,9 @@ enum report_unit {
 };
 
 struct report_indicator {
-    const char *id;   /* "cert_a_coverage" */
-    const char *zh;   /* "专兼职心理教师A证持证率" */
-    const char *en;   /* "A-certificate coverage of psychology teachers" */
+    const char *id;            /* "cert_a_coverage" */
+    const char *zh;            /* "专兼职心理教师A证持证率" */
+    const char *en;            /* "A-certificate coverage of psychology teachers" */
     const char *definition_zh; /* one sentence: numerator / denominator */
     const char *definition_en;
     enum report_unit unit;
@@ -30,8 +30,8 @@ extern const struct report_indicator report_indicators[REPORT_NINDICATORS];
 int report_indicator_find(const char *id);
 
 struct report_target {
-    bool set;        /* false: no target for this indicator (status no_target) */
-    char op[3];      /* ">=" or "<=" */
+    bool set;   /* false: no target for this indicator (status no_target) */
+    char op[3]; /* ">=" or "<=" */
     double value;
     bool has_final;
     int final_year;
@@ -49,10 +49,10 @@ struct report_targets {
     int months;       /* terms.months, default 5 */
     struct report_target targets[REPORT_NINDICATORS];
     /* rule parameters carried by some targets, with the spec's defaults */
-    double hours_per_week; /* room_hours_compliance.hours_per_week, 10 */
-    double min_trainings;  /* parent_training_compliance.min_trainings, 7 */
-    double min_psych;      /* parent_training_compliance.min_psych, 1 */
-    double min_hours;      /* teacher_training_compliance.min_hours, 10 */
+    double hours_per_week;                 /* room_hours_compliance.hours_per_week, 10 */
+    double min_trainings;                  /* parent_training_compliance.min_trainings, 7 */
+    double min_psych;                      /* parent_training_compliance.min_psych, 1 */
+    double min_hours;                      /* teacher_training_compliance.min_hours, 10 */
     unsigned char sha256[UTIL_SHA256_LEN]; /* of the file's bytes */
     char *path;
 };
@@ -71,19 +71,19 @@ void report_targets_free(struct report_targets *t);
 
 /* One indicator row of the contract (INDICATORS.md "Machine-readable output"). */
 struct report_row {
-    int indicator;           /* index into report_indicators */
-    char district_code[8];   /* "" for the city-wide row (null in JSON) */
-    char school_type[24];    /* "" for all types together (null in JSON) */
+    int indicator;         /* index into report_indicators */
+    char district_code[8]; /* "" for the city-wide row (null in JSON) */
+    char school_type[24];  /* "" for all types together (null in JSON) */
     bool has_numerator;
     double numerator;
     bool has_denominator;
     double denominator;
-    bool has_value;          /* false when the denominator is 0 or missing */
+    bool has_value; /* false when the denominator is 0 or missing */
     double value;
     bool has_target;
     double target;
-    char op[3];              /* "" without target */
-    const char *status;      /* "met", "not_met", "no_data", "no_target" */
+    char op[3];         /* "" without target */
+    const char *status; /* "met", "not_met", "no_data", "no_target" */
     bool has_gap;
     double gap;
     long schools;

@@ -76,7 +76,7 @@ enum xf_severity { XF_REJECT = 0, XF_WARNING = 1 };
 /* One reason: a JSON path ("staff.psych_cert_a", "" for the whole document) and a message. */
 struct xf_issue {
     enum xf_severity severity;
-    char code[32];     /* stable machine code, e.g. "cross_field", "type", "unknown_field" */
+    char code[32]; /* stable machine code, e.g. "cross_field", "type", "unknown_field" */
     char path[96];
     char message[256]; /* e.g. "40 exceeds psych_fulltime + psych_parttime (37)" */
 };
@@ -124,8 +124,9 @@ void xf_registry_free(struct xf_registry *reg);
 
 /* Options of one validation. */
 struct xf_options {
-    const struct xf_registry *registry; /* NULL: registry checks are skipped (xinyu check without one) */
-    int64_t now_epoch;                  /* the run's time: submitted_at more than 1 day later is rejected */
+    const struct xf_registry
+        *registry;     /* NULL: registry checks are skipped (xinyu check without one) */
+    int64_t now_epoch; /* the run's time: submitted_at more than 1 day later is rejected */
 };
 
 /*
@@ -135,8 +136,8 @@ struct xf_options {
  * ran out. sub is filled as far as the document allowed; free it with
  * xf_submission_clear even when rejected.
  */
-int xf_validate(const char *data, size_t len, const struct xf_options *opt, struct xf_submission *sub,
-                struct xf_result *res);
+int xf_validate(const char *data, size_t len, const struct xf_options *opt,
+                struct xf_submission *sub, struct xf_result *res);
 
 /*
  * Parses a period in any accepted form (canonical "2024-2025-1",

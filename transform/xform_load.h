@@ -10,9 +10,9 @@
 
 /* One received item as the ingest stage hands it over. */
 struct xf_received {
-    const char *source;          /* the configured source's name */
-    const char *ref;             /* file path (":line") or URL */
-    const unsigned char *data;   /* the submission's bytes, or NULL when unreadable and not kept */
+    const char *source;        /* the configured source's name */
+    const char *ref;           /* file path (":line") or URL */
+    const unsigned char *data; /* the submission's bytes, or NULL when unreadable and not kept */
     size_t len;
     size_t byte_size;            /* size of what was received */
     const unsigned char *sha256; /* 32 bytes, or NULL when nothing could be read */
