@@ -24,6 +24,7 @@ struct cli {
     char *db_option;     /* --db, overrides everything */
     char conninfo[1024]; /* resolved connection string ("" = libpq's environment) */
     bool resolved;
+    int resolve_rc;       /* why the database could not be resolved (EXIT_*), 0 if it was */
     int argc_cmd; /* the subcommand's arguments */
     char **argv_cmd;
     char args_text[512]; /* the command line for the run record (no secrets are ever options) */
@@ -46,6 +47,8 @@ int cli_run_finish(PGconn *conn, int64_t run_id, const char *status, const char 
 /* Takes the run lock (exclusive for run, shared for ingest); on failure names the holder.
  * Returns 0, or EXIT_FATAL after logging. */
 int cli_take_run_lock(PGconn *conn, bool shared);
+/* The exit code after cli_connect returned NULL: a usage error or EXIT_FATAL. */
+int cli_connect_failed(const struct cli *c);
 /* Releases the run lock and closes the connection; accepts NULL. */
 void cli_disconnect(PGconn *conn);
 /* Records a run event. Never fails the caller (errors are logged). */

@@ -50,7 +50,7 @@ int cmd_db(struct cli *c)
             return rc;
         PGconn *conn = cli_connect(c, NULL);
         if (conn == NULL)
-            return EXIT_FATAL;
+            return cli_connect_failed(c);
         rc = db_migrate(conn) == 0 ? EXIT_OK : EXIT_FATAL;
         PQfinish(conn);
         if (rc == EXIT_OK)

@@ -161,7 +161,7 @@ int cmd_registry(struct cli *c)
     }
     PGconn *conn = cli_connect(c, NULL);
     if (conn == NULL)
-        return EXIT_FATAL;
+        return cli_connect_failed(c);
     int rc = EXIT_FATAL;
     int64_t run_id = cli_run_begin(conn, "registry", c);
     if (run_id > 0) {

@@ -239,8 +239,10 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
     PGresult *res = NULL, *ov = NULL;
     buf out = BUF_INIT;
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
-    if (conn == NULL)
+    if (conn == NULL) {
+        rc = cli_connect_failed(c);
         goto done;
+    }
     const char *qp[] = {periods.data, deadlines.data, params.data, by_type ? "true" : "false"};
     res = db_query(conn,
                    "SELECT indicator, district_code, school_type, numerator, denominator, schools, "
@@ -445,7 +447,8 @@ int cmd_report(struct cli *c)
         }
         p = comma ? comma + 1 : p + len;
     }
-    if (cli_resolve_db(c) != 0)
-        return EXIT_FATAL;
+    int rc = cli_resolve_db(c);
+    if (rc != 0)
+        return rc;
     return report_indicators_write(c, NULL, &scope, formats, out_dir, by_type);
 }

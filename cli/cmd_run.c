@@ -97,7 +97,7 @@ int cmd_ingest(struct cli *c)
     }
     PGconn *conn = cli_connect(c, DB_ROLE_INGEST);
     if (conn == NULL)
-        return EXIT_FATAL;
+        return cli_connect_failed(c);
     int rc = cli_take_run_lock(conn, true);
     if (rc != 0) {
         cli_disconnect(conn);
@@ -202,7 +202,7 @@ int cmd_run(struct cli *c)
     }
     PGconn *conn = cli_connect(c, NULL);
     if (conn == NULL)
-        return EXIT_FATAL;
+        return cli_connect_failed(c);
     int rc = cli_take_run_lock(conn, false);
     if (rc != 0) {
         cli_disconnect(conn);

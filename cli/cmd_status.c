@@ -42,7 +42,7 @@ int cmd_status(struct cli *c)
     }
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL)
-        return EXIT_FATAL;
+        return cli_connect_failed(c);
     int rc = EXIT_FATAL;
     char limit[16];
     snprintf(limit, sizeof limit, "%d", nruns);

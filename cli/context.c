@@ -25,11 +25,37 @@ int cli_cores(void)
     return n < 1 ? 1 : (int)(n > 256 ? 256 : n);
 }
 
+/* True when a connection string carries a password (key/value or URI form). */
+static bool has_password(const char *conninfo)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    if (opts == NULL) {
+        PQfreemem(err);
+        return false; /* libpq reports the syntax error when connecting */
+    }
+    bool found = false;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0')
+            found = true;
+    }
+    PQconninfoFree(opts);
+    return found;
+}
+
 int cli_resolve_db(struct cli *c)
 {
     if (c->resolved)
         return 0;
     const char *given = c->db_option ? c->db_option : c->conf.database;
+    if (given != NULL && has_password(given)) {
+        log_error_detail("a database password was given in the connection string",
+                         c->db_option ? "Options are visible to every user of the machine in the "
+                                        "process list, and are kept in the run record."
+                                      : "The configuration file is no place for secrets.",
+                         "Use PGPASSWORD, a passfile (passfile=...) or ~/.pgpass instead.");
+        return EXIT_USAGE;
+    }
     if (given != NULL) {
         if (util_strlcpy(c->conninfo, given, sizeof c->conninfo) != 0) {
             log_error("the connection string is too long");
@@ -60,8 +86,11 @@ int cli_resolve_db(struct cli *c)
 
 PGconn *cli_connect(struct cli *c, const char *role)
 {
-    if (!c->resolved && cli_resolve_db(c) != 0)
-        return NULL;
+    if (!c->resolved) {
+        c->resolve_rc = cli_resolve_db(c);
+        if (c->resolve_rc != 0)
+            return NULL;
+    }
     return db_connect(c->conninfo, role);
 }
 
@@ -142,6 +171,11 @@ int cli_take_run_lock(PGconn *conn, bool shared)
                               "together, but not beside \"xinyu run\"."
                             : "Wait until it finishes, or stop it; two runs never overlap.");
     return EXIT_FATAL;
+}
+
+int cli_connect_failed(const struct cli *c)
+{
+    return c->resolve_rc != 0 ? c->resolve_rc : EXIT_FATAL;
 }
 
 void cli_disconnect(PGconn *conn)

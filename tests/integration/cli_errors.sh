@@ -37,4 +37,12 @@ expect_status 1 "$XINYU" check --registry "$ex/schools.csv" "$TEST_TMP/unknown.j
 grep -q "school_code: 3209990001 is not in the registry" "$TEST_TMP/out.txt" || fail "unknown school in check"
 gzip -c "$ex/submission-full.json" >"$TEST_TMP/full.json.gz"
 expect_status 0 "$XINYU" check "$TEST_TMP/full.json.gz"
-echo "cli errors ok"
+
+
+# a password on the command line would be visible in ps and in the run record: refused
+expect_status 2 "$XINYU" --db "host=/nonexistent password=hunter2" status
+grep -q "password" "$TEST_TMP/out.txt" || fail "password refusal message"
+grep -q "hunter2" "$TEST_TMP/out.txt" && fail "the password is echoed"
+expect_status 2 "$XINYU" --db "postgresql://u:hunter2@localhost/x" status
+grep -q "hunter2" "$TEST_TMP/out.txt" && fail "the password is echoed"
+echo "password refusal ok"
