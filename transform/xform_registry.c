@@ -1,0 +1,605 @@
+/* xform_registry.c - the school registry (schools.csv) read into a hash table. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "transform/xform.h"
+
+#define REGISTRY_MAX_BYTES ((size_t)256 * 1024 * 1024)
+#define FIELD_MAX_BYTES 1024
+#define NCOLUMNS 6
+#define QUOTE_MAX 60
+
+static const char header_text[] =
+    "school_code,school_name,district_code,district_name,school_type,active";
+static const char *const columns[NCOLUMNS] = {"school_code",   "school_name", "district_code",
+                                              "district_name", "school_type", "active"};
+static const char *const school_types[] = {
+    "primary", "junior", "senior", "nine_year", "complete_secondary", "twelve_year", "special"};
+
+/* An open-addressing table of row indexes keyed by a string of the row; slots hold index + 1. */
+struct index {
+    int *slots;
+    size_t nslots; /* a power of two, at least twice the number of keys */
+    size_t nkeys;
+};
+
+struct district {
+    char code[XF_DISTRICT_CODE_LEN + 1];
+    char *name; /* borrowed from the first school of the district */
+    int line;
+};
+
+struct xf_registry {
+    struct xf_school *schools; /* file order */
+    int *lines;                /* physical line of each school, for duplicate reports */
+    int nschools;
+    int cap;
+    struct index by_code;
+    /* only while reading: a district's name must be the same on every row */
+    struct district *districts;
+    int ndistricts;
+    int district_cap;
+    struct index by_district;
+};
+
+/* One field as read: the bytes after unquoting, or too_long when over FIELD_MAX_BYTES. */
+struct field {
+    char text[FIELD_MAX_BYTES + 1];
+    size_t len;
+    bool too_long;
+};
+
+struct parser {
+    const char *data;
+    size_t len;
+    size_t pos;
+    int line; /* physical line at pos */
+    void (*report)(int line, const char *message, void *ctx);
+    void *ctx;
+    int nreports;
+};
+
+static void report(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(struct parser *p, int line, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    p->nreports++;
+    if (p->report != NULL)
+        p->report(line, message, p->ctx);
+}
+
+/* FNV-1a: short digit strings, no adversary can gain much from collisions of a bureau file. */
+static size_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+static const char *school_key(const struct xf_registry *reg, int i)
+{
+    return reg->schools[i].school_code;
+}
+
+static const char *district_key(const struct xf_registry *reg, int i)
+{
+    return reg->districts[i].code;
+}
+
+/* Returns the row index stored under key, or -1. */
+static int index_find(const struct index *ix, const struct xf_registry *reg,
+                      const char *(*key_of)(const struct xf_registry *, int), const char *key)
+{
+    if (ix->nslots == 0)
+        return -1;
+    size_t mask = ix->nslots - 1;
+    for (size_t s = hash_text(key) & mask;; s = (s + 1) & mask) {
+        int slot = ix->slots[s];
+        if (slot == 0)
+            return -1;
+        if (strcmp(key_of(reg, slot - 1), key) == 0)
+            return slot - 1;
+    }
+}
+
+static void index_place(struct index *ix, size_t hash, int row)
+{
+    size_t mask = ix->nslots - 1;
+    size_t s = hash & mask;
+    while (ix->slots[s] != 0)
+        s = (s + 1) & mask;
+    ix->slots[s] = row + 1;
+}
+
+/* Makes room for one more key. Returns 0, or -1 when memory ran out (the index is unchanged). */
+static int index_reserve(struct index *ix, const struct xf_registry *reg,
+                         const char *(*key_of)(const struct xf_registry *, int))
+{
+    if ((ix->nkeys + 1) * 2 <= ix->nslots)
+        return 0;
+    size_t nslots = ix->nslots == 0 ? 64 : ix->nslots * 2;
+    int *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    struct index grown = {slots, nslots, ix->nkeys};
+    for (size_t s = 0; s < ix->nslots; s++) {
+        if (ix->slots[s] != 0)
+            index_place(&grown, hash_text(key_of(reg, ix->slots[s] - 1)), ix->slots[s] - 1);
+    }
+    free(ix->slots);
+    *ix = grown;
+    return 0;
+}
+
+/* Adds row, whose key is not present yet, after index_reserve succeeded. */
+static void index_insert(struct index *ix, const struct xf_registry *reg,
+                         const char *(*key_of)(const struct xf_registry *, int), int row)
+{
+    index_place(ix, hash_text(key_of(reg, row)), row);
+    ix->nkeys++;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+static bool control_char(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+/* True when s is valid UTF-8 without control characters: fit for a report and a text column. */
+static bool clean_text(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(u + i, len - i);
+        if (n == 0 || (n == 1 && control_char(u[i])))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* Copies at most QUOTE_MAX bytes of s for a report, cut on a character ("..." marks the cut);
+ * anything unprintable becomes '?'. out has room for QUOTE_MAX + 4 bytes. */
+static void printable(char *out, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(u + i, len - i);
+        bool replace = n == 0 || (n == 1 && control_char(u[i]));
+        size_t put = replace ? 1 : n;
+        if (o + put > QUOTE_MAX) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (replace)
+            out[o] = '?';
+        else
+            memcpy(out + o, s + i, n);
+        o += put;
+        i += replace ? 1 : n;
+    }
+    out[o] = '\0';
+}
+
+static bool digits_only(const char *s, size_t len, size_t want)
+{
+    if (len != want)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+static void field_put(struct field *f, char c)
+{
+    if (f->len < FIELD_MAX_BYTES)
+        f->text[f->len++] = c;
+    else
+        f->too_long = true;
+}
+
+static void skip_line(struct parser *p)
+{
+    while (p->pos < p->len && p->data[p->pos] != '\n')
+        p->pos++;
+    if (p->pos < p->len) {
+        p->pos++;
+        p->line++;
+    }
+}
+
+/*
+ * Reads one record (RFC 4180) into fields, at most NCOLUMNS of them kept; *nfields is
+ * the number found. Returns 1 for a record, 0 at the end of the data, -1 for a record
+ * too broken to read on (a reason has been reported; the parser moved to the next line).
+ */
+static int read_record(struct parser *p, struct field fields[NCOLUMNS], int *nfields,
+                       int *record_line)
+{
+    struct field spare;
+    *nfields = 0;
+    *record_line = p->line;
+    if (p->pos >= p->len)
+        return 0;
+    int n = 0;
+    for (;;) {
+        struct field *f = n < NCOLUMNS ? &fields[n] : &spare;
+        f->len = 0;
+        f->too_long = false;
+        n++;
+        if (p->pos < p->len && p->data[p->pos] == '"') {
+            int quote_line = p->line;
+            p->pos++;
+            for (;;) {
+                if (p->pos >= p->len) {
+                    report(p, quote_line,
+                           "a quoted field is not closed before the end of the file");
+                    *nfields = n;
+                    return -1;
+                }
+                char c = p->data[p->pos++];
+                if (c == '"') {
+                    if (p->pos < p->len && p->data[p->pos] == '"') {
+                        p->pos++;
+                        field_put(f, '"');
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n')
+                    p->line++;
+                field_put(f, c);
+            }
+            if (p->pos < p->len && p->data[p->pos] != ',' && p->data[p->pos] != '\n' &&
+                !(p->data[p->pos] == '\r' && p->pos + 1 < p->len && p->data[p->pos + 1] == '\n')) {
+                report(p, p->line, "field %d has text after its closing quote", n);
+                skip_line(p);
+                *nfields = n;
+                return -1;
+            }
+        } else {
+            while (p->pos < p->len) {
+                char c = p->data[p->pos];
+                if (c == ',' || c == '\n' ||
+                    (c == '\r' && p->pos + 1 < p->len && p->data[p->pos + 1] == '\n'))
+                    break;
+                if (c == '"') {
+                    report(p, p->line, "field %d has a quote but is not quoted", n);
+                    skip_line(p);
+                    *nfields = n;
+                    return -1;
+                }
+                field_put(f, c);
+                p->pos++;
+            }
+        }
+        if (p->pos < p->len && p->data[p->pos] == ',') {
+            p->pos++;
+            continue;
+        }
+        /* end of record: "\r\n", "\n" or the end of the data */
+        if (p->pos < p->len && p->data[p->pos] == '\r')
+            p->pos++;
+        if (p->pos < p->len && p->data[p->pos] == '\n') {
+            p->pos++;
+            p->line++;
+        }
+        *nfields = n;
+        for (int i = 0; i < n && i < NCOLUMNS; i++)
+            fields[i].text[fields[i].len] = '\0';
+        return 1;
+    }
+}
+
+/* Appends a school and indexes it. Returns 0, or -1 when memory ran out (the registry then
+ * does not own the school's strings). */
+static int add_school(struct xf_registry *reg, const struct xf_school *school, int line)
+{
+    if (reg->nschools == reg->cap) {
+        int cap = reg->cap == 0 ? 64 : reg->cap * 2;
+        struct xf_school *schools = realloc(reg->schools, (size_t)cap * sizeof *schools);
+        if (schools == NULL)
+            return -1;
+        reg->schools = schools;
+        int *lines = realloc(reg->lines, (size_t)cap * sizeof *lines);
+        if (lines == NULL)
+            return -1;
+        reg->lines = lines;
+        reg->cap = cap;
+    }
+    if (index_reserve(&reg->by_code, reg, school_key) != 0)
+        return -1;
+    reg->schools[reg->nschools] = *school;
+    reg->lines[reg->nschools] = line;
+    index_insert(&reg->by_code, reg, school_key, reg->nschools);
+    reg->nschools++;
+    return 0;
+}
+
+/* Remembers a district's name (borrowed from its first school). Returns 0, or -1 on no memory. */
+static int add_district(struct xf_registry *reg, const char *code, char *name, int line)
+{
+    if (reg->ndistricts == reg->district_cap) {
+        int cap = reg->district_cap == 0 ? 16 : reg->district_cap * 2;
+        struct district *d = realloc(reg->districts, (size_t)cap * sizeof *d);
+        if (d == NULL)
+            return -1;
+        reg->districts = d;
+        reg->district_cap = cap;
+    }
+    if (index_reserve(&reg->by_district, reg, district_key) != 0)
+        return -1;
+    struct district *d = &reg->districts[reg->ndistricts];
+    memcpy(d->code, code, XF_DISTRICT_CODE_LEN + 1);
+    d->name = name;
+    d->line = line;
+    index_insert(&reg->by_district, reg, district_key, reg->ndistricts);
+    reg->ndistricts++;
+    return 0;
+}
+
+/* Checks one data row and adds it. Returns 0 (added or reported), or -1 when memory ran out. */
+static int take_row(struct parser *p, struct xf_registry *reg, struct field f[NCOLUMNS], int line)
+{
+    bool bad = false;
+    for (int i = 0; i < NCOLUMNS; i++) {
+        if (f[i].too_long) {
+            report(p, line, "%s is longer than %d bytes", columns[i], FIELD_MAX_BYTES);
+            bad = true;
+        } else if (f[i].len == 0) {
+            report(p, line, "%s is empty", columns[i]);
+            bad = true;
+        } else if (!clean_text(f[i].text, f[i].len)) {
+            report(p, line, "%s is not valid UTF-8 or holds control characters", columns[i]);
+            bad = true;
+        }
+    }
+    if (bad)
+        return 0;
+    char q[QUOTE_MAX + 4];
+    if (!digits_only(f[0].text, f[0].len, XF_SCHOOL_CODE_LEN)) {
+        printable(q, f[0].text, f[0].len);
+        report(p, line, "school_code \"%s\" is not 10 digits", q);
+        bad = true;
+    }
+    if (!digits_only(f[2].text, f[2].len, XF_DISTRICT_CODE_LEN)) {
+        printable(q, f[2].text, f[2].len);
+        report(p, line, "district_code \"%s\" is not 6 digits", q);
+        bad = true;
+    }
+    bool known_type = false;
+    for (size_t i = 0; i < sizeof school_types / sizeof school_types[0]; i++)
+        known_type = known_type || strcmp(f[4].text, school_types[i]) == 0;
+    if (!known_type) {
+        printable(q, f[4].text, f[4].len);
+        report(p, line,
+               "school_type \"%s\" is not one of primary, junior, senior, nine_year, "
+               "complete_secondary, twelve_year, special",
+               q);
+        bad = true;
+    }
+    /* spreadsheets write booleans as TRUE/FALSE */
+    bool active = false;
+    if (strcasecmp(f[5].text, "true") == 0 || strcmp(f[5].text, "1") == 0) {
+        active = true;
+    } else if (strcasecmp(f[5].text, "false") != 0 && strcmp(f[5].text, "0") != 0) {
+        printable(q, f[5].text, f[5].len);
+        report(p, line, "active \"%s\" is not true, false, 1 or 0", q);
+        bad = true;
+    }
+    if (bad)
+        return 0;
+
+    int dup = index_find(&reg->by_code, reg, school_key, f[0].text);
+    if (dup >= 0) {
+        report(p, line, "school_code %s is already listed on line %d", f[0].text, reg->lines[dup]);
+        return 0;
+    }
+    int d = index_find(&reg->by_district, reg, district_key, f[2].text);
+    if (d >= 0 && strcmp(reg->districts[d].name, f[3].text) != 0) {
+        char first[QUOTE_MAX + 4];
+        printable(q, f[3].text, f[3].len);
+        printable(first, reg->districts[d].name, strlen(reg->districts[d].name));
+        report(p, line, "district %s is named \"%s\" here but \"%s\" on line %d", f[2].text, q,
+               first, reg->districts[d].line);
+        return 0;
+    }
+
+    struct xf_school school;
+    memset(&school, 0, sizeof school);
+    memcpy(school.school_code, f[0].text, XF_SCHOOL_CODE_LEN + 1);
+    memcpy(school.district_code, f[2].text, XF_DISTRICT_CODE_LEN + 1);
+    memcpy(school.school_type, f[4].text, f[4].len + 1);
+    school.active = active;
+    school.school_name = strdup(f[1].text);
+    school.district_name = strdup(f[3].text);
+    if (school.school_name == NULL || school.district_name == NULL) {
+        free(school.school_name);
+        free(school.district_name);
+        return -1;
+    }
+    if (add_school(reg, &school, line) != 0) {
+        free(school.school_name);
+        free(school.district_name);
+        return -1;
+    }
+    if (d < 0 && add_district(reg, school.district_code, school.district_name, line) != 0)
+        return -1;
+    return 0;
+}
+
+static bool blank_line(const struct parser *p)
+{
+    size_t i = p->pos;
+    if (i < p->len && p->data[i] == '\r')
+        i++;
+    return i >= p->len || p->data[i] == '\n';
+}
+
+struct xf_registry *xf_registry_parse(const char *data, size_t len,
+                                      void (*report_fn)(int line, const char *message, void *ctx),
+                                      void *ctx)
+{
+    struct parser p = {data, len, 0, 1, report_fn, ctx, 0};
+    if (data == NULL)
+        p.len = 0;
+    if (p.len > REGISTRY_MAX_BYTES) {
+        report(&p, 0, "the registry is larger than %zu MiB", REGISTRY_MAX_BYTES >> 20);
+        return NULL;
+    }
+    if (p.len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        p.pos = 3;
+
+    struct xf_registry *reg = calloc(1, sizeof *reg);
+    if (reg == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct field fields[NCOLUMNS];
+    int nfields = 0;
+    int line = 1;
+    while (p.pos < p.len && blank_line(&p))
+        skip_line(&p);
+    int rc = read_record(&p, fields, &nfields, &line);
+    bool header_ok = rc == 1 && nfields == NCOLUMNS;
+    for (int i = 0; header_ok && i < NCOLUMNS; i++)
+        header_ok = !fields[i].too_long && strcmp(fields[i].text, columns[i]) == 0;
+    if (!header_ok) {
+        /* without the agreed columns no row can be read with confidence */
+        if (rc == 0)
+            report(&p, line, "the file is empty; the header must be %s", header_text);
+        else if (rc == 1)
+            report(&p, line, "the header must be %s", header_text);
+        xf_registry_free(reg);
+        return NULL;
+    }
+
+    for (;;) {
+        while (p.pos < p.len && blank_line(&p))
+            skip_line(&p);
+        rc = read_record(&p, fields, &nfields, &line);
+        if (rc == 0)
+            break;
+        if (rc < 0)
+            continue;
+        if (nfields != NCOLUMNS) {
+            report(&p, line, "expected %d fields, found %d", NCOLUMNS, nfields);
+            continue;
+        }
+        if (take_row(&p, reg, fields, line) != 0) {
+            xf_registry_free(reg);
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    if (p.nreports == 0 && reg->nschools == 0)
+        report(&p, p.line, "the registry lists no schools");
+    if (p.nreports > 0) {
+        xf_registry_free(reg);
+        return NULL;
+    }
+    /* the district table only served the checks while reading */
+    free(reg->districts);
+    free(reg->by_district.slots);
+    reg->districts = NULL;
+    reg->by_district = (struct index){NULL, 0, 0};
+    reg->ndistricts = 0;
+    reg->district_cap = 0;
+    return reg;
+}
+
+struct xf_registry *xf_registry_read(const char *path,
+                                     void (*report_fn)(int line, const char *message, void *ctx),
+                                     void *ctx)
+{
+    size_t len = 0;
+    char *data = util_read_file(path, REGISTRY_MAX_BYTES, &len);
+    if (data == NULL)
+        return NULL;
+    struct xf_registry *reg = xf_registry_parse(data, len, report_fn, ctx);
+    int saved = errno;
+    free(data);
+    errno = saved;
+    return reg;
+}
+
+const struct xf_school *xf_registry_find(const struct xf_registry *reg, const char *school_code)
+{
+    if (reg == NULL || school_code == NULL)
+        return NULL;
+    int i = index_find(&reg->by_code, reg, school_key, school_code);
+    return i >= 0 ? &reg->schools[i] : NULL;
+}
+
+int xf_registry_count(const struct xf_registry *reg)
+{
+    return reg != NULL ? reg->nschools : 0;
+}
+
+const struct xf_school *xf_registry_at(const struct xf_registry *reg, int i)
+{
+    if (reg == NULL || i < 0 || i >= reg->nschools)
+        return NULL;
+    return &reg->schools[i];
+}
+
+void xf_registry_free(struct xf_registry *reg)
+{
+    if (reg == NULL)
+        return;
+    for (int i = 0; i < reg->nschools; i++) {
+        free(reg->schools[i].school_name);
+        free(reg->schools[i].district_name);
+    }
+    free(reg->schools);
+    free(reg->lines);
+    free(reg->by_code.slots);
+    free(reg->districts);
+    free(reg->by_district.slots);
+    free(reg);
+}

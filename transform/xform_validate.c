@@ -1,0 +1,981 @@
+/* xform_validate.c - checks one school submission against mhe.submission/1 and normalizes it. */
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "transform/xform.h"
+
+/* At most this many bytes of a school's own text are quoted in one message, so that
+ * every message fits struct xf_issue whatever a document carries. */
+#define QUOTE_MAX 60
+#define QUOTE_BUF (QUOTE_MAX + 4)
+/* School names are quoted longer: the database writes the same name_mismatch message
+ * uncut, and real names of up to 36 Chinese characters should read the same in both. */
+#define NAME_QUOTE_MAX 108
+#define PATH_KEY_MAX 60
+#define MONEY_MAX 1e12
+#define HOURS_MAX 168.0
+#define RATE_MAX 1.0
+#define REAL_MAX 1e6
+#define FUTURE_SLACK_SECONDS 86400
+#define BEIJING_OFFSET_SECONDS (8 * 3600)
+
+/* The keys of the top level that are not sections of xf_fields. */
+static const char *const envelope_keys[] = {"schema",        "school_code", "school_name",
+                                            "district_code", "period",      "submitted_at",
+                                            "enrollment",    "classes"};
+
+/* Counts that may not exceed another count of the same section (SUBMISSION.md section 2). */
+static const struct cross_rule {
+    const char *section;
+    const char *name;
+    const char *limit;      /* the field it may not exceed */
+    const char *limit_plus; /* NULL, or a field added to limit */
+} cross_rules[] = {
+    {"staff", "psych_fulltime_degree", "psych_fulltime", NULL},
+    {"staff", "psych_cert_a", "psych_fulltime", "psych_parttime"},
+    {"staff", "parttime_3yr_head", "psych_parttime", NULL},
+    {"staff", "head_teachers_cert_b", "head_teachers", NULL},
+    {"staff", "subject_teachers_cert_c", "subject_teachers", NULL},
+    {"screening", "students_flagged", "students_screened", NULL},
+    {"home_school", "psych_parent_trainings", "parent_trainings", NULL},
+};
+
+/* One of enrollment.by_grade, classes.by_grade, curriculum.lessons_by_grade once read. */
+struct grade_map {
+    int64_t *values; /* XF_GRADES, in the submission */
+    bool *set;       /* XF_GRADES, in the submission */
+    bool bad[XF_GRADES];
+    bool present; /* the map is an object */
+    bool all_ok;  /* present, and every key and value is valid */
+    int64_t sum;
+};
+
+struct check {
+    struct xf_result *res;
+    bool oom;
+};
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/*
+ * Copies len bytes of s into out (at least limit + 4 bytes) for use in a message:
+ * control characters and bytes that are not UTF-8 are escaped, and the copy stops
+ * before limit output bytes with "..." marking the cut. The result is valid UTF-8
+ * without control characters, so it is safe for a log line and a PostgreSQL text column.
+ */
+static void quote_text(char *out, size_t limit, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    size_t i = 0;
+    while (i < len) {
+        char piece[8];
+        size_t plen;
+        size_t step = utf8_sequence(u + i, len - i);
+        if (step == 1 && u[i] >= 0x20 && u[i] != 0x7f) {
+            piece[0] = s[i];
+            plen = 1;
+        } else if (step == 1 && u[i] == '\n') {
+            memcpy(piece, "\\n", 2);
+            plen = 2;
+        } else if (step == 1 && u[i] == '\t') {
+            memcpy(piece, "\\t", 2);
+            plen = 2;
+        } else if (step == 1 && u[i] == '\r') {
+            memcpy(piece, "\\r", 2);
+            plen = 2;
+        } else if (step <= 1) {
+            snprintf(piece, sizeof piece, "\\x%02x", u[i]);
+            plen = 4;
+            step = 1;
+        } else if (step == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+            /* C1 control characters (U+0080..U+009F) are as unprintable as C0 */
+            snprintf(piece, sizeof piece, "\\u%04x", u[i + 1]);
+            plen = 6;
+        } else {
+            memcpy(piece, s + i, step);
+            plen = step;
+        }
+        if (o + plen > limit) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(out + o, piece, plen);
+        o += plen;
+        i += step;
+    }
+    out[o] = '\0';
+}
+
+/* Cuts an incomplete UTF-8 sequence left at the end of s by a truncating snprintf. */
+static void utf8_trim_tail(char *s)
+{
+    size_t n = strlen(s);
+    size_t back = 0;
+    while (back < n && back < 3 && ((unsigned char)s[n - 1 - back] & 0xc0) == 0x80)
+        back++;
+    if (back == n)
+        return;
+    unsigned char lead = (unsigned char)s[n - 1 - back];
+    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (back + 1 < need)
+        s[n - 1 - back] = '\0';
+}
+
+static int result_addv(struct xf_result *res, enum xf_severity sev, const char *code,
+                       const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static int result_addv(struct xf_result *res, enum xf_severity sev, const char *code,
+                       const char *path, const char *fmt, va_list ap)
+{
+    if (res->nissues >= XF_MAX_ISSUES) {
+        /* still counted, so that a dropped reason keeps the document rejected */
+        res->truncated = true;
+        if (sev == XF_REJECT)
+            res->nrejects++;
+        else
+            res->nwarnings++;
+        return 0;
+    }
+    if (res->nissues == res->cap) {
+        int cap = res->cap == 0 ? 16 : res->cap * 2;
+        if (cap > XF_MAX_ISSUES)
+            cap = XF_MAX_ISSUES;
+        struct xf_issue *issues = realloc(res->issues, (size_t)cap * sizeof *issues);
+        if (issues == NULL)
+            return -1;
+        res->issues = issues;
+        res->cap = cap;
+    }
+    struct xf_issue *is = &res->issues[res->nissues];
+    memset(is, 0, sizeof *is);
+    is->severity = sev;
+    util_strlcpy(is->code, code != NULL ? code : "", sizeof is->code);
+    if (util_strlcpy(is->path, path != NULL ? path : "", sizeof is->path) != 0)
+        utf8_trim_tail(is->path);
+    int n = vsnprintf(is->message, sizeof is->message, fmt, ap);
+    if (n < 0)
+        is->message[0] = '\0';
+    else if ((size_t)n >= sizeof is->message)
+        utf8_trim_tail(is->message);
+    res->nissues++;
+    if (sev == XF_REJECT)
+        res->nrejects++;
+    else
+        res->nwarnings++;
+    return 0;
+}
+
+int xf_result_add(struct xf_result *res, enum xf_severity sev, const char *code, const char *path,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = result_addv(res, sev, code, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void xf_result_clear(struct xf_result *res)
+{
+    if (res == NULL)
+        return;
+    free(res->issues);
+    memset(res, 0, sizeof *res);
+}
+
+void xf_submission_clear(struct xf_submission *sub)
+{
+    if (sub == NULL)
+        return;
+    free(sub->school_name);
+    memset(sub, 0, sizeof *sub);
+}
+
+static void issue(struct check *c, enum xf_severity sev, const char *code, const char *path,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void issue(struct check *c, enum xf_severity sev, const char *code, const char *path,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (result_addv(c->res, sev, code, path, fmt, ap) != 0)
+        c->oom = true;
+    va_end(ap);
+}
+
+/* "section.key" with the key made printable and cut short; out has room for 96 bytes. */
+static void make_path(char out[96], const char *prefix, const char *key)
+{
+    char safe[PATH_KEY_MAX + 4];
+    /* every input byte gives at least one output byte: no need to measure a 1 MB key */
+    quote_text(safe, PATH_KEY_MAX, key, strnlen(key, PATH_KEY_MAX + 1));
+    snprintf(out, 96, "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", safe);
+}
+
+/* Shortest text that reads back as d ("2.5", not "2.50000000000000000"). */
+static void format_real(char *out, size_t cap, double d)
+{
+    snprintf(out, cap, "%.15g", d);
+    if (strtod(out, NULL) != d)
+        snprintf(out, cap, "%.17g", d);
+}
+
+/* Describes a JSON value for "got ..." in a message: string "18", 2.5, true, an object. */
+static void describe(char *out, size_t cap, const json_t *v)
+{
+    char q[QUOTE_BUF];
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        snprintf(out, cap, "string \"%s\"", q);
+        break;
+    case JSON_INTEGER:
+        snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        format_real(out, cap, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        snprintf(out, cap, "true");
+        break;
+    case JSON_FALSE:
+        snprintf(out, cap, "false");
+        break;
+    case JSON_OBJECT:
+        snprintf(out, cap, "an object");
+        break;
+    case JSON_ARRAY:
+        snprintf(out, cap, "an array");
+        break;
+    default:
+        snprintf(out, cap, "null");
+        break;
+    }
+}
+
+static void type_error(struct check *c, const char *path, const char *expected, const json_t *v)
+{
+    char got[QUOTE_BUF + 16];
+    describe(got, sizeof got, v);
+    issue(c, XF_REJECT, "type", path, "expected %s, got %s", expected, got);
+}
+
+static void missing(struct check *c, const char *path, const json_t *v)
+{
+    issue(c, XF_REJECT, "missing", path, "the required field is %s",
+          v == NULL ? "missing" : "null");
+}
+
+static void unknown_field(struct check *c, const char *prefix, const char *key, const json_t *v)
+{
+    char path[96];
+    make_path(path, prefix, key);
+    bool section = prefix[0] == '\0' && json_is_object(v);
+    issue(c, XF_WARNING, "unknown_field", path, "unknown %s; ignored",
+          section ? "section" : "field");
+}
+
+/* A JSON integer, or a real without a fraction within the range of int64_t. */
+static bool exact_integer(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+        return true;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d == floor(d) && d >= -9.0e18 && d <= 9.0e18) {
+            *out = (int64_t)d;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Validates a count at path; JSON null leaves *set false. False after recording a reason. */
+static bool check_count(struct check *c, const char *path, const json_t *v, int64_t *out, bool *set)
+{
+    *set = false;
+    if (json_is_null(v))
+        return true;
+    int64_t n;
+    if (exact_integer(v, &n)) {
+        if (n < 0) {
+            type_error(c, path, "a non-negative integer", v);
+            return false;
+        }
+        if (n > XF_COUNT_MAX) {
+            issue(c, XF_REJECT, "range", path, "%lld exceeds the largest count (%lld)",
+                  (long long)n, XF_COUNT_MAX);
+            return false;
+        }
+        *out = n;
+        *set = true;
+        return true;
+    }
+    if (json_is_real(v) && json_real_value(v) > 0 &&
+        json_real_value(v) == floor(json_real_value(v))) {
+        char got[64];
+        format_real(got, sizeof got, json_real_value(v));
+        issue(c, XF_REJECT, "range", path, "%s exceeds the largest count (%lld)", got,
+              XF_COUNT_MAX);
+        return false;
+    }
+    type_error(c, path, "a non-negative integer", v);
+    return false;
+}
+
+/* True when d is written with at most two decimals, judged on the nearest double. */
+static bool two_decimals(double d)
+{
+    /* d*100 is within 0.02 of an integer for any amount up to MONEY_MAX that had two
+     * decimals, and dividing that integer by 100 gives back the very double strtod made */
+    double cents = nearbyint(d * 100.0);
+    return cents / 100.0 == d;
+}
+
+static bool check_number(struct check *c, const char *path, enum xf_kind kind, const json_t *v,
+                         double *out)
+{
+    if (!json_is_number(v)) {
+        type_error(c, path, "a number", v);
+        return false;
+    }
+    double d = json_number_value(v);
+    double max = kind == XF_MONEY   ? MONEY_MAX
+                 : kind == XF_HOURS ? HOURS_MAX
+                 : kind == XF_RATE  ? RATE_MAX
+                                    : REAL_MAX;
+    char got[64];
+    if (json_is_integer(v))
+        snprintf(got, sizeof got, "%lld", (long long)json_integer_value(v));
+    else
+        format_real(got, sizeof got, d);
+    if (!(d >= 0.0 && d <= max)) {
+        issue(c, XF_REJECT, "range", path, "%s is outside 0..%.0f", got, max);
+        return false;
+    }
+    if (kind == XF_MONEY && !two_decimals(d)) {
+        issue(c, XF_REJECT, "type", path, "%s has more than 2 decimals", got);
+        return false;
+    }
+    *out = d;
+    return true;
+}
+
+/* Validates one field of xf_fields into out; JSON null is "not reported". */
+static void check_field(struct check *c, const char *path, enum xf_kind kind, const json_t *v,
+                        struct xf_value *out)
+{
+    memset(out, 0, sizeof *out);
+    if (json_is_null(v))
+        return;
+    switch (kind) {
+    case XF_COUNT: {
+        int64_t n;
+        bool set;
+        if (check_count(c, path, v, &n, &set) && set) {
+            out->set = true;
+            out->integer = n;
+            out->number = (double)n;
+        }
+        break;
+    }
+    case XF_BOOL: {
+        int64_t n = -1;
+        if (json_is_boolean(v))
+            n = json_is_true(v) ? 1 : 0;
+        else if (!exact_integer(v, &n) || (n != 0 && n != 1))
+            n = -1;
+        if (n < 0) {
+            type_error(c, path, "true, false, 0 or 1", v);
+            return;
+        }
+        out->set = true;
+        out->integer = n;
+        out->number = (double)n;
+        break;
+    }
+    default: {
+        double d;
+        if (check_number(c, path, kind, v, &d)) {
+            out->set = true;
+            out->number = d;
+            out->integer = (int64_t)d;
+        }
+        break;
+    }
+    }
+}
+
+/* Grade keys are exactly "1".."12"; returns the grade or 0. */
+static int grade_of(const char *key)
+{
+    if (key[0] >= '1' && key[0] <= '9' && key[1] == '\0')
+        return key[0] - '0';
+    if (key[0] == '1' && key[1] >= '0' && key[1] <= '2' && key[2] == '\0')
+        return 10 + (key[1] - '0');
+    return 0;
+}
+
+/* Reads a grade -> count object at path (already known to be an object). */
+static void check_grade_map(struct check *c, const char *path, json_t *obj, struct grade_map *m)
+{
+    m->present = true;
+    m->all_ok = true;
+    m->sum = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char vpath[96];
+        make_path(vpath, path, key);
+        int grade = grade_of(key);
+        if (grade == 0) {
+            issue(c, XF_REJECT, "format", vpath, "not a grade; grades are \"1\" to \"12\"");
+            m->all_ok = false;
+            continue;
+        }
+        int64_t n = 0;
+        bool set = false;
+        if (!check_count(c, vpath, v, &n, &set)) {
+            m->bad[grade - 1] = true;
+            m->all_ok = false;
+            continue;
+        }
+        m->values[grade - 1] = set ? n : 0;
+        m->set[grade - 1] = set;
+        m->sum += set ? n : 0;
+    }
+    if (m->all_ok && m->sum > XF_COUNT_MAX) {
+        issue(c, XF_REJECT, "range", path, "the sum of all grades (%lld) exceeds %lld",
+              (long long)m->sum, XF_COUNT_MAX);
+        m->all_ok = false;
+    }
+}
+
+/* enrollment or classes: {"by_grade": {...}, "total": n}; by_grade is required. */
+static void check_grade_section(struct check *c, json_t *root, const char *name,
+                                struct grade_map *m)
+{
+    char path[96];
+    snprintf(path, sizeof path, "%s.by_grade", name);
+    json_t *sec = json_object_get(root, name);
+    if (sec == NULL || json_is_null(sec)) {
+        missing(c, path, NULL);
+        return;
+    }
+    if (!json_is_object(sec)) {
+        type_error(c, name, "an object", sec);
+        return;
+    }
+    json_t *map = json_object_get(sec, "by_grade");
+    if (map == NULL || json_is_null(map))
+        missing(c, path, map);
+    else if (!json_is_object(map))
+        type_error(c, path, "an object", map);
+    else
+        check_grade_map(c, path, map, m);
+
+    json_t *total = json_object_get(sec, "total");
+    if (total != NULL) {
+        char tpath[96];
+        snprintf(tpath, sizeof tpath, "%s.total", name);
+        int64_t n = 0;
+        bool set = false;
+        if (check_count(c, tpath, total, &n, &set) && set && m->all_ok && n != m->sum)
+            issue(c, XF_REJECT, "cross_field", tpath,
+                  "%lld does not equal the sum of by_grade (%lld)", (long long)n,
+                  (long long)m->sum);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(sec, key, v)
+    {
+        if (strcmp(key, "by_grade") != 0 && strcmp(key, "total") != 0)
+            unknown_field(c, name, key, v);
+    }
+}
+
+static bool only_digits(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+/* Trims ASCII spaces around s (len bytes) in place of the pointers. */
+static void trim_spaces(const char **s, size_t *len)
+{
+    while (*len > 0 && (*s)[0] == ' ') {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && (*s)[*len - 1] == ' ')
+        (*len)--;
+}
+
+static void check_schema(struct check *c, json_t *root)
+{
+    json_t *v = json_object_get(root, "schema");
+    if (v == NULL || json_is_null(v)) {
+        missing(c, "schema", v);
+    } else if (!json_is_string(v)) {
+        type_error(c, "schema", "a string", v);
+    } else if (json_string_length(v) != strlen(XF_SCHEMA) ||
+               strcmp(json_string_value(v), XF_SCHEMA) != 0) {
+        char q[QUOTE_BUF];
+        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        issue(c, XF_REJECT, "schema", "schema", "unknown schema \"%s\"", q);
+    }
+}
+
+static void check_school_code(struct check *c, json_t *root, struct xf_submission *sub)
+{
+    json_t *v = json_object_get(root, "school_code");
+    if (v == NULL || json_is_null(v)) {
+        missing(c, "school_code", v);
+        return;
+    }
+    if (!json_is_string(v)) {
+        type_error(c, "school_code", "a string", v);
+        return;
+    }
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    trim_spaces(&s, &len);
+    if (len != XF_SCHOOL_CODE_LEN || !only_digits(s, len)) {
+        char q[QUOTE_BUF];
+        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        issue(c, XF_REJECT, "format", "school_code",
+              "\"%s\" is not a 10-digit school identification code", q);
+        return;
+    }
+    memcpy(sub->school_code, s, len);
+    sub->school_code[len] = '\0';
+}
+
+static void check_school_name(struct check *c, json_t *root, struct xf_submission *sub)
+{
+    json_t *v = json_object_get(root, "school_name");
+    if (v == NULL || json_is_null(v))
+        return;
+    if (!json_is_string(v)) {
+        type_error(c, "school_name", "a string", v);
+        return;
+    }
+    sub->school_name = strdup(json_string_value(v));
+    if (sub->school_name == NULL)
+        c->oom = true;
+}
+
+static void check_district_code(struct check *c, json_t *root, struct xf_submission *sub)
+{
+    json_t *v = json_object_get(root, "district_code");
+    if (v == NULL || json_is_null(v))
+        return;
+    if (!json_is_string(v)) {
+        type_error(c, "district_code", "a string", v);
+        return;
+    }
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    trim_spaces(&s, &len);
+    if (len != XF_DISTRICT_CODE_LEN || !only_digits(s, len)) {
+        char q[QUOTE_BUF];
+        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        issue(c, XF_WARNING, "format", "district_code",
+              "\"%s\" is not a 6-digit division code; the registry's is used", q);
+        return;
+    }
+    memcpy(sub->district_code, s, len);
+    sub->district_code[len] = '\0';
+}
+
+static void set_period(struct xf_submission *sub, const char *canonical)
+{
+    memcpy(sub->period, canonical, XF_PERIOD_LEN + 1);
+    sub->academic_year = (canonical[0] - '0') * 1000 + (canonical[1] - '0') * 100 +
+                         (canonical[2] - '0') * 10 + (canonical[3] - '0');
+    sub->term = canonical[10] - '0';
+}
+
+/* {"academic_year": "2024-2025", "term": 1} */
+static void check_period_object(struct check *c, json_t *obj, struct xf_submission *sub)
+{
+    char err[128];
+    char out[XF_PERIOD_LEN + 1];
+    json_t *year = json_object_get(obj, "academic_year");
+    json_t *term = json_object_get(obj, "term");
+    bool year_ok = false;
+    bool term_ok = false;
+    int64_t t = 0;
+
+    if (year == NULL || json_is_null(year)) {
+        missing(c, "period.academic_year", year);
+    } else if (!json_is_string(year)) {
+        type_error(c, "period.academic_year", "a string", year);
+    } else if (xf_period_from_parts(json_string_value(year), 1, out, err, sizeof err) != 0) {
+        char q[QUOTE_BUF];
+        quote_text(q, QUOTE_MAX, json_string_value(year), json_string_length(year));
+        issue(c, XF_REJECT, "format", "period.academic_year", "invalid academic year \"%s\": %s", q,
+              err);
+    } else {
+        year_ok = true;
+    }
+
+    if (term == NULL || json_is_null(term)) {
+        missing(c, "period.term", term);
+    } else if (!exact_integer(term, &t)) {
+        type_error(c, "period.term", "the integer 1 or 2", term);
+    } else if (t != 1 && t != 2) {
+        issue(c, XF_REJECT, "format", "period.term", "term must be 1 or 2, got %lld", (long long)t);
+    } else {
+        term_ok = true;
+    }
+
+    if (year_ok && term_ok &&
+        xf_period_from_parts(json_string_value(year), t, out, err, sizeof err) == 0)
+        set_period(sub, out);
+
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (strcmp(key, "academic_year") != 0 && strcmp(key, "term") != 0)
+            unknown_field(c, "period", key, v);
+    }
+}
+
+static void check_period(struct check *c, json_t *root, struct xf_submission *sub)
+{
+    json_t *v = json_object_get(root, "period");
+    if (v == NULL || json_is_null(v)) {
+        missing(c, "period", v);
+    } else if (json_is_object(v)) {
+        check_period_object(c, v, sub);
+    } else if (!json_is_string(v)) {
+        type_error(c, "period", "a string or an object", v);
+    } else {
+        char err[128];
+        char out[XF_PERIOD_LEN + 1];
+        if (xf_period_parse(json_string_value(v), out, err, sizeof err) == 0) {
+            set_period(sub, out);
+        } else {
+            char q[QUOTE_BUF];
+            quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+            issue(c, XF_REJECT, "format", "period", "invalid period \"%s\": %s", q, err);
+        }
+    }
+}
+
+static void check_submitted_at(struct check *c, json_t *root, int64_t now,
+                               struct xf_submission *sub)
+{
+    json_t *v = json_object_get(root, "submitted_at");
+    if (v == NULL || json_is_null(v)) {
+        missing(c, "submitted_at", v);
+        return;
+    }
+    if (!json_is_string(v)) {
+        type_error(c, "submitted_at", "a string", v);
+        return;
+    }
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    char q[QUOTE_BUF];
+    quote_text(q, QUOTE_MAX, s, len);
+    if (len >= sizeof sub->submitted_at) {
+        issue(c, XF_REJECT, "format", "submitted_at",
+              "\"%s\" is too long for an RFC 3339 timestamp (%zu bytes)", q, len);
+        return;
+    }
+    int64_t epoch;
+    if (xf_parse_rfc3339(s, &epoch) != 0) {
+        issue(c, XF_REJECT, "format", "submitted_at",
+              "\"%s\" is not an RFC 3339 timestamp with an offset, e.g. 2025-01-10T16:30:00+08:00",
+              q);
+        return;
+    }
+    memcpy(sub->submitted_at, s, len + 1);
+    sub->submitted_epoch = epoch;
+    if (epoch > now + FUTURE_SLACK_SECONDS) {
+        /* the run's time in the bureau's zone, as schools write theirs */
+        char run[40] = "";
+        time_t local = (time_t)(now + BEIJING_OFFSET_SECONDS);
+        struct tm tm;
+        if (gmtime_r(&local, &tm) != NULL)
+            strftime(run, sizeof run, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+        issue(c, XF_REJECT, "future", "submitted_at",
+              "%s is more than 1 day after the time of the run (%s)", s, run);
+    }
+}
+
+static void check_registry(struct check *c, const struct xf_registry *registry,
+                           const struct xf_submission *sub)
+{
+    const struct xf_school *school = xf_registry_find(registry, sub->school_code);
+    if (school == NULL) {
+        issue(c, XF_REJECT, "unknown_school", "school_code", "%s is not in the registry",
+              sub->school_code);
+        return;
+    }
+    if (!school->active)
+        issue(c, XF_WARNING, "inactive_school", "school_code",
+              "%s is marked inactive in the registry", sub->school_code);
+    if (sub->district_code[0] != '\0' && strcmp(sub->district_code, school->district_code) != 0)
+        issue(c, XF_WARNING, "district_mismatch", "district_code",
+              "%s differs from the registry (%s); the registry's is used", sub->district_code,
+              school->district_code);
+    if (sub->school_name != NULL && school->school_name != NULL &&
+        strcmp(sub->school_name, school->school_name) != 0) {
+        char sent[NAME_QUOTE_MAX + 4];
+        char known[NAME_QUOTE_MAX + 4];
+        quote_text(sent, NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
+        quote_text(known, NAME_QUOTE_MAX, school->school_name, strlen(school->school_name));
+        issue(c, XF_WARNING, "name_mismatch", "school_name",
+              "\"%s\" differs from the registry (\"%s\")", sent, known);
+    }
+}
+
+/* Every section of xf_fields (they are contiguous in the table), in table order. */
+static void check_sections(struct check *c, json_t *root, struct xf_submission *sub,
+                           struct grade_map *lessons)
+{
+    for (int first = 0; first < XF_NFIELDS;) {
+        const char *name = xf_fields[first].section;
+        int end = first;
+        while (end < XF_NFIELDS && strcmp(xf_fields[end].section, name) == 0)
+            end++;
+        json_t *sec = json_object_get(root, name);
+        if (sec != NULL && !json_is_null(sec) && !json_is_object(sec)) {
+            type_error(c, name, "an object", sec);
+        } else if (sec != NULL && json_is_object(sec)) {
+            for (int i = first; i < end; i++) {
+                json_t *v = json_object_get(sec, xf_fields[i].name);
+                if (v == NULL)
+                    continue;
+                char path[96];
+                snprintf(path, sizeof path, "%s.%s", name, xf_fields[i].name);
+                check_field(c, path, xf_fields[i].kind, v, &sub->values[i]);
+            }
+            bool curriculum = strcmp(name, "curriculum") == 0;
+            if (curriculum) {
+                json_t *map = json_object_get(sec, "lessons_by_grade");
+                if (map != NULL && !json_is_null(map) && !json_is_object(map)) {
+                    type_error(c, "curriculum.lessons_by_grade", "an object", map);
+                } else if (map != NULL && json_is_object(map)) {
+                    check_grade_map(c, "curriculum.lessons_by_grade", map, lessons);
+                    sub->lessons_reported = true;
+                }
+            }
+            const char *key;
+            json_t *v;
+            json_object_foreach(sec, key, v)
+            {
+                if (curriculum && strcmp(key, "lessons_by_grade") == 0)
+                    continue;
+                if (xf_field_find(name, key) < 0)
+                    unknown_field(c, name, key, v);
+            }
+        }
+        first = end;
+    }
+}
+
+static const struct xf_value *value_of(const struct xf_submission *sub, const char *section,
+                                       const char *name)
+{
+    int i = xf_field_find(section, name);
+    return i >= 0 && sub->values[i].set ? &sub->values[i] : NULL;
+}
+
+static void check_cross_fields(struct check *c, const struct xf_submission *sub,
+                               const struct grade_map *enrolled)
+{
+    for (size_t r = 0; r < sizeof cross_rules / sizeof cross_rules[0]; r++) {
+        const struct cross_rule *rule = &cross_rules[r];
+        const struct xf_value *v = value_of(sub, rule->section, rule->name);
+        const struct xf_value *limit = value_of(sub, rule->section, rule->limit);
+        const struct xf_value *plus =
+            rule->limit_plus != NULL ? value_of(sub, rule->section, rule->limit_plus) : NULL;
+        if (v == NULL || limit == NULL || (rule->limit_plus != NULL && plus == NULL))
+            continue;
+        int64_t max = limit->integer + (plus != NULL ? plus->integer : 0);
+        if (v->integer <= max)
+            continue;
+        char path[96];
+        snprintf(path, sizeof path, "%s.%s", rule->section, rule->name);
+        if (plus != NULL)
+            issue(c, XF_REJECT, "cross_field", path, "%lld exceeds %s + %s (%lld)",
+                  (long long)v->integer, rule->limit, rule->limit_plus, (long long)max);
+        else
+            issue(c, XF_REJECT, "cross_field", path, "%lld exceeds %s (%lld)",
+                  (long long)v->integer, rule->limit, (long long)max);
+    }
+
+    const struct xf_value *screened = value_of(sub, "screening", "students_screened");
+    if (screened != NULL && enrolled->all_ok) {
+        int64_t e4 = 0;
+        for (int g = 4; g <= XF_GRADES; g++)
+            e4 += sub->enrolled[g - 1];
+        if (screened->integer > e4)
+            issue(c, XF_REJECT, "cross_field", "screening.students_screened",
+                  "%lld exceeds the enrollment of grades 4 and above (%lld)",
+                  (long long)screened->integer, (long long)e4);
+    }
+}
+
+/* A grade with students needs a class; checked where both maps could be read. */
+static void check_classes(struct check *c, const struct xf_submission *sub,
+                          const struct grade_map *enrolled, const struct grade_map *classes)
+{
+    if (!enrolled->present || !classes->present)
+        return;
+    for (int g = 0; g < XF_GRADES; g++) {
+        if (enrolled->bad[g] || classes->bad[g] || !sub->enrolled_set[g] || sub->enrolled[g] <= 0)
+            continue;
+        if (sub->classes_set[g] && sub->classes[g] >= 1)
+            continue;
+        char path[96];
+        snprintf(path, sizeof path, "classes.by_grade.%d", g + 1);
+        issue(c, XF_REJECT, "cross_field", path, "grade %d has %lld student%s but no classes",
+              g + 1, (long long)sub->enrolled[g], sub->enrolled[g] == 1 ? "" : "s");
+    }
+}
+
+static bool is_top_level_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof envelope_keys / sizeof envelope_keys[0]; i++) {
+        if (strcmp(key, envelope_keys[i]) == 0)
+            return true;
+    }
+    if (strcmp(key, "curriculum") == 0)
+        return true;
+    for (int i = 0; i < XF_NFIELDS; i++) {
+        if (strcmp(key, xf_fields[i].section) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int outcome(const struct check *c)
+{
+    if (c->oom)
+        return -1;
+    return c->res->nrejects > 0 ? 1 : 0;
+}
+
+int xf_validate(const char *data, size_t len, const struct xf_options *opt,
+                struct xf_submission *sub, struct xf_result *res)
+{
+    memset(sub, 0, sizeof *sub);
+    memset(res, 0, sizeof *res);
+    struct check c = {res, false};
+    const struct xf_registry *registry = opt != NULL ? opt->registry : NULL;
+    int64_t now = opt != NULL ? opt->now_epoch : (int64_t)time(NULL);
+    if (data == NULL)
+        len = 0;
+
+    size_t skipped = 0;
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+        skipped = 3;
+        issue(&c, XF_WARNING, "bom", "",
+              "the document starts with a UTF-8 byte order mark; it was ignored");
+    }
+    const char *doc = data != NULL ? data + skipped : "";
+    size_t doclen = len - skipped;
+    /* jansson stops at a NUL byte with a puzzling "end of file" message: name it */
+    const char *nul = memchr(doc, '\0', doclen);
+    if (nul != NULL) {
+        issue(&c, XF_REJECT, "json", "", "not valid JSON: a NUL byte at offset %zu",
+              (size_t)(nul - doc) + skipped);
+        return outcome(&c);
+    }
+    json_error_t err;
+    json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL) {
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return -1;
+        char text[sizeof err.text + 8];
+        quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
+        issue(&c, XF_REJECT, "json", "", "not valid JSON: %s (line %d, column %d)", text, err.line,
+              err.column);
+        return outcome(&c);
+    }
+    if (!json_is_object(root)) {
+        issue(&c, XF_REJECT, "json", "", "the document is not a JSON object");
+        json_decref(root);
+        return outcome(&c);
+    }
+
+    check_schema(&c, root);
+    check_school_code(&c, root, sub);
+    check_school_name(&c, root, sub);
+    check_district_code(&c, root, sub);
+    check_period(&c, root, sub);
+    check_submitted_at(&c, root, now, sub);
+    if (registry != NULL && sub->school_code[0] != '\0')
+        check_registry(&c, registry, sub);
+
+    struct grade_map enrolled = {.values = sub->enrolled, .set = sub->enrolled_set};
+    struct grade_map classes = {.values = sub->classes, .set = sub->classes_set};
+    struct grade_map lessons = {.values = sub->lessons, .set = sub->lessons_set};
+    check_grade_section(&c, root, "enrollment", &enrolled);
+    check_grade_section(&c, root, "classes", &classes);
+    check_classes(&c, sub, &enrolled, &classes);
+    if (enrolled.all_ok && enrolled.sum == 0)
+        issue(&c, XF_WARNING, "zero_enrollment", "enrollment.by_grade",
+              "no students are enrolled in any grade");
+
+    check_sections(&c, root, sub, &lessons);
+    check_cross_fields(&c, sub, &enrolled);
+
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        if (!is_top_level_key(key))
+            unknown_field(&c, "", key, v);
+    }
+    json_decref(root);
+    return outcome(&c);
+}
