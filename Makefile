@@ -28,7 +28,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GEN_SRC  := $(sort $(wildcard scripts/gen/*.c))
 
-.PHONY: all deps test-deps run test unit bench fuzz install clean format format-check db-stop
+.PHONY: all deps test-deps run test unit bench fuzz fuzz-ci install clean format format-check db-stop
 
 all: $(BUILD)/xinyu
 
@@ -84,6 +84,10 @@ db-stop: $(BUILD)/xinyu
 test: $(BUILD)/xinyu $(BUILD)/xinyu-gen $(UNIT_BIN) | $(BUILD)/.test-deps
 	BUILD=$(BUILD) tests/run.sh
 
+# Speed against the machine's limits (N=10,000 and 200,000 schools; BENCH_SCHOOLS to change).
+bench: $(BUILD)/xinyu $(BUILD)/xinyu-gen
+	BUILD=$(BUILD) scripts/bench.sh
+
 install: $(BUILD)/xinyu
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xinyu/sql $(DESTDIR)$(PREFIX)/share/xinyu/config
 	install -m 0755 $(BUILD)/xinyu $(DESTDIR)$(PREFIX)/bin/xinyu
@@ -98,5 +102,8 @@ format-check:
 
 clean:
 	rm -rf build build-asan
+
+# libFuzzer harnesses: make fuzz (bounded time each), make fuzz-ci (short pass for CI)
+-include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
