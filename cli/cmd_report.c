@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "common/db.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report.h"
@@ -151,6 +152,7 @@ static int write_output(const char *out_dir, const char *name, const buf *b)
         log_error("the output path is too long");
         return -1;
     }
+    fault_point("report_write");
     if (util_write_file_atomic(path, b->data ? b->data : "", b->len) != 0) {
         log_error_detail("cannot write a report", path, strerror(errno));
         return -1;
@@ -360,6 +362,28 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
         if (report_render_csv(&doc, &out) != 0 || write_output(out_dir, name, &out) != 0)
             goto done;
     }
+    if (has_format(formats, "html")) {
+        buf_reset(&out);
+        snprintf(name, sizeof name, "%s.html", base);
+        if (report_render_html(&doc, c->conf.lang, &out) != 0) {
+            log_error("cannot render the HTML report");
+            goto done;
+        }
+        if (write_output(out_dir, name, &out) != 0)
+            goto done;
+    }
+    if (has_format(formats, "xlsx")) {
+        char path[4096];
+        int w = snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
+        if (w < 0 || (size_t)w >= sizeof path) {
+            log_error("the output path is too long");
+            goto done;
+        }
+        fault_point("report_write");
+        if (report_write_xlsx(&doc, path, c->conf.lang) != 0) /* logs its reason */
+            goto done;
+        log_info("wrote %s", path);
+    }
     rc = EXIT_OK;
 done:
     if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
@@ -387,7 +411,7 @@ static void report_usage(FILE *out)
           "\n"
           "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
           "  --period P        one term, e.g. 2024-2025-1\n"
-          "  --format LIST     comma-separated: json, csv (default: the configuration's)\n"
+          "  --format LIST     comma-separated: json, csv, html, xlsx (default: the configuration's)\n"
           "  --out DIR         output directory (default: the configuration's out_dir)\n"
           "  --no-by-type      leave out the school-type rows\n",
           out);
@@ -440,9 +464,10 @@ int cmd_report(struct cli *c)
     for (const char *p = formats; *p != '\0';) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (!((len == 4 && strncmp(p, "json", 4) == 0) ||
-              (len == 3 && strncmp(p, "csv", 3) == 0))) {
-            log_error("unknown report format in \"%s\" (json, csv)", formats);
+        if (!((len == 4 && strncmp(p, "json", 4) == 0) || (len == 3 && strncmp(p, "csv", 3) == 0) ||
+              (len == 4 && strncmp(p, "html", 4) == 0) ||
+              (len == 4 && strncmp(p, "xlsx", 4) == 0))) {
+            log_error("unknown report format in \"%s\" (json, csv, html, xlsx)", formats);
             return EXIT_USAGE;
         }
         p = comma ? comma + 1 : p + len;

@@ -43,6 +43,15 @@ static const char *status_of(int rc)
     return rc == EXIT_OK ? "ok" : rc == EXIT_PARTIAL ? "partial" : "failed";
 }
 
+static const char *run_message(int rc)
+{
+    if (rc == EXIT_FATAL)
+        return "the run stopped on an error";
+    if (cli_stop_requested)
+        return "stopped on request after the current transaction; run again to finish";
+    return NULL;
+}
+
 static void ingest_usage(FILE *out)
 {
     fputs("Usage: xinyu ingest [--source NAME] [--jobs N] [--dry-run]\n"
@@ -129,12 +138,12 @@ int cmd_ingest(struct cli *c)
         return EXIT_FATAL;
     }
     rc = ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources);
+    if (cli_stop_requested && rc == EXIT_OK)
+        rc = EXIT_PARTIAL;
     char timings[128];
     snprintf(timings, sizeof timings, "{\"ingest_s\": %.3f}", secs);
     if (PQstatus(conn) == CONNECTION_OK) {
-        cli_run_finish(
-            conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
-            rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources, timings);
+        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     } else {
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
@@ -252,14 +261,14 @@ int cmd_run(struct cli *c)
         if (report_rc != EXIT_OK)
             rc = report_rc;
     }
+    if (cli_stop_requested && rc == EXIT_OK)
+        rc = EXIT_PARTIAL;
     char timings[256];
     snprintf(timings, sizeof timings,
              "{\"registry_s\": %.3f, \"ingest_s\": %.3f, \"report_s\": %.3f, \"total_s\": %.3f}",
              t_registry, t_ingest, t_report, util_monotonic() - t0);
     if (PQstatus(conn) == CONNECTION_OK)
-        cli_run_finish(
-            conn, run_id, cli_stop_requested && rc != EXIT_FATAL ? "partial" : status_of(rc),
-            rc == EXIT_FATAL ? "the run stopped on an error" : NULL, failed_sources, timings);
+        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     else
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");

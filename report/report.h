@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/util.h"
@@ -126,5 +127,85 @@ int report_render_json(const struct report_doc *doc, buf *out);
 int report_render_csv(const struct report_doc *doc, buf *out);
 /* The district overview as its own CSV (same BOM, header style and line ends); 0 or -1 likewise. */
 int report_render_overview_csv(const struct report_doc *doc, buf *out);
+
+/*
+ * Renders the report as one self-contained HTML5 page for reading and printing: the district
+ * overview, the summary of every indicator, then per indicator its definition, a bar chart
+ * (inline SVG) against the target and the tables by district and by school type. No script,
+ * no external reference. lang is "zh" (also when NULL) or "en". Appended to out;
+ * deterministic. Returns 0, or -1 (out then as before) when memory ran out, lang is neither,
+ * or a row names no indicator of the catalog.
+ */
+int report_render_html(const struct report_doc *doc, const char *lang, buf *out);
+
+/*
+ * Writes the workbook of the report to path: sheet "概况 overview" (the overview rows) and
+ * sheet "指标 indicators" (the rows of the JSON contract, same columns in the same order,
+ * with the indicator's name in lang after its id). Numbers are typed cells, nulls blank.
+ * The file appears whole or not at all (temporary file beside it, renamed on success).
+ * lang is "zh" (also when NULL) or "en". Returns 0, or -1 with the reason logged.
+ */
+int report_write_xlsx(const struct report_doc *doc, const char *path, const char *lang);
+
+/*
+ * Building blocks of Xinyu's workbooks, for further sheets (audit, schools that did not
+ * report, rejections): each sheet has a bilingual header row, frozen and with an autofilter,
+ * and typed cells.
+ *
+ *     struct report_xlsx *x = report_xlsx_open(path, title);
+ *     struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, "审核 audit", cols, ncols);
+ *     report_xlsx_text(s, 0, code); report_xlsx_number(s, 1, true, 0.5, REPORT_XLSX_PERCENT);
+ *     report_xlsx_end_row(s);
+ *     if (report_xlsx_close(x) != 0) ... (the reason is logged; no file was written)
+ *
+ * The first failure sticks: the writing calls then do nothing and report_xlsx_close
+ * returns -1, so a sheet can be written straight through and checked once.
+ */
+enum report_xlsx_style {
+    REPORT_XLSX_GENERAL,  /* as the number is: 30, 8200.5 */
+    REPORT_XLSX_COUNT,    /* "0" */
+    REPORT_XLSX_PERCENT,  /* "0.0%": a ratio 0.811 shows as 81.1% */
+    REPORT_XLSX_DECIMAL1, /* "0.0" */
+    REPORT_XLSX_DECIMAL2  /* "0.00": money in 元 */
+};
+#define REPORT_XLSX_NSTYLES 5
+
+struct report_xlsx_column {
+    const char *header; /* bilingual, like the CSV: "指标 indicator" */
+    double width;       /* in characters; a Chinese character counts about two */
+};
+
+struct report_xlsx;       /* a workbook being written; opaque */
+struct report_xlsx_sheet; /* one of its sheets, owned and freed by the workbook */
+
+/*
+ * Starts a workbook that report_xlsx_close will move to path; title is its document title
+ * (may be NULL) and created its creation time (0: now). Returns NULL with the reason logged
+ * when no temporary file can be made beside path or memory ran out.
+ */
+struct report_xlsx *report_xlsx_open(const char *path, const char *title, time_t created);
+/*
+ * Adds a sheet and writes its header row. The name must be a valid sheet name (at most 31
+ * characters, none of []:*?/\, unique in the workbook). Returns NULL (and the failure
+ * sticks) when it is not or memory ran out.
+ */
+struct report_xlsx_sheet *report_xlsx_add_sheet(struct report_xlsx *x, const char *name,
+                                                const struct report_xlsx_column *cols,
+                                                size_t ncols);
+/* A text cell in column col of the current row; NULL or "" leaves the cell blank. */
+void report_xlsx_text(struct report_xlsx_sheet *s, size_t col, const char *text);
+/* A number cell in the given style; has false (or a non-finite v) leaves the cell blank. */
+void report_xlsx_number(struct report_xlsx_sheet *s, size_t col, bool has, double v,
+                        enum report_xlsx_style style);
+/* Moves to the next row. */
+void report_xlsx_end_row(struct report_xlsx_sheet *s);
+/*
+ * Sets each sheet's autofilter over its rows, writes the workbook and renames it to path.
+ * Frees x (NULL is accepted and fails). Returns 0, or -1 with the reason logged, and then
+ * neither the temporary file nor a partial path is left.
+ */
+int report_xlsx_close(struct report_xlsx *x);
+/* Gives up the workbook: frees x and removes its temporary file. Accepts NULL. */
+void report_xlsx_discard(struct report_xlsx *x);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/db.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "transform/xform_load.h"
@@ -292,6 +293,7 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
         log_error("cannot build the staging COPY statement");
         goto out;
     }
+    fault_point("copy");
     if (copy_if_any(conn,
                     "COPY stage_item (item_no, source, ref, sha256, byte_size, body_gz, "
                     "school_code, period, district_code_reported, school_name_reported, rejected) "
@@ -309,6 +311,7 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     char run_text[24];
     snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
     const char *params[] = {run_text};
+    fault_point("merge");
     PGresult *res = db_query(conn, "SELECT * FROM xinyu.merge_batch($1)", 1, params,
                              PGRES_TUPLES_OK, "cannot merge the batch");
     if (res == NULL)

@@ -1,0 +1,1003 @@
+/* report_html.c - the indicator report as one self-contained HTML page to read and print. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report.h"
+
+/*
+ * Every word the page shows, in one language. The page must be readable without Xinyu
+ * at hand, so the labels are complete phrases, not column names.
+ */
+struct html_labels {
+    const char *html_lang;
+    /* the title around the year, around "2024-2025" and the term's number, or a period as given */
+    const char *year_prefix, *year_suffix;
+    const char *term_prefix, *term_middle, *term_suffix;
+    const char *other_prefix, *other_suffix;
+    const char *term_words[2];
+    const char *generated;
+    const char *note;
+    const char *overview;
+    const char *overview_by_type;
+    const char *summary;
+    const char *by_district;
+    const char *by_type;
+    const char *definition;
+    const char *chart_caption;
+    const char *city;
+    const char *district;
+    const char *school_type;
+    const char *indicator;
+    const char *number;
+    const char *city_value;
+    const char *districts_met;
+    const char *districts_not_met;
+    const char *districts_no_data;
+    const char *numerator;
+    const char *denominator;
+    const char *value;
+    const char *target;
+    const char *status;
+    const char *gap;
+    const char *schools;
+    const char *schools_no_data;
+    const char *no_rows;
+    const char *overview_columns[7];
+    const char *status_met;
+    const char *status_not_met;
+    const char *status_no_data;
+    const char *status_no_target;
+    const char *target_line;
+    const char *yuan;
+    const char *points;  /* after a gap in percentage points */
+    const char *axis[4]; /* per enum report_unit */
+    const char *type_names[7];
+};
+
+static const char *const type_codes[7] = {
+    "primary", "junior", "senior", "nine_year", "complete_secondary", "twelve_year", "special"};
+
+static const struct html_labels labels_zh = {
+    "zh-CN",
+    "",
+    "年度 心理健康教育指标报告",
+    "",
+    "学年第",
+    "学期 心理健康教育指标报告",
+    "",
+    " 心理健康教育指标报告",
+    {"一", "二"},
+    "生成时间",
+    "区县以行政区划代码显示。数值仅在显示时四舍五入，是否达标按未经四舍五入的数值判断。",
+    "一、概况",
+    "按学校类型（全市）",
+    "二、指标汇总",
+    "分区县",
+    "按学校类型",
+    "指标定义",
+    "各区县指标值与目标",
+    "全市",
+    "区县",
+    "学校类型",
+    "指标",
+    "序号",
+    "全市值",
+    "达标区县数",
+    "未达标区县数",
+    "无数据区县数",
+    "分子",
+    "分母",
+    "值",
+    "目标",
+    "状态",
+    "差距",
+    "学校数",
+    "无数据学校数",
+    "本报告没有该指标的数据。",
+    {"在册学校数", "已上报学校数", "在校学生数", "专职心理教师数", "兼职心理教师数",
+     "建有心理辅导室学校数", "开设心理课学校数"},
+    "达标",
+    "未达标",
+    "无数据",
+    "无目标",
+    "目标线",
+    " 元",
+    " 个百分点",
+    {"比例（%）", "生均经费（元/生）", "每名专职心理教师对应学生数（人）",
+     "每万名学生事件数（起）"},
+    {"小学", "初中", "高中", "九年一贯制", "完全中学", "十二年一贯制", "特殊教育学校"},
+};
+
+static const struct html_labels labels_en = {
+    "en",
+    "Mental-health education indicators, review year ",
+    "",
+    "Mental-health education indicators, school year ",
+    ", term ",
+    "",
+    "Mental-health education indicators, ",
+    "",
+    {"1", "2"},
+    "Generated",
+    "Districts are shown by their administrative codes. Values are rounded for display only; "
+    "whether a target is met is judged on the unrounded values.",
+    "1. Overview",
+    "By school type (city-wide)",
+    "2. Summary of indicators",
+    "By district",
+    "By school type",
+    "Definition",
+    "District values against the target",
+    "City-wide",
+    "District",
+    "School type",
+    "Indicator",
+    "No.",
+    "City-wide value",
+    "Districts met",
+    "Districts not met",
+    "Districts without data",
+    "Numerator",
+    "Denominator",
+    "Value",
+    "Target",
+    "Status",
+    "Gap",
+    "Schools",
+    "Schools without data",
+    "This report has no data for this indicator.",
+    {"Active schools", "Schools reported", "Students", "Full-time psychology teachers",
+     "Part-time psychology teachers", "Schools with a counseling room",
+     "Schools with psychology lessons"},
+    "Met",
+    "Not met",
+    "No data",
+    "No target",
+    "Target",
+    " yuan",
+    " pp",
+    {"Share (%)", "Funding per student (yuan)", "Students per full-time psychology teacher",
+     "Incidents per 10,000 students"},
+    {"Primary", "Junior secondary", "Senior secondary", "Nine-year", "Complete secondary",
+     "Twelve-year", "Special education"},
+};
+
+/*
+ * A page being written. The first failure sticks: later writes do nothing, so a section
+ * can be written straight through and checked once at the end.
+ */
+struct html {
+    buf *out;
+    const struct html_labels *l;
+    int rc;
+};
+
+static void put(struct html *h, const char *s)
+{
+    if (h->rc == 0)
+        h->rc = buf_puts(h->out, s);
+}
+
+/* Markup, numbers and Xinyu's own ids; every text of the document goes through text() instead. */
+static void putf(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct html *h, const char *fmt, ...)
+{
+    char piece[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof piece) {
+        h->rc = -1;
+        return;
+    }
+    if (h->rc == 0)
+        h->rc = buf_append(h->out, piece, (size_t)n);
+}
+
+/*
+ * At most max bytes of s, HTML-escaped. Bytes that are not UTF-8 become "?" and control
+ * characters a space: a broken code must not break the page around it.
+ */
+static void text(struct html *h, const char *s, size_t max)
+{
+    if (s == NULL)
+        return;
+    size_t len = strnlen(s, max);
+    bool utf8 = buf_valid_utf8(s, len);
+    for (size_t i = 0; h->rc == 0 && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '&':
+            h->rc = buf_puts(h->out, "&amp;");
+            break;
+        case '<':
+            h->rc = buf_puts(h->out, "&lt;");
+            break;
+        case '>':
+            h->rc = buf_puts(h->out, "&gt;");
+            break;
+        case '"':
+            h->rc = buf_puts(h->out, "&quot;");
+            break;
+        case '\'':
+            h->rc = buf_puts(h->out, "&#39;");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+                h->rc = buf_putc(h->out, ' ');
+            else if (c >= 0x80 && !utf8)
+                h->rc = buf_putc(h->out, '?');
+            else
+                h->rc = buf_putc(h->out, (char)c);
+        }
+    }
+}
+
+/* "-0.0" after rounding reads as a loss where there is none. */
+static void drop_negative_zero(char *s)
+{
+    if (s[0] != '-' || strpbrk(s, "123456789") != NULL)
+        return;
+    memmove(s, s + 1, strlen(s));
+}
+
+/* Rounds for display only (INDICATORS.md): ratios in percent, money in 元, "N:1", per 10k. */
+static void format_value(char *dst, size_t n, enum report_unit unit, double v)
+{
+    switch (unit) {
+    case REPORT_RATIO:
+        snprintf(dst, n, "%.1f%%", v * 100);
+        break;
+    case REPORT_MONEY:
+        snprintf(dst, n, "%.2f", v);
+        break;
+    case REPORT_PER_TEACHER:
+        snprintf(dst, n, "%.0f:1", v);
+        break;
+    case REPORT_PER_10K:
+        snprintf(dst, n, "%.2f", v);
+        break;
+    }
+    drop_negative_zero(dst);
+}
+
+/* The value with its unit as a table shows it: money gets 元, the others carry theirs. */
+static void value_cell(struct html *h, enum report_unit unit, bool has, double v)
+{
+    char s[64];
+    if (!has) {
+        put(h, "<td class=\"num\">—</td>");
+        return;
+    }
+    format_value(s, sizeof s, unit, v);
+    putf(h, "<td class=\"num\">%s%s</td>", s, unit == REPORT_MONEY ? h->l->yuan : "");
+}
+
+static void target_text(char *dst, size_t n, const struct report_row *row, enum report_unit unit)
+{
+    char v[64];
+    format_value(v, sizeof v, unit, row->target);
+    snprintf(dst, n, "%s %s", strcmp(row->op, "<=") == 0 ? "≤" : "≥", v);
+}
+
+static void target_cell(struct html *h, const struct report_row *row, enum report_unit unit)
+{
+    char s[96];
+    if (!row->has_target) {
+        put(h, "<td class=\"num\">—</td>");
+        return;
+    }
+    target_text(s, sizeof s, row, unit);
+    putf(h, "<td class=\"num\">%s%s</td>", s, unit == REPORT_MONEY ? h->l->yuan : "");
+}
+
+/* A gap is positive when the target is beaten, whichever way the target points. */
+static void gap_cell(struct html *h, enum report_unit unit, bool has, double gap)
+{
+    char s[64];
+    const char *suffix = "";
+    if (!has) {
+        put(h, "<td class=\"num\">—</td>");
+        return;
+    }
+    switch (unit) {
+    case REPORT_RATIO:
+        snprintf(s, sizeof s, "%+.1f", gap * 100);
+        suffix = h->l->points;
+        break;
+    case REPORT_MONEY:
+        snprintf(s, sizeof s, "%+.2f", gap);
+        suffix = h->l->yuan;
+        break;
+    case REPORT_PER_TEACHER:
+        snprintf(s, sizeof s, "%+.1f", gap);
+        break;
+    case REPORT_PER_10K:
+        snprintf(s, sizeof s, "%+.2f", gap);
+        break;
+    }
+    /* only an exact zero goes without a sign: "-0.0" still tells the target was missed */
+    putf(h, "<td class=\"num\">%s%s</td>", gap == 0 ? s + 1 : s, suffix);
+}
+
+/* Counts are whole; a sum of money is not, and shows its fen. */
+static void count_cell(struct html *h, bool has, double v)
+{
+    if (!has || !isfinite(v))
+        put(h, "<td class=\"num\">—</td>");
+    else if (v == floor(v) && fabs(v) < 1e15)
+        putf(h, "<td class=\"num\">%.0f</td>", v);
+    else
+        putf(h, "<td class=\"num\">%.2f</td>", v);
+}
+
+static const char *status_label(const struct html_labels *l, const char *status)
+{
+    if (status == NULL)
+        return l->status_no_data;
+    if (strcmp(status, "met") == 0)
+        return l->status_met;
+    if (strcmp(status, "not_met") == 0)
+        return l->status_not_met;
+    if (strcmp(status, "no_target") == 0)
+        return l->status_no_target;
+    return l->status_no_data;
+}
+
+/* The class names the four statuses; anything else is shown as missing data. */
+static const char *status_class(const char *status)
+{
+    if (status != NULL && (strcmp(status, "met") == 0 || strcmp(status, "not_met") == 0 ||
+                           strcmp(status, "no_target") == 0))
+        return status;
+    return "no_data";
+}
+
+/* A mark beside the word, so that the status reads at a glance on a black-and-white print. */
+static void status_cell(struct html *h, const char *status)
+{
+    const char *cls = status_class(status);
+    const char *mark = "";
+    if (strcmp(cls, "met") == 0)
+        mark = "✓ ";
+    else if (strcmp(cls, "not_met") == 0)
+        mark = "✗ ";
+    putf(h, "<td class=\"st st-%s\">%s", cls, mark);
+    text(h, status_label(h->l, status), 64);
+    put(h, "</td>");
+}
+
+/* A district code, or the city-wide label when the row has none. */
+static void district_text(struct html *h, const char *code, size_t cap)
+{
+    if (code[0] == '\0')
+        text(h, h->l->city, 64);
+    else
+        text(h, code, cap);
+}
+
+/* Known school types by name; an unknown code is shown as it came. */
+static void school_type_text(struct html *h, const char *code, size_t cap)
+{
+    for (size_t i = 0; i < sizeof type_codes / sizeof type_codes[0]; i++) {
+        if (strncmp(code, type_codes[i], cap) == 0) {
+            text(h, h->l->type_names[i], 64);
+            return;
+        }
+    }
+    text(h, code, cap);
+}
+
+static const char page_style[] =
+    "<style>\n"
+    ":root{color-scheme:light}\n"
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\","
+    "\"Microsoft YaHei\",\"PingFang SC\",\"DejaVu Sans\",sans-serif;color:#1a1a1a;"
+    "background:#fff;margin:0 auto;max-width:1040px;padding:24px 32px;font-size:14px;"
+    "line-height:1.5}\n"
+    "header{border-bottom:2px solid #1a1a1a;margin-bottom:8px}\n"
+    "h1{font-size:24px;margin:0 0 4px}\n"
+    "h2{font-size:18px;margin:28px 0 8px;padding-left:8px;border-left:4px solid #1f4e79}\n"
+    "h2 .en{font-weight:normal;color:#444;font-size:15px;margin-left:10px}\n"
+    "h3{font-size:15px;margin:14px 0 6px}\n"
+    ".meta{color:#444;margin:2px 0 8px}\n"
+    ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"
+    "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"
+    "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"
+    "th{background:#eef1f5;font-weight:600;text-align:center}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td.code{white-space:nowrap}\n"
+    "tr.city td{font-weight:600;background:#f7f7f7}\n"
+    "td.st{white-space:nowrap;text-align:center}\n"
+    ".st-met{color:#1b5e20}\n"
+    ".st-not_met{color:#b71c1c;font-weight:600}\n"
+    ".st-no_data,.st-no_target{color:#555}\n"
+    "a{color:inherit}\n"
+    ".definition{border:1px solid #ccc;background:#f7f7f7;padding:6px 10px;font-size:13px;"
+    "margin:6px 0}\n"
+    "figure{margin:8px 0 4px}\n"
+    "svg{display:block;max-width:100%;height:auto}\n"
+    "svg text{font-size:12px;fill:#1a1a1a}\n"
+    "svg .muted{fill:#666}\n"
+    "svg .city{font-weight:700}\n"
+    "svg .value{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}\n"
+    "@page{size:A4;margin:14mm}\n"
+    "@media print{\n"
+    "body{max-width:none;padding:0;font-size:10.5pt}\n"
+    "section.indicator,#summary{break-before:page;page-break-before:always}\n"
+    "table{font-size:9pt}\n"
+    "th,td{padding:3px 5px}\n"
+    "figure,tr,.definition{break-inside:avoid;page-break-inside:avoid}\n"
+    "thead{display:table-header-group}\n"
+    "th,tr.city td,.definition{background:none}\n"
+    "a{text-decoration:none}\n"
+    "}\n"
+    "</style>\n";
+
+static void title_text(struct html *h, const struct report_doc *doc)
+{
+    char title[256];
+    const char *p = doc->period;
+    const struct html_labels *l = h->l;
+    if (p == NULL) {
+        snprintf(title, sizeof title, "%s%d%s", l->year_prefix, doc->year, l->year_suffix);
+        text(h, title, sizeof title);
+        return;
+    }
+    /* a canonical term "2024-2025-1"; anything else is shown as it came */
+    if (strlen(p) == 11 && p[4] == '-' && p[9] == '-' && (p[10] == '1' || p[10] == '2') &&
+        strspn(p, "0123456789") == 4 && strspn(p + 5, "0123456789") == 4) {
+        char years[10];
+        memcpy(years, p, 9);
+        years[9] = '\0';
+        snprintf(title, sizeof title, "%s%s%s%s%s", l->term_prefix, years, l->term_middle,
+                 l->term_words[p[10] - '1'], l->term_suffix);
+    } else {
+        snprintf(title, sizeof title, "%s%.64s%s", l->other_prefix, p, l->other_suffix);
+    }
+    text(h, title, sizeof title);
+}
+
+/* "2025-01-21T02:00:00+08:00" reads as "2025-01-21 02:00:00 +08:00"; other text as it came. */
+static void generated_text(struct html *h, const char *s, size_t cap)
+{
+    size_t len = strnlen(s, cap);
+    if (len < 20 || s[10] != 'T' || strspn(s, "0123456789-") != 10) {
+        text(h, s, cap);
+        return;
+    }
+    char copy[64];
+    if (len >= sizeof copy - 2)
+        len = sizeof copy - 3;
+    memcpy(copy, s, 10);
+    copy[10] = ' ';
+    memcpy(copy + 11, s + 11, 8);
+    copy[19] = ' ';
+    memcpy(copy + 20, s + 19, len - 19);
+    copy[len + 1] = '\0';
+    text(h, copy, sizeof copy);
+}
+
+static void overview_header(struct html *h, const char *first)
+{
+    put(h, "<thead><tr><th>");
+    text(h, first, 64);
+    put(h, "</th>");
+    for (int k = 0; k < 7; k++) {
+        put(h, "<th>");
+        text(h, h->l->overview_columns[k], 128);
+        put(h, "</th>");
+    }
+    put(h, "</tr></thead>\n");
+}
+
+static void overview_numbers(struct html *h, const struct report_overview *ov)
+{
+    const long fields[7] = {ov->schools_active,      ov->schools_reported, ov->students,
+                            ov->psych_fulltime,      ov->psych_parttime,   ov->schools_with_room,
+                            ov->schools_with_lessons};
+    for (int k = 0; k < 7; k++)
+        putf(h, "<td class=\"num\">%ld</td>", fields[k]);
+    put(h, "</tr>\n");
+}
+
+/* District rows and the city-wide row first; then the city by school type, when given. */
+static void overview_section(struct html *h, const struct report_doc *doc)
+{
+    put(h, "<section id=\"overview\">\n<h2>");
+    text(h, h->l->overview, 128);
+    put(h, "</h2>\n<table>\n");
+    overview_header(h, h->l->district);
+    put(h, "<tbody>\n");
+    for (size_t i = 0; i < doc->noverview; i++) {
+        const struct report_overview *ov = &doc->overview[i];
+        if (ov->school_type[0] != '\0')
+            continue;
+        put(h, ov->district_code[0] == '\0' ? "<tr class=\"city\">" : "<tr>");
+        put(h, "<td class=\"code\">");
+        district_text(h, ov->district_code, sizeof ov->district_code);
+        put(h, "</td>");
+        overview_numbers(h, ov);
+    }
+    put(h, "</tbody>\n</table>\n");
+
+    bool by_type = false;
+    for (size_t i = 0; i < doc->noverview; i++) {
+        const struct report_overview *ov = &doc->overview[i];
+        if (ov->school_type[0] == '\0' || ov->district_code[0] != '\0')
+            continue;
+        if (!by_type) {
+            put(h, "<h3>");
+            text(h, h->l->overview_by_type, 128);
+            put(h, "</h3>\n<table>\n");
+            overview_header(h, h->l->school_type);
+            put(h, "<tbody>\n");
+            by_type = true;
+        }
+        put(h, "<tr><td>");
+        school_type_text(h, ov->school_type, sizeof ov->school_type);
+        put(h, "</td>");
+        overview_numbers(h, ov);
+    }
+    if (by_type)
+        put(h, "</tbody>\n</table>\n");
+    put(h, "</section>\n");
+}
+
+/* The rows of one indicator over all school types together: the city-wide row and districts. */
+static const struct report_row *city_row(const struct report_doc *doc, int indicator)
+{
+    for (size_t i = 0; i < doc->nrows; i++) {
+        const struct report_row *r = &doc->rows[i];
+        if (r->indicator == indicator && r->district_code[0] == '\0' && r->school_type[0] == '\0')
+            return r;
+    }
+    return NULL;
+}
+
+static void indicator_name(struct html *h, const struct report_indicator *ind)
+{
+    text(h, ind->zh, 256);
+    if (h->l == &labels_en) {
+        put(h, "<span class=\"en\">");
+        text(h, ind->en, 256);
+        put(h, "</span>");
+    }
+}
+
+static void summary_section(struct html *h, const struct report_doc *doc)
+{
+    const struct html_labels *l = h->l;
+    put(h, "<section id=\"summary\">\n<h2>");
+    text(h, l->summary, 128);
+    put(h, "</h2>\n<table>\n<thead><tr>");
+    const char *heads[] = {l->number, l->indicator,     l->city_value,        l->target,
+                           l->status, l->districts_met, l->districts_not_met, l->districts_no_data};
+    for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
+        put(h, "<th>");
+        text(h, heads[k], 128);
+        put(h, "</th>");
+    }
+    put(h, "</tr></thead>\n<tbody>\n");
+    for (int i = 0; i < REPORT_NINDICATORS; i++) {
+        const struct report_indicator *ind = &report_indicators[i];
+        long met = 0, not_met = 0, no_data = 0;
+        for (size_t k = 0; k < doc->nrows; k++) {
+            const struct report_row *r = &doc->rows[k];
+            if (r->indicator != i || r->district_code[0] == '\0' || r->school_type[0] != '\0')
+                continue;
+            const char *cls = status_class(r->status);
+            if (strcmp(cls, "met") == 0)
+                met++;
+            else if (strcmp(cls, "not_met") == 0)
+                not_met++;
+            else if (strcmp(cls, "no_data") == 0)
+                no_data++;
+        }
+        putf(h, "<tr><td class=\"num\">%d</td><td><a href=\"#ind-%s\">", i + 1, ind->id);
+        text(h, h->l == &labels_en ? ind->en : ind->zh, 256);
+        put(h, "</a></td>");
+        const struct report_row *city = city_row(doc, i);
+        if (city != NULL) {
+            value_cell(h, ind->unit, city->has_value, city->value);
+            target_cell(h, city, ind->unit);
+            status_cell(h, city->status);
+        } else {
+            put(h, "<td class=\"num\">—</td><td class=\"num\">—</td>");
+            status_cell(h, "no_data");
+        }
+        /* with no target, met and not met mean nothing */
+        if (city != NULL && !city->has_target)
+            putf(h, "<td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">%ld</td>",
+                 no_data);
+        else
+            putf(h,
+                 "<td class=\"num\">%ld</td><td class=\"num\">%ld</td><td class=\"num\">%ld</td>",
+                 met, not_met, no_data);
+        put(h, "</tr>\n");
+    }
+    put(h, "</tbody>\n</table>\n</section>\n");
+}
+
+/* Chart geometry in SVG user units: the page scales the whole drawing to its width. */
+#define CHART_WIDTH 760.0
+#define CHART_LEFT 120.0
+#define CHART_RIGHT 96.0
+#define CHART_TOP 30.0
+#define CHART_PITCH 26.0
+#define CHART_BAR 16.0
+#define CHART_AXIS 46.0
+#define CHART_LEGEND 26.0
+#define CHART_HATCH 6.0
+
+/* An axis end and step of 1, 2, 2.5 or 5 times a power of ten, so that ticks read easily. */
+static void chart_scale(enum report_unit unit, double max, double *axis_max, double *step)
+{
+    if (unit == REPORT_RATIO && max <= 1.0) {
+        *axis_max = 1.0;
+        *step = 0.2;
+        return;
+    }
+    if (!(max > 0) || !isfinite(max))
+        max = 1.0;
+    double raw = max / 5;
+    double magnitude = pow(10, floor(log10(raw)));
+    double norm = raw / magnitude;
+    double nice = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10;
+    *step = nice * magnitude;
+    *axis_max = ceil(max / *step - 1e-9) * *step;
+    if (*axis_max < max)
+        *axis_max += *step;
+}
+
+/* Decimals a tick label needs to show its step exactly (at most 3). */
+static int tick_decimals(double step)
+{
+    int d = 0;
+    double scaled = step;
+    while (d < 3 && fabs(scaled - round(scaled)) > 1e-9) {
+        scaled *= 10;
+        d++;
+    }
+    return d;
+}
+
+/*
+ * Diagonal lines inside a bar: a hatched bar stays distinct from a solid one on a
+ * black-and-white print. Drawn as one path because a pattern would need a url() reference.
+ */
+static void hatch(struct html *h, double x0, double y0, double w, double hgt)
+{
+    if (w < 1)
+        return;
+    put(h, "<path class=\"hatch\" d=\"");
+    for (double t = x0 - hgt + CHART_HATCH; t < x0 + w; t += CHART_HATCH) {
+        double sx = t, sy = y0 + hgt, ex = t + hgt, ey = y0;
+        if (sx < x0) {
+            sy -= x0 - sx;
+            sx = x0;
+        }
+        if (ex > x0 + w) {
+            ey += ex - (x0 + w);
+            ex = x0 + w;
+        }
+        if (ex - sx > 0.1)
+            putf(h, "M%.1f %.1fL%.1f %.1f", sx, sy, ex, ey);
+    }
+    put(h, "\" fill=\"none\" stroke=\"#b71c1c\" stroke-width=\"1.4\"/>");
+}
+
+/* A bar in the style of its status; the same shapes make the legend. */
+static void bar(struct html *h, const char *cls, double x, double y, double w, double hgt)
+{
+    if (strcmp(cls, "met") == 0) {
+        putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#2e7d32\"/>", x,
+             y, w, hgt);
+    } else if (strcmp(cls, "not_met") == 0) {
+        putf(h,
+             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fdecea\" "
+             "stroke=\"#b71c1c\" stroke-width=\"1\"/>",
+             x, y, w, hgt);
+        hatch(h, x, y, w, hgt);
+    } else {
+        putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#546e7a\"/>", x,
+             y, w, hgt);
+    }
+}
+
+static void legend_item(struct html *h, double *x, double y, const char *cls, const char *label)
+{
+    if (strcmp(cls, "target") == 0)
+        putf(h,
+             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1a1a1a\" "
+             "stroke-width=\"2\" stroke-dasharray=\"5 3\"/>",
+             *x + 6, y - 2, *x + 6, y + 12);
+    else if (strcmp(cls, "no_data") == 0)
+        putf(h,
+             "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"12\" fill=\"none\" "
+             "stroke=\"#888\" stroke-dasharray=\"2 2\"/>",
+             *x, y);
+    else
+        bar(h, cls, *x, y, 22, 12);
+    putf(h, "<text x=\"%.1f\" y=\"%.1f\">", *x + 28, y + 10);
+    text(h, label, 64);
+    put(h, "</text>");
+    *x += 28 + 14 * (double)strlen(label) / 2.2 + 26;
+}
+
+/*
+ * Horizontal bars of the city-wide value and each district's, against the target line.
+ * A district without a value gets no bar but the words "no data" where the bar would be.
+ */
+static void chart(struct html *h, const struct report_doc *doc, int indicator)
+{
+    const struct report_indicator *ind = &report_indicators[indicator];
+    const struct html_labels *l = h->l;
+    size_t nbars = 0;
+    double max = 0;
+    const struct report_row *with_target = NULL;
+    for (size_t i = 0; i < doc->nrows; i++) {
+        const struct report_row *r = &doc->rows[i];
+        if (r->indicator != indicator || r->school_type[0] != '\0')
+            continue;
+        nbars++;
+        if (r->has_value && isfinite(r->value) && r->value > max)
+            max = r->value;
+        if (r->has_target && with_target == NULL)
+            with_target = r;
+    }
+    if (with_target != NULL && isfinite(with_target->target) && with_target->target > max)
+        max = with_target->target;
+    double axis_max, step;
+    chart_scale(ind->unit, max, &axis_max, &step);
+    double plot_w = CHART_WIDTH - CHART_LEFT - CHART_RIGHT;
+    double plot_h = (double)(nbars > 0 ? nbars : 1) * CHART_PITCH;
+    double bottom = CHART_TOP + plot_h;
+    double height = bottom + CHART_AXIS + CHART_LEGEND;
+
+    put(h, "<figure>\n");
+    putf(h,
+         "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+         "height=\"%.0f\" role=\"img\" aria-labelledby=\"chart-%s\">",
+         CHART_WIDTH, height, CHART_WIDTH, height, ind->id);
+    putf(h, "<title id=\"chart-%s\">", ind->id);
+    text(h, l == &labels_en ? ind->en : ind->zh, 256);
+    put(h, " — ");
+    text(h, l->chart_caption, 128);
+    put(h, "</title>\n");
+
+    /* grid and tick labels */
+    int nticks = (int)lround(axis_max / step);
+    double tick_unit = ind->unit == REPORT_RATIO ? 100 : 1;
+    int decimals = tick_decimals(step * tick_unit);
+    for (int k = 0; k <= nticks; k++) {
+        double t = step * k;
+        double x = CHART_LEFT + t / axis_max * plot_w;
+        putf(h,
+             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+             "stroke-width=\"1\"/>",
+             x, CHART_TOP - 4, x, bottom, k == 0 ? "#1a1a1a" : "#dddddd");
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"muted\">%.*f%s</text>",
+             x, bottom + 15, decimals, t * tick_unit, ind->unit == REPORT_RATIO ? "%" : "");
+    }
+    putf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1a1a1a\"/>",
+         CHART_LEFT, bottom, CHART_LEFT + plot_w, bottom);
+    putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", CHART_LEFT + plot_w / 2,
+         bottom + 34);
+    text(h, l->axis[ind->unit], 128);
+    put(h, "</text>\n");
+
+    size_t k = 0;
+    for (size_t i = 0; i < doc->nrows; i++) {
+        const struct report_row *r = &doc->rows[i];
+        if (r->indicator != indicator || r->school_type[0] != '\0')
+            continue;
+        double y = CHART_TOP + (double)k * CHART_PITCH + (CHART_PITCH - CHART_BAR) / 2;
+        bool city = r->district_code[0] == '\0';
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", CHART_LEFT - 8, y + 12,
+             city ? " class=\"city\"" : "");
+        district_text(h, r->district_code, sizeof r->district_code);
+        put(h, "</text>");
+        if (r->has_value && isfinite(r->value)) {
+            double v = r->value > 0 ? r->value : 0;
+            bar(h, status_class(r->status), CHART_LEFT, y, v / axis_max * plot_w, CHART_BAR);
+        } else {
+            putf(h,
+                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"none\" "
+                 "stroke=\"#888\" stroke-dasharray=\"2 2\"/>",
+                 CHART_LEFT + 1, y, CHART_BAR);
+            putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"muted\">", CHART_LEFT + 68, y + 12);
+            text(h, l->status_no_data, 64);
+            put(h, "</text>");
+        }
+        if (city && nbars > 1)
+            putf(h,
+                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" "
+                 "stroke-dasharray=\"1 2\"/>",
+                 8.0, CHART_TOP + (double)(k + 1) * CHART_PITCH, CHART_LEFT + plot_w,
+                 CHART_TOP + (double)(k + 1) * CHART_PITCH);
+        put(h, "\n");
+        k++;
+    }
+    if (nbars == 0) {
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"muted\">", CHART_LEFT + 8, CHART_TOP + 17);
+        text(h, l->no_rows, 128);
+        put(h, "</text>\n");
+    }
+
+    /* the target line over the bars, labelled above the plot */
+    if (with_target != NULL && isfinite(with_target->target)) {
+        double tx =
+            CHART_LEFT + (with_target->target > 0 ? with_target->target : 0) / axis_max * plot_w;
+        char s[96];
+        target_text(s, sizeof s, with_target, ind->unit);
+        putf(h,
+             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1a1a1a\" "
+             "stroke-width=\"2\" stroke-dasharray=\"5 3\"/>",
+             tx, CHART_TOP - 8, tx, bottom);
+        const char *anchor = tx > CHART_LEFT + plot_w - 80 ? "end"
+                             : tx < CHART_LEFT + 80        ? "start"
+                                                           : "middle";
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", tx, CHART_TOP - 12, anchor);
+        text(h, l->target, 64);
+        putf(h, " %s%s</text>\n", s, ind->unit == REPORT_MONEY ? l->yuan : "");
+    }
+
+    /* the values last, haloed, so that the target line never strikes through one */
+    k = 0;
+    for (size_t i = 0; i < doc->nrows; i++) {
+        const struct report_row *r = &doc->rows[i];
+        if (r->indicator != indicator || r->school_type[0] != '\0')
+            continue;
+        double y = CHART_TOP + (double)k * CHART_PITCH + (CHART_PITCH - CHART_BAR) / 2;
+        k++;
+        if (!r->has_value || !isfinite(r->value))
+            continue;
+        char s[64];
+        double v = r->value > 0 ? r->value : 0;
+        format_value(s, sizeof s, ind->unit, r->value);
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"value\">%s</text>",
+             CHART_LEFT + v / axis_max * plot_w + 5, y + 12, s);
+    }
+    put(h, "\n");
+
+    double lx = CHART_LEFT, ly = bottom + CHART_AXIS;
+    if (with_target != NULL) {
+        legend_item(h, &lx, ly, "met", l->status_met);
+        legend_item(h, &lx, ly, "not_met", l->status_not_met);
+        legend_item(h, &lx, ly, "target", l->target_line);
+    } else {
+        legend_item(h, &lx, ly, "no_target", l->status_no_target);
+    }
+    legend_item(h, &lx, ly, "no_data", l->status_no_data);
+    put(h, "</svg>\n</figure>\n");
+}
+
+static void row_header(struct html *h, bool with_type)
+{
+    const struct html_labels *l = h->l;
+    put(h, "<thead><tr>");
+    if (with_type) {
+        put(h, "<th>");
+        text(h, l->school_type, 64);
+        put(h, "</th>");
+    }
+    const char *heads[] = {l->district, l->numerator, l->denominator, l->value,          l->target,
+                           l->status,   l->gap,       l->schools,     l->schools_no_data};
+    for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
+        put(h, "<th>");
+        text(h, heads[k], 64);
+        put(h, "</th>");
+    }
+    put(h, "</tr></thead>\n");
+}
+
+static void row_cells(struct html *h, const struct report_row *r, bool with_type)
+{
+    enum report_unit unit = report_indicators[r->indicator].unit;
+    put(h, r->district_code[0] == '\0' ? "<tr class=\"city\">" : "<tr>");
+    if (with_type) {
+        put(h, "<td>");
+        school_type_text(h, r->school_type, sizeof r->school_type);
+        put(h, "</td>");
+    }
+    put(h, "<td class=\"code\">");
+    district_text(h, r->district_code, sizeof r->district_code);
+    put(h, "</td>");
+    count_cell(h, r->has_numerator, r->numerator);
+    count_cell(h, r->has_denominator, r->denominator);
+    value_cell(h, unit, r->has_value, r->value);
+    target_cell(h, r, unit);
+    status_cell(h, r->status);
+    gap_cell(h, unit, r->has_gap, r->gap);
+    putf(h, "<td class=\"num\">%ld</td><td class=\"num\">%ld</td></tr>\n", r->schools,
+         r->schools_no_data);
+}
+
+/* One table of the indicator's rows, all types together or by type; nothing when none. */
+static void rows_table(struct html *h, const struct report_doc *doc, int indicator, bool by_type)
+{
+    bool open = false;
+    for (size_t i = 0; i < doc->nrows; i++) {
+        const struct report_row *r = &doc->rows[i];
+        if (r->indicator != indicator || (r->school_type[0] != '\0') != by_type)
+            continue;
+        if (!open) {
+            put(h, "<h3>");
+            text(h, by_type ? h->l->by_type : h->l->by_district, 64);
+            put(h, "</h3>\n<table>\n");
+            row_header(h, by_type);
+            put(h, "<tbody>\n");
+            open = true;
+        }
+        row_cells(h, r, by_type);
+    }
+    if (open)
+        put(h, "</tbody>\n</table>\n");
+}
+
+static void indicator_section(struct html *h, const struct report_doc *doc, int indicator)
+{
+    const struct report_indicator *ind = &report_indicators[indicator];
+    putf(h, "<section class=\"indicator\" id=\"ind-%s\">\n<h2>%d. ", ind->id, indicator + 1);
+    indicator_name(h, ind);
+    put(h, "</h2>\n<p class=\"definition\">");
+    text(h, h->l->definition, 64);
+    put(h, h->l == &labels_en ? ": " : "：");
+    text(h, h->l == &labels_en ? ind->definition_en : ind->definition_zh, 1024);
+    put(h, "</p>\n");
+    chart(h, doc, indicator);
+    rows_table(h, doc, indicator, false);
+    rows_table(h, doc, indicator, true);
+    put(h, "</section>\n");
+}
+
+int report_render_html(const struct report_doc *doc, const char *lang, buf *out)
+{
+    const struct html_labels *l;
+    if (lang == NULL || strcmp(lang, "zh") == 0)
+        l = &labels_zh;
+    else if (strcmp(lang, "en") == 0)
+        l = &labels_en;
+    else
+        return -1;
+    for (size_t i = 0; i < doc->nrows; i++) {
+        if (doc->rows[i].indicator < 0 || doc->rows[i].indicator >= REPORT_NINDICATORS)
+            return -1;
+    }
+    struct html h = {out, l, 0};
+    size_t start = out->len;
+
+    putf(&h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+         l->html_lang);
+    put(&h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    title_text(&h, doc);
+    put(&h, "</title>\n");
+    put(&h, page_style);
+    put(&h, "</head>\n<body>\n<header>\n<h1>");
+    title_text(&h, doc);
+    put(&h, "</h1>\n<p class=\"meta\">");
+    text(&h, l->generated, 64);
+    put(&h, l == &labels_en ? ": " : "：");
+    generated_text(&h, doc->generated_at, sizeof doc->generated_at);
+    put(&h, "</p>\n</header>\n<p class=\"note\">");
+    text(&h, l->note, 512);
+    put(&h, "</p>\n");
+    overview_section(&h, doc);
+    summary_section(&h, doc);
+    for (int i = 0; i < REPORT_NINDICATORS; i++)
+        indicator_section(&h, doc, i);
+    put(&h, "</body>\n</html>\n");
+
+    if (h.rc != 0) {
+        if (out->data != NULL) {
+            out->len = start;
+            out->data[start] = '\0';
+        }
+        return -1;
+    }
+    return 0;
+}
