@@ -68,6 +68,15 @@ struct pipeline_opts {
 int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
                     struct xf_counts *counts, int *failed_sources);
 
+/*
+ * Ingests one http source page by page on conn (staging tables created), each page's
+ * submissions and its cursor in one transaction (none in a dry run: the caller rolls
+ * back). Adds to counts. Returns 0; -1 when the source failed (recorded as a run event;
+ * the run goes on); -2 on a database failure, after logging (fatal).
+ */
+int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const struct conf_source *s,
+                         const struct pipeline_opts *o, struct xf_counts *counts);
+
 /* Loads the registry file into the database (owner rights). Returns 0 or EXIT_*. */
 int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id, bool force);
 

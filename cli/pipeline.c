@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/db.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "ingest/ingest.h"
@@ -179,6 +180,7 @@ static int on_item(const struct ingest_item *item, void *ctx)
         .error_code = item->error_code,
         .error = item->error,
     };
+    fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     struct xf_options opt = {NULL, p->now_epoch};
     if (xf_batch_add(w->batch, &r, &opt) != 0) {
         log_error("out of memory while staging %s", item->ref);
@@ -272,6 +274,7 @@ static int worker_transaction(struct worker *w, bool *empty)
     if (res == NULL)
         goto fail;
     PQclear(res);
+    fault_point("commit");
     if (own_tx && db_exec(w->conn, "COMMIT", "cannot commit the batch") != 0)
         goto fail;
     pthread_mutex_lock(&p->lock);
@@ -384,13 +387,16 @@ int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const stru
         if (o->only_source != NULL && strcmp(o->only_source, s->name) != 0)
             continue;
         any = true;
-        if (s->kind != CONF_SPOOL) {
-            char message[256];
-            snprintf(message, sizeof message,
-                     "source \"%s\" is of kind http, which this build cannot fetch", s->name);
-            log_error("%s", message);
-            cli_run_event(main_conn, run_id, s->name, "error", message);
-            (*failed_sources)++;
+        if (s->kind == CONF_HTTP) {
+            int http_rc = pipeline_http_source(c, main_conn, run_id, s, o, counts);
+            if (http_rc == -2) {
+                rc = -1;
+                break;
+            }
+            if (http_rc != 0)
+                (*failed_sources)++;
+            if (cli_stop_requested)
+                break;
             continue;
         }
         struct pipeline p;
