@@ -142,7 +142,7 @@ CREATE TABLE xinyu.submission (
     staff_head_teachers_cert_b integer CHECK (staff_head_teachers_cert_b >= 0),
     staff_subject_teachers integer CHECK (staff_subject_teachers >= 0),
     staff_subject_teachers_cert_c integer CHECK (staff_subject_teachers_cert_c >= 0),
-    funding_psych_yuan numeric(14,2) CHECK (funding_psych_yuan >= 0),
+    funding_psych_yuan numeric(16,2) CHECK (funding_psych_yuan >= 0),
     curriculum_theme_meetings integer CHECK (curriculum_theme_meetings >= 0),
     curriculum_special_activities integer CHECK (curriculum_special_activities >= 0),
     counseling_room boolean,

@@ -15,6 +15,7 @@ createdb "$ref_db"
 PGDATABASE=$ref_db "$XINYU" -q --config "$TEST_TMP/conf.json" run --out "$TEST_TMP/ref" || true
 PGDATABASE=$ref_db "$XINYU" -q --config "$TEST_TMP/conf.json" report --year 2024 --out "$TEST_TMP/ref"
 
+"$XINYU" -q --config "$TEST_TMP/conf.json" registry load
 for attempt in 1 2 3; do
     "$XINYU" -q --config "$TEST_TMP/conf.json" ingest --jobs 2 &
     pid=$!
