@@ -88,6 +88,9 @@ struct report_scope {
 /* Writes the indicator reports of scope in the formats list into out_dir. Returns 0 or EXIT_*. */
 int report_indicators_write(struct cli *c, PGconn *conn, const struct report_scope *scope,
                             const char *formats, const char *out_dir, bool by_type);
+/* The terms of a review year, from its targets file; *periods is a malloc'ed array of
+ * malloc'ed strings the caller frees. Returns their number, or -1 after logging. */
+int report_year_periods(const struct cli *c, int year, char ***periods);
 /* The years with a targets file in the targets directory (ascending); caller frees. */
 int report_years(const struct cli *c, int **years);
 

@@ -109,6 +109,33 @@ static int find_targets(const struct cli *c, const struct report_scope *s, struc
     return n < 0 ? -1 : found;
 }
 
+int report_year_periods(const struct cli *c, int year, char ***periods)
+{
+    *periods = NULL;
+    struct report_targets t;
+    memset(&t, 0, sizeof t);
+    struct report_scope s = {year, NULL};
+    if (find_targets(c, &s, &t) != 0)
+        return -1;
+    char **list = calloc((size_t)t.nperiods + 1, sizeof *list);
+    int n = list != NULL ? t.nperiods : -1;
+    for (int i = 0; list != NULL && i < t.nperiods; i++) {
+        list[i] = strdup(t.periods[i]);
+        if (list[i] == NULL)
+            n = -1;
+    }
+    if (n < 0 && list != NULL) {
+        for (int i = 0; i < t.nperiods; i++)
+            free(list[i]);
+        free(list);
+        list = NULL;
+        log_error("out of memory");
+    }
+    report_targets_free(&t);
+    *periods = list;
+    return n;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
     const struct report_row *x = a, *y = b;

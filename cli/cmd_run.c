@@ -154,6 +154,25 @@ int cmd_ingest(struct cli *c)
     return rc;
 }
 
+/* The year report and one report per term of the year (terms from the targets file). */
+static int report_year_and_terms(struct cli *c, int year, const char *formats, const char *out_dir)
+{
+    struct report_scope s = {year, NULL};
+    int rc = report_indicators_write(c, NULL, &s, formats, out_dir, c->conf.by_type);
+    char **periods = NULL;
+    int n = rc == EXIT_OK ? report_year_periods(c, year, &periods) : 0;
+    if (n < 0)
+        rc = EXIT_USAGE;
+    for (int i = 0; i < n; i++) {
+        struct report_scope t = {0, periods[i]};
+        if (rc == EXIT_OK)
+            rc = report_indicators_write(c, NULL, &t, formats, out_dir, c->conf.by_type);
+        free(periods[i]);
+    }
+    free(periods);
+    return rc;
+}
+
 static void run_usage(FILE *out)
 {
     fputs("Usage: xinyu run [--year Y | --period P] [--jobs N] [--format LIST] [--out DIR]\n"
@@ -251,10 +270,8 @@ int cmd_run(struct cli *c)
                 report_rc = EXIT_USAGE;
             if (n == 0)
                 log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
-            for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
-                struct report_scope s = {years[i], NULL};
-                report_rc = report_indicators_write(c, conn, &s, formats, out_dir, c->conf.by_type);
-            }
+            for (int i = 0; i < n && report_rc == EXIT_OK; i++)
+                report_rc = report_year_and_terms(c, years[i], formats, out_dir);
             free(years);
         }
         t_report = util_monotonic() - t1;

@@ -194,18 +194,32 @@ static int on_item(const struct ingest_item *item, void *ctx)
     return 0;
 }
 
+/*
+ * Progress: on a terminal, one line on stderr rewritten in place; elsewhere (cron, CI) a
+ * log line every 10 seconds and one at the end. Called with p->lock held.
+ */
 static void report_progress(struct pipeline *p, bool final)
 {
+    if (p->opts->quiet || log_get_level() < LOG_INFO)
+        return;
+    bool tty = isatty(STDERR_FILENO) == 1;
     double now = util_monotonic();
-    if (!final && now - p->last_progress < 5.0)
+    if (!final && now - p->last_progress < (tty ? 0.25 : 10.0))
         return;
     p->last_progress = now;
     double secs = now - p->started;
+    double rate = secs > 0 ? (double)p->counts.received / secs : 0.0;
+    if (tty) {
+        fprintf(stderr, "\r%s: %ld/%ld files, %ld items, %.0f/s, %ld rejected%s", p->source->name,
+                p->files_done, p->files_total, p->counts.received, rate, p->counts.rejected,
+                final ? "\n" : "   ");
+        fflush(stderr);
+        return;
+    }
     log_info("%s: %ld/%ld files, %ld items (%ld loaded, %ld duplicate, %ld superseded, %ld "
              "rejected), %.0f items/s",
-             p->source->name, p->files_done, p->files_total, p->counts.received, p->counts.loaded,
-             p->counts.duplicate, p->counts.superseded, p->counts.rejected,
-             secs > 0 ? (double)p->counts.received / secs : 0.0);
+             p->source->name, p->files_done, p->files_total, p->counts.received,
+             p->counts.loaded, p->counts.duplicate, p->counts.superseded, p->counts.rejected, rate);
 }
 
 /* One transaction: claim files, load as many as the budget allows, mark them done. */
@@ -372,7 +386,9 @@ static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
     }
     free(workers);
     free(threads);
+    pthread_mutex_lock(&p->lock);
     report_progress(p, true);
+    pthread_mutex_unlock(&p->lock);
     return p->fatal ? -1 : 0;
 }
 
@@ -412,6 +428,7 @@ int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const stru
         p.now_epoch = (int64_t)time(NULL);
         p.batch_size = c->conf.batch_size;
         p.started = util_monotonic();
+        p.last_progress = p.started;
         pthread_mutex_init(&p.lock, NULL);
         int src_rc = ingest_spool_source(&p, main_conn);
         pthread_mutex_destroy(&p.lock);
