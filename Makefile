@@ -75,8 +75,11 @@ $(BUILD)/xinyu-gen: $(GEN_SRC) $(BUILD)/libxinyu.a
 unit: $(UNIT_BIN)
 
 # The demo: embedded PostgreSQL under var/ unless a database is configured.
+# (exit status 1 means "finished, some submissions rejected": the demo has such on purpose)
 run: $(BUILD)/xinyu
-	$(BUILD)/xinyu run --config config/xinyu.json
+	@rc=0; $(BUILD)/xinyu run --config config/xinyu.json || rc=$$?; \
+	if [ $$rc -gt 1 ]; then exit $$rc; fi; \
+	echo; echo "Reports are in out/. \"$(BUILD)/xinyu status\" lists the runs and every rejected demo submission with its reasons."
 
 db-stop: $(BUILD)/xinyu
 	$(BUILD)/xinyu db stop --config config/xinyu.json
