@@ -438,7 +438,8 @@ static void report_usage(FILE *out)
           "\n"
           "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
           "  --period P        one term, e.g. 2024-2025-1\n"
-          "  --format LIST     comma-separated: json, csv, html, xlsx (default: the configuration's)\n"
+          "  --format LIST     comma-separated: json, csv, html, xlsx (default: the "
+          "configuration's)\n"
           "  --out DIR         output directory (default: the configuration's out_dir)\n"
           "  --no-by-type      leave out the school-type rows\n",
           out);

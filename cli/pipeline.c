@@ -218,8 +218,8 @@ static void report_progress(struct pipeline *p, bool final)
     }
     log_info("%s: %ld/%ld files, %ld items (%ld loaded, %ld duplicate, %ld superseded, %ld "
              "rejected), %.0f items/s",
-             p->source->name, p->files_done, p->files_total, p->counts.received,
-             p->counts.loaded, p->counts.duplicate, p->counts.superseded, p->counts.rejected, rate);
+             p->source->name, p->files_done, p->files_total, p->counts.received, p->counts.loaded,
+             p->counts.duplicate, p->counts.superseded, p->counts.rejected, rate);
 }
 
 /* One transaction: claim files, load as many as the budget allows, mark them done. */
