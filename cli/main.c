@@ -28,6 +28,9 @@ static void usage(FILE *out)
           "  run        load the registry, ingest every source, write the reports\n"
           "  ingest     fetch or read submissions and load them\n"
           "  report     write the indicator report of a year or a term\n"
+          "  audit      audit every school against the characteristic-school standard\n"
+          "  review     progress of the indicators across review years\n"
+          "  quality    schools that did not report, late, rejected, warnings, outliers\n"
           "  status     show the last runs and the rejections of the last one\n"
           "  check      check submission files against the spec, without a database\n"
           "  registry   load the school registry (registry load [FILE])\n"
@@ -86,6 +89,8 @@ int main(int argc, char **argv)
     enum log_format format = LOG_FORMAT_TEXT;
     const char *command = NULL;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    char **cmd_argv = NULL;
+    int rc = EXIT_USAGE;
     if (rest == NULL)
         return EXIT_FATAL;
     int nrest = 0;
@@ -102,6 +107,7 @@ int main(int argc, char **argv)
         } else if ((v = take_value(argc, argv, &i, "--db", &m)) != NULL || m) {
             if (v == NULL)
                 goto missing;
+            free(c.db_option);
             c.db_option = strdup(v);
         } else if ((v = take_value(argc, argv, &i, "--var", &m)) != NULL || m) {
             if (v == NULL)
@@ -116,7 +122,7 @@ int main(int argc, char **argv)
                 format = LOG_FORMAT_TEXT;
             else {
                 fprintf(stderr, "xinyu: --log-format must be text or json\n");
-                return EXIT_USAGE;
+                goto out;
             }
         } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
             level = LOG_ERROR;
@@ -133,22 +139,25 @@ int main(int argc, char **argv)
         continue;
     missing:
         fprintf(stderr, "xinyu: option %s needs a value\n", argv[i]);
-        return EXIT_USAGE;
+        goto out;
     }
     log_setup(level, format);
     if (help) {
         usage(stdout);
-        return EXIT_OK;
+        rc = EXIT_OK;
+        goto out;
     }
     if (command == NULL) {
         usage(stderr);
-        return EXIT_USAGE;
+        goto out;
     }
 
     /* the subcommand parses its own options with getopt_long from argv[0] = command */
-    char **cmd_argv = calloc((size_t)nrest + 2, sizeof *cmd_argv);
-    if (cmd_argv == NULL)
-        return EXIT_FATAL;
+    cmd_argv = calloc((size_t)nrest + 2, sizeof *cmd_argv);
+    if (cmd_argv == NULL) {
+        rc = EXIT_FATAL;
+        goto out;
+    }
     cmd_argv[0] = (char *)command;
     for (int i = 0; i < nrest; i++)
         cmd_argv[i + 1] = rest[i];
@@ -177,21 +186,22 @@ int main(int argc, char **argv)
     }
     if (!wants_help && conf_load(config, &c.conf, err, sizeof err) != 0) {
         log_error_detail("cannot read the configuration", err, NULL);
-        conf_free(&c.conf);
-        return EXIT_USAGE;
+        goto out;
     }
-    if (var != NULL && conf_set(&c.conf.var_dir, var) != 0)
-        return EXIT_FATAL;
+    if (var != NULL && conf_set(&c.conf.var_dir, var) != 0) {
+        rc = EXIT_FATAL;
+        goto out;
+    }
 
     static const struct {
         const char *name;
         int (*fn)(struct cli *);
     } commands[] = {
-        {"run", cmd_run},       {"ingest", cmd_ingest}, {"report", cmd_report},
-        {"status", cmd_status}, {"check", cmd_check},   {"registry", cmd_registry},
-        {"db", cmd_db},
+        {"run", cmd_run},         {"ingest", cmd_ingest}, {"report", cmd_report},
+        {"status", cmd_status},   {"check", cmd_check},   {"registry", cmd_registry},
+        {"db", cmd_db},           {"audit", cmd_audit},   {"review", cmd_review},
+        {"quality", cmd_quality},
     };
-    int rc = EXIT_USAGE;
     bool found = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(commands[i].name, command) == 0) {
@@ -205,6 +215,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "xinyu: unknown command \"%s\"\n", command);
         usage(stderr);
     }
+out:
     conf_free(&c.conf);
     free(c.db_option);
     free(cmd_argv);
