@@ -1,6 +1,7 @@
 /* buf.c - a growable byte buffer. */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,53 @@ int buf_reserve(buf *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return 0;
+}
+
+int buf_reserve_within(buf *b, size_t extra, size_t limit)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap <= SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
+    if (cap < 256)
+        cap = 256;
+    if (cap < need)
+        cap = need;
+    if (cap > limit + 1)
+        cap = limit + 1;
+    char *p = realloc(b->data, cap);
+    if (p == NULL)
+        return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+size_t buf_utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
 }
 
 int buf_append(buf *b, const void *data, size_t len)
@@ -66,42 +114,6 @@ int buf_printf(buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned int min;
-    unsigned int cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        min = 0x80;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        min = 0x800;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 int buf_copy_text(buf *b, const char *s, size_t len)
 {
     /* worst case every byte becomes the five characters of an escaped "\xNN" */
@@ -112,7 +124,7 @@ int buf_copy_text(buf *b, const char *s, size_t len)
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len;) {
         unsigned char c = in[i];
-        size_t seq = utf8_sequence(in + i, len - i);
+        size_t seq = buf_utf8_sequence(in + i, len - i);
         if (seq == 0 || c == 0) {
             /* PostgreSQL text holds neither NUL nor invalid UTF-8: keep the byte visible */
             *out++ = '\\';
@@ -160,7 +172,7 @@ bool buf_valid_utf8(const char *s, size_t len)
 {
     const unsigned char *in = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t seq = utf8_sequence(in + i, len - i);
+        size_t seq = buf_utf8_sequence(in + i, len - i);
         if (seq == 0 || in[i] == 0)
             return false;
         i += seq;

@@ -19,6 +19,12 @@ typedef struct buf {
 /* Each returns 0, or -1 when memory runs out (the buffer is then unchanged). */
 int buf_reserve(buf *b, size_t extra);
 int buf_append(buf *b, const void *data, size_t len);
+/* Like buf_reserve, but never lets the allocation grow past limit + 1 bytes (doubling is
+ * clamped), so a capped reader never holds more than its cap. Returns 0 or -1. */
+int buf_reserve_within(buf *b, size_t extra, size_t limit);
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes available), or 0 when invalid
+ * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
+size_t buf_utf8_sequence(const unsigned char *s, size_t n);
 int buf_putc(buf *b, char c);
 int buf_puts(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "common/buf.h"
 
 #define GZIP_CHUNK (64u * 1024)
 
@@ -37,26 +38,6 @@ static size_t min_size(size_t a, size_t b)
  * exactly the cap up to twice the cap. Needs b->len + extra <= limit < SIZE_MAX.
  * Returns 0, or -1 when memory runs out (b is then unchanged).
  */
-static int grow_within(buf *b, size_t extra, size_t limit)
-{
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap <= SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
-    if (cap < 256)
-        cap = 256;
-    if (cap < need)
-        cap = need;
-    if (cap > limit + 1)
-        cap = limit + 1;
-    char *p = realloc(b->data, cap);
-    if (p == NULL)
-        return -1;
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
 static bool gzip_magic_at(const unsigned char *in, size_t inlen, size_t pos)
 {
     return inlen - pos >= 2 && in[pos] == 0x1f && in[pos + 1] == 0x8b;
@@ -95,7 +76,7 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
             zs.avail_out = 1;
         } else {
             if (out->data == NULL || out->cap - out->len - 1 == 0) {
-                if (grow_within(out, min_size(GZIP_CHUNK, limit - out->len), limit) != 0) {
+                if (buf_reserve_within(out, min_size(GZIP_CHUNK, limit - out->len), limit) != 0) {
                     result = -1;
                     break;
                 }

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "common/buf.h"
 
 #define SPOOL_MAX_DEPTH 8
 #define SPOOL_CHUNK (64u * 1024)
@@ -362,27 +363,6 @@ static ssize_t read_some(int fd, void *dst, size_t n)
     }
 }
 
-/* As in ingest_gzip.c: doubling growth that never allocates for more than limit bytes. */
-static int grow_within(buf *b, size_t extra, size_t limit)
-{
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap <= SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
-    if (cap < 256)
-        cap = 256;
-    if (cap < need)
-        cap = need;
-    if (cap > limit + 1)
-        cap = limit + 1;
-    char *p = realloc(b->data, cap);
-    if (p == NULL)
-        return -1;
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
 enum read_all_result { READ_ALL_OK = 0, READ_ALL_TOO_LARGE, READ_ALL_IO, READ_ALL_NOMEM };
 
 /*
@@ -393,7 +373,7 @@ enum read_all_result { READ_ALL_OK = 0, READ_ALL_TOO_LARGE, READ_ALL_IO, READ_AL
 static enum read_all_result read_all(int fd, size_t size, size_t limit, buf *out, size_t *seen)
 {
     *seen = 0;
-    if (grow_within(out, min_size(size, limit), limit) != 0)
+    if (buf_reserve_within(out, min_size(size, limit), limit) != 0)
         return READ_ALL_NOMEM;
     for (;;) {
         size_t room = out->cap - out->len - 1;
@@ -418,7 +398,7 @@ static enum read_all_result read_all(int fd, size_t size, size_t limit, buf *out
             *seen = out->len + (size_t)n;
             return READ_ALL_TOO_LARGE;
         }
-        if (grow_within(out, (size_t)n, limit) != 0)
+        if (buf_reserve_within(out, (size_t)n, limit) != 0)
             return READ_ALL_NOMEM;
         memcpy(out->data + out->len, probe, (size_t)n);
         out->len += (size_t)n;
@@ -659,7 +639,7 @@ static int lines_feed(struct lines *l, const unsigned char *p, size_t n)
             if (nl != NULL && overlong_done(l, true) != 0)
                 return -1;
         } else {
-            if (grow_within(&l->line, seg, keep) != 0) {
+            if (buf_reserve_within(&l->line, seg, keep) != 0) {
                 errno = ENOMEM;
                 return -1;
             }

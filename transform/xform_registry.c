@@ -8,6 +8,7 @@
 
 #include "common/util.h"
 #include "transform/xform.h"
+#include "common/buf.h"
 
 #define REGISTRY_MAX_BYTES ((size_t)256 * 1024 * 1024)
 #define FIELD_MAX_BYTES 1024
@@ -153,34 +154,6 @@ static void index_insert(struct index *ix, const struct xf_registry *reg,
     ix->nkeys++;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF */
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-        (c == 0xf4 && s[1] > 0x8f))
-        return 0;
-    return len;
-}
-
 static bool control_char(unsigned char c)
 {
     return c < 0x20 || c == 0x7f;
@@ -191,7 +164,7 @@ static bool clean_text(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(u + i, len - i);
+        size_t n = buf_utf8_sequence(u + i, len - i);
         if (n == 0 || (n == 1 && control_char(u[i])))
             return false;
         i += n;
@@ -206,7 +179,7 @@ static void printable(char *out, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(u + i, len - i);
+        size_t n = buf_utf8_sequence(u + i, len - i);
         bool replace = n == 0 || (n == 1 && control_char(u[i]));
         size_t put = replace ? 1 : n;
         if (o + put > QUOTE_MAX) {

@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "transform/xform.h"
+#include "common/buf.h"
 
 /* At most this many bytes of a school's own text are quoted in one message, so that
  * every message fits struct xf_issue whatever a document carries. */
@@ -61,34 +62,6 @@ struct check {
     bool oom;
 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF */
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-        (c == 0xf4 && s[1] > 0x8f))
-        return 0;
-    return len;
-}
-
 /*
  * Copies len bytes of s into out (at least limit + 4 bytes) for use in a message:
  * control characters and bytes that are not UTF-8 are escaped, and the copy stops
@@ -103,7 +76,7 @@ static void quote_text(char *out, size_t limit, const char *s, size_t len)
     while (i < len) {
         char piece[8];
         size_t plen;
-        size_t step = utf8_sequence(u + i, len - i);
+        size_t step = buf_utf8_sequence(u + i, len - i);
         if (step == 1 && u[i] >= 0x20 && u[i] != 0x7f) {
             piece[0] = s[i];
             plen = 1;
