@@ -62,51 +62,10 @@ int report_years(const struct cli *c, int **years)
     return n;
 }
 
-static int targets_path(const struct cli *c, int year, char *out, size_t n)
-{
-    int w = snprintf(out, n, "%s/%d.json", c->conf.targets_dir, year);
-    return (w < 0 || (size_t)w >= n) ? -1 : 0;
-}
-
 /* Loads the targets file of year, or of the year whose periods include period. 1 when none. */
 static int find_targets(const struct cli *c, const struct report_scope *s, struct report_targets *t)
 {
-    char path[4096];
-    char err[1024];
-    if (s->year > 0) {
-        if (targets_path(c, s->year, path, sizeof path) != 0)
-            return -1;
-        if (report_targets_load(path, t, err, sizeof err) != 0) {
-            log_error_detail("cannot use the targets file", err,
-                             "A year report needs its targets file: it names the year's terms.");
-            return -1;
-        }
-        return 0;
-    }
-    int *years = NULL;
-    int n = report_years(c, &years);
-    int found = 1;
-    for (int i = 0; i < n && found == 1; i++) {
-        struct report_targets cand;
-        memset(&cand, 0, sizeof cand);
-        if (targets_path(c, years[i], path, sizeof path) != 0)
-            continue;
-        if (report_targets_load(path, &cand, err, sizeof err) != 0) {
-            log_error_detail("cannot use the targets file", err, NULL);
-            found = -1;
-            break;
-        }
-        for (int k = 0; k < cand.nperiods; k++) {
-            if (strcmp(cand.periods[k], s->period) == 0)
-                found = 0;
-        }
-        if (found == 0)
-            *t = cand;
-        else
-            report_targets_free(&cand);
-    }
-    free(years);
-    return n < 0 ? -1 : found;
+    return report_scope_targets(c, s, t);
 }
 
 int report_year_periods(const struct cli *c, int year, char ***periods)
@@ -134,33 +93,6 @@ int report_year_periods(const struct cli *c, int year, char ***periods)
     report_targets_free(&t);
     *periods = list;
     return n;
-}
-
-static int row_cmp(const void *a, const void *b)
-{
-    const struct report_row *x = a, *y = b;
-    if (x->indicator != y->indicator)
-        return x->indicator - y->indicator;
-    /* all school types first, then by type; within each, city-wide first, then districts */
-    int tx = x->school_type[0] != '\0', ty = y->school_type[0] != '\0';
-    if (tx != ty)
-        return tx - ty;
-    int c = strcmp(x->school_type, y->school_type);
-    if (c != 0)
-        return c;
-    int dx = x->district_code[0] != '\0', dy = y->district_code[0] != '\0';
-    if (dx != dy)
-        return dx - dy;
-    return strcmp(x->district_code, y->district_code);
-}
-
-static bool get_number(const PGresult *res, int row, int col, double *out)
-{
-    if (PQgetisnull(res, row, col))
-        return false;
-    char *end = NULL;
-    *out = strtod(PQgetvalue(res, row, col), &end);
-    return end != NULL && *end == '\0';
 }
 
 static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col)
@@ -201,19 +133,16 @@ static bool has_format(const char *list, const char *fmt)
     return false;
 }
 
-/* "{a,b}" for a text[] parameter; periods and dates are checked values. */
-static int array_literal(buf *b, char **items, int n)
-{
-    buf_putc(b, '{');
-    for (int i = 0; i < n; i++)
-        buf_printf(b, "%s%s", i ? "," : "", items[i] ? items[i] : "NULL");
-    return buf_putc(b, '}');
-}
-
 int report_indicators_write(struct cli *c, PGconn *unused, const struct report_scope *scope,
                             const char *formats, const char *out_dir, bool by_type)
 {
     (void)unused;
+    return report_indicators_publish(c, scope, formats, out_dir, by_type, NULL);
+}
+
+int report_indicators_publish(struct cli *c, const struct report_scope *scope, const char *formats,
+                              const char *out_dir, bool by_type, const char *label)
+{
     struct report_targets t;
     memset(&t, 0, sizeof t);
     int found = find_targets(c, scope, &t);
@@ -230,93 +159,29 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
         }
     }
     bool have_targets = found == 0;
-    /* a term report compares one term with annual thresholds shared out over the year's terms */
-    int terms_in_year = have_targets && t.nperiods > 0 ? t.nperiods : 2;
-    double share = scope->period ? 1.0 / terms_in_year : 1.0;
-    double hours_per_week = have_targets ? t.hours_per_week : 10;
-    double min_trainings = have_targets ? t.min_trainings : 7;
-    double min_psych = have_targets ? t.min_psych : 1;
-    double min_hours = have_targets ? t.min_hours : 10;
-    int fund = report_indicator_find("funding_per_student");
-    double funding_min = have_targets && t.targets[fund].set ? t.targets[fund].value : 10;
-    int weeks = have_targets ? t.weeks : 20, months = have_targets ? t.months : 5;
-
-    buf periods = BUF_INIT, deadlines = BUF_INIT, params = BUF_INIT;
-    char *one_period[1] = {(char *)scope->period};
-    char *one_deadline[1] = {NULL};
-    if (scope->period != NULL) {
-        for (int i = 0; have_targets && i < t.nperiods; i++) {
-            if (strcmp(t.periods[i], scope->period) == 0)
-                one_deadline[0] = t.deadlines[i];
-        }
-        array_literal(&periods, one_period, 1);
-        array_literal(&deadlines, one_deadline, 1);
-    } else {
-        array_literal(&periods, t.periods, t.nperiods);
-        array_literal(&deadlines, t.deadlines, t.nperiods);
+    struct report_sql_args args;
+    if (report_sql_args_make(scope, have_targets ? &t : NULL, &args) != 0) {
+        if (have_targets)
+            report_targets_free(&t);
+        return EXIT_FATAL;
     }
-    buf_printf(&params,
-               "{\"weeks_in_term\": %d, \"months_in_term\": %d, \"hours_per_week\": %.17g, "
-               "\"min_trainings\": %.17g, \"min_psych\": %.17g, \"min_hours\": %.17g, "
-               "\"funding_min\": %.17g, \"min_sessions_per_term\": 1}",
-               weeks, months, hours_per_week, ceil(min_trainings * share - 1e-9),
-               ceil(min_psych * share - 1e-9), min_hours * share, funding_min * share);
 
     int rc = EXIT_FATAL;
     struct report_doc doc;
     memset(&doc, 0, sizeof doc);
-    PGresult *res = NULL, *ov = NULL;
+    PGresult *ov = NULL;
     buf out = BUF_INIT;
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL) {
         rc = cli_connect_failed(c);
         goto done;
     }
-    const char *qp[] = {periods.data, deadlines.data, params.data, by_type ? "true" : "false"};
-    res = db_query(conn,
-                   "SELECT indicator, district_code, school_type, numerator, denominator, schools, "
-                   "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, "
-                   "$4::boolean)",
-                   4, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
-    if (res == NULL)
+    if (report_rows_fetch(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.rows,
+                          &doc.nrows) != 0)
         goto done;
-    int nrows = PQntuples(res);
-    doc.rows = calloc((size_t)nrows + 1, sizeof *doc.rows);
-    if (doc.rows == NULL)
-        goto done;
-    for (int i = 0; i < nrows; i++) {
-        struct report_row *r = &doc.rows[doc.nrows];
-        int ind = report_indicator_find(PQgetvalue(res, i, 0));
-        if (ind < 0) {
-            log_error("the database returned an unknown indicator \"%s\"", PQgetvalue(res, i, 0));
-            goto done;
-        }
-        r->indicator = ind;
-        copy_code(r->district_code, sizeof r->district_code, res, i, 1);
-        copy_code(r->school_type, sizeof r->school_type, res, i, 2);
-        r->has_numerator = get_number(res, i, 3, &r->numerator);
-        r->has_denominator = get_number(res, i, 4, &r->denominator);
-        r->schools = strtol(PQgetvalue(res, i, 5), NULL, 10);
-        r->schools_no_data = strtol(PQgetvalue(res, i, 6), NULL, 10);
-        struct report_target target;
-        memset(&target, 0, sizeof target);
-        if (have_targets)
-            target = t.targets[ind];
-        if (target.set && scope->period != NULL &&
-            strcmp(report_indicators[ind].id, "funding_per_student") == 0)
-            target.value *= share;
-        report_row_evaluate(r, target.set ? &target : NULL);
-        doc.nrows++;
-    }
-    qsort(doc.rows, doc.nrows, sizeof *doc.rows, row_cmp);
 
     /* the overview describes the scope's latest term */
-    const char *latest = scope->period;
-    for (int i = 0; scope->period == NULL && i < t.nperiods; i++) {
-        if (latest == NULL || strcmp(t.periods[i], latest) > 0)
-            latest = t.periods[i];
-    }
-    const char *op[] = {latest};
+    const char *op[] = {args.latest};
     ov = db_query(conn,
                   "SELECT district_code, school_type, schools_active, schools_reported, students, "
                   "psych_fulltime, psych_parttime, schools_with_room, schools_with_lessons "
@@ -375,14 +240,12 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
     char targets_hex[2 * UTIL_SHA256_LEN + 1] = "";
     if (have_targets)
         util_hex(t.sha256, sizeof t.sha256, targets_hex);
-    const char *ip[] = {scope_json, out.data, have_targets ? targets_hex : NULL};
-    PGresult *ins = db_query(conn,
-                             "INSERT INTO xinyu.report (kind, scope, document, targets_sha256) "
-                             "VALUES ('indicators', $1::jsonb, $2::jsonb, decode($3, 'hex'))",
-                             3, ip, PGRES_COMMAND_OK, "cannot store the report");
-    if (ins == NULL)
+    int stored = report_store(conn, "indicators", scope_json, out.data,
+                              have_targets ? targets_hex : NULL, args.periods.data, label);
+    if (stored != EXIT_OK) {
+        rc = stored;
         goto done;
-    PQclear(ins);
+    }
     if (has_format(formats, "csv")) {
         buf_reset(&out);
         snprintf(name, sizeof name, "%s.csv", base);
@@ -415,15 +278,12 @@ int report_indicators_write(struct cli *c, PGconn *unused, const struct report_s
 done:
     if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
         log_error("the database connection was lost while reporting");
-    PQclear(res);
     PQclear(ov);
     PQfinish(conn);
     free(doc.rows);
     free(doc.overview);
     buf_free(&out);
-    buf_free(&periods);
-    buf_free(&deadlines);
-    buf_free(&params);
+    report_sql_args_free(&args);
     if (have_targets)
         report_targets_free(&t);
     return rc;
@@ -432,6 +292,8 @@ done:
 static void report_usage(FILE *out)
 {
     fputs("Usage: xinyu report (--year Y | --period P) [--format LIST] [--out DIR] [--no-by-type]\n"
+          "                    [--publish LABEL]\n"
+          "       xinyu report --version LABEL [--format LIST] [--out DIR]\n"
           "\n"
           "Writes the indicator report of a review year (its terms come from the year's targets\n"
           "file) or of one term, per district and city-wide, with the school-type breakdown.\n"
@@ -441,7 +303,11 @@ static void report_usage(FILE *out)
           "  --format LIST     comma-separated: json, csv, html, xlsx (default: the "
           "configuration's)\n"
           "  --out DIR         output directory (default: the configuration's out_dir)\n"
-          "  --no-by-type      leave out the school-type rows\n",
+          "  --no-by-type      leave out the school-type rows\n"
+          "  --publish LABEL   also publish the report as version LABEL: stored with the\n"
+          "                    fingerprints of its targets and inputs, never changed again\n"
+          "  --version LABEL   write published version LABEL again, exactly as published, as\n"
+          "                    indicators-SCOPE-LABEL.EXT\n",
           out);
 }
 
@@ -452,14 +318,17 @@ int cmd_report(struct cli *c)
                                          {"format", required_argument, NULL, 'f'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"no-by-type", no_argument, NULL, 'T'},
+                                         {"publish", required_argument, NULL, 'P'},
+                                         {"version", required_argument, NULL, 'V'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct report_scope scope = {0, NULL};
     const char *formats = c->conf.formats;
     const char *out_dir = c->conf.out_dir;
     bool by_type = c->conf.by_type;
+    const char *publish = NULL, *version = NULL;
     int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:Th", opts, NULL)) != -1) {
+    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:TP:V:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'y':
             if (cli_int_option("--year", optarg, 2000, 2100, &scope.year) != 0)
@@ -477,6 +346,12 @@ int cmd_report(struct cli *c)
         case 'T':
             by_type = false;
             break;
+        case 'P':
+            publish = optarg;
+            break;
+        case 'V':
+            version = optarg;
+            break;
         case 'h':
             report_usage(stdout);
             return EXIT_OK;
@@ -485,7 +360,12 @@ int cmd_report(struct cli *c)
             return EXIT_USAGE;
         }
     }
-    if (optind != c->argc_cmd || (scope.year == 0) == (scope.period == NULL)) {
+    if (version != NULL && optind == c->argc_cmd && scope.year == 0 && scope.period == NULL &&
+        publish == NULL) {
+        int rc = cli_resolve_db(c);
+        return rc != 0 ? rc : report_version_write(c, version, formats, out_dir, c->conf.lang);
+    }
+    if (optind != c->argc_cmd || (scope.year == 0) == (scope.period == NULL) || version != NULL) {
         report_usage(stderr);
         return EXIT_USAGE;
     }
@@ -503,5 +383,10 @@ int cmd_report(struct cli *c)
     int rc = cli_resolve_db(c);
     if (rc != 0)
         return rc;
+    if (publish != NULL) {
+        rc = report_publish_check(c, publish);
+        return rc != 0 ? rc
+                       : report_indicators_publish(c, &scope, formats, out_dir, by_type, publish);
+    }
     return report_indicators_write(c, NULL, &scope, formats, out_dir, by_type);
 }

@@ -208,4 +208,16 @@ int report_xlsx_close(struct report_xlsx *x);
 /* Gives up the workbook: frees x and removes its temporary file. Accepts NULL. */
 void report_xlsx_discard(struct report_xlsx *x);
 
+/*
+ * Reads an indicator report's JSON document (as report_render_json writes it, or as
+ * PostgreSQL's jsonb gives it back: any key order, same numbers) into doc, so that a
+ * published version renders again with the renderers above, byte for byte. Every field of
+ * the contract is checked. Returns 0 (free doc with report_parse_free), or -1 with err
+ * naming the key and what is wrong (doc then holds nothing to free).
+ */
+int report_parse_json(const char *text, size_t len, struct report_doc *doc, char *err,
+                      size_t errlen);
+/* Frees what report_parse_json allocated in doc and clears it; accepts NULL. */
+void report_parse_free(struct report_doc *doc);
+
 #endif

@@ -1,0 +1,330 @@
+/* cmd_audit.c - "xinyu audit": the characteristic-school standard, per school and clause. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report.h"
+
+/* A row of the contract and its CSV header, same columns in the same order. */
+static const char *const row_keys[] = {"school_code", "clause", "result", "detail"};
+static const char *const row_headers[] = {"学校代码 school_code", "条款 clause", "结果 result",
+                                          "说明 detail"};
+static const char *const district_keys[] = {"district_code", "schools", "passing", "failing",
+                                            "unknown"};
+static const char *const district_headers[] = {"区县代码 district_code", "学校数 schools",
+                                               "通过 passing", "未通过 failing", "待定 unknown"};
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Rows are written out whenever this much has gathered: memory stays flat for any city. */
+#define FLUSH_BYTES ((size_t)1 << 20)
+
+/* One line of a document: a flat object without indentation, key order kept. */
+#define LINE_FLAGS (JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+struct district_count {
+    char code[8]; /* "" for the city */
+    long schools, passing, failing, unknown;
+};
+
+/* The audit's output while it is being written. */
+struct audit_out {
+    struct report_file *json, *csv;
+    buf jbuf, cbuf;
+    size_t nrows;
+    struct district_count *districts; /* [0] is the city */
+    size_t ndistricts, cap;
+};
+
+static void audit_usage(FILE *out)
+{
+    fputs("Usage: xinyu audit --year Y [--format LIST] [--out DIR] [--lang zh|en]\n"
+          "\n"
+          "Audits every active school against the characteristic-school standard for a review\n"
+          "year (its terms come from the year's targets file): clauses 6, 7, 9, 10, 11, 14, 15,\n"
+          "16, 17, 2/4 and the one-vote veto 18, each pass, fail or unknown (inputs missing) with\n"
+          "the reason, one \"overall\" row per school, and per district the schools passing.\n"
+          "Writes audit-Y.json, audit-Y.csv and audit-Y-districts.csv.\n"
+          "\n"
+          "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
+          "  --format LIST     comma-separated: json, csv (default: both)\n"
+          "  --out DIR         output directory (default: the configuration's out_dir)\n"
+          "  --lang zh|en      language of the details (default: the configuration's, zh)\n",
+          out);
+}
+
+/* Counts one school's overall result into its district (rows come ordered by district). */
+static int count_overall(struct audit_out *o, const char *district, const char *result)
+{
+    struct district_count *d = o->ndistricts > 1 ? &o->districts[o->ndistricts - 1] : NULL;
+    if (d == NULL || strcmp(d->code, district) != 0) {
+        if (o->ndistricts == o->cap) {
+            size_t cap = o->cap * 2;
+            struct district_count *p = realloc(o->districts, cap * sizeof *p);
+            if (p == NULL)
+                return -1;
+            o->districts = p;
+            o->cap = cap;
+        }
+        d = &o->districts[o->ndistricts++];
+        memset(d, 0, sizeof *d);
+        util_strlcpy(d->code, district, sizeof d->code);
+    }
+    struct district_count *city = &o->districts[0];
+    long *field = strcmp(result, "pass") == 0   ? &d->passing
+                  : strcmp(result, "fail") == 0 ? &d->failing
+                                                : &d->unknown;
+    long *city_field = strcmp(result, "pass") == 0   ? &city->passing
+                       : strcmp(result, "fail") == 0 ? &city->failing
+                                                     : &city->unknown;
+    (*field)++;
+    (*city_field)++;
+    d->schools++;
+    city->schools++;
+    return 0;
+}
+
+/* One result row into both outputs. */
+static int audit_row(struct audit_out *o, const PGresult *res)
+{
+    json_t *row = json_object();
+    int rc = row == NULL ? -1 : 0;
+    static const int cols[] = {0, 2, 3, 4}; /* school_code, clause, result, detail */
+    for (size_t k = 0; rc == 0 && k < NKEYS(row_keys); k++)
+        rc = json_object_set_new(row, row_keys[k], report_json_cell(res, 0, cols[k], 't'));
+    if (rc == 0 && o->json != NULL) {
+        rc = buf_puts(&o->jbuf, o->nrows ? ",\n    " : "\n    ");
+        if (rc == 0)
+            rc = report_json_append(&o->jbuf, row, LINE_FLAGS);
+    }
+    if (rc == 0 && o->csv != NULL)
+        rc = report_csv_json_line(&o->cbuf, row, row_keys, NKEYS(row_keys));
+    json_decref(row);
+    if (rc == 0 && strcmp(PQgetvalue(res, 0, 2), "overall") == 0)
+        rc = count_overall(o, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
+    if (rc != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    o->nrows++;
+    if ((o->json != NULL && o->jbuf.len >= FLUSH_BYTES && report_file_write(o->json, &o->jbuf)) ||
+        (o->csv != NULL && o->cbuf.len >= FLUSH_BYTES && report_file_write(o->csv, &o->cbuf)))
+        return -1;
+    return 0;
+}
+
+static json_t *district_json(const struct district_count *d)
+{
+    return json_pack("{s:o, s:I, s:I, s:I, s:I}", "district_code",
+                     d->code[0] ? json_string(d->code) : json_null(), "schools",
+                     (json_int_t)d->schools, "passing", (json_int_t)d->passing, "failing",
+                     (json_int_t)d->failing, "unknown", (json_int_t)d->unknown);
+}
+
+/* The end of the JSON document and the districts' CSV. */
+static int audit_finish(struct audit_out *o, int year, const char *out_dir)
+{
+    buf dcsv = BUF_INIT;
+    int rc = report_csv_header(&dcsv, district_headers, NKEYS(district_headers));
+    if (o->json != NULL)
+        rc |=
+            buf_puts(&o->jbuf, o->nrows ? "\n  ],\n  \"districts\": [" : "],\n  \"districts\": [");
+    for (size_t i = 0; rc == 0 && i < o->ndistricts; i++) {
+        json_t *d = district_json(&o->districts[i]);
+        if (d == NULL) {
+            rc = -1;
+            break;
+        }
+        if (o->json != NULL) {
+            rc |= buf_puts(&o->jbuf, i ? ",\n    " : "\n    ");
+            rc |= report_json_append(&o->jbuf, d, LINE_FLAGS);
+        }
+        rc |= report_csv_json_line(&dcsv, d, district_keys, NKEYS(district_keys));
+        json_decref(d);
+    }
+    if (o->json != NULL)
+        rc |= buf_puts(&o->jbuf, "\n  ]\n}\n");
+    if (rc != 0) {
+        log_error("out of memory");
+        buf_free(&dcsv);
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "audit-%d-districts.csv", year);
+    rc = o->csv != NULL ? report_write_output(out_dir, name, &dcsv) : 0;
+    buf_free(&dcsv);
+    return rc;
+}
+
+/* Streams xinyu.audit_rows into the outputs, one row at a time. Returns 0 or -1 (logged). */
+static int audit_stream(PGconn *conn, const struct report_sql_args *a, const char *lang,
+                        struct audit_out *o)
+{
+    const char *p[] = {a->periods.data, a->deadlines.data, a->params.data, lang};
+    /* WITH ORDINALITY keeps the function's order (district, school, clause) at no cost */
+    if (!PQsendQueryParams(conn,
+                           "SELECT school_code, district_code, clause, result, "
+                           "CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END "
+                           "FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
+                           "WITH ORDINALITY AS a ORDER BY a.ordinality",
+                           4, NULL, p, NULL, NULL, 0) ||
+        !PQsetSingleRowMode(conn)) {
+        log_error_detail("cannot audit the schools", PQerrorMessage(conn), NULL);
+        return -1;
+    }
+    int rc = 0;
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            if (rc == 0)
+                rc = audit_row(o, res);
+        } else if (st != PGRES_TUPLES_OK) {
+            db_log_result(res, "cannot audit the schools");
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    return rc;
+}
+
+static int audit_write(struct cli *c, int year, const char *formats, const char *out_dir,
+                       const char *lang)
+{
+    struct report_scope scope = {year, NULL};
+    struct report_targets t;
+    memset(&t, 0, sizeof t);
+    if (report_scope_targets(c, &scope, &t) != 0)
+        return EXIT_USAGE;
+    struct report_sql_args args;
+    if (report_sql_args_make(&scope, &t, &args) != 0) {
+        report_targets_free(&t);
+        return EXIT_FATAL;
+    }
+    int rc = EXIT_FATAL;
+    struct audit_out o;
+    memset(&o, 0, sizeof o);
+    o.cap = 16;
+    o.districts = calloc(o.cap, sizeof *o.districts);
+    o.ndistricts = 1; /* the city */
+    PGconn *conn = NULL;
+    if (o.districts == NULL) {
+        log_error("out of memory");
+        goto done;
+    }
+    conn = cli_connect(c, DB_ROLE_REPORT);
+    if (conn == NULL) {
+        rc = cli_connect_failed(c);
+        goto done;
+    }
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        goto done;
+    }
+    char name[64];
+    if (report_has_format(formats, "json")) {
+        snprintf(name, sizeof name, "audit-%d.json", year);
+        o.json = report_file_open(out_dir, name);
+        if (o.json == NULL)
+            goto done;
+    }
+    if (report_has_format(formats, "csv")) {
+        snprintf(name, sizeof name, "audit-%d.csv", year);
+        o.csv = report_file_open(out_dir, name);
+        if (o.csv == NULL)
+            goto done;
+    }
+    char generated_at[40];
+    util_now_rfc3339(generated_at, sizeof generated_at);
+    if (buf_printf(&o.jbuf,
+                   "{\n  \"report\": \"audit\",\n  \"scope\": {\"year\": %d},\n"
+                   "  \"generated_at\": \"%s\",\n  \"rows\": [",
+                   year, generated_at) != 0 ||
+        report_csv_header(&o.cbuf, row_headers, NKEYS(row_headers)) != 0) {
+        log_error("out of memory");
+        goto done;
+    }
+    if (audit_stream(conn, &args, lang, &o) != 0 || audit_finish(&o, year, out_dir) != 0)
+        goto done;
+    if (o.json != NULL) {
+        int w = report_file_write(o.json, &o.jbuf);
+        int cl = report_file_close(o.json);
+        o.json = NULL;
+        if (w != 0 || cl != 0)
+            goto done;
+    }
+    if (o.csv != NULL) {
+        int w = report_file_write(o.csv, &o.cbuf);
+        int cl = report_file_close(o.csv);
+        o.csv = NULL;
+        if (w != 0 || cl != 0)
+            goto done;
+    }
+    const struct district_count *city = &o.districts[0];
+    printf("audit %d: %ld schools, %ld pass, %ld fail, %ld unknown\n", year, city->schools,
+           city->passing, city->failing, city->unknown);
+    rc = EXIT_OK;
+done:
+    report_file_discard(o.json);
+    report_file_discard(o.csv);
+    buf_free(&o.jbuf);
+    buf_free(&o.cbuf);
+    free(o.districts);
+    PQfinish(conn);
+    report_sql_args_free(&args);
+    report_targets_free(&t);
+    return rc;
+}
+
+int cmd_audit(struct cli *c)
+{
+    static const struct option opts[] = {
+        {"year", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},  {"lang", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    int year = 0;
+    const char *formats = "json,csv";
+    const char *out_dir = c->conf.out_dir;
+    const char *lang = c->conf.lang;
+    int ch;
+    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:f:o:l:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'y':
+            if (cli_int_option("--year", optarg, 2000, 2100, &year) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'f':
+            formats = optarg;
+            break;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'l':
+            lang = optarg;
+            break;
+        case 'h':
+            audit_usage(stdout);
+            return EXIT_OK;
+        default:
+            audit_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != c->argc_cmd || year == 0) {
+        audit_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (report_check_formats(formats, "json,csv") != 0 || report_check_lang(lang) != 0)
+        return EXIT_USAGE;
+    int rc = cli_resolve_db(c);
+    if (rc != 0)
+        return rc;
+    return audit_write(c, year, formats, out_dir, lang);
+}

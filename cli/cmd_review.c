@@ -1,0 +1,392 @@
+/* cmd_review.c - "xinyu review": the indicators across review years, against the work points. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report.h"
+
+/* One line of the CSV per indicator, district and year; the JSON nests the years. */
+static const char *const csv_keys[] = {"indicator",  "district_code", "school_type", "year",
+                                       "value",      "target",        "status",      "change",
+                                       "final_year", "final_value",   "on_track"};
+static const char *const csv_headers[] = {"指标 indicator",
+                                          "区县代码 district_code",
+                                          "学校类型 school_type",
+                                          "年度 year",
+                                          "值 value",
+                                          "目标 target",
+                                          "状态 status",
+                                          "较上年变化 change",
+                                          "终期年度 final_year",
+                                          "终期目标 final_value",
+                                          "按期可达成 on_track"};
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A projection is a sum of differences of rounded doubles: 0.9 + (0.9 - 0.8) is not 1.0 in
+ * binary. A final value reached within this relative margin counts as reached.
+ */
+#define PROJECTION_EPSILON 1e-9
+
+struct review_year {
+    int year;
+    struct report_targets t;
+    struct report_row *rows; /* sorted by report_row_cmp */
+    size_t nrows;
+};
+
+static void review_usage(FILE *out)
+{
+    fputs("Usage: xinyu review --from Y1 --to Y2 [--format LIST] [--out DIR]\n"
+          "\n"
+          "Progress against the work points: for each indicator, per district and city-wide,\n"
+          "the value and the target of every review year from Y1 to Y2 that has a targets file,\n"
+          "the change from the year before, and for targets with a final year whether the\n"
+          "linear projection of the last two years reaches the final value in time.\n"
+          "Writes review-Y1-Y2.json and review-Y1-Y2.csv.\n"
+          "\n"
+          "  --from Y1, --to Y2  the first and last review year (Y1 <= Y2)\n"
+          "  --format LIST       comma-separated: json, csv (default: both)\n"
+          "  --out DIR           output directory (default: the configuration's out_dir)\n",
+          out);
+}
+
+/* The row of an indicator and district in one year, or NULL. */
+static const struct report_row *find_row(const struct review_year *y, int indicator,
+                                         const char *district)
+{
+    struct report_row key;
+    memset(&key, 0, sizeof key);
+    key.indicator = indicator;
+    util_strlcpy(key.district_code, district, sizeof key.district_code);
+    return bsearch(&key, y->rows, y->nrows, sizeof key, report_row_cmp);
+}
+
+static bool reaches(double v, double final_value, const char *op)
+{
+    double margin = PROJECTION_EPSILON * fmax(1.0, fabs(final_value));
+    return strcmp(op, "<=") == 0 ? v <= final_value + margin : v >= final_value - margin;
+}
+
+/* One review row's figures across the years. */
+struct review_line {
+    const struct report_row *row[64]; /* per year, NULL when the district has no row that year */
+    struct report_row empty[64];      /* the row shown then: no value, that year's target */
+    bool has_final;
+    int final_year;
+    double final_value;
+    char op[3];
+    int on_track; /* 1, 0, or -1 for null */
+};
+
+static void review_evaluate(struct review_year *years, size_t nyears, int indicator,
+                            const char *district, struct review_line *l)
+{
+    memset(l, 0, sizeof *l);
+    l->on_track = -1;
+    for (size_t k = 0; k < nyears; k++) {
+        l->row[k] = find_row(&years[k], indicator, district);
+        if (l->row[k] == NULL) {
+            struct report_row *e = &l->empty[k];
+            e->indicator = indicator;
+            util_strlcpy(e->district_code, district, sizeof e->district_code);
+            const struct report_target *tg = &years[k].t.targets[indicator];
+            report_row_evaluate(e, tg->set ? tg : NULL);
+            l->row[k] = e;
+        }
+    }
+    /* the final target of the latest year that names one */
+    for (size_t k = nyears; k-- > 0;) {
+        const struct report_target *tg = &years[k].t.targets[indicator];
+        if (tg->set && tg->has_final) {
+            l->has_final = true;
+            l->final_year = tg->final_year;
+            l->final_value = tg->final_value;
+            memcpy(l->op, tg->op, sizeof l->op);
+            break;
+        }
+    }
+    if (!l->has_final)
+        return;
+    /* the last two years with a value: projection = last + slope x years left (none once
+     * the final year has come), slope per year between the two */
+    int last = -1, prev = -1;
+    for (size_t k = nyears; k-- > 0;) {
+        if (!l->row[k]->has_value)
+            continue;
+        if (last < 0)
+            last = (int)k;
+        else if (prev < 0)
+            prev = (int)k;
+    }
+    if (last < 0)
+        return;
+    double projection = l->row[last]->value;
+    if (prev >= 0) {
+        double slope = (l->row[last]->value - l->row[prev]->value) /
+                       (double)(years[last].year - years[prev].year);
+        int left = l->final_year - years[last].year;
+        projection += slope * (left > 0 ? left : 0);
+    }
+    l->on_track = reaches(projection, l->final_value, l->op) ? 1 : 0;
+}
+
+/* value(Y) - value(Y - 1) for the year at index k; false when either is missing. */
+static bool change_of(const struct review_year *years, const struct review_line *l, size_t k,
+                      double *change)
+{
+    if (k == 0 || years[k - 1].year != years[k].year - 1 || !l->row[k]->has_value ||
+        !l->row[k - 1]->has_value)
+        return false;
+    *change = l->row[k]->value - l->row[k - 1]->value;
+    return true;
+}
+
+static json_t *real_or_null(bool has, double v)
+{
+    return has && isfinite(v) ? json_real(v == 0 ? 0.0 : v) : json_null();
+}
+
+static json_t *on_track_json(int on_track)
+{
+    return on_track < 0 ? json_null() : json_boolean(on_track);
+}
+
+/* The review row (JSON) and its CSV lines. Returns 0, or -1 out of memory. */
+static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
+                           const char *district, const struct review_line *l, json_t *rows,
+                           buf *csv)
+{
+    const char *id = report_indicators[indicator].id;
+    json_t *yarr = json_array();
+    int rc = yarr == NULL ? -1 : 0;
+    for (size_t k = 0; rc == 0 && k < nyears; k++) {
+        const struct report_row *r = l->row[k];
+        json_t *y = json_pack("{s:i, s:o, s:o, s:s}", "year", years[k].year, "value",
+                              real_or_null(r->has_value, r->value), "target",
+                              real_or_null(r->has_target, r->target), "status", r->status);
+        rc = json_array_append_new(yarr, y);
+        double change = 0;
+        bool has_change = change_of(years, l, k, &change);
+        json_t *line = json_pack(
+            "{s:s, s:o, s:n, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "indicator", id,
+            "district_code", district[0] ? json_string(district) : json_null(), "school_type",
+            "year", years[k].year, "value", real_or_null(r->has_value, r->value), "target",
+            real_or_null(r->has_target, r->target), "status", r->status, "change",
+            real_or_null(has_change, change), "final_year",
+            l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
+            real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+        if (rc == 0)
+            rc = line != NULL ? report_csv_json_line(csv, line, csv_keys, NKEYS(csv_keys)) : -1;
+        json_decref(line);
+    }
+    double change = 0;
+    bool has_change = change_of(years, l, nyears - 1, &change);
+    json_t *row = json_pack(
+        "{s:s, s:o, s:n, s:o, s:o, s:o, s:o, s:o}", "indicator", id, "district_code",
+        district[0] ? json_string(district) : json_null(), "school_type", "years", yarr, "change",
+        real_or_null(has_change, change), "final_year",
+        l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
+        real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+    if (rc == 0)
+        rc = json_array_append_new(rows, row);
+    else
+        json_decref(row);
+    return rc;
+}
+
+/* Every indicator and district of any year, in report order, into the document and CSV. */
+static int review_build(struct review_year *years, size_t nyears, json_t *rows, buf *csv)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < nyears; k++)
+        total += years[k].nrows;
+    struct report_row *all = calloc(total + 1, sizeof *all);
+    struct review_line *line = malloc(sizeof *line);
+    if (all == NULL || line == NULL) {
+        free(all);
+        free(line);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < nyears; k++) {
+        memcpy(all + n, years[k].rows, years[k].nrows * sizeof *all);
+        n += years[k].nrows;
+    }
+    qsort(all, n, sizeof *all, report_row_cmp);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
+            continue; /* the same indicator and district in another year */
+        review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
+        rc =
+            review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, rows, csv);
+    }
+    free(all);
+    free(line);
+    return rc;
+}
+
+/* Computes the years of the range that have a targets file. Returns their number (0 when
+ * none), or -1 after logging. */
+static int review_load(struct cli *c, PGconn *conn, int from, int to, struct review_year *years,
+                       size_t cap)
+{
+    int *have = NULL;
+    int n = report_years(c, &have);
+    if (n < 0)
+        return -1;
+    int count = 0, rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (have[i] < from || have[i] > to)
+            continue;
+        if ((size_t)count == cap) {
+            log_error("a review covers at most %zu years", cap);
+            rc = -1;
+            break;
+        }
+        struct review_year *y = &years[count];
+        struct report_scope scope = {have[i], NULL};
+        y->year = have[i];
+        if (report_scope_targets(c, &scope, &y->t) != 0) {
+            rc = -1;
+            break;
+        }
+        count++;
+        struct report_sql_args args;
+        if (report_sql_args_make(&scope, &y->t, &args) != 0 ||
+            report_rows_fetch(conn, &scope, &y->t, &args, false, &y->rows, &y->nrows) != 0)
+            rc = -1;
+        report_sql_args_free(&args);
+        if (rc == 0)
+            log_info("review %d: %zu indicator rows", y->year, y->nrows);
+    }
+    free(have);
+    return rc == 0 ? count : -1 - count; /* -1 - count: how many to free */
+}
+
+static int review_write(struct cli *c, int from, int to, const char *formats, const char *out_dir)
+{
+    struct review_year years[64];
+    memset(years, 0, sizeof years);
+    int rc = EXIT_FATAL;
+    int nyears = 0;
+    json_t *doc = NULL;
+    buf json = BUF_INIT, csv = BUF_INIT;
+    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    if (conn == NULL)
+        return cli_connect_failed(c);
+    int got = review_load(c, conn, from, to, years, sizeof years / sizeof years[0]);
+    if (got < 0) {
+        nyears = -1 - got;
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    nyears = got;
+    if (nyears == 0) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "No year from %d to %d has a file %s/YEAR.json.", from, to,
+                 c->conf.targets_dir);
+        log_error_detail("nothing to review", detail,
+                         "A review year needs its targets file: it names the year's terms and "
+                         "targets.");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    char generated_at[40];
+    util_now_rfc3339(generated_at, sizeof generated_at);
+    json_t *rows = json_array();
+    doc = json_pack("{s:s, s:{s:i, s:i}, s:s, s:o}", "report", "review", "scope", "from", from,
+                    "to", to, "generated_at", generated_at, "rows", rows);
+    if (doc == NULL || report_csv_header(&csv, csv_headers, NKEYS(csv_headers)) != 0 ||
+        review_build(years, (size_t)nyears, rows, &csv) != 0 || report_json_dump(doc, &json) != 0) {
+        log_error("out of memory");
+        goto done;
+    }
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        goto done;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "review-%d-%d.json", from, to);
+    if (report_has_format(formats, "json") && report_write_output(out_dir, name, &json) != 0)
+        goto done;
+    snprintf(name, sizeof name, "review-%d-%d.csv", from, to);
+    if (report_has_format(formats, "csv") && report_write_output(out_dir, name, &csv) != 0)
+        goto done;
+    char scope_json[64];
+    snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
+    rc = report_store(conn, "review", scope_json, json.data, NULL, NULL, NULL);
+    if (rc == EXIT_OK)
+        printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears,
+               json_array_size(rows));
+done:
+    for (int k = 0; k < nyears; k++) {
+        report_targets_free(&years[k].t);
+        free(years[k].rows);
+    }
+    json_decref(doc);
+    buf_free(&json);
+    buf_free(&csv);
+    PQfinish(conn);
+    return rc;
+}
+
+int cmd_review(struct cli *c)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    int from = 0, to = 0;
+    const char *formats = "json,csv";
+    const char *out_dir = c->conf.out_dir;
+    int ch;
+    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "F:t:f:o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'F':
+            if (cli_int_option("--from", optarg, 2000, 2100, &from) != 0)
+                return EXIT_USAGE;
+            break;
+        case 't':
+            if (cli_int_option("--to", optarg, 2000, 2100, &to) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'f':
+            formats = optarg;
+            break;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'h':
+            review_usage(stdout);
+            return EXIT_OK;
+        default:
+            review_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != c->argc_cmd || from == 0 || to == 0) {
+        review_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (from > to) {
+        log_error("--from %d is after --to %d", from, to);
+        return EXIT_USAGE;
+    }
+    if (report_check_formats(formats, "json,csv") != 0)
+        return EXIT_USAGE;
+    int rc = cli_resolve_db(c);
+    if (rc != 0)
+        return rc;
+    return review_write(c, from, to, formats, out_dir);
+}

@@ -1,0 +1,165 @@
+/* report_publish.c - published versions: labels, and a stored version rendered again. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/db.h"
+#include "common/fault.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report.h"
+
+#define LABEL_MAX 64
+
+/* A label goes into file names: letters, digits, '.', '_' and '-', not led by '.' or '-'. */
+static bool label_ok(const char *label)
+{
+    size_t n = strlen(label);
+    if (n == 0 || n > LABEL_MAX || label[0] == '.' || label[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = label[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+int report_publish_check(struct cli *c, const char *label)
+{
+    if (!label_ok(label)) {
+        log_error_detail("the label is not usable",
+                         "A label is 1 to 64 letters, digits, '.', '_' "
+                         "or '-', and does not start with '.' or '-'.",
+                         "For example: 2024-final or 2024.v2");
+        return EXIT_USAGE;
+    }
+    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    if (conn == NULL)
+        return cli_connect_failed(c);
+    const char *p[] = {label};
+    PGresult *res = db_query(conn,
+                             "SELECT kind, scope::text, to_char(generated_at AT TIME ZONE "
+                             "INTERVAL '+08:00', 'YYYY-MM-DD HH24:MI') FROM xinyu.report "
+                             "WHERE label = $1",
+                             1, p, PGRES_TUPLES_OK, "cannot read the published reports");
+    int rc = EXIT_FATAL;
+    if (res != NULL && PQntuples(res) == 0) {
+        rc = EXIT_OK;
+    } else if (res != NULL) {
+        char detail[512];
+        snprintf(detail, sizeof detail,
+                 "\"%s\" was published on %s (UTC+8) for %s %s; a published version is never "
+                 "replaced.",
+                 label, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        log_error_detail("the label is already published", detail,
+                         "Publish under another label; \"xinyu report --version LABEL\" renders "
+                         "the published version again.");
+        rc = EXIT_USAGE;
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+/* Writes one rendered format of the published version; 0, or -1 after logging. */
+static int write_format(const struct report_doc *doc, const char *fmt, const char *base,
+                        const char *out_dir, const char *lang)
+{
+    char name[256];
+    int w = snprintf(name, sizeof name, "%s.%s", base, fmt);
+    if (w < 0 || (size_t)w >= sizeof name) {
+        log_error("the output name is too long");
+        return -1;
+    }
+    if (strcmp(fmt, "xlsx") == 0) {
+        char path[4096];
+        w = snprintf(path, sizeof path, "%s/%s", out_dir, name);
+        if (w < 0 || (size_t)w >= sizeof path) {
+            log_error("the output path is too long");
+            return -1;
+        }
+        fault_point("report_write");
+        if (report_write_xlsx(doc, path, lang) != 0) /* logs its reason */
+            return -1;
+        log_info("wrote %s", path);
+        return 0;
+    }
+    buf out = BUF_INIT;
+    int rc = -1;
+    if (strcmp(fmt, "json") == 0)
+        rc = report_render_json(doc, &out);
+    else if (strcmp(fmt, "csv") == 0)
+        rc = report_render_csv(doc, &out);
+    else if (strcmp(fmt, "html") == 0)
+        rc = report_render_html(doc, lang, &out);
+    if (rc != 0)
+        log_error("cannot render the %s report", fmt);
+    else
+        rc = report_write_output(out_dir, name, &out);
+    buf_free(&out);
+    return rc;
+}
+
+int report_version_write(struct cli *c, const char *label, const char *formats, const char *out_dir,
+                         const char *lang)
+{
+    if (report_check_formats(formats, "json,csv,html,xlsx") != 0 || report_check_lang(lang) != 0)
+        return EXIT_USAGE;
+    if (!label_ok(label)) {
+        log_error("no published version is labelled \"%s\"", label);
+        return EXIT_USAGE;
+    }
+    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    if (conn == NULL)
+        return cli_connect_failed(c);
+    const char *p[] = {label};
+    PGresult *res = db_query(conn,
+                             "SELECT kind, document::text, encode(inputs_sha256, 'hex') "
+                             "FROM xinyu.report WHERE label = $1",
+                             1, p, PGRES_TUPLES_OK, "cannot read the published report");
+    PQfinish(conn);
+    if (res == NULL)
+        return EXIT_FATAL;
+    if (PQntuples(res) == 0) {
+        log_error_detail("no published version has this label", label,
+                         "Publish one with \"xinyu report --year Y --publish LABEL\".");
+        PQclear(res);
+        return EXIT_USAGE;
+    }
+    struct report_doc doc;
+    char err[512];
+    const char *text = PQgetvalue(res, 0, 1);
+    if (strcmp(PQgetvalue(res, 0, 0), "indicators") != 0 ||
+        report_parse_json(text, strlen(text), &doc, err, sizeof err) != 0) {
+        log_error_detail("the published document cannot be read", label, err);
+        PQclear(res);
+        return EXIT_FATAL;
+    }
+    log_info("published version %s of %s, inputs %.16s...", label, doc.generated_at,
+             PQgetvalue(res, 0, 2));
+    PQclear(res);
+
+    int rc = EXIT_OK;
+    char base[128];
+    if (doc.period != NULL)
+        snprintf(base, sizeof base, "indicators-%s-%s", doc.period, label);
+    else
+        snprintf(base, sizeof base, "indicators-%d-%s", doc.year, label);
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        rc = EXIT_FATAL;
+    }
+    static const char *const all[] = {"json", "csv", "html", "xlsx"};
+    for (size_t i = 0; rc == EXIT_OK && i < sizeof all / sizeof all[0]; i++) {
+        if (report_has_format(formats, all[i]) &&
+            write_format(&doc, all[i], base, out_dir, lang) != 0)
+            rc = EXIT_FATAL;
+    }
+    report_parse_free(&doc);
+    return rc;
+}

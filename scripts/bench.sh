@@ -1,0 +1,545 @@
+#!/usr/bin/env bash
+# bench.sh - make bench: Xinyu's nightly run measured against the machine's lower bounds.
+#
+# Runs on a private embedded PostgreSQL under $BENCH_DIR/var (never the project's var/pg).
+# Settings (environment):
+#   BENCH_SCHOOLS   schools per data set, a list (default "10000 200000"; "10000" is quick)
+#   BENCH_FORMAT    json | jsonl | json.gz | jsonl.gz (default jsonl: shards of BENCH_PER_FILE)
+#   BENCH_PER_FILE  submissions per JSON Lines shard (default 1000)
+#   BENCH_SEED      generator seed (default 1)
+#   BENCH_TERMS     terms generated for the full run (default the two terms of the 2024 year)
+#   BENCH_NEW_TERM  the term the nightly 1% is drawn from (default 2024-2025-2)
+#   BENCH_JOBS      worker threads and connections (default: cores)
+#   BENCH_BATCH     batch_size of the bench configuration (default 500)
+#   BENCH_DIR       data, databases and logs (default var/bench)
+#   BENCH_OUT       the text table (default out/bench-results.txt; figures also in .json)
+#   BENCH_PROFILE   1: also perf-profile the full run of the first data set
+#   BENCH_KEEP_DB   1: keep the measurement databases (default: dropped)
+# PGOPTIONS, when set, applies to the connections of xinyu and of the COPY bound.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD=${BUILD:-build}
+BENCH_SCHOOLS=${BENCH_SCHOOLS:-"10000 200000"}
+BENCH_FORMAT=${BENCH_FORMAT:-jsonl}
+BENCH_PER_FILE=${BENCH_PER_FILE:-1000}
+BENCH_SEED=${BENCH_SEED:-1}
+BENCH_TERMS=${BENCH_TERMS:-2023-2024-2,2024-2025-1}
+BENCH_NEW_TERM=${BENCH_NEW_TERM:-2024-2025-2}
+BENCH_JOBS=${BENCH_JOBS:-$(nproc)}
+BENCH_BATCH=${BENCH_BATCH:-500}
+BENCH_DIR=${BENCH_DIR:-var/bench}
+BENCH_OUT=${BENCH_OUT:-out/bench-results.txt}
+BENCH_PROFILE=${BENCH_PROFILE:-0}
+BENCH_KEEP_DB=${BENCH_KEEP_DB:-0}
+YEAR=2024 # the year of the spec's example targets, whose terms BENCH_TERMS generates
+
+XINYU=$ROOT/$BUILD/xinyu
+GEN=$ROOT/$BUILD/xinyu-gen
+XB=$ROOT/$BUILD/xinyu-bench
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    say "$*"
+    exit 1
+}
+
+case "$BENCH_FORMAT" in
+json | jsonl | json.gz | jsonl.gz) ;;
+*) die "BENCH_FORMAT must be json, jsonl, json.gz or jsonl.gz" ;;
+esac
+for n in $BENCH_SCHOOLS; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_SCHOOLS must be numbers, not \"$BENCH_SCHOOLS\""
+done
+if [ ! -x "$XINYU" ] || [ ! -x "$GEN" ]; then
+    die "build first: make BUILD=$BUILD $BUILD/xinyu $BUILD/xinyu-gen"
+fi
+[ -f "$ROOT/$BUILD/libxinyu.a" ] || die "$BUILD/libxinyu.a is missing: make BUILD=$BUILD"
+if [ ! -x /usr/bin/time ]; then
+    # GNU time gives the peak resident set size; Debian ships it in its own package
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >&2 || die "cannot install time"
+    else
+        die "/usr/bin/time is missing: apt-get install time"
+    fi
+fi
+PG_BIN=${PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+PSQL=$PG_BIN/psql
+[ -x "$PSQL" ] || PSQL=$(command -v psql) || die "psql is missing: make deps"
+HZ=$(getconf CLK_TCK)
+
+# The lower-bound helper: built here, against the same library as xinyu, so that it needs
+# nothing from the Makefile.
+PKGS="libpq libcurl jansson zlib libcrypto xlsxwriter"
+say "building $BUILD/xinyu-bench"
+# shellcheck disable=SC2046,SC2086 # pkg-config's flags are words
+cc -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
+    -I"$ROOT" -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(pkg-config --cflags $PKGS) -pthread \
+    -o "$XB" "$ROOT/scripts/bench/xinyu_bench.c" "$ROOT/$BUILD/libxinyu.a" \
+    $(pkg-config --libs $PKGS) -lm -pthread
+
+mkdir -p "$BENCH_DIR" "$(dirname "$BENCH_OUT")"
+BENCH=$(cd "$BENCH_DIR" && pwd)
+OUT=$(cd "$(dirname "$BENCH_OUT")" && pwd)/$(basename "$BENCH_OUT")
+VAR=$BENCH/var
+PGDATA=$VAR/pg/data
+LOGS=$BENCH/logs
+WORK=$BENCH/work
+RESULTS=$WORK/results.tsv
+RATIOS=$WORK/ratios.tsv
+rm -rf "$WORK" "$LOGS"
+mkdir -p "$WORK" "$LOGS" "$BENCH/targets" "$BENCH/data"
+: >"$RESULTS"
+: >"$RATIOS"
+cp "$ROOT/tests/fixtures/spec-examples/targets-$YEAR.json" "$BENCH/targets/$YEAR.json"
+printf '{"var_dir": "%s"}\n' "$VAR" >"$WORK/server.json"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# ---- the embedded server: started once, stopped on every way out -----------------------
+
+stop_server() {
+    local rc=$?
+    if [ -n "${BASE:-}" ]; then
+        "$XINYU" --config "$WORK/server.json" --var "$VAR" -q db stop >/dev/null 2>&1 || true
+    fi
+    exit $rc
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+CONN=$("$XINYU" --config "$WORK/server.json" --var "$VAR" -q db start)
+BASE=${CONN% dbname=*}
+say "embedded PostgreSQL: $BASE"
+
+# Notices (a database that was not there to drop) are not news here. The caller's
+# PGOPTIONS reach xinyu's own connections (PGOPTIONS="-c jit=off" make bench).
+QUIET="-c client_min_messages=warning"
+admin() { PGOPTIONS=$QUIET "$PSQL" -X -q -v ON_ERROR_STOP=1 "$BASE dbname=postgres" "$@"; }
+query() { PGOPTIONS=$QUIET "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 "$BASE dbname=$1" -c "$2"; }
+drop_db() {
+    [ "$BENCH_KEEP_DB" = 1 ] || admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
+}
+# A new database with the schema and, when given, the registry: what a measurement starts from.
+fresh_db() {
+    local db=$1 cfg=$2 registry=${3:-}
+    admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    "$XINYU" --config "$cfg" --db "$BASE dbname=$db" db migrate >>"$LOGS/setup.log" 2>&1
+    if [ -n "$registry" ]; then
+        "$XINYU" --config "$cfg" --db "$BASE dbname=$db" registry load "$registry" \
+            >>"$LOGS/setup.log" 2>&1
+    fi
+}
+# Leftovers of an interrupted bench take disk space; every measurement makes its own.
+for db in $(query postgres "SELECT datname FROM pg_database WHERE datname LIKE 'bench\_%'"); do
+    admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+done
+
+# CPU ticks of the server: the postmaster, its children alive, and the children it reaped.
+server_ticks() {
+    local pm
+    pm=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null) || {
+        echo 0
+        return
+    }
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '
+        $2 == "(postgres)" && $1 == pm { t += $14 + $15 + $16 + $17 }
+        $2 == "(postgres)" && $4 == pm { t += $14 + $15 }
+        END { printf "%d\n", t }'
+}
+
+# CPU ticks the whole machine spent busy; less ours, it is what others took meanwhile.
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# run_timed LOG CMD...: wall seconds, peak RSS and CPU of CMD, CPU of the server meanwhile,
+# and the CPU other processes of the machine used meanwhile (noise in the seconds).
+run_timed() {
+    local log=$1 s0 s1 w0 w1 b0 b1
+    shift
+    b0=$(busy_ticks)
+    s0=$(server_ticks)
+    w0=$(date +%s%N)
+    set +e
+    /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/stdout.txt" 2>"$log"
+    T_RC=$?
+    set -e
+    w1=$(date +%s%N)
+    b1=$(busy_ticks)
+    sleep 0.3 # the backend that served CMD exits and is reaped after CMD
+    s1=$(server_ticks)
+    T_WALL=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    T_RSS=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
+    T_CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
+        END { printf "%.2f", u + s }' "$WORK/time.txt")
+    T_SRV=$(awk -v a="$s0" -v b="$s1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    T_OTHER=$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" -v c="$T_CPU" -v s="$T_SRV" \
+        'BEGIN { o = (b - a) / hz - c - s; printf "%.2f", (o > 0 ? o : 0) }')
+    T_OUT=$(cat "$WORK/stdout.txt")
+    cat "$WORK/stdout.txt" >>"$log"
+}
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+# record N KEY LABEL SUBMISSIONS BYTES SECONDS RSS_KB CLIENT_CPU SERVER_CPU OTHER_CPU NOTE
+record() {
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"
+    say "$(printf 'N=%s %-32s %8s subs %8s s  RSS %s kB  cpu %s s  server %s s  others %s s' \
+        "$1" "$3" "$4" "$6" "$7" "$8" "$9" "${10}")"
+}
+# ratio N KEY LABEL VALUE OP GOAL  (OP is <= or >=; VALUE may be "-" when not measured)
+ratio() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RATIOS"; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
+
+GEN_SUM=$(sha256sum "$GEN" | cut -d' ' -f1)
+XB_SUM=$(sha256sum "$XB" | cut -d' ' -f1)
+
+# ---- one data set ------------------------------------------------------------------------
+
+# Generated once per N, seed, format and terms, and again only when the generator changed.
+make_data() {
+    local n=$1 data=$2
+    local per=()
+    case "$BENCH_FORMAT" in jsonl*) per=(--per-file "$BENCH_PER_FILE") ;; esac
+    if [ "$(cat "$data/.complete" 2>/dev/null)" != "$GEN_SUM" ]; then
+        say "generating $n schools ($BENCH_FORMAT) in $data"
+        rm -rf "$data" "$data.tmp"
+        "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_TERMS" --format "$BENCH_FORMAT" \
+            "${per[@]}" --out "$data.tmp" 2>>"$LOGS/gen.log"
+        # the nightly's new submissions: the next term of the same schools
+        "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_NEW_TERM" \
+            --format "$BENCH_FORMAT" "${per[@]}" --out "$data.tmp/next" 2>>"$LOGS/gen.log"
+        cmp -s "$data.tmp/schools.csv" "$data.tmp/next/schools.csv" ||
+            die "the generator made a different registry for $BENCH_NEW_TERM"
+        echo "$GEN_SUM" >"$data.tmp/.complete"
+        mv "$data.tmp" "$data"
+    fi
+    # the COPY rows depend on the validator too, which is linked into xinyu-bench
+    if [ "$(cat "$data/copy/.complete" 2>/dev/null)" != "$XB_SUM" ]; then
+        say "preparing the COPY rows of $n schools (not timed)"
+        rm -rf "$data/copy"
+        "$XB" prepare "$data/spool" --registry "$data/schools.csv" --out "$data/copy" \
+            >>"$LOGS/prepare.log"
+        echo "$XB_SUM" >"$data/copy/.complete"
+    fi
+}
+
+write_config() {
+    local cfg=$1 data=$2 nightly=$3 out=$4
+    cat >"$cfg" <<EOF
+{
+  "registry": "$data/schools.csv",
+  "targets_dir": "$BENCH/targets",
+  "out_dir": "$out",
+  "var_dir": "$VAR",
+  "sources": [
+    {"name": "bench", "kind": "spool", "path": "$data/spool"},
+    {"name": "nightly", "kind": "spool", "path": "$nightly"}
+  ],
+  "limits": {"batch_size": $BENCH_BATCH},
+  "jobs": $BENCH_JOBS,
+  "report": {"formats": "json,csv", "by_type": true, "lang": "zh"}
+}
+EOF
+}
+
+# The run record's counts and timings: what xinyu itself says it spent.
+run_figures() {
+    query "$1" "SELECT received, loaded, duplicate, superseded, rejected,
+                       coalesce(timings->>'registry_s', '0'), coalesce(timings->>'ingest_s', '0'),
+                       coalesce(timings->>'report_s', '0'), status
+                FROM xinyu.run WHERE kind = '$2' ORDER BY run_id DESC LIMIT 1" | tr '|' ' '
+}
+
+xinyu_ok() { [ "$T_RC" = 0 ] || [ "$T_RC" = 1 ] || die "$* failed (exit $T_RC); see $LOGS"; }
+
+bench_one() {
+    local n=$1 first=$2
+    local key="n$n-s$BENCH_SEED-$BENCH_FORMAT-f$BENCH_PER_FILE-${BENCH_TERMS//,/_}"
+    local data=$BENCH/data/$key
+    local nightly=$BENCH/nightly/n$n
+    local cfg=$WORK/xinyu-n$n.json
+    local db=bench_n$n
+    make_data "$n" "$data"
+    rm -rf "$nightly" "$BENCH/out/n$n"
+    mkdir -p "$nightly" "$BENCH/out/n$n"
+    write_config "$cfg" "$data" "$nightly" "$BENCH/out/n$n"
+
+    # lower bound 1: read, inflate and hash, one thread (what one ingest worker pays)
+    run_timed "$LOGS/n$n-read.log" "$XB" read "$data/spool" --jobs 1
+    [ "$T_RC" = 0 ] || die "xinyu-bench read failed; see $LOGS/n$n-read.log"
+    local subs bytes files
+    subs=$(kv submissions "$T_OUT")
+    bytes=$(kv bytes "$T_OUT")
+    files=$(kv files "$T_OUT")
+    record "$n" read "read+inflate+sha256 (1 thread)" "$subs" "$bytes" "$(kv seconds "$T_OUT")" \
+        "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" "files=$files disk_bytes=$(kv disk_bytes "$T_OUT")"
+
+    # lower bound 2: jansson alone on every core
+    run_timed "$LOGS/n$n-parse.log" "$XB" parse "$data/spool" --jobs "$BENCH_JOBS"
+    [ "$T_RC" = 0 ] || die "xinyu-bench parse failed; see $LOGS/n$n-parse.log"
+    local parse_s
+    parse_s=$(kv seconds "$T_OUT")
+    record "$n" parse "parse, jansson ($BENCH_JOBS threads)" "$subs" "$bytes" "$parse_s" \
+        "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" "parse_errors=$(kv parse_errors "$T_OUT")"
+
+    # lower bound 3: COPY of the finished rows into a fresh database, one and all connections
+    local copy_s="" jobs
+    for jobs in $(printf '%s\n' 1 "$BENCH_JOBS" | sort -un); do
+        fresh_db "$db" "$cfg" "$data/schools.csv"
+        run_timed "$LOGS/n$n-copy$jobs.log" "$XB" copy "$data/copy" --db "$BASE dbname=$db" \
+            --jobs "$jobs"
+        [ "$T_RC" = 0 ] || die "xinyu-bench copy failed; see $LOGS/n$n-copy$jobs.log"
+        local s
+        s=$(kv seconds "$T_OUT")
+        copy_s=$(if [ -z "$copy_s" ]; then echo "$s"; else min "$copy_s" "$s"; fi)
+        record "$n" "copy$jobs" "COPY alone ($jobs connection$([ "$jobs" = 1 ] || echo s))" \
+            "$subs" "$bytes" "$s" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" \
+            "$(printf 'raw_s=%s submission_s=%s grade_s=%s rows=%s/%s/%s' "$(kv raw_s "$T_OUT")" \
+                "$(kv submission_s "$T_OUT")" "$(kv grade_s "$T_OUT")" "$(kv raw_rows "$T_OUT")" \
+                "$(kv accepted "$T_OUT")" "$(kv grade_rows "$T_OUT")")"
+        drop_db "$db"
+    done
+
+    # the full run: registry, ingest of every submission, year report, on a fresh database
+    # (its own name, so that BENCH_KEEP_DB=1 keeps the loaded database to look at)
+    local rdb=${db}_run
+    fresh_db "$rdb" "$cfg"
+    run_timed "$LOGS/n$n-full.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
+        run --year "$YEAR"
+    xinyu_ok "the full run"
+    local full_s=$T_WALL full_rss=$T_RSS
+    local f
+    read -r -a f <<<"$(run_figures "$rdb" run)"
+    record "$n" full "full xinyu run" "${f[0]}" "$bytes" "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" \
+        "$T_OTHER" \
+        "loaded=${f[1]} duplicate=${f[2]} superseded=${f[3]} rejected=${f[4]} status=${f[8]}"
+    local no=(- - - -) # RSS and CPU are the whole run's
+    record "$n" full_registry "  of which registry" - - "${f[5]}" "${no[@]}" "run timings"
+    record "$n" full_ingest "  of which ingest" "${f[0]}" "$bytes" "${f[6]}" "${no[@]}" "run timings"
+    record "$n" full_report "  of which report" - - "${f[7]}" "${no[@]}" "run timings"
+    local ingest_s=${f[6]} full_subs=${f[0]}
+
+    # the year report alone, on the loaded database
+    run_timed "$LOGS/n$n-report.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
+        report --year "$YEAR"
+    xinyu_ok "the year report"
+    local report_s=$T_WALL
+    record "$n" report "year report alone" - - "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" ""
+
+    # the nightly runs: nothing new, then 1% new submissions (the next term's first files)
+    run_timed "$LOGS/n$n-nightly0.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
+        run --year "$YEAR"
+    xinyu_ok "the nightly run (0% new)"
+    read -r -a f <<<"$(run_figures "$rdb" run)"
+    record "$n" nightly0 "nightly run, 0% new" "${f[0]}" 0 "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" \
+        "$T_OTHER" \
+        "ingest_s=${f[6]} report_s=${f[7]}"
+    local count=$(((subs + 99) / 100))
+    local per=()
+    case "$BENCH_FORMAT" in jsonl*) per=(--per-file "$BENCH_PER_FILE") ;; esac
+    "$XB" sample "$data/next/spool" --count "$count" --format "$BENCH_FORMAT" "${per[@]}" \
+        --out "$nightly" >>"$LOGS/n$n-sample.log"
+    local new_bytes
+    local unpack=cat
+    case "$BENCH_FORMAT" in *.gz) unpack="gzip -dc" ;; esac
+    new_bytes=$(cat "$nightly"/* | $unpack | wc -c)
+    run_timed "$LOGS/n$n-nightly1.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
+        run --year "$YEAR"
+    xinyu_ok "the nightly run (1% new)"
+    local nightly_s=$T_WALL
+    read -r -a f <<<"$(run_figures "$rdb" run)"
+    record "$n" nightly1 "nightly run, 1% new" "${f[0]}" "$new_bytes" "$T_WALL" "$T_RSS" "$T_CPU" \
+        "$T_SRV" "$T_OTHER" "loaded=${f[1]} ingest_s=${f[6]} report_s=${f[7]}"
+    drop_db "$rdb"
+    rm -f "$nightly"/* # the data set is again the full run's alone
+
+    # --jobs 1 against --jobs 2: the ingest alone, on the first data set
+    local j1="" j2=""
+    if [ "$first" = 1 ]; then
+        for jobs in 1 2; do
+            fresh_db "$db" "$cfg" "$data/schools.csv"
+            run_timed "$LOGS/n$n-ingest-j$jobs.log" "$XINYU" --config "$cfg" \
+                --db "$BASE dbname=$db" ingest --jobs "$jobs"
+            xinyu_ok "ingest --jobs $jobs"
+            read -r -a f <<<"$(run_figures "$db" ingest)"
+            record "$n" "ingest_j$jobs" "ingest --jobs $jobs" "${f[0]}" "$bytes" "$T_WALL" "$T_RSS" \
+                "$T_CPU" "$T_SRV" "$T_OTHER" "ingest_s=${f[6]}"
+            if [ "$jobs" = 1 ]; then j1=$T_WALL; else j2=$T_WALL; fi
+            drop_db "$db"
+        done
+    fi
+
+    # the speed goals (docs/BENCHMARK.md; stated for 200,000, every N is shown against them)
+    local bound
+    bound=$(max "$parse_s" "$copy_s")
+    ratio "$n" full_vs_bound "full run / max(parse, COPY)" "$(div "$full_s" "$bound")" "<=" 1.5
+    ratio "$n" ingest_vs_bound "ingest phase / max(parse, COPY)" "$(div "$ingest_s" "$bound")" "<=" 1.5
+    ratio "$n" full_rate "full run submissions/s" "$(div "$full_subs" "$full_s")" ">=" 5000
+    ratio "$n" nightly_vs_full "nightly 1% / full run" "$(div "$nightly_s" "$full_s")" "<=" 0.10
+    ratio "$n" full_rss_mb "full run peak RSS MB" "$(div "$full_rss" 1024)" "<=" 256
+    ratio "$n" report_s "year report seconds" "$report_s" "<=" 5
+    if [ -n "$j2" ]; then
+        ratio "$n" jobs2_vs_jobs1 "ingest --jobs 2 / --jobs 1" "$(div "$j2" "$j1")" "<=" 0.9
+    fi
+    echo "$full_rss" >"$WORK/rss-n$n"
+
+    if [ "$first" = 1 ] && [ "$BENCH_PROFILE" = 1 ]; then
+        profile "$n" "$cfg" "$db"
+    fi
+}
+
+# The first N lines of a perf report that carry a share, without perf's empty columns
+# (reads all of its input: no broken pipe).
+top_lines() {
+    awk -v n="$1" '/^ +[0-9.]+%/ && k++ < n { sub(/[ \t]+-[ \t]+-[ \t]*$/, ""); print }'
+}
+
+# perf profiles of one full run: the xinyu process, and the embedded server (the
+# postmaster and every backend it starts meanwhile, none of the machine's other work).
+profile() {
+    local n=$1 cfg=$2 db=$3 pm server
+    command -v perf >/dev/null || die "BENCH_PROFILE=1 needs perf (apt-get install linux-perf)"
+    local base=${OUT%.txt}
+    fresh_db "$db" "$cfg"
+    pm=$(head -n 1 "$PGDATA/postmaster.pid")
+    say "profiling the full run of $n schools (perf record -g, client and server)"
+    perf record -q -g -p "$pm" -o "$WORK/perf-server.data" >>"$LOGS/profile.log" 2>&1 &
+    server=$!
+    sleep 1 # perf attaches to the server's processes before the run connects
+    perf record -q -g -o "$WORK/perf-client.data" -- "$XINYU" --config "$cfg" \
+        --db "$BASE dbname=$db" run --year "$YEAR" >>"$LOGS/profile.log" 2>&1 || true
+    kill -INT "$server"
+    wait "$server" || true
+    local report=(perf report --no-children --stdio)
+    {
+        echo "# xinyu process: share of samples by shared object"
+        "${report[@]}" -i "$WORK/perf-client.data" --sort dso 2>/dev/null | top_lines 8
+        echo "# xinyu process: top 25 symbols"
+        "${report[@]}" -i "$WORK/perf-client.data" --sort dso,symbol 2>/dev/null | top_lines 25
+    } >"$base-profile-client.txt"
+    {
+        echo "# PostgreSQL server: share of samples by shared object (libLLVM is JIT compilation)"
+        "${report[@]}" -i "$WORK/perf-server.data" --sort dso 2>/dev/null | top_lines 8
+        echo "# PostgreSQL server: top 25 symbols"
+        "${report[@]}" -i "$WORK/perf-server.data" --sort dso,symbol 2>/dev/null | top_lines 25
+    } >"$base-profile-server.txt"
+    drop_db "$db"
+    say "profiles in $base-profile-client.txt and $base-profile-server.txt"
+}
+
+first=1
+for n in $BENCH_SCHOOLS; do
+    bench_one "$n" "$first"
+    first=0
+done
+
+# memory must not grow with the number of submissions: the largest against the smallest N
+# shellcheck disable=SC2086 # a list of numbers
+set -- $BENCH_SCHOOLS
+if [ $# -gt 1 ]; then
+    large=$(printf '%s\n' "$@" | sort -n | tail -n 1)
+    small=$(printf '%s\n' "$@" | sort -n | head -n 1)
+    ratio "$large" rss_growth "peak RSS N=$large / N=$small" \
+        "$(div "$(cat "$WORK/rss-n$large")" "$(cat "$WORK/rss-n$small")")" "<=" 1.10
+fi
+
+# ---- the report: a text table and the same figures as JSON --------------------------------
+
+GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$ROOT" diff --quiet HEAD 2>/dev/null || GIT="$GIT+changes"
+MEM_GB=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+PG_VERSION=$("$PG_BIN/postgres" --version 2>/dev/null | awk '{ print $3 }')
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+awk -F'\t' -v started="$STARTED" -v git="$GIT" -v cores="$(nproc)" -v mem="$MEM_GB" \
+    -v pg="$PG_VERSION" -v fmt="$BENCH_FORMAT" -v per="$BENCH_PER_FILE" -v seed="$BENCH_SEED" \
+    -v terms="$BENCH_TERMS" -v jobs="$BENCH_JOBS" -v batch="$BENCH_BATCH" \
+    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v pgopts="${PGOPTIONS:-}" '
+function rate(a, s) { return (a ~ /^[0-9.]+$/ && a > 0 && s > 0) ? sprintf("%.0f", a / s) : "-" }
+function mbs(b, s) { return (b ~ /^[0-9.]+$/ && b > 0 && s > 0) ? sprintf("%.1f", b / 1e6 / s) : "-" }
+function mb(k) { return k ~ /^[0-9]+$/ ? sprintf("%.1f", k / 1024) : "-" }
+function verdict(v, op, goal) {
+    if (v !~ /^[0-9.]+$/) return "-"
+    return (op == "<=" ? v + 0 <= goal + 0 : v + 0 >= goal + 0) ? "PASS" : "MISS"
+}
+BEGIN {
+    printf "Xinyu benchmark, %s, git %s\n", started, git
+    printf "machine: %s cores, %s GiB; PostgreSQL %s (embedded); load average %s at start, %s at end\n",
+        cores, mem, pg, load0, load1
+    printf "data: %s%s, seed %s, terms %s; xinyu jobs %s, batch_size %s\n", fmt,
+        (fmt ~ /^jsonl/ ? " shards of " per : ""), seed, terms, jobs, batch
+    if (pgopts != "")
+        printf "PGOPTIONS for xinyu: %s\n", pgopts
+    while ((getline line < ratios) > 0) { split(line, r, "\t"); nr++; R[nr] = line }
+}
+{
+    if (!($1 in seen)) { seen[$1] = 1; order[++nn] = $1 }
+    rows[$1] = rows[$1] sprintf("%-32s %11s %9s %9s %8s %8s %8s %8s %8s  %s\n", $3, $4, $6,
+        rate($4, $6), mbs($5, $6), mb($7), $8, $9, $10, $11)
+    if ($2 == "read") { subs[$1] = $4; bytes[$1] = $5 }
+    if ($10 ~ /^[0-9.]+$/) { others += $10; timed += $6 }
+}
+END {
+    # other work on the machine: more than a tenth of a core on average inflates the seconds
+    if (timed > 0 && others / timed > 0.1)
+        printf "warning: other processes used %.0f CPU s during %.0f s of measurements (%.0f%% of a core): seconds are inflated, CPU s less so\n",
+            others, timed, 100 * others / timed
+    for (i = 1; i <= nn; i++) {
+        n = order[i]
+        printf "\nN = %s schools: %s submissions, %.1f MB of JSON\n", n, subs[n], bytes[n] / 1e6
+        printf "%-32s %11s %9s %9s %8s %8s %8s %8s %8s  %s\n", "case", "submissions", "seconds",
+            "subs/s", "MB/s", "RSS MB", "CPU s", "srv CPU", "others", "notes"
+        printf "%s", rows[n]
+        printf "%-40s %10s %10s  %s\n", "ratio", "value", "goal", "result"
+        for (k = 1; k <= nr; k++) {
+            split(R[k], r, "\t")
+            if (r[1] == n)
+                printf "%-40s %10s %10s  %s\n", r[3], r[4], r[5] " " r[6], verdict(r[4], r[5], r[6])
+        }
+    }
+}' "$RESULTS" >"$OUT"
+
+# JSON: the same rows, numbers as numbers
+awk -F'\t' -v started="$STARTED" -v git="$GIT" -v cores="$(nproc)" -v mem="$MEM_GB" \
+    -v pg="$PG_VERSION" -v fmt="$BENCH_FORMAT" -v per="$BENCH_PER_FILE" -v seed="$BENCH_SEED" \
+    -v terms="$BENCH_TERMS" -v jobs="$BENCH_JOBS" -v batch="$BENCH_BATCH" \
+    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v pgopts="${PGOPTIONS:-}" '
+function num(v) { return v ~ /^[0-9]+(\.[0-9]+)?$/ ? v + 0 : "null" }
+function str(v) { gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v); return "\"" v "\"" }
+function verdict(v, op, goal) {
+    if (v !~ /^[0-9.]+$/) return "null"
+    return (op == "<=" ? v + 0 <= goal + 0 : v + 0 >= goal + 0) ? "\"PASS\"" : "\"MISS\""
+}
+BEGIN {
+    printf "{\n  \"started\": %s, \"git\": %s, \"cores\": %s, \"mem_gib\": %s, \"postgresql\": %s,\n",
+        str(started), str(git), cores, mem, str(pg)
+    printf "  \"load_average_start\": %s, \"load_average_end\": %s, \"pgoptions\": %s,\n",
+        str(load0), str(load1), str(pgopts)
+    printf "  \"format\": %s, \"per_file\": %s, \"seed\": %s, \"terms\": %s, \"jobs\": %s, \"batch_size\": %s,\n",
+        str(fmt), per, seed, str(terms), jobs, batch
+    printf "  \"cases\": ["
+}
+{
+    s = ($6 > 0 && $4 ~ /^[0-9]+$/) ? sprintf("%.1f", $4 / $6) : "null"
+    m = ($6 > 0 && $5 ~ /^[0-9]+$/ && $5 > 0) ? sprintf("%.2f", $5 / 1e6 / $6) : "null"
+    r = $7 ~ /^[0-9]+$/ ? sprintf("%.1f", $7 / 1024) : "null"
+    printf "%s\n    {\"schools\": %s, \"case\": %s, \"label\": %s, \"submissions\": %s, \"bytes\": %s, \"seconds\": %s, \"submissions_per_s\": %s, \"mb_per_s\": %s, \"peak_rss_mb\": %s, \"client_cpu_s\": %s, \"server_cpu_s\": %s, \"other_cpu_s\": %s, \"notes\": %s}",
+        (NR > 1 ? "," : ""), $1, str($2), str($3), num($4), num($5), num($6), s, m, r, num($8),
+        num($9), num($10), str($11)
+}
+END {
+    printf "\n  ],\n  \"ratios\": ["
+    k = 0
+    while ((getline line < ratios) > 0) {
+        split(line, q, "\t")
+        printf "%s\n    {\"schools\": %s, \"ratio\": %s, \"label\": %s, \"value\": %s, \"goal\": %s, \"result\": %s}",
+            (k++ ? "," : ""), q[1], str(q[2]), str(q[3]), num(q[4]), str(q[5] " " q[6]),
+            verdict(q[4], q[5], q[6])
+    }
+    printf "\n  ]\n}\n"
+}' "$RESULTS" >"$OUT.json"
+
+cat "$OUT"
+say "figures in $OUT and $OUT.json; logs in $LOGS"

@@ -1,0 +1,1015 @@
+/* xinyu_bench.c - the lower bounds of make bench: reading, parsing and COPY of a spool alone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/buf.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ingest/ingest.h"
+#include "transform/xform.h"
+
+#define BENCH_SOURCE "bench"         /* the source name the bench configuration uses */
+#define BENCH_RUN_ID 1000000         /* the run row the COPY rows point to; far from serials */
+#define COPY_CHUNK (1024u * 1024)    /* bytes per PQputCopyData: large, as the loader does */
+#define SAMPLE_DEFAULT_PER_FILE 1000 /* submissions per JSON Lines file written by sample */
+#define MAX_JOBS 256
+
+static void usage(FILE *out)
+{
+    fputs("Usage: xinyu-bench COMMAND ...\n"
+          "\n"
+          "The lower bounds of Xinyu's nightly run, each printed as one line of key=value:\n"
+          "  read SPOOL [--jobs N]          read, inflate and hash every item (as ingest does)\n"
+          "  parse SPOOL [--jobs N]         read and parse every item with jansson alone\n"
+          "  prepare SPOOL --registry CSV --out DIR\n"
+          "                                 validate and normalize every item and write the COPY\n"
+          "                                 text of raw_submission, submission and\n"
+          "                                 submission_grade into DIR (not timed)\n"
+          "  copy DIR --db CONNINFO [--jobs N]\n"
+          "                                 time COPY of DIR's rows into a migrated database\n"
+          "                                 that holds the registry and nothing else\n"
+          "  sample SPOOL --count K --format F --out DIR [--per-file N]\n"
+          "                                 write the first K readable items of SPOOL into DIR\n"
+          "                                 as json, jsonl, json.gz or jsonl.gz files\n",
+          out);
+}
+
+/* ---- the spool's files, in a fixed order, shared among threads ------------------------- */
+
+struct file_list {
+    char **paths;
+    int64_t *sizes;
+    size_t n, cap;
+};
+
+static int on_found(const char *relpath, int64_t size, int64_t mtime_ns, void *ctx)
+{
+    (void)mtime_ns;
+    struct file_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 1024;
+        char **p = realloc(l->paths, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        l->paths = p;
+        int64_t *s = realloc(l->sizes, cap * sizeof *s);
+        if (s == NULL)
+            return -1;
+        l->sizes = s;
+        l->cap = cap;
+    }
+    l->paths[l->n] = strdup(relpath);
+    if (l->paths[l->n] == NULL)
+        return -1;
+    l->sizes[l->n] = size;
+    l->n++;
+    return 0;
+}
+
+static void on_skipped(const char *relpath, const char *why, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "xinyu-bench: skipped %s: %s\n", relpath, why);
+}
+
+static int list_spool(const char *dir, struct file_list *l)
+{
+    char err[512] = "";
+    memset(l, 0, sizeof *l);
+    if (ingest_spool_scan(dir, on_found, on_skipped, l, err, sizeof err) != 0) {
+        fprintf(stderr, "xinyu-bench: cannot read %s: %s\n", dir, err[0] ? err : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void free_list(struct file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    free(l->sizes);
+}
+
+static int64_t disk_bytes(const struct file_list *l)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < l->n; i++)
+        total += l->sizes[i];
+    return total;
+}
+
+static double now_s(void)
+{
+    return util_monotonic();
+}
+
+/* ---- read and parse: worker threads take the next file from a shared counter ------------ */
+
+enum scan_mode { MODE_READ, MODE_PARSE };
+
+struct scan_job {
+    const char *dir;
+    const struct file_list *files;
+    atomic_size_t next;
+    enum scan_mode mode;
+    struct ingest_limits limits;
+};
+
+struct scan_worker {
+    struct scan_job *job;
+    long items, unreadable, parse_errors;
+    uint64_t bytes;
+    int failed;
+};
+
+static int scan_item(const struct ingest_item *item, void *ctx)
+{
+    struct scan_worker *w = ctx;
+    w->items++;
+    if (item->error_code != NULL) {
+        w->unreadable++;
+        return 0;
+    }
+    w->bytes += item->len;
+    if (w->job->mode == MODE_PARSE) {
+        json_error_t err;
+        /* the same flags as the validator: this is the parse every submission pays */
+        json_t *root =
+            json_loadb((const char *)item->data, item->len, JSON_REJECT_DUPLICATES, &err);
+        if (root == NULL)
+            w->parse_errors++;
+        else
+            json_decref(root);
+    }
+    return 0;
+}
+
+static void *scan_main(void *arg)
+{
+    struct scan_worker *w = arg;
+    struct scan_job *job = w->job;
+    for (;;) {
+        size_t i = atomic_fetch_add(&job->next, 1);
+        if (i >= job->files->n)
+            break;
+        if (ingest_spool_read(job->dir, job->files->paths[i], &job->limits, scan_item, w) != 0) {
+            fprintf(stderr, "xinyu-bench: cannot read %s: %s\n", job->files->paths[i],
+                    strerror(errno));
+            w->failed = 1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int cmd_scan(const char *dir, int jobs, enum scan_mode mode)
+{
+    /* finding the files is part of the bound: the ingest's discovery does it too */
+    double t0 = now_s();
+    struct file_list files;
+    if (list_spool(dir, &files) != 0)
+        return 1;
+    struct scan_job job = {.dir = dir, .files = &files, .mode = mode};
+    atomic_init(&job.next, 0);
+    job.limits.max_submission_bytes = INGEST_DEFAULT_MAX_SUBMISSION;
+    job.limits.max_file_bytes = INGEST_DEFAULT_MAX_FILE;
+    struct scan_worker workers[MAX_JOBS];
+    pthread_t threads[MAX_JOBS];
+    memset(workers, 0, sizeof workers);
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+        workers[i].job = &job;
+        if (jobs == 1) {
+            scan_main(&workers[i]);
+            started = 1;
+            break;
+        }
+        if (pthread_create(&threads[i], NULL, scan_main, &workers[i]) != 0) {
+            fprintf(stderr, "xinyu-bench: cannot start a thread\n");
+            workers[i].failed = 1;
+            break;
+        }
+        started++;
+    }
+    if (jobs > 1) {
+        for (int i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+    }
+    double secs = now_s() - t0;
+    struct scan_worker sum = {0};
+    for (int i = 0; i < jobs; i++) {
+        sum.items += workers[i].items;
+        sum.unreadable += workers[i].unreadable;
+        sum.parse_errors += workers[i].parse_errors;
+        sum.bytes += workers[i].bytes;
+        sum.failed |= workers[i].failed;
+    }
+    printf("case=%s jobs=%d files=%zu submissions=%ld unreadable=%ld parse_errors=%ld "
+           "bytes=%" PRIu64 " disk_bytes=%" PRId64 " seconds=%.3f\n",
+           mode == MODE_READ ? "read" : "parse", jobs, files.n, sum.items, sum.unreadable,
+           sum.parse_errors, sum.bytes, disk_bytes(&files), secs);
+    free_list(&files);
+    return sum.failed ? 1 : 0;
+}
+
+/* ---- prepare: the rows the merge would store, as COPY text files ------------------------ */
+
+/* A set of SHA-256 digests (open addressing): the same bytes are stored once. */
+struct sha_set {
+    unsigned char (*slots)[UTIL_SHA256_LEN];
+    unsigned char *used;
+    size_t cap, n;
+};
+
+static size_t sha_slot(const struct sha_set *s, const unsigned char *sha)
+{
+    uint64_t h;
+    memcpy(&h, sha, sizeof h); /* a digest's bytes are already uniformly spread */
+    size_t i = (size_t)h & (s->cap - 1);
+    while (s->used[i] && memcmp(s->slots[i], sha, UTIL_SHA256_LEN) != 0)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static int sha_grow(struct sha_set *s)
+{
+    struct sha_set bigger = {NULL, NULL, s->cap ? 2 * s->cap : 1u << 16, 0};
+    bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+    bigger.used = calloc(bigger.cap, 1);
+    if (bigger.slots == NULL || bigger.used == NULL) {
+        free(bigger.slots);
+        free(bigger.used);
+        return -1;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->used[i])
+            continue;
+        size_t j = sha_slot(&bigger, s->slots[i]);
+        memcpy(bigger.slots[j], s->slots[i], UTIL_SHA256_LEN);
+        bigger.used[j] = 1;
+        bigger.n++;
+    }
+    free(s->slots);
+    free(s->used);
+    *s = bigger;
+    return 0;
+}
+
+/* Returns 1 when sha was new (and is now in the set), 0 when seen before, -1 out of memory. */
+static int sha_insert(struct sha_set *s, const unsigned char *sha)
+{
+    if (2 * (s->n + 1) > s->cap && sha_grow(s) != 0)
+        return -1;
+    size_t i = sha_slot(s, sha);
+    if (s->used[i])
+        return 0;
+    memcpy(s->slots[i], sha, UTIL_SHA256_LEN);
+    s->used[i] = 1;
+    s->n++;
+    return 1;
+}
+
+/* An accepted submission competing to be the current version of its school and term. */
+struct candidate {
+    char key[XF_SCHOOL_CODE_LEN + XF_PERIOD_LEN + 1];
+    int64_t submitted_epoch;
+    int64_t raw_id;
+    int64_t flag_offset; /* where its is_current cell is in submission.copy */
+};
+
+struct prep {
+    struct xf_registry *registry;
+    struct xf_options opt;
+    FILE *raw, *sub, *grade;
+    int64_t sub_written; /* bytes written to submission.copy so far */
+    buf row, gz;
+    struct sha_set seen;
+    struct candidate *cands;
+    size_t ncands, capcands;
+    int64_t raw_id, submission_id;
+    long items, duplicates, rejected, accepted, grades;
+    uint64_t bytes;
+    char received_at[40];
+    int failed;
+};
+
+static int cell_text(buf *row, const char *s)
+{
+    if (buf_putc(row, '\t') != 0)
+        return -1;
+    if (s == NULL)
+        return buf_puts(row, "\\N");
+    return buf_copy_text(row, s, strlen(s));
+}
+
+static int cell_bytea(buf *row, const unsigned char *data, size_t len)
+{
+    if (buf_putc(row, '\t') != 0)
+        return -1;
+    if (data == NULL)
+        return buf_puts(row, "\\N");
+    if (buf_reserve(row, 3 + 2 * len + 1) != 0 || buf_puts(row, "\\\\x") != 0)
+        return -1;
+    util_hex(data, len, row->data + row->len);
+    row->len += 2 * len;
+    return 0;
+}
+
+/* The value cells of the normalized fields, written as the loader writes them. */
+static int cell_value(buf *row, const struct xf_field *f, const struct xf_value *v)
+{
+    if (buf_putc(row, '\t') != 0)
+        return -1;
+    if (!v->set)
+        return buf_puts(row, "\\N");
+    switch (f->kind) {
+    case XF_COUNT:
+        return buf_printf(row, "%" PRId64, v->integer);
+    case XF_BOOL:
+        return buf_puts(row, v->integer ? "t" : "f");
+    case XF_MONEY:
+        return buf_printf(row, "%.2f", v->number);
+    default:
+        return buf_printf(row, "%.17g", v->number);
+    }
+}
+
+static int cell_int(buf *row, bool set, int64_t v)
+{
+    return set ? buf_printf(row, "\t%" PRId64, v) : buf_puts(row, "\t\\N");
+}
+
+static bool ten_digits(const char *s)
+{
+    if (strlen(s) != XF_SCHOOL_CODE_LEN)
+        return false;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+    }
+    return true;
+}
+
+static int write_row(FILE *f, const buf *row)
+{
+    return fwrite(row->data, 1, row->len, f) == row->len ? 0 : -1;
+}
+
+static int add_candidate(struct prep *p, const struct xf_submission *s, int64_t flag_offset)
+{
+    if (p->ncands == p->capcands) {
+        size_t cap = p->capcands ? 2 * p->capcands : 4096;
+        struct candidate *c = realloc(p->cands, cap * sizeof *c);
+        if (c == NULL)
+            return -1;
+        p->cands = c;
+        p->capcands = cap;
+    }
+    struct candidate *c = &p->cands[p->ncands++];
+    snprintf(c->key, sizeof c->key, "%s%s", s->school_code, s->period);
+    c->submitted_epoch = s->submitted_epoch;
+    c->raw_id = p->raw_id;
+    c->flag_offset = flag_offset;
+    return 0;
+}
+
+/* The submission row (and its grade rows) of an accepted item, is_current written as 'f'. */
+static int add_submission(struct prep *p, const struct xf_submission *s, const char *district)
+{
+    int64_t total = 0, grade4_up = 0, classes = 0;
+    int64_t id = ++p->submission_id;
+    buf *row = &p->row;
+    int rc = 0;
+    for (int g = 0; g < XF_GRADES; g++) {
+        if (s->enrolled_set[g]) {
+            total += s->enrolled[g];
+            if (g >= 3)
+                grade4_up += s->enrolled[g];
+        }
+        if (s->classes_set[g])
+            classes += s->classes[g];
+        if (!s->enrolled_set[g] && !s->classes_set[g] && !s->lessons_set[g])
+            continue;
+        buf_reset(row);
+        rc |= buf_printf(row, "%" PRId64, id);
+        rc |= cell_text(row, district);
+        rc |= buf_printf(row, "\t%d", g + 1);
+        rc |= cell_int(row, s->enrolled_set[g], s->enrolled[g]);
+        rc |= cell_int(row, s->classes_set[g], s->classes[g]);
+        rc |= cell_int(row, s->lessons_set[g], s->lessons[g]);
+        rc |= buf_putc(row, '\n');
+        if (rc != 0 || write_row(p->grade, row) != 0)
+            return -1;
+        p->grades++;
+    }
+    buf_reset(row);
+    rc |= buf_printf(row, "%" PRId64 "\t%" PRId64, id, p->raw_id);
+    rc |= cell_text(row, s->school_code);
+    rc |= cell_text(row, district);
+    rc |= cell_text(row, s->period);
+    rc |= cell_text(row, s->submitted_at);
+    rc |= cell_text(row, p->received_at);
+    rc |= buf_printf(row, "\t%d\t", BENCH_RUN_ID);
+    size_t flag_at = row->len;
+    rc |= buf_putc(row, 'f');
+    rc |= cell_text(row, s->school_name);
+    rc |= cell_text(row, s->district_code[0] ? s->district_code : NULL);
+    rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up, classes,
+                     s->lessons_reported ? "t" : "f");
+    for (int i = 0; i < XF_NFIELDS; i++)
+        rc |= cell_value(row, &xf_fields[i], &s->values[i]);
+    rc |= buf_putc(row, '\n');
+    if (rc != 0 || add_candidate(p, s, p->sub_written + (int64_t)flag_at) != 0 ||
+        write_row(p->sub, row) != 0)
+        return -1;
+    p->sub_written += (int64_t)row->len;
+    p->accepted++;
+    return 0;
+}
+
+static int prep_item(const struct ingest_item *item, void *ctx)
+{
+    struct prep *p = ctx;
+    p->items++;
+    if (item->error_code == NULL)
+        p->bytes += item->len;
+    if (item->has_sha256) {
+        int fresh = sha_insert(&p->seen, item->sha256);
+        if (fresh < 0)
+            goto oom;
+        if (fresh == 0) {
+            p->duplicates++; /* the merge stores the first copy only */
+            return 0;
+        }
+    }
+    struct xf_submission s;
+    struct xf_result res;
+    memset(&s, 0, sizeof s);
+    memset(&res, 0, sizeof res);
+    int verdict = 1;
+    if (item->error_code == NULL) {
+        verdict = xf_validate((const char *)item->data, item->len, &p->opt, &s, &res);
+        if (verdict < 0)
+            goto oom_clear;
+    }
+    p->raw_id++;
+    bool have_code = ten_digits(s.school_code);
+    const struct xf_school *school =
+        have_code ? xf_registry_find(p->registry, s.school_code) : NULL;
+    const char *district = school != NULL ? school->district_code : NULL;
+    buf *row = &p->row;
+    buf_reset(row);
+    int rc = buf_printf(row, "%" PRId64, p->raw_id);
+    rc |= cell_bytea(row, item->has_sha256 ? item->sha256 : NULL, UTIL_SHA256_LEN);
+    rc |= buf_printf(row, "\t%zu", item->byte_size);
+    if (item->data != NULL) {
+        buf_reset(&p->gz);
+        if (ingest_gzip_deflate(item->data, item->len, &p->gz) != 0)
+            goto oom_clear;
+        rc |= cell_bytea(row, (const unsigned char *)p->gz.data, p->gz.len);
+    } else {
+        rc |= cell_bytea(row, NULL, 0);
+    }
+    rc |= cell_text(row, BENCH_SOURCE);
+    rc |= cell_text(row, item->ref);
+    rc |= buf_printf(row, "\t%d", BENCH_RUN_ID);
+    rc |= cell_text(row, have_code ? s.school_code : NULL);
+    rc |= cell_text(row, s.period[0] ? s.period : NULL);
+    rc |= cell_text(row, district);
+    rc |= buf_putc(row, '\n');
+    if (rc != 0 || write_row(p->raw, row) != 0)
+        goto oom_clear;
+    if (verdict == 0 && school != NULL) {
+        if (add_submission(p, &s, district) != 0)
+            goto oom_clear;
+    } else {
+        p->rejected++;
+    }
+    xf_submission_clear(&s);
+    xf_result_clear(&res);
+    return 0;
+oom_clear:
+    xf_submission_clear(&s);
+    xf_result_clear(&res);
+oom:
+    fprintf(stderr, "xinyu-bench: out of memory or a write failed while preparing %s\n", item->ref);
+    p->failed = 1;
+    return -1;
+}
+
+/* Latest submitted_at first, then the one received later: the merge's rule for is_current. */
+static int candidate_order(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c != 0)
+        return c;
+    if (x->submitted_epoch != y->submitted_epoch)
+        return x->submitted_epoch > y->submitted_epoch ? -1 : 1;
+    return x->raw_id > y->raw_id ? -1 : x->raw_id < y->raw_id ? 1 : 0;
+}
+
+/* Marks the winner of each school and term current, in place in submission.copy. */
+static int mark_current(struct prep *p, const char *path)
+{
+    qsort(p->cands, p->ncands, sizeof *p->cands, candidate_order);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < p->ncands && rc == 0; i++) {
+        if (i > 0 && strcmp(p->cands[i].key, p->cands[i - 1].key) == 0)
+            continue;
+        if (pwrite(fd, "t", 1, (off_t)p->cands[i].flag_offset) != 1)
+            rc = -1;
+    }
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+static void registry_problem(int line, const char *message, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "xinyu-bench: registry line %d: %s\n", line, message);
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t pathlen)
+{
+    int w = snprintf(path, pathlen, "%s/%s", dir, name);
+    if (w < 0 || (size_t)w >= pathlen)
+        return NULL;
+    return fopen(path, "w");
+}
+
+static int cmd_prepare(const char *dir, const char *registry, const char *out)
+{
+    struct prep p;
+    memset(&p, 0, sizeof p);
+    int rc = 1;
+    struct file_list files;
+    if (list_spool(dir, &files) != 0)
+        return 1;
+    p.registry = xf_registry_read(registry, registry_problem, NULL);
+    if (p.registry == NULL) {
+        fprintf(stderr, "xinyu-bench: cannot read the registry %s\n", registry);
+        goto out;
+    }
+    p.opt.registry = p.registry;
+    p.opt.now_epoch = (int64_t)time(NULL);
+    util_now_rfc3339(p.received_at, sizeof p.received_at);
+    char raw_path[4096], sub_path[4096], grade_path[4096], meta_path[4096];
+    if (util_mkdirs(out, false) != 0) {
+        fprintf(stderr, "xinyu-bench: cannot create %s: %s\n", out, strerror(errno));
+        goto out;
+    }
+    p.raw = open_out(out, "raw_submission.copy", raw_path, sizeof raw_path);
+    p.sub = open_out(out, "submission.copy", sub_path, sizeof sub_path);
+    p.grade = open_out(out, "submission_grade.copy", grade_path, sizeof grade_path);
+    if (p.raw == NULL || p.sub == NULL || p.grade == NULL) {
+        fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
+        goto out;
+    }
+    struct ingest_limits limits = {INGEST_DEFAULT_MAX_SUBMISSION, INGEST_DEFAULT_MAX_FILE};
+    double t0 = now_s();
+    for (size_t i = 0; i < files.n; i++) {
+        if (ingest_spool_read(dir, files.paths[i], &limits, prep_item, &p) != 0) {
+            if (!p.failed)
+                fprintf(stderr, "xinyu-bench: cannot read %s: %s\n", files.paths[i],
+                        strerror(errno));
+            goto out;
+        }
+    }
+    int closed = fclose(p.raw) | fclose(p.sub) | fclose(p.grade);
+    p.raw = p.sub = p.grade = NULL;
+    if (closed != 0 || mark_current(&p, sub_path) != 0) {
+        fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
+        goto out;
+    }
+    FILE *meta = open_out(out, "meta", meta_path, sizeof meta_path);
+    if (meta == NULL)
+        goto out;
+    fprintf(meta,
+            "submissions=%ld duplicates=%ld rejected=%ld accepted=%ld raw_rows=%" PRId64
+            " grade_rows=%ld bytes=%" PRIu64 "\n",
+            p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.grades, p.bytes);
+    if (fclose(meta) != 0)
+        goto out;
+    printf("case=prepare submissions=%ld duplicates=%ld rejected=%ld accepted=%ld raw_rows=%" PRId64
+           " grade_rows=%ld bytes=%" PRIu64 " seconds=%.3f\n",
+           p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.grades, p.bytes,
+           now_s() - t0);
+    rc = 0;
+out:
+    if (p.raw != NULL)
+        fclose(p.raw);
+    if (p.sub != NULL)
+        fclose(p.sub);
+    if (p.grade != NULL)
+        fclose(p.grade);
+    buf_free(&p.row);
+    buf_free(&p.gz);
+    free(p.seen.slots);
+    free(p.seen.used);
+    free(p.cands);
+    xf_registry_free(p.registry);
+    free_list(&files);
+    return rc;
+}
+
+/* ---- copy: the timed part, each table's rows split by lines among connections ------------ */
+
+struct copy_part {
+    PGconn *conn;
+    const char *sql;
+    const char *path;
+    off_t from, to;
+    int failed;
+};
+
+static void *copy_main(void *arg)
+{
+    struct copy_part *c = arg;
+    c->failed = 1;
+    if (c->from >= c->to) {
+        c->failed = 0;
+        return NULL;
+    }
+    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+    char *chunk = malloc(COPY_CHUNK);
+    if (fd < 0 || chunk == NULL)
+        goto out;
+    if (db_exec(c->conn, "BEGIN", "cannot begin") != 0)
+        goto out;
+    PGresult *res = PQexec(c->conn, c->sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        db_log_result(res, "cannot start COPY");
+        PQclear(res);
+        goto out;
+    }
+    PQclear(res);
+    off_t at = c->from;
+    int sent = 1;
+    while (at < c->to && sent == 1) {
+        size_t want = (size_t)(c->to - at) < COPY_CHUNK ? (size_t)(c->to - at) : COPY_CHUNK;
+        ssize_t got = pread(fd, chunk, want, at);
+        if (got <= 0) {
+            PQputCopyEnd(c->conn, "the COPY file could not be read");
+            sent = 0;
+            break;
+        }
+        sent = PQputCopyData(c->conn, chunk, (int)got);
+        at += got;
+    }
+    if (sent == 1 && PQputCopyEnd(c->conn, NULL) != 1)
+        sent = 0;
+    while ((res = PQgetResult(c->conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            db_log_result(res, "COPY failed");
+            sent = 0;
+        }
+        PQclear(res);
+    }
+    if (sent != 1) {
+        db_exec(c->conn, "ROLLBACK", "rollback");
+        goto out;
+    }
+    if (db_exec(c->conn, "COMMIT", "cannot commit") != 0)
+        goto out;
+    c->failed = 0;
+out:
+    free(chunk);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+/* Splits path into jobs ranges that end at line ends, so every part is whole rows. */
+static int split_lines(const char *path, int jobs, off_t *bounds)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    bounds[0] = 0;
+    for (int j = 1; j < jobs; j++) {
+        off_t at = st.st_size * j / jobs;
+        if (at < bounds[j - 1])
+            at = bounds[j - 1];
+        char c = 0;
+        while (at < st.st_size && pread(fd, &c, 1, at) == 1 && c != '\n')
+            at++;
+        bounds[j] = at < st.st_size ? at + 1 : st.st_size;
+    }
+    bounds[jobs] = st.st_size;
+    close(fd);
+    return 0;
+}
+
+static int copy_table(PGconn **conns, int jobs, const char *sql, const char *path)
+{
+    off_t bounds[MAX_JOBS + 1];
+    struct copy_part parts[MAX_JOBS];
+    pthread_t threads[MAX_JOBS];
+    if (split_lines(path, jobs, bounds) != 0) {
+        fprintf(stderr, "xinyu-bench: cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int started = 0, failed = 0;
+    for (int j = 0; j < jobs; j++) {
+        parts[j] = (struct copy_part){conns[j], sql, path, bounds[j], bounds[j + 1], 0};
+        if (jobs == 1) {
+            copy_main(&parts[j]);
+            started = 1;
+            break;
+        }
+        if (pthread_create(&threads[j], NULL, copy_main, &parts[j]) != 0) {
+            failed = 1;
+            break;
+        }
+        started++;
+    }
+    if (jobs > 1) {
+        for (int j = 0; j < started; j++)
+            pthread_join(threads[j], NULL);
+    }
+    for (int j = 0; j < started; j++)
+        failed |= parts[j].failed;
+    return failed ? -1 : 0;
+}
+
+static int cmd_copy(const char *dir, const char *conninfo, int jobs)
+{
+    PGconn *conns[MAX_JOBS];
+    int nconns = 0, rc = 1;
+    char raw_path[4096], sub_path[4096], grade_path[4096], meta_path[4096];
+    snprintf(raw_path, sizeof raw_path, "%s/raw_submission.copy", dir);
+    snprintf(sub_path, sizeof sub_path, "%s/submission.copy", dir);
+    snprintf(grade_path, sizeof grade_path, "%s/submission_grade.copy", dir);
+    snprintf(meta_path, sizeof meta_path, "%s/meta", dir);
+    char meta[512] = "";
+    FILE *mf = fopen(meta_path, "r");
+    if (mf == NULL || fgets(meta, sizeof meta, mf) == NULL) {
+        fprintf(stderr, "xinyu-bench: %s is not prepared (run xinyu-bench prepare)\n", dir);
+        if (mf != NULL)
+            fclose(mf);
+        return 1;
+    }
+    fclose(mf);
+    meta[strcspn(meta, "\n")] = '\0';
+
+    /* the run row the rows belong to, as the owner; not timed */
+    PGconn *owner = db_connect(conninfo, NULL);
+    if (owner == NULL)
+        return 1;
+    char run_sql[256];
+    snprintf(run_sql, sizeof run_sql,
+             "INSERT INTO xinyu.run (run_id, kind, host, pid) VALUES (%d, 'ingest', "
+             "'xinyu-bench', pg_backend_pid())",
+             BENCH_RUN_ID);
+    if (db_exec(owner, run_sql, "cannot record the bench run") != 0)
+        goto out;
+    for (; nconns < jobs; nconns++) {
+        /* the loader's role: the same rights, the same checks */
+        conns[nconns] = db_connect(conninfo, DB_ROLE_INGEST);
+        if (conns[nconns] == NULL)
+            goto out;
+    }
+    buf sub_sql = BUF_INIT;
+    buf_puts(&sub_sql, "COPY xinyu.submission (submission_id, raw_id, school_code, district_code, "
+                       "period, submitted_at, received_at, run_id, is_current, "
+                       "school_name_reported, district_code_reported, enrolled_total, "
+                       "enrolled_grade4_up, classes_total, lessons_reported");
+    for (int i = 0; i < XF_NFIELDS; i++)
+        buf_printf(&sub_sql, ", %s", xf_fields[i].column);
+    if (buf_puts(&sub_sql, ") FROM STDIN") != 0)
+        goto out;
+    double t0 = now_s();
+    int failed = copy_table(conns, jobs,
+                            "COPY xinyu.raw_submission (raw_id, sha256, byte_size, body_gz, "
+                            "source, ref, run_id, school_code, period, district_code) FROM STDIN",
+                            raw_path);
+    double t1 = now_s();
+    if (!failed)
+        failed = copy_table(conns, jobs, sub_sql.data, sub_path);
+    double t2 = now_s();
+    if (!failed)
+        failed = copy_table(conns, jobs,
+                            "COPY xinyu.submission_grade (submission_id, district_code, grade, "
+                            "enrolled, classes, lessons) FROM STDIN",
+                            grade_path);
+    double t3 = now_s();
+    buf_free(&sub_sql);
+    if (failed)
+        goto out;
+    /* leave the serials past the rows, as a real load would; not timed */
+    db_exec(owner,
+            "SELECT setval('xinyu.raw_submission_raw_id_seq', max(raw_id)) FROM "
+            "xinyu.raw_submission HAVING count(*) > 0; SELECT "
+            "setval('xinyu.submission_submission_id_seq', max(submission_id)) FROM "
+            "xinyu.submission HAVING count(*) > 0",
+            "cannot advance the serials");
+    struct stat a, b, c;
+    int64_t copy_bytes = 0;
+    if (stat(raw_path, &a) == 0 && stat(sub_path, &b) == 0 && stat(grade_path, &c) == 0)
+        copy_bytes = (int64_t)a.st_size + (int64_t)b.st_size + (int64_t)c.st_size;
+    printf("case=copy jobs=%d %s copy_bytes=%" PRId64
+           " raw_s=%.3f submission_s=%.3f grade_s=%.3f seconds=%.3f\n",
+           jobs, meta, copy_bytes, t1 - t0, t2 - t1, t3 - t2, t3 - t0);
+    rc = 0;
+out:
+    for (int i = 0; i < nconns; i++)
+        PQfinish(conns[i]);
+    PQfinish(owner);
+    return rc;
+}
+
+/* ---- sample: new submissions for the nightly case ---------------------------------------- */
+
+struct sample {
+    const char *out;
+    long want, taken, per_file;
+    bool lines, gz;
+    buf file;
+    int nfile;
+    int failed;
+};
+
+static int sample_flush(struct sample *s)
+{
+    if (s->file.len == 0)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/nightly-%05d.%s%s", s->out, ++s->nfile,
+             s->lines ? "jsonl" : "json", s->gz ? ".gz" : "");
+    buf gz = BUF_INIT;
+    const buf *body = &s->file;
+    if (s->gz) {
+        if (ingest_gzip_deflate((const unsigned char *)s->file.data, s->file.len, &gz) != 0)
+            return -1;
+        body = &gz;
+    }
+    int rc = util_write_file_atomic(path, body->data, body->len);
+    buf_free(&gz);
+    buf_reset(&s->file);
+    return rc;
+}
+
+static int sample_item(const struct ingest_item *item, void *ctx)
+{
+    struct sample *s = ctx;
+    if (s->taken >= s->want)
+        return -1; /* enough: stops the reader */
+    if (item->error_code != NULL)
+        return 0;
+    if (s->lines && memchr(item->data, '\n', item->len) != NULL)
+        return 0; /* a JSON Lines file holds one line per submission */
+    if (buf_append(&s->file, item->data, item->len) != 0 || buf_putc(&s->file, '\n') != 0)
+        goto fail;
+    s->taken++;
+    if ((!s->lines || s->taken % s->per_file == 0) && sample_flush(s) != 0)
+        goto fail;
+    return 0;
+fail:
+    s->failed = 1;
+    return -1;
+}
+
+static int cmd_sample(const char *dir, long count, const char *format, const char *out,
+                      long per_file)
+{
+    struct sample s = {out, count, 0, per_file, false, false, BUF_INIT, 0, 0};
+    if (strcmp(format, "json") == 0) {
+    } else if (strcmp(format, "jsonl") == 0) {
+        s.lines = true;
+    } else if (strcmp(format, "json.gz") == 0) {
+        s.gz = true;
+    } else if (strcmp(format, "jsonl.gz") == 0) {
+        s.lines = s.gz = true;
+    } else {
+        fprintf(stderr, "xinyu-bench: unknown format %s\n", format);
+        return 2;
+    }
+    struct file_list files;
+    if (list_spool(dir, &files) != 0)
+        return 1;
+    if (util_mkdirs(out, false) != 0) {
+        fprintf(stderr, "xinyu-bench: cannot create %s: %s\n", out, strerror(errno));
+        free_list(&files);
+        return 1;
+    }
+    struct ingest_limits limits = {INGEST_DEFAULT_MAX_SUBMISSION, INGEST_DEFAULT_MAX_FILE};
+    for (size_t i = 0; i < files.n && s.taken < s.want && !s.failed; i++)
+        ingest_spool_read(dir, files.paths[i], &limits, sample_item, &s);
+    if (!s.failed && sample_flush(&s) != 0)
+        s.failed = 1;
+    free_list(&files);
+    buf_free(&s.file);
+    if (s.failed) {
+        fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
+        return 1;
+    }
+    printf("case=sample submissions=%ld files=%d\n", s.taken, s.nfile);
+    return 0;
+}
+
+/* ---- options -------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    log_setup(LOG_WARN, LOG_FORMAT_TEXT);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    static const struct option opts[] = {{"jobs", required_argument, NULL, 'j'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"registry", required_argument, NULL, 'r'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"count", required_argument, NULL, 'c'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"per-file", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int jobs = 1;
+    int64_t count = -1, per_file = SAMPLE_DEFAULT_PER_FILE;
+    const char *db = NULL, *registry = NULL, *out = NULL, *format = "json";
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "j:d:r:o:c:f:p:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'j':
+            if (util_parse_int(optarg, 1, MAX_JOBS, &jobs) != 0) {
+                fprintf(stderr, "xinyu-bench: --jobs takes 1..%d\n", MAX_JOBS);
+                return 2;
+            }
+            break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'r':
+            registry = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'c':
+            if (util_parse_int64(optarg, 0, INT32_MAX, &count) != 0) {
+                fprintf(stderr, "xinyu-bench: --count takes a number\n");
+                return 2;
+            }
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'p':
+            if (util_parse_int64(optarg, 1, INT32_MAX, &per_file) != 0) {
+                fprintf(stderr, "xinyu-bench: --per-file takes a positive number\n");
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *dir = argv[optind];
+    if (strcmp(cmd, "read") == 0)
+        return cmd_scan(dir, jobs, MODE_READ);
+    if (strcmp(cmd, "parse") == 0)
+        return cmd_scan(dir, jobs, MODE_PARSE);
+    if (strcmp(cmd, "prepare") == 0 && registry != NULL && out != NULL)
+        return cmd_prepare(dir, registry, out);
+    if (strcmp(cmd, "copy") == 0 && db != NULL)
+        return cmd_copy(dir, db, jobs);
+    if (strcmp(cmd, "sample") == 0 && count >= 0 && out != NULL)
+        return cmd_sample(dir, (long)count, format, out, (long)per_file);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,135 @@
+/* fuzz_registry.c - libFuzzer harness: xf_registry_parse on arbitrary schools.csv bytes. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transform/xform.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const school_types[] = {
+    "primary", "junior", "senior", "nine_year", "complete_secondary", "twelve_year", "special"};
+
+struct reports {
+    int count;
+};
+
+static bool valid_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        uint32_t cp;
+        size_t n;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n > len)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* Printable text for an operator's terminal: UTF-8 without C0 controls or DEL. */
+static bool printable(const char *s)
+{
+    size_t len = strlen(s);
+    if (!valid_utf8((const unsigned char *)s, len))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+static void on_report(int line, const char *message, void *ctx)
+{
+    struct reports *r = ctx;
+    r->count++;
+    /* the line is physical, counted from 1; 0 only for the file as a whole */
+    if (line < 0 || message == NULL || message[0] == '\0' || !printable(message))
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct reports r = {0};
+    struct xf_registry *reg = xf_registry_parse((const char *)data, size, on_report, &r);
+    if (reg == NULL) {
+        /* refused as a whole: there is always a reason (memory is not short under the fuzzer) */
+        if (r.count == 0)
+            abort();
+        return 0;
+    }
+    if (r.count != 0)
+        abort(); /* a reported row means the load is refused */
+    int n = xf_registry_count(reg);
+    if (n < 1 || xf_registry_at(reg, -1) != NULL || xf_registry_at(reg, n) != NULL)
+        abort();
+    for (int i = 0; i < n; i++) {
+        const struct xf_school *s = xf_registry_at(reg, i);
+        if (s == NULL || !digits(s->school_code, XF_SCHOOL_CODE_LEN) ||
+            !digits(s->district_code, XF_DISTRICT_CODE_LEN))
+            abort();
+        if (s->school_name == NULL || s->school_name[0] == '\0' || !printable(s->school_name))
+            abort();
+        if (s->district_name == NULL || s->district_name[0] == '\0' || !printable(s->district_name))
+            abort();
+        if (memchr(s->school_type, '\0', sizeof s->school_type) == NULL)
+            abort();
+        bool known = false;
+        for (size_t k = 0; k < sizeof school_types / sizeof school_types[0]; k++)
+            known = known || strcmp(s->school_type, school_types[k]) == 0;
+        if (!known)
+            abort();
+        /* codes are unique: looking one up finds this very row */
+        if (xf_registry_find(reg, s->school_code) != s)
+            abort();
+        /* a district has one name throughout the file */
+        for (int j = 0; j < i; j++) {
+            const struct xf_school *t = xf_registry_at(reg, j);
+            if (strcmp(t->district_code, s->district_code) == 0 &&
+                strcmp(t->district_name, s->district_name) != 0)
+                abort();
+        }
+    }
+    if (xf_registry_find(reg, "") != NULL || xf_registry_find(reg, NULL) != NULL)
+        abort();
+    xf_registry_free(reg);
+    return 0;
+}
