@@ -19,6 +19,7 @@ struct check {
     long items;
     long invalid;
     long warned;
+    long unreadable; /* files that are not submissions or cannot be read */
 };
 
 static int check_item(const struct ingest_item *item, void *ctx)
@@ -58,7 +59,8 @@ static int check_item(const struct ingest_item *item, void *ctx)
                is->path[0] ? ": " : "", is->message);
     }
     if (res.truncated)
-        printf("    error: more reasons were found than are shown\n");
+        printf("    %s: more reasons were found than are shown\n",
+               verdict == 1 ? "error" : "warning");
     xf_submission_clear(&sub);
     xf_result_clear(&res);
     return 0;
@@ -117,13 +119,13 @@ int cmd_check(struct cli *c)
         }
     }
     struct ingest_limits lim = {c->conf.max_submission_bytes, c->conf.max_file_bytes};
-    struct check k = {reg, NULL, 0, 0, 0};
+    struct check k = {reg, NULL, 0, 0, 0, 0};
     int rc = EXIT_OK;
     for (int i = optind; i < c->argc_cmd; i++) {
         const char *file = c->argv_cmd[i];
         if (ingest_file_kind(file) == INGEST_NOT_INPUT) {
             printf("%s: not a submission file (.json, .jsonl, .ndjson, or .gz of those)\n", file);
-            k.invalid++;
+            k.unreadable++;
             continue;
         }
         char *copy1 = strdup(file), *copy2 = strdup(file);
@@ -138,15 +140,18 @@ int cmd_check(struct cli *c)
         k.file = file;
         if (ingest_spool_read(dir, base, &lim, check_item, &k) != 0) {
             printf("%s: cannot read: %s\n", file, strerror(errno));
-            k.invalid++;
+            k.unreadable++;
         }
         free(copy1);
         free(copy2);
     }
     xf_registry_free(reg);
-    printf("%ld submission(s): %ld ok, %ld with warnings only, %ld rejected\n", k.items,
+    printf("%ld submission(s): %ld ok, %ld with warnings only, %ld rejected", k.items,
            k.items - k.invalid - k.warned, k.warned, k.invalid);
-    if (rc == EXIT_OK && k.invalid > 0)
+    if (k.unreadable > 0)
+        printf("; %ld file(s) not checked", k.unreadable);
+    putchar('\n');
+    if (rc == EXIT_OK && (k.invalid > 0 || k.unreadable > 0))
         rc = EXIT_PARTIAL;
     return rc;
 }

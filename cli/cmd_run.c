@@ -263,6 +263,8 @@ int cmd_run(struct cli *c)
         int report_rc = EXIT_OK;
         if (only.year || only.period) {
             report_rc = report_indicators_write(c, conn, &only, formats, out_dir, c->conf.by_type);
+            if (report_rc == EXIT_OK)
+                report_rc = quality_write(c, run_id, &only, out_dir);
         } else {
             int *years = NULL;
             int n = report_years(c, &years);
@@ -270,8 +272,13 @@ int cmd_run(struct cli *c)
                 report_rc = EXIT_USAGE;
             if (n == 0)
                 log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
-            for (int i = 0; i < n && report_rc == EXIT_OK; i++)
+            for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
                 report_rc = report_year_and_terms(c, years[i], formats, out_dir);
+                /* data quality of what this run received, over the year's terms */
+                struct report_scope year = {years[i], NULL};
+                if (report_rc == EXIT_OK)
+                    report_rc = quality_write(c, run_id, &year, out_dir);
+            }
             free(years);
         }
         t_report = util_monotonic() - t1;

@@ -5,6 +5,16 @@
 -- All versions of a school's term, for choosing the current one.
 CREATE INDEX submission_school_period ON xinyu.submission (school_code, period);
 
+-- A registry name as messages quote it (the registry holds no control characters): cut
+-- after at most 108 bytes on a character boundary, with "..." marking the cut, like xf_quote_text.
+CREATE FUNCTION xinyu.quote_name(p_name text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE WHEN octet_length(p_name) <= 108 THEN p_name
+                ELSE (SELECT left(p_name, max(n)) || '...'
+                      FROM generate_series(0, length(p_name)) n
+                      WHERE octet_length(left(p_name, n)) <= 108) END
+$$;
+
 -- Creates this session's staging tables (once per connection).
 CREATE FUNCTION xinyu.create_staging() RETURNS void
 LANGUAGE plpgsql AS $$
@@ -21,6 +31,7 @@ BEGIN
         period text,
         district_code_reported text,
         school_name_reported text,
+        school_name_quoted text,   -- escaped and cut for messages, as xinyu check quotes it
         rejected boolean NOT NULL,
         duplicate boolean NOT NULL DEFAULT false,
         raw_id bigint
@@ -116,8 +127,8 @@ BEGIN
       AND si.district_code_reported <> sc.district_code
     UNION ALL
     SELECT si.item_no, 10004, 'warning', 'name_mismatch', 'school_name',
-           '"' || si.school_name_reported || '" differs from the registry ("' || sc.school_name
-           || '")'
+           '"' || si.school_name_quoted || '" differs from the registry ("'
+           || xinyu.quote_name(sc.school_name) || '")'
     FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
     WHERE NOT si.duplicate AND si.school_name_reported IS NOT NULL
       AND si.school_name_reported <> sc.school_name;

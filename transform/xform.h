@@ -155,6 +155,15 @@ int xf_period_from_parts(const char *academic_year, long long term, char out[XF_
  */
 int xf_parse_rfc3339(const char *text, int64_t *epoch);
 
+/*
+ * Copies len bytes of s into out (at least limit + 4 bytes) for a message: control
+ * characters and bytes that are not UTF-8 are escaped, and the copy stops before limit
+ * output bytes with "..." marking the cut. Never fails.
+ */
+void xf_quote_text(char *out, size_t limit, const char *s, size_t len);
+/* How long school names are quoted in name_mismatch messages (C and SQL alike). */
+#define XF_NAME_QUOTE_MAX 108
+
 void xf_submission_clear(struct xf_submission *sub);
 void xf_result_clear(struct xf_result *res);
 

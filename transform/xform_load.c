@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zlib.h>
 
@@ -180,7 +181,18 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
     }
     buf *row = &b->submissions;
     int rc = buf_printf(row, "%ld", item_no);
-    rc |= cell_text(row, sub->submitted_at, 0);
+    /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
+    char instant[96];
+    time_t t = (time_t)sub->submitted_epoch;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC */
+    int year = tm.tm_year + 1900;
+    snprintf(instant, sizeof instant, "%04d-%02d-%02d %02d:%02d:%02d+00%s",
+             year > 0 ? year : 1 - year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+             tm.tm_sec, year > 0 ? "" : " BC");
+    rc |= cell_text(row, instant, 0);
     rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up, classes,
                      sub->lessons_reported ? "t" : "f");
     for (int i = 0; i < XF_NFIELDS; i++)
@@ -223,6 +235,14 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
     rc |= cell_text(row, have_period ? sub.period : NULL, 0);
     rc |= cell_text(row, sub.district_code[0] ? sub.district_code : NULL, 0);
     rc |= cell_text(row, sub.school_name, 0);
+    if (sub.school_name != NULL) {
+        /* the merge quotes the name in its registry warning exactly as xinyu check does */
+        char quoted[XF_NAME_QUOTE_MAX + 4];
+        xf_quote_text(quoted, XF_NAME_QUOTE_MAX, sub.school_name, strlen(sub.school_name));
+        rc |= cell_text(row, quoted, 0);
+    } else {
+        rc |= cell_text(row, NULL, 0);
+    }
     rc |= buf_puts(row, verdict == 0 ? "\tf\n" : "\tt\n");
     if (rc)
         goto oom;
@@ -240,7 +260,8 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
             goto oom;
     }
     if (res.truncated &&
-        add_issue_row(&b->issues, item_no, res.nissues + 1, "reject", "too_many_issues", "",
+        add_issue_row(&b->issues, item_no, res.nissues + 1, verdict == 0 ? "warning" : "reject",
+                      "too_many_issues", "",
                       "more reasons were found than are kept; fix these and check again") != 0)
         goto oom;
     if (verdict == 0 && add_submission_rows(b, item_no, &sub) != 0)
@@ -296,7 +317,9 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     fault_point("copy");
     if (copy_if_any(conn,
                     "COPY stage_item (item_no, source, ref, sha256, byte_size, body_gz, "
-                    "school_code, period, district_code_reported, school_name_reported, rejected) "
+                    "school_code, period, district_code_reported, school_name_reported, "
+                    "school_name_quoted, "
+                    "rejected) "
                     "FROM STDIN",
                     &b->items) != 0 ||
         copy_if_any(conn, submission_copy, &b->submissions) != 0 ||

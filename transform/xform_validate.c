@@ -17,7 +17,7 @@
 #define QUOTE_BUF (QUOTE_MAX + 4)
 /* School names are quoted longer: the database writes the same name_mismatch message
  * uncut, and real names of up to 36 Chinese characters should read the same in both. */
-#define NAME_QUOTE_MAX 108
+#define NAME_QUOTE_MAX XF_NAME_QUOTE_MAX
 #define PATH_KEY_MAX 60
 #define MONEY_MAX 1e12
 #define HOURS_MAX 168.0
@@ -68,7 +68,7 @@ struct check {
  * before limit output bytes with "..." marking the cut. The result is valid UTF-8
  * without control characters, so it is safe for a log line and a PostgreSQL text column.
  */
-static void quote_text(char *out, size_t limit, const char *s, size_t len)
+void xf_quote_text(char *out, size_t limit, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0;
@@ -217,7 +217,7 @@ static void make_path(char out[96], const char *prefix, const char *key)
 {
     char safe[PATH_KEY_MAX + 4];
     /* every input byte gives at least one output byte: no need to measure a 1 MB key */
-    quote_text(safe, PATH_KEY_MAX, key, strnlen(key, PATH_KEY_MAX + 1));
+    xf_quote_text(safe, PATH_KEY_MAX, key, strnlen(key, PATH_KEY_MAX + 1));
     snprintf(out, 96, "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", safe);
 }
 
@@ -235,7 +235,7 @@ static void describe(char *out, size_t cap, const json_t *v)
     char q[QUOTE_BUF];
     switch (json_typeof(v)) {
     case JSON_STRING:
-        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
         snprintf(out, cap, "string \"%s\"", q);
         break;
     case JSON_INTEGER:
@@ -536,7 +536,7 @@ static void check_schema(struct check *c, json_t *root)
     } else if (json_string_length(v) != strlen(XF_SCHEMA) ||
                strcmp(json_string_value(v), XF_SCHEMA) != 0) {
         char q[QUOTE_BUF];
-        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
         issue(c, XF_REJECT, "schema", "schema", "unknown schema \"%s\"", q);
     }
 }
@@ -557,7 +557,7 @@ static void check_school_code(struct check *c, json_t *root, struct xf_submissio
     trim_spaces(&s, &len);
     if (len != XF_SCHOOL_CODE_LEN || !only_digits(s, len)) {
         char q[QUOTE_BUF];
-        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
         issue(c, XF_REJECT, "format", "school_code",
               "\"%s\" is not a 10-digit school identification code", q);
         return;
@@ -594,7 +594,7 @@ static void check_district_code(struct check *c, json_t *root, struct xf_submiss
     trim_spaces(&s, &len);
     if (len != XF_DISTRICT_CODE_LEN || !only_digits(s, len)) {
         char q[QUOTE_BUF];
-        quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+        xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
         issue(c, XF_WARNING, "format", "district_code",
               "\"%s\" is not a 6-digit division code; the registry's is used", q);
         return;
@@ -628,7 +628,7 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
         type_error(c, "period.academic_year", "a string", year);
     } else if (xf_period_from_parts(json_string_value(year), 1, out, err, sizeof err) != 0) {
         char q[QUOTE_BUF];
-        quote_text(q, QUOTE_MAX, json_string_value(year), json_string_length(year));
+        xf_quote_text(q, QUOTE_MAX, json_string_value(year), json_string_length(year));
         issue(c, XF_REJECT, "format", "period.academic_year", "invalid academic year \"%s\": %s", q,
               err);
     } else {
@@ -674,7 +674,7 @@ static void check_period(struct check *c, json_t *root, struct xf_submission *su
             set_period(sub, out);
         } else {
             char q[QUOTE_BUF];
-            quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
+            xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
             issue(c, XF_REJECT, "format", "period", "invalid period \"%s\": %s", q, err);
         }
     }
@@ -695,7 +695,7 @@ static void check_submitted_at(struct check *c, json_t *root, int64_t now,
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     char q[QUOTE_BUF];
-    quote_text(q, QUOTE_MAX, s, len);
+    xf_quote_text(q, QUOTE_MAX, s, len);
     if (len >= sizeof sub->submitted_at) {
         issue(c, XF_REJECT, "format", "submitted_at",
               "\"%s\" is too long for an RFC 3339 timestamp (%zu bytes)", q, len);
@@ -742,8 +742,8 @@ static void check_registry(struct check *c, const struct xf_registry *registry,
         strcmp(sub->school_name, school->school_name) != 0) {
         char sent[NAME_QUOTE_MAX + 4];
         char known[NAME_QUOTE_MAX + 4];
-        quote_text(sent, NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
-        quote_text(known, NAME_QUOTE_MAX, school->school_name, strlen(school->school_name));
+        xf_quote_text(sent, NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
+        xf_quote_text(known, NAME_QUOTE_MAX, school->school_name, strlen(school->school_name));
         issue(c, XF_WARNING, "name_mismatch", "school_name",
               "\"%s\" differs from the registry (\"%s\")", sent, known);
     }
@@ -909,7 +909,7 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
         if (json_error_code(&err) == json_error_out_of_memory)
             return -1;
         char text[sizeof err.text + 8];
-        quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
+        xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
         issue(&c, XF_REJECT, "json", "", "not valid JSON: %s (line %d, column %d)", text, err.line,
               err.column);
         return outcome(&c);
