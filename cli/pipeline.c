@@ -20,6 +20,7 @@
 #define TX_MAX_ITEMS_FACTOR 4
 #define TX_MAX_BYTES (64u * 1024 * 1024)
 #define FLUSH_MAX_BYTES (16u * 1024 * 1024)
+#define TX_CLAIM_BYTES (2L * 1024 * 1024)
 
 struct pipeline {
     struct cli *cli;
@@ -39,6 +40,7 @@ struct pipeline {
     int fatal;
     double last_progress;
     double started;
+    long avg_file_bytes; /* of the pending files, to size each claim */
 };
 
 /* ---- discovery ---------------------------------------------------------------------- */
@@ -122,11 +124,13 @@ static long discover(struct pipeline *p, PGconn *conn)
         goto out;
     PQclear(res);
     res = db_query(conn,
-                   "SELECT count(*) FROM xinyu.ingest_file WHERE source = $1 AND done_run IS NULL",
+                   "SELECT count(*), coalesce(avg(byte_size), 0)::bigint FROM xinyu.ingest_file "
+                   "WHERE source = $1 AND done_run IS NULL",
                    1, params, PGRES_TUPLES_OK, "cannot count the queue");
     if (res == NULL)
         goto out;
     pending = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    p->avg_file_bytes = strtol(PQgetvalue(res, 0, 1), NULL, 10);
     PQclear(res);
     if (db_exec(conn, "TRUNCATE stage_file", "cannot clear the file list") != 0) {
         pending = -1;
@@ -233,8 +237,15 @@ static int worker_transaction(struct worker *w, bool *empty)
     w->tx_bytes = 0;
     if (own_tx && db_exec(w->conn, "BEGIN", "cannot start a transaction") != 0)
         return -1;
-    char limit[16];
-    snprintf(limit, sizeof limit, "%d", p->batch_size);
+    /* claim about one transaction's worth: many small .json files, but one JSON Lines shard
+     * at a time, so that every worker gets work however the spool is cut into files */
+    long nclaim = p->batch_size;
+    if (p->avg_file_bytes > 0 && TX_CLAIM_BYTES / p->avg_file_bytes < nclaim)
+        nclaim = TX_CLAIM_BYTES / p->avg_file_bytes;
+    if (nclaim < 1)
+        nclaim = 1;
+    char limit[24];
+    snprintf(limit, sizeof limit, "%ld", nclaim);
     const char *params[] = {p->source->name, limit};
     PGresult *claim = db_query(w->conn,
                                "SELECT file_id, path FROM xinyu.ingest_file "

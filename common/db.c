@@ -90,9 +90,11 @@ PGconn *db_connect(const char *conninfo, const char *role)
         PQfinish(conn);
         return NULL;
     }
+    /* jit off: each batch's merge is planned anew, and compiling it cost more server time
+     * than it saved (about half of it in the benchmark, docs/BENCHMARK.md) */
     if (db_exec(conn,
                 "SET search_path = xinyu, pg_catalog; SET TIME ZONE 'Asia/Shanghai'; "
-                "SET DateStyle = ISO",
+                "SET DateStyle = ISO; SET jit = off",
                 "cannot prepare the session") != 0) {
         PQfinish(conn);
         return NULL;

@@ -46,6 +46,13 @@ BEGIN
         classes integer,
         lessons integer
     ) ON COMMIT DELETE ROWS;
+    -- the versions of the batch's school terms, ranked (made by merge_batch)
+    CREATE TEMP TABLE IF NOT EXISTS stage_rank (
+        submission_id bigint NOT NULL,
+        raw_id bigint NOT NULL,
+        is_current boolean NOT NULL,
+        should_be boolean NOT NULL
+    ) ON COMMIT DELETE ROWS;
     -- files found in a spool directory, before they join the work queue
     CREATE TEMP TABLE IF NOT EXISTS stage_file (
         path text NOT NULL,
@@ -74,6 +81,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_demoted bigint[];
 BEGIN
+    -- Temporary tables get no statistics of their own: without these the planner guesses
+    -- a thousand rows and hashes whole core tables instead of probing their indexes.
+    ANALYZE stage_item;
+    ANALYZE stage_submission;
+    ANALYZE stage_grade;
+
     -- Workers on the same school and term take turns; sorted keys cannot deadlock.
     PERFORM pg_advisory_xact_lock(5790031, hashtext(k))
     FROM (SELECT DISTINCT school_code || '/' || period AS k
@@ -199,12 +212,6 @@ BEGIN
 
     -- The current version of a school's term: the latest submitted_at, on a tie the one
     -- received later. Clear first, then set, so that the unique index never sees two.
-    CREATE TEMP TABLE IF NOT EXISTS stage_rank (
-        submission_id bigint NOT NULL,
-        raw_id bigint NOT NULL,
-        is_current boolean NOT NULL,
-        should_be boolean NOT NULL
-    ) ON COMMIT DROP;
     INSERT INTO stage_rank
     SELECT s.submission_id, s.raw_id, s.is_current,
            row_number() OVER (PARTITION BY s.school_code, s.period
@@ -212,6 +219,8 @@ BEGIN
     FROM xinyu.submission s
     JOIN (SELECT DISTINCT school_code, period FROM stage_item
           WHERE NOT duplicate AND NOT rejected) k USING (school_code, period);
+
+    ANALYZE stage_rank;
 
     WITH cleared AS (
         UPDATE xinyu.submission s SET is_current = false
@@ -257,7 +266,6 @@ BEGIN
     FROM stage_item si
     LEFT JOIN stage_rank r ON r.raw_id = si.raw_id;
 
-    TRUNCATE stage_item, stage_submission, stage_grade, stage_issue;
-    DROP TABLE stage_rank;
+    TRUNCATE stage_item, stage_submission, stage_grade, stage_issue, stage_rank;
 END
 $$;
