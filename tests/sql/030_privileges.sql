@@ -1,0 +1,58 @@
+-- 030_privileges.sql: the least-privilege roles. The ingest role cannot read or change the
+-- report tables and cannot change the registry; the report role cannot change submissions;
+-- neither can run DDL. Each forbidden statement must fail with insufficient_privilege.
+CREATE FUNCTION pg_temp.must_fail(p_role text, p_sql text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', p_role);
+    BEGIN
+        EXECUTE p_sql;
+    EXCEPTION WHEN insufficient_privilege THEN
+        RESET ROLE;
+        RETURN;
+    END;
+    RESET ROLE;
+    RAISE EXCEPTION 'role % was allowed: %', p_role, p_sql;
+END
+$$;
+
+CREATE FUNCTION pg_temp.must_pass(p_role text, p_sql text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', p_role);
+    EXECUTE p_sql;
+    RESET ROLE;
+END
+$$;
+
+BEGIN;
+INSERT INTO xinyu.district VALUES ('320199', '测试区');
+INSERT INTO xinyu.school VALUES ('3201990001', '测试小学', '320199', 'primary', true);
+
+-- ingest: reads the registry, never changes it; never sees reports; no DDL
+SELECT pg_temp.must_pass('xinyu_ingest', 'SELECT count(*) FROM xinyu.school');
+SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.school SET active = false');
+SELECT pg_temp.must_fail('xinyu_ingest', 'INSERT INTO xinyu.district VALUES (''320198'', ''x'')');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.school');
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT count(*) FROM xinyu.report');
+SELECT pg_temp.must_fail('xinyu_ingest', 'INSERT INTO xinyu.report (kind, scope, document) VALUES (''x'', ''{}'', ''{}'')');
+SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.submission SET staff_psych_fulltime = 9');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.submission');
+SELECT pg_temp.must_fail('xinyu_ingest', 'CREATE TABLE xinyu.evil (x int)');
+SELECT pg_temp.must_fail('xinyu_ingest', 'CREATE TABLE public.evil (x int)');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DROP TABLE xinyu.submission');
+SELECT pg_temp.must_fail('xinyu_ingest', 'ALTER TABLE xinyu.submission ADD COLUMN evil int');
+SELECT pg_temp.must_fail('xinyu_ingest', 'TRUNCATE xinyu.raw_submission');
+
+-- report: reads what was loaded and writes reports; never changes submissions; no DDL
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.submission');
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.report');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.submission SET is_current = false');
+SELECT pg_temp.must_fail('xinyu_report', 'INSERT INTO xinyu.submission_grade (submission_id, district_code, grade) VALUES (1, ''320199'', 1)');
+SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.raw_submission');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.school SET active = false');
+SELECT pg_temp.must_fail('xinyu_report', 'SELECT body_gz FROM xinyu.raw_submission');
+SELECT pg_temp.must_fail('xinyu_report', 'CREATE TABLE xinyu.evil (x int)');
+SELECT pg_temp.must_fail('xinyu_report', 'DROP TABLE xinyu.report');
+SELECT pg_temp.must_fail('xinyu_report', 'CREATE FUNCTION xinyu.evil() RETURNS int LANGUAGE sql AS ''SELECT 1''');
+ROLLBACK;
