@@ -601,6 +601,80 @@ static int scope_terms(struct cli *c, const struct report_scope *scope, struct r
     return 0;
 }
 
+/*
+ * The outliers, read through a cursor a chunk at a time and written to their CSV as they
+ * come, so that memory stays bounded however many schools changed a value threefold: only
+ * the 10x-district-median outliers (the ones that go into the JSON and into the letters)
+ * are kept. Counts the others in *term_changes. Returns the kept rows, or NULL after logging.
+ */
+static json_t *stream_outliers(PGconn *conn, const struct list *l, const char *periods,
+                               const char *out_dir, const char *base, long *term_changes)
+{
+    char name[128], sql[1024];
+    snprintf(name, sizeof name, "%s-outliers.csv", base);
+    /* l->sql is a constant of this file; the periods travel as a parameter */
+    int w = snprintf(sql, sizeof sql, "DECLARE outliers NO SCROLL CURSOR FOR %s", l->sql);
+    if (w < 0 || (size_t)w >= sizeof sql)
+        return NULL;
+    json_t *kept = json_array();
+    buf b = BUF_INIT;
+    struct report_file *rf = report_file_open(out_dir, name);
+    const char *headers[16], *keys[16];
+    for (size_t k = 0; k < l->ncols; k++) {
+        headers[k] = l->cols[k].header;
+        keys[k] = l->cols[k].key;
+    }
+    bool ok = kept != NULL && rf != NULL && report_csv_header(&b, headers, l->ncols) == 0 &&
+              db_exec(conn, "BEGIN READ ONLY", "cannot list the outliers") == 0;
+    const char *p[] = {periods};
+    PGresult *res =
+        ok ? db_query(conn, sql, 1, p, PGRES_COMMAND_OK, "cannot list the outliers") : NULL;
+    PQclear(res);
+    ok = ok && res != NULL;
+    while (ok) {
+        res = db_query(conn, "FETCH 5000 FROM outliers", 0, NULL, PGRES_TUPLES_OK,
+                       "cannot list the outliers");
+        if (res == NULL) {
+            ok = false;
+            break;
+        }
+        int n = PQntuples(res);
+        json_t *chunk = n > 0 ? list_json(l, res) : NULL;
+        PQclear(res);
+        if (n == 0)
+            break;
+        if (chunk == NULL) {
+            ok = false;
+            break;
+        }
+        for (size_t i = 0; ok && i < json_array_size(chunk); i++) {
+            json_t *row = json_array_get(chunk, i);
+            ok = report_csv_json_line(&b, row, keys, l->ncols) == 0;
+            if (strcmp(text_of(row, "kind"), "district_median") == 0)
+                ok = ok && json_array_append(kept, row) == 0;
+            else
+                (*term_changes)++;
+        }
+        json_decref(chunk);
+        ok = ok && report_file_write(rf, &b) == 0;
+    }
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        db_exec(conn, ok ? "COMMIT" : "ROLLBACK", "cannot end the outlier listing");
+    ok = ok && report_file_write(rf, &b) == 0;
+    buf_free(&b);
+    if (ok) {
+        ok = report_file_close(rf) == 0;
+    } else {
+        report_file_discard(rf);
+        log_error("cannot write the outliers");
+    }
+    if (!ok) {
+        json_decref(kept);
+        return NULL;
+    }
+    return kept;
+}
+
 int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
                   const char *out_dir)
 {
@@ -631,8 +705,24 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     }
     char run_text[24];
     snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        goto done;
+    }
+    char base[64], name[128];
+    if (scope->period != NULL)
+        snprintf(base, sizeof base, "quality-%s", scope->period);
+    else
+        snprintf(base, sizeof base, "quality-%d", scope->year);
+    long term_changes = 0;
     for (int k = 0; k < L_COUNT; k++) {
         const struct list *l = &lists[k];
+        if (k == L_OUTLIERS) {
+            rows[k] = stream_outliers(conn, l, a.periods.data, out_dir, base, &term_changes);
+            if (rows[k] == NULL)
+                goto done;
+            continue;
+        }
         bool by_run = k == L_REJECTIONS || k == L_WARNINGS;
         const char *p[] = {a.periods.data,
                            by_run ? (run_id > 0 ? run_text : NULL) : a.deadlines.data};
@@ -650,29 +740,23 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     util_now_rfc3339(generated_at, sizeof generated_at);
     json_t *scope_obj = scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
                                               : json_pack("{s:i}", "year", scope->year);
-    doc = json_pack("{s:s, s:o, s:o, s:s, s:O, s:O, s:O, s:O, s:o, s:O, s:O}", "report", "quality",
-                    "scope", scope_obj, "run_id", run_id > 0 ? json_integer(run_id) : json_null(),
-                    "generated_at", generated_at, "run", run, "terms", rows[L_TERMS],
-                    "not_reported", rows[L_NOT_REPORTED], "late", rows[L_LATE], "rejections",
-                    rejections_json(rows[L_REJECTIONS]), "warnings", rows[L_WARNINGS], "outliers",
-                    rows[L_OUTLIERS]);
+    doc = json_pack("{s:s, s:o, s:o, s:s, s:O, s:O, s:O, s:O, s:o, s:O, s:O, s:I}", "report",
+                    "quality", "scope", scope_obj, "run_id",
+                    run_id > 0 ? json_integer(run_id) : json_null(), "generated_at", generated_at,
+                    "run", run, "terms", rows[L_TERMS], "not_reported", rows[L_NOT_REPORTED],
+                    "late", rows[L_LATE], "rejections", rejections_json(rows[L_REJECTIONS]),
+                    "warnings", rows[L_WARNINGS], "outliers", rows[L_OUTLIERS], "term_changes",
+                    (json_int_t)term_changes);
     if (doc == NULL || report_json_dump(doc, &out) != 0) {
         log_error("cannot make the quality report");
         goto done;
     }
-    if (util_mkdirs(out_dir, false) != 0) {
-        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
-        goto done;
-    }
-    char base[64], name[128];
-    if (scope->period != NULL)
-        snprintf(base, sizeof base, "quality-%s", scope->period);
-    else
-        snprintf(base, sizeof base, "quality-%d", scope->year);
     snprintf(name, sizeof name, "%s.json", base);
     if (report_write_output(out_dir, name, &out) != 0)
         goto done;
     for (int k = 0; k < L_COUNT; k++) {
+        if (k == L_OUTLIERS)
+            continue; /* written while it was read */
         char suffix[32];
         util_strlcpy(suffix, lists[k].name, sizeof suffix);
         for (char *s = suffix; *s != '\0'; s++) {
@@ -695,7 +779,8 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
            "%d feedback letters\n",
            base + strlen("quality-"), json_array_size(rows[L_NOT_REPORTED]),
            json_array_size(rows[L_LATE]), json_array_size(json_object_get(doc, "rejections")),
-           json_array_size(rows[L_WARNINGS]), json_array_size(rows[L_OUTLIERS]), letters);
+           json_array_size(rows[L_WARNINGS]),
+           json_array_size(rows[L_OUTLIERS]) + (size_t)term_changes, letters);
     rc = EXIT_OK;
 done:
     json_decref(doc);

@@ -218,7 +218,9 @@ import csv, glob, io, json, os, sys
 out, not_reported, late, rejected, outlier_school = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 assert list(doc) == ["report", "scope", "run_id", "generated_at", "run", "terms", "not_reported",
-                     "late", "rejections", "warnings", "outliers"], list(doc)
+                     "late", "rejections", "warnings", "outliers", "term_changes"], list(doc)
+# the JSON keeps the 10x-median outliers; the threefold changes are counted there and listed in the CSV
+assert all(o["kind"] == "district_median" for o in doc["outliers"]), doc["outliers"][:3]
 assert doc["scope"] == {"year": 2024} and doc["run_id"] is None and doc["run"] is None
 assert len(doc["not_reported"]) == not_reported, (len(doc["not_reported"]), not_reported)
 assert all(r["school_name"] and r["district_name"] for r in doc["not_reported"])
@@ -235,7 +237,8 @@ assert mine[0]["ratio"] > 10 and mine[0]["value"] > 10 * mine[0]["reference"], m
 # one CSV per list, each with the BOM, a bilingual header and one line per row
 for name, n in (("not-reported", len(doc["not_reported"])), ("late", len(doc["late"])),
                 ("rejections", sum(len(r["reasons"]) for r in doc["rejections"])),
-                ("warnings", len(doc["warnings"])), ("outliers", len(doc["outliers"])),
+                ("warnings", len(doc["warnings"])),
+                ("outliers", len(doc["outliers"]) + doc["term_changes"]),
                 ("terms", len(doc["terms"]))):
     raw = open(os.path.join(out, "quality-2024-%s.csv" % name), "rb").read()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == n + 1, name
