@@ -11,6 +11,34 @@
 #include "common/util.h"
 #include "transform/xform_load.h"
 
+/*
+ * The run's counts as its record will hold them, made from its items: a batch's own counts
+ * miss what a later batch of the same run superseded. Leaves k as it was on failure.
+ */
+static void item_counts(PGconn *conn, int64_t run_id, struct xf_counts *k)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, run_id);
+    const char *params[] = {id};
+    PGresult *res = db_query(
+        conn,
+        "SELECT count(*), count(*) FILTER (WHERE outcome = 'loaded'), "
+        "count(*) FILTER (WHERE outcome = 'duplicate'), "
+        "count(*) FILTER (WHERE outcome = 'superseded'), "
+        "count(*) FILTER (WHERE outcome = 'rejected'), "
+        "count(*) FILTER (WHERE outcome IN ('loaded', 'superseded') AND EXISTS (SELECT FROM "
+        "xinyu.submission_issue i WHERE i.raw_id = ri.raw_id AND i.severity = 'warning')) "
+        "FROM xinyu.run_item ri WHERE run_id = $1",
+        1, params, PGRES_TUPLES_OK, "cannot count the run's items");
+    if (res == NULL)
+        return;
+    long *fields[] = {&k->received,   &k->loaded,   &k->duplicate,
+                      &k->superseded, &k->rejected, &k->warnings};
+    for (int i = 0; i < 6; i++)
+        *fields[i] = strtol(PQgetvalue(res, 0, i), NULL, 10);
+    PQclear(res);
+}
+
 static void print_counts(const char *what, const struct xf_counts *k, int failed_sources)
 {
     printf("%s: received %ld = loaded %ld + duplicate %ld + superseded %ld + rejected %ld; "
@@ -126,6 +154,8 @@ int cmd_ingest(struct cli *c)
         rc = run_id > 0
                  ? ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources)
                  : EXIT_FATAL;
+        if (rc != EXIT_FATAL)
+            item_counts(conn, run_id, &counts);
         db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
         if (rc != EXIT_FATAL)
             print_counts("dry run, nothing written", &counts, failed_sources);
@@ -148,8 +178,10 @@ int cmd_ingest(struct cli *c)
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
     }
-    if (rc != EXIT_FATAL)
+    if (rc != EXIT_FATAL) {
+        item_counts(conn, run_id, &counts);
         print_counts("ingest", &counts, failed_sources);
+    }
     cli_disconnect(conn);
     return rc;
 }
@@ -256,8 +288,10 @@ int cmd_run(struct cli *c)
         }
     }
     rc = ingest_phase(c, conn, "run", run_id, &o, &t_ingest, &counts, &failed_sources);
-    if (rc != EXIT_FATAL)
+    if (rc != EXIT_FATAL) {
+        item_counts(conn, run_id, &counts);
         print_counts("ingest", &counts, failed_sources);
+    }
     if (rc != EXIT_FATAL && !cli_stop_requested) {
         double t1 = util_monotonic();
         int report_rc = EXIT_OK;

@@ -43,3 +43,21 @@ version e.json "2025-01-15T08:00:00+08:00" 6
 expect_eq "tie goes to the later" 6 "$(current)"
 expect_eq "one current version" 1 "$(sql "SELECT count(*) FROM xinyu.submission WHERE is_current")"
 echo "resubmissions ok"
+
+# across batches of one run: the older version loads in batch 1, the newer one supersedes
+# it in batch 2; the printed counts and the record agree (superseded 1)
+spool2="$TEST_TMP/spool2"
+mkdir -p "$spool2"
+min="$ROOT/tests/fixtures/spec-examples/submission-minimal.json"
+sed 's/"submitted_at":"[^"]*"/"submitted_at":"2025-01-18T09:00:00+08:00"/' "$min" >"$spool2/a.json"
+sed -e 's/"submitted_at":"[^"]*"/"submitted_at":"2025-01-19T09:00:00+08:00"/' \
+    -e 's/"psych_parttime":1/"psych_parttime":2/' "$min" >"$spool2/b.json"
+write_config "$TEST_TMP/conf2.json" "$spool2" '"limits": {"batch_size": 1}'
+"$XINYU" --config "$TEST_TMP/conf2.json" run >"$TEST_TMP/run2.txt"
+cat "$TEST_TMP/run2.txt"
+grep -q "received 2 = loaded 1 + duplicate 0 + superseded 1 + rejected 0" "$TEST_TMP/run2.txt" ||
+    fail "printed counts do not match the run record"
+run5=$(sql "SELECT max(run_id) FROM xinyu.run")
+expect_eq "record across batches" "2 1 0 1 0" "$(counts "$run5")"
+expect_eq "newer version current" 2 "$(sql "SELECT staff_psych_parttime FROM xinyu.submission WHERE school_code = '3201040002' AND is_current")"
+echo "across batches ok"
