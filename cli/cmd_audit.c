@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -41,6 +42,11 @@ struct audit_out {
     size_t nrows;
     struct district_count *districts; /* [0] is the city */
     size_t ndistricts, cap;
+    struct report_file *html_file; /* with html: the page, its rows held per school */
+    struct audit_html *html;
+    json_t *html_districts;
+    struct report_xlsx *xlsx; /* with xlsx: the workbook and its audit sheet */
+    struct report_xlsx_sheet *sheet;
 };
 
 static void audit_usage(FILE *out)
@@ -51,10 +57,11 @@ static void audit_usage(FILE *out)
           "year (its terms come from the year's targets file): clauses 6, 7, 9, 10, 11, 14, 15,\n"
           "16, 17, 2/4 and the one-vote veto 18, each pass, fail or unknown (inputs missing) with\n"
           "the reason, one \"overall\" row per school, and per district the schools passing.\n"
-          "Writes audit-Y.json, audit-Y.csv and audit-Y-districts.csv.\n"
+          "Writes audit-Y.json, audit-Y.csv and audit-Y-districts.csv (html: audit-Y.html,\n"
+          "xlsx: audit-Y.xlsx with the rows and the districts).\n"
           "\n"
           "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
-          "  --format LIST     comma-separated: json, csv (default: both)\n"
+          "  --format LIST     comma-separated: json, csv, html, xlsx (default: json,csv)\n"
           "  --out DIR         output directory (default: the configuration's out_dir)\n"
           "  --lang zh|en      language of the details (default: the configuration's, zh)\n",
           out);
@@ -106,7 +113,13 @@ static int audit_row(struct audit_out *o, const PGresult *res)
     }
     if (rc == 0 && o->csv != NULL)
         rc = report_csv_json_line(&o->cbuf, row, row_keys, NKEYS(row_keys));
+    if (rc == 0 && o->sheet != NULL)
+        readable_xlsx_row(o->sheet, row, row_keys, NKEYS(row_keys));
     json_decref(row);
+    if (rc == 0 && o->html != NULL &&
+        audit_html_row(o->html, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+                       PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4)) != 0)
+        return -1;
     if (rc == 0 && strcmp(PQgetvalue(res, 0, 2), "overall") == 0)
         rc = count_overall(o, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
     if (rc != 0) {
@@ -133,6 +146,13 @@ static int audit_finish(struct audit_out *o, int year, const char *out_dir)
 {
     buf dcsv = BUF_INIT;
     int rc = report_csv_header(&dcsv, district_headers, NKEYS(district_headers));
+    struct report_xlsx_sheet *dsheet = NULL;
+    if (o->xlsx != NULL) {
+        struct report_xlsx_column cols[NKEYS(district_headers)];
+        for (size_t k = 0; k < NKEYS(district_headers); k++)
+            cols[k] = (struct report_xlsx_column){district_headers[k], k == 0 ? 22 : 14};
+        dsheet = report_xlsx_add_sheet(o->xlsx, "区县 districts", cols, NKEYS(cols));
+    }
     if (o->json != NULL)
         rc |=
             buf_puts(&o->jbuf, o->nrows ? "\n  ],\n  \"districts\": [" : "],\n  \"districts\": [");
@@ -147,6 +167,10 @@ static int audit_finish(struct audit_out *o, int year, const char *out_dir)
             rc |= report_json_append(&o->jbuf, d, LINE_FLAGS);
         }
         rc |= report_csv_json_line(&dcsv, d, district_keys, NKEYS(district_keys));
+        if (dsheet != NULL)
+            readable_xlsx_row(dsheet, d, district_keys, NKEYS(district_keys));
+        if (o->html_districts != NULL)
+            rc |= json_array_append(o->html_districts, d);
         json_decref(d);
     }
     if (o->json != NULL)
@@ -241,6 +265,27 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
         if (o.csv == NULL)
             goto done;
     }
+    if (report_has_format(formats, "html")) {
+        snprintf(name, sizeof name, "audit-%d.html", year);
+        o.html_file = report_file_open(out_dir, name);
+        o.html = o.html_file != NULL ? audit_html_open(lang) : NULL;
+        o.html_districts = json_array();
+        if (o.html == NULL || o.html_districts == NULL)
+            goto done;
+    }
+    if (report_has_format(formats, "xlsx")) {
+        char path[4200], title[64];
+        snprintf(path, sizeof path, "%s/audit-%d.xlsx", out_dir, year);
+        snprintf(title, sizeof title, "%d 特色学校标准审核 audit", year);
+        o.xlsx = report_xlsx_open(path, title, 0);
+        if (o.xlsx == NULL)
+            goto done;
+        static const struct report_xlsx_column cols[] = {{"学校代码 school_code", 22},
+                                                         {"条款 clause", 10},
+                                                         {"结果 result", 10},
+                                                         {"说明 detail", 80}};
+        o.sheet = report_xlsx_add_sheet(o.xlsx, "审计 audit", cols, NKEYS(cols));
+    }
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
     if (buf_printf(&o.jbuf,
@@ -267,6 +312,20 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
         if (w != 0 || cl != 0)
             goto done;
     }
+    if (o.html != NULL) {
+        int w = audit_html_finish(o.html, year, generated_at, o.html_districts, o.html_file);
+        int cl = w == 0 ? report_file_close(o.html_file) : -1;
+        if (w == 0)
+            o.html_file = NULL;
+        if (w != 0 || cl != 0)
+            goto done;
+    }
+    if (o.xlsx != NULL) {
+        int cl = report_xlsx_close(o.xlsx);
+        o.xlsx = NULL;
+        if (cl != 0)
+            goto done;
+    }
     const struct district_count *city = &o.districts[0];
     printf("audit %d: %ld schools, %ld pass, %ld fail, %ld unknown\n", year, city->schools,
            city->passing, city->failing, city->unknown);
@@ -274,6 +333,10 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
 done:
     report_file_discard(o.json);
     report_file_discard(o.csv);
+    report_file_discard(o.html_file);
+    audit_html_free(o.html);
+    json_decref(o.html_districts);
+    report_xlsx_discard(o.xlsx);
     buf_free(&o.jbuf);
     buf_free(&o.cbuf);
     free(o.districts);
@@ -321,7 +384,7 @@ int cmd_audit(struct cli *c)
         audit_usage(stderr);
         return EXIT_USAGE;
     }
-    if (report_check_formats(formats, "json,csv") != 0 || report_check_lang(lang) != 0)
+    if (report_check_formats(formats, "json,csv,html,xlsx") != 0 || report_check_lang(lang) != 0)
         return EXIT_USAGE;
     int rc = cli_resolve_db(c);
     if (rc != 0)

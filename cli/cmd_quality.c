@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -675,6 +676,38 @@ static json_t *stream_outliers(PGconn *conn, const struct list *l, const char *p
     return kept;
 }
 
+/* <base>.xlsx: the schools that did not report, the rejections (one row per reason), the
+ * warnings, from the lists already read. 0, or -1 (logged). */
+static int quality_xlsx(json_t *const *rows, const char *out_dir, const char *base)
+{
+    static const struct {
+        const char *name;
+        int list;
+    } sheets[] = {{"未上报 not reported", L_NOT_REPORTED},
+                  {"退回 rejections", L_REJECTIONS},
+                  {"警告 warnings", L_WARNINGS}};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
+    struct report_xlsx *x = report_xlsx_open(path, base, 0);
+    if (x == NULL)
+        return -1;
+    for (size_t i = 0; i < NKEYS(sheets); i++) {
+        const struct list *l = &lists[sheets[i].list];
+        struct report_xlsx_column cols[16];
+        const char *keys[16];
+        for (size_t k = 0; k < l->ncols && k < 16; k++) {
+            const char *key = l->cols[k].key;
+            keys[k] = key;
+            cols[k].header = l->cols[k].header;
+            cols[k].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
+        }
+        struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
+        for (size_t r = 0; s != NULL && r < json_array_size(rows[sheets[i].list]); r++)
+            readable_xlsx_row(s, json_array_get(rows[sheets[i].list], r), keys, l->ncols);
+    }
+    return report_xlsx_close(x);
+}
+
 int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
                   const char *out_dir)
 {
@@ -772,6 +805,8 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         if (report_write_output(out_dir, name, &out) != 0)
             goto done;
     }
+    if (quality_xlsx(rows, out_dir, base) != 0)
+        goto done;
     int letters = write_letters(rows, out_dir, generated_at);
     if (letters < 0)
         goto done;

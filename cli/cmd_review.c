@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -52,10 +53,10 @@ static void review_usage(FILE *out)
           "the value and the target of every review year from Y1 to Y2 that has a targets file,\n"
           "the change from the year before, and for targets with a final year whether the\n"
           "linear projection of the last two years reaches the final value in time.\n"
-          "Writes review-Y1-Y2.json and review-Y1-Y2.csv.\n"
+          "Writes review-Y1-Y2.json and review-Y1-Y2.csv (also .html and .xlsx on request).\n"
           "\n"
           "  --from Y1, --to Y2  the first and last review year (Y1 <= Y2)\n"
-          "  --format LIST       comma-separated: json, csv (default: both)\n"
+          "  --format LIST       comma-separated: json, csv, html, xlsx (default: json,csv)\n"
           "  --out DIR           output directory (default: the configuration's out_dir)\n",
           out);
 }
@@ -164,7 +165,7 @@ static json_t *on_track_json(int on_track)
 /* The review row (JSON) and its CSV lines. Returns 0, or -1 out of memory. */
 static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
                            const char *district, const struct review_line *l, json_t *rows,
-                           buf *csv)
+                           buf *csv, json_t *flat)
 {
     const char *id = report_indicators[indicator].id;
     json_t *yarr = json_array();
@@ -187,6 +188,8 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
             real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
         if (rc == 0)
             rc = line != NULL ? report_csv_json_line(csv, line, csv_keys, NKEYS(csv_keys)) : -1;
+        if (rc == 0 && flat != NULL)
+            rc = json_array_append(flat, line); /* the lines again for html and xlsx */
         json_decref(line);
     }
     double change = 0;
@@ -205,7 +208,8 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
 }
 
 /* Every indicator and district of any year, in report order, into the document and CSV. */
-static int review_build(struct review_year *years, size_t nyears, json_t *rows, buf *csv)
+static int review_build(struct review_year *years, size_t nyears, json_t *rows, buf *csv,
+                        json_t *flat)
 {
     size_t total = 0;
     for (size_t k = 0; k < nyears; k++)
@@ -228,8 +232,8 @@ static int review_build(struct review_year *years, size_t nyears, json_t *rows, 
         if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
             continue; /* the same indicator and district in another year */
         review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
-        rc =
-            review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, rows, csv);
+        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, rows, csv,
+                             flat);
     }
     free(all);
     free(line);
@@ -280,7 +284,7 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     memset(years, 0, sizeof years);
     int rc = EXIT_FATAL;
     int nyears = 0;
-    json_t *doc = NULL;
+    json_t *doc = NULL, *flat = NULL;
     buf json = BUF_INIT, csv = BUF_INIT;
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL)
@@ -305,10 +309,13 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
     json_t *rows = json_array();
+    bool readable = report_has_format(formats, "html") || report_has_format(formats, "xlsx");
+    flat = readable ? json_array() : NULL;
     doc = json_pack("{s:s, s:{s:i, s:i}, s:s, s:o}", "report", "review", "scope", "from", from,
                     "to", to, "generated_at", generated_at, "rows", rows);
     if (doc == NULL || report_csv_header(&csv, csv_headers, NKEYS(csv_headers)) != 0 ||
-        review_build(years, (size_t)nyears, rows, &csv) != 0 || report_json_dump(doc, &json) != 0) {
+        (readable && flat == NULL) || review_build(years, (size_t)nyears, rows, &csv, flat) != 0 ||
+        report_json_dump(doc, &json) != 0) {
         log_error("out of memory");
         goto done;
     }
@@ -323,6 +330,34 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     snprintf(name, sizeof name, "review-%d-%d.csv", from, to);
     if (report_has_format(formats, "csv") && report_write_output(out_dir, name, &csv) != 0)
         goto done;
+    if (report_has_format(formats, "html")) {
+        buf html = BUF_INIT;
+        snprintf(name, sizeof name, "review-%d-%d.html", from, to);
+        int hrc = review_render_html(flat, from, to, generated_at, &html);
+        if (hrc != 0)
+            log_error("out of memory");
+        else
+            hrc = report_write_output(out_dir, name, &html);
+        buf_free(&html);
+        if (hrc != 0)
+            goto done;
+    }
+    if (report_has_format(formats, "xlsx")) {
+        char path[4200], title[64];
+        snprintf(path, sizeof path, "%s/review-%d-%d.xlsx", out_dir, from, to);
+        snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
+        struct report_xlsx *x = report_xlsx_open(path, title, 0);
+        if (x == NULL)
+            goto done;
+        struct report_xlsx_column cols[NKEYS(csv_headers)];
+        for (size_t k = 0; k < NKEYS(csv_headers); k++)
+            cols[k] = (struct report_xlsx_column){csv_headers[k], k == 0 ? 30 : 14};
+        struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, "进展 review", cols, NKEYS(cols));
+        for (size_t i = 0; s != NULL && i < json_array_size(flat); i++)
+            readable_xlsx_row(s, json_array_get(flat, i), csv_keys, NKEYS(csv_keys));
+        if (report_xlsx_close(x) != 0)
+            goto done;
+    }
     char scope_json[64];
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
     rc = report_store(conn, "review", scope_json, json.data, NULL, NULL, NULL);
@@ -335,6 +370,7 @@ done:
         free(years[k].rows);
     }
     json_decref(doc);
+    json_decref(flat);
     buf_free(&json);
     buf_free(&csv);
     PQfinish(conn);
@@ -383,7 +419,7 @@ int cmd_review(struct cli *c)
         log_error("--from %d is after --to %d", from, to);
         return EXIT_USAGE;
     }
-    if (report_check_formats(formats, "json,csv") != 0)
+    if (report_check_formats(formats, "json,csv,html,xlsx") != 0)
         return EXIT_USAGE;
     int rc = cli_resolve_db(c);
     if (rc != 0)

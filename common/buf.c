@@ -205,3 +205,37 @@ char *buf_steal(buf *b)
     b->cap = 0;
     return p;
 }
+
+int buf_html_escape(buf *b, const char *s, size_t len)
+{
+    bool utf8 = buf_valid_utf8(s, len);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '&':
+            rc = buf_puts(b, "&amp;");
+            break;
+        case '<':
+            rc = buf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = buf_puts(b, "&gt;");
+            break;
+        case '"':
+            rc = buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            rc = buf_puts(b, "&#39;");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+                rc = buf_putc(b, ' ');
+            else if (c >= 0x80 && !utf8)
+                rc = buf_putc(b, '?');
+            else
+                rc = buf_putc(b, (char)c);
+        }
+    }
+    return rc;
+}

@@ -35,6 +35,10 @@ int buf_copy_text(buf *b, const char *s, size_t len);
 /* True when s holds only valid UTF-8 and no NUL. */
 bool buf_valid_utf8(const char *s, size_t len);
 
+/* Appends s HTML-escaped (& < > " '); when s is not valid UTF-8 its high bytes become "?",
+ * and control characters a space, so broken input never breaks the page. Returns 0 or -1. */
+int buf_html_escape(buf *b, const char *s, size_t len);
+
 /* Forgets the contents but keeps the memory. */
 void buf_reset(buf *b);
 /* Frees the memory; accepts a zeroed buffer. */

@@ -206,34 +206,8 @@ static void text(struct html *h, const char *s, size_t max)
     if (s == NULL)
         return;
     size_t len = strnlen(s, max);
-    bool utf8 = buf_valid_utf8(s, len);
-    for (size_t i = 0; h->rc == 0 && i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '&':
-            h->rc = buf_puts(h->out, "&amp;");
-            break;
-        case '<':
-            h->rc = buf_puts(h->out, "&lt;");
-            break;
-        case '>':
-            h->rc = buf_puts(h->out, "&gt;");
-            break;
-        case '"':
-            h->rc = buf_puts(h->out, "&quot;");
-            break;
-        case '\'':
-            h->rc = buf_puts(h->out, "&#39;");
-            break;
-        default:
-            if (c < 0x20 || c == 0x7F)
-                h->rc = buf_putc(h->out, ' ');
-            else if (c >= 0x80 && !utf8)
-                h->rc = buf_putc(h->out, '?');
-            else
-                h->rc = buf_putc(h->out, (char)c);
-        }
-    }
+    if (h->rc == 0)
+        h->rc = buf_html_escape(h->out, s, len);
 }
 
 /* "-0.0" after rounding reads as a loss where there is none. */

@@ -126,7 +126,9 @@ struct report_xlsx *report_xlsx_open(const char *path, const char *title, time_t
         report_xlsx_discard(x);
         return NULL;
     }
-    lxw_workbook_options options = {0, NULL, 0};
+    /* constant memory: rows go to disk as they are written (every sheet is written in row
+     * order), so a 200,000-school audit does not sit in memory */
+    lxw_workbook_options options = {1, NULL, 0};
     x->wb = workbook_new_opt(x->tmp, &options);
     if (x->wb == NULL) {
         log_error("cannot write %s: out of memory", path);

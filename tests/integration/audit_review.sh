@@ -359,4 +359,145 @@ grep -q "no published version has this label" "$T/err.txt" || fail "no message f
 if sql "UPDATE xinyu.report SET document = '{}' WHERE label = 'final-2024'" 2>/dev/null; then
     fail "a published report could be changed"
 fi
+# ---- the formats people read: html and xlsx ------------------------------------------
+F=$T/out-fmt
+x audit --year 2024 --format json,html,xlsx --out "$F" >/dev/null
+x review --from 2022 --to 2025 --format json,html,xlsx --out "$F" >/dev/null
+x quality --year 2024 --out "$F" >/dev/null
+for f in audit-2024.html audit-2024.xlsx review-2022-2025.html review-2022-2025.xlsx quality-2024.xlsx; do
+    [ -s "$F/$f" ] || fail "no $f"
+done
+[ ! -e "$F/audit-2024.csv" ] || fail "--format json,html,xlsx wrote a CSV"
+[ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is missing (scripts/deps.sh test installs it)"
+/usr/bin/python3 - "$F" <<'PY' || fail "the workbooks do not hold the JSON rows"
+import json, os, sys
+import openpyxl
+out = sys.argv[1]
+def sheet(path, name):
+    wb = openpyxl.load_workbook(os.path.join(out, path))
+    ws = wb[name]
+    assert ws.freeze_panes == "A2", (path, name, ws.freeze_panes)
+    assert ws.auto_filter.ref, (path, name, "no autofilter")
+    rows = list(ws.iter_rows(values_only=True))
+    return wb, rows[0], [list(r) for r in rows[1:]]
+def same(got, want, where):
+    if isinstance(want, bool):
+        assert got == ("true" if want else "false"), (where, got, want)
+    elif isinstance(want, (int, float)):
+        assert isinstance(got, (int, float)) and not isinstance(got, bool), (where, got, want)
+        assert abs(got - want) <= 1e-9 * max(1, abs(want)), (where, got, want)
+    elif want is None or want == "":
+        assert got is None, (where, got, want)
+    else:
+        assert got == want, (where, got, want)
+def compare(got_rows, want_rows, where):
+    assert len(got_rows) == len(want_rows), (where, len(got_rows), len(want_rows))
+    for i, (g, w) in enumerate(zip(got_rows, want_rows)):
+        assert len(g) == len(w), (where, i, g, w)
+        for c, (a, b) in enumerate(zip(g, w)):
+            same(a, b, (where, i, c))
+# audit: the rows and the districts
+doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
+wb, head, rows = sheet("audit-2024.xlsx", "审计 audit")
+assert wb.sheetnames == ["审计 audit", "区县 districts"], wb.sheetnames
+assert head == ("学校代码 school_code", "条款 clause", "结果 result", "说明 detail"), head
+compare(rows, [[r[k] for k in ("school_code", "clause", "result", "detail")] for r in doc["rows"]], "audit")
+_, head, rows = sheet("audit-2024.xlsx", "区县 districts")
+keys = ("district_code", "schools", "passing", "failing", "unknown")
+compare(rows, [[d[k] for k in keys] for d in doc["districts"]], "districts")
+# review: one line per indicator, district and year
+doc = json.load(open(os.path.join(out, "review-2022-2025.json"), encoding="utf-8"))
+wb, head, rows = sheet("review-2022-2025.xlsx", "进展 review")
+assert len(head) == 11 and head[0] == "指标 indicator", head
+want = []
+for r in doc["rows"]:
+    for y in r["years"]:
+        want.append([r["indicator"], r["district_code"], None, y["year"], y["value"], y["target"],
+                     y["status"], "CHANGE", r["final_year"], r["final_value"], r["on_track"]])
+assert len(rows) == len(want), (len(rows), len(want))
+for g, w in zip(rows, want):
+    assert g[7] is None or isinstance(g[7], float) or isinstance(g[7], int), g
+    g[7] = "CHANGE"
+compare(rows, want, "review")
+assert any(isinstance(g[4], float) for g in rows), "no typed value in the review"
+# quality: not reported, rejections one row per reason, warnings
+doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
+wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
+assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings"], wb.sheetnames
+keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
+compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported")
+_, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
+sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
+       "source", "ref", "received_at", "resolved")
+reason = ("severity", "seq", "code", "path", "message")
+want = [[g[k] for k in sub] + [r[k] for k in reason] for g in doc["rejections"] for r in g["reasons"]]
+assert want, "no rejection to compare"
+compare(rows, want, "rejections")
+_, head, rows = sheet("quality-2024.xlsx", "警告 warnings")
+keys = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period", "seq",
+        "code", "path", "message")
+compare(rows, [[r[k] for k in keys] for r in doc["warnings"]], "warnings")
+PY
+# the pages: self-contained, each clause and each indicator named
+for f in audit-2024.html review-2022-2025.html; do
+    if sed 's#xmlns="http://www.w3.org/2000/svg"##g' "$F/$f" | grep -Eq 'https?://|<script|<link|url\('; then
+        fail "$f has an external reference or a script"
+    fi
+done
+if [ -x /usr/bin/chromium ]; then
+    for f in audit-2024.html review-2022-2025.html; do
+        profile=$(mktemp -d "$T/chromium-profile.XXXXXX")
+        timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+            --no-first-run --no-default-browser-check --disable-background-networking \
+            --disable-component-update --disable-sync --disable-default-apps --disable-extensions \
+            --disable-client-side-phishing-detection --disable-domain-reliability \
+            --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$profile" \
+            --dump-dom "file://$F/$f" >"$T/$f.dom" 2>"$T/$f.err" ||
+            fail "chromium failed on $f: $(tail -5 "$T/$f.err")"
+        grep -qF '</html>' "$T/$f.dom" || fail "no DOM dumped of $f"
+    done
+    dom_audit=$T/audit-2024.html.dom
+    dom_review=$T/review-2022-2025.html.dom
+else
+    echo "SKIP: /usr/bin/chromium is absent; the audit and review pages were checked as files" >&2
+    dom_audit=$F/audit-2024.html
+    dom_review=$F/review-2022-2025.html
+fi
+/usr/bin/python3 - "$dom_audit" "$dom_review" "$F" <<'PY' || fail "the pages lack a clause, an indicator or a school"
+import json, os, re, sys
+audit, review = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+out = sys.argv[3]
+for page in (audit, review):
+    bare = page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for bad in ("http://", "https://", "<script", "<link", "url("):
+        assert bad not in bare, bad
+heads = re.findall(r"<th>([^<]*)</th>", audit)
+for clause in ["6", "7", "9", "10", "11", "14", "15", "16", "17", "2/4", "18"]:
+    assert clause in heads, (clause, heads)
+doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
+for code in {r["school_code"] for r in doc["rows"]}:
+    assert code in audit, code
+fails = [r for r in doc["rows"] if r["result"] == "fail" and r["clause"] != "overall"]
+assert fails and all(m in audit for m in ("✓", "✗")), "no pass/fail marks"
+# every failing detail is visible text, not a tooltip
+for r in fails[:50]:
+    d = r["detail"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert d in audit, d
+rdoc = json.load(open(os.path.join(out, "review-2022-2025.json"), encoding="utf-8"))
+names = {r["indicator"] for r in rdoc["rows"]}
+assert review.count("<svg") >= len(names), (review.count("<svg"), len(names))
+assert review.count("<section class=\"indicator\">") == len(names)
+PY
+# every indicator's Chinese name in the review page, from the catalog
+/usr/bin/python3 - "$ROOT/report/report_catalog.c" "$F/review-2022-2025.json" "$dom_review" <<'PY' || fail "the review page does not name every indicator"
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+catalog = {k: v.replace('\\"', '"') for k, v in re.findall(r'\{\s*"([a-z0-9_]+)",\s*"((?:[^"\\]|\\.)+)"', text)}
+page = open(sys.argv[3], encoding="utf-8").read().replace("&quot;", '"')
+ids = {r["indicator"] for r in json.load(open(sys.argv[2], encoding="utf-8"))["rows"]}
+assert ids and all(i in catalog for i in ids), ids - set(catalog)
+missing = [(i, catalog[i]) for i in ids if catalog[i] not in page]
+assert not missing, missing
+PY
+
 echo "audit, review, quality and published versions ok"

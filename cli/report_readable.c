@@ -1,0 +1,732 @@
+/* report_readable.c - the HTML pages and workbooks of audit, review and quality. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/report_readable.h"
+#include "common/log.h"
+#include "common/util.h"
+
+void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row, const char *const *keys,
+                       size_t nkeys)
+{
+    for (size_t k = 0; k < nkeys; k++) {
+        const json_t *v = json_object_get(row, keys[k]);
+        if (json_is_integer(v))
+            report_xlsx_number(s, k, true, (double)json_integer_value(v), REPORT_XLSX_COUNT);
+        else if (json_is_real(v))
+            report_xlsx_number(s, k, true, json_real_value(v), REPORT_XLSX_GENERAL);
+        else if (json_is_string(v))
+            report_xlsx_text(s, k, json_string_value(v));
+        else if (json_is_boolean(v))
+            report_xlsx_text(s, k, json_is_true(v) ? "true" : "false");
+    }
+    report_xlsx_end_row(s);
+}
+
+/* ---- HTML writing: the first failure sticks ------------------------------------------- */
+
+struct page {
+    buf *out;
+    int rc;
+};
+
+static void put(struct page *h, const char *s)
+{
+    if (h->rc == 0)
+        h->rc = buf_puts(h->out, s);
+}
+
+/* Markup and numbers only; every text goes through esc(). */
+static void putf(struct page *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct page *h, const char *fmt, ...)
+{
+    char piece[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof piece) {
+        h->rc = -1;
+        return;
+    }
+    if (h->rc == 0)
+        h->rc = buf_append(h->out, piece, (size_t)n);
+}
+
+/* s HTML-escaped; bytes that are not UTF-8 become "?", control characters a space. */
+static void esc(struct page *h, const char *s)
+{
+    if (s == NULL)
+        return;
+    size_t len = strlen(s);
+    if (h->rc == 0)
+        h->rc = buf_html_escape(h->out, s, len);
+}
+
+static const char page_style[] =
+    "<style>\n"
+    ":root{color-scheme:light}\n"
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\","
+    "\"Microsoft YaHei\",\"PingFang SC\",\"DejaVu Sans\",sans-serif;color:#1a1a1a;"
+    "background:#fff;margin:0 auto;max-width:1200px;padding:24px 32px;font-size:14px;"
+    "line-height:1.5}\n"
+    "header{border-bottom:2px solid #1a1a1a;margin-bottom:8px}\n"
+    "h1{font-size:24px;margin:0 0 4px}\n"
+    "h2{font-size:18px;margin:28px 0 8px;padding-left:8px;border-left:4px solid #1f4e79}\n"
+    "h2 .en{font-weight:normal;color:#444;font-size:15px;margin-left:10px}\n"
+    ".meta{color:#444;margin:2px 0 8px}\n"
+    ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"
+    "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"
+    "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"
+    "th{background:#eef1f5;font-weight:600;text-align:center}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td.code{white-space:nowrap}\n"
+    "tr.city td{font-weight:600;background:#f7f7f7}\n"
+    "td.r{text-align:center;white-space:nowrap;font-weight:700}\n"
+    ".r-pass{color:#1b5e20;background:#e8f5e9}\n"
+    ".r-fail{color:#b71c1c;background:#ffebee}\n"
+    ".r-unknown{color:#555;background:#f1f1f1}\n"
+    "td.detail{font-size:12px}\n"
+    "td.detail div{margin:1px 0}\n"
+    "figure{margin:8px 0 4px}\n"
+    "svg{display:block;max-width:100%;height:auto}\n"
+    "svg text{font-size:12px;fill:#1a1a1a}\n"
+    "svg .muted{fill:#666}\n"
+    "@page{size:A4;margin:14mm}\n"
+    "@media print{\n"
+    "body{max-width:none;padding:0;font-size:10.5pt}\n"
+    "section.indicator{break-before:page;page-break-before:always}\n"
+    "table{font-size:8pt}\n"
+    "th,td{padding:2px 4px}\n"
+    "figure,tr{break-inside:avoid;page-break-inside:avoid}\n"
+    "thead{display:table-header-group}\n"
+    "th,tr.city td{background:none}\n"
+    ".r-pass,.r-fail,.r-unknown{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+    "}\n"
+    "</style>\n";
+
+static void page_head(struct page *h, const char *lang, const char *title)
+{
+    putf(h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+         strcmp(lang, "en") == 0 ? "en" : "zh-CN");
+    put(h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    esc(h, title);
+    put(h, "</title>\n");
+    put(h, page_style);
+    put(h, "</head>\n<body>\n<header>\n<h1>");
+    esc(h, title);
+    put(h, "</h1>\n");
+}
+
+/* ---- audit ---------------------------------------------------------------------------- */
+
+#define AUDIT_MAX_CLAUSES 32
+#define AUDIT_FLUSH ((size_t)1 << 20)
+
+struct audit_labels {
+    const char *title, *generated, *districts, *district, *city, *schools, *passing, *failing,
+        *unknown, *by_school, *school, *overall, *details, *clause, *legend;
+    const char *result[3]; /* pass, fail, unknown */
+};
+
+static const struct audit_labels audit_zh = {
+    "特色学校标准审核",
+    "生成时间",
+    "各区县审核结果",
+    "区县代码",
+    "全市",
+    "学校数",
+    "通过",
+    "未通过",
+    "待定",
+    "各校审核结果",
+    "学校代码",
+    "总体",
+    "未通过及待定的说明",
+    "条款",
+    "图例：✓ 通过，✗ 未通过，? 待定（缺少数据）。条款 18 为一票否决。",
+    {"通过", "未通过", "待定"},
+};
+static const struct audit_labels audit_en = {
+    "Characteristic-school standard audit",
+    "Generated",
+    "Results by district",
+    "District",
+    "City",
+    "Schools",
+    "Passing",
+    "Failing",
+    "Unknown",
+    "Results by school",
+    "School code",
+    "Overall",
+    "Details of failing and unknown clauses",
+    "Clause",
+    "Legend: ✓ pass, ✗ fail, ? unknown (inputs missing). Clause 18 is the one-vote veto.",
+    {"pass", "fail", "unknown"},
+};
+
+struct audit_cell {
+    char clause[16];
+    char result[16];
+    char *detail;
+};
+
+struct audit_html {
+    const struct audit_labels *l;
+    const char *lang;
+    FILE *tmp; /* the schools' rows, finished */
+    buf rows;
+    char school[32], district[16];
+    struct audit_cell cells[AUDIT_MAX_CLAUSES + 1];
+    size_t ncells;
+    char columns[AUDIT_MAX_CLAUSES][16]; /* clause order of the first school */
+    size_t ncolumns;
+    bool have_columns;
+};
+
+static int result_index(const char *r)
+{
+    return strcmp(r, "pass") == 0 ? 0 : strcmp(r, "fail") == 0 ? 1 : 2;
+}
+
+static const char *const result_mark[3] = {"✓", "✗", "?"};
+static const char *const result_class[3] = {"r-pass", "r-fail", "r-unknown"};
+
+struct audit_html *audit_html_open(const char *lang)
+{
+    struct audit_html *a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    a->lang = lang != NULL && strcmp(lang, "en") == 0 ? "en" : "zh";
+    a->l = strcmp(a->lang, "en") == 0 ? &audit_en : &audit_zh;
+    a->tmp = tmpfile();
+    if (a->tmp == NULL) {
+        log_error_detail("cannot write the audit page", "temporary file", strerror(errno));
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void clear_cells(struct audit_html *a)
+{
+    for (size_t i = 0; i < a->ncells; i++)
+        free(a->cells[i].detail);
+    a->ncells = 0;
+}
+
+static int flush_rows(struct audit_html *a)
+{
+    if (a->rows.len > 0 && fwrite(a->rows.data, 1, a->rows.len, a->tmp) != a->rows.len) {
+        log_error_detail("cannot write the audit page", "temporary file", strerror(errno));
+        return -1;
+    }
+    buf_reset(&a->rows);
+    return 0;
+}
+
+/* The held school as one table row, its failing and unknown details in the last column. */
+static int school_out(struct audit_html *a)
+{
+    if (a->ncells == 0)
+        return 0;
+    if (!a->have_columns) {
+        for (size_t i = 0; i < a->ncells && a->ncolumns < AUDIT_MAX_CLAUSES; i++) {
+            if (strcmp(a->cells[i].clause, "overall") != 0)
+                memcpy(a->columns[a->ncolumns++], a->cells[i].clause, sizeof a->columns[0]);
+        }
+        a->have_columns = true;
+    }
+    struct page h = {&a->rows, 0};
+    const struct audit_cell *overall = NULL;
+    for (size_t i = 0; i < a->ncells; i++) {
+        if (strcmp(a->cells[i].clause, "overall") == 0)
+            overall = &a->cells[i];
+    }
+    put(&h, "<tr><td class=\"code\">");
+    esc(&h, a->school);
+    put(&h, "</td><td class=\"code\">");
+    esc(&h, a->district);
+    put(&h, "</td>");
+    for (size_t c = 0; c < a->ncolumns; c++) {
+        const struct audit_cell *cell = NULL;
+        for (size_t i = 0; i < a->ncells && cell == NULL; i++) {
+            if (strcmp(a->cells[i].clause, a->columns[c]) == 0)
+                cell = &a->cells[i];
+        }
+        if (cell == NULL) {
+            put(&h, "<td class=\"r\"></td>");
+            continue;
+        }
+        int r = result_index(cell->result);
+        putf(&h, "<td class=\"r %s\">%s</td>", result_class[r], result_mark[r]);
+    }
+    if (overall != NULL) {
+        int r = result_index(overall->result);
+        putf(&h, "<td class=\"r %s\">%s ", result_class[r], result_mark[r]);
+        esc(&h, a->l->result[r]);
+        put(&h, "</td>");
+    } else {
+        put(&h, "<td class=\"r\"></td>");
+    }
+    put(&h, "<td class=\"detail\">");
+    /* consecutive clauses with the same detail share one line ("未上报" for all of them) */
+    for (size_t i = 0; i < a->ncells; i++) {
+        const struct audit_cell *cell = &a->cells[i];
+        if (strcmp(cell->result, "pass") == 0 || cell == overall)
+            continue;
+        size_t j = i;
+        put(&h, "<div>");
+        esc(&h, a->l->clause);
+        put(&h, " ");
+        esc(&h, cell->clause);
+        while (j + 1 < a->ncells && &a->cells[j + 1] != overall &&
+               strcmp(a->cells[j + 1].result, "pass") != 0 &&
+               strcmp(a->cells[j + 1].detail, cell->detail) == 0) {
+            j++;
+            put(&h, ", ");
+            esc(&h, a->cells[j].clause);
+        }
+        put(&h, " ");
+        esc(&h, result_mark[result_index(cell->result)]);
+        put(&h, ": ");
+        esc(&h, cell->detail);
+        put(&h, "</div>");
+        i = j;
+    }
+    if (overall != NULL && strcmp(overall->result, "pass") != 0) {
+        put(&h, "<div>");
+        esc(&h, a->l->overall);
+        put(&h, ": ");
+        esc(&h, overall->detail);
+        put(&h, "</div>");
+    }
+    put(&h, "</td></tr>\n");
+    clear_cells(a);
+    if (h.rc != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return a->rows.len >= AUDIT_FLUSH ? flush_rows(a) : 0;
+}
+
+int audit_html_row(struct audit_html *a, const char *school, const char *district,
+                   const char *clause, const char *result, const char *detail)
+{
+    if (a->ncells > 0 && strcmp(a->school, school) != 0 && school_out(a) != 0)
+        return -1;
+    if (a->ncells == 0) {
+        util_strlcpy(a->school, school, sizeof a->school);
+        util_strlcpy(a->district, district, sizeof a->district);
+    }
+    if (a->ncells == AUDIT_MAX_CLAUSES + 1) {
+        log_error("the audit gives a school more than %d clauses", AUDIT_MAX_CLAUSES);
+        return -1;
+    }
+    struct audit_cell *cell = &a->cells[a->ncells];
+    util_strlcpy(cell->clause, clause, sizeof cell->clause);
+    util_strlcpy(cell->result, result, sizeof cell->result);
+    size_t n = strlen(detail != NULL ? detail : "");
+    cell->detail = malloc(n + 1);
+    if (cell->detail == NULL) {
+        log_error("out of memory");
+        return -1;
+    }
+    memcpy(cell->detail, detail != NULL ? detail : "", n + 1);
+    a->ncells++;
+    return 0;
+}
+
+static void count_td(struct page *h, const json_t *d, const char *key)
+{
+    putf(h, "<td class=\"num\">%" JSON_INTEGER_FORMAT "</td>",
+         json_integer_value(json_object_get(d, key)));
+}
+
+int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
+                      const json_t *districts, struct report_file *rf)
+{
+    if (school_out(a) != 0 || flush_rows(a) != 0)
+        return -1;
+    const struct audit_labels *l = a->l;
+    buf out = BUF_INIT;
+    struct page h = {&out, 0};
+    char title[128];
+    snprintf(title, sizeof title, "%d %s", year, l->title);
+    page_head(&h, a->lang, title);
+    put(&h, "<p class=\"meta\">");
+    esc(&h, l->generated);
+    put(&h, ": ");
+    esc(&h, generated_at);
+    put(&h, "</p>\n<p class=\"note\">");
+    esc(&h, l->legend);
+    put(&h, "</p>\n</header>\n<section id=\"districts\">\n<h2>");
+    esc(&h, l->districts);
+    put(&h, "</h2>\n<table>\n<thead><tr>");
+    const char *dh[] = {l->district, l->schools, l->passing, l->failing, l->unknown};
+    for (size_t k = 0; k < sizeof dh / sizeof dh[0]; k++) {
+        put(&h, "<th>");
+        esc(&h, dh[k]);
+        put(&h, "</th>");
+    }
+    put(&h, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < json_array_size(districts); i++) {
+        const json_t *d = json_array_get(districts, i);
+        const char *code = json_string_value(json_object_get(d, "district_code"));
+        put(&h,
+            code == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
+        esc(&h, code == NULL ? l->city : code);
+        put(&h, "</td>");
+        count_td(&h, d, "schools");
+        count_td(&h, d, "passing");
+        count_td(&h, d, "failing");
+        count_td(&h, d, "unknown");
+        put(&h, "</tr>\n");
+    }
+    put(&h, "</tbody>\n</table>\n</section>\n<section id=\"schools\">\n<h2>");
+    esc(&h, l->by_school);
+    put(&h, "</h2>\n<table>\n<thead><tr><th>");
+    esc(&h, l->school);
+    put(&h, "</th><th>");
+    esc(&h, l->district);
+    put(&h, "</th>");
+    for (size_t c = 0; c < a->ncolumns; c++) {
+        put(&h, "<th>");
+        esc(&h, a->columns[c]);
+        put(&h, "</th>");
+    }
+    put(&h, "<th>");
+    esc(&h, l->overall);
+    put(&h, "</th><th>");
+    esc(&h, l->details);
+    put(&h, "</th></tr></thead>\n<tbody>\n");
+    if (h.rc != 0) {
+        log_error("out of memory");
+        buf_free(&out);
+        return -1;
+    }
+    int rc = report_file_write(rf, &out);
+    if (rc == 0 && fseek(a->tmp, 0, SEEK_SET) != 0) {
+        log_error_detail("cannot read the audit page back", "temporary file", strerror(errno));
+        rc = -1;
+    }
+    char chunk[65536];
+    size_t n;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, a->tmp)) > 0) {
+        buf_reset(&out);
+        if (buf_append(&out, chunk, n) != 0) {
+            log_error("out of memory");
+            rc = -1;
+        } else {
+            rc = report_file_write(rf, &out);
+        }
+    }
+    if (rc == 0 && ferror(a->tmp)) {
+        log_error_detail("cannot read the audit page back", "temporary file", strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0) {
+        buf_reset(&out);
+        if (buf_puts(&out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n") != 0) {
+            log_error("out of memory");
+            rc = -1;
+        } else {
+            rc = report_file_write(rf, &out);
+        }
+    }
+    buf_free(&out);
+    return rc;
+}
+
+void audit_html_free(struct audit_html *a)
+{
+    if (a == NULL)
+        return;
+    clear_cells(a);
+    if (a->tmp != NULL)
+        fclose(a->tmp);
+    buf_free(&a->rows);
+    free(a);
+}
+
+/* ---- review --------------------------------------------------------------------------- */
+
+static void format_value(char *dst, size_t n, enum report_unit unit, double v, bool change)
+{
+    switch (unit) {
+    case REPORT_RATIO:
+        snprintf(dst, n, change ? "%+.1f pp" : "%.1f%%", v * 100.0);
+        break;
+    case REPORT_PER_TEACHER:
+        snprintf(dst, n, change ? "%+.0f" : "%.0f:1", v);
+        break;
+    default:
+        snprintf(dst, n, change ? "%+.2f" : "%.2f", v);
+        break;
+    }
+    if (strncmp(dst, "-0", 2) == 0 && strspn(dst + 2, ".0") == strcspn(dst + 2, " %:"))
+        memmove(dst, dst + 1, strlen(dst)); /* "-0.0" reads as a loss where there is none */
+}
+
+static bool number_of(const json_t *o, const char *key, double *v)
+{
+    const json_t *j = json_object_get(o, key);
+    if (!json_is_number(j))
+        return false;
+    *v = json_number_value(j);
+    return isfinite(*v);
+}
+
+static void value_td(struct page *h, enum report_unit unit, const json_t *o, const char *key,
+                     bool change)
+{
+    double v;
+    char s[64];
+    put(h, "<td class=\"num\">");
+    if (number_of(o, key, &v)) {
+        format_value(s, sizeof s, unit, v, change);
+        esc(h, s);
+    } else {
+        put(h, "–");
+    }
+    put(h, "</td>");
+}
+
+#define CHART_W 640.0
+#define CHART_H 240.0
+#define CHART_L 70.0
+#define CHART_R 20.0
+#define CHART_T 20.0
+#define CHART_B 50.0
+
+struct chart_point {
+    int year;
+    bool has_value, has_target;
+    double value, target;
+};
+
+static double chart_x(int year, int y0, int y1)
+{
+    double w = CHART_W - CHART_L - CHART_R;
+    return y1 == y0 ? CHART_L + w / 2 : CHART_L + w * (double)(year - y0) / (double)(y1 - y0);
+}
+
+static double chart_y(double v, double max)
+{
+    double hgt = CHART_H - CHART_T - CHART_B;
+    return CHART_T + hgt * (1.0 - (max > 0 ? v / max : 0));
+}
+
+static void polyline(struct page *h, const struct chart_point *p, size_t n, bool target, int y0,
+                     int y1, double max, const char *style)
+{
+    bool open = false;
+    for (size_t i = 0; i < n; i++) {
+        bool has = target ? p[i].has_target : p[i].has_value;
+        if (!has) {
+            if (open)
+                putf(h, "\" %s/>\n", style);
+            open = false;
+            continue;
+        }
+        double v = target ? p[i].target : p[i].value;
+        putf(h, "%s%.1f,%.1f", open ? " " : "<polyline fill=\"none\" points=\"",
+             chart_x(p[i].year, y0, y1), chart_y(v, max));
+        open = true;
+    }
+    if (open)
+        putf(h, "\" %s/>\n", style);
+    for (size_t i = 0; i < n; i++) {
+        if (!(target ? p[i].has_target : p[i].has_value))
+            continue;
+        double v = target ? p[i].target : p[i].value;
+        if (target)
+            putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#c62828\"/>\n",
+                 chart_x(p[i].year, y0, y1) - 3.5, chart_y(v, max) - 3.5);
+        else
+            putf(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#1f4e79\"/>\n",
+                 chart_x(p[i].year, y0, y1), chart_y(v, max));
+    }
+}
+
+/* The city-wide value (line with dots) and target (dashed, squares) per year, final target. */
+static void review_chart(struct page *h, const struct report_indicator *ind,
+                         const struct chart_point *p, size_t n, bool has_final, int final_year,
+                         double final_value)
+{
+    if (n == 0)
+        return;
+    int y0 = p[0].year, y1 = p[n - 1].year;
+    if (has_final && final_year > y1)
+        y1 = final_year;
+    if (has_final && final_year < y0)
+        y0 = final_year;
+    double max = has_final ? final_value : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].has_value && p[i].value > max)
+            max = p[i].value;
+        if (p[i].has_target && p[i].target > max)
+            max = p[i].target;
+    }
+    max = max > 0 ? max * 1.1 : 1.0;
+    if (ind->unit == REPORT_RATIO && max > 1.0 && max < 1.2)
+        max = 1.1;
+    put(h, "<figure>\n");
+    putf(h,
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+         "height=\"%.0f\" role=\"img\" aria-label=\"",
+         CHART_W, CHART_H, CHART_W, CHART_H);
+    esc(h, ind->zh);
+    put(h, "\">\n");
+    for (int t = 0; t <= 4; t++) {
+        double v = max * t / 4.0;
+        char s[64];
+        format_value(s, sizeof s, ind->unit, v, false);
+        double y = chart_y(v, max);
+        putf(h,
+             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"muted\">",
+             CHART_L, y, CHART_W - CHART_R, y, CHART_L - 6, y + 4);
+        esc(h, s);
+        put(h, "</text>\n");
+    }
+    for (int yr = y0; yr <= y1; yr++)
+        putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n",
+             chart_x(yr, y0, y1), CHART_H - CHART_B + 18, yr);
+    polyline(h, p, n, true, y0, y1, max,
+             "stroke=\"#c62828\" stroke-width=\"2\" "
+             "stroke-dasharray=\"6 4\"");
+    polyline(h, p, n, false, y0, y1, max, "stroke=\"#1f4e79\" stroke-width=\"2.5\"");
+    if (has_final) {
+        double x = chart_x(final_year, y0, y1), y = chart_y(final_value, max);
+        char s[64];
+        format_value(s, sizeof s, ind->unit, final_value, false);
+        putf(h,
+             "<path d=\"M%.1f %.1f l6 6 l-6 6 l-6 -6 z\" fill=\"#ef6c00\"/>\n"
+             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
+             x, y - 6, x - 8, y - 8);
+        put(h, "终期目标 final ");
+        esc(h, s);
+        put(h, "</text>\n");
+    }
+    double ly = CHART_H - 12;
+    putf(h,
+         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f4e79\" "
+         "stroke-width=\"2.5\"/><text x=\"%.1f\" y=\"%.1f\">全市值 city value</text>\n",
+         CHART_L, ly, CHART_L + 24, ly, CHART_L + 30, ly + 4);
+    putf(h,
+         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c62828\" "
+         "stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"%.1f\" y=\"%.1f\">年度目标 "
+         "target</text>\n",
+         CHART_L + 170, ly, CHART_L + 194, ly, CHART_L + 200, ly + 4);
+    put(h, "</svg>\n</figure>\n");
+}
+
+static const char *const review_heads[] = {"区县 district",      "年度 year",   "值 value",
+                                           "目标 target",        "状态 status", "较上年变化 change",
+                                           "按期可达成 on_track"};
+
+static void review_section(struct page *h, const json_t *lines, size_t from, size_t to)
+{
+    const json_t *first = json_array_get(lines, from);
+    int ind_index = report_indicator_find(json_string_value(json_object_get(first, "indicator")));
+    if (ind_index < 0) {
+        h->rc = -1;
+        return;
+    }
+    const struct report_indicator *ind = &report_indicators[ind_index];
+    put(h, "<section class=\"indicator\">\n<h2>");
+    esc(h, ind->zh);
+    put(h, "<span class=\"en\">");
+    esc(h, ind->en);
+    put(h, "</span></h2>\n");
+    struct chart_point p[64];
+    size_t n = 0;
+    bool has_final = false;
+    int final_year = 0;
+    double final_value = 0;
+    for (size_t i = from; i < to && n < 64; i++) {
+        const json_t *o = json_array_get(lines, i);
+        if (!json_is_null(json_object_get(o, "district_code")))
+            continue;
+        struct chart_point *c = &p[n++];
+        c->year = (int)json_integer_value(json_object_get(o, "year"));
+        c->has_value = number_of(o, "value", &c->value);
+        c->has_target = number_of(o, "target", &c->target);
+        if (number_of(o, "final_value", &final_value)) {
+            has_final = true;
+            final_year = (int)json_integer_value(json_object_get(o, "final_year"));
+        }
+    }
+    review_chart(h, ind, p, n, has_final, final_year, final_value);
+    if (has_final) {
+        char s[64];
+        format_value(s, sizeof s, ind->unit, final_value, false);
+        putf(h, "<p class=\"note\">终期目标 final target: %d ", final_year);
+        esc(h, s);
+        put(h, "</p>\n");
+    }
+    put(h, "<table>\n<thead><tr>");
+    for (size_t k = 0; k < sizeof review_heads / sizeof review_heads[0]; k++) {
+        put(h, "<th>");
+        esc(h, review_heads[k]);
+        put(h, "</th>");
+    }
+    put(h, "</tr></thead>\n<tbody>\n");
+    for (size_t i = from; i < to; i++) {
+        const json_t *o = json_array_get(lines, i);
+        const char *d = json_string_value(json_object_get(o, "district_code"));
+        put(h, d == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
+        esc(h, d == NULL ? "全市 city" : d);
+        putf(h, "</td><td class=\"num\">%d</td>",
+             (int)json_integer_value(json_object_get(o, "year")));
+        value_td(h, ind->unit, o, "value", false);
+        value_td(h, ind->unit, o, "target", false);
+        put(h, "<td>");
+        esc(h, json_string_value(json_object_get(o, "status")));
+        put(h, "</td>");
+        value_td(h, ind->unit, o, "change", true);
+        const json_t *t = json_object_get(o, "on_track");
+        put(h, json_is_true(t)    ? "<td class=\"r r-pass\">✓ true</td>"
+               : json_is_false(t) ? "<td class=\"r r-fail\">✗ false</td>"
+                                  : "<td class=\"r\">–</td>");
+        put(h, "</tr>\n");
+    }
+    put(h, "</tbody>\n</table>\n</section>\n");
+}
+
+int review_render_html(const json_t *lines, int from, int to, const char *generated_at, buf *out)
+{
+    struct page h = {out, 0};
+    char title[128];
+    snprintf(title, sizeof title, "%d–%d 工作要点进展 Progress review", from, to);
+    page_head(&h, "zh", title);
+    put(&h, "<p class=\"meta\">生成时间 generated: ");
+    esc(&h, generated_at);
+    put(&h,
+        "</p>\n<p class=\"note\">图：实线为全市值，虚线为年度目标，菱形为终期目标。Chart: solid "
+        "line city-wide value, dashed line yearly target, diamond final target.</p>\n"
+        "</header>\n");
+    size_t n = json_array_size(lines);
+    for (size_t i = 0; h.rc == 0 && i < n;) {
+        const char *id = json_string_value(json_object_get(json_array_get(lines, i), "indicator"));
+        size_t j = i + 1;
+        while (j < n && id != NULL &&
+               strcmp(id, json_string_value(
+                              json_object_get(json_array_get(lines, j), "indicator"))) == 0)
+            j++;
+        review_section(&h, lines, i, j);
+        i = j;
+    }
+    put(&h, "</body>\n</html>\n");
+    return h.rc;
+}
