@@ -304,6 +304,7 @@ static void report_usage(FILE *out)
           "configuration's)\n"
           "  --out DIR         output directory (default: the configuration's out_dir)\n"
           "  --no-by-type      leave out the school-type rows\n"
+          "  --lang zh|en      labels of the HTML and XLSX reports (default: the configuration's)\n"
           "  --publish LABEL   also publish the report as version LABEL: stored with the\n"
           "                    fingerprints of its targets and inputs, never changed again\n"
           "  --version LABEL   write published version LABEL again, exactly as published, as\n"
@@ -313,23 +314,28 @@ static void report_usage(FILE *out)
 
 int cmd_report(struct cli *c)
 {
-    static const struct option opts[] = {{"year", required_argument, NULL, 'y'},
-                                         {"period", required_argument, NULL, 'p'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"no-by-type", no_argument, NULL, 'T'},
-                                         {"publish", required_argument, NULL, 'P'},
-                                         {"version", required_argument, NULL, 'V'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"year", required_argument, NULL, 'y'},    {"period", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'f'},  {"out", required_argument, NULL, 'o'},
+        {"no-by-type", no_argument, NULL, 'T'},    {"publish", required_argument, NULL, 'P'},
+        {"version", required_argument, NULL, 'V'}, {"lang", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct report_scope scope = {0, NULL};
     const char *formats = c->conf.formats;
     const char *out_dir = c->conf.out_dir;
     bool by_type = c->conf.by_type;
     const char *publish = NULL, *version = NULL;
     int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:TP:V:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:TP:V:hL:", opts, NULL)) != -1) {
         switch (ch) {
+        case 'L':
+            if (strcmp(optarg, "zh") != 0 && strcmp(optarg, "en") != 0) {
+                log_error("--lang must be zh or en, not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            if (conf_set(&c->conf.lang, optarg) != 0)
+                return EXIT_FATAL;
+            break;
         case 'y':
             if (cli_int_option("--year", optarg, 2000, 2100, &scope.year) != 0)
                 return EXIT_USAGE;

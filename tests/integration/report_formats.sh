@@ -204,4 +204,13 @@ for url in page:
 sys.exit(1 if page else 0)
 PY
 done
+# --lang en: English labels in the HTML; another language is a usage error
+"$XINYU" --config "$TEST_TMP/conf.json" report --year 2024 --format html --lang en --out "$TEST_TMP/en"
+grep -q "A-certificate coverage of psychology teachers" "$TEST_TMP/en/indicators-2024.html" ||
+    fail "--lang en shows no English indicator name"
+set +e
+"$XINYU" --config "$TEST_TMP/conf.json" report --year 2024 --format html --lang fr --out "$TEST_TMP/fr" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "--lang fr exited $rc, expected 2"
 echo "report formats ok"
