@@ -46,17 +46,12 @@ static void put(struct page *h, const char *s)
 static void putf(struct page *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct page *h, const char *fmt, ...)
 {
-    char piece[512];
+    if (h->rc != 0)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    h->rc = buf_vprintf(h->out, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof piece) {
-        h->rc = -1;
-        return;
-    }
-    if (h->rc == 0)
-        h->rc = buf_append(h->out, piece, (size_t)n);
 }
 
 /* s HTML-escaped; bytes that are not UTF-8 become "?", control characters a space. */

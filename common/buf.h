@@ -2,6 +2,7 @@
 #ifndef XINYU_BUF_H
 #define XINYU_BUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,6 +29,7 @@ size_t buf_utf8_sequence(const unsigned char *s, size_t n);
 int buf_putc(buf *b, char c);
 int buf_puts(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Appends s escaped for PostgreSQL's COPY text format (no delimiter added). Bytes that
  * are not valid UTF-8, and NUL, are written as the visible text \xNN instead. */
