@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/report_readable.h"
 #include "common/db.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report.h"
@@ -62,7 +63,7 @@ static const struct column late_cols[] = {
     {"submitted_at", "报送时间 submitted_at", 't'},
     {"days_late", "逾期天数 days_late", 'i'},
 };
-/* One line per reason; the JSON groups the reasons of one submission (see rejections_json). */
+/* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
 static const struct column rejection_cols[] = {
     {"raw_id", "报送编号 raw_id", 'i'},
     {"district_code", "区县代码 district_code", 't'},
@@ -181,9 +182,10 @@ static void quality_usage(FILE *out)
           "\n"
           "The data-quality and completeness report of a review year or a term: schools that\n"
           "did not report, late submissions, rejected submissions with every reason, warnings,\n"
-          "outliers (more than 10x the district median, or a change of more than 3x from the\n"
-          "previous term) and the counts per term. Writes quality-SCOPE.json, one CSV per list,\n"
-          "and a letter to each school with a problem: feedback/SCHOOL-PERIOD.txt (Chinese).\n"
+          "outliers (more than 10x the district median; pupils, classes or teachers changed\n"
+          "more than 3x from at least 10 in the previous term) and the counts per term. Writes\n"
+          "quality-SCOPE.json, one CSV per list, and a letter to each school with a problem:\n"
+          "feedback/SCHOOL-PERIOD.txt (Chinese).\n"
           "\"xinyu run\" writes the same for what the run received.\n"
           "\n"
           "  --year Y      review year, e.g. 2024 (needs targets/Y.json)\n"
@@ -215,54 +217,6 @@ static json_t *list_json(const struct list *l, const PGresult *res)
     return arr;
 }
 
-/* The list's CSV: header and one line per JSON row. 0, or -1 out of memory. */
-static int list_csv(const struct list *l, const json_t *rows, buf *out)
-{
-    const char *headers[16], *keys[16];
-    for (size_t k = 0; k < l->ncols; k++) {
-        headers[k] = l->cols[k].header;
-        keys[k] = l->cols[k].key;
-    }
-    int rc = report_csv_header(out, headers, l->ncols);
-    for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++)
-        rc = report_csv_json_line(out, json_array_get(rows, i), keys, l->ncols);
-    return rc;
-}
-
-/* The rejections grouped per submission, the reasons as an array. NULL when out of memory. */
-static json_t *rejections_json(const json_t *flat)
-{
-    json_t *out = json_array();
-    json_t *current = NULL;
-    for (size_t i = 0; out != NULL && i < json_array_size(flat); i++) {
-        json_t *r = json_array_get(flat, i);
-        json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
-        if (current == NULL || json_integer_value(json_object_get(current, "raw_id")) != raw) {
-            current = json_object();
-            int rc = current == NULL || json_array_append_new(out, current) != 0;
-            for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++)
-                rc = json_object_set(current, rejection_cols[k].key,
-                                     json_object_get(r, rejection_cols[k].key));
-            if (rc == 0)
-                rc = json_object_set_new(current, "reasons", json_array());
-            if (rc != 0) {
-                json_decref(out);
-                return NULL;
-            }
-        }
-        json_t *reason = json_object();
-        int rc = reason == NULL;
-        for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++)
-            rc = json_object_set(reason, rejection_cols[k].key,
-                                 json_object_get(r, rejection_cols[k].key));
-        if (rc != 0 || json_array_append_new(json_object_get(current, "reasons"), reason) != 0) {
-            json_decref(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
 /* "2024-2025学年第一学期" for a canonical term, or a note that it could not be read. */
 static void period_zh(const char *period, char *out, size_t n)
 {
@@ -277,21 +231,8 @@ struct item {
     const char *school_code;
     const char *period; /* "" when the term could not be read */
     int list;           /* L_REJECTIONS, L_WARNINGS, L_OUTLIERS */
-    size_t row;
+    size_t row;         /* in the letter's rows of that list (struct letters) */
 };
-
-static int item_cmp(const void *a, const void *b)
-{
-    const struct item *x = a, *y = b;
-    int c = strcmp(x->school_code, y->school_code);
-    if (c == 0)
-        c = strcmp(x->period, y->period);
-    if (c == 0)
-        c = x->list - y->list;
-    if (c == 0)
-        c = (x->row > y->row) - (x->row < y->row);
-    return c;
-}
 
 static const char *text_of(const json_t *row, const char *key)
 {
@@ -334,7 +275,8 @@ static void number_text(const json_t *v, char *out, size_t n)
 
 /*
  * The letter to one school about one term, in Chinese, CRLF line ends and a UTF-8 BOM (so
- * that Notepad shows it right). items[0..n) share the school and term, sorted by list.
+ * that Notepad shows it right). items[0..n) share the school and term, sorted by list and,
+ * within a list, in the list's order; rows[list] holds their rows.
  */
 static int letter(buf *b, const struct item *items, size_t n, json_t *const *rows,
                   const char *date_zh)
@@ -436,49 +378,31 @@ static int letter(buf *b, const struct item *items, size_t n, json_t *const *row
     return rc != 0 ? -1 : 0;
 }
 
-/* One letter per school of the registry and term with a rejection, a warning or an outlier.
- * Returns the number written, or -1 after logging. */
-static int write_letters(json_t *const *rows, const char *out_dir, const char *generated_at)
-{
-    static const int with_items[] = {L_REJECTIONS, L_WARNINGS, L_OUTLIERS};
-    size_t total = 0;
-    for (size_t k = 0; k < NKEYS(with_items); k++)
-        total += json_array_size(rows[with_items[k]]);
-    struct item *items = calloc(total + 1, sizeof *items);
-    if (items == NULL) {
-        log_error("out of memory");
-        return -1;
-    }
-    size_t n = 0;
-    for (size_t k = 0; k < NKEYS(with_items); k++) {
-        const json_t *arr = rows[with_items[k]];
-        for (size_t i = 0; i < json_array_size(arr); i++) {
-            const json_t *r = json_array_get(arr, i);
-            /* a school the registry does not know has no name and no address to write to */
-            if (!json_is_string(json_object_get(r, "school_name")))
-                continue;
-            /* a change from the previous term is for the inspectors to weigh (terms differ:
-             * a counseling group in spring, none in autumn); SUBMISSION.md section 3 makes
-             * only the 10x-median outlier a warning to the school */
-            if (with_items[k] == L_OUTLIERS && strcmp(text_of(r, "kind"), "district_median") != 0)
-                continue;
-            items[n].school_code = text_of(r, "school_code");
-            items[n].period = text_of(r, "period");
-            items[n].list = with_items[k];
-            items[n].row = i;
-            n++;
-        }
-    }
-    qsort(items, n, sizeof *items, item_cmp);
+/* The letters being written: one per school of the registry and term with a rejection, a
+ * warning or a 10x outlier, gathered from the three lists read together in the same order
+ * (term, district, school), so that only one letter's rows are held at a time. */
+struct letters {
     char dir[4096];
-    int w = snprintf(dir, sizeof dir, "%s/feedback", out_dir);
-    if (w < 0 || (size_t)w >= sizeof dir || (n > 0 && util_mkdirs(dir, false) != 0)) {
-        log_error_detail("cannot create the feedback directory", dir, strerror(errno));
-        free(items);
+    char date_zh[32];
+    bool have_dir;
+    int written;
+    json_t *rows[L_COUNT]; /* the letter's rows of L_REJECTIONS, L_WARNINGS, L_OUTLIERS */
+    struct item *items;    /* the letter's items, in the order of their lists */
+    size_t n, cap;
+    buf b;
+};
+
+/* 0, or -1 after logging. */
+static int letters_begin(struct letters *lt, const char *out_dir, const char *generated_at)
+{
+    memset(lt, 0, sizeof *lt);
+    int w = snprintf(lt->dir, sizeof lt->dir, "%s/feedback", out_dir);
+    if (w < 0 || (size_t)w >= sizeof lt->dir) {
+        log_error_detail("cannot create the feedback directory", out_dir, "path too long");
         return -1;
     }
     /* the letter's date: 2025-01-21 written 2025年1月21日 */
-    char date_zh[32], part[5] = "";
+    char part[5] = "";
     int y = 0, m = 0, d = 0;
     memcpy(part, generated_at, 4);
     util_parse_int(part, 2000, 2100, &y);
@@ -487,33 +411,92 @@ static int write_letters(json_t *const *rows, const char *out_dir, const char *g
     util_parse_int(part, 1, 12, &m);
     memcpy(part, generated_at + 8, 2);
     util_parse_int(part, 1, 31, &d);
-    snprintf(date_zh, sizeof date_zh, "%d年%d月%d日", y, m, d);
-    int letters = 0;
-    buf b = BUF_INIT;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && strcmp(items[j].school_code, items[i].school_code) == 0 &&
-               strcmp(items[j].period, items[i].period) == 0)
-            j++;
-        char name[64];
-        snprintf(name, sizeof name, "%s-%s.txt", items[i].school_code,
-                 items[i].period[0] ? items[i].period : "unknown-period");
-        buf_reset(&b);
-        if (letter(&b, items + i, j - i, rows, date_zh) != 0) {
+    snprintf(lt->date_zh, sizeof lt->date_zh, "%d年%d月%d日", y, m, d);
+    static const int with_items[] = {L_REJECTIONS, L_WARNINGS, L_OUTLIERS};
+    for (size_t k = 0; k < NKEYS(with_items); k++) {
+        lt->rows[with_items[k]] = json_array();
+        if (lt->rows[with_items[k]] == NULL) {
             log_error("out of memory");
-            letters = -1;
-            break;
+            return -1;
         }
-        if (report_write_output(dir, name, &b) != 0) {
-            letters = -1;
-            break;
-        }
-        letters++;
-        i = j;
     }
-    buf_free(&b);
-    free(items);
-    return letters;
+    return 0;
+}
+
+static void letters_free(struct letters *lt)
+{
+    for (int k = 0; k < L_COUNT; k++)
+        json_decref(lt->rows[k]);
+    free(lt->items);
+    buf_free(&lt->b);
+    memset(lt, 0, sizeof *lt);
+}
+
+/* Adds row of list to the letter being gathered (it keeps a reference). 0, or -1 (logged). */
+static int letter_add(struct letters *lt, int list, json_t *row)
+{
+    if (lt->n == lt->cap) {
+        size_t cap = lt->cap ? 2 * lt->cap : 16;
+        struct item *items = realloc(lt->items, cap * sizeof *items);
+        if (items == NULL) {
+            log_error("out of memory");
+            return -1;
+        }
+        lt->items = items;
+        lt->cap = cap;
+    }
+    if (json_array_append(lt->rows[list], row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    lt->items[lt->n].school_code = text_of(row, "school_code");
+    lt->items[lt->n].period = text_of(row, "period");
+    lt->items[lt->n].list = list;
+    lt->items[lt->n].row = json_array_size(lt->rows[list]) - 1;
+    lt->n++;
+    return 0;
+}
+
+/* Writes the letter gathered, if any, and starts the next. 0, or -1 after logging. */
+static int letter_flush(struct letters *lt)
+{
+    if (lt->n == 0)
+        return 0;
+    if (!lt->have_dir) {
+        if (util_mkdirs(lt->dir, false) != 0) {
+            log_error_detail("cannot create the feedback directory", lt->dir, strerror(errno));
+            return -1;
+        }
+        lt->have_dir = true;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s-%s.txt", lt->items[0].school_code,
+             lt->items[0].period[0] ? lt->items[0].period : "unknown-period");
+    buf_reset(&lt->b);
+    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    /* thousands of letters: each is renamed into place whole, and all are made durable
+     * together at the end (letters_sync) rather than one fsync each */
+    char path[4096];
+    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, name);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long: %s/%s", lt->dir, name);
+        return -1;
+    }
+    fault_point("report_write");
+    if (util_write_file_replace(path, lt->b.data ? lt->b.data : "", lt->b.len, false) != 0) {
+        log_error_detail("cannot write a report", path, strerror(errno));
+        return -1;
+    }
+    lt->written++;
+    lt->n = 0;
+    for (int k = 0; k < L_COUNT; k++) {
+        if (lt->rows[k] != NULL)
+            json_array_clear(lt->rows[k]);
+    }
+    return 0;
 }
 
 /*
@@ -602,110 +585,495 @@ static int scope_terms(struct cli *c, const struct report_scope *scope, struct r
     return 0;
 }
 
+/* ---- the lists read through cursors ----------------------------------------------------- */
+
+#define FETCH_ROWS 1000
+#define FLUSH_BYTES 65536 /* a file's buffered text is written out from this size */
+
 /*
- * The outliers, read through a cursor a chunk at a time and written to their CSV as they
- * come, so that memory stays bounded however many schools changed a value threefold: only
- * the 10x-district-median outliers (the ones that go into the JSON and into the letters)
- * are kept. Counts the others in *term_changes. Returns the kept rows, or NULL after logging.
+ * A list read through a cursor of the report's transaction, FETCH_ROWS rows at a time, each
+ * row as a JSON object: memory holds one chunk, however many schools the list names.
  */
-static json_t *stream_outliers(PGconn *conn, const struct list *l, const char *periods,
-                               const char *out_dir, const char *base, long *term_changes)
+struct cursor {
+    PGconn *conn;
+    const char *name; /* the cursor's */
+    const struct list *l;
+    json_t *rows; /* the chunk fetched last */
+    size_t at;    /* its next row */
+    bool last;    /* the chunk was the last */
+    bool end;
+};
+
+/* Declares the cursor for sql, whose columns are those of l. 0, or -1 after logging. */
+static int cursor_open(struct cursor *cur, PGconn *conn, const char *name, const struct list *l,
+                       const char *sql, const char *const *params)
 {
-    char name[128], sql[1024];
-    snprintf(name, sizeof name, "%s-outliers.csv", base);
-    /* l->sql is a constant of this file; the periods travel as a parameter */
-    int w = snprintf(sql, sizeof sql, "DECLARE outliers NO SCROLL CURSOR FOR %s", l->sql);
-    if (w < 0 || (size_t)w >= sizeof sql)
-        return NULL;
-    json_t *kept = json_array();
-    buf b = BUF_INIT;
-    struct report_file *rf = report_file_open(out_dir, name);
-    const char *headers[16], *keys[16];
-    for (size_t k = 0; k < l->ncols; k++) {
-        headers[k] = l->cols[k].header;
-        keys[k] = l->cols[k].key;
+    memset(cur, 0, sizeof *cur);
+    cur->conn = conn;
+    cur->name = name;
+    cur->l = l;
+    char what[64];
+    snprintf(what, sizeof what, "cannot list the %s", l->name);
+    buf q = BUF_INIT;
+    if (buf_printf(&q, "DECLARE %s NO SCROLL CURSOR FOR %s", name, sql) != 0) {
+        log_error("out of memory");
+        return -1;
     }
-    bool ok = kept != NULL && rf != NULL && report_csv_header(&b, headers, l->ncols) == 0 &&
-              db_exec(conn, "BEGIN READ ONLY", "cannot list the outliers") == 0;
-    const char *p[] = {periods};
-    PGresult *res =
-        ok ? db_query(conn, sql, 1, p, PGRES_COMMAND_OK, "cannot list the outliers") : NULL;
+    PGresult *res = db_query(conn, q.data, l->nparams, params, PGRES_COMMAND_OK, what);
+    buf_free(&q);
+    if (res == NULL)
+        return -1;
     PQclear(res);
-    ok = ok && res != NULL;
-    while (ok) {
-        res = db_query(conn, "FETCH 5000 FROM outliers", 0, NULL, PGRES_TUPLES_OK,
-                       "cannot list the outliers");
+    return 0;
+}
+
+/* The cursor's next row, NULL at the end or after a failure (logged, *rc then -1). The row is
+ * borrowed: it is valid until the cursor moves on (cursor_next, then cursor_peek). */
+static json_t *cursor_peek(struct cursor *cur, int *rc)
+{
+    while (!cur->end && cur->at >= json_array_size(cur->rows)) {
+        json_decref(cur->rows);
+        cur->rows = NULL;
+        cur->at = 0;
+        if (cur->last) {
+            cur->end = true;
+            break;
+        }
+        char q[96], what[64];
+        snprintf(q, sizeof q, "FETCH %d FROM %s", FETCH_ROWS, cur->name);
+        snprintf(what, sizeof what, "cannot list the %s", cur->l->name);
+        PGresult *res = db_query(cur->conn, q, 0, NULL, PGRES_TUPLES_OK, what);
         if (res == NULL) {
-            ok = false;
+            *rc = -1;
+            cur->end = true;
             break;
         }
         int n = PQntuples(res);
-        json_t *chunk = n > 0 ? list_json(l, res) : NULL;
+        cur->last = n < FETCH_ROWS;
+        cur->rows = n > 0 ? list_json(cur->l, res) : NULL;
         PQclear(res);
+        if (n > 0 && cur->rows == NULL) {
+            *rc = -1;
+            cur->end = true;
+        }
         if (n == 0)
-            break;
-        if (chunk == NULL) {
-            ok = false;
-            break;
-        }
-        for (size_t i = 0; ok && i < json_array_size(chunk); i++) {
-            json_t *row = json_array_get(chunk, i);
-            ok = report_csv_json_line(&b, row, keys, l->ncols) == 0;
-            if (strcmp(text_of(row, "kind"), "district_median") == 0)
-                ok = ok && json_array_append(kept, row) == 0;
-            else
-                (*term_changes)++;
-        }
-        json_decref(chunk);
-        ok = ok && report_file_write(rf, &b) == 0;
+            cur->end = true;
     }
-    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-        db_exec(conn, ok ? "COMMIT" : "ROLLBACK", "cannot end the outlier listing");
-    ok = ok && report_file_write(rf, &b) == 0;
-    buf_free(&b);
-    if (ok) {
-        ok = report_file_close(rf) == 0;
-    } else {
-        report_file_discard(rf);
-        log_error("cannot write the outliers");
-    }
-    if (!ok) {
-        json_decref(kept);
-        return NULL;
-    }
-    return kept;
+    return cur->end ? NULL : json_array_get(cur->rows, cur->at);
 }
 
-/* <base>.xlsx: the schools that did not report, the rejections (one row per reason), the
- * warnings, from the lists already read. 0, or -1 (logged). */
-static int quality_xlsx(json_t *const *rows, const char *out_dir, const char *base)
+static void cursor_next(struct cursor *cur)
 {
-    static const struct {
-        const char *name;
-        int list;
-    } sheets[] = {{"未上报 not reported", L_NOT_REPORTED},
-                  {"退回 rejections", L_REJECTIONS},
-                  {"警告 warnings", L_WARNINGS}};
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
-    struct report_xlsx *x = report_xlsx_open(path, base, 0);
-    if (x == NULL)
-        return -1;
-    for (size_t i = 0; i < NKEYS(sheets); i++) {
-        const struct list *l = &lists[sheets[i].list];
-        struct report_xlsx_column cols[16];
-        const char *keys[16];
-        for (size_t k = 0; k < l->ncols && k < 16; k++) {
-            const char *key = l->cols[k].key;
-            keys[k] = key;
-            cols[k].header = l->cols[k].header;
-            cols[k].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
-        }
-        struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
-        for (size_t r = 0; s != NULL && r < json_array_size(rows[sheets[i].list]); r++)
-            readable_xlsx_row(s, json_array_get(rows[sheets[i].list], r), keys, l->ncols);
+    cur->at++;
+}
+
+static void cursor_free(struct cursor *cur)
+{
+    json_decref(cur->rows);
+    cur->rows = NULL;
+}
+
+/* ---- quality-SCOPE.json written as the lists are read ----------------------------------- */
+
+/*
+ * The document is written key by key and the lists element by element, in the bytes that
+ * report_json_dump gives for the whole tree (indent 2, keys in order, 15 digits): each value
+ * is dumped alone and indented to its depth (a JSON text has no line break but jansson's).
+ * The first failure sticks.
+ */
+struct doc {
+    struct report_file *rf;
+    buf b, value;
+    int rc;
+    bool logged;
+    size_t nkeys;  /* keys written */
+    size_t nelems; /* elements of the array being written */
+};
+
+/* report_json_dump's, and any value may stand alone */
+#define DOC_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
+
+/* Appends v, each line after its first indented by indent more spaces. */
+static void doc_json(struct doc *d, const json_t *v, int indent)
+{
+    static const char spaces[] = "        ";
+    buf_reset(&d->value);
+    if (d->rc == 0)
+        d->rc = report_json_append(&d->value, v, DOC_FLAGS);
+    if (d->rc != 0)
+        return;
+    const char *s = d->value.data, *end = s + d->value.len;
+    while (d->rc == 0 && s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl != NULL ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+        d->rc = buf_append(&d->b, s, n);
+        if (d->rc == 0 && nl != NULL)
+            d->rc = buf_append(&d->b, spaces, (size_t)indent);
+        s += n;
     }
-    return report_xlsx_close(x);
+    if (d->rc == 0 && d->b.len >= FLUSH_BYTES)
+        d->rc = report_file_write(d->rf, &d->b);
+}
+
+static void doc_key(struct doc *d, const char *key)
+{
+    if (d->rc == 0)
+        d->rc = buf_printf(&d->b, "%s  \"%s\": ", d->nkeys++ == 0 ? "{\n" : ",\n", key);
+}
+
+/* key: v (a new reference, released). */
+static void doc_value(struct doc *d, const char *key, json_t *v)
+{
+    doc_key(d, key);
+    if (v == NULL && d->rc == 0)
+        d->rc = -1;
+    if (v != NULL)
+        doc_json(d, v, 2);
+    json_decref(v);
+}
+
+static void doc_array_begin(struct doc *d, const char *key)
+{
+    doc_key(d, key);
+    d->nelems = 0;
+}
+
+static void doc_element(struct doc *d, const json_t *v)
+{
+    if (d->rc == 0)
+        d->rc = buf_puts(&d->b, d->nelems++ == 0 ? "[\n    " : ",\n    ");
+    doc_json(d, v, 4);
+}
+
+static void doc_array_end(struct doc *d)
+{
+    if (d->rc == 0)
+        d->rc = buf_puts(&d->b, d->nelems == 0 ? "[]" : "\n  ]");
+}
+
+/* 0 while the document is whole, else -1, the failure logged once. */
+static int doc_failed(struct doc *d)
+{
+    if (d->rc != 0 && !d->logged) {
+        log_error("cannot make the quality report");
+        d->logged = true;
+    }
+    return d->rc;
+}
+
+/* Ends the document and writes what is left of it; the file is renamed into place later. 0,
+ * or -1 after logging. */
+static int doc_finish(struct doc *d)
+{
+    if (d->rc == 0)
+        d->rc = buf_puts(&d->b, "\n}\n");
+    if (d->rc == 0)
+        d->rc = report_file_write(d->rf, &d->b);
+    return doc_failed(d);
+}
+
+/* ---- the files of one list -------------------------------------------------------------- */
+
+/* Where the rows of a list go as they are read: its CSV (in every case), its array of the
+ * document, and for three lists a sheet of the workbook. */
+struct list_out {
+    struct report_file *csv;
+    buf b;
+    const char *keys[16];
+    struct report_xlsx_sheet *sheet;
+};
+
+/* The CSV <base>-<name with '-' for '_'>.csv of list k, the header written. 0, or -1 (logged). */
+static int list_out_open(struct list_out *o, int k, const char *out_dir, const char *base)
+{
+    const struct list *l = &lists[k];
+    char suffix[32], name[128];
+    util_strlcpy(suffix, l->name, sizeof suffix);
+    for (char *s = suffix; *s != '\0'; s++) {
+        if (*s == '_')
+            *s = '-';
+    }
+    snprintf(name, sizeof name, "%s-%s.csv", base, suffix);
+    const char *headers[16];
+    for (size_t c = 0; c < l->ncols; c++) {
+        headers[c] = l->cols[c].header;
+        o->keys[c] = l->cols[c].key;
+    }
+    o->csv = report_file_open(out_dir, name);
+    if (o->csv == NULL)
+        return -1;
+    if (report_csv_header(&o->b, headers, l->ncols) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One row of list k into its CSV and sheet. 0, or -1 (logged). */
+static int list_out_row(struct list_out *o, int k, const json_t *row)
+{
+    const struct list *l = &lists[k];
+    if (report_csv_json_line(&o->b, row, o->keys, l->ncols) != 0) {
+        log_error("cannot write the %s: out of memory or a number out of range", l->name);
+        return -1;
+    }
+    if (o->sheet != NULL)
+        readable_xlsx_row(o->sheet, row, o->keys, l->ncols);
+    if (o->b.len >= FLUSH_BYTES)
+        return report_file_write(o->csv, &o->b);
+    return 0;
+}
+
+/* The lists' sheets of <base>.xlsx, in this order: */
+static const struct {
+    const char *name;
+    int list;
+} sheets[] = {{"未上报 not reported", L_NOT_REPORTED},
+              {"退回 rejections", L_REJECTIONS},
+              {"警告 warnings", L_WARNINGS}};
+
+/* Adds list k's sheet to x when it has one. */
+static void list_out_sheet(struct list_out *o, int k, struct report_xlsx *x)
+{
+    const struct list *l = &lists[k];
+    for (size_t i = 0; i < NKEYS(sheets); i++) {
+        if (sheets[i].list != k)
+            continue;
+        struct report_xlsx_column cols[16];
+        for (size_t c = 0; c < l->ncols; c++) {
+            const char *key = l->cols[c].key;
+            cols[c].header = l->cols[c].header;
+            cols[c].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
+        }
+        o->sheet = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
+    }
+}
+
+/* A rejected submission of the document, from its first row: the submission's columns and an
+ * empty array of reasons. NULL when out of memory. */
+static json_t *rejection_new(const json_t *r)
+{
+    json_t *o = json_object();
+    int rc = o == NULL ? -1 : 0;
+    for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++)
+        rc = json_object_set(o, rejection_cols[k].key, json_object_get(r, rejection_cols[k].key));
+    if (rc == 0)
+        rc = json_object_set_new(o, "reasons", json_array());
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The reason of row r appended to rejection o. 0, or -1 out of memory. */
+static int rejection_reason(json_t *o, const json_t *r)
+{
+    json_t *reason = json_object();
+    int rc = reason == NULL ? -1 : 0;
+    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++)
+        rc = json_object_set(reason, rejection_cols[k].key,
+                             json_object_get(r, rejection_cols[k].key));
+    if (rc == 0)
+        return json_array_append_new(json_object_get(o, "reasons"), reason);
+    json_decref(reason);
+    return -1;
+}
+
+/*
+ * Reads list k (not the outliers) through a cursor into its CSV, its array of the document
+ * (the rejections grouped per submission, their reasons nested) and its sheet. *count is the
+ * number of the array's elements. 0, or -1 after logging.
+ */
+static int stream_list(PGconn *conn, int k, const char *const *params, struct doc *d,
+                       struct list_out *o, struct report_xlsx *x, size_t *count)
+{
+    const struct list *l = &lists[k];
+    struct cursor cur;
+    list_out_sheet(o, k, x);
+    if (cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
+        return -1;
+    doc_array_begin(d, l->name);
+    json_t *group = NULL; /* the rejection being gathered */
+    int rc = 0;
+    json_t *row;
+    while (rc == 0 && d->rc == 0 && (row = cursor_peek(&cur, &rc)) != NULL) {
+        rc = list_out_row(o, k, row);
+        if (rc == 0 && k == L_REJECTIONS) {
+            json_int_t raw = json_integer_value(json_object_get(row, "raw_id"));
+            if (group != NULL && json_integer_value(json_object_get(group, "raw_id")) != raw) {
+                doc_element(d, group);
+                (*count)++;
+                json_decref(group);
+                group = NULL;
+            }
+            if (group == NULL && (group = rejection_new(row)) == NULL)
+                rc = -1;
+            if (rc == 0)
+                rc = rejection_reason(group, row);
+            if (rc != 0)
+                log_error("out of memory");
+        } else if (rc == 0) {
+            doc_element(d, row);
+            (*count)++;
+        }
+        cursor_next(&cur);
+    }
+    if (group != NULL) {
+        if (rc == 0) {
+            doc_element(d, group);
+            (*count)++;
+        }
+        json_decref(group);
+    }
+    cursor_free(&cur);
+    doc_array_end(d);
+    return rc != 0 ? rc : doc_failed(d);
+}
+
+/* ---- the outliers, and the letters ------------------------------------------------------ */
+
+/* The rejections and the warnings again, for the letters: of the schools of the registry, in
+ * the outliers' order (term, district, school), each school's rows in the list's order. The
+ * columns are those of the lists. */
+static const char letter_rejections_sql[] =
+    "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, ref, "
+    "received_at, resolved, severity, seq, code, path, message "
+    "FROM xinyu.quality_rejections($1::text[], $2::bigint) WITH ORDINALITY AS r "
+    "WHERE school_name IS NOT NULL "
+    "ORDER BY period COLLATE \"C\" NULLS FIRST, district_code COLLATE \"C\", "
+    "school_code COLLATE \"C\", ordinality";
+static const char letter_warnings_sql[] =
+    "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
+    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint) WITH ORDINALITY AS w "
+    "WHERE school_name IS NOT NULL "
+    "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", "
+    "ordinality";
+
+/* What a letter is about: a term (NULL as ""), the district and the school, compared as the
+ * SQL orders them (COLLATE "C": byte order). */
+struct letter_key {
+    char period[32], district[16], school[32];
+};
+
+static void key_of(const json_t *row, struct letter_key *k)
+{
+    util_strlcpy(k->period, text_of(row, "period"), sizeof k->period);
+    util_strlcpy(k->district, text_of(row, "district_code"), sizeof k->district);
+    util_strlcpy(k->school, text_of(row, "school_code"), sizeof k->school);
+}
+
+static int key_cmp(const struct letter_key *a, const struct letter_key *b)
+{
+    int c = strcmp(a->period, b->period);
+    if (c == 0)
+        c = strcmp(a->district, b->district);
+    if (c == 0)
+        c = strcmp(a->school, b->school);
+    return c;
+}
+
+static bool key_is(const json_t *row, const struct letter_key *key)
+{
+    struct letter_key k;
+    key_of(row, &k);
+    return key_cmp(&k, key) == 0;
+}
+
+/* An outlier that goes into a letter: a 10x-median one of a school of the registry. A change
+ * from the previous term is for the inspectors to weigh, not sent to the school
+ * (SUBMISSION.md section 3 makes only the 10x-median outlier a warning to the school). */
+static bool outlier_in_letter(const json_t *row)
+{
+    return strcmp(text_of(row, "kind"), "district_median") == 0 &&
+           json_is_string(json_object_get(row, "school_name"));
+}
+
+/* An outlier into its CSV, and into the document when it is a 10x-median one (the changes
+ * from the previous term are only counted there). 0, or -1 (logged). */
+static int outlier_out(struct list_out *o, struct doc *d, const json_t *row, size_t *kept,
+                       long *term_changes)
+{
+    if (strcmp(text_of(row, "kind"), "district_median") == 0) {
+        doc_element(d, row);
+        (*kept)++;
+    } else {
+        (*term_changes)++;
+    }
+    return list_out_row(o, L_OUTLIERS, row);
+}
+
+/*
+ * The outliers through a cursor into their CSV and the document, and, read alongside them in
+ * the same order, the rejections and warnings of registry schools: the rows of one school and
+ * term make its letter, written before the next school's are read. 0, or -1 after logging.
+ */
+static int stream_outliers(PGconn *conn, const char *const *params, struct doc *d,
+                           struct list_out *o, struct letters *lt, size_t *kept, long *term_changes)
+{
+    enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
+    static const int list_of[S_COUNT] = {L_REJECTIONS, L_WARNINGS, L_OUTLIERS};
+    struct cursor cur[S_COUNT];
+    memset(cur, 0, sizeof cur);
+    int rc = cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
+                         letter_rejections_sql, params);
+    if (rc == 0)
+        rc = cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &lists[L_WARNINGS],
+                         letter_warnings_sql, params);
+    if (rc == 0)
+        rc = cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
+                         lists[L_OUTLIERS].sql, params);
+    doc_array_begin(d, lists[L_OUTLIERS].name);
+    struct letter_key key, prev;
+    bool have_prev = false;
+    while (rc == 0 && d->rc == 0) {
+        json_t *row[S_COUNT];
+        for (int s = 0; s < S_COUNT; s++)
+            row[s] = rc == 0 ? cursor_peek(&cur[s], &rc) : NULL;
+        /* the outliers that are in no letter go out as they come */
+        while (rc == 0 && row[S_OUTLIERS] != NULL && !outlier_in_letter(row[S_OUTLIERS])) {
+            rc = outlier_out(o, d, row[S_OUTLIERS], kept, term_changes);
+            cursor_next(&cur[S_OUTLIERS]);
+            row[S_OUTLIERS] = rc == 0 ? cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
+        }
+        /* the next letter is the least school and term of the three lists */
+        bool any = false;
+        for (int s = 0; rc == 0 && s < S_COUNT; s++) {
+            struct letter_key k;
+            if (row[s] == NULL)
+                continue;
+            key_of(row[s], &k);
+            if (!any || key_cmp(&k, &key) < 0)
+                key = k;
+            any = true;
+        }
+        if (rc != 0 || !any)
+            break;
+        if (have_prev && key_cmp(&key, &prev) <= 0) {
+            log_error("cannot write the feedback letters: the lists are not in the order of "
+                      "term, district and school");
+            rc = -1;
+            break;
+        }
+        for (int s = 0; rc == 0 && s < S_COUNT; s++) {
+            while (rc == 0 && row[s] != NULL && key_is(row[s], &key)) {
+                if (s != S_OUTLIERS || outlier_in_letter(row[s]))
+                    rc = letter_add(lt, list_of[s], row[s]);
+                if (rc == 0 && s == S_OUTLIERS)
+                    rc = outlier_out(o, d, row[s], kept, term_changes);
+                cursor_next(&cur[s]);
+                row[s] = rc == 0 ? cursor_peek(&cur[s], &rc) : NULL;
+            }
+        }
+        if (rc == 0)
+            rc = letter_flush(lt);
+        prev = key;
+        have_prev = true;
+    }
+    for (int s = 0; s < S_COUNT; s++)
+        cursor_free(&cur[s]);
+    doc_array_end(d);
+    return rc != 0 ? rc : doc_failed(d);
 }
 
 int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
@@ -723,8 +1091,14 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         return rc;
     }
     rc = EXIT_FATAL;
-    json_t *doc = NULL, *run = NULL, *rows[L_COUNT] = {NULL};
-    buf out = BUF_INIT;
+    json_t *run = NULL, *terms = NULL;
+    struct doc d;
+    memset(&d, 0, sizeof d);
+    struct list_out out[L_COUNT];
+    memset(out, 0, sizeof out);
+    struct report_xlsx *x = NULL;
+    struct letters lt;
+    memset(&lt, 0, sizeof lt);
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL) {
         rc = cli_connect_failed(c);
@@ -742,87 +1116,107 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
     }
-    char base[64], name[128];
+    char base[64], name[128], path[4200];
     if (scope->period != NULL)
         snprintf(base, sizeof base, "quality-%s", scope->period);
     else
         snprintf(base, sizeof base, "quality-%d", scope->year);
-    long term_changes = 0;
-    for (int k = 0; k < L_COUNT; k++) {
-        const struct list *l = &lists[k];
-        if (k == L_OUTLIERS) {
-            rows[k] = stream_outliers(conn, l, a.periods.data, out_dir, base, &term_changes);
-            if (rows[k] == NULL)
-                goto done;
-            continue;
-        }
-        bool by_run = k == L_REJECTIONS || k == L_WARNINGS;
-        const char *p[] = {a.periods.data,
-                           by_run ? (run_id > 0 ? run_text : NULL) : a.deadlines.data};
-        char what[64];
-        snprintf(what, sizeof what, "cannot list the %s", l->name);
-        PGresult *res = db_query(conn, l->sql, l->nparams, p, PGRES_TUPLES_OK, what);
-        if (res == NULL)
-            goto done;
-        rows[k] = list_json(l, res);
-        PQclear(res);
-        if (rows[k] == NULL)
-            goto done;
-    }
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
-    json_t *scope_obj = scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
-                                              : json_pack("{s:i}", "year", scope->year);
-    doc = json_pack("{s:s, s:o, s:o, s:s, s:O, s:O, s:O, s:O, s:o, s:O, s:O, s:I}", "report",
-                    "quality", "scope", scope_obj, "run_id",
-                    run_id > 0 ? json_integer(run_id) : json_null(), "generated_at", generated_at,
-                    "run", run, "terms", rows[L_TERMS], "not_reported", rows[L_NOT_REPORTED],
-                    "late", rows[L_LATE], "rejections", rejections_json(rows[L_REJECTIONS]),
-                    "warnings", rows[L_WARNINGS], "outliers", rows[L_OUTLIERS], "term_changes",
-                    (json_int_t)term_changes);
-    if (doc == NULL || report_json_dump(doc, &out) != 0) {
-        log_error("cannot make the quality report");
+    /* every list of one snapshot; the files are temporary until all of them are written */
+    if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                "cannot make the quality report") != 0)
         goto done;
-    }
+    const char *by_term[] = {a.periods.data, a.deadlines.data};
+    const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL};
+    PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
+                             PGRES_TUPLES_OK, "cannot list the terms");
+    if (res == NULL)
+        goto done;
+    terms = list_json(&lists[L_TERMS], res);
+    PQclear(res);
+    if (terms == NULL)
+        goto done;
     snprintf(name, sizeof name, "%s.json", base);
-    if (report_write_output(out_dir, name, &out) != 0)
+    snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
+    d.rf = report_file_open(out_dir, name);
+    x = d.rf != NULL ? report_xlsx_open(path, base, 0) : NULL;
+    if (x == NULL || letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
     for (int k = 0; k < L_COUNT; k++) {
-        if (k == L_OUTLIERS)
-            continue; /* written while it was read */
-        char suffix[32];
-        util_strlcpy(suffix, lists[k].name, sizeof suffix);
-        for (char *s = suffix; *s != '\0'; s++) {
-            if (*s == '_')
-                *s = '-';
-        }
-        snprintf(name, sizeof name, "%s-%s.csv", base, suffix);
-        buf_reset(&out);
-        if (list_csv(&lists[k], rows[k], &out) != 0) {
-            log_error("out of memory");
-            goto done;
-        }
-        if (report_write_output(out_dir, name, &out) != 0)
+        if (list_out_open(&out[k], k, out_dir, base) != 0)
             goto done;
     }
-    if (quality_xlsx(rows, out_dir, base) != 0)
+    doc_value(&d, "report", json_string("quality"));
+    doc_value(&d, "scope",
+              scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
+                                    : json_pack("{s:i}", "year", scope->year));
+    doc_value(&d, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
+    doc_value(&d, "generated_at", json_string(generated_at));
+    doc_value(&d, "run", json_incref(run));
+    doc_value(&d, "terms", json_incref(terms));
+    for (size_t i = 0; i < json_array_size(terms); i++) {
+        if (list_out_row(&out[L_TERMS], L_TERMS, json_array_get(terms, i)) != 0)
+            goto done;
+    }
+    size_t count[L_COUNT] = {0};
+    for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
+        bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
+        if (stream_list(conn, k, run_list ? by_run : by_term, &d, &out[k], x, &count[k]) != 0)
+            goto done;
+    }
+    long term_changes = 0;
+    if (stream_outliers(conn, by_run, &d, &out[L_OUTLIERS], &lt, &count[L_OUTLIERS],
+                        &term_changes) != 0)
         goto done;
-    int letters = write_letters(rows, out_dir, generated_at);
-    if (letters < 0)
+    doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
+    if (doc_finish(&d) != 0 || db_exec(conn, "COMMIT", "cannot end the quality report") != 0)
         goto done;
+    /* all read: the files into place */
+    int closed = report_file_close(d.rf);
+    d.rf = NULL;
+    for (int k = 0; k < L_COUNT; k++) {
+        if (closed == 0)
+            closed = report_file_write(out[k].csv, &out[k].b);
+        if (closed == 0)
+            closed = report_file_close(out[k].csv);
+        else
+            report_file_discard(out[k].csv);
+        out[k].csv = NULL;
+    }
+    if (closed == 0)
+        closed = report_xlsx_close(x);
+    else
+        report_xlsx_discard(x);
+    x = NULL;
+    if (closed != 0)
+        goto done;
+    if (lt.written > 0) {
+        if (util_sync_filesystem(lt.dir) != 0) {
+            log_error_detail("cannot write the feedback letters", lt.dir, strerror(errno));
+            goto done;
+        }
+        log_info("wrote %d feedback letters in %s", lt.written, lt.dir);
+    }
     printf("quality %s: %zu not reported, %zu late, %zu rejected, %zu warnings, %zu outliers; "
            "%d feedback letters\n",
-           base + strlen("quality-"), json_array_size(rows[L_NOT_REPORTED]),
-           json_array_size(rows[L_LATE]), json_array_size(json_object_get(doc, "rejections")),
-           json_array_size(rows[L_WARNINGS]),
-           json_array_size(rows[L_OUTLIERS]) + (size_t)term_changes, letters);
+           base + strlen("quality-"), count[L_NOT_REPORTED], count[L_LATE], count[L_REJECTIONS],
+           count[L_WARNINGS], count[L_OUTLIERS] + (size_t)term_changes, lt.written);
     rc = EXIT_OK;
 done:
-    json_decref(doc);
+    if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        db_exec(conn, "ROLLBACK", "cannot end the quality report");
+    report_file_discard(d.rf);
+    buf_free(&d.b);
+    buf_free(&d.value);
+    for (int k = 0; k < L_COUNT; k++) {
+        report_file_discard(out[k].csv);
+        buf_free(&out[k].b);
+    }
+    report_xlsx_discard(x);
+    letters_free(&lt);
     json_decref(run);
-    for (int k = 0; k < L_COUNT; k++)
-        json_decref(rows[k]);
-    buf_free(&out);
+    json_decref(terms);
     PQfinish(conn);
     report_sql_args_free(&a);
     if (have_targets)

@@ -1,4 +1,5 @@
 /* util.c - checked number parsing, hashing, time and file helpers. */
+#define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -169,7 +170,7 @@ char *util_read_file(const char *path, size_t max, size_t *len)
     return data;
 }
 
-int util_write_file_atomic(const char *path, const void *data, size_t len)
+int util_write_file_replace(const char *path, const void *data, size_t len, bool durable)
 {
     char tmp[PATH_MAX];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -192,7 +193,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len)
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0)
+    if (durable && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
@@ -209,6 +210,23 @@ fail:;
     unlink(tmp);
     errno = saved;
     return -1;
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    return util_write_file_replace(path, data, len, true);
+}
+
+int util_sync_filesystem(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = syncfs(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 int util_mkdirs(const char *path, bool private_dir)

@@ -40,6 +40,12 @@ char *util_read_file(const char *path, size_t max, size_t *len);
 /* Writes data to path atomically (temporary file in the same directory, fsync,
  * rename). Returns 0, or -1 with errno set. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same, with durable false: without the fsync, for many small files that the caller
+ * makes durable together with util_sync_filesystem. */
+int util_write_file_replace(const char *path, const void *data, size_t len, bool durable);
+/* Writes out everything cached of the file system that holds dir (syncfs). 0, or -1 with
+ * errno set. */
+int util_sync_filesystem(const char *dir);
 
 /* mkdir -p with mode 0755 (0700 when private). Returns 0, or -1 with errno set. */
 int util_mkdirs(const char *path, bool private_dir);

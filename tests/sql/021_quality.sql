@@ -1,6 +1,7 @@
--- 021_quality.sql: the data-quality lists of sql/007_quality.sql on hand-made submissions of
--- district 320196 (and 320195 for an even-sized median): outliers against the district
--- median and against the previous term, late submissions, schools that did not report,
+-- 021_quality.sql: the data-quality lists of sql/007_quality.sql (the outliers as
+-- sql/009_quality_speed.sql makes them) on hand-made submissions of district 320196 (and
+-- 320195 for an even-sized median): outliers against the district median and against the
+-- previous term, late submissions, schools that did not report,
 -- rejections with their reasons, warnings and the per-term reconciliation.
 -- Terms: T0 = 2023-2024-1, T1 = 2023-2024-2, T2 = 2024-2025-1 (deadline 2025-01-20).
 \set ON_ERROR_STOP 1
@@ -21,32 +22,46 @@ FROM generate_series(1, 4) n;
 --   staff_psych_parttime 1 2 3 3 31: median 3, 31 > 30 is an outlier
 --   funding_psych_yuan 100 x4 and 1000: median 100, exactly 10x is not an outlier
 --   crisis_incidents 0 0 0 0 5: median 0 flags nothing
---   staff_psych_fulltime 7 9 2 5 1, previous term (T1) 2 3 9 0 and none: 7 > 3 x 2 and
---   2 < 9 / 3 change more than 3x; 9 = 3 x 3 does not; a previous 0 compares with nothing
+-- and against the previous term (T1), only pupils, classes and teachers from at least 10:
+--   staff_head_teachers 12 -> 40 (more than 3x) and 30 -> 9 (less than a third) change;
+--   10 -> 30 (exactly 3x) does not
+--   staff_subject_teachers 3 -> 12: four times, but from a value under 10
+--   staff_psych_fulltime 2 -> 7, 9 -> 2, 4 -> 1 and counseling_group_sessions 40 -> 0: the
+--   term's activity and psychology staff are not compared with the previous term
 SELECT pg_temp.submit('3201960001', '2024-2025-1', '2025-01-20 23:59:59+08', :'g',
-    '{"staff_psych_parttime": 1, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 7}');
+    '{"staff_psych_parttime": 1, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 7,
+      "staff_head_teachers": 40}');
 SELECT pg_temp.submit('3201960002', '2024-2025-1', '2025-01-21 00:00:00+08', :'g',
-    '{"staff_psych_parttime": 2, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 9}');
+    '{"staff_psych_parttime": 2, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 9,
+      "staff_subject_teachers": 12}');
 SELECT pg_temp.submit('3201960003', '2024-2025-1', '2025-01-25 10:00:00+08', :'g',
-    '{"staff_psych_parttime": 3, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 2}');
+    '{"staff_psych_parttime": 3, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 2,
+      "staff_head_teachers": 9}');
 SELECT pg_temp.submit('3201960004', '2024-2025-1', '2025-01-10 10:00:00+08', :'g',
-    '{"staff_psych_parttime": 3, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 5}');
-SELECT pg_temp.submit('3201960005', '2024-2025-1', '2025-01-10 10:00:00+08', :'g',
-    '{"staff_psych_parttime": 31, "funding_psych_yuan": 1000, "crisis_incidents": 5, "staff_psych_fulltime": 1}');
+    '{"staff_psych_parttime": 3, "funding_psych_yuan": 100, "crisis_incidents": 0, "staff_psych_fulltime": 5,
+      "staff_head_teachers": 30}');
+SELECT pg_temp.submit('3201960005', '2024-2025-1', '2025-01-10 10:00:00+08', '{"1": [400, 8, 10]}',
+    '{"staff_psych_parttime": 31, "funding_psych_yuan": 1000, "crisis_incidents": 5, "staff_psych_fulltime": 1,
+      "counseling_group_sessions": 0}');
 -- a superseded late version with wild values counts for nothing
 SELECT pg_temp.submit('3201960007', '2024-2025-1', '2025-03-01 10:00:00+08', :'g',
-    '{"staff_psych_parttime": 900, "staff_psych_fulltime": 900}', false);
+    '{"staff_psych_parttime": 900, "staff_psych_fulltime": 900, "staff_head_teachers": 900}', false);
 -- the inactive school: late and wild, but out of every list but the warnings
 SELECT pg_temp.submit('3201960009', '2024-2025-1', '2025-03-01 10:00:00+08', :'g',
     '{"staff_psych_parttime": 900, "staff_psych_fulltime": 900}');
 
--- T1: previous values of staff_psych_fulltime; school 05 has 1 in T0 and 4 in T1 (T0 is
--- outside a T1..T2 scope but is T1's previous term)
-SELECT pg_temp.submit('3201960001', '2023-2024-2', '2024-07-01 10:00:00+08', :'g', '{"staff_psych_fulltime": 2}');
-SELECT pg_temp.submit('3201960002', '2023-2024-2', '2024-07-01 10:00:00+08', :'g', '{"staff_psych_fulltime": 3}');
-SELECT pg_temp.submit('3201960003', '2023-2024-2', '2024-07-01 10:00:00+08', :'g', '{"staff_psych_fulltime": 9}');
-SELECT pg_temp.submit('3201960004', '2023-2024-2', '2024-07-01 10:00:00+08', :'g', '{"staff_psych_fulltime": 0}');
-SELECT pg_temp.submit('3201960005', '2023-2024-2', '2024-07-01 10:00:00+08', :'g', '{"staff_psych_fulltime": 4}');
+-- T1: the previous values. School 05 had 100 pupils in T0 and 400 in T1, a change of T1 from
+-- its previous term T0, which is outside a T1..T2 scope (its 400 in T2 are no change).
+SELECT pg_temp.submit('3201960001', '2023-2024-2', '2024-07-01 10:00:00+08', :'g',
+    '{"staff_psych_fulltime": 2, "staff_head_teachers": 12}');
+SELECT pg_temp.submit('3201960002', '2023-2024-2', '2024-07-01 10:00:00+08', :'g',
+    '{"staff_psych_fulltime": 3, "staff_subject_teachers": 3}');
+SELECT pg_temp.submit('3201960003', '2023-2024-2', '2024-07-01 10:00:00+08', :'g',
+    '{"staff_psych_fulltime": 9, "staff_head_teachers": 30}');
+SELECT pg_temp.submit('3201960004', '2023-2024-2', '2024-07-01 10:00:00+08', :'g',
+    '{"staff_psych_fulltime": 0, "staff_head_teachers": 10}');
+SELECT pg_temp.submit('3201960005', '2023-2024-2', '2024-07-01 10:00:00+08', '{"1": [400, 8, 10]}',
+    '{"staff_psych_fulltime": 4, "counseling_group_sessions": 40}');
 SELECT pg_temp.submit('3201960005', '2023-2024-1', '2024-01-10 10:00:00+08', :'g', '{"staff_psych_fulltime": 1}');
 
 -- T2 in district 320195, four schools: care_left_behind 1 2 4 100, median (2 + 4) / 2 = 3
@@ -64,17 +79,16 @@ CREATE TEMP TABLE expected_outliers (LIKE got_outliers);
 INSERT INTO expected_outliers VALUES
     ('district_median', '2024-2025-1', '3201950004', 'care_left_behind', 'care.left_behind', 100, 3, 33.3333),
     ('district_median', '2024-2025-1', '3201960005', 'staff_psych_parttime', 'staff.psych_parttime', 31, 3, 10.3333),
-    ('term_change', '2024-2025-1', '3201960001', 'staff_psych_fulltime', 'staff.psych_fulltime', 7, 2, 3.5),
-    ('term_change', '2024-2025-1', '3201960003', 'staff_psych_fulltime', 'staff.psych_fulltime', 2, 9, 0.2222),
-    ('term_change', '2024-2025-1', '3201960005', 'staff_psych_fulltime', 'staff.psych_fulltime', 1, 4, 0.25),
-    ('term_change', '2023-2024-2', '3201960005', 'staff_psych_fulltime', 'staff.psych_fulltime', 4, 1, 4);
+    ('term_change', '2024-2025-1', '3201960001', 'staff_head_teachers', 'staff.head_teachers', 40, 12, 3.3333),
+    ('term_change', '2024-2025-1', '3201960003', 'staff_head_teachers', 'staff.head_teachers', 9, 30, 0.3),
+    ('term_change', '2023-2024-2', '3201960005', 'enrolled_total', 'enrollment.by_grade', 400, 100, 4);
 SELECT pg_temp.assert_same('quality: outliers of T1 and T2', 'got_outliers', 'expected_outliers');
 
 -- Only the scope's terms are listed: T1 alone has the one change from T0.
 SELECT pg_temp.assert_eq('quality: outliers of T1 alone',
     (SELECT string_agg(kind || ' ' || school_code || ' ' || field, ',')
      FROM xinyu.quality_outliers(ARRAY['2023-2024-2']) WHERE district_code = '320196'),
-    'term_change 3201960005 staff_psych_fulltime');
+    'term_change 3201960005 enrolled_total');
 
 -- Late: the accepted version after the end of 2025-01-20 in UTC+8. 23:59:59 is on time,
 -- 00:00:00 the next day is one day late; superseded versions and inactive schools do not count.
