@@ -89,6 +89,13 @@ struct report_scope {
 /* Writes the indicator reports of scope in the formats list into out_dir. Returns 0 or EXIT_*. */
 int report_indicators_write(struct cli *c, PGconn *conn, const struct report_scope *scope,
                             const char *formats, const char *out_dir, bool by_type);
+/*
+ * report_indicators_write for "xinyu run": skipped when the report's files and the stamp
+ * beside them (out_dir/.indicators-SCOPE.inputs) show it was written from the same
+ * submissions, registry, targets, settings and program (cli/report_fresh.c).
+ */
+int report_indicators_if_changed(struct cli *c, PGconn *conn, const struct report_scope *s,
+                                 const char *formats, const char *out_dir, bool by_type);
 /* The terms of a review year, from its targets file; *periods is a malloc'ed array of
  * malloc'ed strings the caller frees. Returns their number, or -1 after logging. */
 int report_year_periods(const struct cli *c, int year, char ***periods);
@@ -102,6 +109,7 @@ int report_years(const struct cli *c, int **years);
  */
 struct report_targets;
 struct report_row;
+struct report_spool;
 struct json_t;
 
 /* Loads the targets file of scope: YEAR.json for a year, for a term the year file that lists
@@ -130,6 +138,12 @@ void report_sql_args_free(struct report_sql_args *a);
 int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
                       const struct report_targets *t, const struct report_sql_args *a, bool by_type,
                       struct report_row **rows, size_t *nrows);
+/* The same rows, sorted the same way by the server and read one at a time into a new spool
+ * (report/report.h), so that neither the result nor the rows are ever whole in memory.
+ * Returns 0 (the caller frees *spool with report_spool_free), or -1 after logging. */
+int report_rows_spool(PGconn *conn, const struct report_scope *scope,
+                      const struct report_targets *t, const struct report_sql_args *a, bool by_type,
+                      struct report_spool **spool);
 /* The order of indicator rows in every report: indicators in the spec's order, all types
  * before each type, the city-wide row before the districts by code. */
 int report_row_cmp(const void *a, const void *b);
@@ -175,6 +189,20 @@ int report_json_dump(const struct json_t *doc, buf *out);
  */
 int report_store(PGconn *conn, const char *kind, const char *scope_json, const char *document,
                  const char *targets_hex, const char *periods_literal, const char *label);
+/*
+ * The same, with the document streamed in while it is rendered (COPY ... FROM STDIN), so that
+ * it is never whole in memory. begin takes the inputs' fingerprint (with a label) and starts
+ * the COPY; it returns NULL after logging. report_store_write is a report_sink write function
+ * (ctx: the store) for the document's bytes. end finishes the COPY when commit is true and
+ * abandons it otherwise (nothing stored), frees the store and returns as report_store does
+ * (EXIT_FATAL when abandoned). Nothing else may use the connection in between.
+ */
+struct report_store;
+struct report_store *report_store_begin(PGconn *conn, const char *kind, const char *scope_json,
+                                        const char *targets_hex, const char *periods_literal,
+                                        const char *label);
+int report_store_write(void *ctx, const char *data, size_t len);
+int report_store_end(struct report_store *st, bool commit);
 
 /* Published versions (cli/report_publish.c). */
 /* Checks that label can name a new published version: 1 to 64 of A-Z a-z 0-9 . _ - (it goes

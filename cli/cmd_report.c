@@ -1,11 +1,13 @@
 /* cmd_report.c - "xinyu report": indicator rows from SQL, targets from files, files out. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/db.h"
@@ -103,21 +105,172 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
         util_strlcpy(dst, PQgetvalue(res, row, col), n);
 }
 
-static int write_output(const char *out_dir, const char *name, const buf *b)
-{
+/*
+ * A report file written while it is rendered. Like util_write_file_atomic it appears whole
+ * under its name or not at all: the text goes to path.tmp.PID beside it, which is synced
+ * and renamed at the end.
+ */
+struct out_file {
+    FILE *f;
+    bool failed; /* a write failed (logged) */
     char path[4096];
-    int w = snprintf(path, sizeof path, "%s/%s", out_dir, name);
-    if (w < 0 || (size_t)w >= sizeof path) {
+    char tmp[4200];
+};
+
+/* Passes the fault point "report_write" first, as every report file does. 0, or -1 logged. */
+static int out_open(struct out_file *o, const char *out_dir, const char *name)
+{
+    memset(o, 0, sizeof *o);
+    int w = snprintf(o->path, sizeof o->path, "%s/%s", out_dir, name);
+    if (w < 0 || (size_t)w >= sizeof o->path) {
         log_error("the output path is too long");
         return -1;
     }
     fault_point("report_write");
-    if (util_write_file_atomic(path, b->data ? b->data : "", b->len) != 0) {
-        log_error_detail("cannot write a report", path, strerror(errno));
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        o->f = fdopen(fd, "wb");
+        if (o->f == NULL) {
+            int saved = errno;
+            close(fd);
+            unlink(o->tmp);
+            errno = saved;
+        }
+    }
+    if (o->f == NULL) {
+        log_error_detail("cannot write a report", o->path, strerror(errno));
         return -1;
     }
-    log_info("wrote %s", path);
     return 0;
+}
+
+/* A report_sink write function: ctx is the struct out_file. */
+static int out_write(void *ctx, const char *data, size_t len)
+{
+    struct out_file *o = ctx;
+    if (!o->failed && fwrite(data, 1, len, o->f) != len) {
+        log_error_detail("cannot write a report", o->path, strerror(errno));
+        o->failed = true;
+    }
+    return o->failed ? -1 : 0;
+}
+
+/* Gives the file up: nothing is left of it. Accepts a file that was never opened. */
+static void out_discard(struct out_file *o)
+{
+    if (o->f == NULL)
+        return;
+    fclose(o->f);
+    o->f = NULL;
+    unlink(o->tmp);
+}
+
+/* Syncs and renames the file to its name; 0, or -1 after logging (and nothing is left). */
+static int out_close(struct out_file *o)
+{
+    if (o->failed) {
+        out_discard(o);
+        return -1;
+    }
+    int rc = fflush(o->f) != 0 || fsync(fileno(o->f)) != 0 ? -1 : 0;
+    int saved = errno;
+    if (fclose(o->f) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    o->f = NULL;
+    if (rc == 0 && rename(o->tmp, o->path) != 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc != 0) {
+        log_error_detail("cannot write a report", o->path, strerror(saved));
+        unlink(o->tmp);
+        return -1;
+    }
+    log_info("wrote %s", o->path);
+    return 0;
+}
+
+/* Renders one format straight into out_dir/name; 0, or -1 after logging. */
+static int stream_output(const char *out_dir, const char *name, const char *what,
+                         int (*render)(const struct report_doc *, const char *,
+                                       const struct report_sink *),
+                         const struct report_doc *doc, const char *lang)
+{
+    struct out_file o;
+    if (out_open(&o, out_dir, name) != 0)
+        return -1;
+    struct report_sink sink = {out_write, &o};
+    if (render(doc, lang, &sink) != 0) {
+        if (!o.failed)
+            log_error("cannot render the %s report", what);
+        out_discard(&o);
+        return -1;
+    }
+    return out_close(&o);
+}
+
+static int render_csv(const struct report_doc *doc, const char *lang,
+                      const struct report_sink *sink)
+{
+    (void)lang;
+    return report_stream_csv(doc, sink);
+}
+
+/* The JSON document goes to its file (when asked for) and into the database at once. */
+struct json_tee {
+    struct out_file *file; /* NULL: not written to a file */
+    struct report_store *store;
+    bool failed; /* a write failed (logged) */
+};
+
+static int tee_write(void *ctx, const char *data, size_t len)
+{
+    struct json_tee *t = ctx;
+    if (!t->failed && t->file != NULL && out_write(t->file, data, len) != 0)
+        t->failed = true;
+    if (!t->failed && report_store_write(t->store, data, len) != 0)
+        t->failed = true;
+    return t->failed ? -1 : 0;
+}
+
+/*
+ * Writes the JSON document to out_dir/name when json is true and stores it as the report of
+ * record, streaming it to both as it is rendered. The file is renamed into place before the
+ * stored row is committed, as when it was written first and stored after. EXIT_OK, or
+ * EXIT_USAGE / EXIT_FATAL after logging.
+ */
+static int json_output(PGconn *conn, const struct report_doc *doc, bool json, const char *out_dir,
+                       const char *name, const char *scope_json, const char *targets_hex,
+                       const char *periods_literal, const char *label)
+{
+    struct out_file o;
+    if (json && out_open(&o, out_dir, name) != 0)
+        return EXIT_FATAL;
+    struct json_tee tee = {json ? &o : NULL, NULL, false};
+    tee.store =
+        report_store_begin(conn, "indicators", scope_json, targets_hex, periods_literal, label);
+    if (tee.store == NULL) {
+        if (json)
+            out_discard(&o);
+        return EXIT_FATAL;
+    }
+    struct report_sink sink = {tee_write, &tee};
+    if (report_stream_json(doc, &sink) != 0) {
+        if (!tee.failed)
+            log_error("cannot render the JSON report");
+        if (json)
+            out_discard(&o);
+        report_store_end(tee.store, false);
+        return EXIT_FATAL;
+    }
+    if (json && out_close(&o) != 0) {
+        report_store_end(tee.store, false);
+        return EXIT_FATAL;
+    }
+    return report_store_end(tee.store, true);
 }
 
 static bool has_format(const char *list, const char *fmt)
@@ -170,14 +323,13 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
     struct report_doc doc;
     memset(&doc, 0, sizeof doc);
     PGresult *ov = NULL;
-    buf out = BUF_INIT;
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL) {
         rc = cli_connect_failed(c);
         goto done;
     }
-    if (report_rows_fetch(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.rows,
-                          &doc.nrows) != 0)
+    /* a city's rows go to a temporary file as they arrive: memory does not grow with them */
+    if (report_rows_spool(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.spool) != 0)
         goto done;
 
     /* the overview describes the scope's latest term */
@@ -207,6 +359,8 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
                              ? 0
                              : strtol(PQgetvalue(ov, (int)i, k + 2), NULL, 10);
     }
+    PQclear(ov);
+    ov = NULL;
 
     doc.kind = "indicators";
     doc.year = scope->year;
@@ -224,13 +378,6 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
     else
         snprintf(base, sizeof base, "indicators-%d", scope->year);
     char name[96];
-    if (report_render_json(&doc, &out) != 0)
-        goto done;
-    if (has_format(formats, "json")) {
-        snprintf(name, sizeof name, "%s.json", base);
-        if (write_output(out_dir, name, &out) != 0)
-            goto done;
-    }
     /* the JSON document is also kept in the database, as the report of record */
     char scope_json[64];
     if (scope->period != NULL)
@@ -240,26 +387,21 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
     char targets_hex[2 * UTIL_SHA256_LEN + 1] = "";
     if (have_targets)
         util_hex(t.sha256, sizeof t.sha256, targets_hex);
-    int stored = report_store(conn, "indicators", scope_json, out.data,
-                              have_targets ? targets_hex : NULL, args.periods.data, label);
+    snprintf(name, sizeof name, "%s.json", base);
+    int stored = json_output(conn, &doc, has_format(formats, "json"), out_dir, name, scope_json,
+                             have_targets ? targets_hex : NULL, args.periods.data, label);
     if (stored != EXIT_OK) {
         rc = stored;
         goto done;
     }
     if (has_format(formats, "csv")) {
-        buf_reset(&out);
         snprintf(name, sizeof name, "%s.csv", base);
-        if (report_render_csv(&doc, &out) != 0 || write_output(out_dir, name, &out) != 0)
+        if (stream_output(out_dir, name, "CSV", render_csv, &doc, NULL) != 0)
             goto done;
     }
     if (has_format(formats, "html")) {
-        buf_reset(&out);
         snprintf(name, sizeof name, "%s.html", base);
-        if (report_render_html(&doc, c->conf.lang, &out) != 0) {
-            log_error("cannot render the HTML report");
-            goto done;
-        }
-        if (write_output(out_dir, name, &out) != 0)
+        if (stream_output(out_dir, name, "HTML", report_stream_html, &doc, c->conf.lang) != 0)
             goto done;
     }
     if (has_format(formats, "xlsx")) {
@@ -280,9 +422,8 @@ done:
         log_error("the database connection was lost while reporting");
     PQclear(ov);
     PQfinish(conn);
-    free(doc.rows);
+    report_spool_free(doc.spool);
     free(doc.overview);
-    buf_free(&out);
     report_sql_args_free(&args);
     if (have_targets)
         report_targets_free(&t);

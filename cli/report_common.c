@@ -171,6 +171,39 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
         util_strlcpy(dst, PQgetvalue(res, row, col), n);
 }
 
+#define ROWS_SELECT                                                                                \
+    "SELECT indicator, district_code, school_type, numerator, denominator, schools, "              \
+    "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, $4::boolean)"
+
+/* Row i of an indicator_rows result, evaluated against its target; -1 after logging. */
+static int row_from_result(const PGresult *res, int i, const struct report_scope *scope,
+                           const struct report_targets *t, const struct report_sql_args *a,
+                           struct report_row *r)
+{
+    memset(r, 0, sizeof *r);
+    int ind = report_indicator_find(PQgetvalue(res, i, 0));
+    if (ind < 0) {
+        log_error("the database returned an unknown indicator \"%s\"", PQgetvalue(res, i, 0));
+        return -1;
+    }
+    r->indicator = ind;
+    copy_code(r->district_code, sizeof r->district_code, res, i, 1);
+    copy_code(r->school_type, sizeof r->school_type, res, i, 2);
+    r->has_numerator = get_number(res, i, 3, &r->numerator);
+    r->has_denominator = get_number(res, i, 4, &r->denominator);
+    r->schools = strtol(PQgetvalue(res, i, 5), NULL, 10);
+    r->schools_no_data = strtol(PQgetvalue(res, i, 6), NULL, 10);
+    struct report_target target;
+    memset(&target, 0, sizeof target);
+    if (t != NULL)
+        target = t->targets[ind];
+    if (target.set && scope->period != NULL &&
+        strcmp(report_indicators[ind].id, "funding_per_student") == 0)
+        target.value *= a->share;
+    report_row_evaluate(r, target.set ? &target : NULL);
+    return 0;
+}
+
 int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
                       const struct report_targets *t, const struct report_sql_args *a, bool by_type,
                       struct report_row **rows, size_t *nrows)
@@ -180,11 +213,7 @@ int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
     const char *qp[] = {a->periods.data, a->deadlines.data, a->params.data,
                         by_type ? "true" : "false"};
     PGresult *res =
-        db_query(conn,
-                 "SELECT indicator, district_code, school_type, numerator, denominator, schools, "
-                 "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, "
-                 "$4::boolean)",
-                 4, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
+        db_query(conn, ROWS_SELECT, 4, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -196,35 +225,89 @@ int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
     }
     size_t count = 0;
     for (int i = 0; i < n; i++) {
-        struct report_row *r = &out[count];
-        int ind = report_indicator_find(PQgetvalue(res, i, 0));
-        if (ind < 0) {
-            log_error("the database returned an unknown indicator \"%s\"", PQgetvalue(res, i, 0));
+        if (row_from_result(res, i, scope, t, a, &out[count]) != 0) {
             free(out);
             PQclear(res);
             return -1;
         }
-        r->indicator = ind;
-        copy_code(r->district_code, sizeof r->district_code, res, i, 1);
-        copy_code(r->school_type, sizeof r->school_type, res, i, 2);
-        r->has_numerator = get_number(res, i, 3, &r->numerator);
-        r->has_denominator = get_number(res, i, 4, &r->denominator);
-        r->schools = strtol(PQgetvalue(res, i, 5), NULL, 10);
-        r->schools_no_data = strtol(PQgetvalue(res, i, 6), NULL, 10);
-        struct report_target target;
-        memset(&target, 0, sizeof target);
-        if (t != NULL)
-            target = t->targets[ind];
-        if (target.set && scope->period != NULL &&
-            strcmp(report_indicators[ind].id, "funding_per_student") == 0)
-            target.value *= a->share;
-        report_row_evaluate(r, target.set ? &target : NULL);
         count++;
     }
     PQclear(res);
     qsort(out, count, sizeof *out, report_row_cmp);
     *rows = out;
     *nrows = count;
+    return 0;
+}
+
+int report_rows_spool(PGconn *conn, const struct report_scope *scope,
+                      const struct report_targets *t, const struct report_sql_args *a, bool by_type,
+                      struct report_spool **spool)
+{
+    *spool = NULL;
+    /* the catalog's order of the indicators, for the server to sort by */
+    buf ids = BUF_INIT;
+    int rc = buf_putc(&ids, '{');
+    for (int i = 0; i < REPORT_NINDICATORS; i++)
+        rc |= buf_printf(&ids, "%s%s", i ? "," : "", report_indicators[i].id);
+    rc |= buf_putc(&ids, '}');
+    struct report_spool *s = rc == 0 ? report_spool_new() : NULL;
+    if (s == NULL) {
+        if (rc != 0)
+            log_error("out of memory");
+        buf_free(&ids);
+        return -1;
+    }
+    /*
+     * Sorted by the server as report_row_cmp sorts (byte order of the codes, "all" first),
+     * and read one row at a time: neither the result nor the rows are ever whole in memory.
+     */
+    const char *qp[] = {a->periods.data, a->deadlines.data, a->params.data,
+                        by_type ? "true" : "false", ids.data};
+    int sent =
+        PQsendQueryParams(conn,
+                          ROWS_SELECT " ORDER BY array_position($5::text[], indicator), "
+                                      "school_type IS NOT NULL, school_type COLLATE \"C\", "
+                                      "district_code IS NOT NULL, district_code COLLATE \"C\"",
+                          5, NULL, qp, NULL, NULL, 0);
+    if (!sent || !PQsetSingleRowMode(conn)) {
+        log_error("cannot compute the indicators: %s", PQerrorMessage(conn));
+        rc = -1;
+    }
+    bool logged = rc != 0;
+    struct report_row row, prev;
+    size_t n = 0;
+    PGresult *res;
+    while (sent && (res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE && rc == 0) {
+            if (row_from_result(res, 0, scope, t, a, &row) != 0) {
+                rc = -1;
+            } else if (n > 0 && report_row_cmp(&prev, &row) > 0) {
+                /* codes cut to their fields' size only tie, so this is never the data's fault */
+                log_error("the database returned indicator row %zu out of the report's order",
+                          n + 1);
+                rc = -1;
+            } else if (report_spool_add(s, &row) != 0) {
+                rc = -1;
+            }
+            prev = row;
+            n++;
+            logged = rc != 0;
+        } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
+            if (!logged)
+                db_log_result(res, "cannot compute the indicators");
+            rc = -1;
+            logged = true;
+        }
+        /* after a failure the rest of the result is read and dropped */
+        PQclear(res);
+    }
+    buf_free(&ids);
+    if (rc != 0) {
+        report_spool_free(s);
+        return -1;
+    }
+    *spool = s;
     return 0;
 }
 
@@ -489,6 +572,26 @@ int report_json_dump(const json_t *doc, buf *out)
     return 0;
 }
 
+/* Logs a failure to store a report: a label published meanwhile is the user's to fix. */
+static int store_failed(const PGresult *res, const char *label)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (label != NULL && state != NULL && strcmp(state, "23505") == 0) {
+        /* another process published the same label since it was checked */
+        char detail[256];
+        snprintf(detail, sizeof detail,
+                 "A published version is never replaced: \"%s\" names one "
+                 "already.",
+                 label);
+        log_error_detail("the label is already published", detail,
+                         "Publish under another label; \"xinyu report --version LABEL\" renders a "
+                         "published version again.");
+        return EXIT_USAGE;
+    }
+    db_log_result(res, "cannot store the report");
+    return EXIT_FATAL;
+}
+
 int report_store(PGconn *conn, const char *kind, const char *scope_json, const char *document,
                  const char *targets_hex, const char *periods_literal, const char *label)
 {
@@ -513,22 +616,155 @@ int report_store(PGconn *conn, const char *kind, const char *scope_json, const c
         PQclear(res);
         return EXIT_OK;
     }
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    int rc = EXIT_FATAL;
-    if (label != NULL && state != NULL && strcmp(state, "23505") == 0) {
-        /* another process published the same label since it was checked */
-        char detail[256];
-        snprintf(detail, sizeof detail,
-                 "A published version is never replaced: \"%s\" names one "
-                 "already.",
-                 label);
-        log_error_detail("the label is already published", detail,
-                         "Publish under another label; \"xinyu report --version LABEL\" renders a "
-                         "published version again.");
-        rc = EXIT_USAGE;
-    } else {
-        db_log_result(res, "cannot store the report");
+    int rc = store_failed(res, label);
+    PQclear(res);
+    return rc;
+}
+
+/* Pending COPY bytes are handed to libpq in pieces of this size. */
+#define STORE_CHUNK 65536
+
+struct report_store {
+    PGconn *conn;
+    const char *label;
+    buf line;    /* COPY text not yet handed to libpq */
+    bool failed; /* logged; the COPY is abandoned at the end */
+};
+
+static int store_put(struct report_store *st)
+{
+    if (!st->failed && st->line.len > 0 &&
+        PQputCopyData(st->conn, st->line.data, (int)st->line.len) != 1) {
+        log_error("cannot store the report: %s", PQerrorMessage(st->conn));
+        st->failed = true;
+    }
+    buf_reset(&st->line);
+    return st->failed ? -1 : 0;
+}
+
+/* A field of the COPY line (text format): backslash, tab, CR and LF escaped; NULL is \N. */
+static int store_field(struct report_store *st, const char *s, size_t len)
+{
+    if (s == NULL)
+        return buf_puts(&st->line, "\\N");
+    size_t from = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        const char *esc = s[i] == '\\'   ? "\\\\"
+                          : s[i] == '\n' ? "\\n"
+                          : s[i] == '\r' ? "\\r"
+                          : s[i] == '\t' ? "\\t"
+                                         : NULL;
+        if (esc == NULL)
+            continue;
+        rc = buf_append(&st->line, s + from, i - from) | buf_puts(&st->line, esc);
+        from = i + 1;
+    }
+    return rc | buf_append(&st->line, s + from, len - from);
+}
+
+/* A bytea field from its hex digits ("\x..." escaped for COPY); NULL is \N. */
+static int store_hex(struct report_store *st, const char *hex)
+{
+    if (hex == NULL)
+        return buf_puts(&st->line, "\\N");
+    return buf_printf(&st->line, "\\\\x%s", hex);
+}
+
+struct report_store *report_store_begin(PGconn *conn, const char *kind, const char *scope_json,
+                                        const char *targets_hex, const char *periods_literal,
+                                        const char *label)
+{
+    struct report_store *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    st->conn = conn;
+    st->label = label;
+    PGresult *fp = NULL;
+    if (label != NULL) {
+        /*
+         * A COPY cannot compute a column, and a published row cannot be updated afterwards,
+         * so the inputs' fingerprint is taken just before the document is streamed in.
+         */
+        const char *p[] = {periods_literal};
+        fp = db_query(conn, "SELECT encode(xinyu.inputs_sha256($1::text[]), 'hex')", 1, p,
+                      PGRES_TUPLES_OK, "cannot store the report");
+        if (fp == NULL || PQntuples(fp) != 1) {
+            PQclear(fp);
+            free(st);
+            return NULL;
+        }
+    }
+    int rc = store_field(st, kind, strlen(kind)) | buf_putc(&st->line, '\t');
+    rc |= store_field(st, scope_json, strlen(scope_json)) | buf_putc(&st->line, '\t');
+    rc |= store_hex(st, targets_hex) | buf_putc(&st->line, '\t');
+    rc |= store_field(st, label, label ? strlen(label) : 0) | buf_putc(&st->line, '\t');
+    rc |= store_hex(st, fp != NULL && !PQgetisnull(fp, 0, 0) ? PQgetvalue(fp, 0, 0) : NULL) |
+          buf_putc(&st->line, '\t');
+    PQclear(fp);
+    if (rc != 0) {
+        log_error("out of memory");
+        buf_free(&st->line);
+        free(st);
+        return NULL;
+    }
+    PGresult *res = PQexec(conn, "COPY xinyu.report (kind, scope, targets_sha256, label, "
+                                 "inputs_sha256, document) FROM STDIN");
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        if (res == NULL)
+            log_error("cannot store the report: %s", PQerrorMessage(conn));
+        else
+            db_log_result(res, "cannot store the report");
+        PQclear(res);
+        buf_free(&st->line);
+        free(st);
+        return NULL;
     }
     PQclear(res);
+    return st;
+}
+
+int report_store_write(void *ctx, const char *data, size_t len)
+{
+    struct report_store *st = ctx;
+    if (st->failed)
+        return -1;
+    if (store_field(st, data, len) != 0) {
+        log_error("out of memory");
+        st->failed = true;
+        return -1;
+    }
+    return st->line.len >= STORE_CHUNK ? store_put(st) : 0;
+}
+
+int report_store_end(struct report_store *st, bool commit)
+{
+    if (st == NULL)
+        return EXIT_FATAL;
+    if (commit && !st->failed && buf_putc(&st->line, '\n') != 0) {
+        log_error("out of memory");
+        st->failed = true;
+    }
+    if (commit)
+        store_put(st);
+    bool keep = commit && !st->failed;
+    int rc = EXIT_FATAL;
+    if (PQputCopyEnd(st->conn, keep ? NULL : "the report was not written whole") != 1) {
+        log_error("cannot store the report: %s", PQerrorMessage(st->conn));
+        keep = false;
+    }
+    PGresult *res;
+    bool seen = false;
+    while ((res = PQgetResult(st->conn)) != NULL) {
+        if (!seen && keep) {
+            rc = PQresultStatus(res) == PGRES_COMMAND_OK ? EXIT_OK : store_failed(res, st->label);
+            seen = true;
+        }
+        PQclear(res);
+    }
+    buf_free(&st->line);
+    free(st);
     return rc;
 }

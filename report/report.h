@@ -106,6 +106,27 @@ struct report_overview {
         schools_with_room, schools_with_lessons;
 };
 
+/*
+ * Indicator rows kept in an unlinked temporary file instead of memory, so that a report of a
+ * whole city is written with the same memory as a report of one district. Rows are added in
+ * report order (report_row_cmp in cli/cli.h), at least grouped by ascending indicator, which
+ * lets a renderer read one indicator's rows without reading the others.
+ *
+ *     struct report_spool *s = report_spool_new();
+ *     report_spool_add(s, &row); ...           (-1: write error, or a row out of order)
+ *     doc.spool = s; render ...; report_spool_free(s);
+ */
+struct report_spool;
+/* A new empty spool in $TMPDIR (or /tmp); NULL with the reason logged. */
+struct report_spool *report_spool_new(void);
+/* Appends a copy of row. Returns 0, or -1 (logged) when its indicator is not in the catalog,
+ * comes before the previous row's, or the file cannot be written; the spool is then unusable. */
+int report_spool_add(struct report_spool *s, const struct report_row *row);
+/* Rows added so far. */
+size_t report_spool_count(const struct report_spool *s);
+/* Closes and frees the spool; accepts NULL. */
+void report_spool_free(struct report_spool *s);
+
 /* A whole indicator report, ready to render. */
 struct report_doc {
     const char *kind;      /* "indicators" */
@@ -114,8 +135,39 @@ struct report_doc {
     char generated_at[40]; /* RFC 3339, UTC+8 */
     struct report_row *rows;
     size_t nrows;
+    struct report_spool *spool; /* when not NULL, the rows are read from it; rows/nrows unused */
     struct report_overview *overview;
     size_t noverview;
+};
+
+/*
+ * Walks the rows of a doc in its order, from memory or from its spool: all of them
+ * (indicator < 0) or only those of one indicator. A row returned stays valid until the next
+ * call. NULL ends the walk; report_rows_failed then tells whether reading the spool failed
+ * (logged), which a renderer must treat as its own failure.
+ */
+#define REPORT_ROWS_BATCH 32
+struct report_rows_iter {
+    const struct report_doc *doc;
+    int indicator;
+    size_t next, end; /* index in doc->rows, or record number in the spool */
+    size_t have, at;  /* rows read into batch, and the next one to return */
+    bool failed;
+    struct report_row batch[REPORT_ROWS_BATCH];
+};
+void report_rows_begin(struct report_rows_iter *it, const struct report_doc *doc, int indicator);
+const struct report_row *report_rows_next(struct report_rows_iter *it);
+bool report_rows_failed(const struct report_rows_iter *it);
+
+/*
+ * Where a streamed rendering goes: write receives the bytes in order, in pieces of up to
+ * about REPORT_SINK_CHUNK bytes, and returns 0, or -1 to stop the rendering (which then
+ * returns -1 too; what the sink already took is the sink's to discard).
+ */
+#define REPORT_SINK_CHUNK 65536
+struct report_sink {
+    int (*write)(void *ctx, const char *data, size_t len);
+    void *ctx;
 };
 
 /*
@@ -127,6 +179,12 @@ int report_render_json(const struct report_doc *doc, buf *out);
 int report_render_csv(const struct report_doc *doc, buf *out);
 /* The district overview as its own CSV (same BOM, header style and line ends); 0 or -1 likewise. */
 int report_render_overview_csv(const struct report_doc *doc, buf *out);
+/*
+ * The same bytes as report_render_json / report_render_csv, streamed to sink row by row, so
+ * that memory does not grow with the number of rows. 0, or -1 (also when the sink failed).
+ */
+int report_stream_json(const struct report_doc *doc, const struct report_sink *sink);
+int report_stream_csv(const struct report_doc *doc, const struct report_sink *sink);
 
 /*
  * Renders the report as one self-contained HTML5 page for reading and printing: the district
@@ -137,6 +195,9 @@ int report_render_overview_csv(const struct report_doc *doc, buf *out);
  * or a row names no indicator of the catalog.
  */
 int report_render_html(const struct report_doc *doc, const char *lang, buf *out);
+/* The same page streamed to sink as it is written; 0, or -1 as above or when the sink failed. */
+int report_stream_html(const struct report_doc *doc, const char *lang,
+                       const struct report_sink *sink);
 
 /*
  * Writes the workbook of the report to path: sheet "概况 overview" (the overview rows) and

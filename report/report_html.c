@@ -166,18 +166,35 @@ static const struct html_labels labels_en = {
 
 /*
  * A page being written. The first failure sticks: later writes do nothing, so a section
- * can be written straight through and checked once at the end.
+ * can be written straight through and checked once at the end. The text gathers in out,
+ * which goes to the sink whenever it holds a chunk.
  */
 struct html {
-    buf *out;
+    buf out;
+    const struct report_sink *sink;
     const struct html_labels *l;
     int rc;
 };
 
+static void flush(struct html *h)
+{
+    if (h->rc == 0 && h->out.len > 0)
+        h->rc = h->sink->write(h->sink->ctx, h->out.data, h->out.len);
+    buf_reset(&h->out);
+}
+
+/* Called after every write: a full chunk goes to the sink. */
+static void written(struct html *h)
+{
+    if (h->out.len >= REPORT_SINK_CHUNK)
+        flush(h);
+}
+
 static void put(struct html *h, const char *s)
 {
     if (h->rc == 0)
-        h->rc = buf_puts(h->out, s);
+        h->rc = buf_puts(&h->out, s);
+    written(h);
 }
 
 /* Markup, numbers and Xinyu's own ids; every text of the document goes through text() instead. */
@@ -188,8 +205,9 @@ static void putf(struct html *h, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    h->rc = buf_vprintf(h->out, fmt, ap);
+    h->rc = buf_vprintf(&h->out, fmt, ap);
     va_end(ap);
+    written(h);
 }
 
 /*
@@ -202,7 +220,8 @@ static void text(struct html *h, const char *s, size_t max)
         return;
     size_t len = strnlen(s, max);
     if (h->rc == 0)
-        h->rc = buf_html_escape(h->out, s, len);
+        h->rc = buf_html_escape(&h->out, s, len);
+    written(h);
 }
 
 /* "-0.0" after rounding reads as a loss where there is none. */
@@ -516,15 +535,11 @@ static void overview_section(struct html *h, const struct report_doc *doc)
     put(h, "</section>\n");
 }
 
-/* The rows of one indicator over all school types together: the city-wide row and districts. */
-static const struct report_row *city_row(const struct report_doc *doc, int indicator)
+/* Ends a walk over the rows: a failure to read them fails the page. */
+static void walked(struct html *h, const struct report_rows_iter *it)
 {
-    for (size_t i = 0; i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
-        if (r->indicator == indicator && r->district_code[0] == '\0' && r->school_type[0] == '\0')
-            return r;
-    }
-    return NULL;
+    if (h->rc == 0 && report_rows_failed(it))
+        h->rc = -1;
 }
 
 static void indicator_name(struct html *h, const struct report_indicator *ind)
@@ -554,10 +569,22 @@ static void summary_section(struct html *h, const struct report_doc *doc)
     for (int i = 0; i < REPORT_NINDICATORS; i++) {
         const struct report_indicator *ind = &report_indicators[i];
         long met = 0, not_met = 0, no_data = 0;
-        for (size_t k = 0; k < doc->nrows; k++) {
-            const struct report_row *r = &doc->rows[k];
-            if (r->indicator != i || r->district_code[0] == '\0' || r->school_type[0] != '\0')
+        /* the city-wide row over all school types (the first such), and the districts' */
+        struct report_row city_copy;
+        const struct report_row *city = NULL;
+        struct report_rows_iter it;
+        report_rows_begin(&it, doc, i);
+        const struct report_row *r;
+        while ((r = report_rows_next(&it)) != NULL) {
+            if (r->school_type[0] != '\0')
                 continue;
+            if (r->district_code[0] == '\0') {
+                if (city == NULL) {
+                    city_copy = *r;
+                    city = &city_copy;
+                }
+                continue;
+            }
             const char *cls = status_class(r->status);
             if (strcmp(cls, "met") == 0)
                 met++;
@@ -566,10 +593,10 @@ static void summary_section(struct html *h, const struct report_doc *doc)
             else if (strcmp(cls, "no_data") == 0)
                 no_data++;
         }
+        walked(h, &it);
         putf(h, "<tr><td class=\"num\">%d</td><td><a href=\"#ind-%s\">", i + 1, ind->id);
         text(h, h->l == &labels_en ? ind->en : ind->zh, 256);
         put(h, "</a></td>");
-        const struct report_row *city = city_row(doc, i);
         if (city != NULL) {
             value_cell(h, ind->unit, city->has_value, city->value);
             target_cell(h, city, ind->unit);
@@ -707,17 +734,23 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
     const struct html_labels *l = h->l;
     size_t nbars = 0;
     double max = 0;
+    struct report_row target_copy;
     const struct report_row *with_target = NULL;
-    for (size_t i = 0; i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
-        if (r->indicator != indicator || r->school_type[0] != '\0')
+    struct report_rows_iter it;
+    const struct report_row *r;
+    report_rows_begin(&it, doc, indicator);
+    while ((r = report_rows_next(&it)) != NULL) {
+        if (r->school_type[0] != '\0')
             continue;
         nbars++;
         if (r->has_value && isfinite(r->value) && r->value > max)
             max = r->value;
-        if (r->has_target && with_target == NULL)
-            with_target = r;
+        if (r->has_target && with_target == NULL) {
+            target_copy = *r;
+            with_target = &target_copy;
+        }
     }
+    walked(h, &it);
     if (with_target != NULL && isfinite(with_target->target) && with_target->target > max)
         max = with_target->target;
     double axis_max, step;
@@ -760,9 +793,9 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
     put(h, "</text>\n");
 
     size_t k = 0;
-    for (size_t i = 0; i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
-        if (r->indicator != indicator || r->school_type[0] != '\0')
+    report_rows_begin(&it, doc, indicator);
+    while ((r = report_rows_next(&it)) != NULL) {
+        if (r->school_type[0] != '\0')
             continue;
         double y = CHART_TOP + (double)k * CHART_PITCH + (CHART_PITCH - CHART_BAR) / 2;
         bool city = r->district_code[0] == '\0';
@@ -791,6 +824,7 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
         put(h, "\n");
         k++;
     }
+    walked(h, &it);
     if (nbars == 0) {
         putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"muted\">", CHART_LEFT + 8, CHART_TOP + 17);
         text(h, l->no_rows, 128);
@@ -817,9 +851,9 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
 
     /* the values last, haloed, so that the target line never strikes through one */
     k = 0;
-    for (size_t i = 0; i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
-        if (r->indicator != indicator || r->school_type[0] != '\0')
+    report_rows_begin(&it, doc, indicator);
+    while ((r = report_rows_next(&it)) != NULL) {
+        if (r->school_type[0] != '\0')
             continue;
         double y = CHART_TOP + (double)k * CHART_PITCH + (CHART_PITCH - CHART_BAR) / 2;
         k++;
@@ -831,6 +865,7 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
         putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"value\">%s</text>",
              CHART_LEFT + v / axis_max * plot_w + 5, y + 12, s);
     }
+    walked(h, &it);
     put(h, "\n");
 
     double lx = CHART_LEFT, ly = bottom + CHART_AXIS;
@@ -890,9 +925,11 @@ static void row_cells(struct html *h, const struct report_row *r, bool with_type
 static void rows_table(struct html *h, const struct report_doc *doc, int indicator, bool by_type)
 {
     bool open = false;
-    for (size_t i = 0; i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
-        if (r->indicator != indicator || (r->school_type[0] != '\0') != by_type)
+    struct report_rows_iter it;
+    const struct report_row *r;
+    report_rows_begin(&it, doc, indicator);
+    while ((r = report_rows_next(&it)) != NULL) {
+        if ((r->school_type[0] != '\0') != by_type)
             continue;
         if (!open) {
             put(h, "<h3>");
@@ -904,6 +941,7 @@ static void rows_table(struct html *h, const struct report_doc *doc, int indicat
         }
         row_cells(h, r, by_type);
     }
+    walked(h, &it);
     if (open)
         put(h, "</tbody>\n</table>\n");
 }
@@ -924,7 +962,8 @@ static void indicator_section(struct html *h, const struct report_doc *doc, int 
     put(h, "</section>\n");
 }
 
-int report_render_html(const struct report_doc *doc, const char *lang, buf *out)
+int report_stream_html(const struct report_doc *doc, const char *lang,
+                       const struct report_sink *sink)
 {
     const struct html_labels *l;
     if (lang == NULL || strcmp(lang, "zh") == 0)
@@ -933,12 +972,17 @@ int report_render_html(const struct report_doc *doc, const char *lang, buf *out)
         l = &labels_en;
     else
         return -1;
-    for (size_t i = 0; i < doc->nrows; i++) {
-        if (doc->rows[i].indicator < 0 || doc->rows[i].indicator >= REPORT_NINDICATORS)
+    /* checked first, so that nothing is written for a document that cannot be */
+    struct report_rows_iter it;
+    const struct report_row *r;
+    report_rows_begin(&it, doc, -1);
+    while ((r = report_rows_next(&it)) != NULL) {
+        if (r->indicator < 0 || r->indicator >= REPORT_NINDICATORS)
             return -1;
     }
-    struct html h = {out, l, 0};
-    size_t start = out->len;
+    if (report_rows_failed(&it))
+        return -1;
+    struct html h = {BUF_INIT, sink, l, 0};
 
     putf(&h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
          l->html_lang);
@@ -960,13 +1004,25 @@ int report_render_html(const struct report_doc *doc, const char *lang, buf *out)
     for (int i = 0; i < REPORT_NINDICATORS; i++)
         indicator_section(&h, doc, i);
     put(&h, "</body>\n</html>\n");
+    flush(&h);
+    buf_free(&h.out);
+    return h.rc == 0 ? 0 : -1;
+}
 
-    if (h.rc != 0) {
-        if (out->data != NULL) {
-            out->len = start;
-            out->data[start] = '\0';
-        }
-        return -1;
+static int sink_buf(void *ctx, const char *data, size_t len)
+{
+    return buf_append(ctx, data, len);
+}
+
+int report_render_html(const struct report_doc *doc, const char *lang, buf *out)
+{
+    size_t start = out->len;
+    struct report_sink sink = {sink_buf, out};
+    if (report_stream_html(doc, lang, &sink) == 0)
+        return 0;
+    if (out->data != NULL) {
+        out->len = start;
+        out->data[start] = '\0';
     }
-    return 0;
+    return -1;
 }

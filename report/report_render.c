@@ -1,5 +1,7 @@
-/* report_render.c - evaluates indicator rows and renders them as the JSON and CSV contract. */
+/* report_render.c - evaluates indicator rows and renders them as the JSON and CSV contract,
+ * streamed a row at a time. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -148,60 +150,40 @@ static json_t *overview_json(const struct report_overview *ov)
     return o;
 }
 
-/* Appends the json_t made by each element to a new array; NULL when any failed. */
-static json_t *rows_json(const struct report_doc *doc)
+/*
+ * A rendering streamed to a sink: the text gathers in out and goes to the sink whenever a
+ * chunk is full, so that memory holds one chunk whatever the size of the document.
+ */
+struct stream {
+    buf out;
+    const struct report_sink *sink;
+};
+
+static int stream_flush(struct stream *st)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < doc->nrows; i++) {
-        if (json_array_append_new(a, row_json(&doc->rows[i])) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
+    if (st->out.len == 0)
+        return 0;
+    int rc = st->sink->write(st->sink->ctx, st->out.data, st->out.len);
+    buf_reset(&st->out);
+    return rc;
 }
 
-static json_t *overviews_json(const struct report_doc *doc)
+static int stream_maybe_flush(struct stream *st)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < doc->noverview; i++) {
-        if (json_array_append_new(a, overview_json(&doc->overview[i])) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
+    return st->out.len >= REPORT_SINK_CHUNK ? stream_flush(st) : 0;
 }
 
-/* The whole document in the key order of the contract; NULL when memory ran out. */
-static json_t *doc_json(const struct report_doc *doc)
+/* Ends a stream: the rest goes to the sink when rc is 0; the chunk is freed either way. */
+static int stream_end(struct stream *st, int rc)
 {
-    json_t *root = json_object();
-    json_t *scope = json_object();
-    if (root == NULL || scope == NULL) {
-        json_decref(root);
-        json_decref(scope);
-        return NULL;
-    }
-    int rc = 0;
-    if (doc->period != NULL)
-        rc |= json_object_set_new(scope, "period", json_string(doc->period));
-    else
-        rc |= json_object_set_new(scope, "year", json_integer(doc->year));
-    rc |= json_object_set_new(root, "report", json_text(doc->kind, 64));
-    rc |= json_object_set_new(root, "scope", scope);
-    rc |= json_object_set_new(root, "generated_at",
-                              json_text(doc->generated_at, sizeof doc->generated_at));
-    rc |= json_object_set_new(root, "overview", overviews_json(doc));
-    rc |= json_object_set_new(root, "rows", rows_json(doc));
-    if (rc != 0) {
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+    if (rc == 0)
+        rc = stream_flush(st);
+    buf_free(&st->out);
+    return rc;
 }
 
-static int dump_to_buf(const char *data, size_t len, void *ctx)
+/* A sink that appends to a buf; what a failed rendering appended is dropped by the caller. */
+static int sink_buf(void *ctx, const char *data, size_t len)
 {
     return buf_append(ctx, data, len);
 }
@@ -216,21 +198,113 @@ static int undo(buf *out, size_t start)
     return -1;
 }
 
+/* A scalar (string, number or null) as the whole document's dump writes it; v is released. */
+static int put_scalar(buf *out, json_t *v)
+{
+    if (v == NULL)
+        return -1;
+    char scalar[512];
+    size_t n = json_dumpb(v, scalar, sizeof scalar, RENDER_SCALAR_FLAGS);
+    int rc;
+    if (n == 0)
+        rc = -1;
+    else if (n <= sizeof scalar)
+        rc = buf_append(out, scalar, n);
+    else {
+        /* a text longer than the stack buffer (only a kind or a period given by hand) */
+        char *big = json_dumps(v, RENDER_SCALAR_FLAGS);
+        rc = big != NULL ? buf_puts(out, big) : -1;
+        free(big);
+    }
+    json_decref(v);
+    return rc;
+}
+
 /*
- * Returns -1 when memory ran out, and also when a row names no indicator of the catalog or
- * a text is not UTF-8: neither can come from Xinyu's own computation.
+ * An element of a top-level array as the whole document's dump writes it: the element's
+ * own dump with every line indented by the two levels it stands at. The dump never has a
+ * line break inside a string (it escapes them), so indenting after each one is exact.
  */
+static int dump_indented(const char *data, size_t len, void *ctx)
+{
+    buf *out = ctx;
+    while (len > 0) {
+        const char *nl = memchr(data, '\n', len);
+        if (nl == NULL)
+            return buf_append(out, data, len);
+        size_t k = (size_t)(nl - data) + 1;
+        if (buf_append(out, data, k) != 0 || buf_append(out, "    ", 4) != 0)
+            return -1;
+        data += k;
+        len -= k;
+    }
+    return 0;
+}
+
+/* One element of "overview" or "rows" after the n before it; v is released. */
+static int put_element(struct stream *st, json_t *v, size_t n)
+{
+    if (v == NULL)
+        return -1;
+    int rc = buf_puts(&st->out, n == 0 ? "[\n    " : ",\n    ");
+    if (rc == 0)
+        rc = json_dump_callback(v, dump_indented, &st->out, RENDER_JSON_FLAGS);
+    json_decref(v);
+    return rc == 0 ? stream_maybe_flush(st) : -1;
+}
+
+/* Closes an array of n elements as the dump does: "[]" when empty. */
+static int end_array(struct stream *st, size_t n)
+{
+    return buf_puts(&st->out, n == 0 ? "[]" : "\n  ]");
+}
+
+/*
+ * The document in the key order of the contract, written as jansson writes the whole tree
+ * (indent 2, 15 significant digits) but one element at a time. Fails when memory ran out,
+ * the sink failed, a row names no indicator of the catalog or a text is not UTF-8: neither
+ * of the last two can come from Xinyu's own computation.
+ */
+int report_stream_json(const struct report_doc *doc, const struct report_sink *sink)
+{
+    struct stream st = {BUF_INIT, sink};
+    buf *out = &st.out;
+    int rc = buf_puts(out, "{\n  \"report\": ");
+    rc |= put_scalar(out, json_text(doc->kind, 64));
+    rc |= buf_puts(out, ",\n  \"scope\": {\n    ");
+    if (doc->period != NULL) {
+        rc |= buf_puts(out, "\"period\": ");
+        rc |= put_scalar(out, json_string(doc->period));
+    } else {
+        rc |= buf_puts(out, "\"year\": ");
+        rc |= put_scalar(out, json_integer(doc->year));
+    }
+    rc |= buf_puts(out, "\n  },\n  \"generated_at\": ");
+    rc |= put_scalar(out, json_text(doc->generated_at, sizeof doc->generated_at));
+    rc |= buf_puts(out, ",\n  \"overview\": ");
+    size_t n = 0;
+    for (; rc == 0 && n < doc->noverview; n++)
+        rc = put_element(&st, overview_json(&doc->overview[n]), n);
+    if (rc == 0)
+        rc = end_array(&st, n) | buf_puts(out, ",\n  \"rows\": ");
+    struct report_rows_iter it;
+    report_rows_begin(&it, doc, -1);
+    const struct report_row *row;
+    n = 0;
+    while (rc == 0 && (row = report_rows_next(&it)) != NULL)
+        rc = put_element(&st, row_json(row), n++);
+    if (rc == 0 && report_rows_failed(&it))
+        rc = -1;
+    if (rc == 0)
+        rc = end_array(&st, n) | buf_puts(out, "\n}\n");
+    return stream_end(&st, rc != 0 ? -1 : 0);
+}
+
 int report_render_json(const struct report_doc *doc, buf *out)
 {
     size_t start = out->len;
-    json_t *root = doc_json(doc);
-    if (root == NULL)
-        return -1;
-    int rc = json_dump_callback(root, dump_to_buf, out, RENDER_JSON_FLAGS);
-    json_decref(root);
-    if (rc != 0 || buf_putc(out, '\n') != 0)
-        return undo(out, start);
-    return 0;
+    struct report_sink sink = {sink_buf, out};
+    return report_stream_json(doc, &sink) == 0 ? 0 : undo(out, start);
 }
 
 /* A column: the JSON key it shows and its bilingual header cell. */
@@ -328,20 +402,31 @@ static int csv_line(buf *out, const json_t *obj, const struct csv_column *cols, 
  * The indicator rows only: the overview has other columns, and one CSV file is one table
  * for Excel, so it is written on its own by report_render_overview_csv.
  */
-int report_render_csv(const struct report_doc *doc, buf *out)
+int report_stream_csv(const struct report_doc *doc, const struct report_sink *sink)
 {
     const size_t ncols = sizeof row_columns / sizeof row_columns[0];
-    size_t start = out->len;
-    if (csv_header(out, row_columns, ncols) != 0)
-        return undo(out, start);
-    for (size_t i = 0; i < doc->nrows; i++) {
-        json_t *row = row_json(&doc->rows[i]);
-        int rc = row != NULL ? csv_line(out, row, row_columns, ncols) : -1;
+    struct stream st = {BUF_INIT, sink};
+    int rc = csv_header(&st.out, row_columns, ncols);
+    struct report_rows_iter it;
+    report_rows_begin(&it, doc, -1);
+    const struct report_row *r;
+    while (rc == 0 && (r = report_rows_next(&it)) != NULL) {
+        json_t *row = row_json(r);
+        rc = row != NULL ? csv_line(&st.out, row, row_columns, ncols) : -1;
         json_decref(row);
-        if (rc != 0)
-            return undo(out, start);
+        if (rc == 0)
+            rc = stream_maybe_flush(&st);
     }
-    return 0;
+    if (rc == 0 && report_rows_failed(&it))
+        rc = -1;
+    return stream_end(&st, rc);
+}
+
+int report_render_csv(const struct report_doc *doc, buf *out)
+{
+    size_t start = out->len;
+    struct report_sink sink = {sink_buf, out};
+    return report_stream_csv(doc, &sink) == 0 ? 0 : undo(out, start);
 }
 
 int report_render_overview_csv(const struct report_doc *doc, buf *out)

@@ -380,12 +380,15 @@ static void overview_sheet(struct report_xlsx *x, const struct report_doc *doc)
     }
 }
 
-static void indicator_sheet(struct report_xlsx *x, const struct report_doc *doc, bool english)
+/* The rows in the doc's order; false when reading them failed (logged). */
+static bool indicator_sheet(struct report_xlsx *x, const struct report_doc *doc, bool english)
 {
     struct report_xlsx_sheet *s =
         report_xlsx_add_sheet(x, "指标 indicators", indicator_columns, NCOLS(indicator_columns));
-    for (size_t i = 0; s != NULL && i < doc->nrows; i++) {
-        const struct report_row *r = &doc->rows[i];
+    struct report_rows_iter it;
+    const struct report_row *r;
+    report_rows_begin(&it, doc, -1);
+    while (s != NULL && (r = report_rows_next(&it)) != NULL) {
         const struct report_indicator *ind = &report_indicators[r->indicator];
         enum report_xlsx_style measure = unit_style(ind->unit);
         report_xlsx_text(s, 0, ind->id);
@@ -405,6 +408,7 @@ static void indicator_sheet(struct report_xlsx *x, const struct report_doc *doc,
         report_xlsx_number(s, 12, true, (double)r->schools_no_data, REPORT_XLSX_COUNT);
         report_xlsx_end_row(s);
     }
+    return !report_rows_failed(&it);
 }
 
 /*
@@ -450,12 +454,19 @@ int report_write_xlsx(const struct report_doc *doc, const char *path, const char
         log_error("cannot write %s: unknown language \"%s\" (zh, en)", path, lang);
         return -1;
     }
-    for (size_t i = 0; i < doc->nrows; i++) {
-        if (doc->rows[i].indicator < 0 || doc->rows[i].indicator >= REPORT_NINDICATORS) {
-            log_error("cannot write %s: row %zu names no indicator of the catalog", path, i + 1);
+    struct report_rows_iter it;
+    const struct report_row *r;
+    size_t nrow = 0;
+    report_rows_begin(&it, doc, -1);
+    while ((r = report_rows_next(&it)) != NULL) {
+        nrow++;
+        if (r->indicator < 0 || r->indicator >= REPORT_NINDICATORS) {
+            log_error("cannot write %s: row %zu names no indicator of the catalog", path, nrow);
             return -1;
         }
     }
+    if (report_rows_failed(&it))
+        return -1;
     char title[128];
     if (doc->period != NULL)
         snprintf(title, sizeof title,
@@ -472,6 +483,9 @@ int report_write_xlsx(const struct report_doc *doc, const char *path, const char
     if (x == NULL)
         return -1;
     overview_sheet(x, doc);
-    indicator_sheet(x, doc, english);
+    if (!indicator_sheet(x, doc, english)) {
+        report_xlsx_discard(x);
+        return -1;
+    }
     return report_xlsx_close(x);
 }

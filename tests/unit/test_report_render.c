@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -524,6 +525,198 @@ static void test_overview_csv(void **state)
     buf_free(&out);
 }
 
+/* A city-sized document in report order: every indicator, the city and 60 districts over all
+ * types, then three types with the city and 20 districts each; a few rows without data. */
+#define BIG_DISTRICTS 60
+static size_t make_big_rows(struct report_row *rows)
+{
+    static const char *const types[] = {"junior", "primary", "senior"};
+    size_t n = 0;
+    for (int i = 0; i < REPORT_NINDICATORS; i++) {
+        for (int t = -1; t < 3; t++) {
+            int districts = t < 0 ? BIG_DISTRICTS : 20;
+            for (int d = -1; d < districts; d++) {
+                char code[8] = "";
+                if (d >= 0)
+                    snprintf(code, sizeof code, "3201%02d", d);
+                struct report_row r =
+                    make_row(report_indicators[i].id, code, t < 0 ? "" : types[t],
+                             (double)((n * 37) % 1000) + (i == 17 ? 0.25 : 0), 1000 + (double)d);
+                r.has_denominator = (n % 29) != 0;
+                r.schools = (long)(n % 50);
+                r.schools_no_data = (long)(n % 7);
+                report_row_evaluate(&r, i % 3 == 0 ? NULL : &at_least_80);
+                rows[n++] = r;
+            }
+        }
+    }
+    return n;
+}
+#define BIG_ROWS (REPORT_NINDICATORS * (1 + BIG_DISTRICTS + 3 * 21))
+
+/* A sink that appends to a buf and remembers the largest piece and how many came. */
+struct pieces {
+    buf all;
+    size_t largest, count;
+};
+
+static int pieces_write(void *ctx, const char *data, size_t len)
+{
+    struct pieces *p = ctx;
+    if (len > p->largest)
+        p->largest = len;
+    p->count++;
+    return buf_append(&p->all, data, len);
+}
+
+static int failing_write(void *ctx, const char *data, size_t len)
+{
+    (void)data;
+    (void)len;
+    int *calls = ctx;
+    (*calls)++;
+    return -1;
+}
+
+/* The streamed document is exactly what jansson writes for the whole tree at once. */
+static void test_stream_json_is_the_whole_tree(void **state)
+{
+    (void)state;
+    static struct report_row rows[BIG_ROWS];
+    struct sample s;
+    make_sample(&s);
+    s.doc.rows = rows;
+    s.doc.nrows = make_big_rows(rows);
+    assert_int_equal(s.doc.nrows, BIG_ROWS);
+    buf out = BUF_INIT;
+    assert_int_equal(report_render_json(&s.doc, &out), 0);
+    assert_true(out.len > 4 * REPORT_SINK_CHUNK);
+    json_error_t err;
+    json_t *root = json_loadb(out.data, out.len, 0, &err);
+    assert_non_null(root);
+    char *whole = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    assert_non_null(whole);
+    assert_int_equal(strlen(whole) + 1, out.len);
+    assert_memory_equal(whole, out.data, out.len - 1);
+    assert_int_equal(out.data[out.len - 1], '\n');
+    free(whole);
+    json_decref(root);
+    buf_free(&out);
+}
+
+/* Rows read back from a spool give the same bytes in every format as rows in memory. */
+static void test_spool_renders_the_same(void **state)
+{
+    (void)state;
+    static struct report_row rows[BIG_ROWS];
+    struct sample mem, spooled;
+    make_sample(&mem);
+    make_sample(&spooled);
+    mem.doc.rows = rows;
+    mem.doc.nrows = make_big_rows(rows);
+    struct report_spool *sp = report_spool_new();
+    assert_non_null(sp);
+    for (size_t i = 0; i < mem.doc.nrows; i++)
+        assert_int_equal(report_spool_add(sp, &rows[i]), 0);
+    assert_int_equal(report_spool_count(sp), mem.doc.nrows);
+    spooled.doc.rows = NULL;
+    spooled.doc.nrows = 0;
+    spooled.doc.spool = sp;
+
+    int (*renders[])(const struct report_doc *, buf *) = {report_render_json, report_render_csv};
+    for (size_t k = 0; k < 2; k++) {
+        buf a = BUF_INIT, b = BUF_INIT;
+        assert_int_equal(renders[k](&mem.doc, &a), 0);
+        assert_int_equal(renders[k](&spooled.doc, &b), 0);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        buf_free(&a);
+        buf_free(&b);
+    }
+    const char *langs[] = {"zh", "en"};
+    for (size_t k = 0; k < 2; k++) {
+        buf a = BUF_INIT;
+        struct pieces p = {BUF_INIT, 0, 0};
+        struct report_sink sink = {pieces_write, &p};
+        assert_int_equal(report_render_html(&mem.doc, langs[k], &a), 0);
+        assert_int_equal(report_stream_html(&spooled.doc, langs[k], &sink), 0);
+        assert_int_equal(a.len, p.all.len);
+        assert_memory_equal(a.data, p.all.data, a.len);
+        /* handed over in chunks, none much larger than one */
+        assert_true(p.count > 2);
+        assert_true(p.largest < REPORT_SINK_CHUNK + 4096);
+        buf_free(&a);
+        buf_free(&p.all);
+    }
+    struct pieces p = {BUF_INIT, 0, 0};
+    struct report_sink sink = {pieces_write, &p};
+    assert_int_equal(report_stream_json(&spooled.doc, &sink), 0);
+    assert_true(p.count > 2);
+    assert_true(p.largest < REPORT_SINK_CHUNK + 4096);
+    buf_free(&p.all);
+
+    /* one indicator's rows alone, from the middle of the file */
+    struct report_rows_iter it;
+    const struct report_row *r;
+    size_t n = 0;
+    report_rows_begin(&it, &spooled.doc, 5);
+    while ((r = report_rows_next(&it)) != NULL) {
+        assert_int_equal(r->indicator, 5);
+        assert_memory_equal(r, &rows[5 * (BIG_ROWS / REPORT_NINDICATORS) + n], sizeof *r);
+        n++;
+    }
+    assert_false(report_rows_failed(&it));
+    assert_int_equal(n, BIG_ROWS / REPORT_NINDICATORS);
+    report_spool_free(sp);
+}
+
+static void test_spool_refuses_disorder_and_sink_failure(void **state)
+{
+    (void)state;
+    struct report_spool *sp = report_spool_new();
+    assert_non_null(sp);
+    struct report_row a = make_row("crisis_rate_per_10k", "", "", 1, 2);
+    struct report_row b = make_row("cert_a_coverage", "", "", 1, 2);
+    report_row_evaluate(&a, NULL);
+    report_row_evaluate(&b, NULL);
+    assert_int_equal(report_spool_add(sp, &a), 0);
+    assert_int_equal(report_spool_add(sp, &b), -1);
+    /* a spool that failed cannot be rendered */
+    struct sample s;
+    make_sample(&s);
+    s.doc.rows = NULL;
+    s.doc.nrows = 0;
+    s.doc.spool = sp;
+    buf out = BUF_INIT;
+    assert_int_equal(report_render_json(&s.doc, &out), -1);
+    assert_int_equal(report_render_csv(&s.doc, &out), -1);
+    assert_int_equal(report_render_html(&s.doc, "zh", &out), -1);
+    assert_int_equal(out.len, 0);
+    report_spool_free(sp);
+
+    /* an empty spool is an empty report */
+    sp = report_spool_new();
+    assert_non_null(sp);
+    s.doc.spool = sp;
+    assert_int_equal(report_render_json(&s.doc, &out), 0);
+    assert_non_null(strstr(out.data, "\"rows\": []\n}\n"));
+    report_spool_free(sp);
+    buf_free(&out);
+
+    /* a sink that fails stops the rendering at its first piece */
+    make_sample(&s);
+    int calls = 0;
+    struct report_sink sink = {failing_write, &calls};
+    assert_int_equal(report_stream_json(&s.doc, &sink), -1);
+    assert_int_equal(calls, 1);
+    calls = 0;
+    assert_int_equal(report_stream_csv(&s.doc, &sink), -1);
+    assert_int_equal(calls, 1);
+    calls = 0;
+    assert_int_equal(report_stream_html(&s.doc, "en", &sink), -1);
+    assert_int_equal(calls, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +734,9 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_columns_are_json_keys),
         cmocka_unit_test(test_overview_csv),
+        cmocka_unit_test(test_stream_json_is_the_whole_tree),
+        cmocka_unit_test(test_spool_renders_the_same),
+        cmocka_unit_test(test_spool_refuses_disorder_and_sink_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

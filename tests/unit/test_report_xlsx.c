@@ -169,6 +169,41 @@ static void test_writes_zip_and_no_temporary(void **state)
     assert_string_equal(listing, "indicators-2024.xlsx");
 }
 
+/* A workbook of rows read back from a spool is the workbook of the same rows in memory. */
+static void test_spooled_rows(void **state)
+{
+    const char *dir = *state;
+    struct sample s;
+    make_sample(&s);
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/a.xlsx", dir);
+    snprintf(b, sizeof b, "%s/b.xlsx", dir);
+    /* a spool takes the rows grouped by indicator, in the catalog's order */
+    for (size_t i = 1; i < s.doc.nrows; i++) {
+        for (size_t k = i; k > 0 && s.rows[k - 1].indicator > s.rows[k].indicator; k--) {
+            struct report_row r = s.rows[k];
+            s.rows[k] = s.rows[k - 1];
+            s.rows[k - 1] = r;
+        }
+    }
+    assert_int_equal(report_write_xlsx(&s.doc, a, "en"), 0);
+    struct report_spool *sp = report_spool_new();
+    assert_non_null(sp);
+    for (size_t i = 0; i < s.doc.nrows; i++)
+        assert_int_equal(report_spool_add(sp, &s.rows[i]), 0);
+    s.doc.rows = NULL;
+    s.doc.nrows = 0;
+    s.doc.spool = sp;
+    assert_int_equal(report_write_xlsx(&s.doc, b, "en"), 0);
+    report_spool_free(sp);
+    size_t alen, blen;
+    char *adata = read_all(a, &alen), *bdata = read_all(b, &blen);
+    assert_int_equal(alen, blen);
+    assert_memory_equal(adata, bdata, alen);
+    free(adata);
+    free(bdata);
+}
+
 static void test_deterministic(void **state)
 {
     const char *dir = *state;
@@ -326,6 +361,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writes_zip_and_no_temporary, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_deterministic, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_spooled_rows, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_missing_directory_fails, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_unwritable_directory_fails, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_failed_rename_leaves_nothing, make_dir, remove_dir),
