@@ -187,10 +187,11 @@ int cmd_ingest(struct cli *c)
 }
 
 /* The year report and one report per term of the year (terms from the targets file). */
-static int report_year_and_terms(struct cli *c, int year, const char *formats, const char *out_dir)
+static int report_year_and_terms(struct cli *c, PGconn *conn, int year, const char *formats,
+                                 const char *out_dir)
 {
     struct report_scope s = {year, NULL};
-    int rc = report_indicators_write(c, NULL, &s, formats, out_dir, c->conf.by_type);
+    int rc = report_indicators_if_changed(c, conn, &s, formats, out_dir, c->conf.by_type);
     char **periods = NULL;
     int n = rc == EXIT_OK ? report_year_periods(c, year, &periods) : 0;
     if (n < 0)
@@ -198,7 +199,7 @@ static int report_year_and_terms(struct cli *c, int year, const char *formats, c
     for (int i = 0; i < n; i++) {
         struct report_scope t = {0, periods[i]};
         if (rc == EXIT_OK)
-            rc = report_indicators_write(c, NULL, &t, formats, out_dir, c->conf.by_type);
+            rc = report_indicators_if_changed(c, conn, &t, formats, out_dir, c->conf.by_type);
         free(periods[i]);
     }
     free(periods);
@@ -296,7 +297,8 @@ int cmd_run(struct cli *c)
         double t1 = util_monotonic();
         int report_rc = EXIT_OK;
         if (only.year || only.period) {
-            report_rc = report_indicators_write(c, conn, &only, formats, out_dir, c->conf.by_type);
+            report_rc =
+                report_indicators_if_changed(c, conn, &only, formats, out_dir, c->conf.by_type);
             if (report_rc == EXIT_OK)
                 report_rc = quality_write(c, run_id, &only, out_dir);
         } else {
@@ -307,7 +309,7 @@ int cmd_run(struct cli *c)
             if (n == 0)
                 log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
             for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
-                report_rc = report_year_and_terms(c, years[i], formats, out_dir);
+                report_rc = report_year_and_terms(c, conn, years[i], formats, out_dir);
                 /* data quality of what this run received, over the year's terms */
                 struct report_scope year = {years[i], NULL};
                 if (report_rc == EXIT_OK)

@@ -21,6 +21,8 @@
 #define TX_MAX_BYTES (64u * 1024 * 1024)
 #define FLUSH_MAX_BYTES (16u * 1024 * 1024)
 #define TX_CLAIM_BYTES (2L * 1024 * 1024)
+/* a transaction chosen to end a deadlock is run again this many times before the run fails */
+#define DEADLOCK_RETRIES 8
 
 struct pipeline {
     struct cli *cli;
@@ -157,13 +159,16 @@ struct worker {
     long tx_items;
     size_t tx_bytes;
     int failed;
+    bool retry; /* the transaction lost a deadlock: roll back and load its files again */
 };
 
 static int flush_batch(struct worker *w)
 {
     if (xf_batch_items(w->batch) == 0)
         return 0;
-    if (xf_batch_flush(w->batch, w->conn, w->p->run_id, &w->counts) != 0) {
+    int rc = xf_batch_flush(w->batch, w->conn, w->p->run_id, &w->counts);
+    if (rc != 0) {
+        w->retry = rc == XF_FLUSH_RETRY;
         w->failed = 1;
         return -1;
     }
@@ -226,7 +231,11 @@ static void report_progress(struct pipeline *p, bool final)
              p->counts.duplicate, p->counts.superseded, p->counts.rejected, rate);
 }
 
-/* One transaction: claim files, load as many as the budget allows, mark them done. */
+/*
+ * One transaction: claim files, load as many as the budget allows, mark them done.
+ * Returns 0, -1 on failure, or 1 when the transaction was rolled back to end a deadlock
+ * and should be run again.
+ */
 static int worker_transaction(struct worker *w, bool *empty)
 {
     struct pipeline *p = w->p;
@@ -312,6 +321,11 @@ fail:
     w->failed = 1;
     if (own_tx)
         db_exec(w->conn, "ROLLBACK", "rollback");
+    if (w->retry && own_tx) {
+        w->retry = false;
+        w->failed = 0;
+        return 1;
+    }
     return -1;
 }
 
@@ -334,14 +348,28 @@ static void *worker_main(void *arg)
         }
     }
     bool empty = false;
+    int retries = 0;
     while (!empty && !cli_stop_requested) {
         pthread_mutex_lock(&p->lock);
         int stop = p->fatal;
         pthread_mutex_unlock(&p->lock);
         if (stop)
             break;
-        if (worker_transaction(w, &empty) != 0)
+        int rc = worker_transaction(w, &empty);
+        if (rc == 1 && ++retries <= DEADLOCK_RETRIES) {
+            /* the other worker goes on meanwhile; waiting a little lets it finish */
+            struct timespec pause = {0, 20000000L * retries};
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        if (rc != 0) {
+            if (rc == 1)
+                log_error("a transaction met other workers' in a deadlock %d times; giving up",
+                          DEADLOCK_RETRIES + 1);
+            w->failed = 1;
             break;
+        }
+        retries = 0;
     }
 out:
     if (w->failed) {

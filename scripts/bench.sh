@@ -8,7 +8,8 @@
 #   BENCH_PER_FILE  submissions per JSON Lines shard (default 1000)
 #   BENCH_SEED      generator seed (default 1)
 #   BENCH_TERMS     terms generated for the full run (default the two terms of the 2024 year)
-#   BENCH_NEW_TERM  the term the nightly 1% is drawn from (default 2024-2025-2)
+#   BENCH_NEW_TERM  the term the nightly 1% is drawn from: corrected versions of the
+#                   submissions of that term (default the last of BENCH_TERMS)
 #   BENCH_JOBS      worker threads and connections (default: cores)
 #   BENCH_BATCH     batch_size of the bench configuration (default 500)
 #   BENCH_DIR       data, databases and logs (default var/bench)
@@ -26,7 +27,7 @@ BENCH_FORMAT=${BENCH_FORMAT:-jsonl}
 BENCH_PER_FILE=${BENCH_PER_FILE:-1000}
 BENCH_SEED=${BENCH_SEED:-1}
 BENCH_TERMS=${BENCH_TERMS:-2023-2024-2,2024-2025-1}
-BENCH_NEW_TERM=${BENCH_NEW_TERM:-2024-2025-2}
+BENCH_NEW_TERM=${BENCH_NEW_TERM:-${BENCH_TERMS##*,}}
 BENCH_JOBS=${BENCH_JOBS:-$(nproc)}
 BENCH_BATCH=${BENCH_BATCH:-500}
 BENCH_DIR=${BENCH_DIR:-var/bench}
@@ -207,13 +208,22 @@ make_data() {
         rm -rf "$data" "$data.tmp"
         "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_TERMS" --format "$BENCH_FORMAT" \
             "${per[@]}" --out "$data.tmp" 2>>"$LOGS/gen.log"
-        # the nightly's new submissions: the next term of the same schools
-        "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_NEW_TERM" \
-            --format "$BENCH_FORMAT" "${per[@]}" --out "$data.tmp/next" 2>>"$LOGS/gen.log"
-        cmp -s "$data.tmp/schools.csv" "$data.tmp/next/schools.csv" ||
-            die "the generator made a different registry for $BENCH_NEW_TERM"
         echo "$GEN_SUM" >"$data.tmp/.complete"
         mv "$data.tmp" "$data"
+    fi
+    # the nightly's new submissions: a corrected version of every submission of a term of
+    # the reported year, sent again by the same schools (some later than the stored one, so
+    # they replace it, some earlier, and a few duplicates and invalid ones); a night's 1% is
+    # drawn from them
+    local next=$data/next-$BENCH_NEW_TERM
+    if [ "$(cat "$next/.complete" 2>/dev/null)" != "$GEN_SUM" ]; then
+        rm -rf "$next" "$next.tmp"
+        "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_NEW_TERM" --resub-share 1 \
+            --format "$BENCH_FORMAT" "${per[@]}" --out "$next.tmp" 2>>"$LOGS/gen.log"
+        cmp -s "$data/schools.csv" "$next.tmp/schools.csv" ||
+            die "the generator made a different registry for $BENCH_NEW_TERM"
+        echo "$GEN_SUM" >"$next.tmp/.complete"
+        mv "$next.tmp" "$next"
     fi
     # the COPY rows depend on the validator too, which is linked into xinyu-bench
     if [ "$(cat "$data/copy/.complete" 2>/dev/null)" != "$XB_SUM" ]; then
@@ -296,9 +306,8 @@ bench_one() {
         copy_s=$(if [ -z "$copy_s" ]; then echo "$s"; else min "$copy_s" "$s"; fi)
         record "$n" "copy$jobs" "COPY alone ($jobs connection$([ "$jobs" = 1 ] || echo s))" \
             "$subs" "$bytes" "$s" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" \
-            "$(printf 'raw_s=%s submission_s=%s grade_s=%s rows=%s/%s/%s' "$(kv raw_s "$T_OUT")" \
-                "$(kv submission_s "$T_OUT")" "$(kv grade_s "$T_OUT")" "$(kv raw_rows "$T_OUT")" \
-                "$(kv accepted "$T_OUT")" "$(kv grade_rows "$T_OUT")")"
+            "$(printf 'raw_s=%s submission_s=%s rows=%s/%s' "$(kv raw_s "$T_OUT")" \
+                "$(kv submission_s "$T_OUT")" "$(kv raw_rows "$T_OUT")" "$(kv accepted "$T_OUT")")"
         drop_db "$db"
     done
 
@@ -328,7 +337,7 @@ bench_one() {
     local report_s=$T_WALL
     record "$n" report "year report alone" - - "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" ""
 
-    # the nightly runs: nothing new, then 1% new submissions (the next term's first files)
+    # the nightly runs: nothing new, then 1% new submissions (corrected versions of a term)
     run_timed "$LOGS/n$n-nightly0.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
         run --year "$YEAR"
     xinyu_ok "the nightly run (0% new)"
@@ -339,8 +348,8 @@ bench_one() {
     local count=$(((subs + 99) / 100))
     local per=()
     case "$BENCH_FORMAT" in jsonl*) per=(--per-file "$BENCH_PER_FILE") ;; esac
-    "$XB" sample "$data/next/spool" --count "$count" --format "$BENCH_FORMAT" "${per[@]}" \
-        --out "$nightly" >>"$LOGS/n$n-sample.log"
+    "$XB" sample "$data/next-$BENCH_NEW_TERM/spool" --count "$count" --format "$BENCH_FORMAT" \
+        "${per[@]}" --out "$nightly" >>"$LOGS/n$n-sample.log"
     local new_bytes
     local unpack=cat
     case "$BENCH_FORMAT" in *.gz) unpack="gzip -dc" ;; esac
@@ -351,7 +360,8 @@ bench_one() {
     local nightly_s=$T_WALL
     read -r -a f <<<"$(run_figures "$rdb" run)"
     record "$n" nightly1 "nightly run, 1% new" "${f[0]}" "$new_bytes" "$T_WALL" "$T_RSS" "$T_CPU" \
-        "$T_SRV" "$T_OTHER" "loaded=${f[1]} ingest_s=${f[6]} report_s=${f[7]}"
+        "$T_SRV" "$T_OTHER" \
+        "loaded=${f[1]} duplicate=${f[2]} superseded=${f[3]} rejected=${f[4]} ingest_s=${f[6]} report_s=${f[7]}"
     drop_db "$rdb"
     rm -f "$nightly"/* # the data set is again the full run's alone
 

@@ -18,7 +18,6 @@
 struct xf_batch {
     buf items;       /* stage_item rows */
     buf submissions; /* stage_submission rows */
-    buf grades;      /* stage_grade rows */
     buf issues;      /* stage_issue rows */
     buf gz;          /* scratch: the compressed bytes of one item */
     long nitems;
@@ -35,7 +34,6 @@ void xf_batch_destroy(struct xf_batch *b)
         return;
     buf_free(&b->items);
     buf_free(&b->submissions);
-    buf_free(&b->grades);
     buf_free(&b->issues);
     buf_free(&b->gz);
     free(b);
@@ -48,7 +46,7 @@ long xf_batch_items(const struct xf_batch *b)
 
 size_t xf_batch_bytes(const struct xf_batch *b)
 {
-    return b->items.len + b->submissions.len + b->grades.len + b->issues.len;
+    return b->items.len + b->submissions.len + b->issues.len;
 }
 
 void xf_counts_add(struct xf_counts *a, const struct xf_counts *b)
@@ -150,9 +148,22 @@ static int add_value(buf *row, const struct xf_field *f, const struct xf_value *
     }
 }
 
-static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_submission *sub)
+/* An int array cell in COPY text form: "{1,NULL,3}". */
+static int cell_int_array(buf *row, const int64_t *v, const bool *set, int n)
 {
-    int64_t total = 0, grade4_up = 0, classes = 0;
+    int rc = buf_puts(row, "\t{");
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            rc |= buf_putc(row, ',');
+        rc |= set[i] ? buf_printf(row, "%" PRId64, v[i]) : buf_puts(row, "NULL");
+    }
+    return rc | buf_putc(row, '}');
+}
+
+int xf_derived_cells(buf *row, const struct xf_submission *sub)
+{
+    int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
+    bool any_lessons = false;
     for (int g = 0; g < XF_GRADES; g++) {
         if (sub->enrolled_set[g]) {
             total += sub->enrolled[g];
@@ -161,24 +172,22 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
         }
         if (sub->classes_set[g])
             classes += sub->classes[g];
-        if (!sub->enrolled_set[g] && !sub->classes_set[g] && !sub->lessons_set[g])
-            continue;
-        int rc = buf_printf(&b->grades, "%ld\t%d", item_no, g + 1);
-        if (sub->enrolled_set[g])
-            rc |= buf_printf(&b->grades, "\t%" PRId64, sub->enrolled[g]);
-        else
-            rc |= buf_puts(&b->grades, "\t\\N");
-        if (sub->classes_set[g])
-            rc |= buf_printf(&b->grades, "\t%" PRId64, sub->classes[g]);
-        else
-            rc |= buf_puts(&b->grades, "\t\\N");
-        if (sub->lessons_set[g])
-            rc |= buf_printf(&b->grades, "\t%" PRId64 "\n", sub->lessons[g]);
-        else
-            rc |= buf_puts(&b->grades, "\t\\N\n");
-        if (rc)
-            return -1;
+        if (sub->lessons_set[g]) {
+            lessons += sub->lessons[g];
+            any_lessons = true;
+        }
     }
+    int rc = buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up,
+                        classes, sub->lessons_reported ? "t" : "f");
+    rc |= cell_int_array(row, sub->enrolled, sub->enrolled_set, XF_GRADES);
+    rc |= cell_int_array(row, sub->classes, sub->classes_set, XF_GRADES);
+    rc |= cell_int_array(row, sub->lessons, sub->lessons_set, XF_GRADES);
+    rc |= any_lessons ? buf_printf(row, "\t%" PRId64, lessons) : buf_puts(row, "\t\\N");
+    return rc ? -1 : 0;
+}
+
+static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_submission *sub)
+{
     buf *row = &b->submissions;
     int rc = buf_printf(row, "%ld", item_no);
     /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
@@ -193,8 +202,7 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
              year > 0 ? year : 1 - year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
              tm.tm_sec, year > 0 ? "" : " BC");
     rc |= cell_text(row, instant, 0);
-    rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up, classes,
-                     sub->lessons_reported ? "t" : "f");
+    rc |= xf_derived_cells(row, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
         rc |= add_value(row, &xf_fields[i], &sub->values[i]);
     rc |= buf_putc(row, '\n');
@@ -287,8 +295,7 @@ static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
 static void build_submission_copy(void)
 {
     buf sql = BUF_INIT;
-    buf_puts(&sql, "COPY stage_submission (item_no, submitted_at, enrolled_total, "
-                   "enrolled_grade4_up, classes_total, lessons_reported");
+    buf_puts(&sql, "COPY stage_submission (item_no, submitted_at, " XF_DERIVED_COLUMNS);
     for (int i = 0; i < XF_NFIELDS; i++)
         buf_printf(&sql, ", %s", xf_fields[i].column);
     buf_puts(&sql, ") FROM STDIN");
@@ -324,9 +331,6 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
                     &b->items) != 0 ||
         copy_if_any(conn, submission_copy, &b->submissions) != 0 ||
         copy_if_any(conn,
-                    "COPY stage_grade (item_no, grade, enrolled, classes, lessons) FROM STDIN",
-                    &b->grades) != 0 ||
-        copy_if_any(conn,
                     "COPY stage_issue (item_no, seq, severity, code, path, message) FROM STDIN",
                     &b->issues) != 0)
         goto out;
@@ -335,10 +339,22 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
     const char *params[] = {run_text};
     fault_point("merge");
-    PGresult *res = db_query(conn, "SELECT * FROM xinyu.merge_batch($1)", 1, params,
-                             PGRES_TUPLES_OK, "cannot merge the batch");
-    if (res == NULL)
+    PGresult *res =
+        PQexecParams(conn, "SELECT * FROM xinyu.merge_batch($1)", 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        if (state != NULL && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) {
+            /* lost to another worker's transaction: not an error of the data */
+            log_info("a batch waited on another worker's and was rolled back; loading it again");
+            rc = XF_FLUSH_RETRY;
+        } else if (res == NULL) {
+            log_error("cannot merge the batch: %s", PQerrorMessage(conn));
+        } else {
+            db_log_result(res, "cannot merge the batch");
+        }
+        PQclear(res);
         goto out;
+    }
     if (PQntuples(res) == 1 && PQnfields(res) == 5) {
         struct xf_counts c;
         c.loaded = strtol(PQgetvalue(res, 0, 0), NULL, 10);
@@ -356,7 +372,6 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
 out:
     buf_reset(&b->items);
     buf_reset(&b->submissions);
-    buf_reset(&b->grades);
     buf_reset(&b->issues);
     b->nitems = 0;
     return rc;

@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/buf.h"
 #include "transform/xform.h"
 
 /* One received item as the ingest stage hands it over. */
@@ -25,7 +26,7 @@ struct xf_counts {
     long received, loaded, duplicate, superseded, rejected, warnings;
 };
 
-struct xf_batch; /* COPY buffers of the four staging tables */
+struct xf_batch; /* COPY buffers of the three staging tables */
 
 /* Returns a new empty batch, or NULL when memory ran out; free with xf_batch_destroy. */
 struct xf_batch *xf_batch_create(void);
@@ -44,9 +45,26 @@ size_t xf_batch_bytes(const struct xf_batch *b);
 /*
  * COPYs the staged rows into the session's staging tables and merges them with
  * xinyu.merge_batch, inside the caller's open transaction; adds the batch's counts to
- * counts and empties the batch. Returns 0, or -1 after logging (the caller rolls back).
+ * counts and empties the batch. Returns 0, -1 after logging (the caller rolls back), or
+ * XF_FLUSH_RETRY when the server chose this transaction to end a deadlock with another
+ * worker's: the caller rolls back and loads the same input again in a new transaction.
  */
+#define XF_FLUSH_RETRY (-2)
+
 int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts);
+
+/*
+ * The columns of xinyu.submission made from the per-grade figures, in the order
+ * xf_derived_cells writes them: E, E4, classes, whether lessons were reported, the
+ * enrolment, classes and lessons of grades 1 to 12 as given (NULL where not given) and the
+ * sum of the lessons given (NULL when no grade gives any).
+ */
+#define XF_DERIVED_COLUMNS                                                                         \
+    "enrolled_total, enrolled_grade4_up, classes_total, lessons_reported, grade_enrolled, "        \
+    "grade_classes, grade_lessons, lessons_total"
+
+/* Appends the cells of XF_DERIVED_COLUMNS, each after a tab, to a COPY text row. */
+int xf_derived_cells(buf *row, const struct xf_submission *sub);
 
 /* Creates the session's staging tables (xinyu.create_staging). Returns 0 or -1. */
 int xf_staging_create(PGconn *conn);

@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "ingest/ingest.h"
 #include "transform/xform.h"
+#include "transform/xform_load.h"
 
 #define BENCH_SOURCE "bench"         /* the source name the bench configuration uses */
 #define BENCH_RUN_ID 1000000         /* the run row the COPY rows point to; far from serials */
@@ -37,8 +38,8 @@ static void usage(FILE *out)
           "  parse SPOOL [--jobs N]         read and parse every item with jansson alone\n"
           "  prepare SPOOL --registry CSV --out DIR\n"
           "                                 validate and normalize every item and write the COPY\n"
-          "                                 text of raw_submission, submission and\n"
-          "                                 submission_grade into DIR (not timed)\n"
+          "                                 text of raw_submission and submission into DIR\n"
+          "                                 (not timed)\n"
           "  copy DIR --db CONNINFO [--jobs N]\n"
           "                                 time COPY of DIR's rows into a migrated database\n"
           "                                 that holds the registry and nothing else\n"
@@ -295,14 +296,14 @@ struct candidate {
 struct prep {
     struct xf_registry *registry;
     struct xf_options opt;
-    FILE *raw, *sub, *grade;
+    FILE *raw, *sub;
     int64_t sub_written; /* bytes written to submission.copy so far */
     buf row, gz;
     struct sha_set seen;
     struct candidate *cands;
     size_t ncands, capcands;
     int64_t raw_id, submission_id;
-    long items, duplicates, rejected, accepted, grades;
+    long items, duplicates, rejected, accepted;
     uint64_t bytes;
     char received_at[40];
     int failed;
@@ -349,11 +350,6 @@ static int cell_value(buf *row, const struct xf_field *f, const struct xf_value 
     }
 }
 
-static int cell_int(buf *row, bool set, int64_t v)
-{
-    return set ? buf_printf(row, "\t%" PRId64, v) : buf_puts(row, "\t\\N");
-}
-
 static bool ten_digits(const char *s)
 {
     if (strlen(s) != XF_SCHOOL_CODE_LEN)
@@ -388,35 +384,12 @@ static int add_candidate(struct prep *p, const struct xf_submission *s, int64_t 
     return 0;
 }
 
-/* The submission row (and its grade rows) of an accepted item, is_current written as 'f'. */
+/* The submission row of an accepted item, is_current written as 'f'. */
 static int add_submission(struct prep *p, const struct xf_submission *s, const char *district)
 {
-    int64_t total = 0, grade4_up = 0, classes = 0;
     int64_t id = ++p->submission_id;
     buf *row = &p->row;
     int rc = 0;
-    for (int g = 0; g < XF_GRADES; g++) {
-        if (s->enrolled_set[g]) {
-            total += s->enrolled[g];
-            if (g >= 3)
-                grade4_up += s->enrolled[g];
-        }
-        if (s->classes_set[g])
-            classes += s->classes[g];
-        if (!s->enrolled_set[g] && !s->classes_set[g] && !s->lessons_set[g])
-            continue;
-        buf_reset(row);
-        rc |= buf_printf(row, "%" PRId64, id);
-        rc |= cell_text(row, district);
-        rc |= buf_printf(row, "\t%d", g + 1);
-        rc |= cell_int(row, s->enrolled_set[g], s->enrolled[g]);
-        rc |= cell_int(row, s->classes_set[g], s->classes[g]);
-        rc |= cell_int(row, s->lessons_set[g], s->lessons[g]);
-        rc |= buf_putc(row, '\n');
-        if (rc != 0 || write_row(p->grade, row) != 0)
-            return -1;
-        p->grades++;
-    }
     buf_reset(row);
     rc |= buf_printf(row, "%" PRId64 "\t%" PRId64, id, p->raw_id);
     rc |= cell_text(row, s->school_code);
@@ -429,8 +402,7 @@ static int add_submission(struct prep *p, const struct xf_submission *s, const c
     rc |= buf_putc(row, 'f');
     rc |= cell_text(row, s->school_name);
     rc |= cell_text(row, s->district_code[0] ? s->district_code : NULL);
-    rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up, classes,
-                     s->lessons_reported ? "t" : "f");
+    rc |= xf_derived_cells(row, s);
     for (int i = 0; i < XF_NFIELDS; i++)
         rc |= cell_value(row, &xf_fields[i], &s->values[i]);
     rc |= buf_putc(row, '\n');
@@ -573,15 +545,14 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
     p.opt.registry = p.registry;
     p.opt.now_epoch = (int64_t)time(NULL);
     util_now_rfc3339(p.received_at, sizeof p.received_at);
-    char raw_path[4096], sub_path[4096], grade_path[4096], meta_path[4096];
+    char raw_path[4096], sub_path[4096], meta_path[4096];
     if (util_mkdirs(out, false) != 0) {
         fprintf(stderr, "xinyu-bench: cannot create %s: %s\n", out, strerror(errno));
         goto out;
     }
     p.raw = open_out(out, "raw_submission.copy", raw_path, sizeof raw_path);
     p.sub = open_out(out, "submission.copy", sub_path, sizeof sub_path);
-    p.grade = open_out(out, "submission_grade.copy", grade_path, sizeof grade_path);
-    if (p.raw == NULL || p.sub == NULL || p.grade == NULL) {
+    if (p.raw == NULL || p.sub == NULL) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
     }
@@ -595,8 +566,8 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
             goto out;
         }
     }
-    int closed = fclose(p.raw) | fclose(p.sub) | fclose(p.grade);
-    p.raw = p.sub = p.grade = NULL;
+    int closed = fclose(p.raw) | fclose(p.sub);
+    p.raw = p.sub = NULL;
     if (closed != 0 || mark_current(&p, sub_path) != 0) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
@@ -606,22 +577,19 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
         goto out;
     fprintf(meta,
             "submissions=%ld duplicates=%ld rejected=%ld accepted=%ld raw_rows=%" PRId64
-            " grade_rows=%ld bytes=%" PRIu64 "\n",
-            p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.grades, p.bytes);
+            " bytes=%" PRIu64 "\n",
+            p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.bytes);
     if (fclose(meta) != 0)
         goto out;
     printf("case=prepare submissions=%ld duplicates=%ld rejected=%ld accepted=%ld raw_rows=%" PRId64
-           " grade_rows=%ld bytes=%" PRIu64 " seconds=%.3f\n",
-           p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.grades, p.bytes,
-           now_s() - t0);
+           " bytes=%" PRIu64 " seconds=%.3f\n",
+           p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.bytes, now_s() - t0);
     rc = 0;
 out:
     if (p.raw != NULL)
         fclose(p.raw);
     if (p.sub != NULL)
         fclose(p.sub);
-    if (p.grade != NULL)
-        fclose(p.grade);
     buf_free(&p.row);
     buf_free(&p.gz);
     free(p.seen.slots);
@@ -760,10 +728,9 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
 {
     PGconn *conns[MAX_JOBS];
     int nconns = 0, rc = 1;
-    char raw_path[4096], sub_path[4096], grade_path[4096], meta_path[4096];
+    char raw_path[4096], sub_path[4096], meta_path[4096];
     snprintf(raw_path, sizeof raw_path, "%s/raw_submission.copy", dir);
     snprintf(sub_path, sizeof sub_path, "%s/submission.copy", dir);
-    snprintf(grade_path, sizeof grade_path, "%s/submission_grade.copy", dir);
     snprintf(meta_path, sizeof meta_path, "%s/meta", dir);
     char meta[512] = "";
     FILE *mf = fopen(meta_path, "r");
@@ -796,8 +763,7 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
     buf sub_sql = BUF_INIT;
     buf_puts(&sub_sql, "COPY xinyu.submission (submission_id, raw_id, school_code, district_code, "
                        "period, submitted_at, received_at, run_id, is_current, "
-                       "school_name_reported, district_code_reported, enrolled_total, "
-                       "enrolled_grade4_up, classes_total, lessons_reported");
+                       "school_name_reported, district_code_reported, " XF_DERIVED_COLUMNS);
     for (int i = 0; i < XF_NFIELDS; i++)
         buf_printf(&sub_sql, ", %s", xf_fields[i].column);
     if (buf_puts(&sub_sql, ") FROM STDIN") != 0)
@@ -811,12 +777,6 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
     if (!failed)
         failed = copy_table(conns, jobs, sub_sql.data, sub_path);
     double t2 = now_s();
-    if (!failed)
-        failed = copy_table(conns, jobs,
-                            "COPY xinyu.submission_grade (submission_id, district_code, grade, "
-                            "enrolled, classes, lessons) FROM STDIN",
-                            grade_path);
-    double t3 = now_s();
     buf_free(&sub_sql);
     if (failed)
         goto out;
@@ -827,13 +787,13 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
             "setval('xinyu.submission_submission_id_seq', max(submission_id)) FROM "
             "xinyu.submission HAVING count(*) > 0",
             "cannot advance the serials");
-    struct stat a, b, c;
+    struct stat a, b;
     int64_t copy_bytes = 0;
-    if (stat(raw_path, &a) == 0 && stat(sub_path, &b) == 0 && stat(grade_path, &c) == 0)
-        copy_bytes = (int64_t)a.st_size + (int64_t)b.st_size + (int64_t)c.st_size;
+    if (stat(raw_path, &a) == 0 && stat(sub_path, &b) == 0)
+        copy_bytes = (int64_t)a.st_size + (int64_t)b.st_size;
     printf("case=copy jobs=%d %s copy_bytes=%" PRId64
-           " raw_s=%.3f submission_s=%.3f grade_s=%.3f seconds=%.3f\n",
-           jobs, meta, copy_bytes, t1 - t0, t2 - t1, t3 - t2, t3 - t0);
+           " raw_s=%.3f submission_s=%.3f seconds=%.3f\n",
+           jobs, meta, copy_bytes, t1 - t0, t2 - t1, t2 - t0);
     rc = 0;
 out:
     for (int i = 0; i < nconns; i++)

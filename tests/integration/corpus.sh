@@ -298,6 +298,17 @@ consistent=()
 [ "$(sql "SELECT count(*) FROM xinyu.submission s WHERE NOT EXISTS
           (SELECT FROM xinyu.submission_grade g WHERE g.submission_id = s.submission_id)")" = 0 ] ||
     consistent+=("a submission without grades")
+# the totals the loader computes in C agree with the grades it stores
+[ "$(sql "SELECT count(*) FROM xinyu.submission s
+          CROSS JOIN LATERAL (
+              SELECT coalesce(sum(e), 0) AS enrolled,
+                     coalesce(sum(e) FILTER (WHERE n >= 4), 0) AS enrolled4,
+                     coalesce(sum(c), 0) AS classes, sum(l) AS lessons
+              FROM unnest(s.grade_enrolled, s.grade_classes, s.grade_lessons)
+                   WITH ORDINALITY AS g(e, c, l, n)) d
+          WHERE (s.enrolled_total, s.enrolled_grade4_up, s.classes_total, s.lessons_total)
+                IS DISTINCT FROM (d.enrolled, d.enrolled4, d.classes, d.lessons)")" = 0 ] ||
+    consistent+=("a submission whose totals disagree with its grades")
 [ "$(sql "SELECT count(*) FROM xinyu.submission s WHERE NOT EXISTS
           (SELECT FROM xinyu.run_item ri WHERE ri.raw_id = s.raw_id)")" = 0 ] ||
     consistent+=("a submission without a run item")

@@ -57,9 +57,8 @@ SELECT pg_temp.audit_school('3201970005', 'primary', :'primary', '{}', '{"counse
 SELECT pg_temp.audit_school('3201970006', 'primary', :'primary', '{"funding_psych_yuan": 620}', '{"funding_psych_yuan": 620}');
 -- 07 clause 11: grade 4 has 19 lessons in T2, 39 in the year for 40 needed
 SELECT pg_temp.audit_school('3201970007', 'primary', :'primary', '{}', '{}');
-UPDATE xinyu.submission_grade g SET lessons = 19
-FROM xinyu.submission s
-WHERE s.submission_id = g.submission_id AND s.school_code = '3201970007' AND s.period = '2024-2025-1' AND g.grade = 4;
+UPDATE xinyu.submission SET grade_lessons[4] = 19, lessons_total = lessons_total - grade_lessons[4] + 19
+WHERE school_code = '3201970007' AND period = '2024-2025-1';
 -- 08 clause 14: the room is open 9.5 hours a week in the latest term
 SELECT pg_temp.audit_school('3201970008', 'primary', :'primary', '{"counseling_open_hours_per_week": 20}', '{"counseling_open_hours_per_week": 9.5}');
 -- 09 clause 15: no psychology training for parents in the year
