@@ -135,8 +135,8 @@ static const struct list lists[L_COUNT] = {
      2, warning_cols, NKEYS(warning_cols)},
     {"outliers",
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
-     "value, reference, ratio FROM xinyu.quality_outliers($1::text[])",
-     1, outlier_cols, NKEYS(outlier_cols)},
+     "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
+     2, outlier_cols, NKEYS(outlier_cols)},
 };
 
 /* What to fix, in the school's words, per issue code (xform_validate.c, merge_batch, ingest). */
@@ -190,7 +190,8 @@ static void quality_usage(FILE *out)
           "\n"
           "  --year Y      review year, e.g. 2024 (needs targets/Y.json)\n"
           "  --period P    one term, e.g. 2024-2025-1 (deadline from the targets file listing it)\n"
-          "  --run ID      only the rejections and warnings of what run ID received\n"
+          "  --run ID      only the rejections, warnings, outliers and letters of what run ID\n"
+          "                received\n"
           "  --out DIR     output directory (default: the configuration's out_dir)\n",
           out);
 }

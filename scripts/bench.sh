@@ -211,17 +211,21 @@ make_data() {
         echo "$GEN_SUM" >"$data.tmp/.complete"
         mv "$data.tmp" "$data"
     fi
-    # the nightly's new submissions: a corrected version of every submission of a term of
-    # the reported year, sent again by the same schools (some later than the stored one, so
-    # they replace it, some earlier, and a few duplicates and invalid ones); a night's 1% is
-    # drawn from them
+    # the nightly's new submissions: corrections of a term of the reported year, each a
+    # later version of a stored submission that replaces it. The generator, asked for a
+    # correction of every submission, writes the first versions again byte for byte (they
+    # are the full run's) and the corrections as CODE_PERIOD_resub.json; the corrections are
+    # kept in $next/resub, and a night's 1% is drawn from them
     local next=$data/next-$BENCH_NEW_TERM
     if [ "$(cat "$next/.complete" 2>/dev/null)" != "$GEN_SUM" ]; then
         rm -rf "$next" "$next.tmp"
         "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$BENCH_NEW_TERM" --resub-share 1 \
-            --format "$BENCH_FORMAT" "${per[@]}" --out "$next.tmp" 2>>"$LOGS/gen.log"
+            --format json --out "$next.tmp" 2>>"$LOGS/gen.log"
         cmp -s "$data/schools.csv" "$next.tmp/schools.csv" ||
             die "the generator made a different registry for $BENCH_NEW_TERM"
+        mkdir "$next.tmp/resub"
+        find "$next.tmp/spool" -name '*_resub.json' -exec mv -t "$next.tmp/resub" {} +
+        rm -rf "$next.tmp/spool"
         echo "$GEN_SUM" >"$next.tmp/.complete"
         mv "$next.tmp" "$next"
     fi
@@ -348,7 +352,7 @@ bench_one() {
     local count=$(((subs + 99) / 100))
     local per=()
     case "$BENCH_FORMAT" in jsonl*) per=(--per-file "$BENCH_PER_FILE") ;; esac
-    "$XB" sample "$data/next-$BENCH_NEW_TERM/spool" --count "$count" --format "$BENCH_FORMAT" \
+    "$XB" sample "$data/next-$BENCH_NEW_TERM/resub" --count "$count" --format "$BENCH_FORMAT" \
         "${per[@]}" --out "$nightly" >>"$LOGS/n$n-sample.log"
     local new_bytes
     local unpack=cat

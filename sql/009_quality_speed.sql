@@ -2,7 +2,11 @@
 -- the scale of a province, and a threefold change from the previous term narrowed to what an
 -- inspector can act on (docs/DECISIONS.md, "Data quality at scale").
 --
--- xinyu.quality_outliers(periods) keeps its signature and its columns:
+-- xinyu.quality_outliers(periods, run_id) keeps the columns of 007's quality_outliers(periods)
+-- and takes a run like the rejections and the warnings: with a run's id it lists the outliers
+-- among the current submissions that run loaded (what a nightly report says is new; the
+-- medians are still those of every current submission of the district and term), with NULL
+-- every outlier of the terms:
 --   district_median  unchanged: value > 10 x the median of that field over the district's
 --                    current submissions of the term by active schools (percentile_cont(0.5));
 --                    a median of 0 flags nothing; reference = the median, ratio = value /
@@ -25,7 +29,9 @@
 -- Double precision fields go through numeric as in 007 (15 significant digits), so that the
 -- medians and comparisons are the same numbers.
 
-CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[])
+DROP FUNCTION xinyu.quality_outliers(text[]);
+
+CREATE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint)
 RETURNS TABLE (
     kind text,
     period text,
@@ -45,7 +51,7 @@ AS $$
 WITH cur AS (
     -- the current submissions of the scope's terms by active schools, with the registry's
     -- district
-    SELECT s.school_code, sc.district_code, s.period,
+    SELECT s.school_code, sc.district_code, s.period, s.run_id,
            s.enrolled_total,
            s.enrolled_grade4_up,
            s.classes_total,
@@ -88,6 +94,11 @@ WITH cur AS (
     WHERE s.is_current
       AND s.period = ANY (p_periods)
       AND sc.active
+      -- for a run, the districts and terms of what it loaded: their medians are needed
+      AND (p_run_id IS NULL
+           OR (s.period, sc.district_code) IN (SELECT r.period, r.district_code
+                                               FROM xinyu.submission r
+                                               WHERE r.run_id = p_run_id AND r.is_current))
 ),
 median AS (
     SELECT c.period, c.district_code,
@@ -218,6 +229,7 @@ outlier AS (
               c.research_years_of_practice / nullif(m.research_years_of_practice, 0)) > 9.99
       AND v.median > 0
       AND v.value::double precision > 10 * v.median
+      AND (p_run_id IS NULL OR c.run_id = p_run_id)
     UNION ALL
     SELECT 'term_change', 2, c.period, c.district_code, c.school_code, v.field, v.path, v.value,
            v.prev, (v.value / v.prev)::double precision
@@ -233,6 +245,7 @@ outlier AS (
     ) AS v(field, path, value, prev)
     WHERE v.prev >= 10
       AND (v.value > 3 * v.prev OR 3 * v.value < v.prev)
+      AND (p_run_id IS NULL OR c.run_id = p_run_id)
 )
 SELECT o.kind, o.period, o.district_code, d.district_name, o.school_code, sc.school_name,
        o.field, o.path, o.value, o.reference, o.ratio
@@ -245,5 +258,7 @@ ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLAT
          o.field
 $$;
 
-COMMENT ON FUNCTION xinyu.quality_outliers(text[]) IS
+COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint) IS
     'Values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
+
+GRANT EXECUTE ON FUNCTION xinyu.quality_outliers(text[], bigint) TO xinyu_report;

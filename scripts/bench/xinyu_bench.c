@@ -840,10 +840,20 @@ static int sample_item(const struct ingest_item *item, void *ctx)
         return -1; /* enough: stops the reader */
     if (item->error_code != NULL)
         return 0;
-    if (s->lines && memchr(item->data, '\n', item->len) != NULL)
-        return 0; /* a JSON Lines file holds one line per submission */
-    if (buf_append(&s->file, item->data, item->len) != 0 || buf_putc(&s->file, '\n') != 0)
+    if (s->lines && memchr(item->data, '\n', item->len) != NULL) {
+        /* a JSON Lines file holds one line per submission: an indented one is written on one */
+        json_t *doc = json_loadb((const char *)item->data, item->len, 0, NULL);
+        char *line = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(doc);
+        if (line == NULL)
+            return 0;
+        int rc = buf_puts(&s->file, line) | buf_putc(&s->file, '\n');
+        free(line);
+        if (rc != 0)
+            goto fail;
+    } else if (buf_append(&s->file, item->data, item->len) != 0 || buf_putc(&s->file, '\n') != 0) {
         goto fail;
+    }
     s->taken++;
     if ((!s->lines || s->taken % s->per_file == 0) && sample_flush(s) != 0)
         goto fail;

@@ -73,7 +73,7 @@ SELECT pg_temp.submit('3201950004', '2024-2025-1', '2025-01-10 10:00:00+08', :'g
 -- Outliers of the two terms T1 and T2.
 CREATE TEMP TABLE got_outliers AS
 SELECT kind, period, school_code, field, path, value, reference, round(ratio::numeric, 4) AS ratio
-FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'])
+FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'], NULL)
 WHERE district_code IN ('320196', '320195');
 CREATE TEMP TABLE expected_outliers (LIKE got_outliers);
 INSERT INTO expected_outliers VALUES
@@ -87,8 +87,19 @@ SELECT pg_temp.assert_same('quality: outliers of T1 and T2', 'got_outliers', 'ex
 -- Only the scope's terms are listed: T1 alone has the one change from T0.
 SELECT pg_temp.assert_eq('quality: outliers of T1 alone',
     (SELECT string_agg(kind || ' ' || school_code || ' ' || field, ',')
-     FROM xinyu.quality_outliers(ARRAY['2023-2024-2']) WHERE district_code = '320196'),
+     FROM xinyu.quality_outliers(ARRAY['2023-2024-2'], NULL) WHERE district_code = '320196'),
     'term_change 3201960005 enrolled_total');
+
+-- A run's outliers: those among what it loaded, against the medians of the whole district.
+INSERT INTO xinyu.run (kind, host, pid) VALUES ('run', 'test', 2);
+UPDATE xinyu.submission SET run_id = (SELECT max(run_id) FROM xinyu.run)
+WHERE school_code = '3201950004' AND period = '2024-2025-1';
+SELECT pg_temp.assert_eq('quality: outliers of a run',
+    (SELECT string_agg(kind || ' ' || school_code || ' ' || field || ' ' || reference, ',')
+     FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'], (SELECT max(run_id) FROM xinyu.run))),
+    'district_median 3201950004 care_left_behind 3');
+SELECT pg_temp.assert_eq('quality: a run that loaded nothing has no outliers',
+    (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1'], -1))::text, '0');
 
 -- Late: the accepted version after the end of 2025-01-20 in UTC+8. 23:59:59 is on time,
 -- 00:00:00 the next day is one day late; superseded versions and inactive schools do not count.
@@ -197,7 +208,7 @@ SELECT pg_temp.assert_eq('quality: T2 reconciles',
 -- The report role may run every list.
 SET ROLE xinyu_report;
 SELECT pg_temp.assert_eq('quality: the report role runs the lists',
-    (SELECT (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1']))
+    (SELECT (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1'], NULL))
           + (SELECT count(*) FROM xinyu.quality_rejections(ARRAY['2024-2025-1'], NULL))
           + (SELECT count(*) FROM xinyu.quality_warnings(ARRAY['2024-2025-1'], NULL))
           + (SELECT count(*) FROM xinyu.quality_terms(ARRAY['2024-2025-1'], NULL)) > 0),
