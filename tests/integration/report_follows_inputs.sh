@@ -79,4 +79,18 @@ run || true
 [ "$(ident indicators-2024.json)" != "$y" ] || fail "a targets change left the year report"
 same_as_report "a targets change"
 
+# a stamp that is not one Xinyu wrote (edited, truncated, oversized): the report again
+snapshot
+printf 'not a stamp\n' >"$out/.indicators-2024.inputs"
+run || true
+[ "$(ident indicators-2024.json)" != "$y" ] || fail "a garbled stamp kept the year report"
+same_as_report "a garbled stamp"
+snapshot
+head -c 100000 /dev/zero | tr '\0' x >"$out/.indicators-2024.inputs"
+run || true
+[ "$(ident indicators-2024.json)" != "$y" ] || fail "an oversized stamp kept the year report"
+snapshot
+run || true
+expect_eq "the stamp written again keeps it" "$y" "$(ident indicators-2024.json)"
+
 echo "reports follow their inputs"
