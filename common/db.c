@@ -115,41 +115,59 @@ PGconn *db_connect(const char *conninfo, const char *role)
     return conn;
 }
 
-int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows)
+int db_copy_begin(PGconn *conn, const char *copy_sql)
 {
     PGresult *res = PQexec(conn, copy_sql);
+    int rc = 0;
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         db_log_result(res, "cannot start COPY");
-        PQclear(res);
-        return -1;
+        rc = -1;
     }
     PQclear(res);
-    int failed = 0;
-    size_t off = 0;
+    return rc;
+}
+
+int db_copy_put(PGconn *conn, const char *data, size_t len)
+{
     /* libpq buffers internally; feeding 1 MiB at a time keeps each call bounded */
-    while (off < rows->len) {
-        size_t n = rows->len - off;
+    for (size_t off = 0; off < len;) {
+        size_t n = len - off;
         if (n > (1u << 20))
             n = 1u << 20;
-        if (PQputCopyData(conn, rows->data + off, (int)n) <= 0) {
-            failed = 1;
-            break;
+        if (PQputCopyData(conn, data + off, (int)n) <= 0) {
+            log_error("COPY failed: %s", PQerrorMessage(conn));
+            return -1;
         }
         off += n;
     }
-    if (PQputCopyEnd(conn, failed ? "client error" : NULL) <= 0)
-        failed = 1;
-    int rc = failed ? -1 : 0;
+    return 0;
+}
+
+int db_copy_end(PGconn *conn, bool ok)
+{
+    int rc = ok ? 0 : -1;
+    if (PQputCopyEnd(conn, ok ? NULL : "client error") <= 0) {
+        log_error("COPY failed: %s", PQerrorMessage(conn));
+        rc = -1;
+    }
+    PGresult *res;
     while ((res = PQgetResult(conn)) != NULL) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        /* an aborted COPY fails as asked: that is not news */
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && ok) {
             db_log_result(res, "COPY failed");
             rc = -1;
         }
         PQclear(res);
     }
-    if (failed && rc == 0)
-        log_error("COPY failed: %s", PQerrorMessage(conn));
-    return failed ? -1 : rc;
+    return rc;
+}
+
+int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows)
+{
+    if (db_copy_begin(conn, copy_sql) != 0)
+        return -1;
+    bool ok = db_copy_put(conn, rows->data, rows->len) == 0;
+    return db_copy_end(conn, ok) == 0 && ok ? 0 : -1;
 }
 
 int db_try_lock(PGconn *conn, enum db_lock lock, bool shared)

@@ -44,6 +44,13 @@ void db_log_result(const PGresult *res, const char *what);
 /* COPY table FROM STDIN (text format) with the buffer's rows. Returns 0, or -1 after logging. */
 int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows);
 
+/* The same in pieces, for rows made as they are read: db_copy_begin, then db_copy_put for
+ * each piece of whole rows, then db_copy_end (ok false aborts the COPY, which then fails).
+ * Each returns 0, or -1 after logging; after a failure the caller still calls db_copy_end. */
+int db_copy_begin(PGconn *conn, const char *copy_sql);
+int db_copy_put(PGconn *conn, const char *data, size_t len);
+int db_copy_end(PGconn *conn, bool ok);
+
 /* Applies the embedded migrations not yet recorded, each in its own transaction,
  * under an advisory lock so that concurrent callers wait. Returns 0 or -1. */
 int db_migrate(PGconn *conn);

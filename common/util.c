@@ -44,6 +44,32 @@ int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]
     return 0;
 }
 
+struct util_sha256 *util_sha256_begin(void)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        md = NULL;
+    }
+    return (struct util_sha256 *)md;
+}
+
+int util_sha256_update(struct util_sha256 *st, const void *data, size_t len)
+{
+    return EVP_DigestUpdate((EVP_MD_CTX *)st, data, len) == 1 ? 0 : -1;
+}
+
+int util_sha256_end(struct util_sha256 *st, unsigned char out[UTIL_SHA256_LEN])
+{
+    EVP_MD_CTX *md = (EVP_MD_CTX *)st;
+    unsigned int outlen = 0;
+    int rc = md != NULL && EVP_DigestFinal_ex(md, out, &outlen) == 1 && outlen == UTIL_SHA256_LEN
+                 ? 0
+                 : -1;
+    EVP_MD_CTX_free(md);
+    return rc;
+}
+
 void util_hex(const unsigned char *data, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";

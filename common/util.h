@@ -15,6 +15,12 @@ int util_parse_int(const char *s, int min, int max, int *out);
 
 /* SHA-256 of data through OpenSSL's EVP. Returns 0, or -1 if the digest failed. */
 int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]);
+/* SHA-256 of data given in pieces: util_sha256_begin, util_sha256_update for every piece,
+ * util_sha256_end (which frees the state, also after a failure). NULL or -1 on failure. */
+struct util_sha256;
+struct util_sha256 *util_sha256_begin(void);
+int util_sha256_update(struct util_sha256 *st, const void *data, size_t len);
+int util_sha256_end(struct util_sha256 *st, unsigned char out[UTIL_SHA256_LEN]);
 /* Writes 2*len lowercase hex digits and a NUL into out (size >= 2*len+1). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define XF_GRADES 12
 #define XF_SCHOOL_CODE_LEN 10
@@ -121,6 +122,31 @@ const struct xf_school *xf_registry_find(const struct xf_registry *reg, const ch
 int xf_registry_count(const struct xf_registry *reg);
 const struct xf_school *xf_registry_at(const struct xf_registry *reg, int i); /* file order */
 void xf_registry_free(struct xf_registry *reg);
+
+/*
+ * A row of schools.csv whose fields passed their own checks: the school (its names are
+ * borrowed, valid during the call) and its physical line. Returns 0 to read on, or -1 to
+ * stop the scan (which then returns -1).
+ */
+typedef int (*xf_registry_row_fn)(const struct xf_school *school, int line, void *ctx);
+
+/*
+ * Reads schools.csv from read(src, buf, cap) in pieces (it returns the bytes read, 0 at the
+ * end, -1 with errno on failure), in memory bounded by a window, whatever the file's size.
+ * Each row whose fields are good goes to row, in file order; every bad row, and a bad
+ * header, is reported through report(line, message, ctx) as by xf_registry_parse. The
+ * checks across rows (a school listed twice, a district named two ways) are the caller's,
+ * with the messages below. Returns the number of reports (0: every row was good and there
+ * was at least one), or -1 when read or row failed.
+ */
+int xf_registry_scan(ssize_t (*read)(void *src, char *buf, size_t cap), void *src,
+                     xf_registry_row_fn row, void *row_ctx,
+                     void (*report)(int line, const char *message, void *ctx), void *ctx);
+
+/* The messages of the checks across rows, worded as xf_registry_parse reports them. */
+void xf_registry_duplicate_message(char *out, size_t cap, const char *school_code, int first_line);
+void xf_registry_district_message(char *out, size_t cap, const char *district_code,
+                                  const char *name, const char *first_name, int first_line);
 
 /* Options of one validation. */
 struct xf_options {

@@ -1,4 +1,5 @@
-/* xform_registry.c - the school registry (schools.csv) read into a hash table. */
+/* xform_registry.c - the school registry (schools.csv): read in pieces and checked row by row,
+ * or read into a hash table. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,11 +56,22 @@ struct field {
     bool too_long;
 };
 
+/* The bytes read so far and not yet consumed: a window over a source read in pieces, or the
+ * whole of a buffer. Every read goes through peek, which refills the window as needed. */
+#define WINDOW_BYTES ((size_t)64 * 1024)
+
 struct parser {
-    const char *data;
+    const char *data; /* the window: data[pos..len) is unread */
     size_t len;
     size_t pos;
-    int line; /* physical line at pos */
+    char *window;                                      /* owned; NULL for a buffer */
+    ssize_t (*read)(void *src, char *buf, size_t cap); /* NULL for a buffer */
+    void *src;
+    size_t total; /* bytes read from the source */
+    bool eof;
+    bool read_failed; /* the source failed (errno) */
+    bool over_limit;  /* the source is larger than REGISTRY_MAX_BYTES (reported) */
+    int line;         /* physical line at pos */
     void (*report)(int line, const char *message, void *ctx);
     void *ctx;
     int nreports;
@@ -78,6 +90,46 @@ static void report(struct parser *p, int line, const char *fmt, ...)
     p->nreports++;
     if (p->report != NULL)
         p->report(line, message, p->ctx);
+}
+
+/* Refills the window until want bytes are unread or the source is at its end. */
+static void refill(struct parser *p, size_t want)
+{
+    while (p->len - p->pos < want && !p->eof) {
+        if (p->read == NULL) {
+            p->eof = true;
+            break;
+        }
+        memmove(p->window, p->data + p->pos, p->len - p->pos);
+        p->len -= p->pos;
+        p->pos = 0;
+        p->data = p->window;
+        ssize_t n = p->read(p->src, p->window + p->len, WINDOW_BYTES - p->len);
+        if (n <= 0) {
+            p->read_failed = n < 0;
+            p->eof = true;
+            break;
+        }
+        p->len += (size_t)n;
+        p->total += (size_t)n;
+        if (p->total > REGISTRY_MAX_BYTES) {
+            report(p, 0, "the registry is larger than %zu MiB", REGISTRY_MAX_BYTES >> 20);
+            p->over_limit = true;
+            p->eof = true;
+            p->len = p->pos; /* nothing more is read */
+        }
+    }
+}
+
+/* The byte k places ahead (k at most 2), or -1 at the end of the data. */
+static inline int peek(struct parser *p, size_t k)
+{
+    if (p->pos + k >= p->len) {
+        refill(p, k + 1);
+        if (p->pos + k >= p->len)
+            return -1;
+    }
+    return (unsigned char)p->data[p->pos + k];
 }
 
 /* FNV-1a: short digit strings, no adversary can gain much from collisions of a bureau file. */
@@ -218,12 +270,20 @@ static void field_put(struct field *f, char c)
 
 static void skip_line(struct parser *p)
 {
-    while (p->pos < p->len && p->data[p->pos] != '\n')
+    int c;
+    while ((c = peek(p, 0)) != -1 && c != '\n')
         p->pos++;
-    if (p->pos < p->len) {
+    if (c == '\n') {
         p->pos++;
         p->line++;
     }
+}
+
+/* True at the end of a record: "\r\n", "\n" or the end of the data. */
+static bool at_record_end(struct parser *p)
+{
+    int c = peek(p, 0);
+    return c == -1 || c == '\n' || (c == '\r' && peek(p, 1) == '\n');
 }
 
 /*
@@ -237,7 +297,7 @@ static int read_record(struct parser *p, struct field fields[NCOLUMNS], int *nfi
     struct field spare;
     *nfields = 0;
     *record_line = p->line;
-    if (p->pos >= p->len)
+    if (peek(p, 0) == -1)
         return 0;
     int n = 0;
     for (;;) {
@@ -245,19 +305,21 @@ static int read_record(struct parser *p, struct field fields[NCOLUMNS], int *nfi
         f->len = 0;
         f->too_long = false;
         n++;
-        if (p->pos < p->len && p->data[p->pos] == '"') {
+        int c = peek(p, 0);
+        if (c == '"') {
             int quote_line = p->line;
             p->pos++;
             for (;;) {
-                if (p->pos >= p->len) {
+                c = peek(p, 0);
+                if (c == -1) {
                     report(p, quote_line,
                            "a quoted field is not closed before the end of the file");
                     *nfields = n;
                     return -1;
                 }
-                char c = p->data[p->pos++];
+                p->pos++;
                 if (c == '"') {
-                    if (p->pos < p->len && p->data[p->pos] == '"') {
+                    if (peek(p, 0) == '"') {
                         p->pos++;
                         field_put(f, '"');
                         continue;
@@ -266,39 +328,35 @@ static int read_record(struct parser *p, struct field fields[NCOLUMNS], int *nfi
                 }
                 if (c == '\n')
                     p->line++;
-                field_put(f, c);
+                field_put(f, (char)c);
             }
-            if (p->pos < p->len && p->data[p->pos] != ',' && p->data[p->pos] != '\n' &&
-                !(p->data[p->pos] == '\r' && p->pos + 1 < p->len && p->data[p->pos + 1] == '\n')) {
+            if (peek(p, 0) != ',' && !at_record_end(p)) {
                 report(p, p->line, "field %d has text after its closing quote", n);
                 skip_line(p);
                 *nfields = n;
                 return -1;
             }
         } else {
-            while (p->pos < p->len) {
-                char c = p->data[p->pos];
-                if (c == ',' || c == '\n' ||
-                    (c == '\r' && p->pos + 1 < p->len && p->data[p->pos + 1] == '\n'))
-                    break;
+            while (peek(p, 0) != ',' && !at_record_end(p)) {
+                c = peek(p, 0);
                 if (c == '"') {
                     report(p, p->line, "field %d has a quote but is not quoted", n);
                     skip_line(p);
                     *nfields = n;
                     return -1;
                 }
-                field_put(f, c);
+                field_put(f, (char)c);
                 p->pos++;
             }
         }
-        if (p->pos < p->len && p->data[p->pos] == ',') {
+        if (peek(p, 0) == ',') {
             p->pos++;
             continue;
         }
         /* end of record: "\r\n", "\n" or the end of the data */
-        if (p->pos < p->len && p->data[p->pos] == '\r')
+        if (peek(p, 0) == '\r')
             p->pos++;
-        if (p->pos < p->len && p->data[p->pos] == '\n') {
+        if (peek(p, 0) == '\n') {
             p->pos++;
             p->line++;
         }
@@ -308,6 +366,170 @@ static int read_record(struct parser *p, struct field fields[NCOLUMNS], int *nfi
         return 1;
     }
 }
+
+/*
+ * Checks the fields of one data row on their own (not against other rows). Returns true with
+ * school filled when they are good; its names borrow the fields' text.
+ */
+static bool check_row(struct parser *p, struct field f[NCOLUMNS], int line,
+                      struct xf_school *school)
+{
+    bool bad = false;
+    for (int i = 0; i < NCOLUMNS; i++) {
+        if (f[i].too_long) {
+            report(p, line, "%s is longer than %d bytes", columns[i], FIELD_MAX_BYTES);
+            bad = true;
+        } else if (f[i].len == 0) {
+            report(p, line, "%s is empty", columns[i]);
+            bad = true;
+        } else if (!clean_text(f[i].text, f[i].len)) {
+            report(p, line, "%s is not valid UTF-8 or holds control characters", columns[i]);
+            bad = true;
+        }
+    }
+    if (bad)
+        return false;
+    char q[QUOTE_MAX + 4];
+    if (!digits_only(f[0].text, f[0].len, XF_SCHOOL_CODE_LEN)) {
+        printable(q, f[0].text, f[0].len);
+        report(p, line, "school_code \"%s\" is not 10 digits", q);
+        bad = true;
+    }
+    if (!digits_only(f[2].text, f[2].len, XF_DISTRICT_CODE_LEN)) {
+        printable(q, f[2].text, f[2].len);
+        report(p, line, "district_code \"%s\" is not 6 digits", q);
+        bad = true;
+    }
+    bool known_type = false;
+    for (size_t i = 0; i < sizeof school_types / sizeof school_types[0]; i++)
+        known_type = known_type || strcmp(f[4].text, school_types[i]) == 0;
+    if (!known_type) {
+        printable(q, f[4].text, f[4].len);
+        report(p, line,
+               "school_type \"%s\" is not one of primary, junior, senior, nine_year, "
+               "complete_secondary, twelve_year, special",
+               q);
+        bad = true;
+    }
+    /* spreadsheets write booleans as TRUE/FALSE */
+    bool active = false;
+    if (strcasecmp(f[5].text, "true") == 0 || strcmp(f[5].text, "1") == 0) {
+        active = true;
+    } else if (strcasecmp(f[5].text, "false") != 0 && strcmp(f[5].text, "0") != 0) {
+        printable(q, f[5].text, f[5].len);
+        report(p, line, "active \"%s\" is not true, false, 1 or 0", q);
+        bad = true;
+    }
+    if (bad)
+        return false;
+    memset(school, 0, sizeof *school);
+    memcpy(school->school_code, f[0].text, XF_SCHOOL_CODE_LEN + 1);
+    memcpy(school->district_code, f[2].text, XF_DISTRICT_CODE_LEN + 1);
+    memcpy(school->school_type, f[4].text, f[4].len + 1);
+    school->active = active;
+    school->school_name = f[1].text;
+    school->district_name = f[3].text;
+    return true;
+}
+
+static bool blank_line(struct parser *p)
+{
+    int c = peek(p, 0);
+    if (c == '\r')
+        c = peek(p, 1);
+    return c == -1 || c == '\n';
+}
+
+/* The rows of the parser's data, each checked and handed to row (see xf_registry_scan). */
+static int scan(struct parser *p, xf_registry_row_fn row, void *row_ctx)
+{
+    if (peek(p, 0) == 0xef && peek(p, 1) == 0xbb && peek(p, 2) == 0xbf)
+        p->pos += 3;
+    struct field fields[NCOLUMNS];
+    int nfields = 0;
+    int line = 1;
+    while (peek(p, 0) != -1 && blank_line(p))
+        skip_line(p);
+    int rc = read_record(p, fields, &nfields, &line);
+    bool header_ok = rc == 1 && nfields == NCOLUMNS;
+    for (int i = 0; header_ok && i < NCOLUMNS; i++)
+        header_ok = !fields[i].too_long && strcmp(fields[i].text, columns[i]) == 0;
+    if (p->read_failed)
+        return -1;
+    if (p->over_limit)
+        return p->nreports;
+    if (!header_ok) {
+        /* without the agreed columns no row can be read with confidence */
+        if (rc == 0)
+            report(p, line, "the file is empty; the header must be %s", header_text);
+        else if (rc == 1)
+            report(p, line, "the header must be %s", header_text);
+        return p->nreports;
+    }
+
+    int nrows = 0;
+    for (;;) {
+        while (peek(p, 0) != -1 && blank_line(p))
+            skip_line(p);
+        rc = read_record(p, fields, &nfields, &line);
+        if (p->read_failed)
+            return -1;
+        if (p->over_limit)
+            return p->nreports;
+        if (rc == 0)
+            break;
+        if (rc < 0)
+            continue;
+        if (nfields != NCOLUMNS) {
+            report(p, line, "expected %d fields, found %d", NCOLUMNS, nfields);
+            continue;
+        }
+        struct xf_school school;
+        if (!check_row(p, fields, line, &school))
+            continue;
+        nrows++;
+        if (row(&school, line, row_ctx) != 0)
+            return -1;
+    }
+    if (p->nreports == 0 && nrows == 0)
+        report(p, p->line, "the registry lists no schools");
+    return p->nreports;
+}
+
+int xf_registry_scan(ssize_t (*read)(void *src, char *buf, size_t cap), void *src,
+                     xf_registry_row_fn row, void *row_ctx,
+                     void (*report_fn)(int line, const char *message, void *ctx), void *ctx)
+{
+    struct parser p = {.line = 1, .read = read, .src = src, .report = report_fn, .ctx = ctx};
+    p.window = malloc(WINDOW_BYTES);
+    if (p.window == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    p.data = p.window;
+    int rc = scan(&p, row, row_ctx);
+    int saved = errno;
+    free(p.window);
+    errno = saved;
+    return rc;
+}
+
+void xf_registry_duplicate_message(char *out, size_t cap, const char *school_code, int first_line)
+{
+    snprintf(out, cap, "school_code %s is already listed on line %d", school_code, first_line);
+}
+
+void xf_registry_district_message(char *out, size_t cap, const char *district_code,
+                                  const char *name, const char *first_name, int first_line)
+{
+    char q[QUOTE_MAX + 4], first[QUOTE_MAX + 4];
+    printable(q, name, strlen(name));
+    printable(first, first_name, strlen(first_name));
+    snprintf(out, cap, "district %s is named \"%s\" here but \"%s\" on line %d", district_code, q,
+             first, first_line);
+}
+
+/* ---- the registry in memory: the checks across rows through hash tables ---------------- */
 
 /* Appends a school and indexes it. Returns 0, or -1 when memory ran out (the registry then
  * does not own the school's strings). */
@@ -356,81 +578,36 @@ static int add_district(struct xf_registry *reg, const char *code, char *name, i
     return 0;
 }
 
-/* Checks one data row and adds it. Returns 0 (added or reported), or -1 when memory ran out. */
-static int take_row(struct parser *p, struct xf_registry *reg, struct field f[NCOLUMNS], int line)
+/* What building a registry in memory needs beside the parser. */
+struct builder {
+    struct xf_registry *reg;
+    struct parser *p; /* for the reports of the checks across rows */
+};
+
+/* A row that passed its own checks: checked against the rows before it, then added.
+ * Returns 0 (added or reported), or -1 when memory ran out. */
+static int take_row(const struct xf_school *row, int line, void *ctx)
 {
-    bool bad = false;
-    for (int i = 0; i < NCOLUMNS; i++) {
-        if (f[i].too_long) {
-            report(p, line, "%s is longer than %d bytes", columns[i], FIELD_MAX_BYTES);
-            bad = true;
-        } else if (f[i].len == 0) {
-            report(p, line, "%s is empty", columns[i]);
-            bad = true;
-        } else if (!clean_text(f[i].text, f[i].len)) {
-            report(p, line, "%s is not valid UTF-8 or holds control characters", columns[i]);
-            bad = true;
-        }
-    }
-    if (bad)
-        return 0;
-    char q[QUOTE_MAX + 4];
-    if (!digits_only(f[0].text, f[0].len, XF_SCHOOL_CODE_LEN)) {
-        printable(q, f[0].text, f[0].len);
-        report(p, line, "school_code \"%s\" is not 10 digits", q);
-        bad = true;
-    }
-    if (!digits_only(f[2].text, f[2].len, XF_DISTRICT_CODE_LEN)) {
-        printable(q, f[2].text, f[2].len);
-        report(p, line, "district_code \"%s\" is not 6 digits", q);
-        bad = true;
-    }
-    bool known_type = false;
-    for (size_t i = 0; i < sizeof school_types / sizeof school_types[0]; i++)
-        known_type = known_type || strcmp(f[4].text, school_types[i]) == 0;
-    if (!known_type) {
-        printable(q, f[4].text, f[4].len);
-        report(p, line,
-               "school_type \"%s\" is not one of primary, junior, senior, nine_year, "
-               "complete_secondary, twelve_year, special",
-               q);
-        bad = true;
-    }
-    /* spreadsheets write booleans as TRUE/FALSE */
-    bool active = false;
-    if (strcasecmp(f[5].text, "true") == 0 || strcmp(f[5].text, "1") == 0) {
-        active = true;
-    } else if (strcasecmp(f[5].text, "false") != 0 && strcmp(f[5].text, "0") != 0) {
-        printable(q, f[5].text, f[5].len);
-        report(p, line, "active \"%s\" is not true, false, 1 or 0", q);
-        bad = true;
-    }
-    if (bad)
-        return 0;
-
-    int dup = index_find(&reg->by_code, reg, school_key, f[0].text);
+    struct builder *b = ctx;
+    struct xf_registry *reg = b->reg;
+    char message[512];
+    int dup = index_find(&reg->by_code, reg, school_key, row->school_code);
     if (dup >= 0) {
-        report(p, line, "school_code %s is already listed on line %d", f[0].text, reg->lines[dup]);
+        xf_registry_duplicate_message(message, sizeof message, row->school_code, reg->lines[dup]);
+        report(b->p, line, "%s", message);
         return 0;
     }
-    int d = index_find(&reg->by_district, reg, district_key, f[2].text);
-    if (d >= 0 && strcmp(reg->districts[d].name, f[3].text) != 0) {
-        char first[QUOTE_MAX + 4];
-        printable(q, f[3].text, f[3].len);
-        printable(first, reg->districts[d].name, strlen(reg->districts[d].name));
-        report(p, line, "district %s is named \"%s\" here but \"%s\" on line %d", f[2].text, q,
-               first, reg->districts[d].line);
+    int d = index_find(&reg->by_district, reg, district_key, row->district_code);
+    if (d >= 0 && strcmp(reg->districts[d].name, row->district_name) != 0) {
+        xf_registry_district_message(message, sizeof message, row->district_code,
+                                     row->district_name, reg->districts[d].name,
+                                     reg->districts[d].line);
+        report(b->p, line, "%s", message);
         return 0;
     }
-
-    struct xf_school school;
-    memset(&school, 0, sizeof school);
-    memcpy(school.school_code, f[0].text, XF_SCHOOL_CODE_LEN + 1);
-    memcpy(school.district_code, f[2].text, XF_DISTRICT_CODE_LEN + 1);
-    memcpy(school.school_type, f[4].text, f[4].len + 1);
-    school.active = active;
-    school.school_name = strdup(f[1].text);
-    school.district_name = strdup(f[3].text);
+    struct xf_school school = *row;
+    school.school_name = strdup(row->school_name);
+    school.district_name = strdup(row->district_name);
     if (school.school_name == NULL || school.district_name == NULL) {
         free(school.school_name);
         free(school.district_name);
@@ -446,74 +623,31 @@ static int take_row(struct parser *p, struct xf_registry *reg, struct field f[NC
     return 0;
 }
 
-static bool blank_line(const struct parser *p)
-{
-    size_t i = p->pos;
-    if (i < p->len && p->data[i] == '\r')
-        i++;
-    return i >= p->len || p->data[i] == '\n';
-}
-
 struct xf_registry *xf_registry_parse(const char *data, size_t len,
                                       void (*report_fn)(int line, const char *message, void *ctx),
                                       void *ctx)
 {
-    struct parser p = {data, len, 0, 1, report_fn, ctx, 0};
-    if (data == NULL)
-        p.len = 0;
+    struct parser p = {.data = data,
+                       .len = data != NULL ? len : 0,
+                       .line = 1,
+                       .report = report_fn,
+                       .ctx = ctx,
+                       .eof = true};
     if (p.len > REGISTRY_MAX_BYTES) {
         report(&p, 0, "the registry is larger than %zu MiB", REGISTRY_MAX_BYTES >> 20);
         return NULL;
     }
-    if (p.len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-        p.pos = 3;
-
     struct xf_registry *reg = calloc(1, sizeof *reg);
     if (reg == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    struct field fields[NCOLUMNS];
-    int nfields = 0;
-    int line = 1;
-    while (p.pos < p.len && blank_line(&p))
-        skip_line(&p);
-    int rc = read_record(&p, fields, &nfields, &line);
-    bool header_ok = rc == 1 && nfields == NCOLUMNS;
-    for (int i = 0; header_ok && i < NCOLUMNS; i++)
-        header_ok = !fields[i].too_long && strcmp(fields[i].text, columns[i]) == 0;
-    if (!header_ok) {
-        /* without the agreed columns no row can be read with confidence */
-        if (rc == 0)
-            report(&p, line, "the file is empty; the header must be %s", header_text);
-        else if (rc == 1)
-            report(&p, line, "the header must be %s", header_text);
+    struct builder b = {reg, &p};
+    int rc = scan(&p, take_row, &b);
+    if (rc != 0) {
         xf_registry_free(reg);
-        return NULL;
-    }
-
-    for (;;) {
-        while (p.pos < p.len && blank_line(&p))
-            skip_line(&p);
-        rc = read_record(&p, fields, &nfields, &line);
-        if (rc == 0)
-            break;
         if (rc < 0)
-            continue;
-        if (nfields != NCOLUMNS) {
-            report(&p, line, "expected %d fields, found %d", NCOLUMNS, nfields);
-            continue;
-        }
-        if (take_row(&p, reg, fields, line) != 0) {
-            xf_registry_free(reg);
             errno = ENOMEM;
-            return NULL;
-        }
-    }
-    if (p.nreports == 0 && reg->nschools == 0)
-        report(&p, p.line, "the registry lists no schools");
-    if (p.nreports > 0) {
-        xf_registry_free(reg);
         return NULL;
     }
     /* the district table only served the checks while reading */

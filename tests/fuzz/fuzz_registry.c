@@ -1,8 +1,10 @@
-/* fuzz_registry.c - libFuzzer harness: xf_registry_parse on arbitrary schools.csv bytes. */
+/* fuzz_registry.c - libFuzzer harness: xf_registry_parse on arbitrary schools.csv bytes, and
+ * xf_registry_scan reading the same bytes in small pieces. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "transform/xform.h"
 
@@ -86,8 +88,78 @@ static void on_report(int line, const char *message, void *ctx)
         abort();
 }
 
+/* What a scan saw, folded into one number: every row and every report, in order. */
+struct trace {
+    uint64_t hash;
+    int rows, reports;
+};
+
+static void fold(struct trace *t, const void *p, size_t n)
+{
+    const unsigned char *u = p;
+    for (size_t i = 0; i < n; i++) {
+        t->hash ^= u[i];
+        t->hash *= 1099511628211ULL;
+    }
+}
+
+static int trace_row(const struct xf_school *s, int line, void *ctx)
+{
+    struct trace *t = ctx;
+    t->rows++;
+    fold(t, &line, sizeof line);
+    fold(t, s->school_code, sizeof s->school_code);
+    fold(t, s->school_name, strlen(s->school_name) + 1);
+    fold(t, s->district_code, sizeof s->district_code);
+    fold(t, s->district_name, strlen(s->district_name) + 1);
+    fold(t, s->school_type, strlen(s->school_type) + 1);
+    fold(t, &s->active, sizeof s->active);
+    return 0;
+}
+
+static void trace_report(int line, const char *message, void *ctx)
+{
+    struct trace *t = ctx;
+    t->reports++;
+    fold(t, &line, sizeof line);
+    fold(t, message, strlen(message) + 1);
+}
+
+struct pieces {
+    const uint8_t *data;
+    size_t size, pos, piece;
+};
+
+static ssize_t read_pieces(void *src, char *out, size_t cap)
+{
+    struct pieces *p = src;
+    size_t n = p->size - p->pos;
+    if (n > p->piece)
+        n = p->piece;
+    if (n > cap)
+        n = cap;
+    memcpy(out, p->data + p->pos, n);
+    p->pos += n;
+    return (ssize_t)n;
+}
+
+/* The file read in pieces of 1 to 8 bytes is read as in one piece: same rows, same reports. */
+static void check_pieces(const uint8_t *data, size_t size)
+{
+    struct trace whole = {1469598103934665603ULL, 0, 0}, cut = whole;
+    struct pieces src = {data, size, 0, size + 1};
+    int a = xf_registry_scan(read_pieces, &src, trace_row, &whole, trace_report, &whole);
+    src = (struct pieces){data, size, 0, 1 + (size > 0 ? data[0] % 8 : 0)};
+    int b = xf_registry_scan(read_pieces, &src, trace_row, &cut, trace_report, &cut);
+    if (a < 0 || a != b || a != whole.reports || whole.hash != cut.hash || whole.rows != cut.rows ||
+        whole.reports != cut.reports)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_pieces(data, size);
+
     struct reports r = {0};
     struct xf_registry *reg = xf_registry_parse((const char *)data, size, on_report, &r);
     if (reg == NULL) {

@@ -24,6 +24,61 @@ grep -q "bad.csv:4:" "$TEST_TMP/out.txt" || fail "line 4 not named"
 grep -q "bad.csv:5:" "$TEST_TMP/out.txt" || fail "line 5 not named"
 expect_eq "nothing changed" 5 "$(sql "SELECT count(*) FROM xinyu.school")"
 
+# The checks across rows (made by the database on the staged file) name every line, after
+# the rows' own faults, with the same words as "xinyu check"; nothing is applied.
+{
+    cat "$ex/schools.csv"
+    echo "3201020009,坏行,320102,玄武区,primary,maybe"
+    echo "3201020001,重复的学校,320102,玄武区,primary,true"
+    echo "3201040009,别名区学校,320104,秦淮新区,primary,true"
+    printf '3201020001,"又一次, 重复",320102,"玄武区",primary,true\r\n'
+} >"$TEST_TMP/conflicts.csv"
+set +e
+"$XINYU" registry load "$TEST_TMP/conflicts.csv" >"$TEST_TMP/out.txt" 2>&1
+rc=$?
+set -e
+expect_eq "conflicts exit" 2 "$rc"
+grep "conflicts.csv:" "$TEST_TMP/out.txt" | sed 's/^.*conflicts.csv://' >"$TEST_TMP/reasons.txt"
+cat >"$TEST_TMP/want.txt" <<'WANT'
+7: active "maybe" is not true, false, 1 or 0
+8: school_code 3201020001 is already listed on line 2
+9: district 320104 is named "秦淮新区" here but "秦淮区" on line 4
+10: school_code 3201020001 is already listed on line 2
+WANT
+diff "$TEST_TMP/want.txt" "$TEST_TMP/reasons.txt" || fail "the reasons of conflicts.csv"
+grep -q "the registry was not loaded" "$TEST_TMP/out.txt" || fail "no refusal said"
+expect_eq "nothing applied" 0 "$(sql "SELECT count(*) FROM xinyu.school WHERE school_code = '3201040009'")"
+expect_eq "name kept" "秦淮区" "$(sql "SELECT district_name FROM xinyu.district WHERE district_code = '320104'")"
+expect_eq "no load recorded" 0 "$(sql "SELECT count(*) FROM xinyu.registry_load WHERE path LIKE '%conflicts.csv'")"
+
+# Many bad rows: the first 50 reasons are shown, the rest counted.
+{
+    head -1 "$ex/schools.csv"
+    for i in $(seq 1 120); do printf '32010200%02d,学校,320102,玄武区,primary,true\n' $((i % 60)); done
+} >"$TEST_TMP/many.csv"
+set +e
+"$XINYU" registry load "$TEST_TMP/many.csv" >"$TEST_TMP/out.txt" 2>&1
+rc=$?
+set -e
+expect_eq "many exit" 2 "$rc"
+expect_eq "reasons shown" 50 "$(grep -c "many.csv:[0-9]*: school_code" "$TEST_TMP/out.txt")"
+grep -q "many.csv: 10 more reason(s) not shown" "$TEST_TMP/out.txt" || fail "the rest not counted"
+
+# A country's registry loads in pieces: every row, and the hash of the whole file.
+{
+    head -1 "$ex/schools.csv"
+    for d in $(seq 10 49); do
+        for s in $(seq 1000 1499); do echo "32${d}00${s},学校${d}${s},32${d}00,区${d},primary,true"; done
+    done
+} >"$TEST_TMP/big.csv"
+"$XINYU" registry load "$TEST_TMP/big.csv"
+expect_eq "big: schools active" 20000 "$(sql "SELECT count(*) FROM xinyu.school WHERE active")"
+expect_eq "big: districts" 43 "$(sql "SELECT count(*) FROM xinyu.district")"
+expect_eq "big: hash" "$(sha256sum "$TEST_TMP/big.csv" | cut -d' ' -f1)" \
+    "$(sql "SELECT encode(sha256, 'hex') FROM xinyu.registry_load ORDER BY run_id DESC LIMIT 1")"
+"$XINYU" registry load "$TEST_TMP/big.csv" 2>&1 | grep -q unchanged || fail "big file not skipped"
+"$XINYU" registry load "$ex/schools.csv"
+
 head -4 "$ex/schools.csv" >"$TEST_TMP/fewer.csv"
 "$XINYU" registry load "$TEST_TMP/fewer.csv"
 expect_eq "dropped school inactive" "f" "$(sql "SELECT active FROM xinyu.school WHERE school_code = '3201040002'")"

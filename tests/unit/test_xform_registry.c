@@ -312,6 +312,176 @@ static void test_limits(void **state)
     assert_null(xf_registry_parse(NULL, 0, NULL, NULL));
 }
 
+/* ---- xf_registry_scan: the file in pieces ---------------------------------------------- */
+
+/* A source handing out at most chunk bytes per read, or failing at fail_at. */
+struct source {
+    const char *data;
+    size_t len, pos, chunk;
+    size_t fail_at; /* 0: never */
+    size_t endless; /* >0: after data, this many 'x' bytes per read, forever */
+};
+
+static ssize_t source_read(void *src, char *out, size_t cap)
+{
+    struct source *s = src;
+    if (s->fail_at > 0 && s->pos >= s->fail_at) {
+        errno = EIO;
+        return -1;
+    }
+    if (s->pos >= s->len && s->endless > 0) {
+        size_t n = cap < s->endless ? cap : s->endless;
+        memset(out, 'x', n);
+        return (ssize_t)n;
+    }
+    size_t n = s->len - s->pos;
+    if (n > s->chunk)
+        n = s->chunk;
+    if (n > cap)
+        n = cap;
+    memcpy(out, s->data + s->pos, n);
+    s->pos += n;
+    return (ssize_t)n;
+}
+
+/* Rows as "line: code name district name type active" lines. */
+static int collect_row(const struct xf_school *school, int line, void *ctx)
+{
+    buf *b = ctx;
+    buf_printf(b, "%d: %s %s %s %s %s %d\n", line, school->school_code, school->school_name,
+               school->district_code, school->district_name, school->school_type, school->active);
+    return 0;
+}
+
+/* Scans csv in pieces of chunk bytes; rows and reports as text. Returns the scan's result. */
+static int scan_text(const char *csv, size_t chunk, buf *rows, struct reports *r)
+{
+    struct source src = {csv, strlen(csv), 0, chunk, 0, 0};
+    memset(r, 0, sizeof *r);
+    *rows = (buf)BUF_INIT;
+    return xf_registry_scan(source_read, &src, collect_row, rows, collect, r);
+}
+
+static void test_scan_any_piece_size(void **state)
+{
+    (void)state;
+    /* every row's own faults, quotes over lines, CRLF, a BOM: whatever the pieces, the rows
+     * and the reports are those of one read of the whole file */
+    static const char *const files[] = {
+        "\xef\xbb\xbf" HEADER "\r\n"
+        "3201020001,\"玄武区示范小学, 东校区\",320102,玄武区,primary,TRUE\r\n"
+        "3201020002,\"\"\"阳光\"\"中学\",320102,\"玄武区\",junior,0\r\n"
+        "3201020001,甲,320102,鼓楼区,primary,1",
+        HEADER "3201020001,\"甲\n乙\",320102,玄武区,primary,true\n"
+               "3201020002,丙,320102,玄武区,junior,nope\n"
+               "bad\n"
+               "3201020003,\"甲\"x,320102,玄武区,primary,true\n"
+               "3201020004,甲\"乙,320102,玄武区,primary,true\n"
+               "3201020005,丁,320102,玄武区,special,false\r"
+               "\n3201020006,\"戊,320102,玄武区,primary,true\n",
+        "\n\n" HEADER "\n\n",
+        "学校标识码,学校名称\n3201020001,甲\n",
+        "",
+        "\xef\xbb",
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        buf want_rows, rows;
+        struct reports want, got;
+        int want_rc = scan_text(files[f], 1 << 20, &want_rows, &want);
+        for (size_t chunk = 1; chunk <= 9; chunk++) {
+            int rc = scan_text(files[f], chunk, &rows, &got);
+            assert_int_equal(rc, want_rc);
+            assert_int_equal(got.count, want.count);
+            assert_string_equal(got.text.data ? got.text.data : "",
+                                want.text.data ? want.text.data : "");
+            assert_string_equal(rows.data ? rows.data : "", want_rows.data ? want_rows.data : "");
+            buf_free(&rows);
+            buf_free(&got.text);
+        }
+        buf_free(&want_rows);
+        buf_free(&want.text);
+    }
+
+    /* what the checks of a row alone find is the whole of it: the checks across rows are
+     * the caller's (a repeated code and a renamed district are handed on) */
+    buf rows;
+    struct reports r;
+    int rc = scan_text(files[0], 3, &rows, &r);
+    assert_int_equal(rc, 0);
+    assert_string_equal(rows.data, "3: 3201020001 玄武区示范小学, 东校区 320102 玄武区 primary 1\n"
+                                   "4: 3201020002 \"阳光\"中学 320102 玄武区 junior 0\n"
+                                   "5: 3201020001 甲 320102 鼓楼区 primary 1\n");
+    buf_free(&rows);
+    rc = scan_text(files[1], 2, &rows, &r);
+    assert_int_equal(rc, 6);
+    assert_string_equal(r.text.data,
+                        "2: school_name is not valid UTF-8 or holds control characters\n"
+                        "4: active \"nope\" is not true, false, 1 or 0\n"
+                        "5: expected 6 fields, found 1\n"
+                        "6: field 2 has text after its closing quote\n"
+                        "7: field 2 has a quote but is not quoted\n"
+                        "9: a quoted field is not closed before the end of the file\n");
+    /* the good rows are still handed on after a bad one */
+    assert_string_equal(rows.data, "8: 3201020005 丁 320102 玄武区 special 0\n");
+    buf_free(&rows);
+    buf_free(&r.text);
+}
+
+static int stop_at_second(const struct xf_school *school, int line, void *ctx)
+{
+    (void)school;
+    (void)line;
+    int *n = ctx;
+    return ++*n == 2 ? -1 : 0;
+}
+
+static void test_scan_failures(void **state)
+{
+    (void)state;
+    static const char csv[] = HEADER "3201020001,甲,320102,玄武区,primary,true\n"
+                                     "3201020002,乙,320102,玄武区,junior,true\n"
+                                     "3201020003,丙,320102,玄武区,junior,true\n";
+    /* a read error stops the scan with the source's errno */
+    struct source src = {csv, strlen(csv), 0, 16, 100, 0};
+    buf rows = BUF_INIT;
+    struct reports r = {BUF_INIT, 0};
+    errno = 0;
+    assert_int_equal(xf_registry_scan(source_read, &src, collect_row, &rows, collect, &r), -1);
+    assert_int_equal(errno, EIO);
+    assert_int_equal(r.count, 0);
+    buf_free(&rows);
+
+    /* the row callback stops it */
+    int n = 0;
+    src = (struct source){csv, strlen(csv), 0, 16, 0, 0};
+    assert_int_equal(xf_registry_scan(source_read, &src, stop_at_second, &n, collect, &r), -1);
+    assert_int_equal(n, 2);
+
+    /* a source that never ends is refused at 256 MiB, as one reason, in a window's memory */
+    src =
+        (struct source){HEADER "3201020001,", strlen(HEADER "3201020001,"), 0, 1 << 16, 0, 1 << 16};
+    assert_int_equal(xf_registry_scan(source_read, &src, collect_row, &rows, collect, &r), 1);
+    assert_string_equal(r.text.data, "0: the registry is larger than 256 MiB\n");
+    assert_null(rows.data);
+    buf_free(&r.text);
+}
+
+static void test_conflict_messages(void **state)
+{
+    (void)state;
+    char m[512];
+    xf_registry_duplicate_message(m, sizeof m, "3201020001", 4);
+    assert_string_equal(m, "school_code 3201020001 is already listed on line 4");
+    char name[400] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(name, "区");
+    xf_registry_district_message(m, sizeof m, "320102", name, "玄武区", 2);
+    /* the long name is quoted short, cut on a character */
+    assert_string_equal(m,
+                        "district 320102 is named \"区区区区区区区区区区区区区区区区区区区区...\" "
+                        "here but \"玄武区\" on line 2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +495,9 @@ int main(void)
         cmocka_unit_test(test_quoting_errors),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_scan_any_piece_size),
+        cmocka_unit_test(test_scan_failures),
+        cmocka_unit_test(test_conflict_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
