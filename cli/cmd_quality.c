@@ -196,19 +196,28 @@ static void quality_usage(FILE *out)
           out);
 }
 
+/* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
+ * value is malformed (not logged). */
+static json_t *row_json(const struct list *l, const PGresult *res, int i)
+{
+    json_t *o = json_object();
+    int rc = o == NULL ? -1 : 0;
+    for (size_t k = 0; rc == 0 && k < l->ncols; k++)
+        rc = json_object_set_new(o, l->cols[k].key,
+                                 report_json_cell(res, i, (int)k, l->cols[k].type));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* The rows of a list as JSON objects; NULL after logging. */
 static json_t *list_json(const struct list *l, const PGresult *res)
 {
     json_t *arr = json_array();
     for (int i = 0; arr != NULL && i < PQntuples(res); i++) {
-        json_t *o = json_object();
-        int rc = o == NULL ? -1 : 0;
-        for (size_t k = 0; rc == 0 && k < l->ncols; k++)
-            rc = json_object_set_new(o, l->cols[k].key,
-                                     report_json_cell(res, i, (int)k, l->cols[k].type));
-        if (rc != 0 || json_array_append_new(arr, o) != 0) {
-            if (rc != 0)
-                json_decref(o);
+        if (json_array_append_new(arr, row_json(l, res, i)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
@@ -592,16 +601,18 @@ static int scope_terms(struct cli *c, const struct report_scope *scope, struct r
 #define FLUSH_BYTES 65536 /* a file's buffered text is written out from this size */
 
 /*
- * A list read through a cursor of the report's transaction, FETCH_ROWS rows at a time, each
- * row as a JSON object: memory holds one chunk, however many schools the list names.
+ * A list read through a cursor of the report's transaction, FETCH_ROWS rows at a time; only
+ * the row being read is made a JSON object. Memory holds one chunk as libpq received it,
+ * however many schools the list names (a chunk of JSON objects took several times that).
  */
 struct cursor {
     PGconn *conn;
     const char *name; /* the cursor's */
     const struct list *l;
-    json_t *rows; /* the chunk fetched last */
-    size_t at;    /* its next row */
-    bool last;    /* the chunk was the last */
+    PGresult *res; /* the chunk fetched last */
+    int at;        /* its next row */
+    json_t *row;   /* that row as JSON, made by cursor_peek */
+    bool last;     /* the chunk was the last */
     bool end;
 };
 
@@ -629,12 +640,14 @@ static int cursor_open(struct cursor *cur, PGconn *conn, const char *name, const
 }
 
 /* The cursor's next row, NULL at the end or after a failure (logged, *rc then -1). The row is
- * borrowed: it is valid until the cursor moves on (cursor_next, then cursor_peek). */
+ * borrowed: it is valid until the cursor moves on (cursor_next); take a reference to keep it. */
 static json_t *cursor_peek(struct cursor *cur, int *rc)
 {
-    while (!cur->end && cur->at >= json_array_size(cur->rows)) {
-        json_decref(cur->rows);
-        cur->rows = NULL;
+    if (cur->row != NULL)
+        return cur->row;
+    while (!cur->end && (cur->res == NULL || cur->at >= PQntuples(cur->res))) {
+        PQclear(cur->res);
+        cur->res = NULL;
         cur->at = 0;
         if (cur->last) {
             cur->end = true;
@@ -649,29 +662,39 @@ static json_t *cursor_peek(struct cursor *cur, int *rc)
             cur->end = true;
             break;
         }
-        int n = PQntuples(res);
-        cur->last = n < FETCH_ROWS;
-        cur->rows = n > 0 ? list_json(cur->l, res) : NULL;
-        PQclear(res);
-        if (n > 0 && cur->rows == NULL) {
-            *rc = -1;
+        cur->last = PQntuples(res) < FETCH_ROWS;
+        if (PQntuples(res) == 0) {
+            PQclear(res);
             cur->end = true;
+            break;
         }
-        if (n == 0)
-            cur->end = true;
+        cur->res = res;
     }
-    return cur->end ? NULL : json_array_get(cur->rows, cur->at);
+    if (cur->end)
+        return NULL;
+    cur->row = row_json(cur->l, cur->res, cur->at);
+    if (cur->row == NULL) {
+        log_error("cannot read the %s list: out of memory or a malformed value", cur->l->name);
+        *rc = -1;
+        cur->end = true;
+    }
+    return cur->row;
 }
 
 static void cursor_next(struct cursor *cur)
 {
+    json_decref(cur->row);
+    cur->row = NULL;
     cur->at++;
 }
 
+/* Releases what the cursor holds; the cursor itself ends with the transaction. */
 static void cursor_free(struct cursor *cur)
 {
-    json_decref(cur->rows);
-    cur->rows = NULL;
+    json_decref(cur->row);
+    cur->row = NULL;
+    PQclear(cur->res);
+    cur->res = NULL;
 }
 
 /* ---- quality-SCOPE.json written as the lists are read ----------------------------------- */
@@ -935,21 +958,24 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct do
 /* ---- the outliers, and the letters ------------------------------------------------------ */
 
 /* The rejections and the warnings again, for the letters: of the schools of the registry, in
- * the outliers' order (term, district, school), each school's rows in the list's order. The
+ * the outliers' order (term, district, school), each school's rows in the list's order, which
+ * within one school and term is that of the keys that end the list's ORDER BY (raw_id,
+ * severity, seq for the rejections; seq for the warnings, of the one current submission).
+ * Ordered by these columns, not WITH ORDINALITY, so that PostgreSQL inlines the functions and
+ * plans them for the run id given: a run that received nothing reads no submission. The
  * columns are those of the lists. */
 static const char letter_rejections_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, ref, "
     "received_at, resolved, severity, seq, code, path, message "
-    "FROM xinyu.quality_rejections($1::text[], $2::bigint) WITH ORDINALITY AS r "
+    "FROM xinyu.quality_rejections($1::text[], $2::bigint) "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\" NULLS FIRST, district_code COLLATE \"C\", "
-    "school_code COLLATE \"C\", ordinality";
+    "school_code COLLATE \"C\", raw_id, severity, seq";
 static const char letter_warnings_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint) WITH ORDINALITY AS w "
+    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint) "
     "WHERE school_name IS NOT NULL "
-    "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", "
-    "ordinality";
+    "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", seq";
 
 /* What a letter is about: a term (NULL as ""), the district and the school, compared as the
  * SQL orders them (COLLATE "C": byte order). */
@@ -1127,6 +1153,10 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     /* every list of one snapshot; the files are temporary until all of them are written */
     if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                 "cannot make the quality report") != 0)
+        goto done;
+    /* every list is read to its end: its cursor is planned for all of its rows, as the same
+     * query alone would be, not for a first tenth of them (the default) */
+    if (db_exec(conn, "SET LOCAL cursor_tuple_fraction = 1", "cannot make the quality report") != 0)
         goto done;
     const char *by_term[] = {a.periods.data, a.deadlines.data};
     const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL};

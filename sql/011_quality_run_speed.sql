@@ -1,0 +1,474 @@
+-- 011_quality_run_speed.sql: the data-quality report of a nightly run at the scale of a
+-- province. What a run costs now follows what it received, and the lists of a whole year
+-- read the submissions once and compare them cheaply (docs/DECISIONS.md, "Data quality at
+-- scale"). Every function keeps its signature, columns, rows and their order, its comment
+-- and its grants; only how the rows are found changes.
+--
+-- At 200,000 schools (392,000 submissions), for a run that received nothing:
+--   * xinyu.deadline_cutoff is an SQL function that PostgreSQL cannot inline (it is declared
+--     immutable, but subtracting an interval from a timestamptz is only stable), and
+--     quality_terms called it for every active school and term, quality_late for every
+--     current submission: about a third of a second each. The cutoff is now computed once
+--     per term, beside the deadline. xinyu.local_rfc3339 was in the same case (to_char is
+--     stable) and is now declared stable, so that it is inlined into the rows it formats.
+--   * quality_terms joined every active school to its submissions to count them. It now
+--     reads the terms' submissions once and counts, in that pass, the current ones of active
+--     schools (a school has at most one per term), those made on or after the cutoff, and the
+--     superseded versions. A submission's school is always in the registry (foreign key), so
+--     it is active unless it is among the few the registry marks inactive: the pass looks up
+--     those only.
+--   * quality_not_reported hashed every current submission's key and probed it with every
+--     active school and term. It now takes one term at a time and merges the schools in the
+--     order of their codes with that term's current submissions in the same order (the
+--     indexes school_pkey and submission_current): no sort, no hash, 40% less time.
+--   * quality_warnings and quality_outliers found a run's submissions by reading every
+--     submission for its run_id. A partial index on the run id of the current submissions
+--     (submission_run_current) now finds them: a run that received nothing has none, found
+--     at once. A submission counts for a run exactly as before, when its run_id is the run's
+--     (not through the run's items in xinyu.run_item, which would leave out a submission
+--     whose run_id was set otherwise). The index is small (its few run ids, each repeated,
+--     are deduplicated: 2.6 MB at 200,000 schools) and the merge adds an entry per
+--     submission it loads.
+--     quality_warnings is two branches, one for a run and one for none, of which p_run_id
+--     empties one before anything is read, also where the function is planned without its
+--     arguments' values. quality_rejections found a run's items through xinyu.run_item
+--     already and is unchanged.
+--   * quality_outliers, an SQL function with its own settings, was planned once for any run:
+--     a plan that read every submission, whether the run had loaded any or not. It is now
+--     PL/pgSQL, whose statement is planned for the run id it is given: a run's terms and
+--     districts are looked up first, and only their schools' submissions are read for the
+--     medians.
+-- A run that received nothing now costs these lists next to nothing, and the lists that
+-- cover the whole year (the counts, not reported, late) about a third of what they did.
+
+-- The current submissions a run loaded (quality_warnings, quality_outliers).
+CREATE INDEX submission_run_current ON xinyu.submission (run_id) WHERE is_current;
+
+-- The same text as in 007; stable rather than immutable, which lets PostgreSQL inline it.
+CREATE OR REPLACE FUNCTION xinyu.local_rfc3339(p_at timestamptz)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT to_char(p_at AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')
+$$;
+
+-- Per term of the scope, the counts an inspector reconciles: active schools = reported +
+-- not reported; late among the reported (NULL when the deadline is unknown); rejected
+-- submissions (distinct raw submissions whose period could be read) and superseded versions.
+CREATE OR REPLACE FUNCTION xinyu.quality_terms(p_periods text[], p_deadlines date[])
+RETURNS TABLE (
+    period text,
+    deadline date,
+    schools_active bigint,
+    schools_reported bigint,
+    schools_not_reported bigint,
+    schools_late bigint,
+    rejected_submissions bigint,
+    superseded_versions bigint
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH term AS NOT MATERIALIZED (
+    -- a term listed twice takes its first deadline
+    SELECT DISTINCT ON (t.period) t.period, t.deadline,
+           xinyu.deadline_cutoff(t.deadline) AS cutoff
+    FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
+    WHERE t.period IS NOT NULL
+    ORDER BY t.period, t.ord
+),
+active AS (
+    SELECT count(*) AS schools_active
+    FROM xinyu.school sc
+    WHERE sc.active
+),
+counted AS (
+    -- one pass over the terms' submissions; a school has at most one current submission of
+    -- a term, and it is active unless the registry says it is not
+    SELECT term.period,
+           count(*) FILTER (WHERE s.is_current AND inactive.school_code IS NULL)
+               AS schools_reported,
+           count(*) FILTER (WHERE s.is_current AND inactive.school_code IS NULL
+                              AND s.submitted_at >= term.cutoff) AS schools_late,
+           count(*) FILTER (WHERE NOT s.is_current) AS superseded_versions
+    FROM term
+    JOIN xinyu.submission s ON s.period = term.period
+    LEFT JOIN xinyu.school inactive
+           ON inactive.school_code = s.school_code AND NOT inactive.active
+    GROUP BY term.period
+),
+rejected AS (
+    SELECT r.period, count(*) AS rejected_submissions
+    FROM xinyu.raw_submission r
+    WHERE r.period = ANY (p_periods)
+      AND EXISTS (SELECT FROM xinyu.submission_issue i WHERE i.raw_id = r.raw_id AND i.severity = 'reject')
+    GROUP BY r.period
+)
+SELECT term.period, term.deadline,
+       a.schools_active, coalesce(v.schools_reported, 0),
+       a.schools_active - coalesce(v.schools_reported, 0),
+       CASE WHEN term.deadline IS NOT NULL THEN coalesce(v.schools_late, 0) END,
+       coalesce(rj.rejected_submissions, 0), coalesce(v.superseded_versions, 0)
+FROM term
+CROSS JOIN active a
+LEFT JOIN counted v ON v.period = term.period
+LEFT JOIN rejected rj ON rj.period = term.period
+ORDER BY term.period
+$$;
+
+-- Active schools of the registry without a current submission for a term of the scope. Term
+-- by term, the schools in the order of their codes against that term's current submissions
+-- in the same order (index submission_current): a merge of two index scans, where a hash
+-- anti join of every school and term against every current submission took about twice as
+-- long and held every submission's key in memory. The planner, left to itself, estimates
+-- the hash join a little cheaper, hence the SET (with which the function is not inlined
+-- into the statement that calls it: its plan is made once, for any terms, and is the same).
+CREATE OR REPLACE FUNCTION xinyu.quality_not_reported(p_periods text[])
+RETURNS TABLE (
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    school_type text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET enable_hashjoin = off
+AS $$
+SELECT t.period, m.district_code, d.district_name, m.school_code, m.school_name, m.school_type
+FROM (SELECT DISTINCT p AS period FROM unnest(p_periods) AS p WHERE p IS NOT NULL) t
+CROSS JOIN LATERAL (
+    SELECT sc.district_code, sc.school_code, sc.school_name, sc.school_type
+    FROM xinyu.school sc
+    WHERE sc.active
+      AND NOT EXISTS (SELECT FROM xinyu.submission s
+                      WHERE s.school_code = sc.school_code AND s.period = t.period AND s.is_current)
+    OFFSET 0  -- one term at a time
+) m
+JOIN xinyu.district d ON d.district_code = m.district_code
+ORDER BY t.period, m.district_code, m.school_code
+$$;
+
+-- Current submissions of active schools whose accepted version was made after the end of
+-- the term's deadline day (UTC+8); the same rule as on_time_rate. Terms without a deadline
+-- are left out. days_late counts calendar days in UTC+8 after the deadline (1 = the next day).
+CREATE OR REPLACE FUNCTION xinyu.quality_late(p_periods text[], p_deadlines date[])
+RETURNS TABLE (
+    period text,
+    deadline date,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    submitted_at text,
+    days_late integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH term AS NOT MATERIALIZED (
+    SELECT DISTINCT ON (t.period) t.period, t.deadline,
+           xinyu.deadline_cutoff(t.deadline) AS cutoff
+    FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
+    WHERE t.period IS NOT NULL
+    ORDER BY t.period, t.ord
+)
+SELECT term.period, term.deadline, sc.district_code, d.district_name, sc.school_code, sc.school_name,
+       xinyu.local_rfc3339(s.submitted_at),
+       (s.submitted_at AT TIME ZONE INTERVAL '+08:00')::date - term.deadline
+FROM term
+JOIN xinyu.submission s ON s.period = term.period AND s.is_current
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE sc.active
+  AND term.deadline IS NOT NULL
+  AND s.submitted_at >= term.cutoff
+ORDER BY term.period, sc.district_code, sc.school_code
+$$;
+
+-- Warnings of the current submissions of the scope's terms (registry mismatches, unknown
+-- fields, zero enrollment, inactive school...): loaded, but to be corrected next time.
+-- With p_run_id, only those of submissions that run loaded (index submission_run_current).
+-- Of the two branches one is empty, decided by p_run_id alone.
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT s.raw_id, sc.district_code, d.district_name, s.school_code, sc.school_name, s.period,
+       i.seq, i.code, i.path, i.message
+FROM xinyu.submission s
+JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE p_run_id IS NULL
+  AND s.is_current
+  AND s.period = ANY (p_periods)
+UNION ALL
+SELECT s.raw_id, sc.district_code, d.district_name, s.school_code, sc.school_name, s.period,
+       i.seq, i.code, i.path, i.message
+FROM xinyu.submission s
+JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE s.run_id = p_run_id
+  AND s.is_current
+  AND s.period = ANY (p_periods)
+-- district, school, term, seq: a school's current submission of a term is one raw_id
+ORDER BY district_code, school_code, period, seq
+$$;
+
+-- Outliers among the current submissions of active schools (sql/009_quality_speed.sql for the
+-- rules, unchanged). PL/pgSQL so that the statement is planned for the run id it is given: a
+-- run's terms and districts are those of its current submissions (index
+-- submission_run_current), and a run that loaded nothing reads nothing more.
+-- No merge joins: how many of the submissions a run's districts hold is unknown when the
+-- statement is planned, and taken for a few, the medians were joined back to the
+-- submissions by sorting them all twice.
+CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    kind text,
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    field text,  -- the column of xinyu.submission
+    path text,   -- the JSON path in the submission
+    value numeric,
+    reference numeric,
+    ratio double precision
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET work_mem = '256MB'
+SET enable_mergejoin = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH run_scope AS (
+        -- with a run, the terms and districts of the current submissions it loaded, whose
+        -- medians are needed (none without a run)
+        SELECT DISTINCT r.period, r.district_code
+        FROM xinyu.submission r
+        WHERE r.run_id = p_run_id
+          AND r.is_current
+          AND r.period = ANY (p_periods)
+    ),
+    cur AS (
+        -- the current submissions of the scope's terms by active schools, with the registry's
+        -- district; for a run, of its terms and districts only (p_run_id is a constant when
+        -- the statement is planned: with a run the outer join is an inner one, and the run's
+        -- few districts lead)
+        SELECT s.school_code, sc.district_code, s.period, s.run_id,
+               s.enrolled_total,
+               s.enrolled_grade4_up,
+               s.classes_total,
+               s.staff_psych_fulltime,
+               s.staff_psych_parttime,
+               s.staff_psych_fulltime_degree,
+               s.staff_psych_cert_a,
+               s.staff_parttime_3yr_head,
+               s.staff_head_teachers,
+               s.staff_head_teachers_cert_b,
+               s.staff_subject_teachers,
+               s.staff_subject_teachers_cert_c,
+               s.funding_psych_yuan,
+               s.curriculum_theme_meetings,
+               s.curriculum_special_activities,
+               s.counseling_open_hours_per_week,
+               s.counseling_individual_sessions,
+               s.counseling_group_sessions,
+               s.counseling_group_participants,
+               s.screening_students_screened,
+               s.screening_students_flagged,
+               s.screening_archives,
+               s.care_left_behind,
+               s.care_single_parent,
+               s.care_special_needs,
+               s.home_school_parent_trainings,
+               s.home_school_psych_parent_trainings,
+               s.home_school_parent_attendees,
+               s.home_school_home_visit_rate,
+               s.training_all_staff_sessions,
+               s.training_hours_psych_and_head,
+               s.crisis_incidents,
+               s.crisis_referrals,
+               s.research_city_awards,
+               s.research_papers,
+               s.research_books,
+               s.research_years_of_practice
+        FROM xinyu.submission s
+        JOIN xinyu.school sc ON sc.school_code = s.school_code
+        LEFT JOIN run_scope k ON k.period = s.period AND k.district_code = sc.district_code
+        WHERE s.is_current
+          AND s.period = ANY (p_periods)
+          AND sc.active
+          AND (p_run_id IS NULL OR k.period IS NOT NULL)
+    ),
+    median AS (
+        SELECT c.period, c.district_code,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.enrolled_total::double precision) AS enrolled_total,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.enrolled_grade4_up::double precision) AS enrolled_grade4_up,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.classes_total::double precision) AS classes_total,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_psych_fulltime::double precision) AS staff_psych_fulltime,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_psych_parttime::double precision) AS staff_psych_parttime,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_psych_fulltime_degree::double precision) AS staff_psych_fulltime_degree,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_psych_cert_a::double precision) AS staff_psych_cert_a,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_parttime_3yr_head::double precision) AS staff_parttime_3yr_head,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_head_teachers::double precision) AS staff_head_teachers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_head_teachers_cert_b::double precision) AS staff_head_teachers_cert_b,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_subject_teachers::double precision) AS staff_subject_teachers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.staff_subject_teachers_cert_c::double precision) AS staff_subject_teachers_cert_c,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.funding_psych_yuan::double precision) AS funding_psych_yuan,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.curriculum_theme_meetings::double precision) AS curriculum_theme_meetings,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.curriculum_special_activities::double precision) AS curriculum_special_activities,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.counseling_open_hours_per_week::numeric::double precision) AS counseling_open_hours_per_week,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.counseling_individual_sessions::double precision) AS counseling_individual_sessions,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.counseling_group_sessions::double precision) AS counseling_group_sessions,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.counseling_group_participants::double precision) AS counseling_group_participants,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.screening_students_screened::double precision) AS screening_students_screened,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.screening_students_flagged::double precision) AS screening_students_flagged,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.screening_archives::double precision) AS screening_archives,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.care_left_behind::double precision) AS care_left_behind,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.care_single_parent::double precision) AS care_single_parent,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.care_special_needs::double precision) AS care_special_needs,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.home_school_parent_trainings::double precision) AS home_school_parent_trainings,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.home_school_psych_parent_trainings::double precision) AS home_school_psych_parent_trainings,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.home_school_parent_attendees::double precision) AS home_school_parent_attendees,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.home_school_home_visit_rate::numeric::double precision) AS home_school_home_visit_rate,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.training_all_staff_sessions::double precision) AS training_all_staff_sessions,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.training_hours_psych_and_head::numeric::double precision) AS training_hours_psych_and_head,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.crisis_incidents::double precision) AS crisis_incidents,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.crisis_referrals::double precision) AS crisis_referrals,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_city_awards::double precision) AS research_city_awards,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_papers::double precision) AS research_papers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_books::double precision) AS research_books,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_years_of_practice::double precision) AS research_years_of_practice
+        FROM cur c
+        GROUP BY c.period, c.district_code
+    ),
+    outlier AS (
+        SELECT 'district_median' AS kind, 1 AS kind_ord, c.period, c.district_code, c.school_code,
+               v.field, v.path, v.value, v.median::numeric AS reference,
+               v.value::double precision / v.median AS ratio
+        FROM cur c
+        JOIN median m ON m.period = c.period AND m.district_code = c.district_code
+        CROSS JOIN LATERAL (VALUES
+            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, m.enrolled_total),
+            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, m.enrolled_grade4_up),
+            ('classes_total', 'classes.by_grade', c.classes_total::numeric, m.classes_total),
+            ('staff_psych_fulltime', 'staff.psych_fulltime', c.staff_psych_fulltime::numeric, m.staff_psych_fulltime),
+            ('staff_psych_parttime', 'staff.psych_parttime', c.staff_psych_parttime::numeric, m.staff_psych_parttime),
+            ('staff_psych_fulltime_degree', 'staff.psych_fulltime_degree', c.staff_psych_fulltime_degree::numeric, m.staff_psych_fulltime_degree),
+            ('staff_psych_cert_a', 'staff.psych_cert_a', c.staff_psych_cert_a::numeric, m.staff_psych_cert_a),
+            ('staff_parttime_3yr_head', 'staff.parttime_3yr_head', c.staff_parttime_3yr_head::numeric, m.staff_parttime_3yr_head),
+            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers::numeric, m.staff_head_teachers),
+            ('staff_head_teachers_cert_b', 'staff.head_teachers_cert_b', c.staff_head_teachers_cert_b::numeric, m.staff_head_teachers_cert_b),
+            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers::numeric, m.staff_subject_teachers),
+            ('staff_subject_teachers_cert_c', 'staff.subject_teachers_cert_c', c.staff_subject_teachers_cert_c::numeric, m.staff_subject_teachers_cert_c),
+            ('funding_psych_yuan', 'funding.psych_yuan', c.funding_psych_yuan::numeric, m.funding_psych_yuan),
+            ('curriculum_theme_meetings', 'curriculum.theme_meetings', c.curriculum_theme_meetings::numeric, m.curriculum_theme_meetings),
+            ('curriculum_special_activities', 'curriculum.special_activities', c.curriculum_special_activities::numeric, m.curriculum_special_activities),
+            ('counseling_open_hours_per_week', 'counseling.open_hours_per_week', c.counseling_open_hours_per_week::numeric, m.counseling_open_hours_per_week),
+            ('counseling_individual_sessions', 'counseling.individual_sessions', c.counseling_individual_sessions::numeric, m.counseling_individual_sessions),
+            ('counseling_group_sessions', 'counseling.group_sessions', c.counseling_group_sessions::numeric, m.counseling_group_sessions),
+            ('counseling_group_participants', 'counseling.group_participants', c.counseling_group_participants::numeric, m.counseling_group_participants),
+            ('screening_students_screened', 'screening.students_screened', c.screening_students_screened::numeric, m.screening_students_screened),
+            ('screening_students_flagged', 'screening.students_flagged', c.screening_students_flagged::numeric, m.screening_students_flagged),
+            ('screening_archives', 'screening.archives', c.screening_archives::numeric, m.screening_archives),
+            ('care_left_behind', 'care.left_behind', c.care_left_behind::numeric, m.care_left_behind),
+            ('care_single_parent', 'care.single_parent', c.care_single_parent::numeric, m.care_single_parent),
+            ('care_special_needs', 'care.special_needs', c.care_special_needs::numeric, m.care_special_needs),
+            ('home_school_parent_trainings', 'home_school.parent_trainings', c.home_school_parent_trainings::numeric, m.home_school_parent_trainings),
+            ('home_school_psych_parent_trainings', 'home_school.psych_parent_trainings', c.home_school_psych_parent_trainings::numeric, m.home_school_psych_parent_trainings),
+            ('home_school_parent_attendees', 'home_school.parent_attendees', c.home_school_parent_attendees::numeric, m.home_school_parent_attendees),
+            ('home_school_home_visit_rate', 'home_school.home_visit_rate', c.home_school_home_visit_rate::numeric, m.home_school_home_visit_rate),
+            ('training_all_staff_sessions', 'training.all_staff_sessions', c.training_all_staff_sessions::numeric, m.training_all_staff_sessions),
+            ('training_hours_psych_and_head', 'training.hours_psych_and_head', c.training_hours_psych_and_head::numeric, m.training_hours_psych_and_head),
+            ('crisis_incidents', 'crisis.incidents', c.crisis_incidents::numeric, m.crisis_incidents),
+            ('crisis_referrals', 'crisis.referrals', c.crisis_referrals::numeric, m.crisis_referrals),
+            ('research_city_awards', 'research.city_awards', c.research_city_awards::numeric, m.research_city_awards),
+            ('research_papers', 'research.papers', c.research_papers::numeric, m.research_papers),
+            ('research_books', 'research.books', c.research_books::numeric, m.research_books),
+            ('research_years_of_practice', 'research.years_of_practice', c.research_years_of_practice::numeric, m.research_years_of_practice)
+        ) AS v(field, path, value, median)
+        -- only the submissions with a value over about ten times its median are unpivoted (NULL
+        -- ratios, those of a median of 0 or of no value, are ignored by greatest)
+        WHERE greatest(
+                  c.enrolled_total / nullif(m.enrolled_total, 0),
+                  c.enrolled_grade4_up / nullif(m.enrolled_grade4_up, 0),
+                  c.classes_total / nullif(m.classes_total, 0),
+                  c.staff_psych_fulltime / nullif(m.staff_psych_fulltime, 0),
+                  c.staff_psych_parttime / nullif(m.staff_psych_parttime, 0),
+                  c.staff_psych_fulltime_degree / nullif(m.staff_psych_fulltime_degree, 0),
+                  c.staff_psych_cert_a / nullif(m.staff_psych_cert_a, 0),
+                  c.staff_parttime_3yr_head / nullif(m.staff_parttime_3yr_head, 0),
+                  c.staff_head_teachers / nullif(m.staff_head_teachers, 0),
+                  c.staff_head_teachers_cert_b / nullif(m.staff_head_teachers_cert_b, 0),
+                  c.staff_subject_teachers / nullif(m.staff_subject_teachers, 0),
+                  c.staff_subject_teachers_cert_c / nullif(m.staff_subject_teachers_cert_c, 0),
+                  c.funding_psych_yuan / nullif(m.funding_psych_yuan, 0),
+                  c.curriculum_theme_meetings / nullif(m.curriculum_theme_meetings, 0),
+                  c.curriculum_special_activities / nullif(m.curriculum_special_activities, 0),
+                  c.counseling_open_hours_per_week / nullif(m.counseling_open_hours_per_week, 0),
+                  c.counseling_individual_sessions / nullif(m.counseling_individual_sessions, 0),
+                  c.counseling_group_sessions / nullif(m.counseling_group_sessions, 0),
+                  c.counseling_group_participants / nullif(m.counseling_group_participants, 0),
+                  c.screening_students_screened / nullif(m.screening_students_screened, 0),
+                  c.screening_students_flagged / nullif(m.screening_students_flagged, 0),
+                  c.screening_archives / nullif(m.screening_archives, 0),
+                  c.care_left_behind / nullif(m.care_left_behind, 0),
+                  c.care_single_parent / nullif(m.care_single_parent, 0),
+                  c.care_special_needs / nullif(m.care_special_needs, 0),
+                  c.home_school_parent_trainings / nullif(m.home_school_parent_trainings, 0),
+                  c.home_school_psych_parent_trainings / nullif(m.home_school_psych_parent_trainings, 0),
+                  c.home_school_parent_attendees / nullif(m.home_school_parent_attendees, 0),
+                  c.home_school_home_visit_rate / nullif(m.home_school_home_visit_rate, 0),
+                  c.training_all_staff_sessions / nullif(m.training_all_staff_sessions, 0),
+                  c.training_hours_psych_and_head / nullif(m.training_hours_psych_and_head, 0),
+                  c.crisis_incidents / nullif(m.crisis_incidents, 0),
+                  c.crisis_referrals / nullif(m.crisis_referrals, 0),
+                  c.research_city_awards / nullif(m.research_city_awards, 0),
+                  c.research_papers / nullif(m.research_papers, 0),
+                  c.research_books / nullif(m.research_books, 0),
+                  c.research_years_of_practice / nullif(m.research_years_of_practice, 0)) > 9.99
+          AND v.median > 0
+          AND v.value::double precision > 10 * v.median
+          AND (p_run_id IS NULL OR c.run_id = p_run_id)
+        UNION ALL
+        SELECT 'term_change', 2, c.period, c.district_code, c.school_code, v.field, v.path, v.value,
+               v.prev, (v.value / v.prev)::double precision
+        FROM cur c
+        JOIN xinyu.submission p
+          ON p.school_code = c.school_code AND p.period = xinyu.previous_period(c.period) AND p.is_current
+        CROSS JOIN LATERAL (VALUES
+            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, p.enrolled_total::numeric),
+            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, p.enrolled_grade4_up::numeric),
+            ('classes_total', 'classes.by_grade', c.classes_total::numeric, p.classes_total::numeric),
+            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers::numeric, p.staff_head_teachers::numeric),
+            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers::numeric, p.staff_subject_teachers::numeric)
+        ) AS v(field, path, value, prev)
+        WHERE v.prev >= 10
+          AND (v.value > 3 * v.prev OR 3 * v.value < v.prev)
+          AND (p_run_id IS NULL OR c.run_id = p_run_id)
+    )
+    SELECT o.kind, o.period, o.district_code, d.district_name, o.school_code, sc.school_name,
+           o.field, o.path, o.value, o.reference, o.ratio
+    FROM outlier o
+    JOIN xinyu.school sc ON sc.school_code = o.school_code
+    JOIN xinyu.district d ON d.district_code = o.district_code
+    -- term, district and school in byte order (the order of 007 for their fixed formats of
+    -- digits), which the feedback letters rely on to read this list alongside others
+    ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C", o.kind_ord,
+             o.field;
+END
+$$;
