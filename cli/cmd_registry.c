@@ -165,12 +165,14 @@ static int stage_file(struct load *l, char hex[2 * UTIL_SHA256_LEN + 1])
     unsigned char digest[UTIL_SHA256_LEN];
     int hashed = util_sha256_end(l->sha, digest);
     l->sha = NULL;
-    if (db_copy_end(l->conn, scanned >= 0 && !l->copy_failed) != 0 || l->copy_failed)
+    bool staged = scanned >= 0 && !l->copy_failed;
+    if ((db_copy_end(l->conn, staged) != 0 && staged) || l->copy_failed)
         return EXIT_FATAL;
     if (scanned < 0 || hashed != 0) {
-        log_error("cannot read the registry %s: %s", l->path,
-                  strerror(scanned < 0 ? saved : ENOMEM));
-        return EXIT_FATAL;
+        int err = scanned < 0 ? saved : ENOMEM;
+        log_error("cannot read the registry %s: %s", l->path, strerror(err));
+        /* a file that cannot be read is the operator's to fix, as when it cannot be opened */
+        return err == ENOMEM ? EXIT_FATAL : EXIT_USAGE;
     }
     util_hex(digest, sizeof digest, hex);
     if (report_conflicts(l) != 0)

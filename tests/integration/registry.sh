@@ -79,6 +79,17 @@ expect_eq "big: hash" "$(sha256sum "$TEST_TMP/big.csv" | cut -d' ' -f1)" \
 "$XINYU" registry load "$TEST_TMP/big.csv" 2>&1 | grep -q unchanged || fail "big file not skipped"
 "$XINYU" registry load "$ex/schools.csv"
 
+# A path that cannot be read as a file is the operator's to fix (exit 2), with or without --force.
+mkdir -p "$TEST_TMP/a-directory"
+for force in "" --force; do
+    set +e
+    "$XINYU" registry load $force "$TEST_TMP/a-directory" >"$TEST_TMP/out.txt" 2>&1
+    rc=$?
+    set -e
+    expect_eq "directory exit ($force)" 2 "$rc"
+    grep -q "cannot read .*a-directory: Is a directory" "$TEST_TMP/out.txt" || fail "directory ($force): $(cat "$TEST_TMP/out.txt")"
+done
+
 head -4 "$ex/schools.csv" >"$TEST_TMP/fewer.csv"
 "$XINYU" registry load "$TEST_TMP/fewer.csv"
 expect_eq "dropped school inactive" "f" "$(sql "SELECT active FROM xinyu.school WHERE school_code = '3201040002'")"
