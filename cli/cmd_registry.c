@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,13 @@ static int report_conflicts(struct load *l)
         return -1;
     for (int i = 0; i < PQntuples(res); i++) {
         char message[512];
-        int line = atoi(PQgetvalue(res, i, 0));
-        int first_line = atoi(PQgetvalue(res, i, 3));
+        int line, first_line;
+        if (util_parse_int(PQgetvalue(res, i, 0), 1, INT_MAX, &line) != 0 ||
+            util_parse_int(PQgetvalue(res, i, 3), 1, INT_MAX, &first_line) != 0) {
+            log_error("cannot check the registry: a line number out of range");
+            PQclear(res);
+            return -1;
+        }
         if (strcmp(PQgetvalue(res, i, 1), "school") == 0)
             xf_registry_duplicate_message(message, sizeof message, PQgetvalue(res, i, 2),
                                           first_line);
@@ -153,7 +159,7 @@ static int stage_file(struct load *l, char hex[2 * UTIL_SHA256_LEN + 1])
     if (db_exec(l->conn, "SELECT xinyu.create_registry_staging()", "cannot stage the registry") !=
             0 ||
         db_copy_begin(l->conn,
-                      "COPY stage_registry (line, school_code, school_name, "
+                      "COPY stage_school (line, school_code, school_name, "
                       "district_code, district_name, school_type, active) FROM STDIN") != 0)
         return EXIT_FATAL;
     l->sha = util_sha256_begin();
