@@ -130,7 +130,7 @@ static int add_issue_row(buf *rows, long item_no, int seq, const char *severity,
     return rc ? -1 : 0;
 }
 
-static int add_value(buf *row, const struct xf_field *f, const struct xf_value *v)
+int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
 {
     if (buf_putc(row, '\t') != 0)
         return -1;
@@ -204,7 +204,7 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
     rc |= cell_text(row, instant, 0);
     rc |= xf_derived_cells(row, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
-        rc |= add_value(row, &xf_fields[i], &sub->values[i]);
+        rc |= xf_value_cell(row, &xf_fields[i], &sub->values[i]);
     rc |= buf_putc(row, '\n');
     return rc ? -1 : 0;
 }

@@ -66,6 +66,9 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
 /* Appends the cells of XF_DERIVED_COLUMNS, each after a tab, to a COPY text row. */
 int xf_derived_cells(buf *row, const struct xf_submission *sub);
 
+/* Appends a normalized field's value, after a tab, to a COPY text row (\N when not set). */
+int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v);
+
 /* Creates the session's staging tables (xinyu.create_staging). Returns 0 or -1. */
 int xf_staging_create(PGconn *conn);
 

@@ -331,25 +331,6 @@ static int cell_bytea(buf *row, const unsigned char *data, size_t len)
     return 0;
 }
 
-/* The value cells of the normalized fields, written as the loader writes them. */
-static int cell_value(buf *row, const struct xf_field *f, const struct xf_value *v)
-{
-    if (buf_putc(row, '\t') != 0)
-        return -1;
-    if (!v->set)
-        return buf_puts(row, "\\N");
-    switch (f->kind) {
-    case XF_COUNT:
-        return buf_printf(row, "%" PRId64, v->integer);
-    case XF_BOOL:
-        return buf_puts(row, v->integer ? "t" : "f");
-    case XF_MONEY:
-        return buf_printf(row, "%.2f", v->number);
-    default:
-        return buf_printf(row, "%.17g", v->number);
-    }
-}
-
 static bool ten_digits(const char *s)
 {
     if (strlen(s) != XF_SCHOOL_CODE_LEN)
@@ -404,7 +385,7 @@ static int add_submission(struct prep *p, const struct xf_submission *s, const c
     rc |= cell_text(row, s->district_code[0] ? s->district_code : NULL);
     rc |= xf_derived_cells(row, s);
     for (int i = 0; i < XF_NFIELDS; i++)
-        rc |= cell_value(row, &xf_fields[i], &s->values[i]);
+        rc |= xf_value_cell(row, &xf_fields[i], &s->values[i]); /* as the loader */
     rc |= buf_putc(row, '\n');
     if (rc != 0 || add_candidate(p, s, p->sub_written + (int64_t)flag_at) != 0 ||
         write_row(p->sub, row) != 0)

@@ -24,7 +24,7 @@ FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
                -fno-sanitize-recover=all -I. -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(if $(FUZZ_DB_LIMITS),-DFUZZ_DB_LIMITS) \
                $(shell pkg-config --cflags jansson zlib libcrypto 2>/dev/null)
-FUZZ_HEADERS := $(wildcard common/*.h transform/*.h ingest/*.h)
+FUZZ_HEADERS := $(wildcard common/*.h transform/*.h ingest/*.h tests/fuzz/*.h)
 
 # common/buf.c and common/util.c are plain helpers every module may use
 FUZZ_COMMON := common/buf.c common/util.c
