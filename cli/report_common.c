@@ -16,7 +16,6 @@
 #include "report/report.h"
 
 /* Fifteen significant digits, as report_render.c writes them, so that every file agrees. */
-#define COMMON_SCALAR_FLAGS (JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
 
 static int targets_path(const struct cli *c, int year, char *out, size_t n)
 {
@@ -455,21 +454,6 @@ void report_file_discard(struct report_file *rf)
     free(rf);
 }
 
-/* One cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
-static int csv_text(buf *out, const char *s, size_t len)
-{
-    if (strcspn(s, ",\"\r\n") >= len)
-        return buf_append(out, s, len);
-    int rc = buf_putc(out, '"');
-    for (size_t i = 0; rc == 0 && i < len; i++) {
-        if (s[i] == '"')
-            rc = buf_putc(out, '"');
-        if (rc == 0)
-            rc = buf_putc(out, s[i]);
-    }
-    return rc == 0 ? buf_putc(out, '"') : -1;
-}
-
 int report_csv_header(buf *out, const char *const *headers, size_t n)
 {
     /* Excel reads a CSV as UTF-8 only with the BOM, and expects CRLF line ends */
@@ -478,23 +462,9 @@ int report_csv_header(buf *out, const char *const *headers, size_t n)
         if (i > 0)
             rc = buf_putc(out, ',');
         if (rc == 0)
-            rc = csv_text(out, headers[i], strlen(headers[i]));
+            rc = report_csv_text(out, headers[i], strlen(headers[i]));
     }
     return rc == 0 ? buf_puts(out, "\r\n") : -1;
-}
-
-/* A cell from a JSON value: null is empty, numbers with the JSON's digits. */
-static int csv_value(buf *out, const json_t *v)
-{
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (json_is_string(v))
-        return csv_text(out, json_string_value(v), json_string_length(v));
-    char scalar[64];
-    size_t n = json_dumpb(v, scalar, sizeof scalar, COMMON_SCALAR_FLAGS);
-    if (n == 0 || n >= sizeof scalar)
-        return -1;
-    return buf_append(out, scalar, n);
 }
 
 int report_csv_json_line(buf *out, const json_t *obj, const char *const *keys, size_t n)
@@ -504,7 +474,7 @@ int report_csv_json_line(buf *out, const json_t *obj, const char *const *keys, s
         if (i > 0)
             rc = buf_putc(out, ',');
         if (rc == 0)
-            rc = csv_value(out, json_object_get(obj, keys[i]));
+            rc = report_csv_value(out, json_object_get(obj, keys[i]));
     }
     return rc == 0 ? buf_puts(out, "\r\n") : -1;
 }

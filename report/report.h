@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "common/buf.h"
 #include "common/util.h"
 
@@ -176,6 +178,10 @@ struct report_sink {
  * Deterministic: the same doc gives the same bytes. Return 0, or -1 when memory ran out.
  */
 int report_render_json(const struct report_doc *doc, buf *out);
+/* One CSV cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
+int report_csv_text(buf *out, const char *s, size_t len);
+/* A CSV cell from a JSON value: null is empty, numbers with exactly the JSON's digits. */
+int report_csv_value(buf *out, const json_t *v);
 int report_render_csv(const struct report_doc *doc, buf *out);
 /* The district overview as its own CSV (same BOM, header style and line ends); 0 or -1 likewise. */
 int report_render_overview_csv(const struct report_doc *doc, buf *out);

@@ -342,7 +342,7 @@ static const struct csv_column overview_columns[] = {
 };
 
 /* One cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
-static int csv_text(buf *out, const char *s, size_t len)
+int report_csv_text(buf *out, const char *s, size_t len)
 {
     if (strcspn(s, ",\"\r\n") >= len)
         return buf_append(out, s, len);
@@ -360,12 +360,12 @@ static int csv_text(buf *out, const char *s, size_t len)
  * A cell from the JSON value of the same field: null is empty, and numbers go through
  * jansson so that the CSV shows exactly the digits the JSON shows.
  */
-static int csv_value(buf *out, const json_t *v)
+int report_csv_value(buf *out, const json_t *v)
 {
     if (v == NULL || json_is_null(v))
         return 0;
     if (json_is_string(v))
-        return csv_text(out, json_string_value(v), json_string_length(v));
+        return report_csv_text(out, json_string_value(v), json_string_length(v));
     char number[64];
     size_t n = json_dumpb(v, number, sizeof number, RENDER_SCALAR_FLAGS);
     if (n == 0 || n >= sizeof number)
@@ -381,7 +381,7 @@ static int csv_header(buf *out, const struct csv_column *cols, size_t ncols)
         if (i > 0)
             rc = buf_putc(out, ',');
         if (rc == 0)
-            rc = csv_text(out, cols[i].header, strlen(cols[i].header));
+            rc = report_csv_text(out, cols[i].header, strlen(cols[i].header));
     }
     return rc == 0 ? buf_puts(out, "\r\n") : -1;
 }
@@ -393,7 +393,7 @@ static int csv_line(buf *out, const json_t *obj, const struct csv_column *cols, 
         if (i > 0)
             rc = buf_putc(out, ',');
         if (rc == 0)
-            rc = csv_value(out, json_object_get(obj, cols[i].key));
+            rc = report_csv_value(out, json_object_get(obj, cols[i].key));
     }
     return rc == 0 ? buf_puts(out, "\r\n") : -1;
 }
