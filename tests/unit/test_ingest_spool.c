@@ -568,6 +568,7 @@ static void test_read_json_gz_corrupt(void **state)
     assert_int_equal(c.n, 1);
     const struct seen_item *s = &c.items[0];
     assert_string_equal(s->ref, "cut.json.gz");
+    assert_non_null(s->error_code);
     assert_string_equal(s->error_code, "gzip");
     assert_string_equal(s->error, "corrupt or truncated gzip data: unexpected end of gzip data");
     /* the bytes as received are kept and hashed */
@@ -583,6 +584,7 @@ static void test_read_json_gz_corrupt(void **state)
     write_str(f->spool, "plain.json.gz", "abc");
     assert_int_equal(ingest_spool_read(f->spool, "plain.json.gz", &default_limits, collect, &c), 0);
     assert_int_equal(c.n, 1);
+    assert_non_null(c.items[0].error_code);
     assert_string_equal(c.items[0].error_code, "gzip");
     assert_string_equal(c.items[0].error, "corrupt or truncated gzip data: not gzip data");
     assert_string_equal((char *)c.items[0].data, "abc");
@@ -604,6 +606,7 @@ static void test_read_json_gz_bomb(void **state)
     assert_int_equal(ingest_spool_read(f->spool, "bomb.json.gz", &one_mib, collect, &c), 0);
     assert_int_equal(c.n, 1);
     const struct seen_item *s = &c.items[0];
+    assert_non_null(s->error_code); /* a bomb read as a good item fails here, not in strcmp */
     assert_string_equal(s->error_code, "too_large");
     assert_string_equal(s->error, "decompressed size exceeds the limit of 1048576 bytes");
     assert_int_equal(s->len, gz.len);
@@ -761,6 +764,7 @@ static void test_read_jsonl_gz_truncated(void **state)
     assert_good_item(&c.items[1], "t.ndjson.gz:2", "two", SHA_TWO);
     const struct seen_item *s = &c.items[2];
     assert_string_equal(s->ref, "t.ndjson.gz");
+    assert_non_null(s->error_code);
     assert_string_equal(s->error_code, "gzip");
     assert_string_equal(s->error,
                         "corrupt or truncated gzip data after line 2: unexpected end of gzip data");
@@ -774,6 +778,7 @@ static void test_read_jsonl_gz_truncated(void **state)
     write_str(f->spool, "e.jsonl.gz", "");
     assert_int_equal(ingest_spool_read(f->spool, "e.jsonl.gz", &default_limits, collect, &c), 0);
     assert_int_equal(c.n, 1);
+    assert_non_null(c.items[0].error_code);
     assert_string_equal(c.items[0].error_code, "gzip");
     assert_sha(c.items[0].sha256, SHA_EMPTY);
     collected_free(&c);
@@ -791,6 +796,7 @@ static void test_read_jsonl_gz_garbage(void **state)
     assert_int_equal(ingest_spool_read(f->spool, "g.jsonl.gz", &default_limits, collect, &c), 0);
     assert_int_equal(c.n, 2);
     assert_good_item(&c.items[0], "g.jsonl.gz:1", "one", SHA_ONE);
+    assert_non_null(c.items[1].error_code);
     assert_string_equal(c.items[1].error_code, "gzip");
     assert_string_equal(c.items[1].error,
                         "corrupt or truncated gzip data after line 1: incorrect header check");
@@ -803,6 +809,7 @@ static void test_read_jsonl_gz_garbage(void **state)
     assert_int_equal(ingest_spool_read(f->spool, "p.jsonl.gz", &default_limits, collect, &c), 0);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.items[0].ref, "p.jsonl.gz");
+    assert_non_null(c.items[0].error_code);
     assert_string_equal(c.items[0].error_code, "gzip");
     assert_non_null(strstr(c.items[0].error, "after line 0: "));
     collected_free(&c);
