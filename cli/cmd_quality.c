@@ -510,6 +510,36 @@ static int letter_flush(struct letters *lt)
 }
 
 /*
+ * "unread_files" of run: the spool files this run could not read, still pending, with the
+ * reason (they are no items, so no count above holds them). Returns 0, or -1 after logging.
+ */
+static int run_unread_files(PGconn *conn, const char *run_id, json_t *run)
+{
+    const char *p[] = {run_id};
+    PGresult *res = db_query(conn,
+                             "SELECT source, path, read_error FROM xinyu.ingest_file "
+                             "WHERE read_error_run = $1 AND done_run IS NULL ORDER BY source, path",
+                             1, p, PGRES_TUPLES_OK, "cannot read the run's unread files");
+    if (res == NULL)
+        return -1;
+    json_t *files = json_array();
+    for (int i = 0; files != NULL && i < PQntuples(res); i++) {
+        json_t *f = json_pack("{s:s, s:s, s:s}", "source", PQgetvalue(res, i, 0), "path",
+                              PQgetvalue(res, i, 1), "error", PQgetvalue(res, i, 2));
+        if (f == NULL || json_array_append_new(files, f) != 0) {
+            json_decref(files);
+            files = NULL;
+        }
+    }
+    PQclear(res);
+    if (files == NULL || json_object_set_new(run, "unread_files", files) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * The run's counts, made from its items as xinyu.run_finish makes them (the nightly run asks
  * before its record is closed), and whether they reconcile; json null for run_id 0. NULL
  * after logging, with *rc EXIT_USAGE when there is no such run, else EXIT_FATAL.
@@ -567,6 +597,10 @@ static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
     if (o == NULL)
         log_error("out of memory");
     PQclear(res);
+    if (o != NULL && run_unread_files(conn, id, o) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }
 

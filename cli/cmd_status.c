@@ -12,8 +12,9 @@ static void status_usage(FILE *out)
     fputs("Usage: xinyu status [--runs N]\n"
           "\n"
           "Shows the last runs (counts reconcile: received = loaded + duplicate + superseded +\n"
-          "rejected), then the problems and the rejected submissions of the last run that\n"
-          "received anything, with every reason.\n",
+          "rejected), the spool files that could not be read and wait for the next run, then\n"
+          "the problems and the rejected submissions of the last run that received anything,\n"
+          "with every reason.\n",
           out);
 }
 
@@ -71,6 +72,20 @@ int cmd_status(struct cli *c)
             printf("  %s", PQgetvalue(res, i, 12));
         putchar('\n');
     }
+    PQclear(res);
+
+    /* not items of any run, so no count above shows them: named here until they are read */
+    res = db_query(conn,
+                   "SELECT source, path, read_error, read_error_run FROM xinyu.ingest_file "
+                   "WHERE done_run IS NULL AND read_error IS NOT NULL ORDER BY source, path",
+                   0, NULL, PGRES_TUPLES_OK, "cannot read the work queue");
+    if (res == NULL)
+        goto out;
+    if (PQntuples(res) > 0)
+        printf("\nFiles that could not be read (pending, read again by the next run):\n");
+    for (int i = 0; i < PQntuples(res); i++)
+        printf("  %s: %s: %s (run %s)\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+               PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
     PQclear(res);
 
     res = db_query(conn,

@@ -39,6 +39,7 @@ struct pipeline {
     struct xf_counts counts;
     long files_done;
     long files_total;
+    long files_unread; /* left pending by this run because they could not be read */
     int fatal;
     double last_progress;
     double started;
@@ -97,6 +98,33 @@ static void on_skipped(const char *relpath, const char *why, void *ctx)
     cli_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
 }
 
+/*
+ * A file version that could not be read and is no longer in the spool (moved away, or
+ * replaced by a new version) leaves the queue: nothing was received from it, and if it comes
+ * back it is discovered again. Rows a worker holds are left for the next run.
+ * Returns 0, or -1 after logging.
+ */
+static int forget_gone_files(struct pipeline *p, PGconn *conn)
+{
+    const char *params[] = {p->source->name};
+    PGresult *res = db_query(conn,
+                             "DELETE FROM xinyu.ingest_file WHERE file_id IN ("
+                             "SELECT f.file_id FROM xinyu.ingest_file f "
+                             "WHERE f.source = $1 AND f.done_run IS NULL "
+                             "AND f.read_error IS NOT NULL AND NOT EXISTS ("
+                             "SELECT FROM stage_file s WHERE s.path = f.path "
+                             "AND s.byte_size = f.byte_size AND s.mtime_ns = f.mtime_ns) "
+                             "FOR UPDATE SKIP LOCKED) RETURNING path",
+                             1, params, PGRES_TUPLES_OK, "cannot update the queue");
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++)
+        log_info("%s: %s is no longer in the spool as it was when it could not be read",
+                 p->source->name, PQgetvalue(res, i, 0));
+    PQclear(res);
+    return 0;
+}
+
 /* Puts every new file version of the spool into the queue; returns pending count or -1. */
 static long discover(struct pipeline *p, PGconn *conn)
 {
@@ -125,6 +153,8 @@ static long discover(struct pipeline *p, PGconn *conn)
     if (res == NULL)
         goto out;
     PQclear(res);
+    if (forget_gone_files(p, conn) != 0)
+        goto out;
     res = db_query(conn,
                    "SELECT count(*), coalesce(avg(byte_size), 0)::bigint FROM xinyu.ingest_file "
                    "WHERE source = $1 AND done_run IS NULL",
@@ -232,6 +262,31 @@ static void report_progress(struct pipeline *p, bool final)
 }
 
 /*
+ * A file that could not be read (vanished, no permission, an I/O error) stays pending with
+ * the reason, in the worker's transaction; this run does not claim it again. Returns 0, or
+ * -1 after logging.
+ */
+static int keep_unread(struct worker *w, const char *file_id, const char *path, int read_errno)
+{
+    struct pipeline *p = w->p;
+    const char *why = strerror(read_errno);
+    const char *params[] = {file_id, why, p->run_text};
+    PGresult *res = db_query(w->conn,
+                             "UPDATE xinyu.ingest_file SET read_error = $2, read_error_run = $3 "
+                             "WHERE file_id = $1",
+                             3, params, PGRES_COMMAND_OK, "cannot keep an unread file pending");
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    char message[1024];
+    snprintf(message, sizeof message,
+             "cannot read %s: %s; it stays pending and the next run reads it again", path, why);
+    log_warn("%s: %s", p->source->name, message);
+    cli_run_event(w->conn, p->run_id, p->source->name, "error", message);
+    return 0;
+}
+
+/*
  * One transaction: claim files, load as many as the budget allows, mark them done.
  * Returns 0, -1 on failure, or 1 when the transaction was rolled back to end a deadlock
  * and should be run again.
@@ -255,12 +310,13 @@ static int worker_transaction(struct worker *w, bool *empty)
         nclaim = 1;
     char limit[24];
     snprintf(limit, sizeof limit, "%ld", nclaim);
-    const char *params[] = {p->source->name, limit};
+    const char *params[] = {p->source->name, limit, p->run_text};
     PGresult *claim = db_query(w->conn,
                                "SELECT file_id, path FROM xinyu.ingest_file "
                                "WHERE source = $1 AND done_run IS NULL "
+                               "AND read_error_run IS DISTINCT FROM $3 "
                                "ORDER BY path, file_id LIMIT $2 FOR UPDATE SKIP LOCKED",
-                               2, params, PGRES_TUPLES_OK, "cannot claim spool files");
+                               3, params, PGRES_TUPLES_OK, "cannot claim spool files");
     if (claim == NULL)
         goto fail;
     int nclaimed = PQntuples(claim);
@@ -277,16 +333,16 @@ static int worker_transaction(struct worker *w, bool *empty)
     for (int i = 0; i < nclaimed && !cli_stop_requested; i++) {
         const char *path = PQgetvalue(claim, i, 1);
         if (ingest_spool_read(p->source->path, path, &p->limits, on_item, w) != 0) {
-            if (w->failed) {
+            int read_errno = errno;
+            if (read_errno == ENOMEM && !w->failed)
+                log_error("out of memory while reading %s", path);
+            if (w->failed || read_errno == ENOMEM ||
+                keep_unread(w, PQgetvalue(claim, i, 0), path, read_errno) != 0) {
                 PQclear(claim);
                 buf_free(&done);
                 goto fail;
             }
-            /* the file vanished or cannot be opened: nothing was received from it */
-            char message[1024];
-            snprintf(message, sizeof message, "cannot read %s: %s", path, strerror(errno));
-            log_warn("%s: %s", p->source->name, message);
-            cli_run_event(w->conn, p->run_id, p->source->name, "warning", message);
+            continue; /* not done: the next run reads it again */
         }
         buf_printf(&done, "%s%s", ndone ? "," : "", PQgetvalue(claim, i, 0));
         ndone++;
@@ -383,6 +439,24 @@ out:
     return NULL;
 }
 
+/* Counts what this run left pending unread (any worker, any process). Returns 0 or -1. */
+static int count_unread(struct pipeline *p, PGconn *conn)
+{
+    const char *params[] = {p->source->name, p->run_text};
+    PGresult *res = db_query(conn,
+                             "SELECT count(*) FROM xinyu.ingest_file WHERE source = $1 "
+                             "AND done_run IS NULL AND read_error_run = $2",
+                             2, params, PGRES_TUPLES_OK, "cannot count the unread files");
+    if (res == NULL)
+        return -1;
+    p->files_unread = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (p->files_unread > 0)
+        log_warn("%s: %ld files could not be read; they stay pending (see xinyu status)",
+                 p->source->name, p->files_unread);
+    return 0;
+}
+
 static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
 {
     long pending = discover(p, main_conn);
@@ -428,7 +502,9 @@ static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
     pthread_mutex_lock(&p->lock);
     report_progress(p, true);
     pthread_mutex_unlock(&p->lock);
-    return p->fatal ? -1 : 0;
+    if (p->fatal)
+        return -1;
+    return count_unread(p, main_conn);
 }
 
 int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
@@ -478,6 +554,9 @@ int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const stru
                 rc = -1;
                 break;
             }
+            (*failed_sources)++;
+        } else if (p.files_unread > 0) {
+            /* loaded in part: what could not be read waits for the next run */
             (*failed_sources)++;
         }
         if (cli_stop_requested) {

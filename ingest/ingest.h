@@ -31,7 +31,7 @@ struct ingest_item {
     unsigned char
         sha256[UTIL_SHA256_LEN]; /* of data when readable, else of the bytes as received */
     bool has_sha256;             /* false only when nothing could be read */
-    const char *error_code;      /* NULL, or "gzip" (corrupt/truncated), "too_large", "read" */
+    const char *error_code;      /* NULL, or "gzip" (corrupt/truncated), "too_large" */
     const char *error;           /* the reason in words when error_code is set */
 };
 
@@ -79,10 +79,12 @@ int ingest_spool_scan(const char *dir, ingest_scan_fn found, ingest_skip_fn skip
  * and calls fn for each item in it, in file order: a .json file is one item, a JSON
  * Lines file one item per non-blank line (ref "path:LINE"), gzip is inflated as it
  * is read with the per-submission cap enforced while inflating, so memory stays
- * bounded whatever the file holds. A file that vanished or cannot be opened returns
- * -1 with errno set and calls fn for nothing; everything else about a bad file
- * becomes an item with error_code set. Returns 0, or -1 when fn returned -1 or
- * memory ran out.
+ * bounded whatever the file holds. Everything about the bytes of a bad file becomes
+ * an item with error_code set. Returns 0, or -1 with errno set: ECANCELED when fn
+ * returned -1, ENOMEM, or the error of open(2) or read(2) when the file vanished or
+ * could not be read to its end. Then it was not received whole: fn heard of nothing
+ * from a .json or .json.gz file, of the lines before the failure from a JSON Lines
+ * file, and the caller keeps the file to be read again.
  */
 int ingest_spool_read(const char *dir, const char *relpath, const struct ingest_limits *lim,
                       ingest_item_fn fn, void *ctx);

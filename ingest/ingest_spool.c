@@ -426,7 +426,7 @@ static int deliver(const struct reader *r, struct ingest_item *it)
     return 0;
 }
 
-/* An item for bytes that could not be read at all: nothing to hash, nothing to keep. */
+/* An item whose bytes are not kept (they exceed a limit): nothing to hash, nothing to keep. */
 static int deliver_unread(const struct reader *r, const char *ref, size_t byte_size,
                           const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -483,13 +483,16 @@ static int read_json(const struct reader *r, int fd, size_t size)
                             "file grew beyond the limit of %zu bytes while read", r->cap);
         break;
     case READ_ALL_IO:
-        rc = deliver_unread(r, r->relpath, size, "read", "cannot read: %s", strerror(errno));
+        /* nothing received: the caller keeps the file to be read again */
+        rc = -1;
         break;
     default:
         errno = ENOMEM;
         rc = -1;
     }
+    int saved = errno;
     buf_free(&data);
+    errno = saved;
     return rc;
 }
 
@@ -510,7 +513,7 @@ static int read_json_gz(const struct reader *r, int fd, size_t size)
                             "file grew beyond the limit of %zu bytes while read", r->cap);
         goto done;
     case READ_ALL_IO:
-        rc = deliver_unread(r, r->relpath, size, "read", "cannot read: %s", strerror(errno));
+        rc = -1; /* nothing received: the caller keeps the file to be read again */
         goto done;
     default:
         errno = ENOMEM;
@@ -533,9 +536,11 @@ static int read_json_gz(const struct reader *r, int fd, size_t size)
         errno = ENOMEM;
         rc = -1;
     }
-done:
+done:;
+    int saved = errno;
     buf_free(&packed);
     buf_free(&plain);
+    errno = saved;
     return rc;
 }
 
@@ -690,9 +695,9 @@ static int read_jsonl(const struct reader *r, int fd)
     for (;;) {
         ssize_t n = read_some(fd, chunk, SPOOL_CHUNK);
         if (n < 0) {
-            /* a partial last line is not delivered: it may not be what the school sent */
-            rc = deliver_unread(r, r->relpath, 0, "read", "cannot read after line %ju: %s",
-                                l.lineno, strerror(errno));
+            /* a partial last line is not delivered: it may not be what the school sent; the
+             * lines before it were, and the caller keeps the file to be read again */
+            rc = -1;
             break;
         }
         if (n == 0) {
@@ -703,8 +708,10 @@ static int read_jsonl(const struct reader *r, int fd)
         if (rc != 0)
             break;
     }
+    int saved = errno;
     free(chunk);
     lines_free(&l);
+    errno = saved;
     return rc;
 }
 
@@ -735,9 +742,7 @@ static int read_jsonl_gz(const struct reader *r, int fd)
     for (;;) {
         ssize_t n = read_some(fd, in, SPOOL_CHUNK);
         if (n < 0) {
-            rc = deliver_unread(r, r->relpath, total_in, "read", "cannot read after line %ju: %s",
-                                l.lineno, strerror(errno));
-            saved = errno;
+            saved = errno; /* as for plain JSON Lines: the lines before it were delivered */
             goto done;
         }
         if (n == 0)
