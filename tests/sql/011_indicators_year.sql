@@ -81,8 +81,9 @@ INSERT INTO expected_rows VALUES
     -- sum E (latest) 570+450+570 = 1590, sum F 2+0+0 = 2
     ('students_per_fulltime', '320199', NULL, 1590, 2, 3, 1),
     ('fulltime_degree_rate', '320199', NULL, 1, 2, 3, 1),
-    -- certA (latest): A 3/(2+2), B 1/(0+3), C 0/(0+2) -> 4/9
-    ('cert_a_coverage', '320199', NULL, 4, 9, 3, 1),
+    -- certA with F and P of one term, the latest reporting all three: A T1 2/(1+2) (T2 has
+    -- no P), B 1/(0+3), C 0/(0+2) -> 3/8
+    ('cert_a_coverage', '320199', NULL, 3, 8, 3, 1),
     ('cert_b_coverage', '320199', NULL, 25, 38, 3, 1),
     ('cert_c_coverage', '320199', NULL, 38, 98, 3, 1),
     -- funding (sum): 6000.50 + 4500.00 + 6000.00 = 16500.50 over 1590
@@ -99,8 +100,9 @@ INSERT INTO expected_rows VALUES
     -- must have a group: A (F2 + P2 = 4 >= 3, F >= 1) with research_group latest f -> 0/1;
     -- B, C F = 0 not required; E no_data
     ('research_group_compliance', '320199', NULL, 0, 1, 1, 1),
-    -- screened (max) / E4 (latest): A 250/260, B 400/450, C 570/570 -> 1220/1280
-    ('screening_coverage', '320199', NULL, 1220, 1280, 3, 1),
+    -- screened (max) over that same term's E4: A T2 250/260, B T1 400/420 (T2 not screened),
+    -- C 570/570 -> 1220/1250
+    ('screening_coverage', '320199', NULL, 1220, 1250, 3, 1),
     -- archives/flagged (max): A 20/25, B 30/30, C 10/10 -> 60/65
     ('archive_rate', '320199', NULL, 60, 65, 3, 1),
     -- ledger (latest): A t (T1), B f, C t
@@ -143,7 +145,7 @@ INSERT INTO expected_rows VALUES
     ('large_school_fulltime', NULL, NULL, 1, 2, 2, 0),
     ('students_per_fulltime', NULL, NULL, 1590, 2, 3, 1),
     ('fulltime_degree_rate', NULL, NULL, 1, 2, 3, 1),
-    ('cert_a_coverage', NULL, NULL, 4, 9, 3, 1),
+    ('cert_a_coverage', NULL, NULL, 3, 8, 3, 1),
     ('cert_b_coverage', NULL, NULL, 25, 38, 3, 1),
     ('cert_c_coverage', NULL, NULL, 38, 98, 3, 1),
     ('funding_per_student', NULL, NULL, 16500.50, 1590, 3, 1),
@@ -153,7 +155,7 @@ INSERT INTO expected_rows VALUES
     ('room_rate', NULL, NULL, 2, 3, 3, 1),
     ('room_hours_compliance', NULL, NULL, 1, 2, 2, 2),
     ('research_group_compliance', NULL, NULL, 0, 1, 1, 1),
-    ('screening_coverage', NULL, NULL, 1220, 1280, 3, 1),
+    ('screening_coverage', NULL, NULL, 1220, 1250, 3, 1),
     ('archive_rate', NULL, NULL, 60, 65, 3, 1),
     ('care_ledger_rate', NULL, NULL, 2, 3, 3, 1),
     ('parent_training_compliance', NULL, NULL, 3, 3, 3, 1),
