@@ -10,14 +10,26 @@
 
 #include "common/buf.h"
 
-/* A migration compiled into the binary (scripts/embed.c makes the table from sql/). */
+/* A file of sql/ compiled into the binary (scripts/embed.c makes the tables). */
 struct db_migration {
-    const char *name; /* "001_schema.sql"; NULL ends the table */
+    const char *name; /* "001_schema.sql" or "indicators.sql"; NULL ends the table */
     const char *sql;
 };
+/* sql/schema/NNN_*.sql in order: applied once each, never edited once applied. */
 extern const struct db_migration db_migrations[];
+/* sql/functions/NAME.sql in name order: the one current definition of each function family,
+ * applied again whenever its text changes. */
+extern const struct db_migration db_function_sets[];
 
-/* Least-privilege roles of sql/002_roles.sql. */
+/* A migration as recorded before the schema/functions layout (sql/schema/legacy.sha256). */
+struct db_legacy_migration {
+    int version; /* 0 ends the table */
+    const char *sha256;
+    const char *name;
+};
+extern const struct db_legacy_migration db_legacy_migrations[];
+
+/* Least-privilege roles of sql/schema/002_roles.sql. */
 #define DB_ROLE_INGEST "xinyu_ingest"
 #define DB_ROLE_REPORT "xinyu_report"
 
@@ -51,10 +63,16 @@ int db_copy_begin(PGconn *conn, const char *copy_sql);
 int db_copy_put(PGconn *conn, const char *data, size_t len);
 int db_copy_end(PGconn *conn, bool ok);
 
-/* Applies the embedded migrations not yet recorded, each in its own transaction,
- * under an advisory lock so that concurrent callers wait. Returns 0 or -1. */
+/*
+ * Brings the schema up to date under an advisory lock, so that concurrent callers wait:
+ * checks that every recorded schema migration is the one this binary carries (an applied
+ * migration that was edited since is an error), applies the schema migrations not yet
+ * recorded, each in its own transaction, then every function file whose text differs from
+ * the one last applied. Returns 0, or -1 after logging why.
+ */
 int db_migrate(PGconn *conn);
-/* 1 when every embedded migration is applied, 0 when some are missing, -1 on error. */
+/* 1 when every schema migration and the current text of every function file is applied,
+ * 0 when something is missing or stale, -1 on error. */
 int db_schema_ready(PGconn *conn);
 
 /* Advisory lock keys (first int4 of the two-key form). */

@@ -1,4 +1,4 @@
--- 003_indicators.sql: the district indicators of spec/INDICATORS.md as set-based SQL.
+-- indicators.sql: the district indicators of spec/INDICATORS.md as set-based SQL.
 --
 --   xinyu.school_facts(periods, deadlines, params)       one row per active school: the
 --       fields rolled up over the scope's terms (SUBMISSION.md section 2) and per-rule results;
@@ -23,7 +23,7 @@
 -- NULL not in the indicator's population (did not report, or the rule does not apply,
 -- e.g. large_school_fulltime for a school of 500 students). p_applies NULL means the
 -- inputs that decide whether the rule applies are missing: that is no_data as well.
-CREATE FUNCTION xinyu.indicator_state(p_applies boolean, p_met boolean)
+CREATE OR REPLACE FUNCTION xinyu.indicator_state(p_applies boolean, p_met boolean)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -41,37 +41,24 @@ $$;
 -- latest term among those where it is non-NULL (a NULL value packs to NULL, which max()
 -- skips). For counts (>= 0 by the schema's CHECKs, < 2^31) and booleans as 0/1.
 -- Both are inlined by the planner.
-CREATE FUNCTION xinyu.latest_pack(p_term_key integer, p_value integer)
+CREATE OR REPLACE FUNCTION xinyu.latest_pack(p_term_key integer, p_value integer)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (p_term_key::bigint << 32) | p_value
 $$;
 
-CREATE FUNCTION xinyu.latest_unpack(p_packed bigint)
+CREATE OR REPLACE FUNCTION xinyu.latest_unpack(p_packed bigint)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (p_packed & 4294967295)::integer
 $$;
 
--- One row per active school of the registry for the terms p_periods (p_deadlines[i] is the
--- deadline of p_periods[i], NULL when unknown). Column names are those of xinyu.submission
--- (and of xf_fields[].column in transform/xform_fields.c), so E = enrolled_total,
--- E4 = enrolled_grade4_up, F = staff_psych_fulltime, P = staff_psych_parttime.
---
--- Roll-ups over the terms the school reported (the kinds of xform_fields.c):
---   latest  the value of the latest term in which the field is non-NULL
---   sum     the sum over the terms in which it is non-NULL
---   max     the largest non-NULL value
---   any     true if any term says true (NULL only when every term is NULL)
--- A field NULL in every reported term is NULL. enrolled_total, enrolled_grade4_up and
--- classes_total are never NULL and come from the latest reported term.
---
--- term_key (YYYY * 10 + T of the canonical period YYYY-YYYY-T) orders terms chronologically.
--- "latest" uses xinyu.latest_pack for counts and booleans; for the two fractional fields
--- max(ARRAY[term_key, value]) does the same (arrays compare element by element).
-CREATE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
+-- The indicators' roll-up per school in one pass over the
+-- submissions, and the overview without the grade rows: what was a second pass over the
+-- grade rows comes from the arrays above.
+CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -155,7 +142,7 @@ term AS (
     WHERE t.period IS NOT NULL
     ORDER BY t.period, t.ord
 ),
--- Pass 1: the submissions of the scope, rolled up per school.
+-- One pass over the submissions of the scope, rolled up per school.
 agg AS (
     SELECT s.school_code,
            count(*)::integer AS terms_reported,
@@ -206,6 +193,41 @@ agg AS (
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_papers))) AS research_papers,
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_books))) AS research_books,
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_years_of_practice))) AS research_years_of_practice,
+           -- the per-grade figures (xinyu.submission.grade_*). The lesson
+           -- rule compares per grade the lessons summed over the lessons-reported terms with
+           -- the classes summed over the lessons-reported terms in which the grade has pupils,
+           -- times the lessons per class of that grade. classes_gN is NULL when grade N had
+           -- pupils in no lessons-reported term: it need not comply. A grade with pupils but
+           -- left out of lessons_by_grade had 0 lessons (project decision).
+           sum(s.lessons_total) FILTER (WHERE s.lessons_reported) AS lessons_total,
+           -- the latest term in which each stage had pupils, compared with the school's latest term
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[1:6])) AS primary_key,
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[7:9])) AS junior_key,
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[10:12])) AS senior_key,
+           sum(coalesce(s.grade_lessons[1], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g1,
+           sum(CASE WHEN s.grade_enrolled[1] > 0 THEN coalesce(s.grade_classes[1], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g1,
+           sum(coalesce(s.grade_lessons[2], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g2,
+           sum(CASE WHEN s.grade_enrolled[2] > 0 THEN coalesce(s.grade_classes[2], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g2,
+           sum(coalesce(s.grade_lessons[3], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g3,
+           sum(CASE WHEN s.grade_enrolled[3] > 0 THEN coalesce(s.grade_classes[3], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g3,
+           sum(coalesce(s.grade_lessons[4], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g4,
+           sum(CASE WHEN s.grade_enrolled[4] > 0 THEN coalesce(s.grade_classes[4], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g4,
+           sum(coalesce(s.grade_lessons[5], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g5,
+           sum(CASE WHEN s.grade_enrolled[5] > 0 THEN coalesce(s.grade_classes[5], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g5,
+           sum(coalesce(s.grade_lessons[6], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g6,
+           sum(CASE WHEN s.grade_enrolled[6] > 0 THEN coalesce(s.grade_classes[6], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g6,
+           sum(coalesce(s.grade_lessons[7], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g7,
+           sum(CASE WHEN s.grade_enrolled[7] > 0 THEN coalesce(s.grade_classes[7], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g7,
+           sum(coalesce(s.grade_lessons[8], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g8,
+           sum(CASE WHEN s.grade_enrolled[8] > 0 THEN coalesce(s.grade_classes[8], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g8,
+           sum(coalesce(s.grade_lessons[9], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g9,
+           sum(CASE WHEN s.grade_enrolled[9] > 0 THEN coalesce(s.grade_classes[9], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g9,
+           sum(coalesce(s.grade_lessons[10], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g10,
+           sum(CASE WHEN s.grade_enrolled[10] > 0 THEN coalesce(s.grade_classes[10], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g10,
+           sum(coalesce(s.grade_lessons[11], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g11,
+           sum(CASE WHEN s.grade_enrolled[11] > 0 THEN coalesce(s.grade_classes[11], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g11,
+           sum(coalesce(s.grade_lessons[12], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g12,
+           sum(CASE WHEN s.grade_enrolled[12] > 0 THEN coalesce(s.grade_classes[12], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g12,
            -- the classes of the terms that report theme meetings: a term without them is left
            -- out of both sides of the theme-meeting rule
            sum(s.classes_total) FILTER (WHERE s.curriculum_theme_meetings IS NOT NULL) AS classes_with_theme_meetings,
@@ -216,52 +238,8 @@ agg AS (
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
     GROUP BY s.school_code
-),
--- Pass 2: the per-grade figures of the same submissions, pivoted into one row per school
--- (one aggregation by school; grouping by school and grade first, then by school, measured
--- about twice as slow on 200,000 schools).
--- The lesson rule compares per grade the lessons summed over the lessons-reported terms with
--- the classes summed over the lessons-reported terms in which the grade is enrolled, times the
--- lessons per class of that grade. classes_gN is NULL when grade N was enrolled in no
--- lessons-reported term: it need not comply. A grade enrolled but left out of
--- lessons_by_grade (lessons NULL) had 0 lessons (project decision).
-grades AS (
-    SELECT s.school_code,
-           sum(g.lessons) FILTER (WHERE s.lessons_reported) AS lessons_total,
-           -- the latest term in which each stage was enrolled, compared with the school's latest term
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade <= 6) AS primary_key,
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade BETWEEN 7 AND 9) AS junior_key,
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade >= 10) AS senior_key,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 1) AS lessons_g1,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 1) AS classes_g1,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 2) AS lessons_g2,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 2) AS classes_g2,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 3) AS lessons_g3,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 3) AS classes_g3,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 4) AS lessons_g4,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 4) AS classes_g4,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 5) AS lessons_g5,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 5) AS classes_g5,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 6) AS lessons_g6,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 6) AS classes_g6,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 7) AS lessons_g7,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 7) AS classes_g7,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 8) AS lessons_g8,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 8) AS classes_g8,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 9) AS lessons_g9,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 9) AS classes_g9,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 10) AS lessons_g10,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 10) AS classes_g10,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 11) AS lessons_g11,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 11) AS classes_g11,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 12) AS lessons_g12,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 12) AS classes_g12
-    FROM xinyu.submission s
-    JOIN term ON term.period = s.period
-    JOIN xinyu.submission_grade g ON g.submission_id = s.submission_id
-    WHERE s.period = ANY (p_periods) AND s.is_current
-    GROUP BY s.school_code
 )
+
 SELECT sc.school_code,
        sc.district_code,
        sc.school_type,
@@ -317,42 +295,42 @@ SELECT sc.school_code,
        a.research_papers,
        a.research_books,
        a.research_years_of_practice,
-       gr.lessons_total,
+       a.lessons_total,
        CASE WHEN a.school_code IS NOT NULL
-            THEN coalesce((gr.primary_key = a.latest_key)::integer, 0)
-                 + coalesce((gr.junior_key = a.latest_key)::integer, 0)
-                 + coalesce((gr.senior_key = a.latest_key)::integer, 0)
+            THEN coalesce((a.primary_key = a.latest_key)::integer, 0)
+                 + coalesce((a.junior_key = a.latest_key)::integer, 0)
+                 + coalesce((a.senior_key = a.latest_key)::integer, 0)
        END,
        -- lessons_ok: every grade that must comply has its lessons; NULL when no grade must
        -- (no lessons-reported term, or nobody enrolled in one)
-       CASE WHEN num_nonnulls(gr.classes_g1, gr.classes_g2, gr.classes_g3, gr.classes_g4, gr.classes_g5, gr.classes_g6, gr.classes_g7, gr.classes_g8, gr.classes_g9, gr.classes_g10, gr.classes_g11, gr.classes_g12) > 0
-            THEN coalesce(gr.lessons_g1 >= gr.classes_g1 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g2 >= gr.classes_g2 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g3 >= gr.classes_g3 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g4 >= gr.classes_g4 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g5 >= gr.classes_g5 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g6 >= gr.classes_g6 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g7 >= gr.classes_g7 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g8 >= gr.classes_g8 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g9 >= gr.classes_g9 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g10 >= gr.classes_g10 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g11 >= gr.classes_g11 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g12 >= gr.classes_g12 * prm.lessons_biweekly, true)
+       CASE WHEN num_nonnulls(a.classes_g1, a.classes_g2, a.classes_g3, a.classes_g4, a.classes_g5, a.classes_g6, a.classes_g7, a.classes_g8, a.classes_g9, a.classes_g10, a.classes_g11, a.classes_g12) > 0
+            THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g7 >= a.classes_g7 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g8 >= a.classes_g8 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g9 >= a.classes_g9 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g10 >= a.classes_g10 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g11 >= a.classes_g11 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g12 >= a.classes_g12 * prm.lessons_biweekly, true)
        END,
        -- lessons_biweekly_ok: the same with one lesson per class every two weeks for every grade
-       CASE WHEN num_nonnulls(gr.classes_g1, gr.classes_g2, gr.classes_g3, gr.classes_g4, gr.classes_g5, gr.classes_g6, gr.classes_g7, gr.classes_g8, gr.classes_g9, gr.classes_g10, gr.classes_g11, gr.classes_g12) > 0
-            THEN coalesce(gr.lessons_g1 >= gr.classes_g1 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g2 >= gr.classes_g2 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g3 >= gr.classes_g3 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g4 >= gr.classes_g4 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g5 >= gr.classes_g5 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g6 >= gr.classes_g6 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g7 >= gr.classes_g7 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g8 >= gr.classes_g8 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g9 >= gr.classes_g9 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g10 >= gr.classes_g10 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g11 >= gr.classes_g11 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g12 >= gr.classes_g12 * prm.lessons_biweekly, true)
+       CASE WHEN num_nonnulls(a.classes_g1, a.classes_g2, a.classes_g3, a.classes_g4, a.classes_g5, a.classes_g6, a.classes_g7, a.classes_g8, a.classes_g9, a.classes_g10, a.classes_g11, a.classes_g12) > 0
+            THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g7 >= a.classes_g7 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g8 >= a.classes_g8 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g9 >= a.classes_g9 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g10 >= a.classes_g10 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g11 >= a.classes_g11 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g12 >= a.classes_g12 * prm.lessons_biweekly, true)
        END,
        a.curriculum_theme_meetings >= a.classes_with_theme_meetings * prm.months_in_term,
        -- a reported term that does not say is no data for the whole rule
@@ -362,7 +340,6 @@ SELECT sc.school_code,
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
-LEFT JOIN grades gr ON gr.school_code = sc.school_code
 WHERE sc.active
 $$;
 
@@ -380,7 +357,7 @@ COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb) IS
 -- denominator = schools with data for it (counts, 0 when there are none). Sum-ratio
 -- indicators take a school only when all its inputs are non-NULL; their sums are NULL when
 -- no school contributes. `schools` = schools in the denominator (or in the sums).
-CREATE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
+CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
 RETURNS TABLE (
     indicator text,
     district_code text,
@@ -610,11 +587,7 @@ $$;
 COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean) IS
     'Exact numerator and denominator of every indicator (INDICATORS.md) per district, city-wide and optionally per school type.';
 
--- The district overview (INDICATORS.md "District overview") of one term: per district,
--- per district and school type, per type city-wide and the city total. Sums over the
--- reporting schools; a NULL field adds nothing, and a group where nobody reported shows 0
--- (the overview is a table of counts).
-CREATE FUNCTION xinyu.overview_rows(p_period text)
+CREATE OR REPLACE FUNCTION xinyu.overview_rows(p_period text)
 RETURNS TABLE (
     district_code text,
     school_type text,
@@ -628,14 +601,6 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-WITH lessons AS (
-    -- psych lessons of each current submission of the term, all grades together
-    SELECT g.submission_id, sum(g.lessons) AS lessons
-    FROM xinyu.submission s
-    JOIN xinyu.submission_grade g ON g.submission_id = s.submission_id
-    WHERE s.period = p_period AND s.is_current
-    GROUP BY g.submission_id
-)
 SELECT sc.district_code,
        sc.school_type,
        count(*),
@@ -644,11 +609,10 @@ SELECT sc.district_code,
        coalesce(sum(s.staff_psych_fulltime), 0)::bigint,
        coalesce(sum(s.staff_psych_parttime), 0)::bigint,
        count(*) FILTER (WHERE s.counseling_room),
-       count(*) FILTER (WHERE l.lessons > 0)
+       count(*) FILTER (WHERE s.lessons_total > 0)
 FROM xinyu.school sc
 LEFT JOIN xinyu.submission s
        ON s.school_code = sc.school_code AND s.period = p_period AND s.is_current
-LEFT JOIN lessons l ON l.submission_id = s.submission_id
 WHERE sc.active
 GROUP BY GROUPING SETS ((sc.district_code), (sc.district_code, sc.school_type), (sc.school_type), ())
 ORDER BY sc.district_code NULLS LAST, sc.school_type NULLS FIRST

@@ -1,4 +1,4 @@
--- 006_audit_review.sql: the compliance audit of the characteristic-school standard
+-- audit.sql: the compliance audit of the characteristic-school standard
 -- (INDICATORS.md "Compliance audit"), per active school and review year. The progress review
 -- needs no SQL of its own: it is xinyu.indicator_rows once per review year.
 --
@@ -18,7 +18,7 @@
 
 -- Formats a number for an explanation: at most two decimals, no trailing zeros (12.5, 10).
 -- Comparisons are always made on the unrounded values.
-CREATE FUNCTION xinyu.audit_num(p_value numeric)
+CREATE OR REPLACE FUNCTION xinyu.audit_num(p_value numeric)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -26,14 +26,14 @@ AS $$
 $$;
 
 -- The result word of a rule that is true, false or NULL (no data).
-CREATE FUNCTION xinyu.audit_result(p_ok boolean)
+CREATE OR REPLACE FUNCTION xinyu.audit_result(p_ok boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN p_ok THEN 'pass' WHEN NOT p_ok THEN 'fail' ELSE 'unknown' END
 $$;
 
-CREATE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb)
+CREATE OR REPLACE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
     school_code text,
     district_code text,
