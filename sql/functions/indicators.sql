@@ -18,6 +18,22 @@
 -- Missing data: a NULL field is "not reported", never zero. A school whose inputs of an
 -- indicator are NULL is no_data for it: out of numerator and denominator, counted in
 -- schools_no_data.
+--
+-- Paired inputs come from one term (INDICATORS.md, "Terms, years and missing data"): every
+-- submission obeys its cross-field rules (psych_fulltime_degree <= psych_fulltime,
+-- psych_cert_a <= fulltime + parttime, head_teachers_cert_b <= head_teachers,
+-- subject_teachers_cert_c <= subject_teachers, students_screened <= E4), but a year's
+-- roll-up taken field by field need not. The ratios that divide one such field by the other
+-- take the whole pair from one term (xinyu.school_paired_inputs):
+--   fulltime_degree_rate  psych_fulltime_degree and F from the latest term that reported both
+--   cert_a_coverage       psych_cert_a, F and P from the latest term that reported all three
+--   cert_b_coverage       head_teachers_cert_b and head_teachers, latest term with both
+--   cert_c_coverage       subject_teachers_cert_c and subject_teachers, latest term with both
+--   screening_coverage    students_screened and that term's E4, from the term with the most
+--                         students screened (the latest of them on a tie)
+-- Every other use of a field keeps its own roll-up in xinyu.school_facts (F in
+-- students_per_fulltime, the audit's clause 6, the overview). For one term the pair of a term
+-- is the term's own values.
 
 -- The state of one school for a school-share indicator: 1 met, 0 not met, -1 no_data,
 -- NULL not in the indicator's population (did not report, or the rule does not apply,
@@ -346,17 +362,82 @@ $$;
 COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb) IS
     'One row per active school: fields rolled up over the given terms (SUBMISSION.md section 2) and per-rule results.';
 
--- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded.
--- Rows: per district with active schools and city-wide (district_code NULL); with
--- p_by_type also per district and school type and per type city-wide. Every group has all
--- 22 indicators, in the order of INDICATORS.md.
---
--- reporting_rate / on_time_rate: over the active schools; for several terms a school counts
--- only when it reported (on time) every term. Every other indicator takes the schools that
--- reported at least one term. School-share indicators: numerator = schools meeting the rule,
--- denominator = schools with data for it (counts, 0 when there are none). Sum-ratio
--- indicators take a school only when all its inputs are non-NULL; their sums are NULL when
--- no school contributes. `schools` = schools in the denominator (or in the sums).
+-- One row per school with a current submission in p_periods. Each pair is NULL as a whole
+-- when no term reported all of its fields. "Latest" is xinyu.latest_pack's max() restricted
+-- to the terms that reported the whole pair, so every member comes from the same term; the
+-- screening pair is the max() of ARRAY[screened, term_key, E4], which orders by the number
+-- screened and then by term.
+CREATE OR REPLACE FUNCTION xinyu.school_paired_inputs(p_periods text[])
+RETURNS TABLE (
+    school_code text,
+    degree_psych_fulltime_degree integer,   -- fulltime_degree_rate
+    degree_psych_fulltime integer,
+    cert_a_psych_cert_a integer,            -- cert_a_coverage
+    cert_a_psych_fulltime integer,
+    cert_a_psych_parttime integer,
+    cert_b_head_teachers_cert_b integer,    -- cert_b_coverage
+    cert_b_head_teachers integer,
+    cert_c_subject_teachers_cert_c integer, -- cert_c_coverage
+    cert_c_subject_teachers integer,
+    screening_students_screened integer,    -- screening_coverage
+    screening_enrolled_grade4_up integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH term AS (
+    -- DISTINCT: a period listed twice must not count its submissions twice
+    SELECT DISTINCT t.period,
+           left(t.period, 4)::integer * 10 + right(t.period, 1)::integer AS term_key
+    FROM unnest(p_periods) AS t(period)
+    WHERE t.period IS NOT NULL
+),
+pair AS (
+    SELECT s.school_code,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime_degree))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_d,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_cert_a))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_a,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_parttime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_p,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers_cert_b))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_b,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_h,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers_cert_c))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_c,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_s,
+           -- a NULL element would sort above every number: only the terms that screened
+           max(ARRAY[s.screening_students_screened, term.term_key, s.enrolled_grade4_up])
+               FILTER (WHERE s.screening_students_screened IS NOT NULL) AS screening
+    FROM xinyu.submission s
+    JOIN term ON term.period = s.period
+    WHERE s.period = ANY (p_periods) AND s.is_current
+    GROUP BY s.school_code
+)
+SELECT p.school_code,
+       xinyu.latest_unpack(p.degree_d),
+       xinyu.latest_unpack(p.degree_f),
+       xinyu.latest_unpack(p.cert_a_a),
+       xinyu.latest_unpack(p.cert_a_f),
+       xinyu.latest_unpack(p.cert_a_p),
+       xinyu.latest_unpack(p.cert_b_b),
+       xinyu.latest_unpack(p.cert_b_h),
+       xinyu.latest_unpack(p.cert_c_c),
+       xinyu.latest_unpack(p.cert_c_s),
+       p.screening[1],
+       p.screening[3]
+FROM pair p
+$$;
+COMMENT ON FUNCTION xinyu.school_paired_inputs(text[]) IS
+    'Per school, the inputs of the five ratios of paired fields, each pair from one term (INDICATORS.md "Paired inputs come from one term").';
+
+-- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
+-- 003_indicators.sql; only the five ratios of paired inputs changed.
 CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
 RETURNS TABLE (
     indicator text,
@@ -377,7 +458,9 @@ WITH prm AS (
            coalesce((p_params ->> 'funding_min')::numeric, 10) AS funding_min
 ),
 -- One row per active school: its state for each school-share indicator
--- (xinyu.indicator_state) and the inputs of the sum-ratio indicators.
+-- (xinyu.indicator_state) and the inputs of the sum-ratio indicators. The five ratios of
+-- paired inputs take them from xinyu.school_paired_inputs (one term per pair); every other
+-- use of a field, F in students_per_fulltime among them, keeps the roll-up of school_facts.
 fact AS (
     SELECT sf.district_code,
            sf.school_type,
@@ -385,17 +468,20 @@ fact AS (
            sf.on_time_all,
            sf.terms_reported > 0 AS took_part,
            sf.enrolled_total AS e,
-           sf.enrolled_grade4_up AS e4,
            sf.staff_psych_fulltime AS f,
            sf.staff_psych_parttime AS p,
-           sf.staff_psych_fulltime_degree,
-           sf.staff_psych_cert_a,
-           sf.staff_head_teachers,
-           sf.staff_head_teachers_cert_b,
-           sf.staff_subject_teachers,
-           sf.staff_subject_teachers_cert_c,
+           pr.degree_psych_fulltime_degree,
+           pr.degree_psych_fulltime,
+           pr.cert_a_psych_cert_a,
+           pr.cert_a_psych_fulltime,
+           pr.cert_a_psych_parttime,
+           pr.cert_b_head_teachers_cert_b,
+           pr.cert_b_head_teachers,
+           pr.cert_c_subject_teachers_cert_c,
+           pr.cert_c_subject_teachers,
            sf.funding_psych_yuan,
-           sf.screening_students_screened,
+           pr.screening_students_screened,
+           pr.screening_enrolled_grade4_up,
            sf.screening_students_flagged,
            sf.screening_archives,
            sf.crisis_incidents,
@@ -433,6 +519,7 @@ fact AS (
                          AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance
     FROM xinyu.school_facts(p_periods, p_deadlines, p_params) sf
     CROSS JOIN prm
+    LEFT JOIN xinyu.school_paired_inputs(p_periods) pr ON pr.school_code = sf.school_code
 ),
 grouped AS (
     SELECT fact.district_code,
@@ -482,36 +569,38 @@ grouped AS (
            sum(fact.e) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_num,
            sum(fact.f) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_den,
            count(*) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_schools,
-           sum(fact.staff_psych_fulltime_degree)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_num,
-           sum(fact.f)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_den,
+           -- paired inputs: a pair is non-NULL as a whole or NULL as a whole
+           sum(fact.degree_psych_fulltime_degree)
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_num,
+           sum(fact.degree_psych_fulltime)
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_schools,
-           sum(fact.staff_psych_cert_a)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_num,
-           sum(fact.f + fact.p)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_schools,
+           sum(fact.cert_a_psych_cert_a)
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_num,
+           sum(fact.cert_a_psych_fulltime + fact.cert_a_psych_parttime)
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_schools,
-           sum(fact.staff_head_teachers_cert_b)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_num,
-           sum(fact.staff_head_teachers)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_schools,
+           sum(fact.cert_b_head_teachers_cert_b)
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_num,
+           sum(fact.cert_b_head_teachers)
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_schools,
-           sum(fact.staff_subject_teachers_cert_c)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_num,
-           sum(fact.staff_subject_teachers)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_schools,
+           sum(fact.cert_c_subject_teachers_cert_c)
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_num,
+           sum(fact.cert_c_subject_teachers)
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_schools,
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_schools,
            sum(fact.funding_psych_yuan) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_num,
            sum(fact.e) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_den,
            count(*) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_schools,
            sum(fact.screening_students_screened)
                FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_num,
-           sum(fact.e4) FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_den,
+           sum(fact.screening_enrolled_grade4_up)
+               FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_den,
            count(*) FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_schools,
            sum(fact.screening_archives)
                FILTER (WHERE fact.took_part AND fact.screening_archives IS NOT NULL AND fact.screening_students_flagged IS NOT NULL) AS archive_rate_num,
@@ -620,3 +709,5 @@ $$;
 
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS
     'District overview of one term (INDICATORS.md): per district, per type and city-wide.';
+
+GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[]) TO xinyu_report;
