@@ -5,14 +5,15 @@
 --                                                 rejected and superseded versions (reconciliation)
 --   xinyu.quality_not_reported(periods)           active schools without a current submission
 --   xinyu.quality_late(periods, deadlines)        current submissions made after the deadline
---   xinyu.quality_rejections(periods, run_id)     rejected submissions, one row per reason
---   xinyu.quality_warnings(periods, run_id)       warnings of the current submissions
+--   xinyu.quality_rejections(periods, run_id[, due])  rejected submissions, one row per reason
+--   xinyu.quality_warnings(periods, run_id[, due])    warnings of the current submissions
 --   xinyu.quality_outliers(periods, run_id)       values > 10x the district median, or
 --                                                 changed more than 3x from the previous term
 --
 -- With p_run_id NULL the lists cover everything known about the terms; with a run's id the
--- rejections and warnings are those of what that run received (the nightly report says
--- what is new). Every function is one set-based statement and runs with the report role's
+-- rejections and warnings are those of what that run received; with due true, those of the
+-- problem ledger not yet sent or sent by that run (problems.sql: what a nightly run's lists
+-- and letters carry). Every function is one set-based statement and runs with the report role's
 -- rights (it reads no submission bodies).
 
 -- The end of a deadline day in UTC+8 as an instant: a submission on time is made before it.
@@ -176,13 +177,11 @@ WHERE sc.active
 ORDER BY term.period, sc.district_code, sc.school_code
 $$;
 
--- Rejected submissions with every issue found in them (the reasons, and the warnings that
--- came with them), one row per issue. Without p_run_id: those whose period is a term of the
--- scope. With it: those that run received, of a term of the scope or of no readable term.
--- school_name and district come from the registry (NULL for a school it does not know).
--- resolved: the school has since had a version of that term accepted (a current submission
--- received after it; raw ids grow in the order received).
-CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint)
+-- Rejected submissions with every issue found in them, one row per issue (007 for the
+-- columns). Without p_run_id: those whose period is a term of the scope. With it and not
+-- p_due: those that run received, of a term of the scope or of no readable term. With it and
+-- p_due: those due in that run's letters (xinyu.problems_due), whichever run received them.
+CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint, p_due boolean)
 RETURNS TABLE (
     raw_id bigint,
     district_code text,
@@ -212,9 +211,14 @@ WITH rejected AS (
     SELECT r.raw_id, r.school_code, r.period, r.source, r.ref, r.received_at
     FROM xinyu.run_item ri
     JOIN xinyu.raw_submission r ON r.raw_id = ri.raw_id
-    WHERE p_run_id IS NOT NULL
+    WHERE p_run_id IS NOT NULL AND NOT p_due
       AND ri.run_id = p_run_id AND ri.outcome = 'rejected'
       AND (r.period = ANY (p_periods) OR r.period IS NULL)
+    UNION
+    SELECT r.raw_id, r.school_code, r.period, r.source, r.ref, r.received_at
+    FROM xinyu.problems_due(p_periods, p_run_id) due
+    JOIN xinyu.raw_submission r ON r.raw_id = due.raw_id
+    WHERE p_due AND due.kind = 'rejection'
 )
 SELECT rj.raw_id, sc.district_code, d.district_name, rj.school_code, sc.school_name, rj.period,
        rj.source, rj.ref, xinyu.local_rfc3339(rj.received_at),
@@ -230,11 +234,36 @@ ORDER BY sc.district_code NULLS LAST, rj.school_code NULLS LAST, rj.period NULLS
          i.severity, i.seq
 $$;
 
--- Warnings of the current submissions of the scope's terms (registry mismatches, unknown
--- fields, zero enrollment, inactive school...): loaded, but to be corrected next time.
--- With p_run_id, only those of submissions that run loaded (index submission_run_current).
--- Of the two branches one is empty, decided by p_run_id alone.
-CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
+CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    source text,
+    ref text,
+    received_at text,
+    resolved boolean,
+    severity text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.* FROM xinyu.quality_rejections(p_periods, p_run_id, false) q
+ORDER BY q.district_code NULLS LAST, q.school_code NULLS LAST, q.period NULLS LAST, q.raw_id,
+         q.severity, q.seq
+$$;
+
+-- Warnings of the current submissions of the scope's terms (011 for the rules). Without
+-- p_run_id: all of them. With it and not p_due: those of the submissions that run loaded.
+-- With it and p_due: those due in that run's letters (xinyu.problems_due). Of the three
+-- branches two are empty, decided by the arguments alone.
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint, p_due boolean)
 RETURNS TABLE (
     raw_id bigint,
     district_code text,
@@ -265,11 +294,41 @@ FROM xinyu.submission s
 JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
 JOIN xinyu.school sc ON sc.school_code = s.school_code
 JOIN xinyu.district d ON d.district_code = sc.district_code
-WHERE s.run_id = p_run_id
+WHERE NOT p_due
+  AND s.run_id = p_run_id
   AND s.is_current
   AND s.period = ANY (p_periods)
+UNION ALL
+SELECT s.raw_id, sc.district_code, d.district_name, s.school_code, sc.school_name, s.period,
+       i.seq, i.code, i.path, i.message
+FROM xinyu.problems_due(p_periods, p_run_id) due
+JOIN xinyu.submission s ON s.raw_id = due.raw_id
+JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE p_due
+  AND due.kind = 'warning'
 -- district, school, term, seq: a school's current submission of a term is one raw_id
 ORDER BY district_code, school_code, period, seq
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.* FROM xinyu.quality_warnings(p_periods, p_run_id, false) q
+ORDER BY q.district_code, q.school_code, q.period, q.seq
 $$;
 
 -- Outliers among the current submissions of active schools (the header of this file for the
@@ -526,4 +585,6 @@ GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(times
     xinyu.previous_period(text), xinyu.quality_terms(text[], date[]),
     xinyu.quality_not_reported(text[]), xinyu.quality_late(text[], date[]),
     xinyu.quality_rejections(text[], bigint), xinyu.quality_warnings(text[], bigint),
+    xinyu.quality_rejections(text[], bigint, boolean),
+    xinyu.quality_warnings(text[], bigint, boolean),
     xinyu.quality_outliers(text[], bigint) TO xinyu_report;

@@ -1,16 +1,34 @@
 # sql/ holds one current definition of every function: schema/ (append-only migrations:
-# tables, types, indexes, roles) defines none, and no function is defined in two files of
-# functions/. Every function file re-applies as a whole, so it only CREATEs OR REPLACEs.
+# tables, types, indexes, roles) defines none, and no function (name and argument types) is
+# defined in two places of functions/. Every function file is applied again as a whole, so
+# it only CREATEs OR REPLACEs.
 source "$ROOT/tests/integration/lib.sh"
 cd "$ROOT/sql"
-defs() { grep -HoiE 'create[[:space:]]+(or[[:space:]]+replace[[:space:]]+)?function[[:space:]]+[a-z_.]+' "$@" |
-    sed -E 's/:.*[[:space:]]([a-z_.]+)$/ \1/I'; }
-in_schema=$(defs schema/*.sql || true)
-[ -z "$in_schema" ] || fail "functions defined in schema migrations: $in_schema"
-defs functions/*.sql >"$TEST_TMP/defs"
-[ "$(wc -l <"$TEST_TMP/defs")" -ge 25 ] || fail "too few functions found: $(cat "$TEST_TMP/defs")"
-twice=$(awk '{print $2}' "$TEST_TMP/defs" | sort | uniq -d)
-[ -z "$twice" ] || fail "defined more than once: $twice"
-plain=$(grep -HniE '^[[:space:]]*create[[:space:]]+function' functions/*.sql || true)
-[ -z "$plain" ] || fail "CREATE FUNCTION without OR REPLACE cannot be applied again: $plain"
-echo "sql layout ok: $(wc -l <"$TEST_TMP/defs") functions, one definition each"
+/usr/bin/python3 - schema/*.sql -- functions/*.sql <<'PY' || fail "the layout of sql/ is broken"
+import re, sys
+args = sys.argv[1:]
+cut = args.index('--')
+schema, functions = args[:cut], args[cut + 1:]
+define = re.compile(r'create\s+(or\s+replace\s+)?function\s+([\w.]+)\s*\(([^)]*)\)', re.I)
+def signatures(path):
+    for m in define.finditer(open(path, encoding='utf-8').read()):
+        # argument types only: "p_periods text[], p_run_id bigint" -> "text[],bigint"
+        types = [a.split()[-1].lower() if len(a.split()) > 1 else a.strip().lower()
+                 for a in m.group(3).split(',') if a.strip()]
+        yield m.group(1) is not None, m.group(2).lower() + '(' + ','.join(types) + ')'
+bad = []
+for path in schema:
+    bad += ['%s: function %s in a schema migration' % (path, s) for _, s in signatures(path)]
+seen = {}
+for path in functions:
+    for replace, sig in signatures(path):
+        if not replace:
+            bad.append('%s: CREATE FUNCTION %s cannot be applied again (OR REPLACE)' % (path, sig))
+        if sig in seen:
+            bad.append('%s defined in %s and in %s' % (sig, seen[sig], path))
+        seen[sig] = path
+if len(seen) < 25:
+    bad.append('only %d functions found' % len(seen))
+print('\n'.join(bad) if bad else 'sql layout: %d functions, one definition each' % len(seen))
+sys.exit(1 if bad else 0)
+PY

@@ -31,7 +31,9 @@ grep -q '^submission [1-9]' "$TEST_TMP/rows-before" || fail "the fixture has no 
 grep -q 'recorded for the schema/functions layout' "$TEST_TMP/migrate.log" ||
     fail "the upgrade did not record the layout: $(cat "$TEST_TMP/migrate.log")"
 rows "$legacy" >"$TEST_TMP/rows-after"
-diff "$TEST_TMP/rows-before" "$TEST_TMP/rows-after" || fail "rows changed in the upgrade"
+# every table that was there keeps its rows (later migrations may add tables of their own)
+missing=$(grep -vxF -f "$TEST_TMP/rows-after" "$TEST_TMP/rows-before" || true)
+[ -z "$missing" ] || fail "rows changed in the upgrade: $missing (after: $(cat "$TEST_TMP/rows-after"))"
 
 # a second migrate has nothing to do
 "$XINYU" db migrate --db "dbname=$legacy" 2>"$TEST_TMP/migrate2.log"
