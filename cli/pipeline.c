@@ -117,10 +117,15 @@ static long discover(struct pipeline *p, PGconn *conn)
     if (discover_flush(&d) != 0)
         goto out;
     const char *params[] = {p->source->name, p->run_text};
+    /* a new file's number in the order received is drawn here, in path order: ties between
+     * versions go by it, whichever worker loads the file (SUBMISSION.md section 4) */
     PGresult *res = db_query(conn,
                              "INSERT INTO xinyu.ingest_file (source, path, byte_size, mtime_ns, "
-                             "discovered_run) SELECT $1, path, byte_size, mtime_ns, $2 "
-                             "FROM stage_file ORDER BY path ON CONFLICT DO NOTHING",
+                             "discovered_run, received_seq) "
+                             "SELECT $1, f.path, f.byte_size, f.mtime_ns, $2, "
+                             "nextval('xinyu.received_seq') "
+                             "FROM (SELECT * FROM stage_file s ORDER BY s.path) f "
+                             "ON CONFLICT DO NOTHING",
                              2, params, PGRES_COMMAND_OK, "cannot queue the spool files");
     if (res == NULL)
         goto out;
@@ -156,6 +161,8 @@ struct worker {
     PGconn *conn;
     struct xf_batch *batch;
     struct xf_counts counts; /* of the open transaction */
+    int64_t file_seq;        /* of the file being read: its number in the order received */
+    int64_t file_item;       /* items of it handed over so far */
     long tx_items;
     size_t tx_bytes;
     int failed;
@@ -188,6 +195,8 @@ static int on_item(const struct ingest_item *item, void *ctx)
         .sha256 = item->has_sha256 ? item->sha256 : NULL,
         .error_code = item->error_code,
         .error = item->error,
+        .received_seq = w->file_seq,
+        .received_item = ++w->file_item,
     };
     fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     struct xf_options opt = {NULL, p->now_epoch};
@@ -257,7 +266,7 @@ static int worker_transaction(struct worker *w, bool *empty)
     snprintf(limit, sizeof limit, "%ld", nclaim);
     const char *params[] = {p->source->name, limit};
     PGresult *claim = db_query(w->conn,
-                               "SELECT file_id, path FROM xinyu.ingest_file "
+                               "SELECT file_id, path, received_seq FROM xinyu.ingest_file "
                                "WHERE source = $1 AND done_run IS NULL "
                                "ORDER BY path, file_id LIMIT $2 FOR UPDATE SKIP LOCKED",
                                2, params, PGRES_TUPLES_OK, "cannot claim spool files");
@@ -276,6 +285,9 @@ static int worker_transaction(struct worker *w, bool *empty)
     long ndone = 0;
     for (int i = 0; i < nclaimed && !cli_stop_requested; i++) {
         const char *path = PQgetvalue(claim, i, 1);
+        w->file_item = 0;
+        if (util_parse_int64(PQgetvalue(claim, i, 2), 1, INT64_MAX, &w->file_seq) != 0)
+            w->file_seq = 0;
         if (ingest_spool_read(p->source->path, path, &p->limits, on_item, w) != 0) {
             if (w->failed) {
                 PQclear(claim);
