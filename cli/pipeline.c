@@ -406,6 +406,21 @@ static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
     int jobs = p->opts->dry_run ? 1 : p->opts->jobs;
     if (jobs > pending)
         jobs = (int)pending;
+    if (jobs > 1) {
+        /* each worker opens a connection: more than the server takes would fail the run */
+        struct db_connection_limits lim;
+        int room = db_connection_room(main_conn, &lim);
+        if (room < 0)
+            return -1;
+        if (jobs > room) {
+            int capped = room > 1 ? room : 1;
+            log_warn("%s: %d workers need as many connections, but the server takes %d more "
+                     "(max_connections %d, %d reserved, %d in use); using %d workers",
+                     p->source->name, jobs, room, lim.max_connections, lim.reserved, lim.in_use,
+                     capped);
+            jobs = capped;
+        }
+    }
     struct worker *workers = calloc((size_t)jobs, sizeof *workers);
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     if (workers == NULL || threads == NULL) {

@@ -41,6 +41,18 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 /* Logs a failed result: message, then the server's detail and hint. */
 void db_log_result(const PGresult *res, const char *what);
 
+/* What the server allows: its max_connections, the slots reserved for superusers (and for
+ * pg_use_reserved_connections) and the client connections open now, this one included. */
+struct db_connection_limits {
+    int max_connections;
+    int reserved;
+    int in_use;
+};
+
+/* How many more connections the server would take now (never negative), with the figures
+ * in *limits; others may take them first. Returns -1 after logging. */
+int db_connection_room(PGconn *conn, struct db_connection_limits *limits);
+
 /* COPY table FROM STDIN (text format) with the buffer's rows. Returns 0, or -1 after logging. */
 int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows);
 
