@@ -79,9 +79,15 @@ PGconn *db_connect(const char *conninfo, const char *role)
         return NULL;
     }
     if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq quotes what it cannot read, a mistyped password included: never print it */
+        buf scrubbed = BUF_INIT;
+        int scrub_rc = db_scrub_password(conninfo, PQerrorMessage(conn), &scrubbed);
         char message[512];
         snprintf(message, sizeof message, "cannot connect to the database: %s",
-                 PQerrorMessage(conn));
+                 scrub_rc == 0 && scrubbed.data != NULL
+                     ? scrubbed.data
+                     : "(the reason is not shown: out of memory while hiding the password)");
+        buf_free(&scrubbed);
         size_t n = strlen(message);
         while (n > 0 && message[n - 1] == '\n')
             message[--n] = '\0';

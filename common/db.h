@@ -87,6 +87,19 @@ int db_embedded_stop(const char *var_dir);
 /* 1 when the embedded server of var_dir is running, 0 when not. */
 int db_embedded_running(const char *var_dir);
 
+/* True when conninfo (key/value or URI form) may carry a password: as libpq reads it, and
+ * also where libpq would read it as something else or cannot read the string at all. */
+bool db_conninfo_has_password(const char *conninfo);
+
+/*
+ * Writes message into out (emptied first) with every part of conninfo's password replaced
+ * by "***": the password as written and as decoded, and every quoted token ("...") that
+ * was taken from where a password is written, as libpq's messages quote what they could
+ * not read. conninfo may be NULL (message is copied). Returns 0, or -1 out of memory (out
+ * then holds a part of the result; print nothing of it).
+ */
+int db_scrub_password(const char *conninfo, const char *message, buf *out);
+
 /* True when the environment names a database (DATABASE_URL or PGHOST/PGDATABASE/PGSERVICE...). */
 bool db_env_configured(void);
 
