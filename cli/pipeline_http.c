@@ -119,6 +119,24 @@ static int save_cursor(const struct http_source *h, const char *cursor)
 }
 
 /*
+ * The page's number in the order received (xinyu.received_seq), drawn inside its
+ * transaction: ties between versions go by it and then by the place in the page.
+ * Returns 0, or -1 after logging.
+ */
+static int next_received_seq(const struct http_source *h, int64_t *seq)
+{
+    PGresult *res = db_query(h->conn, "SELECT nextval('xinyu.received_seq')", 0, NULL,
+                             PGRES_TUPLES_OK, "cannot number the page");
+    if (res == NULL)
+        return -1;
+    int rc = util_parse_int64(PQgetvalue(res, 0, 0), 1, INT64_MAX, seq);
+    if (rc != 0)
+        log_error("cannot number the page: \"%s\" is not a number", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc != 0 ? -1 : 0;
+}
+
+/*
  * Validates and stages every item of the page, flushing as the batch fills; runs inside
  * the page's transaction. Returns 0, or -1 after logging (database or memory: fatal).
  */
@@ -127,6 +145,9 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
 {
     buf ref = BUF_INIT;
     int rc = -1;
+    int64_t seq;
+    if (next_received_seq(h, &seq) != 0)
+        return -1;
     for (size_t i = 0; i < page->nitems; i++) {
         const unsigned char *data = (const unsigned char *)page->body.data + page->items[i].offset;
         size_t len = page->items[i].len;
@@ -151,6 +172,8 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
             .sha256 = sha256,
             .error_code = NULL,
             .error = NULL,
+            .received_seq = seq,
+            .received_item = (int64_t)i + 1,
         };
         if (len > h->max_submission_bytes) {
             /* the same as a spool file's oversized submission: rejected, bytes not kept */

@@ -1,4 +1,5 @@
 /* db.c - PostgreSQL connections, checked queries and COPY. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,9 +79,15 @@ PGconn *db_connect(const char *conninfo, const char *role)
         return NULL;
     }
     if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq quotes what it cannot read, a mistyped password included: never print it */
+        buf scrubbed = BUF_INIT;
+        int scrub_rc = db_scrub_password(conninfo, PQerrorMessage(conn), &scrubbed);
         char message[512];
         snprintf(message, sizeof message, "cannot connect to the database: %s",
-                 PQerrorMessage(conn));
+                 scrub_rc == 0 && scrubbed.data != NULL
+                     ? scrubbed.data
+                     : "(the reason is not shown: out of memory while hiding the password)");
+        buf_free(&scrubbed);
         size_t n = strlen(message);
         while (n > 0 && message[n - 1] == '\n')
             message[--n] = '\0';
@@ -113,6 +120,37 @@ PGconn *db_connect(const char *conninfo, const char *role)
         }
     }
     return conn;
+}
+
+int db_connection_room(PGconn *conn, struct db_connection_limits *limits)
+{
+    /* reserved_connections (PostgreSQL 16) may be missing: current_setting(..., true) is
+     * NULL then. Other roles' sessions are listed to everyone but without their
+     * backend_type: a session with a database and a user counts unless it is known to be
+     * something else (an autovacuum worker may count too: erring low is safe) */
+    PGresult *res =
+        db_query(conn,
+                 "SELECT current_setting('max_connections')::integer, "
+                 "current_setting('superuser_reserved_connections')::integer "
+                 "+ coalesce(current_setting('reserved_connections', true)::integer, 0), "
+                 "(SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                 "WHERE datid IS NOT NULL AND usesysid IS NOT NULL "
+                 "AND coalesce(backend_type, 'client backend') = 'client backend')::integer",
+                 0, NULL, PGRES_TUPLES_OK, "cannot read the server's connection limit");
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    if (util_parse_int(PQgetvalue(res, 0, 0), 0, INT_MAX, &limits->max_connections) != 0 ||
+        util_parse_int(PQgetvalue(res, 0, 1), 0, INT_MAX, &limits->reserved) != 0 ||
+        util_parse_int(PQgetvalue(res, 0, 2), 0, INT_MAX, &limits->in_use) != 0) {
+        log_error("cannot read the server's connection limit: unexpected values");
+        rc = -1;
+    }
+    PQclear(res);
+    if (rc != 0)
+        return -1;
+    long room = (long)limits->max_connections - limits->reserved - limits->in_use;
+    return room < 0 ? 0 : (int)room;
 }
 
 int db_copy_begin(PGconn *conn, const char *copy_sql)

@@ -53,6 +53,18 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 /* Logs a failed result: message, then the server's detail and hint. */
 void db_log_result(const PGresult *res, const char *what);
 
+/* What the server allows: its max_connections, the slots reserved for superusers (and for
+ * pg_use_reserved_connections) and the client connections open now, this one included. */
+struct db_connection_limits {
+    int max_connections;
+    int reserved;
+    int in_use;
+};
+
+/* How many more connections the server would take now (never negative), with the figures
+ * in *limits; others may take them first. Returns -1 after logging. */
+int db_connection_room(PGconn *conn, struct db_connection_limits *limits);
+
 /* COPY table FROM STDIN (text format) with the buffer's rows. Returns 0, or -1 after logging. */
 int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows);
 
@@ -92,6 +104,19 @@ int db_embedded_start(const char *var_dir, char *conninfo, size_t conninfo_len);
 int db_embedded_stop(const char *var_dir);
 /* 1 when the embedded server of var_dir is running, 0 when not. */
 int db_embedded_running(const char *var_dir);
+
+/* True when conninfo (key/value or URI form) may carry a password: as libpq reads it, and
+ * also where libpq would read it as something else or cannot read the string at all. */
+bool db_conninfo_has_password(const char *conninfo);
+
+/*
+ * Writes message into out (emptied first) with every part of conninfo's password replaced
+ * by "***": the password as written and as decoded, and every quoted token ("...") that
+ * was taken from where a password is written, as libpq's messages quote what they could
+ * not read. conninfo may be NULL (message is copied). Returns 0, or -1 out of memory (out
+ * then holds a part of the result; print nothing of it).
+ */
+int db_scrub_password(const char *conninfo, const char *message, buf *out);
 
 /* True when the environment names a database (DATABASE_URL or PGHOST/PGDATABASE/PGSERVICE...). */
 bool db_env_configured(void);

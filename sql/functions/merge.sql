@@ -162,19 +162,21 @@ BEGIN
     WHERE si.item_no = n.item_no;
 
     -- The current version of a school's term: the latest submitted_at, on a tie the one
-    -- received later (the larger raw_id), among the stored versions and the batch's.
+    -- received later (file or page, then place in it; raw_id only for versions stored
+    -- before the order of receipt was kept), among the stored versions and the batch's.
     INSERT INTO stage_rank
     SELECT v.submission_id, v.raw_id, v.stored, v.is_current,
            row_number() OVER (PARTITION BY v.school_code, v.period
-                              ORDER BY v.submitted_at DESC, v.raw_id DESC) = 1
+                              ORDER BY v.submitted_at DESC, v.received_seq DESC NULLS LAST,
+                                       v.received_item DESC NULLS LAST, v.raw_id DESC) = 1
     FROM (SELECT s.submission_id, s.raw_id, true AS stored, s.is_current, s.school_code,
-                 s.period, s.submitted_at
+                 s.period, s.submitted_at, s.received_seq, s.received_item
           FROM xinyu.submission s
           JOIN (SELECT DISTINCT school_code, period FROM stage_item
                 WHERE NOT duplicate AND NOT rejected) k USING (school_code, period)
           UNION ALL
           SELECT si.submission_id, si.raw_id, false, false, si.school_code, si.period,
-                 ss.submitted_at
+                 ss.submitted_at, ss.received_seq, ss.received_item
           FROM stage_item si
           JOIN stage_submission ss USING (item_no)
           WHERE NOT si.duplicate AND NOT si.rejected) v;
@@ -196,9 +198,9 @@ BEGIN
 
     INSERT INTO xinyu.submission (
         submission_id, raw_id, school_code, district_code, period, submitted_at, received_at,
-        run_id, is_current, school_name_reported, district_code_reported, enrolled_total,
-        enrolled_grade4_up, classes_total, lessons_reported, grade_enrolled, grade_classes,
-        grade_lessons, lessons_total,
+        received_seq, received_item, run_id, is_current, school_name_reported,
+        district_code_reported, enrolled_total, enrolled_grade4_up, classes_total,
+        lessons_reported, grade_enrolled, grade_classes, grade_lessons, lessons_total,
         staff_psych_fulltime, staff_psych_parttime, staff_psych_fulltime_degree,
         staff_psych_cert_a, staff_parttime_3yr_head, staff_head_teachers,
         staff_head_teachers_cert_b, staff_subject_teachers, staff_subject_teachers_cert_c,
@@ -214,10 +216,10 @@ BEGIN
         governance_three_year_plan, governance_annual_meeting_minutes, research_city_awards,
         research_papers, research_books, research_years_of_practice)
     SELECT si.submission_id, si.raw_id, si.school_code, si.district_code, si.period,
-           ss.submitted_at, now(), p_run_id, r.should_be, si.school_name_reported,
-           si.district_code_reported, ss.enrolled_total, ss.enrolled_grade4_up,
-           ss.classes_total, ss.lessons_reported, ss.grade_enrolled, ss.grade_classes,
-           ss.grade_lessons, ss.lessons_total,
+           ss.submitted_at, now(), ss.received_seq, ss.received_item, p_run_id, r.should_be,
+           si.school_name_reported, si.district_code_reported, ss.enrolled_total,
+           ss.enrolled_grade4_up, ss.classes_total, ss.lessons_reported, ss.grade_enrolled,
+           ss.grade_classes, ss.grade_lessons, ss.lessons_total,
            ss.staff_psych_fulltime, ss.staff_psych_parttime, ss.staff_psych_fulltime_degree,
            ss.staff_psych_cert_a, ss.staff_parttime_3yr_head, ss.staff_head_teachers,
            ss.staff_head_teachers_cert_b, ss.staff_subject_teachers,
