@@ -656,7 +656,8 @@ struct report_store *report_store_begin(PGconn *conn, const char *kind, const ch
     if (label != NULL) {
         /*
          * A COPY cannot compute a column, and a published row cannot be updated afterwards,
-         * so the inputs' fingerprint is taken just before the document is streamed in.
+         * so the inputs' fingerprint is taken just before the document is streamed in: in
+         * the caller's transaction, the snapshot the document was read in.
          */
         const char *p[] = {periods_literal};
         fp = db_query(conn, "SELECT encode(xinyu.inputs_sha256($1::text[]), 'hex')", 1, p,
