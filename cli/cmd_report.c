@@ -107,8 +107,8 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
 
 /*
  * A report file written while it is rendered. Like util_write_file_atomic it appears whole
- * under its name or not at all: the text goes to path.tmp.PID beside it, which is synced
- * and renamed at the end.
+ * under its name or not at all: the text goes to a new file beside it (util_create_beside),
+ * which is synced and renamed at the end.
  */
 struct out_file {
     FILE *f;
@@ -127,8 +127,7 @@ static int out_open(struct out_file *o, const char *out_dir, const char *name)
         return -1;
     }
     fault_point("report_write");
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
-    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = util_create_beside(o->path, o->tmp, sizeof o->tmp);
     if (fd >= 0) {
         o->f = fdopen(fd, "wb");
         if (o->f == NULL) {
