@@ -239,7 +239,18 @@ void report_xlsx_text(struct report_xlsx_sheet *s, size_t col, const char *text)
 {
     if (!cell_ok(s, col) || text == NULL || text[0] == '\0')
         return;
-    check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, text, NULL));
+    size_t len = strlen(text);
+    if (buf_is_printable_lines(text, len)) {
+        check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, text, NULL));
+        return;
+    }
+    /* a control character from a file name or a submission shows as \x1b, as in the CSV */
+    buf shown = BUF_INIT;
+    if (buf_printable_lines(&shown, text, len) != 0)
+        fail(s->x, s->name, "out of memory");
+    else
+        check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, shown.data, NULL));
+    buf_free(&shown);
 }
 
 void report_xlsx_number(struct report_xlsx_sheet *s, size_t col, bool has, double v,
