@@ -1188,12 +1188,18 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         rc = cli_connect_failed(c);
         goto done;
     }
+    /* every list and the run's counts of one snapshot; the files are temporary until all of
+     * them are written. The nightly run marks in that snapshot what it sent
+     * (problems_mark_sent), so its transaction is not read-only. */
+    if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
+        goto done;
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
         rc = run_rc;
         goto done;
     }
+    fault_point("report_read");
     char run_text[24];
     snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
     if (util_mkdirs(out_dir, false) != 0) {
@@ -1207,13 +1213,6 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         snprintf(base, sizeof base, "quality-%d", scope->year);
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
-    /* every list of one snapshot; the files are temporary until all of them are written. The
-     * nightly run marks in that snapshot what it sent (problems_mark_sent). */
-    if (db_exec(conn,
-                send ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
-                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                "cannot make the quality report") != 0)
-        goto done;
     /* every list is read to its end: its cursor is planned for all of its rows, as the same
      * query alone would be, not for a first tenth of them (the default) */
     if (db_exec(conn, "SET LOCAL cursor_tuple_fraction = 1", "cannot make the quality report") != 0)

@@ -52,6 +52,14 @@ int db_exec(PGconn *conn, const char *sql, const char *what)
     return 0;
 }
 
+int db_begin_snapshot(PGconn *conn, bool read_only, const char *what)
+{
+    return db_exec(conn,
+                   read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                   what);
+}
+
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    ExecStatusType expect, const char *what)
 {

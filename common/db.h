@@ -46,6 +46,13 @@ PGconn *db_connect(const char *conninfo, const char *role);
  * PGRES_TUPLES_OK). Returns 0, or -1 after logging the server's message with what. */
 int db_exec(PGconn *conn, const char *sql, const char *what);
 
+/*
+ * Starts the transaction that everything one report reads is read in: REPEATABLE READ, so
+ * that every statement sees the same snapshot (taken by the first), whatever ingest commits
+ * meanwhile; READ ONLY when the report stores nothing. Returns 0, or -1 after logging.
+ */
+int db_begin_snapshot(PGconn *conn, bool read_only, const char *what);
+
 /* The same with text parameters; returns the result (caller PQclears) or NULL after logging. */
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    ExecStatusType expect, const char *what);
