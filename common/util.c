@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 
 int util_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -311,4 +313,50 @@ int util_strlcpy(char *dst, const char *s, size_t n)
     }
     memcpy(dst, s, len + 1);
     return 0;
+}
+
+bool util_looks_gb18030(const char *data, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    size_t i = 0;
+    bool utf8 = true;
+    while (i < len && utf8) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t step = buf_utf8_sequence(u + i, len - i);
+        /* a sequence cut by the end of a window of a longer file is not a fault */
+        if (step == 0 && len - i >= 4)
+            utf8 = false;
+        i += step > 0 ? step : len - i;
+    }
+    if (utf8)
+        return false;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return false;
+    enum { SAMPLE = 64 * 1024 };
+    size_t n = len < SAMPLE ? len : SAMPLE;
+    char out[4 * 1024];
+    char *in = (char *)(uintptr_t)data; /* iconv's signature; it does not write the input */
+    size_t inleft = n;
+    int chinese = 0;
+    bool ok = true;
+    while (inleft > 0 && ok) {
+        char *o = out;
+        size_t oleft = sizeof out;
+        size_t rc = iconv(cd, &in, &inleft, &o, &oleft);
+        if (rc == (size_t)-1 && errno == EINVAL && n < len)
+            inleft = 0; /* a sequence cut by the end of the sample is not the file's fault */
+        else if (rc == (size_t)-1 && errno != E2BIG)
+            ok = false;
+        /* U+4E00..U+9FFF is E4 B8 80 .. E9 BF BF in UTF-8 */
+        for (const unsigned char *p = (const unsigned char *)out; p < (const unsigned char *)o; p++)
+            if (*p >= 0xe4 && *p <= 0xe9)
+                chinese++;
+    }
+    iconv_close(cd);
+    /* a stray byte or two that happen to pair up is not a file in another encoding */
+    return ok && chinese >= 4;
 }

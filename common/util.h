@@ -69,4 +69,12 @@ int util_mkdirs(const char *path, bool private_dir);
  * copy). */
 int util_strlcpy(char *dst, const char *s, size_t n);
 
+/*
+ * True when data is not valid UTF-8 but its first bytes (up to 64 KB) read as GB18030
+ * (which contains GBK and GB2312) with at least four Chinese characters: a file saved in the
+ * legacy Chinese encoding of Windows, whose school is better told to save it as UTF-8 than
+ * shown every byte that is not UTF-8. Never fails: false when iconv cannot convert.
+ */
+bool util_looks_gb18030(const char *data, size_t len);
+
 #endif

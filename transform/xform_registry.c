@@ -445,6 +445,14 @@ static int scan(struct parser *p, xf_registry_row_fn row, void *row_ctx)
 {
     if (peek(p, 0) == 0xef && peek(p, 1) == 0xbb && peek(p, 2) == 0xbf)
         p->pos += 3;
+    /* a file saved in the encoding of Chinese Windows is one fault, not one per line */
+    refill(p, WINDOW_BYTES / 2);
+    if (util_looks_gb18030(p->data + p->pos, p->len - p->pos)) {
+        report(p, 1,
+               "the file is not UTF-8: it reads as GBK/GB18030, the encoding of Chinese Windows; "
+               "save it as UTF-8 (另存为 UTF-8 编码)");
+        return p->nreports;
+    }
     struct field fields[NCOLUMNS];
     int nfields = 0;
     int line = 1;

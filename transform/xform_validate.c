@@ -903,6 +903,13 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
               (size_t)(nul - doc) + skipped);
         return outcome(&c);
     }
+    /* a file saved in the encoding of Chinese Windows is one fault, not one per byte */
+    if (util_looks_gb18030(doc, doclen)) {
+        issue(&c, XF_REJECT, "encoding", "",
+              "the document is not UTF-8: it reads as GBK/GB18030, the encoding of Chinese "
+              "Windows; save it as UTF-8 (另存为 UTF-8 编码) and send it again");
+        return outcome(&c);
+    }
     json_error_t err;
     json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
     if (root == NULL) {
