@@ -275,8 +275,19 @@ static double *rule_param_slot(struct report_targets *t, const char *name)
     return &t->min_hours;
 }
 
+/* A share (a REPORT_RATIO indicator) lies in [0, 1]: 95 for 95 % is the usual slip, and would
+ * make every district fail. 0, or -1 after saying what was probably meant. */
+static int check_share(const struct checker *c, const char *key, int index, double value)
+{
+    if (report_indicators[index].unit != REPORT_RATIO || (value >= 0 && value <= 1))
+        return 0;
+    if (value > 1 && value <= 100)
+        return fail(c, key, "%g is not a share from 0 to 1 (did you mean %g?)", value, value / 100);
+    return fail(c, key, "%g is not a share from 0 to 1", value);
+}
+
 static int parse_final(const struct checker *c, const char *where, json_t *obj,
-                       struct report_targets *t, struct report_target *target)
+                       struct report_targets *t, struct report_target *target, int index)
 {
     static const char *const keys[] = {"year", "value", NULL};
     if (!json_is_object(obj))
@@ -296,7 +307,8 @@ static int parse_final(const struct checker *c, const char *where, json_t *obj,
     v = json_object_get(obj, "value");
     if (v == NULL)
         return fail(c, key, "missing");
-    if (get_number(c, key, v, false, &target->final_value) != 0)
+    if (get_number(c, key, v, false, &target->final_value) != 0 ||
+        check_share(c, key, index, target->final_value) != 0)
         return -1;
     target->has_final = true;
     return 0;
@@ -339,13 +351,14 @@ static int parse_target(const struct checker *c, const char *id, json_t *obj,
     v = json_object_get(obj, "value");
     if (v == NULL)
         return fail(c, key, "missing");
-    if (get_number(c, key, v, false, &target->value) != 0)
+    if (get_number(c, key, v, false, &target->value) != 0 ||
+        check_share(c, key, index, target->value) != 0)
         return -1;
 
     v = json_object_get(obj, "final");
     if (v != NULL) {
         key_join(key, sizeof key, where, "final");
-        if (parse_final(c, key, v, t, target) != 0)
+        if (parse_final(c, key, v, t, target, index) != 0)
             return -1;
     }
 
