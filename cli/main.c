@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/db.h"
 #include "common/log.h"
+#include "common/util.h"
 
 volatile sig_atomic_t cli_stop_requested = 0;
 
@@ -18,24 +20,45 @@ static void on_stop(int sig)
     cli_stop_requested = 1;
 }
 
+/* What a command needs before it runs. */
+enum {
+    CMD_NEEDS_SETUP = 1 /* a configuration file or a named database: never an empty ./var */
+};
+
+/* The commands: name, handler, needs, and the line of the usage text. */
+static const struct command {
+    const char *name;
+    int (*handler)(struct cli *);
+    unsigned flags;
+    const char *summary;
+} commands[] = {
+    {"run", cmd_run, CMD_NEEDS_SETUP, "load the registry, ingest every source, write the reports"},
+    {"ingest", cmd_ingest, CMD_NEEDS_SETUP, "fetch or read submissions and load them"},
+    {"report", cmd_report, CMD_NEEDS_SETUP, "write the indicator report of a year or a term"},
+    {"audit", cmd_audit, CMD_NEEDS_SETUP,
+     "audit every school against the characteristic-school standard"},
+    {"review", cmd_review, CMD_NEEDS_SETUP, "progress of the indicators across review years"},
+    {"quality", cmd_quality, CMD_NEEDS_SETUP,
+     "schools that did not report, late, rejected, warnings, outliers"},
+    {"status", cmd_status, CMD_NEEDS_SETUP,
+     "show the last runs and the rejections of the last one"},
+    {"check", cmd_check, 0, "check submission files against the spec, without a database"},
+    {"registry", cmd_registry, CMD_NEEDS_SETUP, "load the school registry (registry load [FILE])"},
+    {"db", cmd_db, 0, "migrate | start | stop | status (the embedded server)"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *out)
 {
     fputs("xinyu - school mental-health education reports: ingest, check, indicators\n"
           "\n"
           "Usage: xinyu [OPTIONS] COMMAND [ARGS]\n"
           "\n"
-          "Commands:\n"
-          "  run        load the registry, ingest every source, write the reports\n"
-          "  ingest     fetch or read submissions and load them\n"
-          "  report     write the indicator report of a year or a term\n"
-          "  audit      audit every school against the characteristic-school standard\n"
-          "  review     progress of the indicators across review years\n"
-          "  quality    schools that did not report, late, rejected, warnings, outliers\n"
-          "  status     show the last runs and the rejections of the last one\n"
-          "  check      check submission files against the spec, without a database\n"
-          "  registry   load the school registry (registry load [FILE])\n"
-          "  db         migrate | start | stop | status (the embedded server)\n"
-          "\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
           "Options (for every command):\n"
           "  --config FILE       configuration (default: $XINYU_CONFIG or config/xinyu.json)\n"
           "  --db CONNINFO       PostgreSQL connection string; without it DATABASE_URL, the PG*\n"
@@ -49,6 +72,14 @@ static void usage(FILE *out)
           "Exit codes: 0 all good; 1 finished but some items were rejected or a source\n"
           "failed; 2 usage or configuration error; 3 fatal (database, lock, I/O).\n",
           out);
+}
+
+static const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
 }
 
 /* Takes "--name value" or "--name=value" at argv[*i]; returns the value or NULL. */
@@ -176,6 +207,12 @@ int main(int argc, char **argv)
         }
     }
 
+    const struct command *cmd = command_find(command);
+    if (cmd == NULL) {
+        fprintf(stderr, "xinyu: unknown command \"%s\"\n", command);
+        usage(stderr);
+        goto out;
+    }
     if (config == NULL && access("config/xinyu.json", R_OK) == 0)
         config = "config/xinyu.json";
     char err[512];
@@ -188,33 +225,29 @@ int main(int argc, char **argv)
         log_error_detail("cannot read the configuration", err, NULL);
         goto out;
     }
+    /* without a configuration nor a database named anywhere, a command would make an empty
+     * database under ./var, load nothing and say all is well */
+    if (!wants_help && config == NULL && (cmd->flags & CMD_NEEDS_SETUP) && c.db_option == NULL &&
+        var == NULL && !db_env_configured()) {
+        char cwd[1024], detail[1200];
+        if (getcwd(cwd, sizeof cwd) == NULL)
+            util_strlcpy(cwd, ".", sizeof cwd);
+        snprintf(detail, sizeof detail,
+                 "Looked for $XINYU_CONFIG (not set) and config/xinyu.json in %s; no --db was "
+                 "given, no --var, and neither DATABASE_URL nor the PG* variables name a database.",
+                 cwd);
+        log_error_detail("no configuration file found", detail,
+                         "Give --config FILE, set XINYU_CONFIG, or run xinyu from the directory "
+                         "that holds config/xinyu.json.");
+        goto out;
+    }
     if (var != NULL && conf_set(&c.conf.var_dir, var) != 0) {
         rc = EXIT_FATAL;
         goto out;
     }
 
-    static const struct {
-        const char *name;
-        int (*fn)(struct cli *);
-    } commands[] = {
-        {"run", cmd_run},         {"ingest", cmd_ingest}, {"report", cmd_report},
-        {"status", cmd_status},   {"check", cmd_check},   {"registry", cmd_registry},
-        {"db", cmd_db},           {"audit", cmd_audit},   {"review", cmd_review},
-        {"quality", cmd_quality},
-    };
-    bool found = false;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(commands[i].name, command) == 0) {
-            optind = 1;
-            rc = commands[i].fn(&c);
-            found = true;
-            break;
-        }
-    }
-    if (!found) {
-        fprintf(stderr, "xinyu: unknown command \"%s\"\n", command);
-        usage(stderr);
-    }
+    optind = 1;
+    rc = cmd->handler(&c);
 out:
     conf_free(&c.conf);
     free(c.db_option);

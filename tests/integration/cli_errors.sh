@@ -58,3 +58,20 @@ grep -Eq "Pa|ZZ|ss\"" "$TEST_TMP/out.txt" && { cat "$TEST_TMP/out.txt"; fail "DA
 expect_status 3 env DATABASE_URL="postgresql://u:pa/ss@/x?host=/nonexistent" "$XINYU" status
 grep -q '"pa"' "$TEST_TMP/out.txt" && { cat "$TEST_TMP/out.txt"; fail "a part of the password is echoed"; }
 echo "password refusal ok"
+
+# run from a directory without config/xinyu.json, with no database named anywhere: say where
+# it looked and stop (it made an empty database under ./var and reported success)
+mkdir -p "$TEST_TMP/elsewhere"
+for cmd in run ingest report status; do
+    (cd "$TEST_TMP/elsewhere" &&
+        env -u XINYU_CONFIG -u DATABASE_URL -u PGHOST -u PGHOSTADDR -u PGDATABASE -u PGSERVICE -u PGPORT \
+            "$XINYU" $cmd >"$TEST_TMP/out.txt" 2>&1) && rc=0 || rc=$?
+    expect_eq "$cmd without a configuration" 2 "$rc"
+    grep -q "no configuration file found" "$TEST_TMP/out.txt" || fail "$cmd: $(cat "$TEST_TMP/out.txt")"
+    grep -q "config/xinyu.json in $TEST_TMP/elsewhere" "$TEST_TMP/out.txt" || fail "$cmd does not say where it looked"
+done
+[ ! -e "$TEST_TMP/elsewhere/var" ] || fail "a database was made under ./var"
+# check needs no configuration
+(cd "$TEST_TMP/elsewhere" && env -u XINYU_CONFIG -u PGDATABASE "$XINYU" check "$ex/submission-full.json" >/dev/null) ||
+    fail "check without a configuration"
+echo "no configuration ok"
