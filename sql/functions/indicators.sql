@@ -71,9 +71,12 @@ AS $$
     SELECT (p_packed & 4294967295)::integer
 $$;
 
--- The indicators' roll-up per school in one pass over the
--- submissions, and the overview without the grade rows: what was a second pass over the
--- grade rows comes from the arrays above.
+-- Its result columns changed (lessons_biweekly_ok left when audit clause 11 took the lesson
+-- rule): CREATE OR REPLACE cannot change them, so the function is made anew.
+DROP FUNCTION IF EXISTS xinyu.school_facts(text[], date[], jsonb);
+
+-- The indicators' roll-up per school in one pass over the submissions: the fields rolled up
+-- over the scope's terms and the results of the per-school rules.
 CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
     school_code text,
@@ -131,7 +134,6 @@ RETURNS TABLE (
     lessons_total bigint,        -- psych lessons of all grades over the lessons-reported terms
     stages_enrolled integer,     -- stages (primary 1-6, junior 7-9, senior 10-12) enrolled in the latest term; audit clause 6
     lessons_ok boolean,          -- the lesson rule (work points 8); NULL: no lessons-reported term
-    lessons_biweekly_ok boolean, -- every enrolled grade >= 1 lesson per class every two weeks (audit clause 11)
     theme_meetings_ok boolean,   -- theme_meetings >= sum of classes_total x months_in_term over the terms that report them
     all_staff_sessions_every_term boolean -- all_staff_sessions >= min_sessions_per_term in every reported term; NULL if NULL in one
 )
@@ -323,21 +325,6 @@ SELECT sc.school_code,
             THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.months_in_term, true)
              AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.months_in_term, true)
              AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.months_in_term, true)
-             AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g7 >= a.classes_g7 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g8 >= a.classes_g8 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g9 >= a.classes_g9 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g10 >= a.classes_g10 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g11 >= a.classes_g11 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g12 >= a.classes_g12 * prm.lessons_biweekly, true)
-       END,
-       -- lessons_biweekly_ok: the same with one lesson per class every two weeks for every grade
-       CASE WHEN num_nonnulls(a.classes_g1, a.classes_g2, a.classes_g3, a.classes_g4, a.classes_g5, a.classes_g6, a.classes_g7, a.classes_g8, a.classes_g9, a.classes_g10, a.classes_g11, a.classes_g12) > 0
-            THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.lessons_biweekly, true)
-             AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.lessons_biweekly, true)
              AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
              AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
              AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)

@@ -16,7 +16,7 @@ SELECT * FROM xinyu.school_facts(ARRAY['2023-2024-2', '2024-2025-1'],
 --    ledger NULL in T2 -> T1's true; flagged max(20, 25) = 25; archives max(20, 18) = 20;
 --    fault any(f, NULL) = f; hours 6.5 + 4.0 = 10.5; sessions 1 + 1 = 2, >= 1 in every term;
 --    lessons total 31+50+29+60 = 170; g1 31+29 = 60 >= 30+30 = 60, g4 50+60 = 110 >= 50+50 -> ok
---    (though T2 alone fails); every two weeks: g1 60 < (6+6) x 10 = 120 -> not ok; stages {primary} = 1.
+--    (though T2 alone fails); stages {primary} = 1.
 -- B: on time in T2 only (T1 at 00:00:00+08:00 the day after the deadline) -> on_time_all f;
 --    E 450 E4 450 classes 12; funding NULL in T1 -> 4500.00; theme NULL in T1 -> 60, compared with
 --    T2's 12 x 5 = 60 only -> ok; ledger f; flagged/archives max(30, NULL) = 30; fault NULL;
@@ -27,30 +27,30 @@ SELECT * FROM xinyu.school_facts(ARRAY['2023-2024-2', '2024-2025-1'],
 -- D, G: nothing reported: every roll-up NULL.
 -- E: T1 all NULL; theme NULL + 10 = 10 vs T2 only 2 x 5 = 10 -> ok; hours NULL + 10 = 10;
 --    sessions NULL in T1 -> every term NULL (no data); lessons only T2 (T1 reported none):
---    g1 5 >= 1x5, g7 10 >= 1x10 -> ok, total 15; every two weeks g1 5 < 1x10 -> not ok;
+--    g1 5 >= 1x5, g7 10 >= 1x10 -> ok, total 15;
 --    stages {primary, junior} = 2.
 CREATE TEMP TABLE got_facts AS
 SELECT school_code, terms_expected, terms_reported, reported_all, on_time_all, latest_period,
        enrolled_total, enrolled_grade4_up, classes_total, staff_psych_fulltime, staff_psych_parttime,
        funding_psych_yuan, curriculum_theme_meetings, care_ledger, screening_students_flagged,
        screening_archives, crisis_major_incident_school_fault, training_hours_psych_and_head,
-       training_all_staff_sessions, lessons_total, stages_enrolled, lessons_ok, lessons_biweekly_ok,
+       training_all_staff_sessions, lessons_total, stages_enrolled, lessons_ok,
        theme_meetings_ok, all_staff_sessions_every_term
 FROM facts;
 CREATE TEMP TABLE expected_facts (LIKE got_facts);
 INSERT INTO expected_facts VALUES
     ('3201990001', 2, 2, true, true, '2024-2025-1', 570, 260, 11, 2, 2,
-     6000.50, 105, true, 25, 20, false, 10.5, 2, 170, 1, true, false, false, true),
+     6000.50, 105, true, 25, 20, false, 10.5, 2, 170, 1, true, false, true),
     ('3201990002', 2, 2, true, false, '2024-2025-1', 450, 450, 12, 0, 3,
-     4500.00, 60, false, 30, 30, NULL, 18, 2, 190, 1, false, false, true, false),
+     4500.00, 60, false, 30, 30, NULL, 18, 2, 190, 1, false, true, false),
     ('3201990003', 2, 1, false, false, '2024-2025-1', 570, 570, 14, 0, 2,
-     6000.00, NULL, true, 10, 10, NULL, 12, 1, NULL, 1, NULL, NULL, NULL, true),
+     6000.00, NULL, true, 10, 10, NULL, 12, 1, NULL, 1, NULL, NULL, true),
     ('3201990004', 2, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     ('3201990005', 2, 2, true, true, '2024-2025-1', 80, 35, 2, NULL, NULL,
-     NULL, 10, NULL, NULL, NULL, NULL, 10, 1, 15, 2, true, false, true, NULL),
+     NULL, 10, NULL, NULL, NULL, NULL, 10, 1, 15, 2, true, true, NULL),
     ('3201980001', 2, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 SELECT pg_temp.assert_same('year: school_facts roll-ups', 'got_facts', 'expected_facts');
 
 -- Stages are those of the latest term: E enrolled grade 10 in T1 only -> 2 for the year, 3 for T1 alone.
