@@ -1,6 +1,5 @@
-/* cmd_quality.c - "xinyu quality": missing, late, rejected, warnings, outliers; school letters. */
+/* report_quality.c - data quality: missing, late, rejected, warnings, outliers; and the letters. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +7,13 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
-#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "report/report.h"
+#include "report/report_common.h"
+#include "report/report_letters.h"
+#include "report/report_readable.h"
 #include "transform/xform.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -139,65 +138,6 @@ static const struct list lists[L_COUNT] = {
      2, outlier_cols, NKEYS(outlier_cols)},
 };
 
-/* What to fix, in the school's words, per issue code (xform_validate.c, merge_batch, ingest). */
-static const struct {
-    const char *code;
-    const char *fix;
-} fixes[] = {
-    {"json", "文件不是有效的 JSON(须为 UTF-8 编码的一个 JSON 对象)。请用报送工具重新导出,"
-             "不要手工修改文件。"},
-    {"gzip", "压缩文件已损坏或不完整。请重新压缩,或直接报送未压缩的 .json 文件。"},
-    {"too_large", "文件超过平台允许的大小。请只报送本校本学期的一份数据。"},
-    {"schema", "schema 字段须为 \"mhe.submission/1\"。"},
-    {"missing", "请补充该必填项。"},
-    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填 true 或 false。"},
-    {"range", "数值超出允许范围,请核对后填写实际数值。"},
-    {"format", "格式不正确:学校标识码为 10 位数字,学期写作 2024-2025-1,submitted_at 为带时区的"
-               "时间(如 2025-01-15T10:00:00+08:00),区县代码为 6 位数字。"},
-    {"cross_field", "与相关各项不一致(例如持证人数不能多于教师人数、有学生的年级须有班级)。"
-                    "请核对相关各项后更正。"},
-    {"future", "submitted_at 晚于平台收到的时间。请填写实际报送的时间。"},
-    {"unknown_school", "学校标识码不在市学校名册中。请核对学校标识码;新设学校请联系区教育局"
-                       "更新名册。"},
-    {"unknown_field", "平台不识别该项,已忽略。请检查名称拼写,或删去该项。"},
-    {"district_mismatch", "区县代码与市学校名册不一致,已按名册处理。请改为名册中的区县代码。"},
-    {"name_mismatch", "学校名称与市学校名册不一致,已按名册处理。请使用名册中的学校名称。"},
-    {"inactive_school", "市学校名册中贵校为停用状态。如仍在办学,请联系区教育局更正名册。"},
-    {"zero_enrollment", "在校生人数为 0。请核对 enrollment.by_grade 是否漏填。"},
-    {"bom", "文件开头带有字节顺序标记(BOM),已自动处理。今后请以不带 BOM 的 UTF-8 保存。"},
-};
-
-static const char *fix_of(const char *code)
-{
-    for (size_t i = 0; i < NKEYS(fixes); i++) {
-        if (strcmp(fixes[i].code, code) == 0)
-            return fixes[i].fix;
-    }
-    return "请对照《学校心理健康教育工作报送数据格式》核对该项。";
-}
-
-static void quality_usage(FILE *out)
-{
-    fputs("Usage: xinyu quality (--year Y | --period P) [--run ID] [--out DIR]\n"
-          "\n"
-          "The data-quality and completeness report of a review year or a term: schools that\n"
-          "did not report, late submissions, rejected submissions with every reason, warnings,\n"
-          "outliers (more than 10x the district median; pupils, classes or teachers changed\n"
-          "more than 3x from at least 10 in the previous term) and the counts per term. Writes\n"
-          "quality-SCOPE.json, one CSV per list, and a letter to each school with a problem:\n"
-          "feedback/SCHOOL-PERIOD.txt (Chinese).\n"
-          "\"xinyu run\" writes the same for what the run received and for every problem not\n"
-          "yet sent to a school (of an earlier run that ended before its report), and records\n"
-          "them as sent once the files are written.\n"
-          "\n"
-          "  --year Y      review year, e.g. 2024 (needs targets/Y.json)\n"
-          "  --period P    one term, e.g. 2024-2025-1 (deadline from the targets file listing it)\n"
-          "  --run ID      only the rejections, warnings, outliers and letters of what run ID\n"
-          "                received\n"
-          "  --out DIR     output directory (default: the configuration's out_dir)\n",
-          out);
-}
-
 /* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
  * value is malformed (not logged). */
 static json_t *row_json(const struct list *l, const PGresult *res, int i)
@@ -229,286 +169,10 @@ static json_t *list_json(const struct list *l, const PGresult *res)
     return arr;
 }
 
-/* "2024-2025学年第一学期" for a canonical term, or a note that it could not be read. */
-static void period_zh(const char *period, char *out, size_t n)
-{
-    if (period == NULL || strlen(period) != XF_PERIOD_LEN)
-        snprintf(out, n, "(学期未能识别)");
-    else
-        snprintf(out, n, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
-}
-
-/* An item of a letter: a row of one of the three lists that concern a school's data. */
-struct item {
-    const char *school_code;
-    const char *period; /* "" when the term could not be read */
-    int list;           /* L_REJECTIONS, L_WARNINGS, L_OUTLIERS */
-    size_t row;         /* in the letter's rows of that list (struct letters) */
-};
-
 static const char *text_of(const json_t *row, const char *key)
 {
     const char *s = json_string_value(json_object_get(row, key));
     return s != NULL ? s : "";
-}
-
-/*
- * A text from a submission (a message quoting a school's name, a file name) made fit for one
- * line of a letter: control characters become spaces, and a text longer than n - 1 bytes is
- * cut on a character boundary and ends in "...". Returns out.
- */
-static const char *clean(const char *s, char *out, size_t n)
-{
-    size_t len = strlen(s), k = 0;
-    bool cut = len > n - 1;
-    size_t keep = cut ? n - 4 : len;
-    while (cut && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-        keep--; /* not inside a UTF-8 sequence */
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[k++] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
-    }
-    if (cut) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
-}
-
-/* The value of a number cell as the JSON shows it, for a sentence. */
-static void number_text(const json_t *v, char *out, size_t n)
-{
-    size_t len = json_dumpb(v, out, n - 1, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
-    if (len == 0 || len >= n - 1)
-        len = 0;
-    out[len] = '\0';
-}
-
-/*
- * The letter to one school about one term, in Chinese, CRLF line ends and a UTF-8 BOM (so
- * that Notepad shows it right). items[0..n) share the school and term, sorted by list and,
- * within a list, in the list's order; rows[list] holds their rows.
- */
-static int letter(buf *b, const struct item *items, size_t n, json_t *const *rows,
-                  const char *date_zh)
-{
-    const json_t *first = json_array_get(rows[items[0].list], items[0].row);
-    char term[64], name[256], ref[256], path[256], message[600];
-    period_zh(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
-    int rc = buf_printf(b,
-                        "\xEF\xBB\xBF%s(学校标识码 %s):\r\n\r\n"
-                        "    经市教育局心理健康教育数据平台核验,贵校报送的%s心理健康教育工作"
-                        "数据存在以下问题,请核对更正。\r\n",
-                        clean(text_of(first, "school_name"), name, sizeof name),
-                        items[0].school_code, term);
-    size_t nrej = 0, nother = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].list == L_REJECTIONS)
-            nrej++;
-        else
-            nother++;
-    }
-    int section = 0;
-    static const char *const numerals[] = {"一", "二", "三"};
-    if (nrej > 0) {
-        rc |=
-            buf_printf(b, "\r\n%s、被退回的报送(未入库,须修改后重新报送)\r\n", numerals[section++]);
-        json_int_t last_raw = -1;
-        int sub = 0, k = 0;
-        for (size_t i = 0; i < n && items[i].list == L_REJECTIONS; i++) {
-            const json_t *r = json_array_get(rows[L_REJECTIONS], items[i].row);
-            json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
-            if (raw != last_raw) {
-                last_raw = raw;
-                k = 0;
-                /* "2025-01-15T10:00:00+08:00" read as 2025-01-15 10:00 */
-                char at[20] = {0};
-                util_strlcpy(at, text_of(r, "received_at"), 17);
-                if (at[10] == 'T')
-                    at[10] = ' ';
-                rc |= buf_printf(b, "\r\n  报送 %d:平台于 %s 收到(%s)\r\n", ++sub, at,
-                                 clean(text_of(r, "ref"), ref, sizeof ref));
-                if (json_is_true(json_object_get(r, "resolved")))
-                    rc |= buf_puts(b, "  (此后已收到贵校重新报送的数据并已入库,本次报送的问题"
-                                      "仅供核对,无需再处理。)\r\n");
-            }
-            clean(text_of(r, "path"), path, sizeof path);
-            rc |= buf_printf(b, "    %d. %s%s:%s\r\n       修改建议:%s\r\n", ++k,
-                             strcmp(text_of(r, "severity"), "reject") == 0 ? "" : "(提示)",
-                             path[0] ? path : "(整个文件)",
-                             clean(text_of(r, "message"), message, sizeof message),
-                             fix_of(text_of(r, "code")));
-        }
-    }
-    if (nother > 0) {
-        rc |= buf_printf(b, "\r\n%s、已入库、但请核对或下次报送时更正的问题\r\n",
-                         numerals[section++]);
-        int k = 0;
-        for (size_t i = 0; i < n; i++) {
-            const json_t *r = json_array_get(rows[items[i].list], items[i].row);
-            if (items[i].list == L_WARNINGS) {
-                clean(text_of(r, "path"), path, sizeof path);
-                rc |= buf_printf(b, "    %d. %s:%s\r\n       修改建议:%s\r\n", ++k,
-                                 path[0] ? path : "(整个文件)",
-                                 clean(text_of(r, "message"), message, sizeof message),
-                                 fix_of(text_of(r, "code")));
-            } else if (items[i].list == L_OUTLIERS) {
-                char value[32], reference[32], ratio[32];
-                number_text(json_object_get(r, "value"), value, sizeof value);
-                number_text(json_object_get(r, "reference"), reference, sizeof reference);
-                double x = json_number_value(json_object_get(r, "ratio"));
-                snprintf(ratio, sizeof ratio, "%.1f", x);
-                if (strcmp(text_of(r, "kind"), "district_median") == 0)
-                    rc |= buf_printf(b,
-                                     "    %d. %s:填报 %s,是本区县各校该项中位数 %s 的 %s 倍"
-                                     "(超过 10 倍)。\r\n       修改建议:请核实是否填写有误"
-                                     "(如单位、多写或少写位数);如确实如此,请在报送说明中"
-                                     "注明。\r\n",
-                                     ++k, text_of(r, "path"), value, reference, ratio);
-                else
-                    rc |= buf_printf(b,
-                                     "    %d. %s:填报 %s,上学期为 %s,变化超过 3 倍。\r\n"
-                                     "       修改建议:请核实是否填写有误;如确实如此,请在报送"
-                                     "说明中注明。\r\n",
-                                     ++k, text_of(r, "path"), value, reference);
-            }
-        }
-    }
-    rc |= buf_printf(b,
-                     "\r\n%s、%s\r\n"
-                     "    1. 按上述意见修改本学期的数据文件(格式 mhe.submission/1),报送完整的"
-                     "全部内容,不要只报送修改的部分。\r\n"
-                     "    2. 将 submitted_at 改为重新报送的实际时间(带时区,如 "
-                     "2025-01-15T10:00:00+08:00)。同一学校同一学期以 submitted_at 较晚的一份"
-                     "为准,新的报送将替代此前的报送。\r\n"
-                     "    3. 报送前可用 xinyu check 命令自查,确认没有问题后按原渠道报送。\r\n"
-                     "\r\n如有疑问,请与%s教育局心理健康教育工作负责人联系。\r\n"
-                     "\r\n市教育局\r\n%s\r\n",
-                     numerals[section], nrej > 0 ? "如何重新报送" : "如需更正,请重新报送",
-                     text_of(first, "district_name"), date_zh);
-    return rc != 0 ? -1 : 0;
-}
-
-/* The letters being written: one per school of the registry and term with a rejection, a
- * warning or a 10x outlier, gathered from the three lists read together in the same order
- * (term, district, school), so that only one letter's rows are held at a time. */
-struct letters {
-    char dir[4096];
-    char date_zh[32];
-    bool have_dir;
-    int written;
-    json_t *rows[L_COUNT]; /* the letter's rows of L_REJECTIONS, L_WARNINGS, L_OUTLIERS */
-    struct item *items;    /* the letter's items, in the order of their lists */
-    size_t n, cap;
-    buf b;
-};
-
-/* 0, or -1 after logging. */
-static int letters_begin(struct letters *lt, const char *out_dir, const char *generated_at)
-{
-    memset(lt, 0, sizeof *lt);
-    int w = snprintf(lt->dir, sizeof lt->dir, "%s/feedback", out_dir);
-    if (w < 0 || (size_t)w >= sizeof lt->dir) {
-        log_error_detail("cannot create the feedback directory", out_dir, "path too long");
-        return -1;
-    }
-    /* the letter's date: 2025-01-21 written 2025年1月21日 */
-    char part[5] = "";
-    int y = 0, m = 0, d = 0;
-    memcpy(part, generated_at, 4);
-    util_parse_int(part, 2000, 2100, &y);
-    memcpy(part, generated_at + 5, 2);
-    part[2] = '\0';
-    util_parse_int(part, 1, 12, &m);
-    memcpy(part, generated_at + 8, 2);
-    util_parse_int(part, 1, 31, &d);
-    snprintf(lt->date_zh, sizeof lt->date_zh, "%d年%d月%d日", y, m, d);
-    static const int with_items[] = {L_REJECTIONS, L_WARNINGS, L_OUTLIERS};
-    for (size_t k = 0; k < NKEYS(with_items); k++) {
-        lt->rows[with_items[k]] = json_array();
-        if (lt->rows[with_items[k]] == NULL) {
-            log_error("out of memory");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void letters_free(struct letters *lt)
-{
-    for (int k = 0; k < L_COUNT; k++)
-        json_decref(lt->rows[k]);
-    free(lt->items);
-    buf_free(&lt->b);
-    memset(lt, 0, sizeof *lt);
-}
-
-/* Adds row of list to the letter being gathered (it keeps a reference). 0, or -1 (logged). */
-static int letter_add(struct letters *lt, int list, json_t *row)
-{
-    if (lt->n == lt->cap) {
-        size_t cap = lt->cap ? 2 * lt->cap : 16;
-        struct item *items = realloc(lt->items, cap * sizeof *items);
-        if (items == NULL) {
-            log_error("out of memory");
-            return -1;
-        }
-        lt->items = items;
-        lt->cap = cap;
-    }
-    if (json_array_append(lt->rows[list], row) != 0) {
-        log_error("out of memory");
-        return -1;
-    }
-    lt->items[lt->n].school_code = text_of(row, "school_code");
-    lt->items[lt->n].period = text_of(row, "period");
-    lt->items[lt->n].list = list;
-    lt->items[lt->n].row = json_array_size(lt->rows[list]) - 1;
-    lt->n++;
-    return 0;
-}
-
-/* Writes the letter gathered, if any, and starts the next. 0, or -1 after logging. */
-static int letter_flush(struct letters *lt)
-{
-    if (lt->n == 0)
-        return 0;
-    if (!lt->have_dir) {
-        if (util_mkdirs(lt->dir, false) != 0) {
-            log_error_detail("cannot create the feedback directory", lt->dir, strerror(errno));
-            return -1;
-        }
-        lt->have_dir = true;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "%s-%s.txt", lt->items[0].school_code,
-             lt->items[0].period[0] ? lt->items[0].period : "unknown-period");
-    buf_reset(&lt->b);
-    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0) {
-        log_error("out of memory");
-        return -1;
-    }
-    /* thousands of letters: each is renamed into place whole, and all are made durable
-     * together at the end (letters_sync) rather than one fsync each */
-    char path[4096];
-    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, name);
-    if (w < 0 || (size_t)w >= sizeof path) {
-        log_error("the output path is too long: %s/%s", lt->dir, name);
-        return -1;
-    }
-    fault_point("report_write");
-    if (util_write_file_replace(path, lt->b.data ? lt->b.data : "", lt->b.len, false) != 0) {
-        log_error_detail("cannot write a report", path, strerror(errno));
-        return -1;
-    }
-    lt->written++;
-    lt->n = 0;
-    for (int k = 0; k < L_COUNT; k++) {
-        if (lt->rows[k] != NULL)
-            json_array_clear(lt->rows[k]);
-    }
-    return 0;
 }
 
 /*
@@ -607,8 +271,8 @@ static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
 }
 
 /* The terms and deadlines of scope. Returns 0 (t loaded when *have), or EXIT_* after logging. */
-static int scope_terms(struct cli *c, const struct report_scope *scope, struct report_targets *t,
-                       bool *have, struct report_sql_args *a)
+static int scope_terms(const char *targets_dir, const struct report_scope *scope,
+                       struct report_targets *t, bool *have, struct report_sql_args *a)
 {
     *have = false;
     if (scope->period != NULL) {
@@ -619,7 +283,7 @@ static int scope_terms(struct cli *c, const struct report_scope *scope, struct r
             return EXIT_USAGE;
         }
     }
-    int found = report_scope_targets(c, scope, t);
+    int found = report_scope_targets(targets_dir, scope, t);
     if (found < 0)
         return EXIT_USAGE;
     *have = found == 0;
@@ -1072,10 +736,12 @@ static int outlier_out(struct list_out *o, struct doc *d, const json_t *row, siz
  * term make its letter, written before the next school's are read. 0, or -1 after logging.
  */
 static int stream_outliers(PGconn *conn, const char *const *params, struct doc *d,
-                           struct list_out *o, struct letters *lt, size_t *kept, long *term_changes)
+                           struct list_out *o, struct report_letters *lt, size_t *kept,
+                           long *term_changes)
 {
     enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
-    static const int list_of[S_COUNT] = {L_REJECTIONS, L_WARNINGS, L_OUTLIERS};
+    static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
+                                         REPORT_LETTER_OUTLIERS};
     struct cursor cur[S_COUNT];
     memset(cur, 0, sizeof cur);
     int rc = cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
@@ -1121,7 +787,7 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct doc *
         for (int s = 0; rc == 0 && s < S_COUNT; s++) {
             while (rc == 0 && row[s] != NULL && key_is(row[s], &key)) {
                 if (s != S_OUTLIERS || outlier_in_letter(row[s]))
-                    rc = letter_add(lt, list_of[s], row[s]);
+                    rc = report_letters_add(lt, list_of[s], row[s]);
                 if (rc == 0 && s == S_OUTLIERS)
                     rc = outlier_out(o, d, row[s], kept, term_changes);
                 cursor_next(&cur[s]);
@@ -1129,7 +795,7 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct doc *
             }
         }
         if (rc == 0)
-            rc = letter_flush(lt);
+            rc = report_letters_flush(lt);
         prev = key;
         have_prev = true;
     }
@@ -1160,15 +826,16 @@ static int problems_mark_sent(PGconn *conn, const char *const *by_run, const cha
     return db_exec(conn, "COMMIT", "cannot record the problems sent");
 }
 
-int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
-                  const char *out_dir, bool send)
+int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
+                         const struct report_scope *scope, bool send)
 {
+    const char *out_dir = ctx->out_dir;
     struct report_targets t;
     memset(&t, 0, sizeof t);
     bool have_targets = false;
     struct report_sql_args a;
     memset(&a, 0, sizeof a);
-    int rc = scope_terms(c, scope, &t, &have_targets, &a);
+    int rc = scope_terms(ctx->targets_dir, scope, &t, &have_targets, &a);
     if (rc != 0) {
         if (have_targets)
             report_targets_free(&t);
@@ -1181,13 +848,11 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     struct list_out out[L_COUNT];
     memset(out, 0, sizeof out);
     struct report_xlsx *x = NULL;
-    struct letters lt;
+    struct report_letters lt;
     memset(&lt, 0, sizeof lt);
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
-    if (conn == NULL) {
-        rc = cli_connect_failed(c);
+    PGconn *conn = report_connect(ctx, &rc);
+    if (conn == NULL)
         goto done;
-    }
     /* every list and the run's counts of one snapshot; the files are temporary until all of
      * them are written. The nightly run marks in that snapshot what it sent
      * (problems_mark_sent), so its transaction is not read-only. */
@@ -1231,7 +896,7 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
     d.rf = report_file_open(out_dir, name);
     x = d.rf != NULL ? report_xlsx_open(path, base, 0) : NULL;
-    if (x == NULL || letters_begin(&lt, out_dir, generated_at) != 0)
+    if (x == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
     for (int k = 0; k < L_COUNT; k++) {
         if (list_out_open(&out[k], k, out_dir, base) != 0)
@@ -1307,7 +972,7 @@ done:
         buf_free(&out[k].b);
     }
     report_xlsx_discard(x);
-    letters_free(&lt);
+    report_letters_free(&lt);
     json_decref(run);
     json_decref(terms);
     PQfinish(conn);
@@ -1315,50 +980,4 @@ done:
     if (have_targets)
         report_targets_free(&t);
     return rc;
-}
-
-int cmd_quality(struct cli *c)
-{
-    static const struct option opts[] = {
-        {"year", required_argument, NULL, 'y'}, {"period", required_argument, NULL, 'p'},
-        {"run", required_argument, NULL, 'r'},  {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    struct report_scope scope = {0, NULL};
-    int64_t run_id = 0;
-    const char *out_dir = c->conf.out_dir;
-    int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:r:o:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'y':
-            if (cli_int_option("--year", optarg, 2000, 2100, &scope.year) != 0)
-                return EXIT_USAGE;
-            break;
-        case 'p':
-            scope.period = optarg;
-            break;
-        case 'r':
-            if (util_parse_int64(optarg, 1, INT64_MAX, &run_id) != 0) {
-                log_error("--run must be a run id (see xinyu status), not \"%s\"", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'h':
-            quality_usage(stdout);
-            return EXIT_OK;
-        default:
-            quality_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != c->argc_cmd || (scope.year == 0) == (scope.period == NULL)) {
-        quality_usage(stderr);
-        return EXIT_USAGE;
-    }
-    int rc = cli_resolve_db(c);
-    if (rc != 0)
-        return rc;
-    return quality_write(c, run_id, &scope, out_dir, false);
 }
