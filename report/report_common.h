@@ -86,6 +86,78 @@ int report_json_append(buf *out, const json_t *v, size_t flags);
  * digits) and a newline. Returns 0, or -1 (out then as before). */
 int report_json_dump(const json_t *doc, buf *out);
 
+/* A column of a list: its JSON key, CSV header and result type (report_json_cell). */
+struct report_column {
+    const char *key;
+    const char *header;
+    char type;
+};
+/* A list of a report: the SQL that makes it and its columns, in the result's order. */
+struct report_list {
+    const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */
+    const char *sql;
+    int nparams; /* the SQL's parameters */
+    const struct report_column *cols;
+    size_t ncols;
+};
+/* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
+ * value is malformed (not logged). */
+json_t *report_row_json(const struct report_list *l, const PGresult *res, int i);
+
+/*
+ * A list read through a cursor of the report's transaction, 1000 rows at a time
+ * (report/report_cursor.c); only the row being read is made a JSON object. Memory holds one
+ * chunk as libpq received it, however many schools the list names.
+ */
+struct report_cursor {
+    PGconn *conn;
+    const char *name; /* the cursor's */
+    const struct report_list *l;
+    PGresult *res; /* the chunk fetched last */
+    int at;        /* its next row */
+    json_t *row;   /* that row as JSON, made by report_cursor_peek */
+    bool last;     /* the chunk was the last */
+    bool end;
+};
+/* Declares cursor name for sql (l->nparams params), whose columns are those of l. 0, or -1
+ * after logging. */
+int report_cursor_open(struct report_cursor *cur, PGconn *conn, const char *name,
+                       const struct report_list *l, const char *sql, const char *const *params);
+/* The cursor's next row, NULL at the end or after a failure (logged, *rc then -1). The row is
+ * borrowed: it is valid until the cursor moves on (report_cursor_next); take a reference to
+ * keep it. */
+json_t *report_cursor_peek(struct report_cursor *cur, int *rc);
+void report_cursor_next(struct report_cursor *cur);
+/* Releases what the cursor holds; the cursor itself ends with the transaction. */
+void report_cursor_free(struct report_cursor *cur);
+
+/*
+ * A JSON document written key by key and its lists element by element into rf
+ * (report/report_json_doc.c), in the bytes that report_json_dump gives for the whole tree
+ * (indent 2, keys in order, 15 digits): each value is dumped alone and indented to its depth.
+ * The first failure sticks; what is logged once when it shows. Zero it, set rf and what;
+ * free b and value at the end.
+ */
+struct report_json_doc {
+    struct report_file *rf;
+    const char *what; /* "cannot make the quality report" */
+    buf b, value;
+    int rc;
+    bool logged;
+    size_t nkeys;  /* keys written */
+    size_t nelems; /* elements of the array being written */
+};
+/* key: v (a new reference, released; NULL fails the document). */
+void report_json_doc_value(struct report_json_doc *d, const char *key, json_t *v);
+void report_json_doc_array_begin(struct report_json_doc *d, const char *key);
+void report_json_doc_element(struct report_json_doc *d, const json_t *v);
+void report_json_doc_array_end(struct report_json_doc *d);
+/* 0 while the document is whole, else -1, the failure logged once. */
+int report_json_doc_failed(struct report_json_doc *d);
+/* Ends the document and writes what is left of it to rf (which the caller closes). 0, or -1
+ * after logging. */
+int report_json_doc_finish(struct report_json_doc *d);
+
 /*
  * Stores a rendered report in xinyu.report as the report of record (report/report_store.c).
  * With a label it is published: frozen, with inputs_sha256 = xinyu.inputs_sha256(periods_

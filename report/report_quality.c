@@ -18,23 +18,7 @@
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A column of a list: its JSON key, CSV header, result column and type (report_json_cell). */
-struct column {
-    const char *key;
-    const char *header;
-    char type;
-};
-
-/* One list of the report: the SQL that makes it and its columns, in the result's order. */
-struct list {
-    const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */
-    const char *sql;
-    int nparams; /* $1 periods, $2 deadlines or run id, $3 due, as the SQL takes them */
-    const struct column *cols;
-    size_t ncols;
-};
-
-static const struct column term_cols[] = {
+static const struct report_column term_cols[] = {
     {"period", "学期 period", 't'},
     {"deadline", "截止日期 deadline", 't'},
     {"schools_active", "在册学校数 schools_active", 'i'},
@@ -44,7 +28,7 @@ static const struct column term_cols[] = {
     {"rejected_submissions", "被退回的报送 rejected_submissions", 'i'},
     {"superseded_versions", "被替代的版本 superseded_versions", 'i'},
 };
-static const struct column not_reported_cols[] = {
+static const struct report_column not_reported_cols[] = {
     {"period", "学期 period", 't'},
     {"district_code", "区县代码 district_code", 't'},
     {"district_name", "区县 district_name", 't'},
@@ -52,7 +36,7 @@ static const struct column not_reported_cols[] = {
     {"school_name", "学校名称 school_name", 't'},
     {"school_type", "学校类型 school_type", 't'},
 };
-static const struct column late_cols[] = {
+static const struct report_column late_cols[] = {
     {"period", "学期 period", 't'},
     {"deadline", "截止日期 deadline", 't'},
     {"district_code", "区县代码 district_code", 't'},
@@ -63,7 +47,7 @@ static const struct column late_cols[] = {
     {"days_late", "逾期天数 days_late", 'i'},
 };
 /* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
-static const struct column rejection_cols[] = {
+static const struct report_column rejection_cols[] = {
     {"raw_id", "报送编号 raw_id", 'i'},
     {"district_code", "区县代码 district_code", 't'},
     {"district_name", "区县 district_name", 't'},
@@ -81,7 +65,7 @@ static const struct column rejection_cols[] = {
     {"message", "原因 message", 't'},
 };
 #define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
-static const struct column warning_cols[] = {
+static const struct report_column warning_cols[] = {
     {"raw_id", "报送编号 raw_id", 'i'},
     {"district_code", "区县代码 district_code", 't'},
     {"district_name", "区县 district_name", 't'},
@@ -93,7 +77,7 @@ static const struct column warning_cols[] = {
     {"path", "字段 path", 't'},
     {"message", "说明 message", 't'},
 };
-static const struct column outlier_cols[] = {
+static const struct report_column outlier_cols[] = {
     {"kind", "类型 kind", 't'},
     {"period", "学期 period", 't'},
     {"district_code", "区县代码 district_code", 't'},
@@ -109,7 +93,7 @@ static const struct column outlier_cols[] = {
 
 enum { L_TERMS, L_NOT_REPORTED, L_LATE, L_REJECTIONS, L_WARNINGS, L_OUTLIERS, L_COUNT };
 
-static const struct list lists[L_COUNT] = {
+static const struct report_list lists[L_COUNT] = {
     {"terms",
      "SELECT period, deadline::text, schools_active, schools_reported, schools_not_reported, "
      "schools_late, rejected_submissions, superseded_versions "
@@ -138,28 +122,12 @@ static const struct list lists[L_COUNT] = {
      2, outlier_cols, NKEYS(outlier_cols)},
 };
 
-/* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
- * value is malformed (not logged). */
-static json_t *row_json(const struct list *l, const PGresult *res, int i)
-{
-    json_t *o = json_object();
-    int rc = o == NULL ? -1 : 0;
-    for (size_t k = 0; rc == 0 && k < l->ncols; k++)
-        rc = json_object_set_new(o, l->cols[k].key,
-                                 report_json_cell(res, i, (int)k, l->cols[k].type));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* The rows of a list as JSON objects; NULL after logging. */
-static json_t *list_json(const struct list *l, const PGresult *res)
+static json_t *list_json(const struct report_list *l, const PGresult *res)
 {
     json_t *arr = json_array();
     for (int i = 0; arr != NULL && i < PQntuples(res); i++) {
-        if (json_array_append_new(arr, row_json(l, res, i)) != 0) {
+        if (json_array_append_new(arr, report_row_json(l, res, i)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
@@ -295,206 +263,7 @@ static int scope_terms(const char *targets_dir, const struct report_scope *scope
     return 0;
 }
 
-/* ---- the lists read through cursors ----------------------------------------------------- */
-
-#define FETCH_ROWS 1000
 #define FLUSH_BYTES 65536 /* a file's buffered text is written out from this size */
-
-/*
- * A list read through a cursor of the report's transaction, FETCH_ROWS rows at a time; only
- * the row being read is made a JSON object. Memory holds one chunk as libpq received it,
- * however many schools the list names (a chunk of JSON objects took several times that).
- */
-struct cursor {
-    PGconn *conn;
-    const char *name; /* the cursor's */
-    const struct list *l;
-    PGresult *res; /* the chunk fetched last */
-    int at;        /* its next row */
-    json_t *row;   /* that row as JSON, made by cursor_peek */
-    bool last;     /* the chunk was the last */
-    bool end;
-};
-
-/* Declares the cursor for sql, whose columns are those of l. 0, or -1 after logging. */
-static int cursor_open(struct cursor *cur, PGconn *conn, const char *name, const struct list *l,
-                       const char *sql, const char *const *params)
-{
-    memset(cur, 0, sizeof *cur);
-    cur->conn = conn;
-    cur->name = name;
-    cur->l = l;
-    char what[64];
-    snprintf(what, sizeof what, "cannot list the %s", l->name);
-    buf q = BUF_INIT;
-    if (buf_printf(&q, "DECLARE %s NO SCROLL CURSOR FOR %s", name, sql) != 0) {
-        log_error("out of memory");
-        return -1;
-    }
-    PGresult *res = db_query(conn, q.data, l->nparams, params, PGRES_COMMAND_OK, what);
-    buf_free(&q);
-    if (res == NULL)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
-/* The cursor's next row, NULL at the end or after a failure (logged, *rc then -1). The row is
- * borrowed: it is valid until the cursor moves on (cursor_next); take a reference to keep it. */
-static json_t *cursor_peek(struct cursor *cur, int *rc)
-{
-    if (cur->row != NULL)
-        return cur->row;
-    while (!cur->end && (cur->res == NULL || cur->at >= PQntuples(cur->res))) {
-        PQclear(cur->res);
-        cur->res = NULL;
-        cur->at = 0;
-        if (cur->last) {
-            cur->end = true;
-            break;
-        }
-        char q[96], what[64];
-        snprintf(q, sizeof q, "FETCH %d FROM %s", FETCH_ROWS, cur->name);
-        snprintf(what, sizeof what, "cannot list the %s", cur->l->name);
-        PGresult *res = db_query(cur->conn, q, 0, NULL, PGRES_TUPLES_OK, what);
-        if (res == NULL) {
-            *rc = -1;
-            cur->end = true;
-            break;
-        }
-        cur->last = PQntuples(res) < FETCH_ROWS;
-        if (PQntuples(res) == 0) {
-            PQclear(res);
-            cur->end = true;
-            break;
-        }
-        cur->res = res;
-    }
-    if (cur->end)
-        return NULL;
-    cur->row = row_json(cur->l, cur->res, cur->at);
-    if (cur->row == NULL) {
-        log_error("cannot read the %s list: out of memory or a malformed value", cur->l->name);
-        *rc = -1;
-        cur->end = true;
-    }
-    return cur->row;
-}
-
-static void cursor_next(struct cursor *cur)
-{
-    json_decref(cur->row);
-    cur->row = NULL;
-    cur->at++;
-}
-
-/* Releases what the cursor holds; the cursor itself ends with the transaction. */
-static void cursor_free(struct cursor *cur)
-{
-    json_decref(cur->row);
-    cur->row = NULL;
-    PQclear(cur->res);
-    cur->res = NULL;
-}
-
-/* ---- quality-SCOPE.json written as the lists are read ----------------------------------- */
-
-/*
- * The document is written key by key and the lists element by element, in the bytes that
- * report_json_dump gives for the whole tree (indent 2, keys in order, 15 digits): each value
- * is dumped alone and indented to its depth (a JSON text has no line break but jansson's).
- * The first failure sticks.
- */
-struct doc {
-    struct report_file *rf;
-    buf b, value;
-    int rc;
-    bool logged;
-    size_t nkeys;  /* keys written */
-    size_t nelems; /* elements of the array being written */
-};
-
-/* report_json_dump's, and any value may stand alone */
-#define DOC_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
-
-/* Appends v, each line after its first indented by indent more spaces. */
-static void doc_json(struct doc *d, const json_t *v, int indent)
-{
-    static const char spaces[] = "        ";
-    buf_reset(&d->value);
-    if (d->rc == 0)
-        d->rc = report_json_append(&d->value, v, DOC_FLAGS);
-    if (d->rc != 0)
-        return;
-    const char *s = d->value.data, *end = s + d->value.len;
-    while (d->rc == 0 && s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        size_t n = nl != NULL ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-        d->rc = buf_append(&d->b, s, n);
-        if (d->rc == 0 && nl != NULL)
-            d->rc = buf_append(&d->b, spaces, (size_t)indent);
-        s += n;
-    }
-    if (d->rc == 0 && d->b.len >= FLUSH_BYTES)
-        d->rc = report_file_write(d->rf, &d->b);
-}
-
-static void doc_key(struct doc *d, const char *key)
-{
-    if (d->rc == 0)
-        d->rc = buf_printf(&d->b, "%s  \"%s\": ", d->nkeys++ == 0 ? "{\n" : ",\n", key);
-}
-
-/* key: v (a new reference, released). */
-static void doc_value(struct doc *d, const char *key, json_t *v)
-{
-    doc_key(d, key);
-    if (v == NULL && d->rc == 0)
-        d->rc = -1;
-    if (v != NULL)
-        doc_json(d, v, 2);
-    json_decref(v);
-}
-
-static void doc_array_begin(struct doc *d, const char *key)
-{
-    doc_key(d, key);
-    d->nelems = 0;
-}
-
-static void doc_element(struct doc *d, const json_t *v)
-{
-    if (d->rc == 0)
-        d->rc = buf_puts(&d->b, d->nelems++ == 0 ? "[\n    " : ",\n    ");
-    doc_json(d, v, 4);
-}
-
-static void doc_array_end(struct doc *d)
-{
-    if (d->rc == 0)
-        d->rc = buf_puts(&d->b, d->nelems == 0 ? "[]" : "\n  ]");
-}
-
-/* 0 while the document is whole, else -1, the failure logged once. */
-static int doc_failed(struct doc *d)
-{
-    if (d->rc != 0 && !d->logged) {
-        log_error("cannot make the quality report");
-        d->logged = true;
-    }
-    return d->rc;
-}
-
-/* Ends the document and writes what is left of it; the file is renamed into place later. 0,
- * or -1 after logging. */
-static int doc_finish(struct doc *d)
-{
-    if (d->rc == 0)
-        d->rc = buf_puts(&d->b, "\n}\n");
-    if (d->rc == 0)
-        d->rc = report_file_write(d->rf, &d->b);
-    return doc_failed(d);
-}
 
 /* ---- the files of one list -------------------------------------------------------------- */
 
@@ -510,7 +279,7 @@ struct list_out {
 /* The CSV <base>-<name with '-' for '_'>.csv of list k, the header written. 0, or -1 (logged). */
 static int list_out_open(struct list_out *o, int k, const char *out_dir, const char *base)
 {
-    const struct list *l = &lists[k];
+    const struct report_list *l = &lists[k];
     char suffix[32], name[128];
     util_strlcpy(suffix, l->name, sizeof suffix);
     for (char *s = suffix; *s != '\0'; s++) {
@@ -536,7 +305,7 @@ static int list_out_open(struct list_out *o, int k, const char *out_dir, const c
 /* One row of list k into its CSV and sheet. 0, or -1 (logged). */
 static int list_out_row(struct list_out *o, int k, const json_t *row)
 {
-    const struct list *l = &lists[k];
+    const struct report_list *l = &lists[k];
     if (report_csv_json_line(&o->b, row, o->keys, l->ncols) != 0) {
         log_error("cannot write the %s: out of memory or a number out of range", l->name);
         return -1;
@@ -559,7 +328,7 @@ static const struct {
 /* Adds list k's sheet to x when it has one. */
 static void list_out_sheet(struct list_out *o, int k, struct report_xlsx *x)
 {
-    const struct list *l = &lists[k];
+    const struct report_list *l = &lists[k];
     for (size_t i = 0; i < NKEYS(sheets); i++) {
         if (sheets[i].list != k)
             continue;
@@ -609,24 +378,24 @@ static int rejection_reason(json_t *o, const json_t *r)
  * (the rejections grouped per submission, their reasons nested) and its sheet. *count is the
  * number of the array's elements. 0, or -1 after logging.
  */
-static int stream_list(PGconn *conn, int k, const char *const *params, struct doc *d,
+static int stream_list(PGconn *conn, int k, const char *const *params, struct report_json_doc *d,
                        struct list_out *o, struct report_xlsx *x, size_t *count)
 {
-    const struct list *l = &lists[k];
-    struct cursor cur;
+    const struct report_list *l = &lists[k];
+    struct report_cursor cur;
     list_out_sheet(o, k, x);
-    if (cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
+    if (report_cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
         return -1;
-    doc_array_begin(d, l->name);
+    report_json_doc_array_begin(d, l->name);
     json_t *group = NULL; /* the rejection being gathered */
     int rc = 0;
     json_t *row;
-    while (rc == 0 && d->rc == 0 && (row = cursor_peek(&cur, &rc)) != NULL) {
+    while (rc == 0 && d->rc == 0 && (row = report_cursor_peek(&cur, &rc)) != NULL) {
         rc = list_out_row(o, k, row);
         if (rc == 0 && k == L_REJECTIONS) {
             json_int_t raw = json_integer_value(json_object_get(row, "raw_id"));
             if (group != NULL && json_integer_value(json_object_get(group, "raw_id")) != raw) {
-                doc_element(d, group);
+                report_json_doc_element(d, group);
                 (*count)++;
                 json_decref(group);
                 group = NULL;
@@ -638,21 +407,21 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct do
             if (rc != 0)
                 log_error("out of memory");
         } else if (rc == 0) {
-            doc_element(d, row);
+            report_json_doc_element(d, row);
             (*count)++;
         }
-        cursor_next(&cur);
+        report_cursor_next(&cur);
     }
     if (group != NULL) {
         if (rc == 0) {
-            doc_element(d, group);
+            report_json_doc_element(d, group);
             (*count)++;
         }
         json_decref(group);
     }
-    cursor_free(&cur);
-    doc_array_end(d);
-    return rc != 0 ? rc : doc_failed(d);
+    report_cursor_free(&cur);
+    report_json_doc_array_end(d);
+    return rc != 0 ? rc : report_json_doc_failed(d);
 }
 
 /* ---- the outliers, and the letters ------------------------------------------------------ */
@@ -718,11 +487,11 @@ static bool outlier_in_letter(const json_t *row)
 
 /* An outlier into its CSV, and into the document when it is a 10x-median one (the changes
  * from the previous term are only counted there). 0, or -1 (logged). */
-static int outlier_out(struct list_out *o, struct doc *d, const json_t *row, size_t *kept,
-                       long *term_changes)
+static int outlier_out(struct list_out *o, struct report_json_doc *d, const json_t *row,
+                       size_t *kept, long *term_changes)
 {
     if (strcmp(text_of(row, "kind"), "district_median") == 0) {
-        doc_element(d, row);
+        report_json_doc_element(d, row);
         (*kept)++;
     } else {
         (*term_changes)++;
@@ -735,35 +504,35 @@ static int outlier_out(struct list_out *o, struct doc *d, const json_t *row, siz
  * the same order, the rejections and warnings of registry schools: the rows of one school and
  * term make its letter, written before the next school's are read. 0, or -1 after logging.
  */
-static int stream_outliers(PGconn *conn, const char *const *params, struct doc *d,
+static int stream_outliers(PGconn *conn, const char *const *params, struct report_json_doc *d,
                            struct list_out *o, struct report_letters *lt, size_t *kept,
                            long *term_changes)
 {
     enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
     static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
                                          REPORT_LETTER_OUTLIERS};
-    struct cursor cur[S_COUNT];
+    struct report_cursor cur[S_COUNT];
     memset(cur, 0, sizeof cur);
-    int rc = cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
-                         letter_rejections_sql, params);
+    int rc = report_cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
+                                letter_rejections_sql, params);
     if (rc == 0)
-        rc = cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &lists[L_WARNINGS],
-                         letter_warnings_sql, params);
+        rc = report_cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &lists[L_WARNINGS],
+                                letter_warnings_sql, params);
     if (rc == 0)
-        rc = cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
-                         lists[L_OUTLIERS].sql, params);
-    doc_array_begin(d, lists[L_OUTLIERS].name);
+        rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
+                                lists[L_OUTLIERS].sql, params);
+    report_json_doc_array_begin(d, lists[L_OUTLIERS].name);
     struct letter_key key, prev;
     bool have_prev = false;
     while (rc == 0 && d->rc == 0) {
         json_t *row[S_COUNT];
         for (int s = 0; s < S_COUNT; s++)
-            row[s] = rc == 0 ? cursor_peek(&cur[s], &rc) : NULL;
+            row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
         /* the outliers that are in no letter go out as they come */
         while (rc == 0 && row[S_OUTLIERS] != NULL && !outlier_in_letter(row[S_OUTLIERS])) {
             rc = outlier_out(o, d, row[S_OUTLIERS], kept, term_changes);
-            cursor_next(&cur[S_OUTLIERS]);
-            row[S_OUTLIERS] = rc == 0 ? cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
+            report_cursor_next(&cur[S_OUTLIERS]);
+            row[S_OUTLIERS] = rc == 0 ? report_cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
         }
         /* the next letter is the least school and term of the three lists */
         bool any = false;
@@ -790,8 +559,8 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct doc *
                     rc = report_letters_add(lt, list_of[s], row[s]);
                 if (rc == 0 && s == S_OUTLIERS)
                     rc = outlier_out(o, d, row[s], kept, term_changes);
-                cursor_next(&cur[s]);
-                row[s] = rc == 0 ? cursor_peek(&cur[s], &rc) : NULL;
+                report_cursor_next(&cur[s]);
+                row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
             }
         }
         if (rc == 0)
@@ -800,9 +569,9 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct doc *
         have_prev = true;
     }
     for (int s = 0; s < S_COUNT; s++)
-        cursor_free(&cur[s]);
-    doc_array_end(d);
-    return rc != 0 ? rc : doc_failed(d);
+        report_cursor_free(&cur[s]);
+    report_json_doc_array_end(d);
+    return rc != 0 ? rc : report_json_doc_failed(d);
 }
 
 /*
@@ -843,8 +612,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     }
     rc = EXIT_FATAL;
     json_t *run = NULL, *terms = NULL;
-    struct doc d;
+    struct report_json_doc d;
     memset(&d, 0, sizeof d);
+    d.what = "cannot make the quality report";
     struct list_out out[L_COUNT];
     memset(out, 0, sizeof out);
     struct report_xlsx *x = NULL;
@@ -902,14 +672,14 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         if (list_out_open(&out[k], k, out_dir, base) != 0)
             goto done;
     }
-    doc_value(&d, "report", json_string("quality"));
-    doc_value(&d, "scope",
-              scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
-                                    : json_pack("{s:i}", "year", scope->year));
-    doc_value(&d, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
-    doc_value(&d, "generated_at", json_string(generated_at));
-    doc_value(&d, "run", json_incref(run));
-    doc_value(&d, "terms", json_incref(terms));
+    report_json_doc_value(&d, "report", json_string("quality"));
+    report_json_doc_value(&d, "scope",
+                          scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
+                                                : json_pack("{s:i}", "year", scope->year));
+    report_json_doc_value(&d, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
+    report_json_doc_value(&d, "generated_at", json_string(generated_at));
+    report_json_doc_value(&d, "run", json_incref(run));
+    report_json_doc_value(&d, "terms", json_incref(terms));
     for (size_t i = 0; i < json_array_size(terms); i++) {
         if (list_out_row(&out[L_TERMS], L_TERMS, json_array_get(terms, i)) != 0)
             goto done;
@@ -924,8 +694,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     if (stream_outliers(conn, by_run, &d, &out[L_OUTLIERS], &lt, &count[L_OUTLIERS],
                         &term_changes) != 0)
         goto done;
-    doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
-    if (doc_finish(&d) != 0 ||
+    report_json_doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
+    if (report_json_doc_finish(&d) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
     /* all read: the files into place */
