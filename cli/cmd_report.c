@@ -1,551 +1,195 @@
-/* cmd_report.c - "xinyu report": indicator rows from SQL, targets from files, files out. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <math.h>
+/* cmd_report.c - the reporting commands: report, audit, review, quality, status. Each parses
+ * its options (cli/cli_scope.c) and calls one job of report/. */
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "common/db.h"
-#include "common/fault.h"
 #include "common/log.h"
-#include "common/util.h"
-#include "report/report.h"
-#include "transform/xform.h"
 
-static int int_cmp(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
-int report_years(const struct cli *c, int **years)
-{
-    *years = NULL;
-    DIR *d = opendir(c->conf.targets_dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        log_error("cannot read the targets directory %s: %s", c->conf.targets_dir, strerror(errno));
-        return -1;
-    }
-    int n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char name[16];
-        size_t len = strlen(e->d_name);
-        int year;
-        if (len != 9 || strcmp(e->d_name + 4, ".json") != 0)
-            continue;
-        memcpy(name, e->d_name, 4);
-        name[4] = '\0';
-        if (util_parse_int(name, 2000, 2100, &year) != 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            int *p = realloc(*years, (size_t)cap * sizeof **years);
-            if (p == NULL) {
-                closedir(d);
-                free(*years);
-                *years = NULL;
-                return -1;
-            }
-            *years = p;
-        }
-        (*years)[n++] = year;
-    }
-    closedir(d);
-    if (n > 0)
-        qsort(*years, (size_t)n, sizeof **years, int_cmp);
-    return n;
-}
-
-/* Loads the targets file of year, or of the year whose periods include period. 1 when none. */
-static int find_targets(const struct cli *c, const struct report_scope *s, struct report_targets *t)
-{
-    return report_scope_targets(c, s, t);
-}
-
-int report_year_periods(const struct cli *c, int year, char ***periods)
-{
-    *periods = NULL;
-    struct report_targets t;
-    memset(&t, 0, sizeof t);
-    struct report_scope s = {year, NULL};
-    if (find_targets(c, &s, &t) != 0)
-        return -1;
-    char **list = calloc((size_t)t.nperiods + 1, sizeof *list);
-    int n = list != NULL ? t.nperiods : -1;
-    for (int i = 0; list != NULL && i < t.nperiods; i++) {
-        list[i] = strdup(t.periods[i]);
-        if (list[i] == NULL)
-            n = -1;
-    }
-    if (n < 0 && list != NULL) {
-        for (int i = 0; i < t.nperiods; i++)
-            free(list[i]);
-        free(list);
-        list = NULL;
-        log_error("out of memory");
-    }
-    report_targets_free(&t);
-    *periods = list;
-    return n;
-}
-
-static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col)
-{
-    if (PQgetisnull(res, row, col))
-        dst[0] = '\0';
-    else
-        util_strlcpy(dst, PQgetvalue(res, row, col), n);
-}
-
-/*
- * A report file written while it is rendered. Like util_write_file_atomic it appears whole
- * under its name or not at all: the text goes to a new file beside it (util_create_beside),
- * which is synced and renamed at the end.
- */
-struct out_file {
-    FILE *f;
-    bool failed; /* a write failed (logged) */
-    char path[4096];
-    char tmp[4200];
-};
-
-/* Passes the fault point "report_write" first, as every report file does. 0, or -1 logged. */
-static int out_open(struct out_file *o, const char *out_dir, const char *name)
-{
-    memset(o, 0, sizeof *o);
-    int w = snprintf(o->path, sizeof o->path, "%s/%s", out_dir, name);
-    if (w < 0 || (size_t)w >= sizeof o->path) {
-        log_error("the output path is too long");
-        return -1;
-    }
-    fault_point("report_write");
-    int fd = util_create_beside(o->path, o->tmp, sizeof o->tmp);
-    if (fd >= 0) {
-        o->f = fdopen(fd, "wb");
-        if (o->f == NULL) {
-            int saved = errno;
-            close(fd);
-            unlink(o->tmp);
-            errno = saved;
-        }
-    }
-    if (o->f == NULL) {
-        log_error_detail("cannot write a report", o->path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* A report_sink write function: ctx is the struct out_file. */
-static int out_write(void *ctx, const char *data, size_t len)
-{
-    struct out_file *o = ctx;
-    if (!o->failed && fwrite(data, 1, len, o->f) != len) {
-        log_error_detail("cannot write a report", o->path, strerror(errno));
-        o->failed = true;
-    }
-    return o->failed ? -1 : 0;
-}
-
-/* Gives the file up: nothing is left of it. Accepts a file that was never opened. */
-static void out_discard(struct out_file *o)
-{
-    if (o->f == NULL)
-        return;
-    fclose(o->f);
-    o->f = NULL;
-    unlink(o->tmp);
-}
-
-/* Syncs and renames the file to its name; 0, or -1 after logging (and nothing is left). */
-static int out_close(struct out_file *o)
-{
-    if (o->failed) {
-        out_discard(o);
-        return -1;
-    }
-    int rc = fflush(o->f) != 0 || fsync(fileno(o->f)) != 0 ? -1 : 0;
-    int saved = errno;
-    if (fclose(o->f) != 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    o->f = NULL;
-    if (rc == 0 && rename(o->tmp, o->path) != 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc != 0) {
-        log_error_detail("cannot write a report", o->path, strerror(saved));
-        unlink(o->tmp);
-        return -1;
-    }
-    log_info("wrote %s", o->path);
-    return 0;
-}
-
-/* Renders one format straight into out_dir/name; 0, or -1 after logging. */
-static int stream_output(const char *out_dir, const char *name, const char *what,
-                         int (*render)(const struct report_doc *, const char *,
-                                       const struct report_sink *),
-                         const struct report_doc *doc, const char *lang)
-{
-    struct out_file o;
-    if (out_open(&o, out_dir, name) != 0)
-        return -1;
-    struct report_sink sink = {out_write, &o};
-    if (render(doc, lang, &sink) != 0) {
-        if (!o.failed)
-            log_error("cannot render the %s report", what);
-        out_discard(&o);
-        return -1;
-    }
-    return out_close(&o);
-}
-
-static int render_csv(const struct report_doc *doc, const char *lang,
-                      const struct report_sink *sink)
-{
-    (void)lang;
-    return report_stream_csv(doc, sink);
-}
-
-/* The JSON document goes to its file (when asked for) and into the database at once. */
-struct json_tee {
-    struct out_file *file; /* NULL: not written to a file */
-    struct report_store *store;
-    bool failed; /* a write failed (logged) */
-};
-
-static int tee_write(void *ctx, const char *data, size_t len)
-{
-    struct json_tee *t = ctx;
-    if (!t->failed && t->file != NULL && out_write(t->file, data, len) != 0)
-        t->failed = true;
-    if (!t->failed && report_store_write(t->store, data, len) != 0)
-        t->failed = true;
-    return t->failed ? -1 : 0;
-}
-
-/*
- * Writes the JSON document to out_dir/name when json is true and stores it as the report of
- * record, streaming it to both as it is rendered. The file is renamed into place before the
- * stored row is committed, as when it was written first and stored after. EXIT_OK, or
- * EXIT_USAGE / EXIT_FATAL after logging.
- */
-static int json_output(PGconn *conn, const struct report_doc *doc, bool json, const char *out_dir,
-                       const char *name, const char *scope_json, const char *targets_hex,
-                       const char *periods_literal, const char *label)
-{
-    struct out_file o;
-    if (json && out_open(&o, out_dir, name) != 0)
-        return EXIT_FATAL;
-    struct json_tee tee = {json ? &o : NULL, NULL, false};
-    tee.store =
-        report_store_begin(conn, "indicators", scope_json, targets_hex, periods_literal, label);
-    if (tee.store == NULL) {
-        if (json)
-            out_discard(&o);
-        return EXIT_FATAL;
-    }
-    struct report_sink sink = {tee_write, &tee};
-    if (report_stream_json(doc, &sink) != 0) {
-        if (!tee.failed)
-            log_error("cannot render the JSON report");
-        if (json)
-            out_discard(&o);
-        report_store_end(tee.store, false);
-        return EXIT_FATAL;
-    }
-    if (json && out_close(&o) != 0) {
-        report_store_end(tee.store, false);
-        return EXIT_FATAL;
-    }
-    return report_store_end(tee.store, true);
-}
-
-static bool has_format(const char *list, const char *fmt)
-{
-    size_t n = strlen(fmt);
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, fmt, n) == 0)
-            return true;
-        p = comma ? comma + 1 : NULL;
-    }
-    return false;
-}
-
-int report_indicators_write(struct cli *c, PGconn *unused, const struct report_scope *scope,
-                            const char *formats, const char *out_dir, bool by_type)
-{
-    (void)unused;
-    return report_indicators_publish(c, scope, formats, out_dir, by_type, NULL);
-}
-
-int report_indicators_publish(struct cli *c, const struct report_scope *scope, const char *formats,
-                              const char *out_dir, bool by_type, const char *label)
-{
-    struct report_targets t;
-    memset(&t, 0, sizeof t);
-    int found = find_targets(c, scope, &t);
-    if (found < 0)
-        return EXIT_USAGE;
-    if (scope->period != NULL) {
-        char canon[XF_PERIOD_LEN + 1], err[256];
-        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
-            strcmp(canon, scope->period) != 0) {
-            log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
-            if (found == 0)
-                report_targets_free(&t);
-            return EXIT_USAGE;
-        }
-    }
-    bool have_targets = found == 0;
-    struct report_sql_args args;
-    if (report_sql_args_make(scope, have_targets ? &t : NULL, &args) != 0) {
-        if (have_targets)
-            report_targets_free(&t);
-        return EXIT_FATAL;
-    }
-
-    int rc = EXIT_FATAL;
-    struct report_doc doc;
-    memset(&doc, 0, sizeof doc);
-    PGresult *ov = NULL;
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
-    if (conn == NULL) {
-        rc = cli_connect_failed(c);
-        goto done;
-    }
-    /*
-     * The rows, the overview and the inputs' fingerprint stored with the document are read
-     * in one snapshot, and the document is stored in the same transaction: an ingest that
-     * commits meanwhile is in all of them or in none.
-     */
-    if (db_begin_snapshot(conn, false, "cannot compute the indicators") != 0)
-        goto done;
-    /* a city's rows go to a temporary file as they arrive: memory does not grow with them */
-    if (report_rows_spool(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.spool) != 0)
-        goto done;
-    fault_point("report_read");
-
-    /* the overview describes the scope's latest term */
-    const char *op[] = {args.latest};
-    ov = db_query(conn,
-                  "SELECT district_code, school_type, schools_active, schools_reported, students, "
-                  "psych_fulltime, psych_parttime, schools_with_room, schools_with_lessons "
-                  "FROM xinyu.overview_rows($1) "
-                  "ORDER BY school_type IS NOT NULL, school_type, district_code IS NOT NULL, "
-                  "district_code",
-                  1, op, PGRES_TUPLES_OK, "cannot compute the overview");
-    if (ov == NULL)
-        goto done;
-    doc.noverview = (size_t)PQntuples(ov);
-    doc.overview = calloc(doc.noverview + 1, sizeof *doc.overview);
-    if (doc.overview == NULL)
-        goto done;
-    for (size_t i = 0; i < doc.noverview; i++) {
-        struct report_overview *o = &doc.overview[i];
-        copy_code(o->district_code, sizeof o->district_code, ov, (int)i, 0);
-        copy_code(o->school_type, sizeof o->school_type, ov, (int)i, 1);
-        long *fields[] = {&o->schools_active,      &o->schools_reported, &o->students,
-                          &o->psych_fulltime,      &o->psych_parttime,   &o->schools_with_room,
-                          &o->schools_with_lessons};
-        for (int k = 0; k < 7; k++)
-            *fields[k] = PQgetisnull(ov, (int)i, k + 2)
-                             ? 0
-                             : strtol(PQgetvalue(ov, (int)i, k + 2), NULL, 10);
-    }
-    PQclear(ov);
-    ov = NULL;
-
-    doc.kind = "indicators";
-    doc.year = scope->year;
-    doc.period = scope->period;
-    util_now_rfc3339(doc.generated_at, sizeof doc.generated_at);
-
-    if (util_mkdirs(out_dir, false) != 0) {
-        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
-        rc = EXIT_FATAL;
-        goto done;
-    }
-    char base[64];
-    if (scope->period != NULL)
-        snprintf(base, sizeof base, "indicators-%s", scope->period);
-    else
-        snprintf(base, sizeof base, "indicators-%d", scope->year);
-    char name[96];
-    /* the JSON document is also kept in the database, as the report of record */
-    char scope_json[64];
-    if (scope->period != NULL)
-        snprintf(scope_json, sizeof scope_json, "{\"period\": \"%s\"}", scope->period);
-    else
-        snprintf(scope_json, sizeof scope_json, "{\"year\": %d}", scope->year);
-    char targets_hex[2 * UTIL_SHA256_LEN + 1] = "";
-    if (have_targets)
-        util_hex(t.sha256, sizeof t.sha256, targets_hex);
-    snprintf(name, sizeof name, "%s.json", base);
-    int stored = json_output(conn, &doc, has_format(formats, "json"), out_dir, name, scope_json,
-                             have_targets ? targets_hex : NULL, args.periods.data, label);
-    if (stored != EXIT_OK) {
-        rc = stored;
-        goto done;
-    }
-    if (db_exec(conn, "COMMIT", "cannot store the report") != 0)
-        goto done;
-    if (has_format(formats, "csv")) {
-        snprintf(name, sizeof name, "%s.csv", base);
-        if (stream_output(out_dir, name, "CSV", render_csv, &doc, NULL) != 0)
-            goto done;
-    }
-    if (has_format(formats, "html")) {
-        snprintf(name, sizeof name, "%s.html", base);
-        if (stream_output(out_dir, name, "HTML", report_stream_html, &doc, c->conf.lang) != 0)
-            goto done;
-    }
-    if (has_format(formats, "xlsx")) {
-        char path[4096];
-        int w = snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
-        if (w < 0 || (size_t)w >= sizeof path) {
-            log_error("the output path is too long");
-            goto done;
-        }
-        fault_point("report_write");
-        if (report_write_xlsx(&doc, path, c->conf.lang) != 0) /* logs its reason */
-            goto done;
-        log_info("wrote %s", path);
-    }
-    rc = EXIT_OK;
-done:
-    if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
-        log_error("the database connection was lost while reporting");
-    if (conn != NULL && (PQtransactionStatus(conn) == PQTRANS_INTRANS ||
-                         PQtransactionStatus(conn) == PQTRANS_INERROR))
-        db_exec(conn, "ROLLBACK", "cannot end the report");
-    PQclear(ov);
-    PQfinish(conn);
-    report_spool_free(doc.spool);
-    free(doc.overview);
-    report_sql_args_free(&args);
-    if (have_targets)
-        report_targets_free(&t);
-    return rc;
-}
-
-static void report_usage(FILE *out)
-{
-    fputs("Usage: xinyu report (--year Y | --period P) [--format LIST] [--out DIR] [--no-by-type]\n"
-          "                    [--publish LABEL]\n"
-          "       xinyu report --version LABEL [--format LIST] [--out DIR]\n"
-          "\n"
-          "Writes the indicator report of a review year (its terms come from the year's targets\n"
-          "file) or of one term, per district and city-wide, with the school-type breakdown.\n"
-          "\n"
-          "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
-          "  --period P        one term, e.g. 2024-2025-1\n"
-          "  --format LIST     comma-separated: json, csv, html, xlsx (default: the "
-          "configuration's)\n"
-          "  --out DIR         output directory (default: the configuration's out_dir)\n"
-          "  --no-by-type      leave out the school-type rows\n"
-          "  --lang zh|en      labels of the HTML and XLSX reports (default: the configuration's)\n"
-          "  --publish LABEL   also publish the report as version LABEL: stored with the\n"
-          "                    fingerprints of its targets and inputs, never changed again\n"
-          "  --version LABEL   write published version LABEL again, exactly as published, as\n"
-          "                    indicators-SCOPE-LABEL.EXT\n",
-          out);
-}
+#define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
 
 int cmd_report(struct cli *c)
 {
-    static const struct option opts[] = {
-        {"year", required_argument, NULL, 'y'},    {"period", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},  {"out", required_argument, NULL, 'o'},
-        {"no-by-type", no_argument, NULL, 'T'},    {"publish", required_argument, NULL, 'P'},
-        {"version", required_argument, NULL, 'V'}, {"lang", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    struct report_scope scope = {0, NULL};
-    const char *formats = c->conf.formats;
-    const char *out_dir = c->conf.out_dir;
-    bool by_type = c->conf.by_type;
+    bool no_by_type = false;
     const char *publish = NULL, *version = NULL;
-    int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:p:f:o:TP:V:hL:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'L':
-            if (strcmp(optarg, "zh") != 0 && strcmp(optarg, "en") != 0) {
-                log_error("--lang must be zh or en, not \"%s\"", optarg);
-                return EXIT_USAGE;
-            }
-            if (conf_set(&c->conf.lang, optarg) != 0)
-                return EXIT_FATAL;
-            break;
-        case 'y':
-            if (cli_int_option("--year", optarg, 2000, 2100, &scope.year) != 0)
-                return EXIT_USAGE;
-            break;
-        case 'p':
-            scope.period = optarg;
-            break;
-        case 'f':
-            formats = optarg;
-            break;
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'T':
-            by_type = false;
-            break;
-        case 'P':
-            publish = optarg;
-            break;
-        case 'V':
-            version = optarg;
-            break;
-        case 'h':
-            report_usage(stdout);
-            return EXIT_OK;
-        default:
-            report_usage(stderr);
-            return EXIT_USAGE;
-        }
+    const struct cli_opt own[] = {
+        {"no-by-type", NULL, "leave out the school-type rows", CLI_OPT_FLAG, &no_by_type, 0, 0,
+         NULL},
+        {"publish", "LABEL",
+         "also publish the report as version LABEL: stored with the\n"
+         "fingerprints of its targets and inputs, never changed again",
+         CLI_OPT_STRING, &publish, 0, 0, NULL},
+        {"version", "LABEL",
+         "write published version LABEL again, exactly as published, as\n"
+         "indicators-SCOPE-LABEL.EXT",
+         CLI_OPT_STRING, &version, 0, 0, NULL},
+    };
+    const struct cli_scope_spec spec = {
+        "Usage: xinyu report (--year Y | --period P) [--format LIST] [--out DIR] [--no-by-type]\n"
+        "                    [--publish LABEL]\n"
+        "       xinyu report --version LABEL [--format LIST] [--out DIR]\n"
+        "\n"
+        "Writes the indicator report of a review year (its terms come from the year's targets\n"
+        "file) or of one term, per district and city-wide, with the school-type breakdown.\n",
+        CLI_SCOPE_YEAR | CLI_SCOPE_PERIOD | CLI_SCOPE_FORMAT | CLI_SCOPE_OUT | CLI_SCOPE_LANG,
+        NULL,
+        NULL,
+        NULL,
+        own,
+        NOPTS(own)};
+    struct report_ctx ctx;
+    struct report_scope scope;
+    int rc = cli_scope_parse(c, &spec, &ctx, &scope);
+    if (rc >= 0)
+        return rc;
+    ctx.by_type = ctx.by_type && !no_by_type;
+    if (version != NULL && scope.year == 0 && scope.period == NULL && publish == NULL) {
+        rc = cli_resolve_db(c);
+        return rc != 0 ? rc : report_version_write(&ctx, version);
     }
-    if (version != NULL && optind == c->argc_cmd && scope.year == 0 && scope.period == NULL &&
-        publish == NULL) {
-        int rc = cli_resolve_db(c);
-        return rc != 0 ? rc : report_version_write(c, version, formats, out_dir, c->conf.lang);
-    }
-    if (optind != c->argc_cmd || (scope.year == 0) == (scope.period == NULL) || version != NULL) {
-        report_usage(stderr);
+    if ((scope.year == 0) == (scope.period == NULL) || version != NULL) {
+        cli_scope_usage(&spec, stderr);
         return EXIT_USAGE;
     }
-    for (const char *p = formats; *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (!((len == 4 && strncmp(p, "json", 4) == 0) || (len == 3 && strncmp(p, "csv", 3) == 0) ||
-              (len == 4 && strncmp(p, "html", 4) == 0) ||
-              (len == 4 && strncmp(p, "xlsx", 4) == 0))) {
-            log_error("unknown report format in \"%s\" (json, csv, html, xlsx)", formats);
-            return EXIT_USAGE;
-        }
-        p = comma ? comma + 1 : p + len;
-    }
-    int rc = cli_resolve_db(c);
+    rc = cli_resolve_db(c);
     if (rc != 0)
         return rc;
     if (publish != NULL) {
-        rc = report_publish_check(c, publish);
-        return rc != 0 ? rc
-                       : report_indicators_publish(c, &scope, formats, out_dir, by_type, publish);
+        rc = report_publish_check(&ctx, publish);
+        return rc != 0 ? rc : report_indicators_publish(&ctx, &scope, publish);
     }
-    return report_indicators_write(c, NULL, &scope, formats, out_dir, by_type);
+    return report_indicators_write(&ctx, &scope);
+}
+
+int cmd_audit(struct cli *c)
+{
+    const struct cli_scope_spec spec = {
+        "Usage: xinyu audit --year Y [--format LIST] [--out DIR] [--lang zh|en]\n"
+        "\n"
+        "Audits every active school against the characteristic-school standard for a review\n"
+        "year (its terms come from the year's targets file): clauses 6, 7, 9, 10, 11, 14, 15,\n"
+        "16, 17, 2/4 and the one-vote veto 18, each pass, fail or unknown (inputs missing) with\n"
+        "the reason, one \"overall\" row per school, and per district the schools passing.\n"
+        "Writes audit-Y.json, audit-Y.csv and audit-Y-districts.csv (html: audit-Y.html,\n"
+        "xlsx: audit-Y.xlsx with the rows and the districts).\n",
+        CLI_SCOPE_YEAR | CLI_SCOPE_FORMAT | CLI_SCOPE_OUT | CLI_SCOPE_LANG,
+        "json,csv",
+        NULL,
+        "language of the details (default: the configuration's, zh)",
+        NULL,
+        0};
+    struct report_ctx ctx;
+    struct report_scope scope;
+    int rc = cli_scope_parse(c, &spec, &ctx, &scope);
+    if (rc >= 0)
+        return rc;
+    if (scope.year == 0) {
+        cli_scope_usage(&spec, stderr);
+        return EXIT_USAGE;
+    }
+    rc = cli_resolve_db(c);
+    return rc != 0 ? rc : report_audit_write(&ctx, scope.year);
+}
+
+int cmd_review(struct cli *c)
+{
+    int from = 0, to = 0;
+    const struct cli_opt own[] = {
+        {"from", "Y1", "the first review year", CLI_OPT_INT, &from, 2000, 2100, NULL},
+        {"to", "Y2", "the last review year (Y1 <= Y2)", CLI_OPT_INT, &to, 2000, 2100, NULL},
+    };
+    const struct cli_scope_spec spec = {
+        "Usage: xinyu review --from Y1 --to Y2 [--format LIST] [--out DIR]\n"
+        "\n"
+        "Progress against the work points: for each indicator, per district and city-wide,\n"
+        "the value and the target of every review year from Y1 to Y2 that has a targets file,\n"
+        "the change from the year before, and for targets with a final year whether the\n"
+        "linear projection of the last two years reaches the final value in time.\n"
+        "Writes review-Y1-Y2.json and review-Y1-Y2.csv (also .html and .xlsx on request).\n",
+        CLI_SCOPE_FORMAT | CLI_SCOPE_OUT,
+        "json,csv",
+        NULL,
+        NULL,
+        own,
+        NOPTS(own)};
+    struct report_ctx ctx;
+    struct report_scope scope;
+    int rc = cli_scope_parse(c, &spec, &ctx, &scope);
+    if (rc >= 0)
+        return rc;
+    if (from == 0 || to == 0) {
+        cli_scope_usage(&spec, stderr);
+        return EXIT_USAGE;
+    }
+    if (from > to) {
+        log_error("--from %d is after --to %d", from, to);
+        return EXIT_USAGE;
+    }
+    rc = cli_resolve_db(c);
+    return rc != 0 ? rc : report_review_write(&ctx, from, to);
+}
+
+int cmd_quality(struct cli *c)
+{
+    int64_t run_id = 0;
+    const struct cli_opt own[] = {
+        {"run", "ID",
+         "only the rejections, warnings, outliers and letters of what run ID\nreceived",
+         CLI_OPT_INT64, &run_id, 1, INT64_MAX, "a run id (see xinyu status)"},
+    };
+    const struct cli_scope_spec spec = {
+        "Usage: xinyu quality (--year Y | --period P) [--run ID] [--out DIR]\n"
+        "\n"
+        "The data-quality and completeness report of a review year or a term: schools that\n"
+        "did not report, late submissions, rejected submissions with every reason, warnings,\n"
+        "outliers (more than 10x the district median; pupils, classes or teachers changed\n"
+        "more than 3x from at least 10 in the previous term) and the counts per term. Writes\n"
+        "quality-SCOPE.json, one CSV per list, and a letter to each school with a problem:\n"
+        "feedback/SCHOOL-PERIOD.txt (Chinese).\n"
+        "\"xinyu run\" writes the same for what the run received and for every problem not\n"
+        "yet sent to a school (of an earlier run that ended before its report), and records\n"
+        "them as sent once the files are written.\n",
+        CLI_SCOPE_YEAR | CLI_SCOPE_PERIOD | CLI_SCOPE_OUT,
+        NULL,
+        "one term, e.g. 2024-2025-1 (deadline from the targets file listing it)",
+        NULL,
+        own,
+        NOPTS(own)};
+    struct report_ctx ctx;
+    struct report_scope scope;
+    int rc = cli_scope_parse(c, &spec, &ctx, &scope);
+    if (rc >= 0)
+        return rc;
+    if ((scope.year == 0) == (scope.period == NULL)) {
+        cli_scope_usage(&spec, stderr);
+        return EXIT_USAGE;
+    }
+    rc = cli_resolve_db(c);
+    return rc != 0 ? rc : report_quality_write(&ctx, run_id, &scope, false);
+}
+
+int cmd_status(struct cli *c)
+{
+    int nruns = 10;
+    const struct cli_opt own[] = {
+        {"runs", "N", "how many of the last runs to show (default: 10)", CLI_OPT_INT, &nruns, 1,
+         1000, NULL},
+    };
+    const struct cli_scope_spec spec = {
+        "Usage: xinyu status [--runs N]\n"
+        "\n"
+        "Shows the last runs (counts reconcile: received = loaded + duplicate + superseded +\n"
+        "rejected), the spool files that could not be read and wait for the next run, then\n"
+        "the problems and the rejected submissions of the last run that received anything,\n"
+        "with every reason.\n",
+        0,
+        NULL,
+        NULL,
+        NULL,
+        own,
+        NOPTS(own)};
+    struct report_ctx ctx;
+    struct report_scope scope;
+    int rc = cli_scope_parse(c, &spec, &ctx, &scope);
+    return rc >= 0 ? rc : report_status_print(&ctx, nruns);
 }

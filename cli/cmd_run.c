@@ -186,26 +186,6 @@ int cmd_ingest(struct cli *c)
     return rc;
 }
 
-/* The year report and one report per term of the year (terms from the targets file). */
-static int report_year_and_terms(struct cli *c, PGconn *conn, int year, const char *formats,
-                                 const char *out_dir)
-{
-    struct report_scope s = {year, NULL};
-    int rc = report_indicators_if_changed(c, conn, &s, formats, out_dir, c->conf.by_type);
-    char **periods = NULL;
-    int n = rc == EXIT_OK ? report_year_periods(c, year, &periods) : 0;
-    if (n < 0)
-        rc = EXIT_USAGE;
-    for (int i = 0; i < n; i++) {
-        struct report_scope t = {0, periods[i]};
-        if (rc == EXIT_OK)
-            rc = report_indicators_if_changed(c, conn, &t, formats, out_dir, c->conf.by_type);
-        free(periods[i]);
-    }
-    free(periods);
-    return rc;
-}
-
 static void run_usage(FILE *out)
 {
     fputs("Usage: xinyu run [--year Y | --period P] [--jobs N] [--format LIST] [--out DIR]\n"
@@ -295,29 +275,11 @@ int cmd_run(struct cli *c)
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {
         double t1 = util_monotonic();
-        int report_rc = EXIT_OK;
-        if (only.year || only.period) {
-            report_rc =
-                report_indicators_if_changed(c, conn, &only, formats, out_dir, c->conf.by_type);
-            if (report_rc == EXIT_OK)
-                report_rc = quality_write(c, run_id, &only, out_dir, true);
-        } else {
-            int *years = NULL;
-            int n = report_years(c, &years);
-            if (n < 0)
-                report_rc = EXIT_USAGE;
-            if (n == 0)
-                log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
-            for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
-                report_rc = report_year_and_terms(c, conn, years[i], formats, out_dir);
-                /* data quality of what this run received, over the year's terms, and the
-                 * problems no run has sent yet */
-                struct report_scope year = {years[i], NULL};
-                if (report_rc == EXIT_OK)
-                    report_rc = quality_write(c, run_id, &year, out_dir, true);
-            }
-            free(years);
-        }
+        struct report_ctx ctx;
+        cli_report_ctx(c, &ctx);
+        ctx.formats = formats;
+        ctx.out_dir = out_dir;
+        int report_rc = report_nightly(&ctx, conn, run_id, &only);
         t_report = util_monotonic() - t1;
         if (report_rc != EXIT_OK)
             rc = report_rc;

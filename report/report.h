@@ -111,8 +111,8 @@ struct report_overview {
 /*
  * Indicator rows kept in an unlinked temporary file instead of memory, so that a report of a
  * whole city is written with the same memory as a report of one district. Rows are added in
- * report order (report_row_cmp in cli/cli.h), at least grouped by ascending indicator, which
- * lets a renderer read one indicator's rows without reading the others.
+ * report order (report_row_cmp in report/report_common.h), at least grouped by ascending indicator,
+ * which lets a renderer read one indicator's rows without reading the others.
  *
  *     struct report_spool *s = report_spool_new();
  *     report_spool_add(s, &row); ...           (-1: write error, or a row out of order)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/report_readable.h"
+#include "report/report_common.h"
+#include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
 

@@ -1,18 +1,16 @@
-/* cmd_audit.c - "xinyu audit": the characteristic-school standard, per school and clause. */
+/* report_audit.c - the audit: the characteristic-school standard, per school and clause. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "cli/cli.h"
-#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "report/report.h"
+#include "report/report_common.h"
+#include "report/report_readable.h"
 
 /* A row of the contract and its CSV header, same columns in the same order. */
 static const char *const row_keys[] = {"school_code", "clause", "result", "detail"};
@@ -48,24 +46,6 @@ struct audit_out {
     struct report_xlsx *xlsx; /* with xlsx: the workbook and its audit sheet */
     struct report_xlsx_sheet *sheet;
 };
-
-static void audit_usage(FILE *out)
-{
-    fputs("Usage: xinyu audit --year Y [--format LIST] [--out DIR] [--lang zh|en]\n"
-          "\n"
-          "Audits every active school against the characteristic-school standard for a review\n"
-          "year (its terms come from the year's targets file): clauses 6, 7, 9, 10, 11, 14, 15,\n"
-          "16, 17, 2/4 and the one-vote veto 18, each pass, fail or unknown (inputs missing) with\n"
-          "the reason, one \"overall\" row per school, and per district the schools passing.\n"
-          "Writes audit-Y.json, audit-Y.csv and audit-Y-districts.csv (html: audit-Y.html,\n"
-          "xlsx: audit-Y.xlsx with the rows and the districts).\n"
-          "\n"
-          "  --year Y          review year, e.g. 2024 (needs targets/Y.json)\n"
-          "  --format LIST     comma-separated: json, csv, html, xlsx (default: json,csv)\n"
-          "  --out DIR         output directory (default: the configuration's out_dir)\n"
-          "  --lang zh|en      language of the details (default: the configuration's, zh)\n",
-          out);
-}
 
 /* Counts one school's overall result into its district (rows come ordered by district). */
 static int count_overall(struct audit_out *o, const char *district, const char *result)
@@ -219,13 +199,13 @@ static int audit_stream(PGconn *conn, const struct report_sql_args *a, const cha
     return rc;
 }
 
-static int audit_write(struct cli *c, int year, const char *formats, const char *out_dir,
-                       const char *lang)
+int report_audit_write(const struct report_ctx *ctx, int year)
 {
+    const char *formats = ctx->formats, *out_dir = ctx->out_dir, *lang = ctx->lang;
     struct report_scope scope = {year, NULL};
     struct report_targets t;
     memset(&t, 0, sizeof t);
-    if (report_scope_targets(c, &scope, &t) != 0)
+    if (report_scope_targets(ctx->targets_dir, &scope, &t) != 0)
         return EXIT_USAGE;
     struct report_sql_args args;
     if (report_sql_args_make(&scope, &t, &args) != 0) {
@@ -243,11 +223,9 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
         log_error("out of memory");
         goto done;
     }
-    conn = cli_connect(c, DB_ROLE_REPORT);
-    if (conn == NULL) {
-        rc = cli_connect_failed(c);
+    conn = report_connect(ctx, &rc);
+    if (conn == NULL)
         goto done;
-    }
     /* one snapshot for whatever the audit reads, as for every report */
     if (db_begin_snapshot(conn, true, "cannot audit the schools") != 0)
         goto done;
@@ -348,50 +326,4 @@ done:
     report_sql_args_free(&args);
     report_targets_free(&t);
     return rc;
-}
-
-int cmd_audit(struct cli *c)
-{
-    static const struct option opts[] = {
-        {"year", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},  {"lang", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    int year = 0;
-    const char *formats = "json,csv";
-    const char *out_dir = c->conf.out_dir;
-    const char *lang = c->conf.lang;
-    int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "y:f:o:l:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'y':
-            if (cli_int_option("--year", optarg, 2000, 2100, &year) != 0)
-                return EXIT_USAGE;
-            break;
-        case 'f':
-            formats = optarg;
-            break;
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'l':
-            lang = optarg;
-            break;
-        case 'h':
-            audit_usage(stdout);
-            return EXIT_OK;
-        default:
-            audit_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != c->argc_cmd || year == 0) {
-        audit_usage(stderr);
-        return EXIT_USAGE;
-    }
-    if (report_check_formats(formats, "json,csv,html,xlsx") != 0 || report_check_lang(lang) != 0)
-        return EXIT_USAGE;
-    int rc = cli_resolve_db(c);
-    if (rc != 0)
-        return rc;
-    return audit_write(c, year, formats, out_dir, lang);
 }

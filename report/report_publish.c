@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "report/report.h"
+#include "report/report_common.h"
 
 #define LABEL_MAX 64
 
@@ -29,7 +28,7 @@ static bool label_ok(const char *label)
     return true;
 }
 
-int report_publish_check(struct cli *c, const char *label)
+int report_publish_check(const struct report_ctx *ctx, const char *label)
 {
     if (!label_ok(label)) {
         log_error_detail("the label is not usable",
@@ -38,9 +37,10 @@ int report_publish_check(struct cli *c, const char *label)
                          "For example: 2024-final or 2024.v2");
         return EXIT_USAGE;
     }
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    int failed;
+    PGconn *conn = report_connect(ctx, &failed);
     if (conn == NULL)
-        return cli_connect_failed(c);
+        return failed;
     const char *p[] = {label};
     PGresult *res = db_query(conn,
                              "SELECT kind, scope::text, to_char(generated_at AT TIME ZONE "
@@ -105,18 +105,19 @@ static int write_format(const struct report_doc *doc, const char *fmt, const cha
     return rc;
 }
 
-int report_version_write(struct cli *c, const char *label, const char *formats, const char *out_dir,
-                         const char *lang)
+int report_version_write(const struct report_ctx *ctx, const char *label)
 {
+    const char *formats = ctx->formats, *out_dir = ctx->out_dir, *lang = ctx->lang;
     if (report_check_formats(formats, "json,csv,html,xlsx") != 0 || report_check_lang(lang) != 0)
         return EXIT_USAGE;
     if (!label_ok(label)) {
         log_error("no published version is labelled \"%s\"", label);
         return EXIT_USAGE;
     }
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    int failed;
+    PGconn *conn = report_connect(ctx, &failed);
     if (conn == NULL)
-        return cli_connect_failed(c);
+        return failed;
     const char *p[] = {label};
     PGresult *res = db_query(conn,
                              "SELECT kind, document::text, encode(inputs_sha256, 'hex') "

@@ -1,6 +1,5 @@
-/* cmd_review.c - "xinyu review": the indicators across review years, against the work points. */
+/* report_review.c - the review: the indicators across review years, against the work points. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +7,12 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
-#include "cli/report_readable.h"
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "report/report.h"
+#include "report/report_common.h"
+#include "report/report_readable.h"
 
 /* One line of the CSV per indicator, district and year; the JSON nests the years. */
 static const char *const csv_keys[] = {"indicator",  "district_code", "school_type", "year",
@@ -45,22 +43,6 @@ struct review_year {
     struct report_row *rows; /* sorted by report_row_cmp */
     size_t nrows;
 };
-
-static void review_usage(FILE *out)
-{
-    fputs("Usage: xinyu review --from Y1 --to Y2 [--format LIST] [--out DIR]\n"
-          "\n"
-          "Progress against the work points: for each indicator, per district and city-wide,\n"
-          "the value and the target of every review year from Y1 to Y2 that has a targets file,\n"
-          "the change from the year before, and for targets with a final year whether the\n"
-          "linear projection of the last two years reaches the final value in time.\n"
-          "Writes review-Y1-Y2.json and review-Y1-Y2.csv (also .html and .xlsx on request).\n"
-          "\n"
-          "  --from Y1, --to Y2  the first and last review year (Y1 <= Y2)\n"
-          "  --format LIST       comma-separated: json, csv, html, xlsx (default: json,csv)\n"
-          "  --out DIR           output directory (default: the configuration's out_dir)\n",
-          out);
-}
 
 /* The row of an indicator and district in one year, or NULL. */
 static const struct report_row *find_row(const struct review_year *y, int indicator,
@@ -243,11 +225,11 @@ static int review_build(struct review_year *years, size_t nyears, json_t *rows, 
 
 /* Computes the years of the range that have a targets file. Returns their number (0 when
  * none), or -1 after logging. */
-static int review_load(struct cli *c, PGconn *conn, int from, int to, struct review_year *years,
-                       size_t cap)
+static int review_load(const char *targets_dir, PGconn *conn, int from, int to,
+                       struct review_year *years, size_t cap)
 {
     int *have = NULL;
-    int n = report_years(c, &have);
+    int n = report_years(targets_dir, &have);
     if (n < 0)
         return -1;
     int count = 0, rc = 0;
@@ -262,7 +244,7 @@ static int review_load(struct cli *c, PGconn *conn, int from, int to, struct rev
         struct review_year *y = &years[count];
         struct report_scope scope = {have[i], NULL};
         y->year = have[i];
-        if (report_scope_targets(c, &scope, &y->t) != 0) {
+        if (report_scope_targets(targets_dir, &scope, &y->t) != 0) {
             rc = -1;
             break;
         }
@@ -281,23 +263,24 @@ static int review_load(struct cli *c, PGconn *conn, int from, int to, struct rev
     return rc == 0 ? count : -1 - count; /* -1 - count: how many to free */
 }
 
-static int review_write(struct cli *c, int from, int to, const char *formats, const char *out_dir)
+int report_review_write(const struct report_ctx *ctx, int from, int to)
 {
+    const char *formats = ctx->formats, *out_dir = ctx->out_dir;
     struct review_year years[64];
     memset(years, 0, sizeof years);
     int rc = EXIT_FATAL;
     int nyears = 0;
     json_t *doc = NULL, *flat = NULL;
     buf json = BUF_INIT, csv = BUF_INIT;
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
-        return cli_connect_failed(c);
+        return rc;
     /* every year's rows of one snapshot, stored in the same transaction */
     if (db_begin_snapshot(conn, false, "cannot compute the review") != 0) {
         PQfinish(conn);
         return EXIT_FATAL;
     }
-    int got = review_load(c, conn, from, to, years, sizeof years / sizeof years[0]);
+    int got = review_load(ctx->targets_dir, conn, from, to, years, sizeof years / sizeof years[0]);
     if (got < 0) {
         nyears = -1 - got;
         rc = EXIT_USAGE;
@@ -307,7 +290,7 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     if (nyears == 0) {
         char detail[128];
         snprintf(detail, sizeof detail, "No year from %d to %d has a file %s/YEAR.json.", from, to,
-                 c->conf.targets_dir);
+                 ctx->targets_dir);
         log_error_detail("nothing to review", detail,
                          "A review year needs its targets file: it names the year's terms and "
                          "targets.");
@@ -385,54 +368,4 @@ done:
     buf_free(&csv);
     PQfinish(conn);
     return rc;
-}
-
-int cmd_review(struct cli *c)
-{
-    static const struct option opts[] = {
-        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    int from = 0, to = 0;
-    const char *formats = "json,csv";
-    const char *out_dir = c->conf.out_dir;
-    int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "F:t:f:o:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'F':
-            if (cli_int_option("--from", optarg, 2000, 2100, &from) != 0)
-                return EXIT_USAGE;
-            break;
-        case 't':
-            if (cli_int_option("--to", optarg, 2000, 2100, &to) != 0)
-                return EXIT_USAGE;
-            break;
-        case 'f':
-            formats = optarg;
-            break;
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'h':
-            review_usage(stdout);
-            return EXIT_OK;
-        default:
-            review_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != c->argc_cmd || from == 0 || to == 0) {
-        review_usage(stderr);
-        return EXIT_USAGE;
-    }
-    if (from > to) {
-        log_error("--from %d is after --to %d", from, to);
-        return EXIT_USAGE;
-    }
-    if (report_check_formats(formats, "json,csv,html,xlsx") != 0)
-        return EXIT_USAGE;
-    int rc = cli_resolve_db(c);
-    if (rc != 0)
-        return rc;
-    return review_write(c, from, to, formats, out_dir);
 }

@@ -1,12 +1,11 @@
-/* cmd_status.c - "xinyu status": the last runs, their counts, and what was rejected. */
-#include <getopt.h>
+/* report_status.c - the status listing: the last runs, their counts, and what was rejected. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "report/report_common.h"
 
 /* Texts from outside (file names, sources, messages) as shown: control characters visible,
  * so that a file named with an escape sequence cannot act on the operator's terminal. */
@@ -18,44 +17,13 @@ static const char *show(int slot, const PGresult *res, int row, int col)
     return buf_printable_str(&shown[slot], PQgetvalue(res, row, col));
 }
 
-static void status_usage(FILE *out)
+int report_status_print(const struct report_ctx *ctx, int nruns)
 {
-    fputs("Usage: xinyu status [--runs N]\n"
-          "\n"
-          "Shows the last runs (counts reconcile: received = loaded + duplicate + superseded +\n"
-          "rejected), the spool files that could not be read and wait for the next run, then\n"
-          "the problems and the rejected submissions of the last run that received anything,\n"
-          "with every reason.\n",
-          out);
-}
-
-int cmd_status(struct cli *c)
-{
-    static const struct option opts[] = {{"runs", required_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int nruns = 10;
-    int ch;
-    while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "n:h", opts, NULL)) != -1) {
-        if (ch == 'n') {
-            if (cli_int_option("--runs", optarg, 1, 1000, &nruns) != 0)
-                return EXIT_USAGE;
-        } else if (ch == 'h') {
-            status_usage(stdout);
-            return EXIT_OK;
-        } else {
-            status_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != c->argc_cmd) {
-        status_usage(stderr);
-        return EXIT_USAGE;
-    }
-    PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
+    int rc;
+    PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
-        return cli_connect_failed(c);
-    int rc = EXIT_FATAL;
+        return rc;
+    rc = EXIT_FATAL;
     char limit[16];
     snprintf(limit, sizeof limit, "%d", nruns);
     const char *params[] = {limit};

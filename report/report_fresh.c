@@ -16,12 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "report/report.h"
+#include "report/report_common.h"
 
 /* The longest stamp Xinyu writes is well under this; a longer file is not one of its stamps. */
 #define STAMP_MAX 4096
@@ -30,12 +29,12 @@
  * The stamp of scope as it would be written now, into st. Returns 0, or -1 when the state
  * cannot be known (the report is then written, as without a stamp).
  */
-static int inputs_stamp(struct cli *c, PGconn *conn, const struct report_scope *s,
-                        const char *formats, const char *out_dir, bool by_type, buf *st)
+static int inputs_stamp(const struct report_ctx *ctx, PGconn *conn, const struct report_scope *s,
+                        buf *st)
 {
     struct report_targets t;
     memset(&t, 0, sizeof t);
-    int found = report_scope_targets(c, s, &t);
+    int found = report_scope_targets(ctx->targets_dir, s, &t);
     if (found < 0)
         return -1;
     struct report_sql_args args;
@@ -65,9 +64,9 @@ static int inputs_stamp(struct cli *c, PGconn *conn, const struct report_scope *
                         "formats %s\nby_type %d\nlang %s\nout %s\n"
                         "program %ju:%ju:%jd.%09ld\n",
                         scope, args.periods.data, args.deadlines.data, PQgetvalue(res, 0, 0),
-                        targets_hex, formats, by_type ? 1 : 0, c->conf.lang ? c->conf.lang : "zh",
-                        out_dir, (uintmax_t)exe.st_ino, (uintmax_t)exe.st_size,
-                        (intmax_t)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec);
+                        targets_hex, ctx->formats, ctx->by_type ? 1 : 0,
+                        ctx->lang ? ctx->lang : "zh", ctx->out_dir, (uintmax_t)exe.st_ino,
+                        (uintmax_t)exe.st_size, (intmax_t)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec);
     }
     PQclear(res);
     report_sql_args_free(&args);
@@ -108,15 +107,16 @@ static bool still_fresh(const char *stamp_path, const buf *st, const char *out_d
     return true;
 }
 
-int report_indicators_if_changed(struct cli *c, PGconn *conn, const struct report_scope *s,
-                                 const char *formats, const char *out_dir, bool by_type)
+int report_indicators_if_changed(const struct report_ctx *ctx, PGconn *conn,
+                                 const struct report_scope *s)
 {
+    const char *formats = ctx->formats, *out_dir = ctx->out_dir;
     char base[64], stamp_path[4096];
     buf st = BUF_INIT;
     bool known = scope_name(s, base, sizeof base) == 0 &&
                  snprintf(stamp_path, sizeof stamp_path, "%s/.%s.inputs", out_dir, base) <
                      (int)sizeof stamp_path &&
-                 inputs_stamp(c, conn, s, formats, out_dir, by_type, &st) == 0;
+                 inputs_stamp(ctx, conn, s, &st) == 0;
     if (known && still_fresh(stamp_path, &st, out_dir, base, formats)) {
         log_info("%s: its terms, the registry and the targets are as when it was written; "
                  "kept",
@@ -130,7 +130,7 @@ int report_indicators_if_changed(struct cli *c, PGconn *conn, const struct repor
         buf_free(&st);
         return EXIT_FATAL;
     }
-    int rc = report_indicators_write(c, conn, s, formats, out_dir, by_type);
+    int rc = report_indicators_write(ctx, s);
     if (rc == EXIT_OK && known && util_write_file_atomic(stamp_path, st.data, st.len) != 0)
         log_warn("cannot write %s: the next run writes the report again", stamp_path);
     buf_free(&st);

@@ -1,0 +1,184 @@
+/*
+ * report_common.h - shared by the report jobs inside report/: a scope's targets and SQL
+ * arguments, the evaluated indicator rows, output files, the CSV and JSON conventions of
+ * report/report_render.c (UTF-8 BOM, bilingual header, CRLF; 15 significant digits) and the
+ * stored report of record.
+ */
+#ifndef XINYU_REPORT_COMMON_H
+#define XINYU_REPORT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/buf.h"
+#include "report/report.h"
+#include "report/report_jobs.h"
+
+/* A connection with the report role through ctx; NULL after logging, *rc then the EXIT_*. */
+PGconn *report_connect(const struct report_ctx *ctx, int *rc);
+
+/* Loads the targets file of scope: YEAR.json for a year, for a term the year file that lists
+ * it. Returns 0 (free t with report_targets_free), 1 when no file lists the term, or -1 after
+ * logging (a year without its file, or a malformed file). */
+int report_scope_targets(const char *targets_dir, const struct report_scope *scope,
+                         struct report_targets *t);
+
+/* The arguments of the SQL report functions for one scope. */
+struct report_sql_args {
+    buf periods;        /* text[] literal of the scope's terms */
+    buf deadlines;      /* date[] literal, one per term (NULL when unknown) */
+    buf params;         /* jsonb: term calendar and rule thresholds (shared out for a term) */
+    double share;       /* 1 for a year, 1 / terms of the year for a term */
+    const char *latest; /* the scope's latest term; points into scope or the targets */
+};
+/* Fills a for scope with targets t (NULL: none, a term outside every targets file). Returns 0,
+ * or -1 after logging (out of memory; a year scope without targets). Free with
+ * report_sql_args_free (accepts NULL) while scope and t still live. */
+int report_sql_args_make(const struct report_scope *scope, const struct report_targets *t,
+                         struct report_sql_args *a);
+void report_sql_args_free(struct report_sql_args *a);
+/* Indicator rows of scope from xinyu.indicator_rows, evaluated against t (NULL: no targets)
+ * and sorted in report order (report_row_cmp). *rows is malloc'ed; the caller frees it.
+ * Returns 0, or -1 after logging. */
+int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
+                      const struct report_targets *t, const struct report_sql_args *a, bool by_type,
+                      struct report_row **rows, size_t *nrows);
+/* The same rows, sorted the same way by the server and read one at a time into a new spool
+ * (report/report.h), so that neither the result nor the rows are ever whole in memory.
+ * Returns 0 (the caller frees *spool with report_spool_free), or -1 after logging. */
+int report_rows_spool(PGconn *conn, const struct report_scope *scope,
+                      const struct report_targets *t, const struct report_sql_args *a, bool by_type,
+                      struct report_spool **spool);
+/* The order of indicator rows in every report: indicators in the spec's order, all types
+ * before each type, the city-wide row before the districts by code. */
+int report_row_cmp(const void *a, const void *b);
+
+/* True when the comma-separated list names fmt. */
+bool report_has_format(const char *list, const char *fmt);
+/* Writes b to out_dir/name atomically. Returns 0, or -1 after logging. */
+int report_write_output(const char *out_dir, const char *name, const buf *b);
+
+/* A report file written in pieces that appears whole or not at all (temporary file beside
+ * it, renamed by report_file_close). Open returns NULL after logging. Write appends b and
+ * empties it; close syncs and renames, discard removes: both free rf and accept NULL (close
+ * then fails). Write and close return 0, or -1 after logging (close then leaves no file). */
+struct report_file;
+struct report_file *report_file_open(const char *out_dir, const char *name);
+int report_file_write(struct report_file *rf, buf *b);
+int report_file_close(struct report_file *rf);
+void report_file_discard(struct report_file *rf);
+
+/* Appends the BOM and the header row (each header "中文 english"). 0, or -1 out of memory. */
+int report_csv_header(buf *out, const char *const *headers, size_t n);
+/* Appends one CSV line with the values of obj's keys in order (null empty, strings quoted as
+ * needed, numbers as in the JSON). 0, or -1 out of memory or a number that does not fit. */
+int report_csv_json_line(buf *out, const json_t *obj, const char *const *keys, size_t n);
+/* A JSON value for a result cell: type 't' text, 'i' integer, 'c' count (integral as an
+ * integer, else a real), 'r' real, 'b' boolean; SQL NULL is null. New reference, or NULL when
+ * the cell is not of the type or memory ran out. */
+json_t *report_json_cell(const PGresult *res, int row, int col, char type);
+/* Appends json_dumps(v, flags) to out. Returns 0, or -1 (out then as before). */
+int report_json_append(buf *out, const json_t *v, size_t flags);
+/* Appends a whole document as report_render_json writes one (indent 2, key order kept, 15
+ * digits) and a newline. Returns 0, or -1 (out then as before). */
+int report_json_dump(const json_t *doc, buf *out);
+
+/* A column of a list: its JSON key, CSV header and result type (report_json_cell). */
+struct report_column {
+    const char *key;
+    const char *header;
+    char type;
+};
+/* A list of a report: the SQL that makes it and its columns, in the result's order. */
+struct report_list {
+    const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */
+    const char *sql;
+    int nparams; /* the SQL's parameters */
+    const struct report_column *cols;
+    size_t ncols;
+};
+/* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
+ * value is malformed (not logged). */
+json_t *report_row_json(const struct report_list *l, const PGresult *res, int i);
+
+/*
+ * A list read through a cursor of the report's transaction, 1000 rows at a time
+ * (report/report_cursor.c); only the row being read is made a JSON object. Memory holds one
+ * chunk as libpq received it, however many schools the list names.
+ */
+struct report_cursor {
+    PGconn *conn;
+    const char *name; /* the cursor's */
+    const struct report_list *l;
+    PGresult *res; /* the chunk fetched last */
+    int at;        /* its next row */
+    json_t *row;   /* that row as JSON, made by report_cursor_peek */
+    bool last;     /* the chunk was the last */
+    bool end;
+};
+/* Declares cursor name for sql (l->nparams params), whose columns are those of l. 0, or -1
+ * after logging. */
+int report_cursor_open(struct report_cursor *cur, PGconn *conn, const char *name,
+                       const struct report_list *l, const char *sql, const char *const *params);
+/* The cursor's next row, NULL at the end or after a failure (logged, *rc then -1). The row is
+ * borrowed: it is valid until the cursor moves on (report_cursor_next); take a reference to
+ * keep it. */
+json_t *report_cursor_peek(struct report_cursor *cur, int *rc);
+void report_cursor_next(struct report_cursor *cur);
+/* Releases what the cursor holds; the cursor itself ends with the transaction. */
+void report_cursor_free(struct report_cursor *cur);
+
+/*
+ * A JSON document written key by key and its lists element by element into rf
+ * (report/report_json_doc.c), in the bytes that report_json_dump gives for the whole tree
+ * (indent 2, keys in order, 15 digits): each value is dumped alone and indented to its depth.
+ * The first failure sticks; what is logged once when it shows. Zero it, set rf and what;
+ * free b and value at the end.
+ */
+struct report_json_doc {
+    struct report_file *rf;
+    const char *what; /* "cannot make the quality report" */
+    buf b, value;
+    int rc;
+    bool logged;
+    size_t nkeys;  /* keys written */
+    size_t nelems; /* elements of the array being written */
+};
+/* key: v (a new reference, released; NULL fails the document). */
+void report_json_doc_value(struct report_json_doc *d, const char *key, json_t *v);
+void report_json_doc_array_begin(struct report_json_doc *d, const char *key);
+void report_json_doc_element(struct report_json_doc *d, const json_t *v);
+void report_json_doc_array_end(struct report_json_doc *d);
+/* 0 while the document is whole, else -1, the failure logged once. */
+int report_json_doc_failed(struct report_json_doc *d);
+/* Ends the document and writes what is left of it to rf (which the caller closes). 0, or -1
+ * after logging. */
+int report_json_doc_finish(struct report_json_doc *d);
+
+/*
+ * Stores a rendered report in xinyu.report as the report of record (report/report_store.c).
+ * With a label it is published: frozen, with inputs_sha256 = xinyu.inputs_sha256(periods_
+ * literal). targets_hex may be NULL. Returns EXIT_OK; EXIT_USAGE when the label is taken;
+ * EXIT_FATAL; after logging.
+ */
+int report_store(PGconn *conn, const char *kind, const char *scope_json, const char *document,
+                 const char *targets_hex, const char *periods_literal, const char *label);
+/*
+ * The same, with the document streamed in while it is rendered (COPY ... FROM STDIN), so that
+ * it is never whole in memory. begin takes the inputs' fingerprint (with a label) and starts
+ * the COPY; it returns NULL after logging. report_store_write is a report_sink write function
+ * (ctx: the store) for the document's bytes. end finishes the COPY when commit is true and
+ * abandons it otherwise (nothing stored), frees the store and returns as report_store does
+ * (EXIT_FATAL when abandoned). Nothing else may use the connection in between.
+ */
+struct report_store;
+struct report_store *report_store_begin(PGconn *conn, const char *kind, const char *scope_json,
+                                        const char *targets_hex, const char *periods_literal,
+                                        const char *label);
+int report_store_write(void *ctx, const char *data, size_t len);
+int report_store_end(struct report_store *st, bool commit);
+
+#endif

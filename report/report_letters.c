@@ -1,0 +1,321 @@
+/* report_letters.c - the feedback letters to the schools: one per school and term, in Chinese. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/fault.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report_letters.h"
+#include "transform/xform.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* What to fix, in the school's words, per issue code (xform_validate.c, merge_batch, ingest). */
+static const struct {
+    const char *code;
+    const char *fix;
+} fixes[] = {
+    {"json", "文件不是有效的 JSON(须为 UTF-8 编码的一个 JSON 对象)。请用报送工具重新导出,"
+             "不要手工修改文件。"},
+    {"gzip", "压缩文件已损坏或不完整。请重新压缩,或直接报送未压缩的 .json 文件。"},
+    {"too_large", "文件超过平台允许的大小。请只报送本校本学期的一份数据。"},
+    {"schema", "schema 字段须为 \"mhe.submission/1\"。"},
+    {"missing", "请补充该必填项。"},
+    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填 true 或 false。"},
+    {"range", "数值超出允许范围,请核对后填写实际数值。"},
+    {"format", "格式不正确:学校标识码为 10 位数字,学期写作 2024-2025-1,submitted_at 为带时区的"
+               "时间(如 2025-01-15T10:00:00+08:00),区县代码为 6 位数字。"},
+    {"cross_field", "与相关各项不一致(例如持证人数不能多于教师人数、有学生的年级须有班级)。"
+                    "请核对相关各项后更正。"},
+    {"future", "submitted_at 晚于平台收到的时间。请填写实际报送的时间。"},
+    {"unknown_school", "学校标识码不在市学校名册中。请核对学校标识码;新设学校请联系区教育局"
+                       "更新名册。"},
+    {"unknown_field", "平台不识别该项,已忽略。请检查名称拼写,或删去该项。"},
+    {"district_mismatch", "区县代码与市学校名册不一致,已按名册处理。请改为名册中的区县代码。"},
+    {"name_mismatch", "学校名称与市学校名册不一致,已按名册处理。请使用名册中的学校名称。"},
+    {"inactive_school", "市学校名册中贵校为停用状态。如仍在办学,请联系区教育局更正名册。"},
+    {"zero_enrollment", "在校生人数为 0。请核对 enrollment.by_grade 是否漏填。"},
+    {"bom", "文件开头带有字节顺序标记(BOM),已自动处理。今后请以不带 BOM 的 UTF-8 保存。"},
+};
+
+static const char *fix_of(const char *code)
+{
+    for (size_t i = 0; i < NKEYS(fixes); i++) {
+        if (strcmp(fixes[i].code, code) == 0)
+            return fixes[i].fix;
+    }
+    return "请对照《学校心理健康教育工作报送数据格式》核对该项。";
+}
+
+/* "2024-2025学年第一学期" for a canonical term, or a note that it could not be read. */
+static void period_zh(const char *period, char *out, size_t n)
+{
+    if (period == NULL || strlen(period) != XF_PERIOD_LEN)
+        snprintf(out, n, "(学期未能识别)");
+    else
+        snprintf(out, n, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
+}
+
+/* An item of a letter: a row of one of the three lists that concern a school's data. */
+struct report_letter_item {
+    const char *school_code;
+    const char *period; /* "" when the term could not be read */
+    enum report_letter_list list;
+    size_t row; /* in the letter's rows of that list (struct report_letters) */
+};
+
+static const char *text_of(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s != NULL ? s : "";
+}
+
+/*
+ * A text from a submission (a message quoting a school's name, a file name) made fit for one
+ * line of a letter: control characters become spaces, and a text longer than n - 1 bytes is
+ * cut on a character boundary and ends in "...". Returns out.
+ */
+static const char *clean(const char *s, char *out, size_t n)
+{
+    size_t len = strlen(s), k = 0;
+    bool cut = len > n - 1;
+    size_t keep = cut ? n - 4 : len;
+    while (cut && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+        keep--; /* not inside a UTF-8 sequence */
+    for (size_t i = 0; i < keep; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[k++] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
+    }
+    if (cut) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* The value of a number cell as the JSON shows it, for a sentence. */
+static void number_text(const json_t *v, char *out, size_t n)
+{
+    size_t len = json_dumpb(v, out, n - 1, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+    if (len == 0 || len >= n - 1)
+        len = 0;
+    out[len] = '\0';
+}
+
+/*
+ * The letter to one school about one term, in Chinese, CRLF line ends and a UTF-8 BOM (so
+ * that Notepad shows it right). items[0..n) share the school and term, sorted by list and,
+ * within a list, in the list's order; rows[list] holds their rows.
+ */
+static int letter(buf *b, const struct report_letter_item *items, size_t n, json_t *const *rows,
+                  const char *date_zh)
+{
+    const json_t *first = json_array_get(rows[items[0].list], items[0].row);
+    char term[64], name[256], ref[256], path[256], message[600];
+    period_zh(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
+    int rc = buf_printf(b,
+                        "\xEF\xBB\xBF%s(学校标识码 %s):\r\n\r\n"
+                        "    经市教育局心理健康教育数据平台核验,贵校报送的%s心理健康教育工作"
+                        "数据存在以下问题,请核对更正。\r\n",
+                        clean(text_of(first, "school_name"), name, sizeof name),
+                        items[0].school_code, term);
+    size_t nrej = 0, nother = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].list == REPORT_LETTER_REJECTIONS)
+            nrej++;
+        else
+            nother++;
+    }
+    int section = 0;
+    static const char *const numerals[] = {"一", "二", "三"};
+    if (nrej > 0) {
+        rc |=
+            buf_printf(b, "\r\n%s、被退回的报送(未入库,须修改后重新报送)\r\n", numerals[section++]);
+        json_int_t last_raw = -1;
+        int sub = 0, k = 0;
+        for (size_t i = 0; i < n && items[i].list == REPORT_LETTER_REJECTIONS; i++) {
+            const json_t *r = json_array_get(rows[REPORT_LETTER_REJECTIONS], items[i].row);
+            json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
+            if (raw != last_raw) {
+                last_raw = raw;
+                k = 0;
+                /* "2025-01-15T10:00:00+08:00" read as 2025-01-15 10:00 */
+                char at[20] = {0};
+                util_strlcpy(at, text_of(r, "received_at"), 17);
+                if (at[10] == 'T')
+                    at[10] = ' ';
+                rc |= buf_printf(b, "\r\n  报送 %d:平台于 %s 收到(%s)\r\n", ++sub, at,
+                                 clean(text_of(r, "ref"), ref, sizeof ref));
+                if (json_is_true(json_object_get(r, "resolved")))
+                    rc |= buf_puts(b, "  (此后已收到贵校重新报送的数据并已入库,本次报送的问题"
+                                      "仅供核对,无需再处理。)\r\n");
+            }
+            clean(text_of(r, "path"), path, sizeof path);
+            rc |= buf_printf(b, "    %d. %s%s:%s\r\n       修改建议:%s\r\n", ++k,
+                             strcmp(text_of(r, "severity"), "reject") == 0 ? "" : "(提示)",
+                             path[0] ? path : "(整个文件)",
+                             clean(text_of(r, "message"), message, sizeof message),
+                             fix_of(text_of(r, "code")));
+        }
+    }
+    if (nother > 0) {
+        rc |= buf_printf(b, "\r\n%s、已入库、但请核对或下次报送时更正的问题\r\n",
+                         numerals[section++]);
+        int k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const json_t *r = json_array_get(rows[items[i].list], items[i].row);
+            if (items[i].list == REPORT_LETTER_WARNINGS) {
+                clean(text_of(r, "path"), path, sizeof path);
+                rc |= buf_printf(b, "    %d. %s:%s\r\n       修改建议:%s\r\n", ++k,
+                                 path[0] ? path : "(整个文件)",
+                                 clean(text_of(r, "message"), message, sizeof message),
+                                 fix_of(text_of(r, "code")));
+            } else if (items[i].list == REPORT_LETTER_OUTLIERS) {
+                char value[32], reference[32], ratio[32];
+                number_text(json_object_get(r, "value"), value, sizeof value);
+                number_text(json_object_get(r, "reference"), reference, sizeof reference);
+                double x = json_number_value(json_object_get(r, "ratio"));
+                snprintf(ratio, sizeof ratio, "%.1f", x);
+                if (strcmp(text_of(r, "kind"), "district_median") == 0)
+                    rc |= buf_printf(b,
+                                     "    %d. %s:填报 %s,是本区县各校该项中位数 %s 的 %s 倍"
+                                     "(超过 10 倍)。\r\n       修改建议:请核实是否填写有误"
+                                     "(如单位、多写或少写位数);如确实如此,请在报送说明中"
+                                     "注明。\r\n",
+                                     ++k, text_of(r, "path"), value, reference, ratio);
+                else
+                    rc |= buf_printf(b,
+                                     "    %d. %s:填报 %s,上学期为 %s,变化超过 3 倍。\r\n"
+                                     "       修改建议:请核实是否填写有误;如确实如此,请在报送"
+                                     "说明中注明。\r\n",
+                                     ++k, text_of(r, "path"), value, reference);
+            }
+        }
+    }
+    rc |= buf_printf(b,
+                     "\r\n%s、%s\r\n"
+                     "    1. 按上述意见修改本学期的数据文件(格式 mhe.submission/1),报送完整的"
+                     "全部内容,不要只报送修改的部分。\r\n"
+                     "    2. 将 submitted_at 改为重新报送的实际时间(带时区,如 "
+                     "2025-01-15T10:00:00+08:00)。同一学校同一学期以 submitted_at 较晚的一份"
+                     "为准,新的报送将替代此前的报送。\r\n"
+                     "    3. 报送前可用 xinyu check 命令自查,确认没有问题后按原渠道报送。\r\n"
+                     "\r\n如有疑问,请与%s教育局心理健康教育工作负责人联系。\r\n"
+                     "\r\n市教育局\r\n%s\r\n",
+                     numerals[section], nrej > 0 ? "如何重新报送" : "如需更正,请重新报送",
+                     text_of(first, "district_name"), date_zh);
+    return rc != 0 ? -1 : 0;
+}
+
+/* 0, or -1 after logging. */
+int report_letters_begin(struct report_letters *lt, const char *out_dir, const char *generated_at)
+{
+    memset(lt, 0, sizeof *lt);
+    int w = snprintf(lt->dir, sizeof lt->dir, "%s/feedback", out_dir);
+    if (w < 0 || (size_t)w >= sizeof lt->dir) {
+        log_error_detail("cannot create the feedback directory", out_dir, "path too long");
+        return -1;
+    }
+    /* the letter's date: 2025-01-21 written 2025年1月21日 */
+    char part[5] = "";
+    int y = 0, m = 0, d = 0;
+    memcpy(part, generated_at, 4);
+    util_parse_int(part, 2000, 2100, &y);
+    memcpy(part, generated_at + 5, 2);
+    part[2] = '\0';
+    util_parse_int(part, 1, 12, &m);
+    memcpy(part, generated_at + 8, 2);
+    util_parse_int(part, 1, 31, &d);
+    snprintf(lt->date_zh, sizeof lt->date_zh, "%d年%d月%d日", y, m, d);
+    static const int with_items[] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
+                                     REPORT_LETTER_OUTLIERS};
+    for (size_t k = 0; k < NKEYS(with_items); k++) {
+        lt->rows[with_items[k]] = json_array();
+        if (lt->rows[with_items[k]] == NULL) {
+            log_error("out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void report_letters_free(struct report_letters *lt)
+{
+    for (int k = 0; k < REPORT_LETTER_NLISTS; k++)
+        json_decref(lt->rows[k]);
+    free(lt->items);
+    buf_free(&lt->b);
+    memset(lt, 0, sizeof *lt);
+}
+
+/* Adds row of list to the letter being gathered (it keeps a reference). 0, or -1 (logged). */
+int report_letters_add(struct report_letters *lt, enum report_letter_list list, json_t *row)
+{
+    if (lt->n == lt->cap) {
+        size_t cap = lt->cap ? 2 * lt->cap : 16;
+        struct report_letter_item *items = realloc(lt->items, cap * sizeof *items);
+        if (items == NULL) {
+            log_error("out of memory");
+            return -1;
+        }
+        lt->items = items;
+        lt->cap = cap;
+    }
+    if (json_array_append(lt->rows[list], row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    lt->items[lt->n].school_code = text_of(row, "school_code");
+    lt->items[lt->n].period = text_of(row, "period");
+    lt->items[lt->n].list = list;
+    lt->items[lt->n].row = json_array_size(lt->rows[list]) - 1;
+    lt->n++;
+    return 0;
+}
+
+/* Writes the letter gathered, if any, and starts the next. 0, or -1 after logging. */
+int report_letters_flush(struct report_letters *lt)
+{
+    if (lt->n == 0)
+        return 0;
+    if (!lt->have_dir) {
+        if (util_mkdirs(lt->dir, false) != 0) {
+            log_error_detail("cannot create the feedback directory", lt->dir, strerror(errno));
+            return -1;
+        }
+        lt->have_dir = true;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s-%s.txt", lt->items[0].school_code,
+             lt->items[0].period[0] ? lt->items[0].period : "unknown-period");
+    buf_reset(&lt->b);
+    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    /* thousands of letters: each is renamed into place whole, and all are made durable
+     * together at the end (letters_sync) rather than one fsync each */
+    char path[4096];
+    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, name);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long: %s/%s", lt->dir, name);
+        return -1;
+    }
+    fault_point("report_write");
+    if (util_write_file_replace(path, lt->b.data ? lt->b.data : "", lt->b.len, false) != 0) {
+        log_error_detail("cannot write a report", path, strerror(errno));
+        return -1;
+    }
+    lt->written++;
+    lt->n = 0;
+    for (int k = 0; k < REPORT_LETTER_NLISTS; k++) {
+        if (lt->rows[k] != NULL)
+            json_array_clear(lt->rows[k]);
+    }
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* report_letters.h - the feedback letters of the data-quality report (report_letters.c). */
+#ifndef XINYU_REPORT_LETTERS_H
+#define XINYU_REPORT_LETTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+
+/* The lists whose rows go into a letter, in the order a letter shows them. */
+enum report_letter_list {
+    REPORT_LETTER_REJECTIONS,
+    REPORT_LETTER_WARNINGS,
+    REPORT_LETTER_OUTLIERS,
+    REPORT_LETTER_NLISTS
+};
+
+struct report_letter_item;
+
+/* The letters being written: one per school of the registry and term with a rejection, a
+ * warning or a 10x outlier, gathered from the three lists read together in the same order
+ * (term, district, school), so that only one letter's rows are held at a time. */
+struct report_letters {
+    char dir[4096]; /* out_dir/feedback */
+    char date_zh[32];
+    bool have_dir;
+    int written;                        /* letters written so far */
+    json_t *rows[REPORT_LETTER_NLISTS]; /* the letter's rows of each list */
+    struct report_letter_item *items;   /* the letter's items, in the order of their lists */
+    size_t n, cap;
+    buf b;
+};
+
+/* Starts the letters of out_dir/feedback dated as generated_at (RFC 3339). 0, or -1 after
+ * logging; report_letters_free in every case. */
+int report_letters_begin(struct report_letters *lt, const char *out_dir, const char *generated_at);
+/* Frees what lt holds; nothing is written. */
+void report_letters_free(struct report_letters *lt);
+/* Adds row (a row of the quality report's list, an object with its keys; a reference is kept)
+ * to the letter being gathered. 0, or -1 (logged). */
+int report_letters_add(struct report_letters *lt, enum report_letter_list list, json_t *row);
+/* Writes the letter gathered, if any, as feedback/SCHOOL-PERIOD.txt and starts the next.
+ * 0, or -1 after logging. */
+int report_letters_flush(struct report_letters *lt);
+
+#endif

@@ -1,0 +1,753 @@
+/* report_quality.c - data quality: missing, late, rejected, warnings, outliers; and the letters. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/db.h"
+#include "common/fault.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "report/report_common.h"
+#include "report/report_letters.h"
+#include "report/report_readable.h"
+#include "transform/xform.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct report_column term_cols[] = {
+    {"period", "学期 period", 't'},
+    {"deadline", "截止日期 deadline", 't'},
+    {"schools_active", "在册学校数 schools_active", 'i'},
+    {"schools_reported", "已上报学校数 schools_reported", 'i'},
+    {"schools_not_reported", "未上报学校数 schools_not_reported", 'i'},
+    {"schools_late", "逾期上报学校数 schools_late", 'i'},
+    {"rejected_submissions", "被退回的报送 rejected_submissions", 'i'},
+    {"superseded_versions", "被替代的版本 superseded_versions", 'i'},
+};
+static const struct report_column not_reported_cols[] = {
+    {"period", "学期 period", 't'},
+    {"district_code", "区县代码 district_code", 't'},
+    {"district_name", "区县 district_name", 't'},
+    {"school_code", "学校标识码 school_code", 't'},
+    {"school_name", "学校名称 school_name", 't'},
+    {"school_type", "学校类型 school_type", 't'},
+};
+static const struct report_column late_cols[] = {
+    {"period", "学期 period", 't'},
+    {"deadline", "截止日期 deadline", 't'},
+    {"district_code", "区县代码 district_code", 't'},
+    {"district_name", "区县 district_name", 't'},
+    {"school_code", "学校标识码 school_code", 't'},
+    {"school_name", "学校名称 school_name", 't'},
+    {"submitted_at", "报送时间 submitted_at", 't'},
+    {"days_late", "逾期天数 days_late", 'i'},
+};
+/* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
+static const struct report_column rejection_cols[] = {
+    {"raw_id", "报送编号 raw_id", 'i'},
+    {"district_code", "区县代码 district_code", 't'},
+    {"district_name", "区县 district_name", 't'},
+    {"school_code", "学校标识码 school_code", 't'},
+    {"school_name", "学校名称 school_name", 't'},
+    {"period", "学期 period", 't'},
+    {"source", "来源 source", 't'},
+    {"ref", "文件 ref", 't'},
+    {"received_at", "收到时间 received_at", 't'},
+    {"resolved", "已重新报送 resolved", 'b'},
+    {"severity", "级别 severity", 't'},
+    {"seq", "序号 seq", 'i'},
+    {"code", "代码 code", 't'},
+    {"path", "字段 path", 't'},
+    {"message", "原因 message", 't'},
+};
+#define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
+static const struct report_column warning_cols[] = {
+    {"raw_id", "报送编号 raw_id", 'i'},
+    {"district_code", "区县代码 district_code", 't'},
+    {"district_name", "区县 district_name", 't'},
+    {"school_code", "学校标识码 school_code", 't'},
+    {"school_name", "学校名称 school_name", 't'},
+    {"period", "学期 period", 't'},
+    {"seq", "序号 seq", 'i'},
+    {"code", "代码 code", 't'},
+    {"path", "字段 path", 't'},
+    {"message", "说明 message", 't'},
+};
+static const struct report_column outlier_cols[] = {
+    {"kind", "类型 kind", 't'},
+    {"period", "学期 period", 't'},
+    {"district_code", "区县代码 district_code", 't'},
+    {"district_name", "区县 district_name", 't'},
+    {"school_code", "学校标识码 school_code", 't'},
+    {"school_name", "学校名称 school_name", 't'},
+    {"field", "数据列 field", 't'},
+    {"path", "字段 path", 't'},
+    {"value", "填报值 value", 'c'},
+    {"reference", "参照值 reference", 'c'},
+    {"ratio", "倍数 ratio", 'r'},
+};
+
+enum { L_TERMS, L_NOT_REPORTED, L_LATE, L_REJECTIONS, L_WARNINGS, L_OUTLIERS, L_COUNT };
+
+static const struct report_list lists[L_COUNT] = {
+    {"terms",
+     "SELECT period, deadline::text, schools_active, schools_reported, schools_not_reported, "
+     "schools_late, rejected_submissions, superseded_versions "
+     "FROM xinyu.quality_terms($1::text[], $2::date[])",
+     2, term_cols, NKEYS(term_cols)},
+    {"not_reported",
+     "SELECT period, district_code, district_name, school_code, school_name, school_type "
+     "FROM xinyu.quality_not_reported($1::text[])",
+     1, not_reported_cols, NKEYS(not_reported_cols)},
+    {"late",
+     "SELECT period, deadline::text, district_code, district_name, school_code, school_name, "
+     "submitted_at, days_late FROM xinyu.quality_late($1::text[], $2::date[])",
+     2, late_cols, NKEYS(late_cols)},
+    {"rejections",
+     "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, "
+     "ref, received_at, resolved, severity, seq, code, path, message "
+     "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean)",
+     3, rejection_cols, NKEYS(rejection_cols)},
+    {"warnings",
+     "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
+     "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean)",
+     3, warning_cols, NKEYS(warning_cols)},
+    {"outliers",
+     "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
+     "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
+     2, outlier_cols, NKEYS(outlier_cols)},
+};
+
+/* The rows of a list as JSON objects; NULL after logging. */
+static json_t *list_json(const struct report_list *l, const PGresult *res)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr != NULL && i < PQntuples(res); i++) {
+        if (json_array_append_new(arr, report_row_json(l, res, i)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    if (arr == NULL)
+        log_error("cannot read the %s list: out of memory or a malformed value", l->name);
+    return arr;
+}
+
+static const char *text_of(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s != NULL ? s : "";
+}
+
+/*
+ * "unread_files" of run: the spool files this run could not read, still pending, with the
+ * reason (they are no items, so no count above holds them). Returns 0, or -1 after logging.
+ */
+static int run_unread_files(PGconn *conn, const char *run_id, json_t *run)
+{
+    const char *p[] = {run_id};
+    PGresult *res = db_query(conn,
+                             "SELECT source, path, read_error FROM xinyu.ingest_file "
+                             "WHERE read_error_run = $1 AND done_run IS NULL ORDER BY source, path",
+                             1, p, PGRES_TUPLES_OK, "cannot read the run's unread files");
+    if (res == NULL)
+        return -1;
+    json_t *files = json_array();
+    for (int i = 0; files != NULL && i < PQntuples(res); i++) {
+        json_t *f = json_pack("{s:s, s:s, s:s}", "source", PQgetvalue(res, i, 0), "path",
+                              PQgetvalue(res, i, 1), "error", PQgetvalue(res, i, 2));
+        if (f == NULL || json_array_append_new(files, f) != 0) {
+            json_decref(files);
+            files = NULL;
+        }
+    }
+    PQclear(res);
+    if (files == NULL || json_object_set_new(run, "unread_files", files) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The run's counts, made from its items as xinyu.run_finish makes them (the nightly run asks
+ * before its record is closed), and whether they reconcile; json null for run_id 0. NULL
+ * after logging, with *rc EXIT_USAGE when there is no such run, else EXIT_FATAL.
+ */
+static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
+{
+    *rc = EXIT_FATAL;
+    if (run_id <= 0)
+        return json_null();
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, run_id);
+    const char *p[] = {id};
+    PGresult *res =
+        db_query(conn,
+                 "SELECT r.run_id, r.status, count(ri.item_id) AS received, "
+                 "count(*) FILTER (WHERE ri.outcome = 'loaded') AS loaded, "
+                 "count(*) FILTER (WHERE ri.outcome = 'duplicate') AS duplicate, "
+                 "count(*) FILTER (WHERE ri.outcome = 'superseded') AS superseded, "
+                 "count(*) FILTER (WHERE ri.outcome = 'rejected') AS rejected, "
+                 "count(*) FILTER (WHERE ri.outcome IN ('loaded', 'superseded') AND EXISTS ("
+                 "SELECT FROM xinyu.submission_issue i WHERE i.raw_id = ri.raw_id "
+                 "AND i.severity = 'warning')) AS warnings "
+                 "FROM xinyu.run r LEFT JOIN xinyu.run_item ri ON ri.run_id = r.run_id "
+                 "WHERE r.run_id = $1 GROUP BY r.run_id, r.status",
+                 1, p, PGRES_TUPLES_OK, "cannot read the run");
+    if (res == NULL)
+        return NULL;
+    if (PQntuples(res) != 1) {
+        log_error_detail("no such run", id, "\"xinyu status\" lists the runs.");
+        PQclear(res);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    static const char *const keys[] = {"run_id",    "status",     "received", "loaded",
+                                       "duplicate", "superseded", "rejected", "warnings"};
+    static const char types[] = "itiiiiii";
+    json_t *o = json_object();
+    json_int_t sum = 0;
+    for (size_t k = 0; o != NULL && k < NKEYS(keys); k++) {
+        json_t *v = report_json_cell(res, 0, (int)k, types[k]);
+        if (k >= 3 && k <= 6)
+            sum += json_integer_value(v);
+        if (json_object_set_new(o, keys[k], v) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    /* received = loaded + duplicate + superseded + rejected */
+    if (o != NULL && json_object_set_new(o, "reconciles",
+                                         json_boolean(json_integer_value(json_object_get(
+                                                          o, "received")) == sum)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    if (o == NULL)
+        log_error("out of memory");
+    PQclear(res);
+    if (o != NULL && run_unread_files(conn, id, o) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* The terms and deadlines of scope. Returns 0 (t loaded when *have), or EXIT_* after logging. */
+static int scope_terms(const char *targets_dir, const struct report_scope *scope,
+                       struct report_targets *t, bool *have, struct report_sql_args *a)
+{
+    *have = false;
+    if (scope->period != NULL) {
+        char canon[XF_PERIOD_LEN + 1], err[256];
+        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+            strcmp(canon, scope->period) != 0) {
+            log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
+            return EXIT_USAGE;
+        }
+    }
+    int found = report_scope_targets(targets_dir, scope, t);
+    if (found < 0)
+        return EXIT_USAGE;
+    *have = found == 0;
+    if (!*have)
+        log_warn("no targets file lists %s: its deadline is unknown, nobody is listed as late",
+                 scope->period);
+    if (report_sql_args_make(scope, *have ? t : NULL, a) != 0)
+        return EXIT_FATAL;
+    return 0;
+}
+
+#define FLUSH_BYTES 65536 /* a file's buffered text is written out from this size */
+
+/* ---- the files of one list -------------------------------------------------------------- */
+
+/* Where the rows of a list go as they are read: its CSV (in every case), its array of the
+ * document, and for three lists a sheet of the workbook. */
+struct list_out {
+    struct report_file *csv;
+    buf b;
+    const char *keys[16];
+    struct report_xlsx_sheet *sheet;
+};
+
+/* The CSV <base>-<name with '-' for '_'>.csv of list k, the header written. 0, or -1 (logged). */
+static int list_out_open(struct list_out *o, int k, const char *out_dir, const char *base)
+{
+    const struct report_list *l = &lists[k];
+    char suffix[32], name[128];
+    util_strlcpy(suffix, l->name, sizeof suffix);
+    for (char *s = suffix; *s != '\0'; s++) {
+        if (*s == '_')
+            *s = '-';
+    }
+    snprintf(name, sizeof name, "%s-%s.csv", base, suffix);
+    const char *headers[16];
+    for (size_t c = 0; c < l->ncols; c++) {
+        headers[c] = l->cols[c].header;
+        o->keys[c] = l->cols[c].key;
+    }
+    o->csv = report_file_open(out_dir, name);
+    if (o->csv == NULL)
+        return -1;
+    if (report_csv_header(&o->b, headers, l->ncols) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One row of list k into its CSV and sheet. 0, or -1 (logged). */
+static int list_out_row(struct list_out *o, int k, const json_t *row)
+{
+    const struct report_list *l = &lists[k];
+    if (report_csv_json_line(&o->b, row, o->keys, l->ncols) != 0) {
+        log_error("cannot write the %s: out of memory or a number out of range", l->name);
+        return -1;
+    }
+    if (o->sheet != NULL)
+        readable_xlsx_row(o->sheet, row, o->keys, l->ncols);
+    if (o->b.len >= FLUSH_BYTES)
+        return report_file_write(o->csv, &o->b);
+    return 0;
+}
+
+/* The lists' sheets of <base>.xlsx, in this order: */
+static const struct {
+    const char *name;
+    int list;
+} sheets[] = {{"未上报 not reported", L_NOT_REPORTED},
+              {"退回 rejections", L_REJECTIONS},
+              {"警告 warnings", L_WARNINGS}};
+
+/* Adds list k's sheet to x when it has one. */
+static void list_out_sheet(struct list_out *o, int k, struct report_xlsx *x)
+{
+    const struct report_list *l = &lists[k];
+    for (size_t i = 0; i < NKEYS(sheets); i++) {
+        if (sheets[i].list != k)
+            continue;
+        struct report_xlsx_column cols[16];
+        for (size_t c = 0; c < l->ncols; c++) {
+            const char *key = l->cols[c].key;
+            cols[c].header = l->cols[c].header;
+            cols[c].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
+        }
+        o->sheet = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
+    }
+}
+
+/* A rejected submission of the document, from its first row: the submission's columns and an
+ * empty array of reasons. NULL when out of memory. */
+static json_t *rejection_new(const json_t *r)
+{
+    json_t *o = json_object();
+    int rc = o == NULL ? -1 : 0;
+    for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++)
+        rc = json_object_set(o, rejection_cols[k].key, json_object_get(r, rejection_cols[k].key));
+    if (rc == 0)
+        rc = json_object_set_new(o, "reasons", json_array());
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The reason of row r appended to rejection o. 0, or -1 out of memory. */
+static int rejection_reason(json_t *o, const json_t *r)
+{
+    json_t *reason = json_object();
+    int rc = reason == NULL ? -1 : 0;
+    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++)
+        rc = json_object_set(reason, rejection_cols[k].key,
+                             json_object_get(r, rejection_cols[k].key));
+    if (rc == 0)
+        return json_array_append_new(json_object_get(o, "reasons"), reason);
+    json_decref(reason);
+    return -1;
+}
+
+/*
+ * Reads list k (not the outliers) through a cursor into its CSV, its array of the document
+ * (the rejections grouped per submission, their reasons nested) and its sheet. *count is the
+ * number of the array's elements. 0, or -1 after logging.
+ */
+static int stream_list(PGconn *conn, int k, const char *const *params, struct report_json_doc *d,
+                       struct list_out *o, struct report_xlsx *x, size_t *count)
+{
+    const struct report_list *l = &lists[k];
+    struct report_cursor cur;
+    list_out_sheet(o, k, x);
+    if (report_cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
+        return -1;
+    report_json_doc_array_begin(d, l->name);
+    json_t *group = NULL; /* the rejection being gathered */
+    int rc = 0;
+    json_t *row;
+    while (rc == 0 && d->rc == 0 && (row = report_cursor_peek(&cur, &rc)) != NULL) {
+        rc = list_out_row(o, k, row);
+        if (rc == 0 && k == L_REJECTIONS) {
+            json_int_t raw = json_integer_value(json_object_get(row, "raw_id"));
+            if (group != NULL && json_integer_value(json_object_get(group, "raw_id")) != raw) {
+                report_json_doc_element(d, group);
+                (*count)++;
+                json_decref(group);
+                group = NULL;
+            }
+            if (group == NULL && (group = rejection_new(row)) == NULL)
+                rc = -1;
+            if (rc == 0)
+                rc = rejection_reason(group, row);
+            if (rc != 0)
+                log_error("out of memory");
+        } else if (rc == 0) {
+            report_json_doc_element(d, row);
+            (*count)++;
+        }
+        report_cursor_next(&cur);
+    }
+    if (group != NULL) {
+        if (rc == 0) {
+            report_json_doc_element(d, group);
+            (*count)++;
+        }
+        json_decref(group);
+    }
+    report_cursor_free(&cur);
+    report_json_doc_array_end(d);
+    return rc != 0 ? rc : report_json_doc_failed(d);
+}
+
+/* ---- the outliers, and the letters ------------------------------------------------------ */
+
+/* The rejections and the warnings again, for the letters: of the schools of the registry, in
+ * the outliers' order (term, district, school), each school's rows in the list's order, which
+ * within one school and term is that of the keys that end the list's ORDER BY (raw_id,
+ * severity, seq for the rejections; seq for the warnings, of the one current submission).
+ * Ordered by these columns, not WITH ORDINALITY, so that PostgreSQL inlines the functions and
+ * plans them for the run id given: a run that received nothing reads no submission. The
+ * columns are those of the lists. */
+static const char letter_rejections_sql[] =
+    "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, ref, "
+    "received_at, resolved, severity, seq, code, path, message "
+    "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) "
+    "WHERE school_name IS NOT NULL "
+    "ORDER BY period COLLATE \"C\" NULLS FIRST, district_code COLLATE \"C\", "
+    "school_code COLLATE \"C\", raw_id, severity, seq";
+static const char letter_warnings_sql[] =
+    "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
+    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) "
+    "WHERE school_name IS NOT NULL "
+    "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", seq";
+
+/* What a letter is about: a term (NULL as ""), the district and the school, compared as the
+ * SQL orders them (COLLATE "C": byte order). */
+struct letter_key {
+    char period[32], district[16], school[32];
+};
+
+static void key_of(const json_t *row, struct letter_key *k)
+{
+    util_strlcpy(k->period, text_of(row, "period"), sizeof k->period);
+    util_strlcpy(k->district, text_of(row, "district_code"), sizeof k->district);
+    util_strlcpy(k->school, text_of(row, "school_code"), sizeof k->school);
+}
+
+static int key_cmp(const struct letter_key *a, const struct letter_key *b)
+{
+    int c = strcmp(a->period, b->period);
+    if (c == 0)
+        c = strcmp(a->district, b->district);
+    if (c == 0)
+        c = strcmp(a->school, b->school);
+    return c;
+}
+
+static bool key_is(const json_t *row, const struct letter_key *key)
+{
+    struct letter_key k;
+    key_of(row, &k);
+    return key_cmp(&k, key) == 0;
+}
+
+/* An outlier that goes into a letter: a 10x-median one of a school of the registry. A change
+ * from the previous term is for the inspectors to weigh, not sent to the school
+ * (SUBMISSION.md section 3 makes only the 10x-median outlier a warning to the school). */
+static bool outlier_in_letter(const json_t *row)
+{
+    return strcmp(text_of(row, "kind"), "district_median") == 0 &&
+           json_is_string(json_object_get(row, "school_name"));
+}
+
+/* An outlier into its CSV, and into the document when it is a 10x-median one (the changes
+ * from the previous term are only counted there). 0, or -1 (logged). */
+static int outlier_out(struct list_out *o, struct report_json_doc *d, const json_t *row,
+                       size_t *kept, long *term_changes)
+{
+    if (strcmp(text_of(row, "kind"), "district_median") == 0) {
+        report_json_doc_element(d, row);
+        (*kept)++;
+    } else {
+        (*term_changes)++;
+    }
+    return list_out_row(o, L_OUTLIERS, row);
+}
+
+/*
+ * The outliers through a cursor into their CSV and the document, and, read alongside them in
+ * the same order, the rejections and warnings of registry schools: the rows of one school and
+ * term make its letter, written before the next school's are read. 0, or -1 after logging.
+ */
+static int stream_outliers(PGconn *conn, const char *const *params, struct report_json_doc *d,
+                           struct list_out *o, struct report_letters *lt, size_t *kept,
+                           long *term_changes)
+{
+    enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
+    static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
+                                         REPORT_LETTER_OUTLIERS};
+    struct report_cursor cur[S_COUNT];
+    memset(cur, 0, sizeof cur);
+    int rc = report_cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
+                                letter_rejections_sql, params);
+    if (rc == 0)
+        rc = report_cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &lists[L_WARNINGS],
+                                letter_warnings_sql, params);
+    if (rc == 0)
+        rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
+                                lists[L_OUTLIERS].sql, params);
+    report_json_doc_array_begin(d, lists[L_OUTLIERS].name);
+    struct letter_key key, prev;
+    bool have_prev = false;
+    while (rc == 0 && d->rc == 0) {
+        json_t *row[S_COUNT];
+        for (int s = 0; s < S_COUNT; s++)
+            row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
+        /* the outliers that are in no letter go out as they come */
+        while (rc == 0 && row[S_OUTLIERS] != NULL && !outlier_in_letter(row[S_OUTLIERS])) {
+            rc = outlier_out(o, d, row[S_OUTLIERS], kept, term_changes);
+            report_cursor_next(&cur[S_OUTLIERS]);
+            row[S_OUTLIERS] = rc == 0 ? report_cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
+        }
+        /* the next letter is the least school and term of the three lists */
+        bool any = false;
+        for (int s = 0; rc == 0 && s < S_COUNT; s++) {
+            struct letter_key k;
+            if (row[s] == NULL)
+                continue;
+            key_of(row[s], &k);
+            if (!any || key_cmp(&k, &key) < 0)
+                key = k;
+            any = true;
+        }
+        if (rc != 0 || !any)
+            break;
+        if (have_prev && key_cmp(&key, &prev) <= 0) {
+            log_error("cannot write the feedback letters: the lists are not in the order of "
+                      "term, district and school");
+            rc = -1;
+            break;
+        }
+        for (int s = 0; rc == 0 && s < S_COUNT; s++) {
+            while (rc == 0 && row[s] != NULL && key_is(row[s], &key)) {
+                if (s != S_OUTLIERS || outlier_in_letter(row[s]))
+                    rc = report_letters_add(lt, list_of[s], row[s]);
+                if (rc == 0 && s == S_OUTLIERS)
+                    rc = outlier_out(o, d, row[s], kept, term_changes);
+                report_cursor_next(&cur[s]);
+                row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
+            }
+        }
+        if (rc == 0)
+            rc = report_letters_flush(lt);
+        prev = key;
+        have_prev = true;
+    }
+    for (int s = 0; s < S_COUNT; s++)
+        report_cursor_free(&cur[s]);
+    report_json_doc_array_end(d);
+    return rc != 0 ? rc : report_json_doc_failed(d);
+}
+
+/*
+ * Records the problems that the nightly run's lists and letters carried as sent by it, in the
+ * transaction whose snapshot they were read in, and ends it. The files are made durable first:
+ * a run that dies before the commit sends them again, none is lost. 0, or -1 after logging.
+ */
+static int problems_mark_sent(PGconn *conn, const char *const *by_run, const char *out_dir)
+{
+    if (util_sync_filesystem(out_dir) != 0) {
+        log_error_detail("cannot write the quality report", out_dir, strerror(errno));
+        return -1;
+    }
+    fault_point("problems_sent");
+    PGresult *res = db_query(conn, "SELECT xinyu.problems_mark_sent($1::text[], $2::bigint)", 2,
+                             by_run, PGRES_TUPLES_OK, "cannot record the problems sent");
+    if (res == NULL)
+        return -1;
+    log_info("%s problems of the schools recorded as sent", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return db_exec(conn, "COMMIT", "cannot record the problems sent");
+}
+
+int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
+                         const struct report_scope *scope, bool send)
+{
+    const char *out_dir = ctx->out_dir;
+    struct report_targets t;
+    memset(&t, 0, sizeof t);
+    bool have_targets = false;
+    struct report_sql_args a;
+    memset(&a, 0, sizeof a);
+    int rc = scope_terms(ctx->targets_dir, scope, &t, &have_targets, &a);
+    if (rc != 0) {
+        if (have_targets)
+            report_targets_free(&t);
+        return rc;
+    }
+    rc = EXIT_FATAL;
+    json_t *run = NULL, *terms = NULL;
+    struct report_json_doc d;
+    memset(&d, 0, sizeof d);
+    d.what = "cannot make the quality report";
+    struct list_out out[L_COUNT];
+    memset(out, 0, sizeof out);
+    struct report_xlsx *x = NULL;
+    struct report_letters lt;
+    memset(&lt, 0, sizeof lt);
+    PGconn *conn = report_connect(ctx, &rc);
+    if (conn == NULL)
+        goto done;
+    /* every list and the run's counts of one snapshot; the files are temporary until all of
+     * them are written. The nightly run marks in that snapshot what it sent
+     * (problems_mark_sent), so its transaction is not read-only. */
+    if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
+        goto done;
+    int run_rc;
+    run = run_json(conn, run_id, &run_rc);
+    if (run == NULL) {
+        rc = run_rc;
+        goto done;
+    }
+    fault_point("report_read");
+    char run_text[24];
+    snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
+    if (util_mkdirs(out_dir, false) != 0) {
+        log_error_detail("cannot create the output directory", out_dir, strerror(errno));
+        goto done;
+    }
+    char base[64], name[128], path[4200];
+    if (scope->period != NULL)
+        snprintf(base, sizeof base, "quality-%s", scope->period);
+    else
+        snprintf(base, sizeof base, "quality-%d", scope->year);
+    char generated_at[40];
+    util_now_rfc3339(generated_at, sizeof generated_at);
+    /* every list is read to its end: its cursor is planned for all of its rows, as the same
+     * query alone would be, not for a first tenth of them (the default) */
+    if (db_exec(conn, "SET LOCAL cursor_tuple_fraction = 1", "cannot make the quality report") != 0)
+        goto done;
+    const char *by_term[] = {a.periods.data, a.deadlines.data};
+    const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL, send ? "true" : "false"};
+    PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
+                             PGRES_TUPLES_OK, "cannot list the terms");
+    if (res == NULL)
+        goto done;
+    terms = list_json(&lists[L_TERMS], res);
+    PQclear(res);
+    if (terms == NULL)
+        goto done;
+    snprintf(name, sizeof name, "%s.json", base);
+    snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
+    d.rf = report_file_open(out_dir, name);
+    x = d.rf != NULL ? report_xlsx_open(path, base, 0) : NULL;
+    if (x == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
+        goto done;
+    for (int k = 0; k < L_COUNT; k++) {
+        if (list_out_open(&out[k], k, out_dir, base) != 0)
+            goto done;
+    }
+    report_json_doc_value(&d, "report", json_string("quality"));
+    report_json_doc_value(&d, "scope",
+                          scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
+                                                : json_pack("{s:i}", "year", scope->year));
+    report_json_doc_value(&d, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
+    report_json_doc_value(&d, "generated_at", json_string(generated_at));
+    report_json_doc_value(&d, "run", json_incref(run));
+    report_json_doc_value(&d, "terms", json_incref(terms));
+    for (size_t i = 0; i < json_array_size(terms); i++) {
+        if (list_out_row(&out[L_TERMS], L_TERMS, json_array_get(terms, i)) != 0)
+            goto done;
+    }
+    size_t count[L_COUNT] = {0};
+    for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
+        bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
+        if (stream_list(conn, k, run_list ? by_run : by_term, &d, &out[k], x, &count[k]) != 0)
+            goto done;
+    }
+    long term_changes = 0;
+    if (stream_outliers(conn, by_run, &d, &out[L_OUTLIERS], &lt, &count[L_OUTLIERS],
+                        &term_changes) != 0)
+        goto done;
+    report_json_doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
+    if (report_json_doc_finish(&d) != 0 ||
+        (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
+        goto done;
+    /* all read: the files into place */
+    int closed = report_file_close(d.rf);
+    d.rf = NULL;
+    for (int k = 0; k < L_COUNT; k++) {
+        if (closed == 0)
+            closed = report_file_write(out[k].csv, &out[k].b);
+        if (closed == 0)
+            closed = report_file_close(out[k].csv);
+        else
+            report_file_discard(out[k].csv);
+        out[k].csv = NULL;
+    }
+    if (closed == 0)
+        closed = report_xlsx_close(x);
+    else
+        report_xlsx_discard(x);
+    x = NULL;
+    if (closed != 0)
+        goto done;
+    if (lt.written > 0) {
+        if (util_sync_filesystem(lt.dir) != 0) {
+            log_error_detail("cannot write the feedback letters", lt.dir, strerror(errno));
+            goto done;
+        }
+        log_info("wrote %d feedback letters in %s", lt.written, lt.dir);
+    }
+    if (send && problems_mark_sent(conn, by_run, out_dir) != 0)
+        goto done;
+    printf("quality %s: %zu not reported, %zu late, %zu rejected, %zu warnings, %zu outliers; "
+           "%d feedback letters\n",
+           base + strlen("quality-"), count[L_NOT_REPORTED], count[L_LATE], count[L_REJECTIONS],
+           count[L_WARNINGS], count[L_OUTLIERS] + (size_t)term_changes, lt.written);
+    rc = EXIT_OK;
+done:
+    if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        db_exec(conn, "ROLLBACK", "cannot end the quality report");
+    report_file_discard(d.rf);
+    buf_free(&d.b);
+    buf_free(&d.value);
+    for (int k = 0; k < L_COUNT; k++) {
+        report_file_discard(out[k].csv);
+        buf_free(&out[k].b);
+    }
+    report_xlsx_discard(x);
+    report_letters_free(&lt);
+    json_decref(run);
+    json_decref(terms);
+    PQfinish(conn);
+    report_sql_args_free(&a);
+    if (have_targets)
+        report_targets_free(&t);
+    return rc;
+}
