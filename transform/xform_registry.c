@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
-#include "common/buf.h"
 
 #define REGISTRY_MAX_BYTES ((size_t)256 * 1024 * 1024)
 #define FIELD_MAX_BYTES 1024

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
-#include "common/buf.h"
 
 /* At most this many bytes of a school's own text are quoted in one message, so that
  * every message fits struct xf_issue whatever a document carries. */
