@@ -1,4 +1,5 @@
-/* cmd_extract.c - "xinyu extract": the figures of work summaries, drafts for a school to confirm. */
+/* cmd_extract.c - "xinyu extract": the figures of work summaries, drafts for a school to confirm.
+ */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -70,8 +71,8 @@ int cmd_extract(struct cli *c)
             if (r == 1) {
                 printf("%s: 无法读取(%s)\n", file, err);
                 rc = EXIT_PARTIAL;
-            } else if (buf_printf(&out, "%s (%s, %s, %.1f ms)\n", file, src.format,
-                                  src.encoding, ms) != 0 ||
+            } else if (buf_printf(&out, "%s (%s, %s, %.1f ms)\n", file, src.format, src.encoding,
+                                  ms) != 0 ||
                        xf_extract_render_text(&x, &out) != 0) {
                 rc = EXIT_FATAL;
             } else {
@@ -90,12 +91,10 @@ int cmd_extract(struct cli *c)
                 } else {
                     bad |= json_object_set_new(o, "format", json_string(src.format));
                     bad |= json_object_set_new(o, "encoding", json_string(src.encoding));
-                    bad |= json_object_set_new(o, "milliseconds",
-                                               json_real(round(ms * 1000) / 1000));
+                    bad |=
+                        json_object_set_new(o, "milliseconds", json_real(round(ms * 1000) / 1000));
                 }
-                char *s = bad ? NULL
-                              : json_dumps(o, JSON_COMPACT |
-                                                  JSON_PRESERVE_ORDER);
+                char *s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
                 if (s == NULL)
                     rc = EXIT_FATAL;
                 else

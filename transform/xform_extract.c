@@ -34,8 +34,8 @@ struct mention {
     size_t sentence; /* index into sentences */
     struct span clause;
     double value;
-    bool value_ok;        /* the numeral is one exact number */
-    const char *approx;   /* set when the form itself is not exact */
+    bool value_ok;      /* the numeral is one exact number */
+    const char *approx; /* set when the form itself is not exact */
     const char *approx_zh;
     const char *numeral_kind;
     bool unitless; /* "label:65" in a table */
@@ -212,7 +212,8 @@ static int find_mentions(struct extract_ctx *c)
             m.approx = "approximate";
             m.approx_zh = "约数";
             m.numeral_kind = "chinese";
-        } else if (group(c->pt->mention, md, "pct", &pct) && group(c->pt->mention, md, "pctnum", &pctnum)) {
+        } else if (group(c->pt->mention, md, "pct", &pct) &&
+                   group(c->pt->mention, md, "pctnum", &pctnum)) {
             m.num = pct;
             m.numeral_kind = "percent";
             double v;
@@ -323,19 +324,19 @@ static struct span label_unit(const struct extract_ctx *c, const struct mention 
 }
 
 /* Tries rule r on mention i; true with the candidate when its words and unit fit. */
-static bool try_rule(const struct extract_ctx *c, size_t i, int r, struct candidate *out)
+/* Does m's unit fit rule r? *ambiguous when it is one of the rule's ambiguous units. */
+static bool unit_fits(const struct extract_ctx *c, const struct mention *m, int r, bool *ambiguous)
 {
     const struct xf_rule *rule = &xf_rules[r];
-    const struct mention *m = &c->m[i];
     const char *t = c->t;
     struct span unit = m->unit;
-    bool ambiguous = false;
+    bool ambiguous_unit = false;
     if (m->unitless) {
         unit = label_unit(c, m);
         if (unit.s != unit.e && !unit_in(t, unit, rule->units)) {
             if (!unit_in(t, unit, rule->ambiguous))
                 return false;
-            ambiguous = true;
+            ambiguous_unit = true;
         }
         if (xf_extract_fields[xf_rule_re[r].field_index].kind == XF_EX_RATE && unit.s == unit.e)
             return false;
@@ -344,11 +345,57 @@ static bool try_rule(const struct extract_ctx *c, size_t i, int r, struct candid
             strcmp(rule->units, "%") == 0) {
             /* 百分之九十五 */
         } else if (unit_in(t, unit, rule->ambiguous)) {
-            ambiguous = true;
+            ambiguous_unit = true;
         } else {
             return false;
         }
     }
+    *ambiguous = ambiguous_unit;
+    return true;
+}
+
+/* Where the paragraph holding byte at starts: after the last blank line, at most 600
+ * bytes back (a table's rows and the sentence before it share their context). */
+static size_t paragraph_start(const char *t, size_t at)
+{
+    size_t lo = at > 600 ? at - 600 : 0;
+    for (size_t i = at; i > lo + 1; i--) {
+        if (t[i - 1] == '\n' && t[i - 2] == '\n')
+            return i;
+    }
+    return lo;
+}
+
+/* The clause before m's in its sentence, or an empty span. */
+static struct span previous_clause(const struct extract_ctx *c, const struct mention *m)
+{
+    struct span sent = c->sentences[m->sentence], p = {m->clause.s, m->clause.s};
+    if (m->clause.s <= sent.s + 1)
+        return p;
+    p.e = m->clause.s - 1; /* the comma */
+    p.s = sent.s;
+    for (size_t i = p.e; i > sent.s; i--) {
+        if (c->t[i - 1] == ',') {
+            p.s = i;
+            break;
+        }
+    }
+    return p;
+}
+
+/*
+ * Tries rule r on mention i; true with the candidate when its words and unit fit. With
+ * carry, the words are looked for in the clause before ("开展团体辅导12场,参与学生300人次"
+ * has them there for 300 only when nothing closer named a field).
+ */
+static bool try_rule(const struct extract_ctx *c, size_t i, int r, bool carry,
+                     struct candidate *out)
+{
+    const struct mention *m = &c->m[i];
+    const char *t = c->t;
+    bool ambiguous = false;
+    if (!unit_fits(c, m, r, &ambiguous))
+        return false;
     /* the window: the clause, cut at the neighbouring figures (a year "满3年" inside the
      * words of a rule does not cut) */
     size_t ls = m->clause.s, re = m->clause.e;
@@ -371,22 +418,35 @@ static bool try_rule(const struct extract_ctx *c, size_t i, int r, struct candid
         break;
     }
     const struct span sent = c->sentences[m->sentence];
-    if (xf_rule_re[r].context != NULL) {
-        size_t a, b;
-        if (!xf_pattern_find(xf_rule_re[r].context, t, sent.s, sent.e, &a, &b))
-            return false;
-    }
-    if (xf_rule_re[r].near != NULL) {
-        size_t a, b;
-        if (!xf_pattern_find(xf_rule_re[r].near, t, m->clause.s, m->clause.e, &a, &b))
-            return false;
-    }
+    size_t a, b;
+    if (xf_rule_re[r].context != NULL &&
+        !xf_pattern_find(xf_rule_re[r].context, t, paragraph_start(t, sent.s), sent.e, &a, &b))
+        return false;
+    if (xf_rule_re[r].near != NULL &&
+        !xf_pattern_find(xf_rule_re[r].near, t, m->clause.s, m->clause.e, &a, &b))
+        return false;
     struct candidate best;
     bool found = false;
-    size_t a, b;
+    if (carry) {
+        struct span pc = previous_clause(c, m);
+        if (!xf_pattern_find_last(xf_rule_re[r].subject, t, pc.s, pc.e, &a, &b))
+            return false;
+        best.dist = 1000;
+        best.word.s = a;
+        best.word.e = b;
+        best.left = true;
+        best.rule = r;
+        best.ambiguous_unit = ambiguous;
+        *out = best;
+        return true;
+    }
     if (xf_pattern_find_last(xf_rule_re[r].subject, t, ls, m->all.s, &a, &b)) {
         size_t d = chars_between(t, b, m->all.s);
-        if ((int)d <= rule->reach) {
+        size_t ca, cb;
+        /* "两名专职心理教师和二十三名兼职…": words before a conjunction belong to the figure
+         * before them */
+        if ((int)d <= xf_rules[r].reach &&
+            !xf_pattern_find(c->pt->conjunction, t, b, m->all.s, &ca, &cb)) {
             best.dist = d;
             best.word.s = a;
             best.word.e = b;
@@ -396,7 +456,9 @@ static bool try_rule(const struct extract_ctx *c, size_t i, int r, struct candid
     }
     if (xf_pattern_find(xf_rule_re[r].subject, t, m->all.e, re, &a, &b)) {
         size_t d = chars_between(t, m->all.e, a) + 1;
-        if ((int)d <= rule->reach && (!found || d < best.dist)) {
+        size_t ca, cb;
+        if ((int)d <= xf_rules[r].reach && (!found || d < best.dist) &&
+            !xf_pattern_find(c->pt->conjunction, t, m->all.e, a, &ca, &cb)) {
             best.dist = d;
             best.word.s = a;
             best.word.e = b;
@@ -506,12 +568,26 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
     }
     size_t ws = m->clause.s;
     if (rule->flags & XF_R_TERM) {
-        if (xf_pattern_find(c->pt->other_period, t, m->clause.s, m->clause.e, &a, &b)) {
+        /* another period named before the figure in its sentence, unless this term is
+         * named again after it ("上学期30人次,本学期65人次"), or in its clause */
+        size_t from = sent.s;
+        if (xf_pattern_find_last(c->pt->this_term, t, sent.s, m->all.s, &a, &b))
+            from = b;
+        if (xf_pattern_find(c->pt->other_period, t, from, m->all.s, &a, &b) ||
+            xf_pattern_find(c->pt->other_period, t, m->all.e, m->clause.e, &a, &b)) {
             *zh = "其他时期或累计的数";
             return "other_period";
         }
     }
     bool per = xf_pattern_find(c->pt->per_unit, t, ws, m->all.s, &a, &b);
+    size_t ta, tb;
+    /* "各班共召开主题班会126次" is the total of all classes */
+    if (per && xf_pattern_find(c->pt->total_word, t, b, m->all.s, &ta, &tb))
+        per = false;
+    if ((rule->flags & XF_R_LESSONS) && contains(t, m->clause.s, m->all.s, "年级")) {
+        *zh = "只说了部分年级";
+        return "per_unit";
+    }
     if (!(rule->flags & XF_R_PER_OK)) {
         /* 每学期 is the term itself */
         if (per && !(b - a == strlen("每学期") && memcmp(t + a, "每学期", b - a) == 0)) {
@@ -523,8 +599,7 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
             bool week = false, other = false;
             size_t from = m->clause.s;
             while (xf_pattern_find(c->pt->per_unit, t, from, m->all.s, &a, &b)) {
-                if (contains(t, a, b, "周") ||
-                    contains(t, a, b, "星期"))
+                if (contains(t, a, b, "周") || contains(t, a, b, "星期"))
                     week = true;
                 else
                     other = true;
@@ -539,10 +614,8 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
             bool person = false;
             size_t from = sent.s;
             while (xf_pattern_find(c->pt->per_unit, t, from, m->all.s, &a, &b)) {
-                if (contains(t, a, b, "人") ||
-                    contains(t, a, b, "每位") ||
-                    contains(t, a, b, "每名") ||
-                    contains(t, a, b, "平均"))
+                if (contains(t, a, b, "人") || contains(t, a, b, "每位") ||
+                    contains(t, a, b, "每名") || contains(t, a, b, "平均"))
                     person = true;
                 from = b;
             }
@@ -556,8 +629,7 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
 }
 
 /* The value of a figure in the field's terms; false when it does not fit the field. */
-static bool convert_value(const struct extract_ctx *c, const struct mention *m, int r,
-                          double *out)
+static bool convert_value(const struct extract_ctx *c, const struct mention *m, int r, double *out)
 {
     const char *t = c->t;
     double v = m->value;
@@ -685,19 +757,95 @@ static int follower_rule(const struct extract_ctx *c, size_t i)
     return -1;
 }
 
+/*
+ * "专职、兼职心理教师分别为2名、11名": the k-th figure after 分别 goes with the k-th of the
+ * words before it, each completed with the noun the last one ends in. True with the
+ * candidate when mention i stands in such a clause and its words name a field.
+ */
+static bool try_separately(const struct extract_ctx *c, size_t i, struct candidate *out)
+{
+    const struct mention *m = &c->m[i];
+    const char *t = c->t;
+    size_t sa, sb;
+    if (!xf_pattern_find(c->pt->separately, t, m->clause.s, m->all.s, &sa, &sb))
+        return false;
+    /* the figures after 分别 in this clause, and which of them m is */
+    size_t first = i, count = 0;
+    while (first > 0 && c->m[first - 1].all.s >= sb && c->m[first - 1].clause.s == m->clause.s)
+        first--;
+    for (size_t k = first; k < c->nm && c->m[k].clause.s == m->clause.s; k++)
+        count++;
+    size_t q = i - first;
+    /* the words before 分别, apart at 、和与及 */
+    struct span seg[8];
+    size_t nseg = 0, from = m->clause.s, ca, cb;
+    while (nseg < 8 && xf_pattern_find(c->pt->conjunction, t, from, sa, &ca, &cb)) {
+        seg[nseg].s = from;
+        seg[nseg].e = ca;
+        nseg++;
+        from = cb;
+    }
+    if (nseg >= 8)
+        return false;
+    seg[nseg].s = from;
+    seg[nseg].e = sa;
+    nseg++;
+    if (nseg != count || count < 2)
+        return false;
+    struct span last = seg[nseg - 1];
+    char words[512];
+    for (size_t k = last.s; k <= last.e; k++) {
+        /* the shared noun: the last words from byte k on (whole characters only) */
+        if (k < last.e && ((unsigned char)t[k] & 0xc0) == 0x80)
+            continue;
+        if (q == nseg - 1 && k > last.s)
+            break;
+        size_t a = seg[q].e - seg[q].s, b = q == nseg - 1 ? 0 : last.e - k;
+        if (a + b >= sizeof words)
+            return false;
+        memcpy(words, t + seg[q].s, a);
+        memcpy(words + a, t + k, b);
+        for (int r = 0; r < xf_nrules; r++) {
+            bool ambiguous;
+            size_t wa, wb;
+            if (!unit_fits(c, m, r, &ambiguous))
+                continue;
+            if (!xf_pattern_find(xf_rule_re[r].subject, words, 0, a + b, &wa, &wb) || wa >= a)
+                continue;
+            out->rule = r;
+            out->dist = 0;
+            out->word = seg[q];
+            out->left = true;
+            out->ambiguous_unit = ambiguous;
+            return true;
+        }
+    }
+    return false;
+}
+
 static int match_mentions(struct extract_ctx *c)
 {
     const char *t = c->t;
     for (size_t i = 0; i < c->nm; i++) {
         struct mention *m = &c->m[i];
         struct candidate best, cd;
-        bool found = false;
-        for (int r = 0; r < xf_nrules; r++) {
-            if (!try_rule(c, i, r, &cd))
-                continue;
-            if (!found || cd.dist < best.dist || (cd.dist == best.dist && cd.left && !best.left)) {
-                best = cd;
-                found = true;
+        bool found = try_separately(c, i, &best);
+        for (int pass = 0; pass < 2 && !found; pass++) {
+            size_t a, b;
+            /* the clause before is tried only for a clause with no words of its own */
+            if (pass == 1 && !xf_pattern_find(c->pt->carry, t, m->clause.s, m->all.s, &a, &b))
+                break;
+            for (int r = 0; r < xf_nrules; r++) {
+                if (!try_rule(c, i, r, pass == 1, &cd))
+                    continue;
+                bool weak = xf_rules[r].flags & XF_R_WEAK;
+                bool best_weak = found && (xf_rules[best.rule].flags & XF_R_WEAK);
+                if (!found || (best_weak && !weak) ||
+                    (weak == best_weak &&
+                     (cd.dist < best.dist || (cd.dist == best.dist && cd.left && !best.left)))) {
+                    best = cd;
+                    found = true;
+                }
             }
         }
         if (!found) {
@@ -771,8 +919,9 @@ static int match_booleans(struct extract_ctx *c)
             f.numeral = strdup("");
             f.unit = strdup("");
             f.sentence = dup_span(t, sent.s, sent.e);
-            f.numeral_kind =
-                xf_extract_fields[xf_bool_re[r].field_index].kind == XF_EX_BOOL ? "boolean" : "statement";
+            f.numeral_kind = xf_extract_fields[xf_bool_re[r].field_index].kind == XF_EX_BOOL
+                                 ? "boolean"
+                                 : "statement";
             xf_norm_where(c->nt, a, &f.line, &f.column);
             if (f.text == NULL || f.keyword == NULL || f.numeral == NULL || f.unit == NULL ||
                 f.sentence == NULL || add_candidate(c, &f, false) != 0) {

@@ -16,11 +16,11 @@
 
 /* What kind of value a field holds; decides which units fit and how a figure converts. */
 enum xf_extract_kind {
-    XF_EX_COUNT,  /* whole number of persons, sessions, ... */
-    XF_EX_MONEY,  /* yuan, at most 2 decimals (万元 converted) */
-    XF_EX_HOURS,  /* hours per week */
-    XF_EX_RATE,   /* 0..1, written as a percentage */
-    XF_EX_REAL,   /* hours per person */
+    XF_EX_COUNT,   /* whole number of persons, sessions, ... */
+    XF_EX_MONEY,   /* yuan, at most 2 decimals (万元 converted) */
+    XF_EX_HOURS,   /* hours per week */
+    XF_EX_RATE,    /* 0..1, written as a percentage */
+    XF_EX_REAL,    /* hours per person */
     XF_EX_LESSONS, /* lessons per class and week (not a field of the submission) */
     XF_EX_BOOL
 };
@@ -39,21 +39,21 @@ int xf_extract_field_find(const char *path);
 
 /* One figure found in the text. Strings are owned by the result. */
 struct xf_figure {
-    int field;       /* index into xf_extract_fields */
-    double value;    /* the value (booleans 0/1); meaningless when approximate */
-    bool approximate; /* listed as approximate or ambiguous, never a value */
-    const char *reason;    /* approximate: machine code ("approximate", "bound", "range",
-                            * "per_unit", "requirement", "plan", "other_period",
-                            * "conflict", "unit"); NULL for values */
-    const char *reason_zh; /* the same in words for people */
-    char *text;            /* the figure as written, e.g. "两名", "300余人次" */
-    char *keyword;         /* the words that named the field, e.g. "专职心理健康教师" */
-    char *numeral;         /* the numeral as written ("两", "1.2万"), "" for booleans */
+    int field;                /* index into xf_extract_fields */
+    double value;             /* the value (booleans 0/1); meaningless when approximate */
+    bool approximate;         /* listed as approximate or ambiguous, never a value */
+    const char *reason;       /* approximate: machine code ("approximate", "bound", "range",
+                               * "per_unit", "requirement", "plan", "other_period",
+                               * "conflict", "unit"); NULL for values */
+    const char *reason_zh;    /* the same in words for people */
+    char *text;               /* the figure as written, e.g. "两名", "300余人次" */
+    char *keyword;            /* the words that named the field, e.g. "专职心理健康教师" */
+    char *numeral;            /* the numeral as written ("两", "1.2万"), "" for booleans */
     const char *numeral_kind; /* "arabic", "chinese", "percent", "mixed", "boolean" */
-    char *unit;            /* "名", "" when none */
-    char *sentence;        /* the sentence it came from (normalised text) */
-    int line;              /* 1-based line (paragraph for .docx) of the figure */
-    int column;            /* 1-based column in characters */
+    char *unit;               /* "名", "" when none */
+    char *sentence;           /* the sentence it came from (normalised text) */
+    int line;                 /* 1-based line (paragraph for .docx) of the figure */
+    int column;               /* 1-based column in characters */
 };
 
 /* The result for one text: values (at most one per field, with every sentence that gave
@@ -82,8 +82,7 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
  * Returns 0, or -1 when memory ran out or the patterns could not be compiled (err says).
  * Free x with xf_extract_clear in every case.
  */
-int xf_extract_text(const char *text, size_t len, struct xf_extract *x, char *err,
-                    size_t errlen);
+int xf_extract_text(const char *text, size_t len, struct xf_extract *x, char *err, size_t errlen);
 
 void xf_extract_clear(struct xf_extract *x);
 

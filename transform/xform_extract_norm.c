@@ -69,8 +69,8 @@ static int push_normalised(struct cpvec *line, int32_t cp, uint32_t orig)
         return cp_push(line, cp, orig);
     utf8proc_int32_t tmp[18];
     int bound = 0;
-    utf8proc_ssize_t n = utf8proc_decompose_char(cp, tmp, 16, UTF8PROC_COMPAT | UTF8PROC_STABLE,
-                                                 &bound);
+    utf8proc_ssize_t n = utf8proc_decompose_char(
+        cp, tmp, 16, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_STABLE, &bound);
     if (n <= 0 || n > 16)
         return cp_push(line, cp, orig);
     n = utf8proc_normalize_utf32(tmp, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
@@ -217,7 +217,7 @@ static int table_cells(const struct xf_patterns *pt, const struct ncp *v, size_t
 
 /* Emits code points [s, e) of a line: runs of spaces dropped except between two ASCII
  * letters or digits ("专 职 心 理 教 师 2 名" is OCR spacing; "2 35" stays two numbers). */
-static int emit_span(struct xf_norm *nt, const struct ncp *v, size_t s, size_t e)
+static int emit_span(struct xf_norm *nt, const struct ncp *v, size_t s, size_t e, bool ocr)
 {
     bool pending = false;
     int32_t last = 0;
@@ -226,7 +226,7 @@ static int emit_span(struct xf_norm *nt, const struct ncp *v, size_t s, size_t e
             pending = true;
             continue;
         }
-        if (pending && is_ascii_alnum(last) && is_ascii_alnum(v[i].cp) &&
+        if (pending && !ocr && is_ascii_alnum(last) && is_ascii_alnum(v[i].cp) &&
             emit_cp(nt, ' ', v[i].orig) != 0)
             return -1;
         pending = false;
@@ -240,6 +240,21 @@ static int emit_span(struct xf_norm *nt, const struct ncp *v, size_t s, size_t e
 static bool ends_sentence(int32_t cp)
 {
     return cp == 0x3002 || cp == '!' || cp == '?' || cp == ';' || cp == ':' || cp == 0x2026;
+}
+
+/* Is the line [s, e) spaced out character by character, as OCR writes "共 接 待 6 5 人 次"?
+ * Then its spaces say nothing, not even between two digits. */
+static bool ocr_spaced(const struct ncp *v, size_t s, size_t e)
+{
+    size_t chars = 0, spaced = 0;
+    for (size_t i = s; i < e; i++) {
+        if (is_space(v[i].cp))
+            continue;
+        chars++;
+        if (i + 2 < e && v[i + 1].cp == ' ' && !is_space(v[i + 2].cp))
+            spaced++;
+    }
+    return chars >= 8 && spaced * 10 >= chars * 8;
 }
 
 /* Does the line [s, e) start like a heading or list item ("一、", "(二)", "3.", "-")? */
@@ -343,7 +358,7 @@ int xf_norm_build(const struct xf_patterns *pt, const char *in, size_t len, stru
             goto out;
         if (nc > 0) {
             for (int c = 0; c < nc; c++) {
-                if (emit_span(nt, all.v + s, cells[c].s, cells[c].e) != 0)
+                if (emit_span(nt, all.v + s, cells[c].s, cells[c].e, false) != 0)
                     goto out;
                 bool joins = cells[c].label && c + 1 < nc && cells[c + 1].value;
                 uint32_t at = all.v[s + cells[c].e - 1].orig;
@@ -354,7 +369,7 @@ int xf_norm_build(const struct xf_patterns *pt, const char *in, size_t len, stru
                 goto out;
             continue;
         }
-        if (emit_span(nt, all.v, s, e) != 0)
+        if (emit_span(nt, all.v, s, e, ocr_spaced(all.v, s, e)) != 0)
             goto out;
         /* a line broken inside a sentence (a hard wrap, OCR) joins the next one */
         bool join = false;
@@ -390,7 +405,8 @@ void xf_norm_free(struct xf_norm *nt)
 
 void xf_norm_where(const struct xf_norm *nt, size_t byte, int *line, int *column)
 {
-    uint32_t o = byte < nt->text.len ? nt->pos[byte] : (nt->text.len ? nt->pos[nt->text.len - 1] : 0);
+    uint32_t o =
+        byte < nt->text.len ? nt->pos[byte] : (nt->text.len ? nt->pos[nt->text.len - 1] : 0);
     size_t lo = 0, hi = nt->nlines;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;

@@ -1,4 +1,5 @@
-/* xform_extract_out.c - an extraction as JSON (draft, evidence, approximate) and as Chinese text. */
+/* xform_extract_out.c - an extraction as JSON (draft, evidence, approximate) and as Chinese text.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

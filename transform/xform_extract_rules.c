@@ -9,8 +9,8 @@
 const struct xf_extract_field xf_extract_fields[] = {
     {"staff.psych_fulltime", "专职心理健康教师人数", XF_EX_COUNT, true},
     {"staff.psych_parttime", "兼职心理健康教师人数", XF_EX_COUNT, true},
-    {"staff.psych_fulltime_degree", "专职教师中具备心理学或相关专业本科及以上学历人数",
-     XF_EX_COUNT, true},
+    {"staff.psych_fulltime_degree", "专职教师中具备心理学或相关专业本科及以上学历人数", XF_EX_COUNT,
+     true},
     {"staff.psych_cert_a", "专兼职心理教师中持A证人数", XF_EX_COUNT, true},
     {"staff.parttime_3yr_head", "兼职教师中担任班主任满3年人数", XF_EX_COUNT, true},
     {"staff.head_teachers", "班主任及德育管理者人数", XF_EX_COUNT, true},
@@ -79,13 +79,13 @@ int xf_extract_field_find(const char *path)
 const struct xf_rule xf_rules[] = {
     /* staff: certificates and degrees before the plain counts they are part of */
     {"staff.psych_cert_a", PERSONS, NULL, "A(?:级|类)?(?:证|证书|资格证)", NULL, NULL, NULL, 0, 8},
-    {"staff.head_teachers_cert_b", PERSONS, NULL, "B(?:级|类)?(?:证|证书|资格证)", NULL, NULL,
-     NULL, 0, 8},
+    {"staff.head_teachers_cert_b", PERSONS, NULL, "B(?:级|类)?(?:证|证书|资格证)", NULL, NULL, NULL,
+     0, 8},
     {"staff.subject_teachers_cert_c", PERSONS, NULL, "C(?:级|类)?(?:证|证书|资格证)", NULL, NULL,
      NULL, 0, 8},
     {"staff.psych_fulltime_degree", PERSONS, NULL,
-     "(?:心理学|心理|相关)(?:专业)?[^,]{0,10}?(?:本科|硕士|研究生|学士|博士)(?:及以上)?(?:学历|学位)?"
-     "|(?:本科|硕士|研究生)(?:及以上)?学历",
+     "(?:心理学|心理|相关)(?:专业)?[^,]{0,10}?本科(?:及以上|以上)(?:学历|学位)?"
+     "|本科(?:及以上|以上)?学历",
      "专职", NULL, NULL, 0, 10},
     {"staff.parttime_3yr_head", PERSONS, NULL,
      "(?:担任|兼任)?班主任(?:工作)?(?:满|超过|已满|达)?(?:3|三)年(?:以上|及以上)?", "兼职", NULL,
@@ -97,54 +97,56 @@ const struct xf_rule xf_rules[] = {
     {"staff.psych_fulltime", PERSONS, NULL, "(?<![兼专])专职(?:的)?(?:教师|老师)", "心理", NULL,
      STAFF_BETWEEN, 0, 6},
     {"staff.psych_parttime", PERSONS, NULL,
-     "(?<!专)兼职(?:的)?(?:心理|心育)?[^,、和与及]{0,8}?" PSY_NOUN
+     "(?<!专)(?<!专、)(?<!专和)兼职(?:的)?(?:心理|心育)?[^,、和与及]{0,8}?" PSY_NOUN
      "|心理(?:健康)?(?:教育)?兼职" PSY_NOUN,
      "心理", NULL, STAFF_BETWEEN, 0, 6},
     {"staff.head_teachers", PERSONS, NULL,
      "班主任(?:(?:及|和|与|、)德育(?:管理者|管理人员|干部|工作者))?", NULL, NULL,
      STAFF_BETWEEN "|兼职|人均|心理", 0, 6},
-    {"staff.subject_teachers", PERSONS, NULL,
-     "专任教师|学科教师|任课教师|科任教师|专任老师", NULL, NULL, STAFF_BETWEEN, 0, 6},
+    {"staff.subject_teachers", PERSONS, NULL, "专任教师|学科教师|任课教师|科任教师|专任老师", NULL,
+     NULL, STAFF_BETWEEN, 0, 6},
 
-    {"funding.psych_yuan", "元|万元", NULL,
-     "经费|资金|投入|支出|拨款|花费|投资|开支|费用", "心理", NULL, "生均|人均|每生|每人|每名",
-     XF_R_TERM, 12},
+    {"funding.psych_yuan", "元|万元", NULL, "经费|资金|投入|支出|拨款|花费|投资|开支|费用", "心理",
+     NULL, "生均|人均|每生|每人|每名", XF_R_TERM, 12},
 
     {"curriculum.lessons_per_class_week", "节|课时", NULL,
      "(?:每|各)(?:个)?班(?:级)?[^,]{0,6}?(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)"
      "|(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)[^,]{0,4}?(?:每|各)(?:个)?班",
      "心理", NULL, "班会|团体|教研|讲座", XF_R_PER_OK | XF_R_LESSONS, 10},
-    {"curriculum.theme_meetings", "次|节|场", NULL,
-     "主题班(?:队)?会|班(?:队)?会(?:课|活动)?", "心理|生命", NULL, "家长", XF_R_TERM, 10},
+    {"curriculum.theme_meetings", "次|节|场", NULL, "主题班(?:队)?会|班(?:队)?会(?:课|活动)?",
+     "心理|生命", NULL, "家长", XF_R_TERM, 10},
     {"curriculum.special_activities", "次|场|项|期", NULL,
-     "(?:专题|主题)(?:教育)?活动|生命教育活动", "心理|生命", NULL,
-     "团体|班会|讲座|家长|培训|教研", XF_R_TERM, 10},
+     "(?:专题|主题)(?:教育)?活动|生命教育活动", "心理|生命", NULL, "团体|班会|讲座|家长|培训|教研",
+     XF_R_TERM, 10},
 
     {"counseling.open_hours_per_week", "小时|个小时|h", NULL, "开放|值班", NULL, NULL, NULL,
      XF_R_PER_OK | XF_R_WEEK, 12},
     {"counseling.individual_sessions", "人次|次|例|个案", "人|名|位",
      "个体(?:心理)?(?:咨询|辅导)|个别(?:心理)?(?:咨询|辅导)|一对一(?:心理)?(?:咨询|辅导|访谈)"
-     "|(?:接待|来访)(?:了)?(?:学生)?(?:来访|咨询|个案)?",
+     "|个案(?:辅导|咨询)|(?:接待|来访)(?:了)?(?:学生)?(?:来访|咨询|个案)?",
      NULL, NULL, "团体|家长|转介|团辅", XF_R_TERM, 12},
     {"counseling.group_sessions", EVENTS "|节", NULL,
-     "团体(?:心理)?(?:辅导|咨询|活动|训练|心理辅导)(?:活动|课)?|团辅(?:活动)?|小组辅导", NULL,
-     NULL, "参与|参加", XF_R_TERM, 12},
-    {"counseling.group_participants", "人次|人|名", NULL,
-     "团体(?:心理)?(?:辅导|咨询|活动)|团辅", NULL, NULL, NULL, XF_R_TERM, 12},
+     "团体(?:心理)?(?:辅导|咨询|活动|训练|心理辅导)(?:活动|课)?|团辅(?:活动)?|小组辅导", NULL, NULL,
+     "参与|参加", XF_R_TERM, 12},
+    {"counseling.group_participants", "人次|人|名", NULL, "团体(?:心理)?(?:辅导|咨询|活动)|团辅",
+     NULL, NULL, NULL, XF_R_TERM, 12},
 
     {"screening.students_flagged", PERSONS, NULL,
-     "需(?:要)?(?:重点|特别|进一步|持续)?关注|预警|异常|高危|高风险|筛查出|筛出|检出"
+     "需(?:要)?(?:重点|特别|进一步|持续)?关注|(?<![一二三四]级)预警|异常|高危|高风险|筛查出|筛出|"
+     "检出"
      "|发现(?:有)?(?:心理)?(?:问题|异常|困扰)|心理问题|阳性",
      "普测|测评|筛查|普查|测试|量表|测查", NULL, NULL, XF_R_TERM, 12},
-    {"screening.archives", PERSONS "|份", NULL, "一生一策|一人一策|一人一档|一人一案", NULL,
-     NULL, NULL, XF_R_TERM, 12},
+    {"screening.archives", PERSONS "|份", NULL, "一生一策|一人一策|一人一档|一人一案", NULL, NULL,
+     NULL, XF_R_TERM, 12},
     {"screening.students_screened", PERSONS "|人次", NULL,
-     "普测|测评|筛查|普查|心理(?:健康)?(?:测试|测查|检测|体检|评估)|量表", NULL, NULL,
-     "需|关注|预警|异常|高危|风险|筛查出|检出|发现|阳性|问题|档案|一生一策|建档|约谈|访谈|辅导",
+     "普测|测评|筛查|普查|心理(?:健康)?(?:测试|测查|检测|体检|评估)|量表|实测|参测|受测", NULL,
+     NULL,
+     "应测|需|关注|预警|异常|高危|风险|筛查出|检出|发现|阳性|问题|档案|一生一策|建档|约谈|访谈|"
+     "辅导",
      XF_R_TERM, 14},
 
-    {"care.left_behind", PERSONS, NULL, "留守(?:儿童|学生|子女|少年)?", NULL, NULL, "单亲|特殊|残疾",
-     0, 10},
+    {"care.left_behind", PERSONS, NULL, "留守(?:儿童|学生|子女|少年)?", NULL, NULL,
+     "单亲|特殊|残疾", 0, 10},
     {"care.single_parent", PERSONS, NULL,
      "单亲(?:家庭)?(?:的)?(?:子女|学生|儿童|孩子)?|离异家庭(?:的)?(?:子女|学生|孩子)?", NULL, NULL,
      "留守|特殊|残疾", 0, 10},
@@ -159,11 +161,17 @@ const struct xf_rule xf_rules[] = {
     {"home_school.parent_trainings", EVENTS "|节", NULL,
      "家长(?:学校|课堂|讲座|培训|大讲堂|课程|沙龙|会客厅)(?:活动|课)?"
      "|家庭教育(?:专题)?(?:讲座|培训|课|指导课)|家校(?:大讲堂|讲座|共育讲座|课堂)"
-     "|亲子(?:讲座|课堂)|(?:为|面向|对|给|组织)(?:全体|全校|各年级)?(?:学生)?家长(?:们)?"
-     "(?:开展|举办|组织|举行|进行|开设)(?:了)?",
+     "|亲子(?:讲座|课堂)",
      NULL, NULL, "心理健康专题|其中|家长会|教师|学生(?!家长)", XF_R_TERM, 10},
+    /* "为家长开展了2场专题讲座": only a verb names the field; the noun after the number,
+     * when it names one ("心理健康讲座"), wins */
+    {"home_school.parent_trainings", EVENTS "|节", NULL,
+     "(?:为|面向|对|给|组织)(?:全体|全校|各年级)?(?:学生)?家长(?:们)?"
+     "(?:开展|举办|组织|举行|进行|开设)(?:了)?",
+     NULL, NULL, "其中|家长会", XF_R_TERM | XF_R_WEAK, 10},
     {"home_school.parent_attendees", "人次|人|名|位", NULL,
-     "(?:参与|参加|到会|受益|听讲|出席|惠及|覆盖)(?:的)?(?:学生)?家长|家长(?:参与|参加|到会|受益|出席|听讲)",
+     "(?:参与|参加|参训|到会|受益|听讲|出席|惠及|覆盖)(?:的)?(?:学生)?家长|家长(?:参与|参加|参训|"
+     "到会|受益|出席|听讲)",
      NULL, NULL, NULL, XF_R_TERM, 10},
     {"home_school.home_visit_rate", "%", NULL,
      "家访|走访|(?:学生)?家长(?:取得)?联系|联系(?:了)?(?:学生)?家长", NULL, NULL, NULL, 0, 10},
@@ -184,8 +192,8 @@ const struct xf_rule xf_rules[] = {
      "(?:地市级|市级|省级|国家级|全国)(?:以上)?[^,]{0,10}?(?:奖|荣誉|表彰|成果)"
      "|获(?:得)?[^,]{0,10}?(?:地市级|市级|省级|国家级|全国)[^,]{0,10}?(?:奖|荣誉|表彰|成果)",
      NULL, NULL, "区级|县级|校级|论文", 0, 12},
-    {"research.papers", "篇", NULL, "论文|(?:公开)?发表", NULL, "发表|刊发|刊登", "获奖|交流|撰写|评比",
-     0, 12},
+    {"research.papers", "篇", NULL, "论文|(?:公开)?发表", NULL, "发表|刊发|刊登",
+     "获奖|交流|撰写|评比", 0, 12},
     {"research.books", "本|部", NULL, "出版|专著|著作|书籍|读本", NULL, "出版", NULL, 0, 12},
     {"research.years_of_practice", "年", NULL,
      "(?:开展|从事|进行)[^,]{0,10}?心理[^,]{0,10}?(?:工作|教育)", NULL, NULL, NULL, 0, 8},
@@ -199,7 +207,8 @@ const struct xf_bool_rule xf_bool_rules[] = {
      "(?:室|中心|站)|心理(?:健康)?(?:辅导|咨询)(?:室|中心)[^。]{0,60}?(?:开放|接待|配备)",
      false},
     {"care.ledger", 1,
-     "(?:建立|建好|完善|形成)(?:了)?[^,;。]{0,12}?(?:关爱|帮扶)台账|(?:关爱|帮扶)台账(?:已)?(?:建立|建成)",
+     "(?:建立|建好|完善|形成)(?:了)?[^,;。]{0,12}?(?:关爱|帮扶)台账|(?:关爱|帮扶)台账(?:已)?(?:"
+     "建立|建成)",
      false},
     {"governance.research_group", 1,
      "(?:成立|组建|建立)(?:了)?[^,;。]{0,12}?心理(?:健康)?(?:教育)?教研组"
@@ -210,7 +219,8 @@ const struct xf_bool_rule xf_bool_rules[] = {
      "|(?:三|3)年(?:发展)?规划(?:已)?(?:制定|出台)",
      false},
     {"governance.annual_meeting_minutes", 1,
-     "召开(?:了)?[^。]{0,24}?(?:专题)?(?:工作)?会议[^。]{0,24}?(?:形成|并有|留有|整理)(?:了)?(?:会议)?纪要",
+     "召开(?:了)?[^。]{0,24}?(?:专题)?(?:工作)?会议[^。]{0,24}?(?:形成|并有|留有|整理)(?:了)?(?:"
+     "会议)?纪要",
      false},
     {"crisis.major_incident_school_fault", 0,
      "(?:未|没有|无)(?:发生|出现)(?:过)?(?:任何)?(?:一起)?(?:因学校原因(?:导致|造成|引发)的)?"
@@ -224,13 +234,15 @@ const int xf_nbool_rules = (int)(sizeof xf_bool_rules / sizeof xf_bool_rules[0])
 
 /* ---------------------------------------------------------------------------------------- */
 
-#define NUM_AR "[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)?(?:万|千|亿)?|[0-9]+(?:\\.[0-9]+)?(?:万|千|亿)?"
+#define NUM_AR                                                                                     \
+    "[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)?(?:万|千|亿)?|[0-9]+(?:\\.[0-9]+)?(?:万|千|亿)?"
 #define NUM_ZH "[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*"
-#define UNITS                                                                                      \
-    "%|万元|元|人次|场次|名(?![单称义次校师额])|人(?![员民们格均文口数])|位(?![置于])"         \
-    "|场(?![所地景合面])|次(?![数序])|节(?![日目约奏])|课时|学时|个?小时|篇|项(?!目)"       \
-    "|本(?![学校次着地人市区届领身质])|部(?![门分署])|年(?![级度龄代初底终末])"             \
-    "|起(?![来到初步])|例|件|份(?![额子])|期(?![间末中待刊望])|讲(?![座话解授述究])|个案|h(?![a-z])"
+#define UNITS                                                                                                               \
+    "%|万元|元|人次|场次|名(?![单称义次校师额])|人(?![员民们格文口数])|位(?![置于])"              \
+    "|场(?![所地景合面])|次(?![数序])|节(?![日目约奏])|课时|学时|个?小时|篇|项(?!目)"               \
+    "|本(?![学校次着地人市区届领身质])|部(?![门分署])|年(?![级度龄代初底终末])"                   \
+    "|起(?![来到初步])|例|件|份(?![额子])|期(?![间末中待刊望])|讲(?![座话解授述究])|个案|h(?![a-" \
+    "z])"
 
 static struct xf_patterns patterns;
 struct xf_rule_re xf_rule_re[XF_MAX_RULES];
@@ -309,24 +321,25 @@ static void compile_all(void)
         "|(?<pct>百分之(?<pctnum>[零〇一二两三四五六七八九十百点]+))"
         "|(?<num>" NUM_AR "|" NUM_ZH ")"
         "(?<range>\\s?(?:-|~|—|–|至|到)\\s?(?:[0-9]+(?:\\.[0-9]+)?|[一二两三四五六七八九十]+))?)"
-        "(?<a1>余|多|来)?(?<unit>" UNITS ")?(?<a2>左右|上下|以上|以下|之多|余|多(?![样种彩元形方]))?");
-    p->approx_before = xf_pattern_compile(
-        "(?:约|大约|近|将近|接近|逾|超过|大概|估计|几乎|多达|上下)[^,]{0,2}$");
+        "(?<a1>余|多|来)?(?<unit>" UNITS
+        ")?(?<a2>左右|上下|以上|以下|之多|余|多(?![样种彩元形方]))?");
+    p->approx_before =
+        xf_pattern_compile("(?:约|大约|近|将近|接近|逾|超过|大概|估计|几乎|多达|上下)[^,]{0,2}$");
     p->bound_before = xf_pattern_compile(
         "(?:至少|最少|不少于|不低于|不下|高于|多于|不足|不到|少于|低于|最多|不超过|不高于|以内)"
         "[^,]{0,4}$");
-    p->change_before = xf_pattern_compile(
-        "(?:增加|增长|减少|提高|提升|下降|上升|新增|多出|少了)(?:了)?(?:约)?$");
+    p->change_before =
+        xf_pattern_compile("(?:增加|增长|减少|提高|提升|下降|上升|新增|多出|少了)(?:了)?(?:约)?$");
     p->per_unit = xf_pattern_compile(
         "每(?:个)?班|各班|各(?:个)?年级|每(?:个)?年级|每校|每人|人均|每位|每名|平均|生均|每周|"
         "每星期|每月|每天|每日|每学年|每年|每次|每场|每节|各校|每所");
-    p->other_period =
-        xf_pattern_compile("上学期|上一学期|上学年|上一学年|去年|上年|往年|历年|以往|累计|"
-                           "自[^,]{0,10}以来|近[0-9一二两三四五六七八九十]+年|"
-                           "[0-9一二两三四五六七八九十]+年来|同比|比上|较上|较去");
-    p->requirement =
-        xf_pattern_compile("应(?![用对激急邀聘答届])|必须|(?<!无)须|原则上|不得|"
-                           "(?<![主需重只想必紧首])要(?![点素闻])|一般(?:应|每|不)|标准");
+    p->other_period = xf_pattern_compile(
+        "(?<![较比与])(?:上学期|上一学期|上学年|上一学年|去年|上年)|往年|历年|以往|"
+        "自[^,]{0,10}以来|近[0-9一二两三四五六七八九十]+年|"
+        "[0-9一二两三四五六七八九十]+年来");
+    p->requirement = xf_pattern_compile(
+        "应(?![用对激急邀聘答届测考到])|必须|(?<!无)须|原则上|不得|"
+        "(?<![主需重只想必紧首纪概摘提])要(?![点素闻求])|一般(?:应|每|不)|标准(?!化)");
     p->plan = xf_pattern_compile("计划(?:于|在|开展|组织|举办|召开|新增|增加|用|将)|争取|力争|"
                                  "(?<![模比])拟|预计|下学期|下一学期|下学年|下一步|下阶段|"
                                  "今后|明年|将(?:要|会|继续|进一步)|目标");
@@ -338,6 +351,14 @@ static void compile_all(void)
         "\\((?<u>人次|名|人|场次|场|次|节|课时|学时|小时|元|万元|篇|项|本|部|起|例|件|%)\\)");
     p->two_weeks = xf_pattern_compile("两周|双周|隔周|两个星期");
     p->separately = xf_pattern_compile("分别(?:为|是|有|达|达到)?");
+    p->carry = xf_pattern_compile(
+        "\\G(?:每周|每星期|每天|共计|总共|一共|共|合计|总计|达到|达|累计|计|不少于|不低于|至少|约|"
+        "近|"
+        "超过|参与|参加|参训|参测|实测|受测|完成|受益|覆盖|惠及|学生|家长|人数|为|有|了|时间|时长|"
+        "其中|的)*$");
+    p->conjunction =
+        xf_pattern_compile("、|和(?!谐)|(?<![参给授赋])与|(?<![涉普波危顾])及(?![时格早])");
+    p->this_term = xf_pattern_compile("本学期|本学年|这学期|这一学期|本年度|今年");
     pcre2_code **all = (pcre2_code **)p;
     patterns_ok = true;
     for (size_t i = 0; i < sizeof *p / sizeof(pcre2_code *); i++)

@@ -123,8 +123,7 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
     if (controls > 8 && controls * 100 > chars) {
         out->len = start;
         out->data[start] = '\0';
-        set_err(err, errlen, "binary data, not a text summary (%zu control characters)",
-                controls);
+        set_err(err, errlen, "binary data, not a text summary (%zu control characters)", controls);
         return 1;
     }
     return 0;
