@@ -4,7 +4,7 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2 -g
 SAN     ?=
-PKGS    := libpq libcurl jansson zlib libcrypto xlsxwriter libpcre2-8 libutf8proc
+PKGS    := libpq libcurl jansson zlib libcrypto xlsxwriter minizip expat libpcre2-8 libutf8proc
 
 ifeq ($(SAN),1)
 BUILD   := build-asan
@@ -21,7 +21,7 @@ LDFLAGS  += $(filter -fsanitize%,$(OPT))
 
 LIB_SRC  := $(sort $(wildcard common/*.c ingest/*.c transform/*.c report/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
-SQL      := $(sort $(wildcard sql/*.sql))
+SQL      := $(sort $(wildcard sql/schema/*.sql)) $(sort $(wildcard sql/functions/*.sql)) sql/schema/legacy.sha256
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sql_embedded.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -92,9 +92,10 @@ bench: $(BUILD)/xinyu $(BUILD)/xinyu-gen
 	BUILD=$(BUILD) scripts/bench.sh
 
 install: $(BUILD)/xinyu
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xinyu/sql $(DESTDIR)$(PREFIX)/share/xinyu/config
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xinyu/sql/schema $(DESTDIR)$(PREFIX)/share/xinyu/sql/functions $(DESTDIR)$(PREFIX)/share/xinyu/config
 	install -m 0755 $(BUILD)/xinyu $(DESTDIR)$(PREFIX)/bin/xinyu
-	install -m 0644 $(SQL) $(DESTDIR)$(PREFIX)/share/xinyu/sql/
+	install -m 0644 sql/schema/* $(DESTDIR)$(PREFIX)/share/xinyu/sql/schema/
+	install -m 0644 sql/functions/*.sql $(DESTDIR)$(PREFIX)/share/xinyu/sql/functions/
 	install -m 0644 config/xinyu.json $(DESTDIR)$(PREFIX)/share/xinyu/config/
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -225,11 +225,13 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
  * reconciliation of counts, as out_dir/quality-<scope>.json and one CSV per list, and one
  * feedback letter per school and term with a rejection, a warning or an outlier, as
  * out_dir/feedback/<school_code>-<period>.txt. With run_id > 0 the rejections and warnings
- * are those of that run; with 0, everything known about the scope's terms. Returns 0 or
- * EXIT_* after logging.
+ * are those of that run; with 0, everything known about the scope's terms. With send (the
+ * nightly run run_id), they are every problem not yet sent to the schools, whichever run
+ * received it (xinyu.problem_ledger, the run's own among them), and once the files are
+ * durable they are recorded as sent by run_id. Returns 0 or EXIT_* after logging.
  */
 int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
-                  const char *out_dir);
+                  const char *out_dir, bool send);
 
 int cmd_db(struct cli *c);
 int cmd_registry(struct cli *c);

@@ -248,6 +248,9 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
         rc = cli_connect_failed(c);
         goto done;
     }
+    /* one snapshot for whatever the audit reads, as for every report */
+    if (db_begin_snapshot(conn, true, "cannot audit the schools") != 0)
+        goto done;
     if (util_mkdirs(out_dir, false) != 0) {
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
@@ -296,7 +299,8 @@ static int audit_write(struct cli *c, int year, const char *formats, const char 
         log_error("out of memory");
         goto done;
     }
-    if (audit_stream(conn, &args, lang, &o) != 0 || audit_finish(&o, year, out_dir) != 0)
+    if (audit_stream(conn, &args, lang, &o) != 0 || audit_finish(&o, year, out_dir) != 0 ||
+        db_exec(conn, "COMMIT", "cannot audit the schools") != 0)
         goto done;
     if (o.json != NULL) {
         int w = report_file_write(o.json, &o.jbuf);

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "ingest/ingest.h"
 #include "transform/xform.h"
 
 struct check {
+    buf shown[2]; /* a file name and a reason as printed: control characters visible */
     const struct xf_registry *registry;
     const char *file;
     long items;
@@ -26,9 +28,10 @@ static int check_item(const struct ingest_item *item, void *ctx)
 {
     struct check *k = ctx;
     k->items++;
+    const char *ref = buf_printable_str(&k->shown[0], item->ref);
     if (item->error_code != NULL) {
         k->invalid++;
-        printf("%s: rejected\n    %s\n", item->ref, item->error);
+        printf("%s: rejected\n    %s\n", ref, buf_printable_str(&k->shown[1], item->error));
         return 0;
     }
     struct xf_options opt = {k->registry, (int64_t)time(NULL)};
@@ -46,7 +49,7 @@ static int check_item(const struct ingest_item *item, void *ctx)
         k->invalid++;
     else if (res.nwarnings > 0)
         k->warned++;
-    printf("%s: %s", item->ref,
+    printf("%s: %s", ref,
            verdict == 1        ? "rejected"
            : res.nwarnings > 0 ? "ok, with warnings"
                                : "ok");
@@ -56,7 +59,7 @@ static int check_item(const struct ingest_item *item, void *ctx)
     for (int i = 0; i < res.nissues; i++) {
         const struct xf_issue *is = &res.issues[i];
         printf("    %s: %s%s%s\n", is->severity == XF_REJECT ? "error" : "warning", is->path,
-               is->path[0] ? ": " : "", is->message);
+               is->path[0] ? ": " : "", buf_printable_str(&k->shown[1], is->message));
     }
     if (res.truncated)
         printf("    %s: more reasons were found than are shown\n",
@@ -119,12 +122,14 @@ int cmd_check(struct cli *c)
         }
     }
     struct ingest_limits lim = {c->conf.max_submission_bytes, c->conf.max_file_bytes};
-    struct check k = {reg, NULL, 0, 0, 0, 0};
+    struct check k = {{BUF_INIT, BUF_INIT}, reg, NULL, 0, 0, 0, 0};
     int rc = EXIT_OK;
     for (int i = optind; i < c->argc_cmd; i++) {
         const char *file = c->argv_cmd[i];
+        const char *shown_file = buf_printable_str(&k.shown[0], file);
         if (ingest_file_kind(file) == INGEST_NOT_INPUT) {
-            printf("%s: not a submission file (.json, .jsonl, .ndjson, or .gz of those)\n", file);
+            printf("%s: not a submission file (.json, .jsonl, .ndjson, or .gz of those)\n",
+                   shown_file);
             k.unreadable++;
             continue;
         }
@@ -139,13 +144,16 @@ int cmd_check(struct cli *c)
         const char *base = basename(copy2);
         k.file = file;
         if (ingest_spool_read(dir, base, &lim, check_item, &k) != 0) {
-            printf("%s: cannot read: %s\n", file, strerror(errno));
+            int saved = errno;
+            printf("%s: cannot read: %s\n", buf_printable_str(&k.shown[0], file), strerror(saved));
             k.unreadable++;
         }
         free(copy1);
         free(copy2);
     }
     xf_registry_free(reg);
+    buf_free(&k.shown[0]);
+    buf_free(&k.shown[1]);
     printf("%ld submission(s): %ld ok, %ld with warnings only, %ld rejected", k.items,
            k.items - k.invalid - k.warned, k.warned, k.invalid);
     if (k.unreadable > 0)

@@ -30,7 +30,7 @@ struct column {
 struct list {
     const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */
     const char *sql;
-    int nparams; /* $1 periods, $2 deadlines or run id, as the SQL takes them */
+    int nparams; /* $1 periods, $2 deadlines or run id, $3 due, as the SQL takes them */
     const struct column *cols;
     size_t ncols;
 };
@@ -127,12 +127,12 @@ static const struct list lists[L_COUNT] = {
     {"rejections",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, "
      "ref, received_at, resolved, severity, seq, code, path, message "
-     "FROM xinyu.quality_rejections($1::text[], $2::bigint)",
-     2, rejection_cols, NKEYS(rejection_cols)},
+     "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean)",
+     3, rejection_cols, NKEYS(rejection_cols)},
     {"warnings",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-     "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint)",
-     2, warning_cols, NKEYS(warning_cols)},
+     "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean)",
+     3, warning_cols, NKEYS(warning_cols)},
     {"outliers",
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
      "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
@@ -186,7 +186,9 @@ static void quality_usage(FILE *out)
           "more than 3x from at least 10 in the previous term) and the counts per term. Writes\n"
           "quality-SCOPE.json, one CSV per list, and a letter to each school with a problem:\n"
           "feedback/SCHOOL-PERIOD.txt (Chinese).\n"
-          "\"xinyu run\" writes the same for what the run received.\n"
+          "\"xinyu run\" writes the same for what the run received and for every problem not\n"
+          "yet sent to a school (of an earlier run that ended before its report), and records\n"
+          "them as sent once the files are written.\n"
           "\n"
           "  --year Y      review year, e.g. 2024 (needs targets/Y.json)\n"
           "  --period P    one term, e.g. 2024-2025-1 (deadline from the targets file listing it)\n"
@@ -1001,13 +1003,13 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct do
 static const char letter_rejections_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, ref, "
     "received_at, resolved, severity, seq, code, path, message "
-    "FROM xinyu.quality_rejections($1::text[], $2::bigint) "
+    "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\" NULLS FIRST, district_code COLLATE \"C\", "
     "school_code COLLATE \"C\", raw_id, severity, seq";
 static const char letter_warnings_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint) "
+    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", seq";
 
@@ -1137,8 +1139,29 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct doc *
     return rc != 0 ? rc : doc_failed(d);
 }
 
+/*
+ * Records the problems that the nightly run's lists and letters carried as sent by it, in the
+ * transaction whose snapshot they were read in, and ends it. The files are made durable first:
+ * a run that dies before the commit sends them again, none is lost. 0, or -1 after logging.
+ */
+static int problems_mark_sent(PGconn *conn, const char *const *by_run, const char *out_dir)
+{
+    if (util_sync_filesystem(out_dir) != 0) {
+        log_error_detail("cannot write the quality report", out_dir, strerror(errno));
+        return -1;
+    }
+    fault_point("problems_sent");
+    PGresult *res = db_query(conn, "SELECT xinyu.problems_mark_sent($1::text[], $2::bigint)", 2,
+                             by_run, PGRES_TUPLES_OK, "cannot record the problems sent");
+    if (res == NULL)
+        return -1;
+    log_info("%s problems of the schools recorded as sent", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return db_exec(conn, "COMMIT", "cannot record the problems sent");
+}
+
 int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scope,
-                  const char *out_dir)
+                  const char *out_dir, bool send)
 {
     struct report_targets t;
     memset(&t, 0, sizeof t);
@@ -1165,12 +1188,18 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         rc = cli_connect_failed(c);
         goto done;
     }
+    /* every list and the run's counts of one snapshot; the files are temporary until all of
+     * them are written. The nightly run marks in that snapshot what it sent
+     * (problems_mark_sent), so its transaction is not read-only. */
+    if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
+        goto done;
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
         rc = run_rc;
         goto done;
     }
+    fault_point("report_read");
     char run_text[24];
     snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
     if (util_mkdirs(out_dir, false) != 0) {
@@ -1184,16 +1213,12 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         snprintf(base, sizeof base, "quality-%d", scope->year);
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
-    /* every list of one snapshot; the files are temporary until all of them are written */
-    if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                "cannot make the quality report") != 0)
-        goto done;
     /* every list is read to its end: its cursor is planned for all of its rows, as the same
      * query alone would be, not for a first tenth of them (the default) */
     if (db_exec(conn, "SET LOCAL cursor_tuple_fraction = 1", "cannot make the quality report") != 0)
         goto done;
     const char *by_term[] = {a.periods.data, a.deadlines.data};
-    const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL};
+    const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL, send ? "true" : "false"};
     PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
                              PGRES_TUPLES_OK, "cannot list the terms");
     if (res == NULL)
@@ -1235,7 +1260,8 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
                         &term_changes) != 0)
         goto done;
     doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
-    if (doc_finish(&d) != 0 || db_exec(conn, "COMMIT", "cannot end the quality report") != 0)
+    if (doc_finish(&d) != 0 ||
+        (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
     /* all read: the files into place */
     int closed = report_file_close(d.rf);
@@ -1263,6 +1289,8 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
         }
         log_info("wrote %d feedback letters in %s", lt.written, lt.dir);
     }
+    if (send && problems_mark_sent(conn, by_run, out_dir) != 0)
+        goto done;
     printf("quality %s: %zu not reported, %zu late, %zu rejected, %zu warnings, %zu outliers; "
            "%d feedback letters\n",
            base + strlen("quality-"), count[L_NOT_REPORTED], count[L_LATE], count[L_REJECTIONS],
@@ -1332,5 +1360,5 @@ int cmd_quality(struct cli *c)
     int rc = cli_resolve_db(c);
     if (rc != 0)
         return rc;
-    return quality_write(c, run_id, &scope, out_dir);
+    return quality_write(c, run_id, &scope, out_dir, false);
 }

@@ -107,8 +107,8 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
 
 /*
  * A report file written while it is rendered. Like util_write_file_atomic it appears whole
- * under its name or not at all: the text goes to path.tmp.PID beside it, which is synced
- * and renamed at the end.
+ * under its name or not at all: the text goes to a new file beside it (util_create_beside),
+ * which is synced and renamed at the end.
  */
 struct out_file {
     FILE *f;
@@ -127,8 +127,7 @@ static int out_open(struct out_file *o, const char *out_dir, const char *name)
         return -1;
     }
     fault_point("report_write");
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
-    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = util_create_beside(o->path, o->tmp, sizeof o->tmp);
     if (fd >= 0) {
         o->f = fdopen(fd, "wb");
         if (o->f == NULL) {
@@ -328,9 +327,17 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
         rc = cli_connect_failed(c);
         goto done;
     }
+    /*
+     * The rows, the overview and the inputs' fingerprint stored with the document are read
+     * in one snapshot, and the document is stored in the same transaction: an ingest that
+     * commits meanwhile is in all of them or in none.
+     */
+    if (db_begin_snapshot(conn, false, "cannot compute the indicators") != 0)
+        goto done;
     /* a city's rows go to a temporary file as they arrive: memory does not grow with them */
     if (report_rows_spool(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.spool) != 0)
         goto done;
+    fault_point("report_read");
 
     /* the overview describes the scope's latest term */
     const char *op[] = {args.latest};
@@ -394,6 +401,8 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
         rc = stored;
         goto done;
     }
+    if (db_exec(conn, "COMMIT", "cannot store the report") != 0)
+        goto done;
     if (has_format(formats, "csv")) {
         snprintf(name, sizeof name, "%s.csv", base);
         if (stream_output(out_dir, name, "CSV", render_csv, &doc, NULL) != 0)
@@ -420,6 +429,9 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
 done:
     if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
         log_error("the database connection was lost while reporting");
+    if (conn != NULL && (PQtransactionStatus(conn) == PQTRANS_INTRANS ||
+                         PQtransactionStatus(conn) == PQTRANS_INERROR))
+        db_exec(conn, "ROLLBACK", "cannot end the report");
     PQclear(ov);
     PQfinish(conn);
     report_spool_free(doc.spool);

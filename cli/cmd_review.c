@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/report_readable.h"
 #include "common/db.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report.h"
@@ -266,6 +267,8 @@ static int review_load(struct cli *c, PGconn *conn, int from, int to, struct rev
             break;
         }
         count++;
+        if (count > 1)
+            fault_point("report_read");
         struct report_sql_args args;
         if (report_sql_args_make(&scope, &y->t, &args) != 0 ||
             report_rows_fetch(conn, &scope, &y->t, &args, false, &y->rows, &y->nrows) != 0)
@@ -289,6 +292,11 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     PGconn *conn = cli_connect(c, DB_ROLE_REPORT);
     if (conn == NULL)
         return cli_connect_failed(c);
+    /* every year's rows of one snapshot, stored in the same transaction */
+    if (db_begin_snapshot(conn, false, "cannot compute the review") != 0) {
+        PQfinish(conn);
+        return EXIT_FATAL;
+    }
     int got = review_load(c, conn, from, to, years, sizeof years / sizeof years[0]);
     if (got < 0) {
         nyears = -1 - got;
@@ -361,6 +369,8 @@ static int review_write(struct cli *c, int from, int to, const char *formats, co
     char scope_json[64];
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
     rc = report_store(conn, "review", scope_json, json.data, NULL, NULL, NULL);
+    if (rc == EXIT_OK && db_exec(conn, "COMMIT", "cannot store the report") != 0)
+        rc = EXIT_FATAL;
     if (rc == EXIT_OK)
         printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears,
                json_array_size(rows));

@@ -300,7 +300,7 @@ int cmd_run(struct cli *c)
             report_rc =
                 report_indicators_if_changed(c, conn, &only, formats, out_dir, c->conf.by_type);
             if (report_rc == EXIT_OK)
-                report_rc = quality_write(c, run_id, &only, out_dir);
+                report_rc = quality_write(c, run_id, &only, out_dir, true);
         } else {
             int *years = NULL;
             int n = report_years(c, &years);
@@ -310,10 +310,11 @@ int cmd_run(struct cli *c)
                 log_warn("no targets files in %s: no year reports written", c->conf.targets_dir);
             for (int i = 0; i < n && report_rc == EXIT_OK; i++) {
                 report_rc = report_year_and_terms(c, conn, years[i], formats, out_dir);
-                /* data quality of what this run received, over the year's terms */
+                /* data quality of what this run received, over the year's terms, and the
+                 * problems no run has sent yet */
                 struct report_scope year = {years[i], NULL};
                 if (report_rc == EXIT_OK)
-                    report_rc = quality_write(c, run_id, &year, out_dir);
+                    report_rc = quality_write(c, run_id, &year, out_dir, true);
             }
             free(years);
         }

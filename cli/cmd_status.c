@@ -4,8 +4,19 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/log.h"
+
+/* Texts from outside (file names, sources, messages) as shown: control characters visible,
+ * so that a file named with an escape sequence cannot act on the operator's terminal. */
+enum { SHOWN_MAX = 5 };
+static buf shown[SHOWN_MAX];
+
+static const char *show(int slot, const PGresult *res, int row, int col)
+{
+    return buf_printable_str(&shown[slot], PQgetvalue(res, row, col));
+}
 
 static void status_usage(FILE *out)
 {
@@ -69,7 +80,7 @@ int cmd_status(struct cli *c)
         if (strcmp(PQgetvalue(res, i, 11), "0") != 0)
             printf("  %s source(s) failed", PQgetvalue(res, i, 11));
         if (*PQgetvalue(res, i, 12) != '\0')
-            printf("  %s", PQgetvalue(res, i, 12));
+            printf("  %s", show(0, res, i, 12));
         putchar('\n');
     }
     PQclear(res);
@@ -112,8 +123,7 @@ int cmd_status(struct cli *c)
     if (PQntuples(res) > 0)
         printf("\nProblems in run %s:\n", last);
     for (int i = 0; i < PQntuples(res); i++)
-        printf("  %s: %s: %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               PQgetvalue(res, i, 2));
+        printf("  %s: %s: %s\n", show(0, res, i, 0), show(1, res, i, 1), show(2, res, i, 2));
     PQclear(res);
     res =
         db_query(conn,
@@ -129,16 +139,18 @@ int cmd_status(struct cli *c)
     const char *prev = "";
     for (int i = 0; i < PQntuples(res); i++) {
         if (strcmp(prev, PQgetvalue(res, i, 0)) != 0) {
-            printf("  %s (school %s, term %s)\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                   PQgetvalue(res, i, 2));
+            printf("  %s (school %s, term %s)\n", show(0, res, i, 0), show(1, res, i, 1),
+                   show(2, res, i, 2));
             prev = PQgetvalue(res, i, 0);
         }
-        const char *path = PQgetvalue(res, i, 3);
-        printf("      %s%s%s\n", path, *path ? ": " : "", PQgetvalue(res, i, 4));
+        const char *path = show(3, res, i, 3);
+        printf("      %s%s%s\n", path, *path ? ": " : "", show(4, res, i, 4));
     }
     PQclear(res);
     rc = EXIT_OK;
 out:
+    for (int k = 0; k < SHOWN_MAX; k++)
+        buf_free(&shown[k]);
     PQfinish(conn);
     return rc;
 }

@@ -25,30 +25,12 @@ int cli_cores(void)
     return n < 1 ? 1 : (int)(n > 256 ? 256 : n);
 }
 
-/* True when a connection string carries a password (key/value or URI form). */
-static bool has_password(const char *conninfo)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
-    if (opts == NULL) {
-        PQfreemem(err);
-        return false; /* libpq reports the syntax error when connecting */
-    }
-    bool found = false;
-    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-        if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0')
-            found = true;
-    }
-    PQconninfoFree(opts);
-    return found;
-}
-
 int cli_resolve_db(struct cli *c)
 {
     if (c->resolved)
         return 0;
     const char *given = c->db_option ? c->db_option : c->conf.database;
-    if (given != NULL && has_password(given)) {
+    if (given != NULL && db_conninfo_has_password(given)) {
         log_error_detail("a database password was given in the connection string",
                          c->db_option ? "Options are visible to every user of the machine in the "
                                         "process list, and are kept in the run record."

@@ -145,10 +145,15 @@ static long discover(struct pipeline *p, PGconn *conn)
     if (discover_flush(&d) != 0)
         goto out;
     const char *params[] = {p->source->name, p->run_text};
+    /* a new file's number in the order received is drawn here, in path order: ties between
+     * versions go by it, whichever worker loads the file (SUBMISSION.md section 4) */
     PGresult *res = db_query(conn,
                              "INSERT INTO xinyu.ingest_file (source, path, byte_size, mtime_ns, "
-                             "discovered_run) SELECT $1, path, byte_size, mtime_ns, $2 "
-                             "FROM stage_file ORDER BY path ON CONFLICT DO NOTHING",
+                             "discovered_run, received_seq) "
+                             "SELECT $1, f.path, f.byte_size, f.mtime_ns, $2, "
+                             "nextval('xinyu.received_seq') "
+                             "FROM (SELECT * FROM stage_file s ORDER BY s.path) f "
+                             "ON CONFLICT DO NOTHING",
                              2, params, PGRES_COMMAND_OK, "cannot queue the spool files");
     if (res == NULL)
         goto out;
@@ -186,6 +191,8 @@ struct worker {
     PGconn *conn;
     struct xf_batch *batch;
     struct xf_counts counts; /* of the open transaction */
+    int64_t file_seq;        /* of the file being read: its number in the order received */
+    int64_t file_item;       /* items of it handed over so far */
     long tx_items;
     size_t tx_bytes;
     int failed;
@@ -218,6 +225,8 @@ static int on_item(const struct ingest_item *item, void *ctx)
         .sha256 = item->has_sha256 ? item->sha256 : NULL,
         .error_code = item->error_code,
         .error = item->error,
+        .received_seq = w->file_seq,
+        .received_item = ++w->file_item,
     };
     fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     struct xf_options opt = {NULL, p->now_epoch};
@@ -312,7 +321,7 @@ static int worker_transaction(struct worker *w, bool *empty)
     snprintf(limit, sizeof limit, "%ld", nclaim);
     const char *params[] = {p->source->name, limit, p->run_text};
     PGresult *claim = db_query(w->conn,
-                               "SELECT file_id, path FROM xinyu.ingest_file "
+                               "SELECT file_id, path, received_seq FROM xinyu.ingest_file "
                                "WHERE source = $1 AND done_run IS NULL "
                                "AND read_error_run IS DISTINCT FROM $3 "
                                "ORDER BY path, file_id LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -332,6 +341,9 @@ static int worker_transaction(struct worker *w, bool *empty)
     long ndone = 0;
     for (int i = 0; i < nclaimed && !cli_stop_requested; i++) {
         const char *path = PQgetvalue(claim, i, 1);
+        w->file_item = 0;
+        if (util_parse_int64(PQgetvalue(claim, i, 2), 1, INT64_MAX, &w->file_seq) != 0)
+            w->file_seq = 0;
         if (ingest_spool_read(p->source->path, path, &p->limits, on_item, w) != 0) {
             int read_errno = errno;
             if (read_errno == ENOMEM && !w->failed)
@@ -468,6 +480,21 @@ static int ingest_spool_source(struct pipeline *p, PGconn *main_conn)
     int jobs = p->opts->dry_run ? 1 : p->opts->jobs;
     if (jobs > pending)
         jobs = (int)pending;
+    if (jobs > 1) {
+        /* each worker opens a connection: more than the server takes would fail the run */
+        struct db_connection_limits lim;
+        int room = db_connection_room(main_conn, &lim);
+        if (room < 0)
+            return -1;
+        if (jobs > room) {
+            int capped = room > 1 ? room : 1;
+            log_warn("%s: %d workers need as many connections, but the server takes %d more "
+                     "(max_connections %d, %d reserved, %d in use); using %d workers",
+                     p->source->name, jobs, room, lim.max_connections, lim.reserved, lim.in_use,
+                     capped);
+            jobs = capped;
+        }
+    }
     struct worker *workers = calloc((size_t)jobs, sizeof *workers);
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     if (workers == NULL || threads == NULL) {

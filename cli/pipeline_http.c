@@ -27,12 +27,18 @@ struct http_source {
     int batch_size;
 };
 
+#define HINT_CURSOR_UNCHANGED                                                                      \
+    "The source's cursor is unchanged: the next run asks again from there."
+#define HINT_PAGES_KEPT                                                                            \
+    "The pages loaded before are kept with their cursor: the next run goes on from there."
+#define HINT_MAX_PAGES                                                                             \
+    HINT_PAGES_KEPT " If the platform really has that many pages, raise the source's max_pages."
+
 /* The failure of this source alone: logged and recorded; the run goes on. */
-static void source_failed(const struct http_source *h, const char *message)
+static void source_failed(const struct http_source *h, const char *message, const char *hint)
 {
-    log_error_detail("an http source failed", message,
-                     "The source's cursor is unchanged: the next run asks again from there.");
-    char event[2048];
+    log_error_detail("an http source failed", message, hint);
+    char event[2048 + 64]; /* room for a whole err of the driver and the prefix */
     snprintf(event, sizeof event, "cannot fetch from the platform: %s", message);
     cli_run_event(h->conn, h->run_id, h->source->name, "error", event);
 }
@@ -113,6 +119,24 @@ static int save_cursor(const struct http_source *h, const char *cursor)
 }
 
 /*
+ * The page's number in the order received (xinyu.received_seq), drawn inside its
+ * transaction: ties between versions go by it and then by the place in the page.
+ * Returns 0, or -1 after logging.
+ */
+static int next_received_seq(const struct http_source *h, int64_t *seq)
+{
+    PGresult *res = db_query(h->conn, "SELECT nextval('xinyu.received_seq')", 0, NULL,
+                             PGRES_TUPLES_OK, "cannot number the page");
+    if (res == NULL)
+        return -1;
+    int rc = util_parse_int64(PQgetvalue(res, 0, 0), 1, INT64_MAX, seq);
+    if (rc != 0)
+        log_error("cannot number the page: \"%s\" is not a number", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc != 0 ? -1 : 0;
+}
+
+/*
  * Validates and stages every item of the page, flushing as the batch fills; runs inside
  * the page's transaction. Returns 0, or -1 after logging (database or memory: fatal).
  */
@@ -121,6 +145,9 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
 {
     buf ref = BUF_INIT;
     int rc = -1;
+    int64_t seq;
+    if (next_received_seq(h, &seq) != 0)
+        return -1;
     for (size_t i = 0; i < page->nitems; i++) {
         const unsigned char *data = (const unsigned char *)page->body.data + page->items[i].offset;
         size_t len = page->items[i].len;
@@ -145,6 +172,8 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
             .sha256 = sha256,
             .error_code = NULL,
             .error = NULL,
+            .received_seq = seq,
+            .received_item = (int64_t)i + 1,
         };
         if (len > h->max_submission_bytes) {
             /* the same as a spool file's oversized submission: rejected, bytes not kept */
@@ -193,13 +222,16 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
     char err[2048];
     char *cursor = NULL;
     struct ingest_http_page page = INGEST_HTTP_PAGE_INIT;
+    /* every cursor this run asked with: comparing with the last one alone misses a round of
+     * three (A, B, C, B, ...), which would fetch forever and hold the run lock */
+    struct ingest_http_cursors asked = INGEST_HTTP_CURSORS_INIT;
     struct xf_counts total = {0};
     long pages = 0;
     double started = util_monotonic();
 
     struct ingest_http_client *client = ingest_http_open(s, err, sizeof err);
     if (client == NULL) {
-        source_failed(&h, err);
+        source_failed(&h, err, HINT_CURSOR_UNCHANGED);
         return PQstatus(conn) == CONNECTION_OK ? -1 : -2;
     }
     h.batch = xf_batch_create();
@@ -212,6 +244,11 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
         result = -2;
         goto out;
     }
+    if (cursor != NULL && ingest_http_cursors_add(&asked, cursor) < 0) {
+        log_error("out of memory");
+        result = -2;
+        goto out;
+    }
     log_info("%s: fetching from %s", s->name, cursor != NULL ? "the stored cursor" : "the start");
     while (!cli_stop_requested) {
         /* no transaction is open while the platform is asked */
@@ -220,7 +257,17 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
         if (fetched == INGEST_HTTP_STOPPED)
             break;
         if (fetched != INGEST_HTTP_OK) {
-            source_failed(&h, err);
+            source_failed(&h, err, HINT_CURSOR_UNCHANGED);
+            result = -1;
+            break;
+        }
+        if (page.nitems > 0 && pages >= s->max_pages) {
+            /* a platform that never runs dry must not keep the run (and its lock) forever */
+            snprintf(err, sizeof err,
+                     "GET %s: the platform has more than max_pages (%ld) pages for one run; "
+                     "stopped before this page",
+                     page.url, s->max_pages);
+            source_failed(&h, err, HINT_MAX_PAGES);
             result = -1;
             break;
         }
@@ -245,6 +292,20 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
                      s->name);
             free(cursor);
             cursor = current;
+            int added = cursor != NULL ? ingest_http_cursors_add(&asked, cursor) : 1;
+            if (added < 0) {
+                log_error("out of memory");
+                result = -2;
+                break;
+            }
+            if (added == 0) {
+                snprintf(err, sizeof err,
+                         "the cursor another process stored is one this run has already asked "
+                         "with; stopped so as not to fetch the same pages forever");
+                source_failed(&h, err, HINT_PAGES_KEPT);
+                result = -1;
+                break;
+            }
             continue;
         }
         if (unchanged < 0 || stage_page(&h, &page, &tx) != 0 || save_cursor(&h, store) != 0 ||
@@ -263,12 +324,18 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
                  page.attempts > 1 ? " after retries" : "");
         if (page.nitems == 0 || page.next_cursor == NULL)
             break;
-        if (cursor != NULL && strcmp(page.next_cursor, cursor) == 0) {
+        int added = ingest_http_cursors_add(&asked, page.next_cursor);
+        if (added < 0) {
+            log_error("out of memory");
+            result = -2;
+            break;
+        }
+        if (added == 0) {
             snprintf(err, sizeof err,
-                     "GET %s: the platform handed out the cursor it was asked with; stopped so "
-                     "as not to fetch the same page forever",
+                     "GET %s: the platform handed out a cursor this run has already asked with; "
+                     "stopped so as not to fetch the same pages forever",
                      page.url);
-            source_failed(&h, err);
+            source_failed(&h, err, HINT_PAGES_KEPT);
             result = -1;
             break;
         }
@@ -286,6 +353,7 @@ out:
     if (result == -1 && PQstatus(conn) != CONNECTION_OK)
         result = -2;
     ingest_http_page_clear(&page);
+    ingest_http_cursors_clear(&asked);
     ingest_http_close(client);
     xf_batch_destroy(h.batch);
     free(cursor);

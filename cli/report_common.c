@@ -400,11 +400,19 @@ struct report_file *report_file_open(const char *out_dir, const char *name)
         free(rf);
         return NULL;
     }
-    /* the same temporary name as util_write_file_atomic: beside the file, so rename is atomic */
-    snprintf(rf->tmp, sizeof rf->tmp, "%s.tmp.%ld", rf->path, (long)getpid());
-    rf->f = fopen(rf->tmp, "wb");
+    /* a new file of our own beside the file, so that rename is atomic */
+    int fd = util_create_beside(rf->path, rf->tmp, sizeof rf->tmp);
+    if (fd >= 0) {
+        rf->f = fdopen(fd, "wb");
+        if (rf->f == NULL) {
+            int saved = errno;
+            close(fd);
+            unlink(rf->tmp);
+            errno = saved;
+        }
+    }
     if (rf->f == NULL) {
-        log_error_detail("cannot write a report", rf->tmp, strerror(errno));
+        log_error_detail("cannot write a report", rf->path, strerror(errno));
         free(rf);
         return NULL;
     }
@@ -656,7 +664,8 @@ struct report_store *report_store_begin(PGconn *conn, const char *kind, const ch
     if (label != NULL) {
         /*
          * A COPY cannot compute a column, and a published row cannot be updated afterwards,
-         * so the inputs' fingerprint is taken just before the document is streamed in.
+         * so the inputs' fingerprint is taken just before the document is streamed in: in
+         * the caller's transaction, the snapshot the document was read in.
          */
         const char *p[] = {periods_literal};
         fp = db_query(conn, "SELECT encode(xinyu.inputs_sha256($1::text[]), 'hex')", 1, p,

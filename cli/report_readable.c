@@ -54,7 +54,7 @@ static void putf(struct page *h, const char *fmt, ...)
     va_end(ap);
 }
 
-/* s HTML-escaped; bytes that are not UTF-8 become "?", control characters a space. */
+/* s HTML-escaped; control characters and bytes that are not UTF-8 shown as \x1b, \xff. */
 static void esc(struct page *h, const char *s)
 {
     if (s == NULL)

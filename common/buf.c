@@ -213,13 +213,107 @@ char *buf_steal(buf *b)
     return p;
 }
 
+/* The length of the piece of s at i that buf_printable copies as it is (0: escape one
+ * byte, or a C1 control's two); lines true keeps tab, LF and CR. */
+static size_t printable_step(const unsigned char *u, size_t i, size_t len, bool lines)
+{
+    size_t step = buf_utf8_sequence(u + i, len - i);
+    if (step == 1 && lines && (u[i] == '\t' || u[i] == '\n' || u[i] == '\r'))
+        return 1;
+    if (step == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+        return 0;
+    if (step == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+        return 0; /* C1 controls: 0x9b alone is CSI on some terminals */
+    return step;
+}
+
+static bool is_printable(const char *s, size_t len, bool lines)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t step = printable_step(u, i, len, lines);
+        if (step == 0)
+            return false;
+        i += step;
+    }
+    return true;
+}
+
+static int printable(buf *b, const char *s, size_t len, bool lines)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t start = b->len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < len;) {
+        size_t from = i, step;
+        while (i < len && (step = printable_step(u, i, len, lines)) > 0)
+            i += step;
+        if (i > from) {
+            rc = buf_append(b, s + from, i - from);
+            continue;
+        }
+        if (u[i] == '\n')
+            rc = buf_puts(b, "\\n");
+        else if (u[i] == '\r')
+            rc = buf_puts(b, "\\r");
+        else if (u[i] == '\t')
+            rc = buf_puts(b, "\\t");
+        else if (u[i] == 0xc2 && buf_utf8_sequence(u + i, len - i) == 2) {
+            rc = buf_printf(b, "\\u%04x", u[i + 1]);
+            i++;
+        } else
+            rc = buf_printf(b, "\\x%02x", u[i]);
+        i++;
+    }
+    if (rc != 0 && b->data != NULL) {
+        b->len = start;
+        b->data[start] = '\0';
+    }
+    return rc;
+}
+
+bool buf_is_printable(const char *s, size_t len)
+{
+    return is_printable(s, len, false);
+}
+
+int buf_printable(buf *b, const char *s, size_t len)
+{
+    return printable(b, s, len, false);
+}
+
+bool buf_is_printable_lines(const char *s, size_t len)
+{
+    return is_printable(s, len, true);
+}
+
+int buf_printable_lines(buf *b, const char *s, size_t len)
+{
+    return printable(b, s, len, true);
+}
+
+const char *buf_printable_str(buf *scratch, const char *s)
+{
+    buf_reset(scratch);
+    if (s == NULL || buf_printable(scratch, s, strlen(s)) != 0 || scratch->data == NULL)
+        return "";
+    return scratch->data;
+}
+
 int buf_html_escape(buf *b, const char *s, size_t len)
 {
-    bool utf8 = buf_valid_utf8(s, len);
+    const unsigned char *u = (const unsigned char *)s;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
+    for (size_t i = 0; rc == 0 && i < len;) {
+        size_t step = printable_step(u, i, len, true);
+        if (step == 0) {
+            /* one byte, or a C1 control's two, as visible text (never markup) */
+            step = u[i] == 0xc2 && buf_utf8_sequence(u + i, len - i) == 2 ? 2 : 1;
+            rc = buf_printable(b, s + i, step);
+            i += step;
+            continue;
+        }
+        switch (u[i]) {
         case '&':
             rc = buf_puts(b, "&amp;");
             break;
@@ -235,14 +329,15 @@ int buf_html_escape(buf *b, const char *s, size_t len)
         case '\'':
             rc = buf_puts(b, "&#39;");
             break;
+        case '\t':
+        case '\n':
+        case '\r':
+            rc = buf_putc(b, ' '); /* as the page would show them anyway */
+            break;
         default:
-            if (c < 0x20 || c == 0x7F)
-                rc = buf_putc(b, ' ');
-            else if (c >= 0x80 && !utf8)
-                rc = buf_putc(b, '?');
-            else
-                rc = buf_putc(b, (char)c);
+            rc = buf_append(b, s + i, step);
         }
+        i += step;
     }
     return rc;
 }

@@ -37,8 +37,26 @@ int buf_copy_text(buf *b, const char *s, size_t len);
 /* True when s holds only valid UTF-8 and no NUL. */
 bool buf_valid_utf8(const char *s, size_t len);
 
-/* Appends s HTML-escaped (& < > " '); when s is not valid UTF-8 its high bytes become "?",
- * and control characters a space, so broken input never breaks the page. Returns 0 or -1. */
+/*
+ * Appends s with everything a terminal or a spreadsheet could act on written as visible
+ * text, the escapes of the validator's quoted texts: \n, \r and \t, \xNN for the other C0
+ * controls, DEL and every byte that is not UTF-8, \u00NN for the C1 controls (U+0080..U+009F).
+ * Everything else, Chinese included, is copied as it is. A backslash is not escaped: the text
+ * is for reading, not for parsing back. Returns 0, or -1 out of memory (b then unchanged).
+ */
+int buf_printable(buf *b, const char *s, size_t len);
+/* True when buf_printable would copy s unchanged. */
+bool buf_is_printable(const char *s, size_t len);
+/* The same, keeping tab, LF and CR as they are: for a cell of a file, where a line break is
+ * text (a CSV cell quoted, an XLSX cell), not for a terminal. */
+int buf_printable_lines(buf *b, const char *s, size_t len);
+bool buf_is_printable_lines(const char *s, size_t len);
+/* The text of s made printable in scratch (reset first): for printf. "" when out of memory. */
+const char *buf_printable_str(buf *scratch, const char *s);
+
+/* Appends s HTML-escaped (& < > " '), tab and line breaks as spaces, the other control
+ * characters and bytes that are not UTF-8 made visible as buf_printable does, so broken
+ * input never breaks the page. 0 or -1. */
 int buf_html_escape(buf *b, const char *s, size_t len);
 
 /* Forgets the contents but keeps the memory. */

@@ -84,6 +84,7 @@ static int read_source(struct ctx *x, json_t *obj, int index, struct conf_source
     s->timeout = 60;
     s->max_retries = 5;
     s->max_page_bytes = 64L * 1024 * 1024;
+    s->max_pages = 10000;
     char *kind = NULL;
     const char *k;
     json_t *v;
@@ -116,6 +117,8 @@ static int read_source(struct ctx *x, json_t *obj, int index, struct conf_source
             rc = get_long(x, v, full, 0, 100, &s->max_retries);
         else if (strcmp(k, "max_page_bytes") == 0)
             rc = get_long(x, v, full, 1024, 1024L * 1024 * 1024, &s->max_page_bytes);
+        else if (strcmp(k, "max_pages") == 0)
+            rc = get_long(x, v, full, 1, 1000000, &s->max_pages);
         else if (strcmp(k, "token") == 0)
             rc = fail(x, full,
                       "a token is never read from the config file; name a token_file or token_env");

@@ -20,6 +20,8 @@ struct conf_source {
     long timeout;         /* seconds for one page, default 60 */
     long max_retries;     /* default 5 */
     long max_page_bytes;  /* default 64 MiB */
+    long max_pages;       /* http: pages with items one run loads at most, default 10000; a
+                           * platform with more fails the source (the pages loaded stay) */
 };
 
 struct conf {

@@ -1,4 +1,5 @@
-/* db.c - PostgreSQL connections, checked queries, COPY and migrations. */
+/* db.c - PostgreSQL connections, checked queries and COPY. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,14 @@ int db_exec(PGconn *conn, const char *sql, const char *what)
     return 0;
 }
 
+int db_begin_snapshot(PGconn *conn, bool read_only, const char *what)
+{
+    return db_exec(conn,
+                   read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                   what);
+}
+
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    ExecStatusType expect, const char *what)
 {
@@ -78,9 +87,15 @@ PGconn *db_connect(const char *conninfo, const char *role)
         return NULL;
     }
     if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq quotes what it cannot read, a mistyped password included: never print it */
+        buf scrubbed = BUF_INIT;
+        int scrub_rc = db_scrub_password(conninfo, PQerrorMessage(conn), &scrubbed);
         char message[512];
         snprintf(message, sizeof message, "cannot connect to the database: %s",
-                 PQerrorMessage(conn));
+                 scrub_rc == 0 && scrubbed.data != NULL
+                     ? scrubbed.data
+                     : "(the reason is not shown: out of memory while hiding the password)");
+        buf_free(&scrubbed);
         size_t n = strlen(message);
         while (n > 0 && message[n - 1] == '\n')
             message[--n] = '\0';
@@ -113,6 +128,37 @@ PGconn *db_connect(const char *conninfo, const char *role)
         }
     }
     return conn;
+}
+
+int db_connection_room(PGconn *conn, struct db_connection_limits *limits)
+{
+    /* reserved_connections (PostgreSQL 16) may be missing: current_setting(..., true) is
+     * NULL then. Other roles' sessions are listed to everyone but without their
+     * backend_type: a session with a database and a user counts unless it is known to be
+     * something else (an autovacuum worker may count too: erring low is safe) */
+    PGresult *res =
+        db_query(conn,
+                 "SELECT current_setting('max_connections')::integer, "
+                 "current_setting('superuser_reserved_connections')::integer "
+                 "+ coalesce(current_setting('reserved_connections', true)::integer, 0), "
+                 "(SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                 "WHERE datid IS NOT NULL AND usesysid IS NOT NULL "
+                 "AND coalesce(backend_type, 'client backend') = 'client backend')::integer",
+                 0, NULL, PGRES_TUPLES_OK, "cannot read the server's connection limit");
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    if (util_parse_int(PQgetvalue(res, 0, 0), 0, INT_MAX, &limits->max_connections) != 0 ||
+        util_parse_int(PQgetvalue(res, 0, 1), 0, INT_MAX, &limits->reserved) != 0 ||
+        util_parse_int(PQgetvalue(res, 0, 2), 0, INT_MAX, &limits->in_use) != 0) {
+        log_error("cannot read the server's connection limit: unexpected values");
+        rc = -1;
+    }
+    PQclear(res);
+    if (rc != 0)
+        return -1;
+    long room = (long)limits->max_connections - limits->reserved - limits->in_use;
+    return room < 0 ? 0 : (int)room;
 }
 
 int db_copy_begin(PGconn *conn, const char *copy_sql)
@@ -185,129 +231,4 @@ int db_try_lock(PGconn *conn, enum db_lock lock, bool shared)
     int taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     return taken;
-}
-
-/* The version number of "NNN_name.sql", or -1. */
-static int migration_version(const char *name)
-{
-    char digits[8];
-    size_t i = 0;
-    while (i < 6 && name[i] >= '0' && name[i] <= '9') {
-        digits[i] = name[i];
-        i++;
-    }
-    digits[i] = '\0';
-    int v;
-    if (i == 0 || name[i] != '_' || util_parse_int(digits, 0, 999999, &v) != 0)
-        return -1;
-    return v;
-}
-
-static int applied_versions(PGconn *conn, bool *applied, int max)
-{
-    PGresult *res = db_query(conn, "SELECT version FROM xinyu.schema_migration", 0, NULL,
-                             PGRES_TUPLES_OK, "cannot read the applied migrations");
-    if (res == NULL)
-        return -1;
-    for (int i = 0; i < PQntuples(res); i++) {
-        int v;
-        if (util_parse_int(PQgetvalue(res, i, 0), 0, 999999, &v) == 0 && v < max)
-            applied[v] = true;
-    }
-    PQclear(res);
-    return 0;
-}
-
-#define MAX_VERSION 1000
-
-int db_schema_ready(PGconn *conn)
-{
-    PGresult *res = db_query(conn, "SELECT to_regclass('xinyu.schema_migration') IS NOT NULL", 0,
-                             NULL, PGRES_TUPLES_OK, "cannot inspect the schema");
-    if (res == NULL)
-        return -1;
-    int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    if (!exists)
-        return 0;
-    bool applied[MAX_VERSION] = {false};
-    if (applied_versions(conn, applied, MAX_VERSION) != 0)
-        return -1;
-    for (const struct db_migration *m = db_migrations; m->name != NULL; m++) {
-        int v = migration_version(m->name);
-        if (v > 0 && v < MAX_VERSION && !applied[v])
-            return 0;
-    }
-    return 1;
-}
-
-static int apply_one(PGconn *conn, const struct db_migration *m, int version)
-{
-    unsigned char digest[UTIL_SHA256_LEN];
-    char hex[2 * UTIL_SHA256_LEN + 1];
-    if (util_sha256(m->sql, strlen(m->sql), digest) != 0)
-        return -1;
-    util_hex(digest, sizeof digest, hex);
-    char vtext[16];
-    snprintf(vtext, sizeof vtext, "%d", version);
-    char what[160];
-    snprintf(what, sizeof what, "migration %s failed", m->name);
-    if (db_exec(conn, "BEGIN", what) != 0)
-        return -1;
-    const char *params[] = {vtext, m->name, hex};
-    PGresult *res = NULL;
-    if (db_exec(conn, m->sql, what) != 0)
-        goto fail;
-    res = db_query(conn,
-                   "INSERT INTO xinyu.schema_migration (version, name, sha256) VALUES ($1, $2, $3)",
-                   3, params, PGRES_COMMAND_OK, what);
-    if (res == NULL)
-        goto fail;
-    PQclear(res);
-    if (db_exec(conn, "COMMIT", what) != 0)
-        return -1;
-    log_info("applied migration %s", m->name);
-    return 0;
-fail:
-    db_exec(conn, "ROLLBACK", "rollback");
-    return -1;
-}
-
-int db_migrate(PGconn *conn)
-{
-    char lock_sql[96];
-    snprintf(lock_sql, sizeof lock_sql, "SELECT pg_advisory_lock(%d, %d)", DB_LOCK_CLASS,
-             (int)DB_LOCK_MIGRATE);
-    if (db_exec(conn, lock_sql, "cannot take the migration lock") != 0)
-        return -1;
-    int rc = -1;
-    bool applied[MAX_VERSION] = {false};
-    /* the first file creates the schema and the record table, idempotently */
-    if (db_migrations[0].name == NULL || migration_version(db_migrations[0].name) != 0) {
-        log_error("the binary carries no migration 000");
-        goto out;
-    }
-    if (db_exec(conn, db_migrations[0].sql, "migration 000 failed") != 0)
-        goto out;
-    if (applied_versions(conn, applied, MAX_VERSION) != 0)
-        goto out;
-    for (const struct db_migration *m = db_migrations + 1; m->name != NULL; m++) {
-        int v = migration_version(m->name);
-        if (v <= 0 || v >= MAX_VERSION) {
-            log_error("migration %s has no version number", m->name);
-            goto out;
-        }
-        if (applied[v])
-            continue;
-        if (apply_one(conn, m, v) != 0)
-            goto out;
-        applied[v] = true;
-    }
-    rc = 0;
-out:;
-    char unlock_sql[96];
-    snprintf(unlock_sql, sizeof unlock_sql, "SELECT pg_advisory_unlock(%d, %d)", DB_LOCK_CLASS,
-             (int)DB_LOCK_MIGRATE);
-    db_exec(conn, unlock_sql, "cannot release the migration lock");
-    return rc;
 }

@@ -10,14 +10,26 @@
 
 #include "common/buf.h"
 
-/* A migration compiled into the binary (scripts/embed.c makes the table from sql/). */
+/* A file of sql/ compiled into the binary (scripts/embed.c makes the tables). */
 struct db_migration {
-    const char *name; /* "001_schema.sql"; NULL ends the table */
+    const char *name; /* "001_schema.sql" or "indicators.sql"; NULL ends the table */
     const char *sql;
 };
+/* sql/schema/NNN_*.sql in order: applied once each, never edited once applied. */
 extern const struct db_migration db_migrations[];
+/* sql/functions/NAME.sql in name order: the one current definition of each function family,
+ * applied again whenever its text changes. */
+extern const struct db_migration db_function_sets[];
 
-/* Least-privilege roles of sql/002_roles.sql. */
+/* A migration as recorded before the schema/functions layout (sql/schema/legacy.sha256). */
+struct db_legacy_migration {
+    int version; /* 0 ends the table */
+    const char *sha256;
+    const char *name;
+};
+extern const struct db_legacy_migration db_legacy_migrations[];
+
+/* Least-privilege roles of sql/schema/002_roles.sql. */
 #define DB_ROLE_INGEST "xinyu_ingest"
 #define DB_ROLE_REPORT "xinyu_report"
 
@@ -34,12 +46,31 @@ PGconn *db_connect(const char *conninfo, const char *role);
  * PGRES_TUPLES_OK). Returns 0, or -1 after logging the server's message with what. */
 int db_exec(PGconn *conn, const char *sql, const char *what);
 
+/*
+ * Starts the transaction that everything one report reads is read in: REPEATABLE READ, so
+ * that every statement sees the same snapshot (taken by the first), whatever ingest commits
+ * meanwhile; READ ONLY when the report stores nothing. Returns 0, or -1 after logging.
+ */
+int db_begin_snapshot(PGconn *conn, bool read_only, const char *what);
+
 /* The same with text parameters; returns the result (caller PQclears) or NULL after logging. */
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    ExecStatusType expect, const char *what);
 
 /* Logs a failed result: message, then the server's detail and hint. */
 void db_log_result(const PGresult *res, const char *what);
+
+/* What the server allows: its max_connections, the slots reserved for superusers (and for
+ * pg_use_reserved_connections) and the client connections open now, this one included. */
+struct db_connection_limits {
+    int max_connections;
+    int reserved;
+    int in_use;
+};
+
+/* How many more connections the server would take now (never negative), with the figures
+ * in *limits; others may take them first. Returns -1 after logging. */
+int db_connection_room(PGconn *conn, struct db_connection_limits *limits);
 
 /* COPY table FROM STDIN (text format) with the buffer's rows. Returns 0, or -1 after logging. */
 int db_copy_in(PGconn *conn, const char *copy_sql, const buf *rows);
@@ -51,10 +82,16 @@ int db_copy_begin(PGconn *conn, const char *copy_sql);
 int db_copy_put(PGconn *conn, const char *data, size_t len);
 int db_copy_end(PGconn *conn, bool ok);
 
-/* Applies the embedded migrations not yet recorded, each in its own transaction,
- * under an advisory lock so that concurrent callers wait. Returns 0 or -1. */
+/*
+ * Brings the schema up to date under an advisory lock, so that concurrent callers wait:
+ * checks that every recorded schema migration is the one this binary carries (an applied
+ * migration that was edited since is an error), applies the schema migrations not yet
+ * recorded, each in its own transaction, then every function file whose text differs from
+ * the one last applied. Returns 0, or -1 after logging why.
+ */
 int db_migrate(PGconn *conn);
-/* 1 when every embedded migration is applied, 0 when some are missing, -1 on error. */
+/* 1 when every schema migration and the current text of every function file is applied,
+ * 0 when something is missing or stale, -1 on error. */
 int db_schema_ready(PGconn *conn);
 
 /* Advisory lock keys (first int4 of the two-key form). */
@@ -74,6 +111,19 @@ int db_embedded_start(const char *var_dir, char *conninfo, size_t conninfo_len);
 int db_embedded_stop(const char *var_dir);
 /* 1 when the embedded server of var_dir is running, 0 when not. */
 int db_embedded_running(const char *var_dir);
+
+/* True when conninfo (key/value or URI form) may carry a password: as libpq reads it, and
+ * also where libpq would read it as something else or cannot read the string at all. */
+bool db_conninfo_has_password(const char *conninfo);
+
+/*
+ * Writes message into out (emptied first) with every part of conninfo's password replaced
+ * by "***": the password as written and as decoded, and every quoted token ("...") that
+ * was taken from where a password is written, as libpq's messages quote what they could
+ * not read. conninfo may be NULL (message is copied). Returns 0, or -1 out of memory (out
+ * then holds a part of the result; print nothing of it).
+ */
+int db_scrub_password(const char *conninfo, const char *message, buf *out);
 
 /* True when the environment names a database (DATABASE_URL or PGHOST/PGDATABASE/PGSERVICE...). */
 bool db_env_configured(void);

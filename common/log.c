@@ -24,20 +24,39 @@ enum log_level log_get_level(void)
     return threshold;
 }
 
-/* Appends s as a JSON string body (without quotes). */
+/* Appends s as a JSON string body (without quotes): valid JSON whatever the bytes, with
+ * DEL and the C1 controls escaped too, and a byte that is not UTF-8 as the text \xNN. */
 static void json_escape(buf *b, const char *s)
 {
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = u[i];
+        size_t step = buf_utf8_sequence(u + i, len - i);
         if (c == '"' || c == '\\') {
             buf_putc(b, '\\');
             buf_putc(b, (char)c);
-        } else if (c < 0x20) {
+        } else if (step == 1 && (c < 0x20 || c == 0x7f)) {
             buf_printf(b, "\\u%04x", c);
+        } else if (step == 2 && c == 0xc2 && u[i + 1] < 0xa0) {
+            buf_printf(b, "\\u%04x", u[i + 1]);
+        } else if (step == 0) {
+            buf_printf(b, "\\\\x%02x", c);
+            step = 1;
         } else {
-            buf_putc(b, (char)c);
+            buf_append(b, s + i, step);
         }
+        i += step;
     }
+}
+
+/* Appends s for a terminal: a file name or a school's text that holds an escape sequence
+ * or a line break must neither act on the operator's screen nor forge a line. */
+static void text_line(buf *b, const char *prefix, const char *s)
+{
+    buf_puts(b, prefix);
+    buf_printable(b, s, strlen(s));
+    buf_putc(b, '\n');
 }
 
 static void emit(enum log_level level, const char *message, const char *detail, const char *hint)
@@ -65,14 +84,16 @@ static void emit(enum log_level level, const char *message, const char *detail, 
         }
         buf_puts(&line, "}\n");
     } else {
+        char prefix[32];
         if (level != LOG_INFO)
-            buf_printf(&line, "xinyu: %s: %s\n", level_names[level], message);
+            snprintf(prefix, sizeof prefix, "xinyu: %s: ", level_names[level]);
         else
-            buf_printf(&line, "xinyu: %s\n", message);
+            snprintf(prefix, sizeof prefix, "xinyu: ");
+        text_line(&line, prefix, message);
         if (detail != NULL)
-            buf_printf(&line, "DETAIL:  %s\n", detail);
+            text_line(&line, "DETAIL:  ", detail);
         if (hint != NULL)
-            buf_printf(&line, "HINT:  %s\n", hint);
+            text_line(&line, "HINT:  ", hint);
     }
     if (line.data != NULL) {
         pthread_mutex_lock(&log_lock);

@@ -196,15 +196,31 @@ char *util_read_file(const char *path, size_t max, size_t *len)
     return data;
 }
 
-int util_write_file_replace(const char *path, const void *data, size_t len, bool durable)
+int util_create_beside(const char *path, char *tmp, size_t n)
 {
-    char tmp[PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
+    int w = snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+    if (w < 0 || (size_t)w >= n) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    /* mkostemp makes the file private; a report is read like any file of out/ */
+    if (fchmod(fd, 0644) != 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int util_write_file_replace(const char *path, const void *data, size_t len, bool durable)
+{
+    char tmp[PATH_MAX];
+    int fd = util_create_beside(path, tmp, sizeof tmp);
     if (fd < 0)
         return -1;
     const char *p = data;

@@ -43,6 +43,15 @@ double util_monotonic(void);
  * (EFBIG when larger than max). */
 char *util_read_file(const char *path, size_t max, size_t *len);
 
+/*
+ * Creates a new empty file beside path, to be renamed onto it once written whole: named
+ * path.tmp.XXXXXX by mkostemp, so O_CREAT|O_EXCL (and O_NOFOLLOW): never a file or symlink
+ * that is already there, whatever someone planted in the directory. Mode 0644, as the
+ * report files are read by others. Returns the descriptor (close-on-exec) with its name in
+ * tmp (size n), or -1 with errno set (ENAMETOOLONG when the name does not fit).
+ */
+int util_create_beside(const char *path, char *tmp, size_t n);
+
 /* Writes data to path atomically (temporary file in the same directory, fsync,
  * rename). Returns 0, or -1 with errno set. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);

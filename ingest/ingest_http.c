@@ -459,7 +459,12 @@ static void skip_ws(struct scan *sc)
     }
 }
 
-/* At an opening quote: moves past the closing one. An escape hides exactly one character. */
+/*
+ * At an opening quote: moves past the closing one. An escape hides exactly one character.
+ * Control characters and bytes that are not UTF-8 do not blur where a string ends, so they
+ * are passed over: in an item they are the validator's to reject, elsewhere the parse of
+ * the page without its items refuses them.
+ */
 static int scan_string(struct scan *sc)
 {
     sc->pos++;
@@ -469,8 +474,6 @@ static int scan_string(struct scan *sc)
             sc->pos++;
             return 0;
         }
-        if (c < 0x20)
-            return scan_fail(sc, "a control character in a string");
         if (c == '\\') {
             if (sc->pos + 1 >= sc->len)
                 break;
@@ -647,19 +650,65 @@ fail:
     return -1;
 }
 
+/*
+ * Copies body into skeleton with every item replaced by a 0, so that the page around the
+ * items can be parsed in full while each item is left to the validator. Returns 0 or -1
+ * (no memory).
+ */
+static int page_skeleton(const char *body, size_t len, const struct ingest_http_page *page,
+                         buf *skeleton)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < page->nitems; i++) {
+        const struct ingest_http_span *span = &page->items[i];
+        if (buf_append(skeleton, body + from, span->offset - from) != 0 ||
+            buf_putc(skeleton, '0') != 0)
+            return -1;
+        from = span->offset + span->len;
+    }
+    return buf_append(skeleton, body + from, len - from);
+}
+
+/* Where in the body the byte at position of its skeleton came from. */
+static size_t body_position(const struct ingest_http_page *page, size_t position)
+{
+    size_t shift = 0; /* bytes the items before position lost to their placeholders */
+    for (size_t i = 0; i < page->nitems; i++) {
+        const struct ingest_http_span *span = &page->items[i];
+        if (position <= span->offset - shift)
+            break;
+        shift += span->len - 1;
+    }
+    return position + shift;
+}
+
 int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page *page, char *err,
                            size_t errlen)
 {
     page->nitems = 0;
     free(page->next_cursor);
     page->next_cursor = NULL;
-    /* duplicate keys are allowed here: inside an item they are the validator's to report;
-     * NUL is allowed so that one item holding \u0000 does not sink its whole page */
+    /* the items are told apart first and parsed one by one later: an item that is not valid
+     * JSON (a lone surrogate escape, a byte that is not UTF-8) is rejected alone instead of
+     * failing its page and holding the cursor back for good */
+    if (ingest_http_split_items(body, len, page, err, errlen) != 0)
+        return -1;
+    buf skeleton = BUF_INIT;
+    if (page_skeleton(body, len, page, &skeleton) != 0) {
+        set_err(err, errlen, "out of memory");
+        buf_free(&skeleton);
+        page->nitems = 0;
+        return -1;
+    }
+    /* NUL is allowed so that a cursor holding \u0000 is refused with its own message */
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+    json_t *root =
+        json_loadb(skeleton.data != NULL ? skeleton.data : "", skeleton.len, JSON_ALLOW_NUL, &jerr);
+    buf_free(&skeleton);
     if (root == NULL) {
-        set_err(err, errlen, "the page is not valid JSON: %s at line %d, column %d", jerr.text,
-                jerr.line, jerr.column);
+        set_err(err, errlen, "the page is not valid JSON: %s at byte %zu", jerr.text,
+                body_position(page, jerr.position > 0 ? (size_t)jerr.position : 0));
+        page->nitems = 0;
         return -1;
     }
     int rc = -1;
@@ -680,26 +729,84 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
         set_err(err, errlen,
                 "the page's \"next_cursor\" is empty, longer than %d bytes or holds NUL",
                 INGEST_HTTP_MAX_CURSOR);
-    } else if (ingest_http_split_items(body, len, page, err, errlen) != 0) {
-        /* err says why */
     } else if (page->nitems != json_array_size(items)) {
         /* cannot happen with a correct scanner; refusing beats loading the wrong bytes */
         set_err(err, errlen, "the page's items could not be told apart (%zu found, %zu parsed)",
                 page->nitems, json_array_size(items));
-        page->nitems = 0;
     } else if (!json_is_string(next)) {
         rc = 0;
     } else {
         page->next_cursor = strdup(json_string_value(next));
-        if (page->next_cursor != NULL) {
+        if (page->next_cursor != NULL)
             rc = 0;
-        } else {
+        else
             set_err(err, errlen, "out of memory");
-            page->nitems = 0;
-        }
     }
+    if (rc != 0)
+        page->nitems = 0;
     json_decref(root);
     return rc;
+}
+
+/* ---- the cursors a run has asked with ------------------------------------------------ */
+
+struct ingest_http_cursor_slot {
+    unsigned char digest[UTIL_SHA256_LEN];
+    bool used;
+};
+
+/* Where digest is, or the empty slot where it belongs; cap is a power of two, never full. */
+static size_t cursor_slot(const struct ingest_http_cursor_slot *slots, size_t cap,
+                          const unsigned char *digest)
+{
+    uint64_t h = 0;
+    memcpy(&h, digest, sizeof h); /* a SHA-256 is spread evenly: its first bytes will do */
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i].used && memcmp(slots[i].digest, digest, UTIL_SHA256_LEN) != 0)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int cursors_grow(struct ingest_http_cursors *set)
+{
+    size_t cap = set->cap ? set->cap * 2 : 64;
+    if (cap > SIZE_MAX / sizeof *set->slots)
+        return -1;
+    struct ingest_http_cursor_slot *slots = calloc(cap, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (size_t i = 0; i < set->cap; i++) {
+        if (set->slots[i].used)
+            slots[cursor_slot(slots, cap, set->slots[i].digest)] = set->slots[i];
+    }
+    free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
+    return 0;
+}
+
+int ingest_http_cursors_add(struct ingest_http_cursors *set, const char *cursor)
+{
+    unsigned char digest[UTIL_SHA256_LEN];
+    if (util_sha256(cursor, strlen(cursor), digest) != 0)
+        return -1;
+    if ((set->count + 1) * 2 > set->cap && cursors_grow(set) != 0)
+        return -1;
+    size_t i = cursor_slot(set->slots, set->cap, digest);
+    if (set->slots[i].used)
+        return 0;
+    memcpy(set->slots[i].digest, digest, UTIL_SHA256_LEN);
+    set->slots[i].used = true;
+    set->count++;
+    return 1;
+}
+
+void ingest_http_cursors_clear(struct ingest_http_cursors *set)
+{
+    if (set == NULL)
+        return;
+    free(set->slots);
+    memset(set, 0, sizeof *set);
 }
 
 /* ---- fetching ----------------------------------------------------------------------- */

@@ -78,9 +78,11 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
  * Checks that body is a page of the contract - an object with "items" (an array) and
  * "next_cursor" (a non-empty string of at most INGEST_HTTP_MAX_CURSOR bytes, or null) -
  * and records the byte span of every element of items in page (body itself is not
- * copied; spans refer to it). Elements that are not objects are kept: they are the
- * validator's to reject. Members other than these two are ignored. Returns 0, or -1 with
- * err set when the page is malformed or memory ran out (page's items then empty).
+ * copied; spans refer to it). The items are told apart by ingest_http_split_items and
+ * not parsed here: an element that is not an object, or not valid JSON (a lone surrogate
+ * escape, a byte that is not UTF-8), is kept for the validator to reject alone. The rest
+ * of the page is parsed in full. Members other than these two are ignored. Returns 0, or
+ * -1 with err set when the page is malformed or memory ran out (page's items then empty).
  */
 int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page *page, char *err,
                            size_t errlen);
@@ -89,15 +91,41 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
  * The scanner under ingest_http_parse_page: finds the byte span of every element of the
  * top-level member "items" of the JSON object in json[0..len), string-, escape- and
  * nesting-aware, at most INGEST_HTTP_MAX_DEPTH deep. It checks structure only (not
- * numbers, literals or escapes in detail), which is why the page is parsed in full
- * first. Spans are appended to page->items. Returns 0, or -1 with err set when the
- * text is not such an object, "items" is missing, not an array or given twice, or
- * memory ran out.
+ * numbers, literals, escapes, control characters or UTF-8 in strings), which is why the
+ * page around the items is parsed in full afterwards and each item by the validator.
+ * Spans are appended to page->items. Returns 0, or -1 with err set when the text is not
+ * such an object, "items" is missing, not an array or given twice, or memory ran out.
  */
 int ingest_http_split_items(const char *json, size_t len, struct ingest_http_page *page, char *err,
                             size_t errlen);
 
 /* Frees what page holds and zeroes it; accepts a zeroed page. */
 void ingest_http_page_clear(struct ingest_http_page *page);
+
+/*
+ * The cursors one run of a source has asked with, so that a platform whose cursors go
+ * round (A, B, C, B, ...) is noticed however long the round. Only a SHA-256 of each
+ * cursor is kept: at most 132 bytes a cursor, whatever its length. Zero it (or use
+ * INGEST_HTTP_CURSORS_INIT) before the first add; ingest_http_cursors_clear frees it.
+ */
+struct ingest_http_cursors {
+    struct ingest_http_cursor_slot *slots; /* open addressing, at most half full */
+    size_t cap;                            /* 0 or a power of two */
+    size_t count;
+};
+
+#define INGEST_HTTP_CURSORS_INIT                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
+
+/*
+ * Remembers cursor. Returns 1 when it was new, 0 when it had been added before, -1 when
+ * memory ran out or it could not be hashed (the set is then unchanged).
+ */
+int ingest_http_cursors_add(struct ingest_http_cursors *set, const char *cursor);
+
+/* Frees what set holds and zeroes it; accepts a zeroed set. */
+void ingest_http_cursors_clear(struct ingest_http_cursors *set);
 
 #endif

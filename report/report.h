@@ -178,7 +178,12 @@ struct report_sink {
  * Deterministic: the same doc gives the same bytes. Return 0, or -1 when memory ran out.
  */
 int report_render_json(const struct report_doc *doc, buf *out);
-/* One CSV cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
+/*
+ * One CSV text cell: control characters but tab and line breaks written visibly (\x1b, as
+ * buf_printable_lines), a ' put before a text that a spreadsheet would run as a formula (led
+ * by = + - @, tab or CR, or their full-width forms), quoted as RFC 4180 asks when it holds a
+ * comma, a quote or a line break. Every text cell of every CSV Xinyu writes goes through it.
+ */
 int report_csv_text(buf *out, const char *s, size_t len);
 /* A CSV cell from a JSON value: null is empty, numbers with exactly the JSON's digits. */
 int report_csv_value(buf *out, const json_t *v);

@@ -211,8 +211,8 @@ static void putf(struct html *h, const char *fmt, ...)
 }
 
 /*
- * At most max bytes of s, HTML-escaped. Bytes that are not UTF-8 become "?" and control
- * characters a space: a broken code must not break the page around it.
+ * At most max bytes of s, HTML-escaped. Control characters and bytes that are not UTF-8 are
+ * shown as \x1b, \xff: a broken code must not break the page around it.
  */
 static void text(struct html *h, const char *s, size_t max)
 {

@@ -1,6 +1,7 @@
 /* report_render.c - evaluates indicator rows and renders them as the JSON and CSV contract,
  * streamed a row at a time. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,18 +342,55 @@ static const struct csv_column overview_columns[] = {
     {"schools_with_lessons", "开设心理课学校数 schools_with_lessons"},
 };
 
-/* One cell, quoted as RFC 4180 asks when it holds a comma, a quote or a line break. */
+/*
+ * True when a spreadsheet would read a text cell starting so as a formula (OWASP's CSV
+ * injection list, and the full-width forms that an input method in Chinese types and
+ * Excel takes the same way).
+ */
+static bool formula_lead(const char *s, size_t len)
+{
+    static const char *const fullwidth[] = {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D",
+                                            "\xEF\xBC\xA0"}; /* ＝ ＋ － ＠ */
+    if (len == 0)
+        return false;
+    if (strchr("=+-@\t\r", s[0]) != NULL)
+        return true;
+    for (size_t i = 0; len >= 3 && i < sizeof fullwidth / sizeof fullwidth[0]; i++) {
+        if (memcmp(s, fullwidth[i], 3) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * One text cell: control characters made visible (buf_printable_lines), a leading ' when a
+ * spreadsheet would take the text for a formula, then quoted as RFC 4180 asks when it holds
+ * a comma, a quote or a line break. Numbers never come here (report_csv_value), so -0.5
+ * stays a number.
+ */
 int report_csv_text(buf *out, const char *s, size_t len)
 {
-    if (strcspn(s, ",\"\r\n") >= len)
+    bool lead = formula_lead(s, len);
+    if (!lead && buf_is_printable_lines(s, len) && strcspn(s, ",\"\r\n") >= len)
         return buf_append(out, s, len);
-    int rc = buf_putc(out, '"');
-    for (size_t i = 0; rc == 0 && i < len; i++) {
-        if (s[i] == '"')
+    buf cell = BUF_INIT;
+    int rc = lead ? buf_putc(&cell, '\'') : 0;
+    if (rc == 0)
+        rc = buf_printable_lines(&cell, s, len);
+    if (rc == 0 && strcspn(cell.data != NULL ? cell.data : "", ",\"\r\n") >= cell.len) {
+        rc = buf_append(out, cell.data, cell.len);
+        buf_free(&cell);
+        return rc;
+    }
+    if (rc == 0)
+        rc = buf_putc(out, '"');
+    for (size_t i = 0; rc == 0 && i < cell.len; i++) {
+        if (cell.data[i] == '"')
             rc = buf_putc(out, '"');
         if (rc == 0)
-            rc = buf_putc(out, s[i]);
+            rc = buf_putc(out, cell.data[i]);
     }
+    buf_free(&cell);
     return rc == 0 ? buf_putc(out, '"') : -1;
 }
 

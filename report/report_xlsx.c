@@ -29,6 +29,7 @@ struct report_xlsx_sheet {
 struct report_xlsx {
     lxw_workbook *wb;
     char *path;
+    char *dir; /* a private directory beside path, made by mkdtemp, that tmp is written in */
     char *tmp;
     char *title; /* kept until the workbook is written, which may read it only then */
     lxw_format *styles[REPORT_XLSX_NSTYLES];
@@ -62,6 +63,7 @@ static void free_workbook(struct report_xlsx *x)
     for (size_t i = 0; i < x->nsheets; i++)
         free(x->sheets[i].name);
     free(x->path);
+    free(x->dir);
     free(x->tmp);
     free(x->title);
     free(x);
@@ -75,6 +77,8 @@ void report_xlsx_discard(struct report_xlsx *x)
         lxw_workbook_free(x->wb);
     if (x->tmp != NULL)
         unlink(x->tmp);
+    if (x->dir != NULL)
+        rmdir(x->dir);
     free_workbook(x);
 }
 
@@ -101,31 +105,31 @@ struct report_xlsx *report_xlsx_open(const char *path, const char *title, time_t
     }
     size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
     x->path = dup_string(path);
-    x->tmp = malloc(n);
+    x->dir = malloc(n);
+    x->tmp = malloc(n + sizeof "/workbook.xlsx");
     x->title = dup_string(title != NULL ? title : "");
-    if (x->path == NULL || x->tmp == NULL || x->title == NULL) {
+    if (x->path == NULL || x->dir == NULL || x->tmp == NULL || x->title == NULL) {
         log_error("cannot write %s: out of memory", path);
         report_xlsx_discard(x);
         return NULL;
     }
-    snprintf(x->tmp, n, "%s.tmp.XXXXXX", path);
-    /* a name of our own beside path, so that the rename is atomic and nobody else's file goes */
-    int fd = mkstemp(x->tmp);
-    if (fd < 0) {
-        log_error("cannot write %s: cannot create a temporary file beside it: %s", path,
+    /*
+     * libxlsxwriter opens the file by its name only when the workbook is closed, following
+     * whatever stands under that name then; in a directory of our own (mode 0700, beside
+     * path so that the rename is atomic) nobody else can put a symlink there meanwhile.
+     */
+    snprintf(x->dir, n, "%s.tmp.XXXXXX", path);
+    if (mkdtemp(x->dir) == NULL) {
+        log_error("cannot write %s: cannot create a temporary directory beside it: %s", path,
                   strerror(errno));
+        free(x->dir);
+        x->dir = NULL;
         free(x->tmp);
         x->tmp = NULL;
         report_xlsx_discard(x);
         return NULL;
     }
-    /* mkstemp makes the file private; a report is read by others like the JSON beside it */
-    if (fchmod(fd, 0644) != 0 || close(fd) != 0) {
-        log_error("cannot write %s: cannot create a temporary file beside it: %s", path,
-                  strerror(errno));
-        report_xlsx_discard(x);
-        return NULL;
-    }
+    snprintf(x->tmp, n + sizeof "/workbook.xlsx", "%s/workbook.xlsx", x->dir);
     /* constant memory: rows go to disk as they are written (every sheet is written in row
      * order), so a 200,000-school audit does not sit in memory */
     lxw_workbook_options options = {1, NULL, 0};
@@ -235,7 +239,18 @@ void report_xlsx_text(struct report_xlsx_sheet *s, size_t col, const char *text)
 {
     if (!cell_ok(s, col) || text == NULL || text[0] == '\0')
         return;
-    check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, text, NULL));
+    size_t len = strlen(text);
+    if (buf_is_printable_lines(text, len)) {
+        check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, text, NULL));
+        return;
+    }
+    /* a control character from a file name or a submission shows as \x1b, as in the CSV */
+    buf shown = BUF_INIT;
+    if (buf_printable_lines(&shown, text, len) != 0)
+        fail(s->x, s->name, "out of memory");
+    else
+        check(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, shown.data, NULL));
+    buf_free(&shown);
 }
 
 void report_xlsx_number(struct report_xlsx_sheet *s, size_t col, bool has, double v,
@@ -294,11 +309,13 @@ int report_xlsx_close(struct report_xlsx *x)
         report_xlsx_discard(x);
         return -1;
     }
-    if (sync_file(x->tmp) != 0 || rename(x->tmp, x->path) != 0) {
+    /* a report is read by others like the JSON beside it, whatever the umask gave */
+    if (sync_file(x->tmp) != 0 || chmod(x->tmp, 0644) != 0 || rename(x->tmp, x->path) != 0) {
         fail(x, "cannot put the written workbook in place", strerror(errno));
         report_xlsx_discard(x);
         return -1;
     }
+    rmdir(x->dir);
     free_workbook(x);
     return 0;
 }

@@ -3,7 +3,8 @@
 
 #include "transform/xform.h"
 
-/* Column order here is the column order of xinyu.submission (sql/001_schema.sql). */
+/* Column order here is the column order of xinyu.submission (sql/schema/001_schema.sql,
+ * 010_merge_speed.sql). */
 const struct xf_field xf_fields[XF_NFIELDS] = {
     {"staff", "psych_fulltime", "staff_psych_fulltime", XF_COUNT, XF_LATEST},
     {"staff", "psych_parttime", "staff_psych_parttime", XF_COUNT, XF_LATEST},

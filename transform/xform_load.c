@@ -186,10 +186,15 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
     return rc ? -1 : 0;
 }
 
-static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_submission *sub)
+static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_received *item,
+                               const struct xf_submission *sub)
 {
     buf *row = &b->submissions;
     int rc = buf_printf(row, "%ld", item_no);
+    if (item->received_seq > 0)
+        rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64, item->received_seq, item->received_item);
+    else
+        rc |= buf_puts(row, "\t\\N\t\\N");
     /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
     char instant[96];
     time_t t = (time_t)sub->submitted_epoch;
@@ -272,7 +277,7 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
                       "too_many_issues", "",
                       "more reasons were found than are kept; fix these and check again") != 0)
         goto oom;
-    if (verdict == 0 && add_submission_rows(b, item_no, &sub) != 0)
+    if (verdict == 0 && add_submission_rows(b, item_no, item, &sub) != 0)
         goto oom;
     xf_submission_clear(&sub);
     xf_result_clear(&res);
@@ -295,7 +300,8 @@ static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
 static void build_submission_copy(void)
 {
     buf sql = BUF_INIT;
-    buf_puts(&sql, "COPY stage_submission (item_no, submitted_at, " XF_DERIVED_COLUMNS);
+    buf_puts(&sql, "COPY stage_submission (item_no, received_seq, received_item, "
+                   "submitted_at, " XF_DERIVED_COLUMNS);
     for (int i = 0; i < XF_NFIELDS; i++)
         buf_printf(&sql, ", %s", xf_fields[i].column);
     buf_puts(&sql, ") FROM STDIN");

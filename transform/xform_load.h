@@ -19,6 +19,11 @@ struct xf_received {
     const unsigned char *sha256; /* 32 bytes, or NULL when nothing could be read */
     const char *error_code;      /* non-NULL: unreadable; rejected with this code ("gzip", ...) */
     const char *error;           /* the reason in words */
+    /* its place in the order received, which breaks ties on submitted_at: the number of the
+     * spool file or page it came in (xinyu.received_seq; 0 when unknown) and its place in
+     * it, from 1 */
+    int64_t received_seq;
+    int64_t received_item;
 };
 
 /* Counts of what became of items; received = loaded + duplicate + superseded + rejected. */

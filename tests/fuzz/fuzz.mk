@@ -2,7 +2,7 @@
 #
 #   make fuzz                       every harness for FUZZ_SECONDS (default 60) each
 #   make fuzz-ci                    every harness for FUZZ_CI_SECONDS (default 20) each
-#   make fuzz-validate ...          one harness (validate, period, registry, gzip)
+#   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx)
 #   make fuzz-build                 only build build-fuzz/fuzz_*
 #
 # The project's sources are compiled straight into each harness with clang's fuzzer,
@@ -17,13 +17,13 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_TIMEOUT    ?= 10
 # FUZZ_DB_LIMITS=1 also demands that a loadable submission fits the database's columns
 FUZZ_DB_LIMITS  ?=
-FUZZ_HARNESSES  := validate period registry gzip
+FUZZ_HARNESSES  := validate period registry gzip xlsx
 
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
                -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -I. -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(if $(FUZZ_DB_LIMITS),-DFUZZ_DB_LIMITS) \
-               $(shell pkg-config --cflags jansson zlib libcrypto 2>/dev/null)
+               $(shell pkg-config --cflags jansson zlib libcrypto minizip expat 2>/dev/null)
 FUZZ_HEADERS := $(wildcard common/*.h transform/*.h ingest/*.h tests/fuzz/*.h)
 
 # common/buf.c and common/util.c are plain helpers every module may use
@@ -37,6 +37,8 @@ FUZZ_SRC_registry := transform/xform_registry.c $(FUZZ_COMMON)
 FUZZ_LIBS_registry := -lcrypto
 FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_spool.c $(FUZZ_COMMON)
 FUZZ_LIBS_gzip    := -lz -lcrypto
+FUZZ_SRC_xlsx     := transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_COMMON)
+FUZZ_LIBS_xlsx    := -lminizip -lexpat -lz -lcrypto
 
 # Longest input tried: a submission or a registry of a few dozen kilobytes says all there
 # is to say; gzip is kept shorter because 32 KiB can already inflate to 32 MiB.
@@ -44,6 +46,7 @@ FUZZ_MAXLEN_validate := 65536
 FUZZ_MAXLEN_period   := 256
 FUZZ_MAXLEN_registry := 65536
 FUZZ_MAXLEN_gzip     := 32768
+FUZZ_MAXLEN_xlsx     := 65536
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -61,9 +64,13 @@ fuzz-build: $(FUZZ_BINS)
 # Seeds, made afresh on every run from the corpus of bad inputs and the spec's examples.
 fuzz-seeds:
 	@rm -rf $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
-	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip
+	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx
 	@mkdir -p $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
-	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip
+	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx
+	@for f in tests/fixtures/xlsx/*.xls*; do \
+	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_xlsx) ] || continue; \
+	    cp "$$f" "$(FUZZ_BUILD)/seeds-xlsx/$$(basename "$$f")"; \
+	done
 	@for f in tests/corpus/*/input.json tests/corpus/*/input.jsonl tests/corpus/*/input.ndjson \
 	    tests/corpus/*/INPUT.JSON tests/fixtures/spec-examples/submission-*.json \
 	    tests/fixtures/xform/validate/*/input.json; do \

@@ -17,8 +17,13 @@ the request counter starts again at 1):
   {"oversize": 200000, "gzip": false}  a valid page padded to 200000 bytes; with gzip
                                        allowed its Content-Length is small and only the
                                        decoded size is over a limit
-  {"invalid_json": true}               a page that is not valid JSON
+  {"invalid_json": true}               a page that is not valid JSON outside its items
   {"same_cursor": true}                next_cursor echoes the since it was asked with
+  {"cycle_to": 2}                      the page that reaches the last item hands out the
+                                       cursor of position 2 (one given out before), so the
+                                       cursors go round: after 2, after 4, after 2, ...
+  {"endless": true}                    every page is full and has a new cursor; the items
+                                       repeat from the first once all were sent
   {"next_cursor": 7}                   next_cursor of the wrong type
   {"fault_count": N}                   truncate/oversize/invalid_json/delay only for the
                                        first N requests
@@ -183,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, b'{"error":"bad query"}')
 
         if control.get("invalid_json") and faulty:
-            return self.send(200, b'{"items": [{"schema": "mhe.submission/1",}], "next_cursor": null}')
+            return self.send(200, b'{"items": [{"schema": "mhe.submission/1"}], "next_cursor": null,}')
         if control.get("oversize") and faulty:
             size = int(control["oversize"])
             head = b'{"items": [], "next_cursor": null, "padding": "'
@@ -192,11 +197,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, body, allow_gzip=control.get("gzip", True))
 
         items = items_of(self.server.args.data)
-        page = items[start:start + limit]
+        if control.get("endless") and items:
+            page = [items[(start + i) % len(items)] for i in range(limit)]
+        else:
+            page = items[start:start + limit]
         if "next_cursor" in control:
             next_cursor = json.dumps(control["next_cursor"]).encode()
         elif control.get("same_cursor") and since is not None and page:
             next_cursor = json.dumps(since).encode()
+        elif control.get("cycle_to") is not None and page and start + len(page) >= len(items):
+            next_cursor = json.dumps(make_cursor(int(control["cycle_to"]))).encode()
         elif page:
             next_cursor = json.dumps(make_cursor(start + len(page))).encode()
         else:

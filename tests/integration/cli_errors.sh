@@ -45,4 +45,16 @@ grep -q "password" "$TEST_TMP/out.txt" || fail "password refusal message"
 grep -q "hunter2" "$TEST_TMP/out.txt" && fail "the password is echoed"
 expect_status 2 "$XINYU" --db "postgresql://u:hunter2@localhost/x" status
 grep -q "hunter2" "$TEST_TMP/out.txt" && fail "the password is echoed"
+# a mistyped password (a bad %-escape) is refused too, and never echoed, though libpq
+# cannot read the URI
+expect_status 2 "$XINYU" --db "postgresql://u:Pa%ZZss@/x?host=/nonexistent" status
+grep -q "a database password was given" "$TEST_TMP/out.txt" || fail "unreadable URI with a password is not refused"
+grep -q "ZZ" "$TEST_TMP/out.txt" && fail "the password is echoed"
+# in DATABASE_URL it is allowed, but libpq's message about it is scrubbed
+expect_status 3 env DATABASE_URL="postgresql://u:Pa%ZZss@/x?host=/nonexistent" "$XINYU" status
+grep -q "invalid percent-encoded token" "$TEST_TMP/out.txt" || fail "libpq's reason is lost"
+grep -Eq "Pa|ZZ|ss\"" "$TEST_TMP/out.txt" && { cat "$TEST_TMP/out.txt"; fail "DATABASE_URL's password is echoed"; }
+# a password holding '/' that libpq reads as the port
+expect_status 3 env DATABASE_URL="postgresql://u:pa/ss@/x?host=/nonexistent" "$XINYU" status
+grep -q '"pa"' "$TEST_TMP/out.txt" && { cat "$TEST_TMP/out.txt"; fail "a part of the password is echoed"; }
 echo "password refusal ok"

@@ -80,14 +80,16 @@ control() {
     : >"$T/$1.log"
 }
 
-# xrun NAME CONFIG ARGS...: runs xinyu, keeps its output in $LOGS/NAME.*, sets $rc and $run
+# xrun NAME CONFIG ARGS...: runs xinyu, keeps its output in $LOGS/NAME.*, sets $rc and $run;
+# a run that does not end within $XRUN_TIMEOUT seconds (default 60) fails the test
 xrun() {
-    local name=$1 conf=$2
+    local name=$1 conf=$2 limit=${XRUN_TIMEOUT:-60}
     shift 2
     set +e
-    "$XINYU" --config "$conf" "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"
+    timeout -k 5 "$limit" "$XINYU" --config "$conf" "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"
     rc=$?
     set -e
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "xinyu ($name) did not end within $limit s"
     run=$(sql "SELECT max(run_id) FROM xinyu.run")
 }
 
@@ -361,9 +363,9 @@ done
 start_server two "$T/tdata" --token-file "$T/token"
 control two '{"delay": 0.3}'
 config "$T/two.json" "\"name\": \"two\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"page_size\": 4"
-"$XINYU" --config "$T/two.json" ingest >"$LOGS/two-a.out" 2>"$LOGS/two-a.err" &
+timeout -k 5 60 "$XINYU" --config "$T/two.json" ingest >"$LOGS/two-a.out" 2>"$LOGS/two-a.err" &
 a=$!
-"$XINYU" --config "$T/two.json" ingest >"$LOGS/two-b.out" 2>"$LOGS/two-b.err" &
+timeout -k 5 60 "$XINYU" --config "$T/two.json" ingest >"$LOGS/two-b.out" 2>"$LOGS/two-b.err" &
 b=$!
 wait "$a" || fail "first process: $(cat "$LOGS/two-a.err")"
 wait "$b" || fail "second process: $(cat "$LOGS/two-b.err")"
@@ -371,6 +373,91 @@ expect_eq "each item received once by the two" "20 20" \
     "$(sql "SELECT count(*) || ' ' || count(DISTINCT ref) FROM xinyu.run_item WHERE source = 'two'")"
 expect_eq "cursor after both" "after 20/+&=é #" "$(cursor_of two)"
 echo "two processes ok ($(elapsed))"
+
+# ---- 15. bad items in a page (a lone surrogate escape, a byte that is not UTF-8, a raw tab in a
+# string) are rejected one by one; the good items of the page load and the cursor moves on ------
+mkdir -p "$T/bdata"
+for i in 36 37 38; do gen_submission "$i" "$T/bdata/b$i.json"; done
+# bad_item FILE NOTE: the minimal fixture with a first member "note" whose value is NOTE as given
+bad_item() {
+    { printf '{"note":"%b",' "$2" && tail -c +2 "$FIX/submission-minimal.json" | tr -d '\n'; } >"$1"
+}
+bad_item "$T/bdata/b36x.json" '\\ud800'
+bad_item "$T/bdata/b37x.json" '\0377'
+bad_item "$T/bdata/b38x.json" 'a\tb'
+grep -q '"note":"\\ud800"' "$T/bdata/b36x.json" || fail "no surrogate escape in the test item"
+[ "$(od -An -tx1 -N11 -j8 "$T/bdata/b37x.json" | tr -d ' ')" = "22ff222c22736368656d61" ] ||
+    fail "no raw 0xff byte in the test item"
+start_server bad "$T/bdata" --token-file "$T/token"
+control bad '{}'
+config "$T/bad.json" "\"name\": \"bad\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"page_size\": 10"
+xrun bad "$T/bad.json" ingest
+expect_eq "bad items exit status (rejections)" 1 "$rc"
+expect_eq "bad items run has no failed source" "partial 0" "$(state_of "$run")"
+expect_eq "bad items counts" "6 3 0 0 3" "$(counts "$run")"
+expect_eq "outcome of each item" "#0 loaded #1 rejected #2 loaded #3 rejected #4 loaded #5 rejected" \
+    "$(sql "SELECT string_agg(substring(ref from '#[0-9]+\$') || ' ' || outcome, ' ' ORDER BY substring(ref from '#([0-9]+)\$')::int) FROM xinyu.run_item WHERE run_id = $run")"
+sql "SELECT substring(r.ref from '#[0-9]+\$') || ' ' || i.message FROM xinyu.submission_issue i JOIN xinyu.run_item r USING (raw_id) WHERE r.run_id = $run AND i.severity = 'reject' ORDER BY 1" >"$LOGS/bad.reasons"
+grep -qi "^#1 not valid JSON: .*unicode" "$LOGS/bad.reasons" || fail "surrogate reason: $(cat "$LOGS/bad.reasons")"
+grep -q "^#3 not valid JSON: .*0xff" "$LOGS/bad.reasons" || fail "0xff reason: $(cat "$LOGS/bad.reasons")"
+grep -q "^#5 not valid JSON: .*control character" "$LOGS/bad.reasons" || fail "tab reason: $(cat "$LOGS/bad.reasons")"
+expect_eq "bad items kept as sent" "$(python3 -c "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())" "$T/bdata/b37x.json")" \
+    "$(sql "SELECT encode(s.sha256, 'hex') FROM xinyu.raw_submission s JOIN xinyu.run_item r USING (raw_id) WHERE r.run_id = $run AND r.ref LIKE '%#3'")"
+expect_eq "cursor past the bad items" "after 6/+&=é #" "$(cursor_of bad)"
+expect_eq "bad items requests" 2 "$(requests bad | wc -l)"
+echo "bad items rejected alone ok ($(elapsed))"
+
+# ---- 16. cursors that go round (after 2, after 4, after 2, ...): the run stops at the first cursor
+# it has asked with before; the source fails, the other source goes on, the run lock is let go ---
+mkdir -p "$T/cdata"
+for i in 1 2 3 4 5; do cp "$T/data/s00$i.json" "$T/cdata/"; done # received before: duplicates
+start_server cycle "$T/cdata" --token-file "$T/token"
+control cycle '{"cycle_to": 2}'
+config "$T/cycle.json" "\"name\": \"cycle\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"page_size\": 2" with_spool
+gen_submission 39 "$T/spool/s039.json" # new in the spool: the other source has work
+XRUN_TIMEOUT=20 xrun cycle "$T/cycle.json" ingest
+expect_eq "cycling cursor exit status" 1 "$rc"
+expect_eq "cycling cursor run" "partial 1" "$(state_of "$run")"
+expect_eq "cycling cursor requests" \
+    "/submissions?limit=2
+/submissions?since=after%202%2F%2B%26%3D%C3%A9%20%23&limit=2
+/submissions?since=after%204%2F%2B%26%3D%C3%A9%20%23&limit=2" "$(requests cycle | cut -d' ' -f4)"
+event_of "$run" cycle | grep -q "handed out a cursor this run has already asked with" ||
+    fail "cycle event: $(event_of "$run" cycle)"
+expect_eq "cycling source's items" "5 0 5" \
+    "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE outcome = 'loaded') || ' ' || count(*) FILTER (WHERE outcome = 'duplicate') FROM xinyu.run_item WHERE run_id = $run AND source = 'cycle'")"
+expect_eq "the other source went on" loaded "$(sql "SELECT string_agg(outcome, ' ') FROM xinyu.run_item WHERE run_id = $run AND source = 'spool'")"
+control cycle '{"cycle_to": 2}'
+XRUN_TIMEOUT=20 xrun cycle_again "$T/cycle.json" ingest
+expect_eq "the next run is not locked out" 1 "$rc"
+expect_eq "the next run stops at the cycle too" 2 "$(requests cycle | wc -l)"
+echo "cycling cursor ok ($(elapsed))"
+
+# ---- 17. max_pages: as many pages as allowed is fine; one page more fails the source ------------
+control cycle '{}'
+config "$T/pages.json" "\"name\": \"pages\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"page_size\": 2, \"max_pages\": 3"
+xrun pages "$T/pages.json" ingest
+expect_eq "max_pages pages exit status" 0 "$rc"
+expect_eq "max_pages pages counts" "5 0 5 0 0" "$(counts "$run")"
+expect_eq "max_pages pages requests (the last one empty)" 4 "$(requests cycle | wc -l)"
+control cycle '{"endless": true}'
+config "$T/endless.json" "\"name\": \"endless\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"page_size\": 2, \"max_pages\": 3" with_spool
+gen_submission 40 "$T/spool/s040.json"
+XRUN_TIMEOUT=20 xrun endless "$T/endless.json" ingest
+expect_eq "endless platform exit status" 1 "$rc"
+expect_eq "endless platform run" "partial 1" "$(state_of "$run")"
+expect_eq "endless platform requests" 4 "$(requests cycle | wc -l)"
+event_of "$run" endless | grep -q "more than max_pages (3) pages" || fail "max_pages event: $(event_of "$run" endless)"
+expect_eq "endless platform: three pages loaded" 6 "$(sql "SELECT count(*) FROM xinyu.run_item WHERE run_id = $run AND source = 'endless'")"
+expect_eq "endless platform cursor" "after 6/+&=é #" "$(cursor_of endless)"
+expect_eq "the other source went on" loaded "$(sql "SELECT string_agg(outcome, ' ') FROM xinyu.run_item WHERE run_id = $run AND source = 'spool'")"
+grep -q "raise the source's max_pages" "$LOGS/endless.err" || fail "no max_pages hint: $(cat "$LOGS/endless.err")"
+config "$T/zero-pages.json" "\"name\": \"endless\", \"url\": \"http://127.0.0.1:$port\", \"token_file\": \"$T/token\", \"max_pages\": 0"
+xrun zero_pages "$T/zero-pages.json" ingest
+expect_eq "max_pages 0 exit status" 2 "$rc"
+grep -q "sources\[0\].max_pages: must be an integer from 1 to 1000000" "$LOGS/zero_pages.err" ||
+    fail "max_pages 0: $(cat "$LOGS/zero_pages.err")"
+echo "max_pages ok ($(elapsed))"
 
 # ---- the token never shows: not in output, not in ps, not in the database ---------------------
 for t in "$token" "$wrong_token"; do

@@ -3,7 +3,7 @@
 --     the indicator, one of 501 inside (E >= 500 or E > 501 must fail here).
 --   * The lesson rule needs ceil(weeks_in_term / 2) lessons per class and term for grades
 --     4-12: with 19 weeks that is 10, where floor gives 9 and weeks / 2 gives 9.5. Both the
---     indicator lesson_compliance and audit clause 11 (one lesson per class every two weeks)
+--     indicator lesson_compliance and audit clause 11 (the same lesson rule)
 --     use it; for a review year the requirement is the sum of each term's.
 -- Hand-made schools of districts 320196 and 320195 for T1 = 2023-2024-2, T2 = 2024-2025-1
 -- (the fixture's districts are there as well; only these two are asserted).
@@ -90,12 +90,12 @@ SELECT pg_temp.assert_eq('boundary: audit clause 11 in T2 with 19 weeks',
     (SELECT string_agg(school_code || ' ' || result || ' ' || detail_zh, E'\n' ORDER BY school_code)
      FROM xinyu.audit_rows(ARRAY['2024-2025-1'], NULL, :weeks19)
      WHERE clause = '11' AND district_code = '320195'),
-    E'3201950001 fail 每班每两周不足 1 节心理健康课:7 年级 9 节 < 应开 10 节\n'
-    '3201950002 fail 每班每两周不足 1 节心理健康课:7 年级 19 节 < 应开 20 节\n'
-    '3201950003 pass 各年级每班每两周均不少于 1 节心理健康课\n'
-    '3201950004 fail 每班每两周不足 1 节心理健康课:7 年级 9 节 < 应开 10 节');
+    E'3201950001 fail 未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):7 年级 9 节 < 应开 10 节\n'
+    '3201950002 fail 未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):7 年级 19 节 < 应开 20 节\n'
+    '3201950003 pass 各年级心理健康课均达到工作要点(八)的要求:1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节\n'
+    '3201950004 fail 未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):7 年级 9 节 < 应开 10 节');
 SELECT pg_temp.assert_eq('boundary: audit clause 11 in the year with 19 weeks',
     (SELECT result || ' ' || detail_en
      FROM xinyu.audit_rows(ARRAY['2023-2024-2', '2024-2025-1'], NULL, :weeks19)
      WHERE clause = '11' AND school_code = '3201950004'),
-    'fail fewer than 1 lesson per class every two weeks: grade 7: 19 lessons < 20 required');
+    'fail below the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks): grade 7: 19 lessons < 20 required');

@@ -1,6 +1,7 @@
 -- 020_audit.sql: xinyu.audit_rows, the compliance audit (INDICATORS.md "Compliance audit"),
 -- on hand-made schools of district 320197 for the review year T1 = 2023-2024-2,
--- T2 = 2024-2025-1 (20 weeks a term: one lesson per class every two weeks = 10 a term).
+-- T2 = 2024-2025-1 (20 weeks and 5 months a term: in grades 4-12 one lesson per class every two
+-- weeks = 10 a term, in grades 1-3 one a month = 5 a term).
 --
 -- Every school but the last three starts from one that passes every clause with the
 -- thresholds met exactly (equality passes), and changes what its name says:
@@ -80,6 +81,14 @@ SELECT pg_temp.audit_school('3201970015', 'primary', :'primary',
     '{"research_city_awards": 0, "research_papers": null, "training_hours_psych_and_head": null}');
 -- 16 reports enrollment only: every clause unknown, lessons not reported
 SELECT pg_temp.audit_school('3201970016', 'primary', '{"1": [100, 2], "4": [100, 2]}', '{}', '{}', true);
+-- 18 clause 11 by the work points' lesson rule: grade 1 gives one lesson per class a month
+--    (2 classes x 5 = 10 a term), which passes; the standard's "every two weeks" alone (20)
+--    would fail it
+SELECT pg_temp.audit_school('3201970018', 'primary', '{"1": [100, 2, 10], "4": [100, 2, 20]}', '{}', '{}');
+-- 19 the same with 9 lessons in grade 1 in T2: 19 in the year for 20 needed
+SELECT pg_temp.audit_school('3201970019', 'primary', '{"1": [100, 2, 10], "4": [100, 2, 20]}', '{}', '{}');
+UPDATE xinyu.submission SET grade_lessons[1] = 9, lessons_total = lessons_total - grade_lessons[1] + 9
+WHERE school_code = '3201970019' AND period = '2024-2025-1';
 -- 17 never reports
 INSERT INTO xinyu.school (school_code, school_name, district_code, school_type, active)
 VALUES ('3201970017', '学校 3201970017', '320197', 'primary', true);
@@ -97,7 +106,8 @@ WITH school (code, overall) AS (VALUES
     ('3201970005', 'fail'), ('3201970006', 'fail'), ('3201970007', 'fail'), ('3201970008', 'fail'),
     ('3201970009', 'fail'), ('3201970010', 'fail'), ('3201970011', 'fail'), ('3201970012', 'fail'),
     ('3201970013', 'fail'), ('3201970014', 'unknown'), ('3201970015', 'fail'),
-    ('3201970016', 'unknown'), ('3201970017', 'unknown')),
+    ('3201970016', 'unknown'), ('3201970017', 'unknown'), ('3201970018', 'pass'),
+    ('3201970019', 'fail')),
 clause (clause) AS (VALUES ('6'), ('7'), ('9'), ('10'), ('11'), ('14'), ('15'), ('16'), ('17'), ('2/4'), ('18')),
 exception (code, clause, result) AS (VALUES
     ('3201970002', '6', 'fail'),
@@ -115,7 +125,8 @@ exception (code, clause, result) AS (VALUES
     ('3201970014', '17', 'unknown'),
     ('3201970015', '16', 'fail'), ('3201970015', '7', 'unknown'),
     ('3201970016', NULL, 'unknown'),
-    ('3201970017', NULL, 'unknown'))
+    ('3201970017', NULL, 'unknown'),
+    ('3201970019', '11', 'fail'))
 SELECT s.code AS school_code, c.clause,
        coalesce((SELECT e.result FROM exception e
                  WHERE e.code = s.code AND (e.clause = c.clause OR e.clause IS NULL)), 'pass') AS result
@@ -138,7 +149,8 @@ WHERE (school_code, clause) IN (('3201970001', '10'), ('3201970001', 'overall'),
                                 ('3201970007', '11'), ('3201970008', '14'), ('3201970010', '16'),
                                 ('3201970013', '18'), ('3201970013', 'overall'), ('3201970014', '17'),
                                 ('3201970014', 'overall'), ('3201970015', 'overall'),
-                                ('3201970016', '11'), ('3201970017', '6'), ('3201970017', 'overall'));
+                                ('3201970016', '11'), ('3201970017', '6'), ('3201970017', 'overall'),
+                                ('3201970018', '11'), ('3201970019', '11'));
 CREATE TEMP TABLE expected_details (LIKE got_details);
 INSERT INTO expected_details VALUES
     ('3201970001', '10', '生均经费 10.00 元 ≥ 10 元', '10.00 yuan per student >= 10'),
@@ -149,8 +161,8 @@ INSERT INTO expected_details VALUES
     ('3201970004', '7', '每学期全员心理健康培训均不少于 1 次;人均培训 9.5 课时 < 10 课时',
      'at least 1 all-staff session in every term; 9.5 training hours per teacher < 10'),
     ('3201970006', '10', '生均经费 6.20 元 < 10 元', '6.20 yuan per student < 10'),
-    ('3201970007', '11', '每班每两周不足 1 节心理健康课:4 年级 39 节 < 应开 40 节',
-     'fewer than 1 lesson per class every two weeks: grade 4: 39 lessons < 40 required'),
+    ('3201970007', '11', '未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):4 年级 39 节 < 应开 40 节',
+     'below the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks): grade 4: 39 lessons < 40 required'),
     ('3201970008', '14', '辅导室每周开放 9.5 小时 < 10 小时', 'room open 9.5 h/week < 10'),
     ('3201970010', '16', '地市级以上获奖成果 1 项,论文 1 篇,著作 0 部(需获奖 ≥ 1 项,且论文 ≥ 2 篇或著作 ≥ 1 部)',
      '1 city award(s), 1 paper(s), 0 book(s) (needs awards >= 1, and papers >= 2 or books >= 1)'),
@@ -164,6 +176,10 @@ INSERT INTO expected_details VALUES
     ('3201970015', 'overall', '未通过条款:16;数据不全的条款:7', 'failed clauses: 16; clauses without data: 7'),
     ('3201970016', '11', '未填报各年级心理健康课课时(curriculum.lessons_by_grade)',
      'curriculum.lessons_by_grade not reported'),
+    ('3201970018', '11', '各年级心理健康课均达到工作要点(八)的要求:1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节',
+     'every enrolled grade meets the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks)'),
+    ('3201970019', '11', '未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):1 年级 19 节 < 应开 20 节',
+     'below the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks): grade 1: 19 lessons < 20 required'),
     ('3201970017', '6', '未上报', 'not reported'),
     ('3201970017', 'overall', '未上报', 'not reported');
 SELECT pg_temp.assert_same('audit: details', 'got_details', 'expected_details');
@@ -186,5 +202,5 @@ SELECT pg_temp.assert_eq('audit: T2 alone',
 SET ROLE xinyu_report;
 SELECT pg_temp.assert_eq('audit: the report role runs it',
     (SELECT count(*) FROM xinyu.audit_rows(ARRAY['2023-2024-2'], NULL, '{}') WHERE clause = 'overall' AND district_code = '320197'),
-    16::bigint);
+    18::bigint);
 RESET ROLE;

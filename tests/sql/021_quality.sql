@@ -1,5 +1,5 @@
--- 021_quality.sql: the data-quality lists of sql/007_quality.sql (the outliers as
--- sql/009_quality_speed.sql makes them) on hand-made submissions of district 320196 (and
+-- 021_quality.sql: the data-quality lists of sql/functions/quality.sql (the outliers
+-- as made there) on hand-made submissions of district 320196 (and
 -- 320195 for an even-sized median): outliers against the district median and against the
 -- previous term, late submissions, schools that did not report,
 -- rejections with their reasons, warnings and the per-term reconciliation.

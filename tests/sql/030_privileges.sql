@@ -43,6 +43,12 @@ SELECT pg_temp.must_fail('xinyu_ingest', 'CREATE TABLE public.evil (x int)');
 SELECT pg_temp.must_fail('xinyu_ingest', 'DROP TABLE xinyu.submission');
 SELECT pg_temp.must_fail('xinyu_ingest', 'ALTER TABLE xinyu.submission ADD COLUMN evil int');
 SELECT pg_temp.must_fail('xinyu_ingest', 'TRUNCATE xinyu.raw_submission');
+-- the ledger of problems sent: ingest only records problems (its issues' trigger), never
+-- sees or changes what was sent
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT sent_run FROM xinyu.problem_ledger');
+SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.problem_ledger SET sent_run = NULL, sent_at = NULL');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.problem_ledger');
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT xinyu.problems_mark_sent(ARRAY[''2024-2025-1''], 1)');
 
 -- report: reads what was loaded and writes reports; never changes submissions; no DDL
 SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.submission');
@@ -56,4 +62,11 @@ SELECT pg_temp.must_fail('xinyu_report', 'SELECT body_gz FROM xinyu.raw_submissi
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE TABLE xinyu.evil (x int)');
 SELECT pg_temp.must_fail('xinyu_report', 'DROP TABLE xinyu.report');
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE FUNCTION xinyu.evil() RETURNS int LANGUAGE sql AS ''SELECT 1''');
+-- the ledger: report reads it and marks problems sent; it neither adds, removes nor rewrites one
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.problem_ledger');
+SELECT pg_temp.must_pass('xinyu_report', 'UPDATE xinyu.problem_ledger SET sent_run = sent_run, sent_at = sent_at');
+SELECT pg_temp.must_fail('xinyu_report', 'INSERT INTO xinyu.problem_ledger (kind, raw_id, first_seen_run) VALUES (''warning'', 1, 1)');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.problem_ledger SET kind = ''warning''');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.problem_ledger SET first_seen_run = 1');
+SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.problem_ledger');
 ROLLBACK;

@@ -1,4 +1,5 @@
-/* test_ingest_http_split.c - unit tests for splitting a platform page into its raw items. */
+/* test_ingest_http_split.c - unit tests for splitting a platform page into its raw items and
+ * for the cursors a run has asked with. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -147,7 +148,6 @@ static void test_malformed(void **state)
         "{\"items\":[1]}}",
         "{\"items\" [1]}",
         "{items:[1]}",
-        "{\"items\":[\"a\tb\"]}",
         "{\"items\":[1],\"items\":[2]}",
         "{\"items\":[]]",
     };
@@ -221,7 +221,11 @@ static void test_page_cursor(void **state)
         "{\"items\":{},\"next_cursor\":null}",
         "{\"next_cursor\":null}",
         "[{\"items\":[]}]",
-        "{\"items\":[{\"schema\":\"mhe.submission/1\",}],\"next_cursor\":null}",
+        "{\"items\":[],\"next_cursor\":null,}",
+        "{\"items\":[],\"next_cursor\":nul}",
+        "{\"items\":[],\"next_cursor\":\"\\ud800\"}",
+        "{\"items\":[],\"next_cursor\":\"a\xff\"}",
+        "{\"items\":[],\"next_cursor\":\"a\tb\"}",
         "{\"items\":[1],\"items\":[2],\"next_cursor\":null}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -250,6 +254,72 @@ static void test_page_keeps_raw_items(void **state)
     ingest_http_page_clear(&page); /* clearing twice is harmless */
 }
 
+/*
+ * An item that is not valid JSON is handed on alone, its neighbours intact: one bad item
+ * must not fail the page and hold the cursor back for good.
+ */
+static void test_page_keeps_invalid_items(void **state)
+{
+    (void)state;
+    struct ingest_http_page page = INGEST_HTTP_PAGE_INIT;
+    char err[256];
+    const char *text = "{\"items\":[{\"a\":1},\n {\"s\":\"\\ud800\"},{\"s\":\"\xff\"},"
+                       "{\"s\":\"a\tb\"},{\"t\":tru},{\"u\":1,},{\"b\":2}],"
+                       "\"next_cursor\":\"c\"}";
+    assert_int_equal(parse(text, &page, err, sizeof err), 0);
+    const char *want[] = {"{\"a\":1}",        "{\"s\":\"\\ud800\"}", "{\"s\":\"\xff\"}",
+                          "{\"s\":\"a\tb\"}", "{\"t\":tru}",         "{\"u\":1,}",
+                          "{\"b\":2}"};
+    expect_items(text, &page, 7, want);
+    assert_string_equal(page.next_cursor, "c");
+    ingest_http_page_clear(&page);
+}
+
+/* A fault outside the items is the page's, and is reported where it is in the body. */
+static void test_page_fault_outside_items(void **state)
+{
+    (void)state;
+    struct ingest_http_page page = INGEST_HTTP_PAGE_INIT;
+    char err[256];
+    /* the 0xff is at byte 50 of the body, at byte 30 of the page without its items */
+    const char *text = "{\"items\":[{\"a\":\"long item\"},[1,2]],\"next_cursor\":\"\xff\"}";
+    assert_int_equal(strchr(text, (char)0xff) - text, 50);
+    assert_int_equal(parse(text, &page, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the page is not valid JSON"));
+    assert_non_null(strstr(err, "at byte 50"));
+    assert_int_equal(page.nitems, 0);
+    assert_null(page.next_cursor);
+    ingest_http_page_clear(&page);
+}
+
+/* ---- the cursors a run has asked with ------------------------------------------------- */
+
+/* A round of three is noticed at its first repeat, however many cursors came before it. */
+static void test_cursors_notice_a_round(void **state)
+{
+    (void)state;
+    struct ingest_http_cursors asked = INGEST_HTTP_CURSORS_INIT;
+    char cursor[32];
+    for (int i = 0; i < 1000; i++) { /* grows the table past its first size many times */
+        snprintf(cursor, sizeof cursor, "after %d", i);
+        assert_int_equal(ingest_http_cursors_add(&asked, cursor), 1);
+    }
+    assert_int_equal(ingest_http_cursors_add(&asked, "A"), 1);
+    assert_int_equal(ingest_http_cursors_add(&asked, "B"), 1);
+    assert_int_equal(ingest_http_cursors_add(&asked, "C"), 1);
+    assert_int_equal(ingest_http_cursors_add(&asked, "B"), 0);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(cursor, sizeof cursor, "after %d", i);
+        assert_int_equal(ingest_http_cursors_add(&asked, cursor), 0);
+    }
+    assert_int_equal(ingest_http_cursors_add(&asked, "after 1000"), 1);
+    assert_int_equal(asked.count, 1004);
+    ingest_http_cursors_clear(&asked);
+    assert_int_equal(ingest_http_cursors_add(&asked, "B"), 1); /* a cleared set is empty */
+    ingest_http_cursors_clear(&asked);
+    ingest_http_cursors_clear(&asked); /* clearing twice is harmless */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +334,9 @@ int main(void)
         cmocka_unit_test(test_depth_bound),
         cmocka_unit_test(test_page_cursor),
         cmocka_unit_test(test_page_keeps_raw_items),
+        cmocka_unit_test(test_page_keeps_invalid_items),
+        cmocka_unit_test(test_page_fault_outside_items),
+        cmocka_unit_test(test_cursors_notice_a_round),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

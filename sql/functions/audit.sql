@@ -1,4 +1,4 @@
--- 006_audit_review.sql: the compliance audit of the characteristic-school standard
+-- audit.sql: the compliance audit of the characteristic-school standard
 -- (INDICATORS.md "Compliance audit"), per active school and review year. The progress review
 -- needs no SQL of its own: it is xinyu.indicator_rows once per review year.
 --
@@ -18,7 +18,7 @@
 
 -- Formats a number for an explanation: at most two decimals, no trailing zeros (12.5, 10).
 -- Comparisons are always made on the unrounded values.
-CREATE FUNCTION xinyu.audit_num(p_value numeric)
+CREATE OR REPLACE FUNCTION xinyu.audit_num(p_value numeric)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -26,14 +26,14 @@ AS $$
 $$;
 
 -- The result word of a rule that is true, false or NULL (no data).
-CREATE FUNCTION xinyu.audit_result(p_ok boolean)
+CREATE OR REPLACE FUNCTION xinyu.audit_result(p_ok boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN p_ok THEN 'pass' WHEN NOT p_ok THEN 'fail' ELSE 'unknown' END
 $$;
 
-CREATE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb)
+CREATE OR REPLACE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -47,7 +47,10 @@ RETURNS TABLE (
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH prm AS (
-    SELECT ceil(coalesce((p_params ->> 'weeks_in_term')::numeric, 20) / 2) AS lessons_biweekly
+    -- the lesson rule of the work points (八), as in school_facts: per class and term,
+    -- months_in_term lessons in grades 1-3 and ceil(weeks_in_term / 2) in grades 4-12
+    SELECT coalesce((p_params ->> 'months_in_term')::numeric, 5) AS months_in_term,
+           ceil(coalesce((p_params ->> 'weeks_in_term')::numeric, 20) / 2) AS lessons_biweekly
 ),
 fact AS (
     SELECT sf.*, sc.school_name
@@ -55,8 +58,9 @@ fact AS (
     JOIN xinyu.school sc ON sc.school_code = sf.school_code
 ),
 -- Clause 11 says which grades fall short: per school and grade, the lessons of the
--- lessons-reported terms against one lesson per class every two weeks over the terms in
--- which the grade was enrolled, exactly as school_facts computes lessons_biweekly_ok.
+-- lessons-reported terms against the lesson rule over the terms in which the grade was
+-- enrolled, exactly as school_facts computes lessons_ok (INDICATORS.md, clause 11: the
+-- standard's "every two weeks" made specific by the work points for grades 1-3).
 short_grade AS (
     SELECT g.school_code,
            string_agg(format('%s 年级 %s 节 < 应开 %s 节', g.grade, g.lessons, g.needed), ';' ORDER BY g.grade) AS zh,
@@ -64,12 +68,14 @@ short_grade AS (
     FROM (SELECT s.school_code,
                  sg.grade,
                  sum(coalesce(sg.lessons, 0)) AS lessons,
-                 sum(coalesce(sg.classes, 0)) FILTER (WHERE sg.enrolled > 0) * prm.lessons_biweekly AS needed
+                 sum(coalesce(sg.classes, 0)) FILTER (WHERE sg.enrolled > 0)
+                     * CASE WHEN sg.grade <= 3 THEN prm.months_in_term ELSE prm.lessons_biweekly END
+                     AS needed
           FROM xinyu.submission s
           JOIN xinyu.submission_grade sg ON sg.submission_id = s.submission_id
           CROSS JOIN prm
           WHERE s.period = ANY (p_periods) AND s.is_current AND s.lessons_reported
-          GROUP BY s.school_code, sg.grade, prm.lessons_biweekly) g
+          GROUP BY s.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
     WHERE g.lessons < g.needed
     GROUP BY g.school_code
 ),
@@ -123,13 +129,13 @@ clause_result AS (
               WHEN f.enrolled_total = 0 THEN 'no students enrolled: no amount per student'
               ELSE format('%s yuan per student %s 10', to_char(f.funding_psych_yuan / f.enrolled_total, 'FM999999999990.00'),
                           CASE WHEN f.funding_psych_yuan >= 10 * f.enrolled_total THEN '>=' ELSE '<' END) END),
-        -- 11 课堂教学: every enrolled grade >= 1 lesson per class every two weeks
-        (5, '11', f.lessons_biweekly_ok,
-         CASE WHEN f.lessons_biweekly_ok THEN '各年级每班每两周均不少于 1 节心理健康课'
-              WHEN NOT f.lessons_biweekly_ok THEN '每班每两周不足 1 节心理健康课:' || coalesce(sg.zh, '')
+        -- 11 课堂教学: every enrolled grade meets the lesson rule of the work points (八)
+        (5, '11', f.lessons_ok,
+         CASE WHEN f.lessons_ok THEN '各年级心理健康课均达到工作要点(八)的要求:1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节'
+              WHEN NOT f.lessons_ok THEN '未达到工作要点(八)的要求(1-3 年级每班每月 1 节,4-12 年级每班每两周 1 节):' || coalesce(sg.zh, '')
               ELSE '未填报各年级心理健康课课时(curriculum.lessons_by_grade)' END,
-         CASE WHEN f.lessons_biweekly_ok THEN 'every enrolled grade has at least 1 lesson per class every two weeks'
-              WHEN NOT f.lessons_biweekly_ok THEN 'fewer than 1 lesson per class every two weeks: ' || coalesce(sg.en, '')
+         CASE WHEN f.lessons_ok THEN 'every enrolled grade meets the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks)'
+              WHEN NOT f.lessons_ok THEN 'below the work points'' lesson rule (grades 1-3: 1 lesson per class a month; grades 4-12: 1 every two weeks): ' || coalesce(sg.en, '')
               ELSE 'curriculum.lessons_by_grade not reported' END),
         -- 14 心理辅导: the room open >= 10 h/week; no room fails whatever the hours
         (6, '14', CASE WHEN NOT f.counseling_room THEN false ELSE f.counseling_open_hours_per_week >= 10 END,

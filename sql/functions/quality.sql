@@ -1,55 +1,48 @@
--- 011_quality_run_speed.sql: the data-quality report of a nightly run at the scale of a
--- province. What a run costs now follows what it received, and the lists of a whole year
--- read the submissions once and compare them cheaply (docs/DECISIONS.md, "Data quality at
--- scale"). Every function keeps its signature, columns, rows and their order, its comment
--- and its grants; only how the rows are found changes.
+-- quality.sql: the lists of the data-quality and completeness report (INDICATORS.md
+-- "Data quality and completeness", SUBMISSION.md section 3), for the terms of a scope:
 --
--- At 200,000 schools (392,000 submissions), for a run that received nothing:
---   * xinyu.deadline_cutoff is an SQL function that PostgreSQL cannot inline (it is declared
---     immutable, but subtracting an interval from a timestamptz is only stable), and
---     quality_terms called it for every active school and term, quality_late for every
---     current submission: about a third of a second each. The cutoff is now computed once
---     per term, beside the deadline. xinyu.local_rfc3339 was in the same case (to_char is
---     stable) and is now declared stable, so that it is inlined into the rows it formats.
---   * quality_terms joined every active school to its submissions to count them. It now
---     reads the terms' submissions once and counts, in that pass, the current ones of active
---     schools (a school has at most one per term), those made on or after the cutoff, and the
---     superseded versions. A submission's school is always in the registry (foreign key), so
---     it is active unless it is among the few the registry marks inactive: the pass looks up
---     those only.
---   * quality_not_reported hashed every current submission's key and probed it with every
---     active school and term. It now takes one term at a time and merges the schools in the
---     order of their codes with that term's current submissions in the same order (the
---     indexes school_pkey and submission_current): no sort, no hash, 40% less time.
---   * quality_warnings and quality_outliers found a run's submissions by reading every
---     submission for its run_id. A partial index on the run id of the current submissions
---     (submission_run_current) now finds them: a run that received nothing has none, found
---     at once. A submission counts for a run exactly as before, when its run_id is the run's
---     (not through the run's items in xinyu.run_item, which would leave out a submission
---     whose run_id was set otherwise). The index is small (its few run ids, each repeated,
---     are deduplicated: 2.6 MB at 200,000 schools) and the merge adds an entry per
---     submission it loads.
---     quality_warnings is two branches, one for a run and one for none, of which p_run_id
---     empties one before anything is read, also where the function is planned without its
---     arguments' values. quality_rejections found a run's items through xinyu.run_item
---     already and is unchanged.
---   * quality_outliers, an SQL function with its own settings, was planned once for any run:
---     a plan that read every submission, whether the run had loaded any or not. It is now
---     PL/pgSQL, whose statement is planned for the run id it is given: a run's terms and
---     districts are looked up first, and only their schools' submissions are read for the
---     medians.
--- A run that received nothing now costs these lists next to nothing, and the lists that
--- cover the whole year (the counts, not reported, late) about a third of what they did.
+--   xinyu.quality_terms(periods, deadlines)       per term: who must report, who did, late,
+--                                                 rejected and superseded versions (reconciliation)
+--   xinyu.quality_not_reported(periods)           active schools without a current submission
+--   xinyu.quality_late(periods, deadlines)        current submissions made after the deadline
+--   xinyu.quality_rejections(periods, run_id[, due])  rejected submissions, one row per reason
+--   xinyu.quality_warnings(periods, run_id[, due])    warnings of the current submissions
+--   xinyu.quality_outliers(periods, run_id)       values > 10x the district median, or
+--                                                 changed more than 3x from the previous term
+--
+-- With p_run_id NULL the lists cover everything known about the terms; with a run's id the
+-- rejections and warnings are those of what that run received; with due true, those of the
+-- problem ledger not yet sent or sent by that run (problems.sql: what a nightly run's lists
+-- and letters carry). Every function is one set-based statement and runs with the report role's
+-- rights (it reads no submission bodies).
 
--- The current submissions a run loaded (quality_warnings, quality_outliers).
-CREATE INDEX submission_run_current ON xinyu.submission (run_id) WHERE is_current;
+-- The end of a deadline day in UTC+8 as an instant: a submission on time is made before it.
+-- Written as an explicit UTC instant (a POSIX zone name such as 'UTC+8' means UTC-8).
+CREATE OR REPLACE FUNCTION xinyu.deadline_cutoff(p_deadline date)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ((p_deadline + 1)::timestamp AT TIME ZONE 'UTC') - interval '8 hours'
+$$;
 
--- The same text as in 007; stable rather than immutable, which lets PostgreSQL inline it.
+-- Stable rather than immutable (to_char is stable), which lets PostgreSQL inline it.
 CREATE OR REPLACE FUNCTION xinyu.local_rfc3339(p_at timestamptz)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT to_char(p_at AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')
+$$;
+
+-- The term before a canonical term: the spring term (2) follows the autumn term (1) of the
+-- same academic year, the autumn term follows the spring term of the year before.
+CREATE OR REPLACE FUNCTION xinyu.previous_period(p_period text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE right(p_period, 1)
+               WHEN '2' THEN left(p_period, 10) || '1'
+               ELSE (left(p_period, 4)::integer - 1)::text || '-' || left(p_period, 4) || '-2'
+           END
 $$;
 
 -- Per term of the scope, the counts an inspector reconciles: active schools = reported +
@@ -184,11 +177,93 @@ WHERE sc.active
 ORDER BY term.period, sc.district_code, sc.school_code
 $$;
 
--- Warnings of the current submissions of the scope's terms (registry mismatches, unknown
--- fields, zero enrollment, inactive school...): loaded, but to be corrected next time.
--- With p_run_id, only those of submissions that run loaded (index submission_run_current).
--- Of the two branches one is empty, decided by p_run_id alone.
-CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
+-- Rejected submissions with every issue found in them, one row per issue (007 for the
+-- columns). Without p_run_id: those whose period is a term of the scope. With it and not
+-- p_due: those that run received, of a term of the scope or of no readable term. With it and
+-- p_due: those due in that run's letters (xinyu.problems_due), whichever run received them.
+CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint, p_due boolean)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    source text,
+    ref text,
+    received_at text,
+    resolved boolean,
+    severity text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH rejected AS (
+    SELECT r.raw_id, r.school_code, r.period, r.source, r.ref, r.received_at
+    FROM xinyu.raw_submission r
+    WHERE p_run_id IS NULL
+      AND r.period = ANY (p_periods)
+      AND EXISTS (SELECT FROM xinyu.submission_issue i WHERE i.raw_id = r.raw_id AND i.severity = 'reject')
+    UNION
+    SELECT r.raw_id, r.school_code, r.period, r.source, r.ref, r.received_at
+    FROM xinyu.run_item ri
+    JOIN xinyu.raw_submission r ON r.raw_id = ri.raw_id
+    WHERE p_run_id IS NOT NULL AND NOT p_due
+      AND ri.run_id = p_run_id AND ri.outcome = 'rejected'
+      AND (r.period = ANY (p_periods) OR r.period IS NULL)
+    UNION
+    SELECT r.raw_id, r.school_code, r.period, r.source, r.ref, r.received_at
+    FROM xinyu.problems_due(p_periods, p_run_id) due
+    JOIN xinyu.raw_submission r ON r.raw_id = due.raw_id
+    WHERE p_due AND due.kind = 'rejection'
+)
+SELECT rj.raw_id, sc.district_code, d.district_name, rj.school_code, sc.school_name, rj.period,
+       rj.source, rj.ref, xinyu.local_rfc3339(rj.received_at),
+       EXISTS (SELECT FROM xinyu.submission s
+               WHERE s.school_code = rj.school_code AND s.period = rj.period AND s.is_current
+                 AND s.raw_id > rj.raw_id),
+       i.severity, i.seq, i.code, i.path, i.message
+FROM rejected rj
+JOIN xinyu.submission_issue i ON i.raw_id = rj.raw_id
+LEFT JOIN xinyu.school sc ON sc.school_code = rj.school_code
+LEFT JOIN xinyu.district d ON d.district_code = sc.district_code
+ORDER BY sc.district_code NULLS LAST, rj.school_code NULLS LAST, rj.period NULLS LAST, rj.raw_id,
+         i.severity, i.seq
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    source text,
+    ref text,
+    received_at text,
+    resolved boolean,
+    severity text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.* FROM xinyu.quality_rejections(p_periods, p_run_id, false) q
+ORDER BY q.district_code NULLS LAST, q.school_code NULLS LAST, q.period NULLS LAST, q.raw_id,
+         q.severity, q.seq
+$$;
+
+-- Warnings of the current submissions of the scope's terms (011 for the rules). Without
+-- p_run_id: all of them. With it and not p_due: those of the submissions that run loaded.
+-- With it and p_due: those due in that run's letters (xinyu.problems_due). Of the three
+-- branches two are empty, decided by the arguments alone.
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint, p_due boolean)
 RETURNS TABLE (
     raw_id bigint,
     district_code text,
@@ -219,14 +294,44 @@ FROM xinyu.submission s
 JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
 JOIN xinyu.school sc ON sc.school_code = s.school_code
 JOIN xinyu.district d ON d.district_code = sc.district_code
-WHERE s.run_id = p_run_id
+WHERE NOT p_due
+  AND s.run_id = p_run_id
   AND s.is_current
   AND s.period = ANY (p_periods)
+UNION ALL
+SELECT s.raw_id, sc.district_code, d.district_name, s.school_code, sc.school_name, s.period,
+       i.seq, i.code, i.path, i.message
+FROM xinyu.problems_due(p_periods, p_run_id) due
+JOIN xinyu.submission s ON s.raw_id = due.raw_id
+JOIN xinyu.submission_issue i ON i.raw_id = s.raw_id AND i.severity = 'warning'
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE p_due
+  AND due.kind = 'warning'
 -- district, school, term, seq: a school's current submission of a term is one raw_id
 ORDER BY district_code, school_code, period, seq
 $$;
 
--- Outliers among the current submissions of active schools (sql/009_quality_speed.sql for the
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    seq integer,
+    code text,
+    path text,
+    message text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.* FROM xinyu.quality_warnings(p_periods, p_run_id, false) q
+ORDER BY q.district_code, q.school_code, q.period, q.seq
+$$;
+
+-- Outliers among the current submissions of active schools (the header of this file for the
 -- rules, unchanged). PL/pgSQL so that the statement is planned for the run id it is given: a
 -- run's terms and districts are those of its current submissions (index
 -- submission_run_current), and a run that loaded nothing reads nothing more.
@@ -466,9 +571,20 @@ BEGIN
     FROM outlier o
     JOIN xinyu.school sc ON sc.school_code = o.school_code
     JOIN xinyu.district d ON d.district_code = o.district_code
-    -- term, district and school in byte order (the order of 007 for their fixed formats of
+    -- term, district and school in byte order (the order of the other lists, for their fixed formats of
     -- digits), which the feedback letters rely on to read this list alongside others
     ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C", o.kind_ord,
              o.field;
 END
 $$;
+
+COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint) IS
+    'Values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
+
+GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(timestamptz),
+    xinyu.previous_period(text), xinyu.quality_terms(text[], date[]),
+    xinyu.quality_not_reported(text[]), xinyu.quality_late(text[], date[]),
+    xinyu.quality_rejections(text[], bigint), xinyu.quality_warnings(text[], bigint),
+    xinyu.quality_rejections(text[], bigint, boolean),
+    xinyu.quality_warnings(text[], bigint, boolean),
+    xinyu.quality_outliers(text[], bigint) TO xinyu_report;

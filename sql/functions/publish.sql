@@ -1,6 +1,6 @@
--- 008_publish.sql: published versions of a report. A report stored with a label is frozen:
--- "xinyu report --version LABEL" renders it again from its stored document, so the label
--- must name the same document for ever.
+-- publish.sql: published versions of a report and the fingerprints of a report's inputs.
+-- A report stored with a label is frozen: "xinyu report --version LABEL" renders it again
+-- from its stored document, so the label must name the same document for ever.
 
 -- The fingerprint of a report's inputs: SHA-256 over the concatenation, in ascending byte
 -- order, of the 32-byte SHA-256 (xinyu.raw_submission.sha256, of the bytes as received after
@@ -8,7 +8,7 @@
 -- i.e. exactly the submissions xinyu.school_facts reads. With no such submission it is the
 -- SHA-256 of no bytes. A resubmission, a new school's first report or a school leaving the
 -- registry changes it; loading anything for other terms does not.
-CREATE FUNCTION xinyu.inputs_sha256(p_periods text[])
+CREATE OR REPLACE FUNCTION xinyu.inputs_sha256(p_periods text[])
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -23,7 +23,7 @@ AS $$
 $$;
 
 -- A published report is never changed or deleted; publishing again takes a new label.
-CREATE FUNCTION xinyu.report_frozen()
+CREATE OR REPLACE FUNCTION xinyu.report_frozen()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -33,9 +33,24 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER report_frozen
+CREATE OR REPLACE TRIGGER report_frozen
     BEFORE UPDATE OR DELETE ON xinyu.report
     FOR EACH ROW WHEN (OLD.label IS NOT NULL)
     EXECUTE FUNCTION xinyu.report_frozen();
 
-GRANT EXECUTE ON FUNCTION xinyu.inputs_sha256(text[]) TO xinyu_report;
+-- What an indicator report of p_periods is made from, in a few words: the submissions of
+-- those terms (rows are only ever added: a new version is a new row, and a version loses
+-- its place only to a new one) and the last registry applied. "xinyu run" compares it with
+-- the state it wrote the report from and writes the report again only when it differs.
+CREATE OR REPLACE FUNCTION xinyu.report_inputs_state(p_periods text[])
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT format('submissions=%s:%s registry=%s', count(*), coalesce(max(s.submission_id), 0),
+                  (SELECT coalesce(max(r.run_id), 0) FROM xinyu.registry_load r))
+    FROM xinyu.submission s
+    WHERE s.period = ANY (p_periods)
+$$;
+
+GRANT EXECUTE ON FUNCTION xinyu.inputs_sha256(text[]), xinyu.report_inputs_state(text[])
+    TO xinyu_report;

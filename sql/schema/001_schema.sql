@@ -15,6 +15,7 @@ CREATE TABLE xinyu.school (
     active boolean NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+
 CREATE INDEX school_district ON xinyu.school (district_code);
 
 -- One row per invocation that changes data; counts are filled from run_item when it ends.
@@ -49,6 +50,7 @@ CREATE TABLE xinyu.run_event (
     severity text NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
     message text NOT NULL
 );
+
 CREATE INDEX run_event_run ON xinyu.run_event (run_id);
 
 -- The spool work queue: one row per file version seen; done_run is NULL until its
@@ -63,6 +65,7 @@ CREATE TABLE xinyu.ingest_file (
     done_run bigint REFERENCES xinyu.run,
     UNIQUE (source, path, byte_size, mtime_ns)
 );
+
 CREATE INDEX ingest_file_pending ON xinyu.ingest_file (source, path) WHERE done_run IS NULL;
 
 -- The last cursor of each HTTP source; advanced in the transaction that commits its page.
@@ -87,6 +90,7 @@ CREATE TABLE xinyu.raw_submission (
     period text,
     district_code text                                      -- the registry's, when the school is known
 );
+
 CREATE INDEX raw_submission_run ON xinyu.raw_submission (run_id);
 
 -- Every item received by a run and what became of it; run counts are made from these rows.
@@ -101,7 +105,9 @@ CREATE TABLE xinyu.run_item (
     period text,
     district_code text
 );
+
 CREATE INDEX run_item_run ON xinyu.run_item (run_id, outcome);
+
 CREATE INDEX run_item_raw ON xinyu.run_item (raw_id);
 
 -- Rejection reasons and warnings, each with its JSON path.
@@ -174,8 +180,10 @@ CREATE TABLE xinyu.submission (
     research_books integer CHECK (research_books >= 0),
     research_years_of_practice integer CHECK (research_years_of_practice >= 0)
 );
+
 -- At most one current version per school and term.
 CREATE UNIQUE INDEX submission_current ON xinyu.submission (school_code, period) WHERE is_current;
+
 CREATE INDEX submission_period ON xinyu.submission (period, district_code) WHERE is_current;
 
 -- Per-grade figures of a submission; a grade appears when any of its three values was sent.

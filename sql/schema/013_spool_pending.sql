@@ -1,4 +1,4 @@
--- 016_spool_pending.sql: a spool file that could not be read stays in the work queue, with
+-- 013_spool_pending.sql: a spool file that could not be read stays in the work queue, with
 -- the reason, and is read again by the next run.
 --
 -- read_error is why the last attempt failed ("Permission denied", "No such file or

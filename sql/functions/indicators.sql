@@ -1,4 +1,4 @@
--- 003_indicators.sql: the district indicators of spec/INDICATORS.md as set-based SQL.
+-- indicators.sql: the district indicators of spec/INDICATORS.md as set-based SQL.
 --
 --   xinyu.school_facts(periods, deadlines, params)       one row per active school: the
 --       fields rolled up over the scope's terms (SUBMISSION.md section 2) and per-rule results;
@@ -18,12 +18,28 @@
 -- Missing data: a NULL field is "not reported", never zero. A school whose inputs of an
 -- indicator are NULL is no_data for it: out of numerator and denominator, counted in
 -- schools_no_data.
+--
+-- Paired inputs come from one term (INDICATORS.md, "Terms, years and missing data"): every
+-- submission obeys its cross-field rules (psych_fulltime_degree <= psych_fulltime,
+-- psych_cert_a <= fulltime + parttime, head_teachers_cert_b <= head_teachers,
+-- subject_teachers_cert_c <= subject_teachers, students_screened <= E4), but a year's
+-- roll-up taken field by field need not. The ratios that divide one such field by the other
+-- take the whole pair from one term (xinyu.school_paired_inputs):
+--   fulltime_degree_rate  psych_fulltime_degree and F from the latest term that reported both
+--   cert_a_coverage       psych_cert_a, F and P from the latest term that reported all three
+--   cert_b_coverage       head_teachers_cert_b and head_teachers, latest term with both
+--   cert_c_coverage       subject_teachers_cert_c and subject_teachers, latest term with both
+--   screening_coverage    students_screened and that term's E4, from the term with the most
+--                         students screened (the latest of them on a tie)
+-- Every other use of a field keeps its own roll-up in xinyu.school_facts (F in
+-- students_per_fulltime, the audit's clause 6, the overview). For one term the pair of a term
+-- is the term's own values.
 
 -- The state of one school for a school-share indicator: 1 met, 0 not met, -1 no_data,
 -- NULL not in the indicator's population (did not report, or the rule does not apply,
 -- e.g. large_school_fulltime for a school of 500 students). p_applies NULL means the
 -- inputs that decide whether the rule applies are missing: that is no_data as well.
-CREATE FUNCTION xinyu.indicator_state(p_applies boolean, p_met boolean)
+CREATE OR REPLACE FUNCTION xinyu.indicator_state(p_applies boolean, p_met boolean)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -41,37 +57,24 @@ $$;
 -- latest term among those where it is non-NULL (a NULL value packs to NULL, which max()
 -- skips). For counts (>= 0 by the schema's CHECKs, < 2^31) and booleans as 0/1.
 -- Both are inlined by the planner.
-CREATE FUNCTION xinyu.latest_pack(p_term_key integer, p_value integer)
+CREATE OR REPLACE FUNCTION xinyu.latest_pack(p_term_key integer, p_value integer)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (p_term_key::bigint << 32) | p_value
 $$;
 
-CREATE FUNCTION xinyu.latest_unpack(p_packed bigint)
+CREATE OR REPLACE FUNCTION xinyu.latest_unpack(p_packed bigint)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (p_packed & 4294967295)::integer
 $$;
 
--- One row per active school of the registry for the terms p_periods (p_deadlines[i] is the
--- deadline of p_periods[i], NULL when unknown). Column names are those of xinyu.submission
--- (and of xf_fields[].column in transform/xform_fields.c), so E = enrolled_total,
--- E4 = enrolled_grade4_up, F = staff_psych_fulltime, P = staff_psych_parttime.
---
--- Roll-ups over the terms the school reported (the kinds of xform_fields.c):
---   latest  the value of the latest term in which the field is non-NULL
---   sum     the sum over the terms in which it is non-NULL
---   max     the largest non-NULL value
---   any     true if any term says true (NULL only when every term is NULL)
--- A field NULL in every reported term is NULL. enrolled_total, enrolled_grade4_up and
--- classes_total are never NULL and come from the latest reported term.
---
--- term_key (YYYY * 10 + T of the canonical period YYYY-YYYY-T) orders terms chronologically.
--- "latest" uses xinyu.latest_pack for counts and booleans; for the two fractional fields
--- max(ARRAY[term_key, value]) does the same (arrays compare element by element).
-CREATE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
+-- The indicators' roll-up per school in one pass over the
+-- submissions, and the overview without the grade rows: what was a second pass over the
+-- grade rows comes from the arrays above.
+CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -155,7 +158,7 @@ term AS (
     WHERE t.period IS NOT NULL
     ORDER BY t.period, t.ord
 ),
--- Pass 1: the submissions of the scope, rolled up per school.
+-- One pass over the submissions of the scope, rolled up per school.
 agg AS (
     SELECT s.school_code,
            count(*)::integer AS terms_reported,
@@ -206,6 +209,41 @@ agg AS (
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_papers))) AS research_papers,
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_books))) AS research_books,
            xinyu.latest_unpack(max(xinyu.latest_pack(term.term_key, s.research_years_of_practice))) AS research_years_of_practice,
+           -- the per-grade figures (xinyu.submission.grade_*). The lesson
+           -- rule compares per grade the lessons summed over the lessons-reported terms with
+           -- the classes summed over the lessons-reported terms in which the grade has pupils,
+           -- times the lessons per class of that grade. classes_gN is NULL when grade N had
+           -- pupils in no lessons-reported term: it need not comply. A grade with pupils but
+           -- left out of lessons_by_grade had 0 lessons (project decision).
+           sum(s.lessons_total) FILTER (WHERE s.lessons_reported) AS lessons_total,
+           -- the latest term in which each stage had pupils, compared with the school's latest term
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[1:6])) AS primary_key,
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[7:9])) AS junior_key,
+           max(term.term_key) FILTER (WHERE 0 < ANY (s.grade_enrolled[10:12])) AS senior_key,
+           sum(coalesce(s.grade_lessons[1], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g1,
+           sum(CASE WHEN s.grade_enrolled[1] > 0 THEN coalesce(s.grade_classes[1], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g1,
+           sum(coalesce(s.grade_lessons[2], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g2,
+           sum(CASE WHEN s.grade_enrolled[2] > 0 THEN coalesce(s.grade_classes[2], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g2,
+           sum(coalesce(s.grade_lessons[3], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g3,
+           sum(CASE WHEN s.grade_enrolled[3] > 0 THEN coalesce(s.grade_classes[3], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g3,
+           sum(coalesce(s.grade_lessons[4], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g4,
+           sum(CASE WHEN s.grade_enrolled[4] > 0 THEN coalesce(s.grade_classes[4], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g4,
+           sum(coalesce(s.grade_lessons[5], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g5,
+           sum(CASE WHEN s.grade_enrolled[5] > 0 THEN coalesce(s.grade_classes[5], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g5,
+           sum(coalesce(s.grade_lessons[6], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g6,
+           sum(CASE WHEN s.grade_enrolled[6] > 0 THEN coalesce(s.grade_classes[6], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g6,
+           sum(coalesce(s.grade_lessons[7], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g7,
+           sum(CASE WHEN s.grade_enrolled[7] > 0 THEN coalesce(s.grade_classes[7], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g7,
+           sum(coalesce(s.grade_lessons[8], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g8,
+           sum(CASE WHEN s.grade_enrolled[8] > 0 THEN coalesce(s.grade_classes[8], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g8,
+           sum(coalesce(s.grade_lessons[9], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g9,
+           sum(CASE WHEN s.grade_enrolled[9] > 0 THEN coalesce(s.grade_classes[9], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g9,
+           sum(coalesce(s.grade_lessons[10], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g10,
+           sum(CASE WHEN s.grade_enrolled[10] > 0 THEN coalesce(s.grade_classes[10], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g10,
+           sum(coalesce(s.grade_lessons[11], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g11,
+           sum(CASE WHEN s.grade_enrolled[11] > 0 THEN coalesce(s.grade_classes[11], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g11,
+           sum(coalesce(s.grade_lessons[12], 0)) FILTER (WHERE s.lessons_reported) AS lessons_g12,
+           sum(CASE WHEN s.grade_enrolled[12] > 0 THEN coalesce(s.grade_classes[12], 0) END) FILTER (WHERE s.lessons_reported) AS classes_g12,
            -- the classes of the terms that report theme meetings: a term without them is left
            -- out of both sides of the theme-meeting rule
            sum(s.classes_total) FILTER (WHERE s.curriculum_theme_meetings IS NOT NULL) AS classes_with_theme_meetings,
@@ -216,52 +254,8 @@ agg AS (
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
     GROUP BY s.school_code
-),
--- Pass 2: the per-grade figures of the same submissions, pivoted into one row per school
--- (one aggregation by school; grouping by school and grade first, then by school, measured
--- about twice as slow on 200,000 schools).
--- The lesson rule compares per grade the lessons summed over the lessons-reported terms with
--- the classes summed over the lessons-reported terms in which the grade is enrolled, times the
--- lessons per class of that grade. classes_gN is NULL when grade N was enrolled in no
--- lessons-reported term: it need not comply. A grade enrolled but left out of
--- lessons_by_grade (lessons NULL) had 0 lessons (project decision).
-grades AS (
-    SELECT s.school_code,
-           sum(g.lessons) FILTER (WHERE s.lessons_reported) AS lessons_total,
-           -- the latest term in which each stage was enrolled, compared with the school's latest term
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade <= 6) AS primary_key,
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade BETWEEN 7 AND 9) AS junior_key,
-           max(term.term_key) FILTER (WHERE g.enrolled > 0 AND g.grade >= 10) AS senior_key,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 1) AS lessons_g1,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 1) AS classes_g1,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 2) AS lessons_g2,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 2) AS classes_g2,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 3) AS lessons_g3,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 3) AS classes_g3,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 4) AS lessons_g4,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 4) AS classes_g4,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 5) AS lessons_g5,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 5) AS classes_g5,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 6) AS lessons_g6,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 6) AS classes_g6,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 7) AS lessons_g7,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 7) AS classes_g7,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 8) AS lessons_g8,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 8) AS classes_g8,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 9) AS lessons_g9,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 9) AS classes_g9,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 10) AS lessons_g10,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 10) AS classes_g10,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 11) AS lessons_g11,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 11) AS classes_g11,
-           sum(coalesce(g.lessons, 0)) FILTER (WHERE s.lessons_reported AND g.grade = 12) AS lessons_g12,
-           sum(coalesce(g.classes, 0)) FILTER (WHERE s.lessons_reported AND g.enrolled > 0 AND g.grade = 12) AS classes_g12
-    FROM xinyu.submission s
-    JOIN term ON term.period = s.period
-    JOIN xinyu.submission_grade g ON g.submission_id = s.submission_id
-    WHERE s.period = ANY (p_periods) AND s.is_current
-    GROUP BY s.school_code
 )
+
 SELECT sc.school_code,
        sc.district_code,
        sc.school_type,
@@ -317,42 +311,42 @@ SELECT sc.school_code,
        a.research_papers,
        a.research_books,
        a.research_years_of_practice,
-       gr.lessons_total,
+       a.lessons_total,
        CASE WHEN a.school_code IS NOT NULL
-            THEN coalesce((gr.primary_key = a.latest_key)::integer, 0)
-                 + coalesce((gr.junior_key = a.latest_key)::integer, 0)
-                 + coalesce((gr.senior_key = a.latest_key)::integer, 0)
+            THEN coalesce((a.primary_key = a.latest_key)::integer, 0)
+                 + coalesce((a.junior_key = a.latest_key)::integer, 0)
+                 + coalesce((a.senior_key = a.latest_key)::integer, 0)
        END,
        -- lessons_ok: every grade that must comply has its lessons; NULL when no grade must
        -- (no lessons-reported term, or nobody enrolled in one)
-       CASE WHEN num_nonnulls(gr.classes_g1, gr.classes_g2, gr.classes_g3, gr.classes_g4, gr.classes_g5, gr.classes_g6, gr.classes_g7, gr.classes_g8, gr.classes_g9, gr.classes_g10, gr.classes_g11, gr.classes_g12) > 0
-            THEN coalesce(gr.lessons_g1 >= gr.classes_g1 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g2 >= gr.classes_g2 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g3 >= gr.classes_g3 * prm.months_in_term, true)
-             AND coalesce(gr.lessons_g4 >= gr.classes_g4 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g5 >= gr.classes_g5 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g6 >= gr.classes_g6 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g7 >= gr.classes_g7 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g8 >= gr.classes_g8 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g9 >= gr.classes_g9 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g10 >= gr.classes_g10 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g11 >= gr.classes_g11 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g12 >= gr.classes_g12 * prm.lessons_biweekly, true)
+       CASE WHEN num_nonnulls(a.classes_g1, a.classes_g2, a.classes_g3, a.classes_g4, a.classes_g5, a.classes_g6, a.classes_g7, a.classes_g8, a.classes_g9, a.classes_g10, a.classes_g11, a.classes_g12) > 0
+            THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.months_in_term, true)
+             AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g7 >= a.classes_g7 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g8 >= a.classes_g8 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g9 >= a.classes_g9 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g10 >= a.classes_g10 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g11 >= a.classes_g11 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g12 >= a.classes_g12 * prm.lessons_biweekly, true)
        END,
        -- lessons_biweekly_ok: the same with one lesson per class every two weeks for every grade
-       CASE WHEN num_nonnulls(gr.classes_g1, gr.classes_g2, gr.classes_g3, gr.classes_g4, gr.classes_g5, gr.classes_g6, gr.classes_g7, gr.classes_g8, gr.classes_g9, gr.classes_g10, gr.classes_g11, gr.classes_g12) > 0
-            THEN coalesce(gr.lessons_g1 >= gr.classes_g1 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g2 >= gr.classes_g2 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g3 >= gr.classes_g3 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g4 >= gr.classes_g4 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g5 >= gr.classes_g5 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g6 >= gr.classes_g6 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g7 >= gr.classes_g7 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g8 >= gr.classes_g8 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g9 >= gr.classes_g9 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g10 >= gr.classes_g10 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g11 >= gr.classes_g11 * prm.lessons_biweekly, true)
-             AND coalesce(gr.lessons_g12 >= gr.classes_g12 * prm.lessons_biweekly, true)
+       CASE WHEN num_nonnulls(a.classes_g1, a.classes_g2, a.classes_g3, a.classes_g4, a.classes_g5, a.classes_g6, a.classes_g7, a.classes_g8, a.classes_g9, a.classes_g10, a.classes_g11, a.classes_g12) > 0
+            THEN coalesce(a.lessons_g1 >= a.classes_g1 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g2 >= a.classes_g2 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g3 >= a.classes_g3 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g4 >= a.classes_g4 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g5 >= a.classes_g5 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g6 >= a.classes_g6 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g7 >= a.classes_g7 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g8 >= a.classes_g8 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g9 >= a.classes_g9 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g10 >= a.classes_g10 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g11 >= a.classes_g11 * prm.lessons_biweekly, true)
+             AND coalesce(a.lessons_g12 >= a.classes_g12 * prm.lessons_biweekly, true)
        END,
        a.curriculum_theme_meetings >= a.classes_with_theme_meetings * prm.months_in_term,
        -- a reported term that does not say is no data for the whole rule
@@ -362,25 +356,89 @@ SELECT sc.school_code,
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
-LEFT JOIN grades gr ON gr.school_code = sc.school_code
 WHERE sc.active
 $$;
 
 COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb) IS
     'One row per active school: fields rolled up over the given terms (SUBMISSION.md section 2) and per-rule results.';
 
--- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded.
--- Rows: per district with active schools and city-wide (district_code NULL); with
--- p_by_type also per district and school type and per type city-wide. Every group has all
--- 22 indicators, in the order of INDICATORS.md.
---
--- reporting_rate / on_time_rate: over the active schools; for several terms a school counts
--- only when it reported (on time) every term. Every other indicator takes the schools that
--- reported at least one term. School-share indicators: numerator = schools meeting the rule,
--- denominator = schools with data for it (counts, 0 when there are none). Sum-ratio
--- indicators take a school only when all its inputs are non-NULL; their sums are NULL when
--- no school contributes. `schools` = schools in the denominator (or in the sums).
-CREATE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
+-- One row per school with a current submission in p_periods. Each pair is NULL as a whole
+-- when no term reported all of its fields. "Latest" is xinyu.latest_pack's max() restricted
+-- to the terms that reported the whole pair, so every member comes from the same term; the
+-- screening pair is the max() of ARRAY[screened, term_key, E4], which orders by the number
+-- screened and then by term.
+CREATE OR REPLACE FUNCTION xinyu.school_paired_inputs(p_periods text[])
+RETURNS TABLE (
+    school_code text,
+    degree_psych_fulltime_degree integer,   -- fulltime_degree_rate
+    degree_psych_fulltime integer,
+    cert_a_psych_cert_a integer,            -- cert_a_coverage
+    cert_a_psych_fulltime integer,
+    cert_a_psych_parttime integer,
+    cert_b_head_teachers_cert_b integer,    -- cert_b_coverage
+    cert_b_head_teachers integer,
+    cert_c_subject_teachers_cert_c integer, -- cert_c_coverage
+    cert_c_subject_teachers integer,
+    screening_students_screened integer,    -- screening_coverage
+    screening_enrolled_grade4_up integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH term AS (
+    -- DISTINCT: a period listed twice must not count its submissions twice
+    SELECT DISTINCT t.period,
+           left(t.period, 4)::integer * 10 + right(t.period, 1)::integer AS term_key
+    FROM unnest(p_periods) AS t(period)
+    WHERE t.period IS NOT NULL
+),
+pair AS (
+    SELECT s.school_code,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime_degree))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_d,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_cert_a))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_a,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_parttime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_p,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers_cert_b))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_b,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_h,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers_cert_c))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_c,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_s,
+           -- a NULL element would sort above every number: only the terms that screened
+           max(ARRAY[s.screening_students_screened, term.term_key, s.enrolled_grade4_up])
+               FILTER (WHERE s.screening_students_screened IS NOT NULL) AS screening
+    FROM xinyu.submission s
+    JOIN term ON term.period = s.period
+    WHERE s.period = ANY (p_periods) AND s.is_current
+    GROUP BY s.school_code
+)
+SELECT p.school_code,
+       xinyu.latest_unpack(p.degree_d),
+       xinyu.latest_unpack(p.degree_f),
+       xinyu.latest_unpack(p.cert_a_a),
+       xinyu.latest_unpack(p.cert_a_f),
+       xinyu.latest_unpack(p.cert_a_p),
+       xinyu.latest_unpack(p.cert_b_b),
+       xinyu.latest_unpack(p.cert_b_h),
+       xinyu.latest_unpack(p.cert_c_c),
+       xinyu.latest_unpack(p.cert_c_s),
+       p.screening[1],
+       p.screening[3]
+FROM pair p
+$$;
+COMMENT ON FUNCTION xinyu.school_paired_inputs(text[]) IS
+    'Per school, the inputs of the five ratios of paired fields, each pair from one term (INDICATORS.md "Paired inputs come from one term").';
+
+-- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
+-- 003_indicators.sql; only the five ratios of paired inputs changed.
+CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
 RETURNS TABLE (
     indicator text,
     district_code text,
@@ -400,7 +458,9 @@ WITH prm AS (
            coalesce((p_params ->> 'funding_min')::numeric, 10) AS funding_min
 ),
 -- One row per active school: its state for each school-share indicator
--- (xinyu.indicator_state) and the inputs of the sum-ratio indicators.
+-- (xinyu.indicator_state) and the inputs of the sum-ratio indicators. The five ratios of
+-- paired inputs take them from xinyu.school_paired_inputs (one term per pair); every other
+-- use of a field, F in students_per_fulltime among them, keeps the roll-up of school_facts.
 fact AS (
     SELECT sf.district_code,
            sf.school_type,
@@ -408,17 +468,20 @@ fact AS (
            sf.on_time_all,
            sf.terms_reported > 0 AS took_part,
            sf.enrolled_total AS e,
-           sf.enrolled_grade4_up AS e4,
            sf.staff_psych_fulltime AS f,
            sf.staff_psych_parttime AS p,
-           sf.staff_psych_fulltime_degree,
-           sf.staff_psych_cert_a,
-           sf.staff_head_teachers,
-           sf.staff_head_teachers_cert_b,
-           sf.staff_subject_teachers,
-           sf.staff_subject_teachers_cert_c,
+           pr.degree_psych_fulltime_degree,
+           pr.degree_psych_fulltime,
+           pr.cert_a_psych_cert_a,
+           pr.cert_a_psych_fulltime,
+           pr.cert_a_psych_parttime,
+           pr.cert_b_head_teachers_cert_b,
+           pr.cert_b_head_teachers,
+           pr.cert_c_subject_teachers_cert_c,
+           pr.cert_c_subject_teachers,
            sf.funding_psych_yuan,
-           sf.screening_students_screened,
+           pr.screening_students_screened,
+           pr.screening_enrolled_grade4_up,
            sf.screening_students_flagged,
            sf.screening_archives,
            sf.crisis_incidents,
@@ -456,6 +519,7 @@ fact AS (
                          AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance
     FROM xinyu.school_facts(p_periods, p_deadlines, p_params) sf
     CROSS JOIN prm
+    LEFT JOIN xinyu.school_paired_inputs(p_periods) pr ON pr.school_code = sf.school_code
 ),
 grouped AS (
     SELECT fact.district_code,
@@ -505,36 +569,38 @@ grouped AS (
            sum(fact.e) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_num,
            sum(fact.f) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_den,
            count(*) FILTER (WHERE fact.took_part AND fact.f IS NOT NULL) AS students_per_fulltime_schools,
-           sum(fact.staff_psych_fulltime_degree)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_num,
-           sum(fact.f)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_den,
+           -- paired inputs: a pair is non-NULL as a whole or NULL as a whole
+           sum(fact.degree_psych_fulltime_degree)
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_num,
+           sum(fact.degree_psych_fulltime)
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_fulltime_degree IS NOT NULL AND fact.f IS NOT NULL) AS fulltime_degree_rate_schools,
-           sum(fact.staff_psych_cert_a)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_num,
-           sum(fact.f + fact.p)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.degree_psych_fulltime_degree IS NOT NULL) AS fulltime_degree_rate_schools,
+           sum(fact.cert_a_psych_cert_a)
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_num,
+           sum(fact.cert_a_psych_fulltime + fact.cert_a_psych_parttime)
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_psych_cert_a IS NOT NULL AND fact.f IS NOT NULL AND fact.p IS NOT NULL) AS cert_a_coverage_schools,
-           sum(fact.staff_head_teachers_cert_b)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_num,
-           sum(fact.staff_head_teachers)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.cert_a_psych_cert_a IS NOT NULL) AS cert_a_coverage_schools,
+           sum(fact.cert_b_head_teachers_cert_b)
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_num,
+           sum(fact.cert_b_head_teachers)
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_head_teachers_cert_b IS NOT NULL AND fact.staff_head_teachers IS NOT NULL) AS cert_b_coverage_schools,
-           sum(fact.staff_subject_teachers_cert_c)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_num,
-           sum(fact.staff_subject_teachers)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_den,
+               FILTER (WHERE fact.took_part AND fact.cert_b_head_teachers_cert_b IS NOT NULL) AS cert_b_coverage_schools,
+           sum(fact.cert_c_subject_teachers_cert_c)
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_num,
+           sum(fact.cert_c_subject_teachers)
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_den,
            count(*)
-               FILTER (WHERE fact.took_part AND fact.staff_subject_teachers_cert_c IS NOT NULL AND fact.staff_subject_teachers IS NOT NULL) AS cert_c_coverage_schools,
+               FILTER (WHERE fact.took_part AND fact.cert_c_subject_teachers_cert_c IS NOT NULL) AS cert_c_coverage_schools,
            sum(fact.funding_psych_yuan) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_num,
            sum(fact.e) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_den,
            count(*) FILTER (WHERE fact.took_part AND fact.funding_psych_yuan IS NOT NULL) AS funding_per_student_schools,
            sum(fact.screening_students_screened)
                FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_num,
-           sum(fact.e4) FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_den,
+           sum(fact.screening_enrolled_grade4_up)
+               FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_den,
            count(*) FILTER (WHERE fact.took_part AND fact.screening_students_screened IS NOT NULL) AS screening_coverage_schools,
            sum(fact.screening_archives)
                FILTER (WHERE fact.took_part AND fact.screening_archives IS NOT NULL AND fact.screening_students_flagged IS NOT NULL) AS archive_rate_num,
@@ -610,11 +676,7 @@ $$;
 COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean) IS
     'Exact numerator and denominator of every indicator (INDICATORS.md) per district, city-wide and optionally per school type.';
 
--- The district overview (INDICATORS.md "District overview") of one term: per district,
--- per district and school type, per type city-wide and the city total. Sums over the
--- reporting schools; a NULL field adds nothing, and a group where nobody reported shows 0
--- (the overview is a table of counts).
-CREATE FUNCTION xinyu.overview_rows(p_period text)
+CREATE OR REPLACE FUNCTION xinyu.overview_rows(p_period text)
 RETURNS TABLE (
     district_code text,
     school_type text,
@@ -628,14 +690,6 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-WITH lessons AS (
-    -- psych lessons of each current submission of the term, all grades together
-    SELECT g.submission_id, sum(g.lessons) AS lessons
-    FROM xinyu.submission s
-    JOIN xinyu.submission_grade g ON g.submission_id = s.submission_id
-    WHERE s.period = p_period AND s.is_current
-    GROUP BY g.submission_id
-)
 SELECT sc.district_code,
        sc.school_type,
        count(*),
@@ -644,11 +698,10 @@ SELECT sc.district_code,
        coalesce(sum(s.staff_psych_fulltime), 0)::bigint,
        coalesce(sum(s.staff_psych_parttime), 0)::bigint,
        count(*) FILTER (WHERE s.counseling_room),
-       count(*) FILTER (WHERE l.lessons > 0)
+       count(*) FILTER (WHERE s.lessons_total > 0)
 FROM xinyu.school sc
 LEFT JOIN xinyu.submission s
        ON s.school_code = sc.school_code AND s.period = p_period AND s.is_current
-LEFT JOIN lessons l ON l.submission_id = s.submission_id
 WHERE sc.active
 GROUP BY GROUPING SETS ((sc.district_code), (sc.district_code, sc.school_type), (sc.school_type), ())
 ORDER BY sc.district_code NULLS LAST, sc.school_type NULLS FIRST
@@ -656,3 +709,5 @@ $$;
 
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS
     'District overview of one term (INDICATORS.md): per district, per type and city-wide.';
+
+GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[]) TO xinyu_report;

@@ -1,13 +1,10 @@
--- 004_merge.sql: staging tables and the merge of one batch into the core tables.
+-- merge.sql: staging tables and the merge of one batch into the core tables.
 -- A batch is COPYed into the session's temporary staging tables and merged by
--- merge_batch() in the same transaction, so a killed worker leaves nothing behind.
-
--- All versions of a school's term, for choosing the current one.
-CREATE INDEX submission_school_period ON xinyu.submission (school_code, period);
+-- xinyu.merge_batch() in the same transaction, so a killed worker leaves nothing behind.
 
 -- A registry name as messages quote it (the registry holds no control characters): cut
 -- after at most 108 bytes on a character boundary, with "..." marking the cut, like xf_quote_text.
-CREATE FUNCTION xinyu.quote_name(p_name text) RETURNS text
+CREATE OR REPLACE FUNCTION xinyu.quote_name(p_name text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT CASE WHEN octet_length(p_name) <= 108 THEN p_name
                 ELSE (SELECT left(p_name, max(n)) || '...'
@@ -16,7 +13,7 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- Creates this session's staging tables (once per connection).
-CREATE FUNCTION xinyu.create_staging() RETURNS void
+CREATE OR REPLACE FUNCTION xinyu.create_staging() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     -- one row per received item, in the order received
@@ -34,22 +31,18 @@ BEGIN
         school_name_quoted text,   -- escaped and cut for messages, as xinyu check quotes it
         rejected boolean NOT NULL,
         duplicate boolean NOT NULL DEFAULT false,
-        raw_id bigint
+        raw_id bigint,
+        district_code text,        -- the registry's, NULL for a school it does not know
+        submission_id bigint       -- given to the items that are stored as submissions
     ) ON COMMIT DELETE ROWS;
     -- the normalized values of the items that passed the checks in C
     CREATE TEMP TABLE IF NOT EXISTS stage_submission ON COMMIT DELETE ROWS AS
         SELECT 0::integer AS item_no, s.* FROM xinyu.submission s WITH NO DATA;
-    CREATE TEMP TABLE IF NOT EXISTS stage_grade (
-        item_no integer NOT NULL,
-        grade smallint NOT NULL,
-        enrolled integer,
-        classes integer,
-        lessons integer
-    ) ON COMMIT DELETE ROWS;
-    -- the versions of the batch's school terms, ranked (made by merge_batch)
+    -- the versions of the batch's school terms, stored and new, ranked (made by merge_batch)
     CREATE TEMP TABLE IF NOT EXISTS stage_rank (
         submission_id bigint NOT NULL,
         raw_id bigint NOT NULL,
+        stored boolean NOT NULL,
         is_current boolean NOT NULL,
         should_be boolean NOT NULL
     ) ON COMMIT DELETE ROWS;
@@ -73,7 +66,7 @@ $$;
 -- Merges the staged batch: raw zone, duplicates, registry checks, issues, submissions,
 -- the current version per school and term, and what became of each item.
 -- Returns the batch's counts (the run's counts are made from run_item when it ends).
-CREATE FUNCTION xinyu.merge_batch(p_run_id bigint)
+CREATE OR REPLACE FUNCTION xinyu.merge_batch(p_run_id bigint)
 RETURNS TABLE (loaded integer, duplicate integer, superseded integer, rejected integer,
                warnings integer)
 LANGUAGE plpgsql AS $$
@@ -85,30 +78,35 @@ BEGIN
     -- a thousand rows and hashes whole core tables instead of probing their indexes.
     ANALYZE stage_item;
     ANALYZE stage_submission;
-    ANALYZE stage_grade;
 
-    -- Workers on the same school and term take turns; sorted keys cannot deadlock.
-    PERFORM pg_advisory_xact_lock(5790031, hashtext(k))
-    FROM (SELECT DISTINCT school_code || '/' || period AS k
+    -- Workers on the same school and term take turns. The locks are taken in the order of
+    -- their keys, so two workers cannot wait for each other (different terms whose keys
+    -- collide only share a lock).
+    PERFORM pg_advisory_xact_lock(5790031, keys.k)
+    FROM (SELECT DISTINCT hashtext(school_code || '/' || period) AS k
           FROM stage_item
           WHERE school_code IS NOT NULL AND period IS NOT NULL
           ORDER BY 1) keys;
 
-    -- Raw ids in the order received, for the first copy of each hash in the batch.
-    UPDATE stage_item si SET raw_id = n.raw_id
-    FROM (SELECT o.item_no, nextval('xinyu.raw_submission_raw_id_seq') AS raw_id
-          FROM (SELECT item_no FROM stage_item
-                WHERE sha256 IS NULL
-                   OR item_no IN (SELECT min(item_no) FROM stage_item GROUP BY sha256)
-                ORDER BY item_no) o) n
+    -- Raw ids in the order received, for the first copy of each hash in the batch, and the
+    -- registry's district of each item.
+    UPDATE stage_item si SET raw_id = n.raw_id, district_code = n.district_code
+    FROM (SELECT o.item_no, o.district_code,
+                 CASE WHEN o.first THEN nextval('xinyu.raw_submission_raw_id_seq') END AS raw_id
+          FROM (SELECT si2.item_no, sc.district_code,
+                       si2.sha256 IS NULL
+                       OR si2.item_no IN (SELECT min(item_no) FROM stage_item GROUP BY sha256)
+                       AS first
+                FROM stage_item si2
+                LEFT JOIN xinyu.school sc ON sc.school_code = si2.school_code
+                ORDER BY si2.item_no) o) n
     WHERE si.item_no = n.item_no;
 
     INSERT INTO xinyu.raw_submission (raw_id, sha256, byte_size, body_gz, source, ref, run_id,
                                       school_code, period, district_code)
     SELECT si.raw_id, si.sha256, si.byte_size, si.body_gz, si.source, si.ref, p_run_id,
-           si.school_code, si.period, sc.district_code
+           si.school_code, si.period, si.district_code
     FROM stage_item si
-    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
     WHERE si.raw_id IS NOT NULL
     ORDER BY si.raw_id
     ON CONFLICT (sha256) DO NOTHING;
@@ -124,8 +122,7 @@ BEGIN
     SELECT si.item_no, 10001, 'reject', 'unknown_school', 'school_code',
            si.school_code || ' is not in the registry'
     FROM stage_item si
-    WHERE NOT si.duplicate AND si.school_code IS NOT NULL
-      AND NOT EXISTS (SELECT FROM xinyu.school sc WHERE sc.school_code = si.school_code)
+    WHERE NOT si.duplicate AND si.school_code IS NOT NULL AND si.district_code IS NULL
     UNION ALL
     SELECT si.item_no, 10002, 'warning', 'inactive_school', 'school_code',
            si.school_code || ' is marked inactive in the registry'
@@ -133,11 +130,11 @@ BEGIN
     WHERE NOT si.duplicate AND NOT sc.active
     UNION ALL
     SELECT si.item_no, 10003, 'warning', 'district_mismatch', 'district_code',
-           si.district_code_reported || ' differs from the registry (' || sc.district_code
+           si.district_code_reported || ' differs from the registry (' || si.district_code
            || '); the registry''s is used'
-    FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    FROM stage_item si
     WHERE NOT si.duplicate AND si.district_code_reported ~ '^[0-9]{6}$'
-      AND si.district_code_reported <> sc.district_code
+      AND si.district_code_reported <> si.district_code
     UNION ALL
     SELECT si.item_no, 10004, 'warning', 'name_mismatch', 'school_name',
            '"' || si.school_name_quoted || '" differs from the registry ("'
@@ -151,17 +148,59 @@ BEGIN
       AND EXISTS (SELECT FROM stage_issue i WHERE i.item_no = si.item_no AND i.severity = 'reject');
 
     INSERT INTO xinyu.submission_issue (raw_id, seq, severity, code, path, message, district_code)
-    SELECT si.raw_id, i.seq, i.severity, i.code, i.path, i.message, sc.district_code
+    SELECT si.raw_id, i.seq, i.severity, i.code, i.path, i.message, si.district_code
     FROM stage_issue i
     JOIN stage_item si USING (item_no)
-    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
     WHERE NOT si.duplicate;
 
-    -- Accepted submissions enter as not current; the next step decides.
+    -- Submission ids in the order received, for the items stored as submissions.
+    UPDATE stage_item si SET submission_id = n.submission_id
+    FROM (SELECT o.item_no, nextval('xinyu.submission_submission_id_seq') AS submission_id
+          FROM (SELECT item_no FROM stage_item
+                WHERE NOT duplicate AND NOT rejected
+                ORDER BY raw_id) o) n
+    WHERE si.item_no = n.item_no;
+
+    -- The current version of a school's term: the latest submitted_at, on a tie the one
+    -- received later (file or page, then place in it; raw_id only for versions stored
+    -- before the order of receipt was kept), among the stored versions and the batch's.
+    INSERT INTO stage_rank
+    SELECT v.submission_id, v.raw_id, v.stored, v.is_current,
+           row_number() OVER (PARTITION BY v.school_code, v.period
+                              ORDER BY v.submitted_at DESC, v.received_seq DESC NULLS LAST,
+                                       v.received_item DESC NULLS LAST, v.raw_id DESC) = 1
+    FROM (SELECT s.submission_id, s.raw_id, true AS stored, s.is_current, s.school_code,
+                 s.period, s.submitted_at, s.received_seq, s.received_item
+          FROM xinyu.submission s
+          JOIN (SELECT DISTINCT school_code, period FROM stage_item
+                WHERE NOT duplicate AND NOT rejected) k USING (school_code, period)
+          UNION ALL
+          SELECT si.submission_id, si.raw_id, false, false, si.school_code, si.period,
+                 ss.submitted_at, ss.received_seq, ss.received_item
+          FROM stage_item si
+          JOIN stage_submission ss USING (item_no)
+          WHERE NOT si.duplicate AND NOT si.rejected) v;
+
+    ANALYZE stage_rank;
+
+    -- Stored versions first: the one that loses its place is cleared before the new current
+    -- one is inserted, so that the unique index never sees two.
+    WITH cleared AS (
+        UPDATE xinyu.submission s SET is_current = false
+        FROM stage_rank r
+        WHERE s.submission_id = r.submission_id AND r.stored AND r.is_current AND NOT r.should_be
+        RETURNING s.raw_id)
+    SELECT array_agg(raw_id) INTO v_demoted FROM cleared;
+
+    UPDATE xinyu.submission s SET is_current = true
+    FROM stage_rank r
+    WHERE s.submission_id = r.submission_id AND r.stored AND NOT r.is_current AND r.should_be;
+
     INSERT INTO xinyu.submission (
-        raw_id, school_code, district_code, period, submitted_at, received_at, run_id, is_current,
-        school_name_reported, district_code_reported, enrolled_total, enrolled_grade4_up,
-        classes_total, lessons_reported,
+        submission_id, raw_id, school_code, district_code, period, submitted_at, received_at,
+        received_seq, received_item, run_id, is_current, school_name_reported,
+        district_code_reported, enrolled_total, enrolled_grade4_up, classes_total,
+        lessons_reported, grade_enrolled, grade_classes, grade_lessons, lessons_total,
         staff_psych_fulltime, staff_psych_parttime, staff_psych_fulltime_degree,
         staff_psych_cert_a, staff_parttime_3yr_head, staff_head_teachers,
         staff_head_teachers_cert_b, staff_subject_teachers, staff_subject_teachers_cert_c,
@@ -176,9 +215,11 @@ BEGIN
         crisis_major_incident_school_fault, governance_research_group,
         governance_three_year_plan, governance_annual_meeting_minutes, research_city_awards,
         research_papers, research_books, research_years_of_practice)
-    SELECT si.raw_id, si.school_code, sc.district_code, si.period, ss.submitted_at, now(),
-           p_run_id, false, si.school_name_reported, si.district_code_reported,
-           ss.enrolled_total, ss.enrolled_grade4_up, ss.classes_total, ss.lessons_reported,
+    SELECT si.submission_id, si.raw_id, si.school_code, si.district_code, si.period,
+           ss.submitted_at, now(), ss.received_seq, ss.received_item, p_run_id, r.should_be,
+           si.school_name_reported, si.district_code_reported, ss.enrolled_total,
+           ss.enrolled_grade4_up, ss.classes_total, ss.lessons_reported, ss.grade_enrolled,
+           ss.grade_classes, ss.grade_lessons, ss.lessons_total,
            ss.staff_psych_fulltime, ss.staff_psych_parttime, ss.staff_psych_fulltime_degree,
            ss.staff_psych_cert_a, ss.staff_parttime_3yr_head, ss.staff_head_teachers,
            ss.staff_head_teachers_cert_b, ss.staff_subject_teachers,
@@ -198,40 +239,8 @@ BEGIN
            ss.research_years_of_practice
     FROM stage_submission ss
     JOIN stage_item si USING (item_no)
-    JOIN xinyu.school sc ON sc.school_code = si.school_code
-    WHERE NOT si.duplicate AND NOT si.rejected
-    ORDER BY si.raw_id;
-
-    INSERT INTO xinyu.submission_grade (submission_id, district_code, grade, enrolled, classes,
-                                        lessons)
-    SELECT s.submission_id, s.district_code, g.grade, g.enrolled, g.classes, g.lessons
-    FROM stage_grade g
-    JOIN stage_item si USING (item_no)
-    JOIN xinyu.submission s ON s.raw_id = si.raw_id
-    WHERE NOT si.duplicate AND NOT si.rejected;
-
-    -- The current version of a school's term: the latest submitted_at, on a tie the one
-    -- received later. Clear first, then set, so that the unique index never sees two.
-    INSERT INTO stage_rank
-    SELECT s.submission_id, s.raw_id, s.is_current,
-           row_number() OVER (PARTITION BY s.school_code, s.period
-                              ORDER BY s.submitted_at DESC, s.raw_id DESC) = 1
-    FROM xinyu.submission s
-    JOIN (SELECT DISTINCT school_code, period FROM stage_item
-          WHERE NOT duplicate AND NOT rejected) k USING (school_code, period);
-
-    ANALYZE stage_rank;
-
-    WITH cleared AS (
-        UPDATE xinyu.submission s SET is_current = false
-        FROM stage_rank r
-        WHERE s.submission_id = r.submission_id AND r.is_current AND NOT r.should_be
-        RETURNING s.raw_id)
-    SELECT array_agg(raw_id) INTO v_demoted FROM cleared;
-
-    UPDATE xinyu.submission s SET is_current = true
-    FROM stage_rank r
-    WHERE s.submission_id = r.submission_id AND NOT r.is_current AND r.should_be;
+    JOIN stage_rank r ON r.submission_id = si.submission_id AND NOT r.stored
+    ORDER BY si.submission_id;
 
     -- What became of each item of the batch.
     INSERT INTO xinyu.run_item (run_id, raw_id, source, ref, outcome, school_code, period,
@@ -241,10 +250,9 @@ BEGIN
                 WHEN si.rejected THEN 'rejected'
                 WHEN r.should_be THEN 'loaded'
                 ELSE 'superseded' END,
-           si.school_code, si.period, sc.district_code
+           si.school_code, si.period, si.district_code
     FROM stage_item si
-    LEFT JOIN stage_rank r ON r.raw_id = si.raw_id AND NOT si.duplicate AND NOT si.rejected
-    LEFT JOIN xinyu.school sc ON sc.school_code = si.school_code
+    LEFT JOIN stage_rank r ON r.submission_id = si.submission_id AND NOT r.stored
     ORDER BY si.item_no;
 
     -- Items this run loaded in an earlier batch and that a later version replaced now.
@@ -264,8 +272,8 @@ BEGIN
                                         WHERE i.item_no = si.item_no
                                           AND i.severity = 'warning'))::integer
     FROM stage_item si
-    LEFT JOIN stage_rank r ON r.raw_id = si.raw_id;
+    LEFT JOIN stage_rank r ON r.submission_id = si.submission_id AND NOT r.stored;
 
-    TRUNCATE stage_item, stage_submission, stage_grade, stage_issue, stage_rank;
+    TRUNCATE stage_item, stage_submission, stage_issue, stage_rank;
 END
 $$;

@@ -1,0 +1,98 @@
+-- registry.sql: applying the bureau's school list (schools.csv). The C side checks every
+-- row's own fields (with line numbers) while it reads, and COPYs the good rows with their
+-- physical line into the session's stage_school (xinyu.create_registry_staging); what needs
+-- the whole file — a school code listed twice, a district named two ways — is
+-- xinyu.registry_conflicts(), one row per offending line, worded by the C side:
+--   school    the school code was listed on an earlier line (first_line)
+--   district  the district's first listed school (first_line, by line, among the rows that
+--             are not repeats of an earlier school code) gives it another name (first_name)
+-- Nothing is applied (xinyu.registry_apply) unless both the C checks and this list found
+-- nothing (docs/DECISIONS.md, "The registry is read as a stream").
+
+CREATE OR REPLACE FUNCTION xinyu.create_registry_staging() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS stage_school (
+        line integer NOT NULL,
+        school_code text NOT NULL,
+        school_name text NOT NULL,
+        district_code text NOT NULL,
+        district_name text NOT NULL,
+        school_type text NOT NULL,
+        active boolean NOT NULL
+    ) ON COMMIT DELETE ROWS;
+END
+$$;
+
+-- Makes the registry equal to the staged file: new and changed rows are written,
+-- schools missing from the file become inactive (their submissions stay).
+CREATE OR REPLACE FUNCTION xinyu.registry_apply()
+RETURNS TABLE (districts_changed integer, schools_changed integer, schools_deactivated integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_districts integer;
+    v_schools integer;
+    v_deactivated integer;
+BEGIN
+    INSERT INTO xinyu.district (district_code, district_name)
+    SELECT DISTINCT district_code, district_name FROM stage_school
+    ON CONFLICT (district_code) DO UPDATE SET district_name = excluded.district_name
+    WHERE xinyu.district.district_name IS DISTINCT FROM excluded.district_name;
+    GET DIAGNOSTICS v_districts = ROW_COUNT;
+
+    INSERT INTO xinyu.school (school_code, school_name, district_code, school_type, active)
+    SELECT school_code, school_name, district_code, school_type, active FROM stage_school
+    ON CONFLICT (school_code) DO UPDATE
+    SET school_name = excluded.school_name, district_code = excluded.district_code,
+        school_type = excluded.school_type, active = excluded.active, updated_at = now()
+    WHERE (xinyu.school.school_name, xinyu.school.district_code, xinyu.school.school_type,
+           xinyu.school.active)
+          IS DISTINCT FROM (excluded.school_name, excluded.district_code, excluded.school_type,
+                            excluded.active);
+    GET DIAGNOSTICS v_schools = ROW_COUNT;
+
+    UPDATE xinyu.school s SET active = false, updated_at = now()
+    WHERE s.active AND NOT EXISTS (SELECT FROM stage_school st WHERE st.school_code = s.school_code);
+    GET DIAGNOSTICS v_deactivated = ROW_COUNT;
+
+    RETURN QUERY SELECT v_districts, v_schools, v_deactivated;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.registry_conflicts()
+RETURNS TABLE (line integer, kind text, code text, first_line integer, name text,
+               first_name text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    -- the usual case, a good file, costs two hash aggregates rather than two sorts
+    IF NOT EXISTS (SELECT FROM stage_school st GROUP BY st.school_code HAVING count(*) > 1)
+       AND NOT EXISTS (SELECT FROM stage_school st GROUP BY st.district_code
+                       HAVING min(st.district_name) <> max(st.district_name)) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+WITH listed AS (
+    SELECT st.line, st.school_code, st.district_code, st.district_name,
+           min(st.line) OVER (PARTITION BY st.school_code) AS code_first_line
+    FROM stage_school st
+),
+first_listing AS (
+    SELECT l.line, l.district_code, l.district_name,
+           first_value(l.line) OVER w AS district_first_line,
+           first_value(l.district_name) OVER w AS district_first_name
+    FROM listed l
+    WHERE l.line = l.code_first_line
+    WINDOW w AS (PARTITION BY l.district_code ORDER BY l.line)
+)
+SELECT l.line, 'school', l.school_code, l.code_first_line, NULL::text, NULL::text
+FROM listed l
+WHERE l.line > l.code_first_line
+UNION ALL
+SELECT f.line, 'district', f.district_code, f.district_first_line, f.district_name,
+       f.district_first_name
+FROM first_listing f
+WHERE f.district_name <> f.district_first_name
+ORDER BY 1;
+END
+$$;
