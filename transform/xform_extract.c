@@ -470,6 +470,10 @@ static bool try_rule(const struct extract_ctx *c, size_t i, int r, bool carry,
         return false;
     if (xf_rule_re[r].exclude != NULL) {
         size_t xs = best.left ? best.word.e : m->all.e, xe = best.left ? m->all.s : best.word.s;
+        if (xf_rules[r].flags & XF_R_CLAUSE) {
+            xs = ls;
+            xe = re;
+        }
         if (xs < xe && xf_pattern_find(xf_rule_re[r].exclude, t, xs, xe, &a, &b))
             return false;
     }

@@ -157,7 +157,7 @@ const struct xf_rule xf_rules[] = {
 
     {"home_school.psych_parent_trainings", EVENTS "|节", NULL,
      "心理(?:健康)?(?:教育)?(?:专题|主题|讲座|培训|课)", "家长|家庭教育|家校|亲子", NULL,
-     "教师|班主任|学生(?!家长)|团体|班会", XF_R_TERM, 10},
+     "教师|班主任|学生(?!家长)|团体|班会", XF_R_TERM | XF_R_CLAUSE, 10},
     {"home_school.parent_trainings", EVENTS "|节", NULL,
      "家长(?:学校|课堂|讲座|培训|大讲堂|课程|沙龙|会客厅)(?:活动|课)?"
      "|家庭教育(?:专题)?(?:讲座|培训|课|指导课)|家校(?:大讲堂|讲座|共育讲座|课堂)"
