@@ -180,6 +180,14 @@ int xf_docx_text(const char *path, size_t max_file, size_t max_text, buf *out, c
         set_err(err, errlen, "cannot read: %s", strerror(errno));
         return errno == ENOMEM ? -1 : 1;
     }
+    int rc = xf_docx_text_mem(data, len, max_text, out, err, errlen);
+    free(data);
+    return rc;
+}
+
+int xf_docx_text_mem(const unsigned char *data, size_t len, size_t max_text, buf *out, char *err,
+                     size_t errlen)
+{
     int rc = 1;
     struct ingest_zip *z = NULL;
     XML_Parser p = NULL;
@@ -246,6 +254,5 @@ out:
     if (p != NULL)
         XML_ParserFree(p);
     ingest_zip_close(z);
-    free(data);
     return rc;
 }

@@ -112,6 +112,9 @@ int xf_extract_file(const char *path, struct xf_extract *x, struct xf_extract_so
  */
 int xf_docx_text(const char *path, size_t max_file, size_t max_text, buf *out, char *err,
                  size_t errlen);
+/* The same from the bytes of a .docx in memory (not kept after the call). */
+int xf_docx_text_mem(const unsigned char *data, size_t len, size_t max_text, buf *out, char *err,
+                     size_t errlen);
 
 /*
  * The extraction as JSON: {"draft": {section: {field: value}} (fields of the submission

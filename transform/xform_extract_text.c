@@ -120,7 +120,8 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
             c == 0x7f || c == '\0')
             controls++;
     }
-    if (controls > 8 && controls * 100 > chars) {
+    bool nul = memchr(out->data + start, '\0', out->len - start) != NULL;
+    if (nul || (controls > 8 && controls * 100 > chars)) {
         out->len = start;
         out->data[start] = '\0';
         set_err(err, errlen, "binary data, not a text summary (%zu control characters)", controls);
