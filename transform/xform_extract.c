@@ -56,7 +56,8 @@ struct extract_ctx {
     /* candidates before they are reconciled per field */
     struct xf_figure *cand;
     int ncand, candcap;
-    bool *cand_total; /* the candidate's clause says 共/合计 */
+    bool *cand_total;  /* the candidate's clause says 共/合计 */
+    bool year_summary; /* the text reports on a year, not a term */
 };
 
 static size_t chars_between(const char *t, size_t a, size_t b)
@@ -550,11 +551,16 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
         *zh = "增减量,不是总数";
         return "change";
     }
-    if (xf_pattern_find(c->pt->requirement, t, sent.s, sent.e, &a, &b)) {
+    /* a requirement or a plan in the figure's own clause makes it one; elsewhere in the
+     * sentence too, unless the clause says what was done ("按生均20元标准安排,本学期实际
+     * 支出28,600元") */
+    bool fact = xf_pattern_find(c->pt->fact_word, t, m->clause.s, m->clause.e, &a, &b);
+    struct span req = fact ? m->clause : sent;
+    if (xf_pattern_find(c->pt->requirement, t, req.s, req.e, &a, &b)) {
         *zh = "要求或标准,不是实际数";
         return "requirement";
     }
-    if (xf_pattern_find(c->pt->plan, t, sent.s, sent.e, &a, &b)) {
+    if (xf_pattern_find(c->pt->plan, t, req.s, req.e, &a, &b)) {
         *zh = "计划,不是实际数";
         return "plan";
     }
@@ -577,7 +583,9 @@ static const char *judge(const struct extract_ctx *c, const struct mention *m,
         size_t from = sent.s;
         if (xf_pattern_find_last(c->pt->this_term, t, sent.s, m->all.s, &a, &b))
             from = b;
-        if (xf_pattern_find(c->pt->other_period, t, from, m->all.s, &a, &b) ||
+        /* in a year's summary, a term's figure must say it is this term's */
+        bool year_only = c->year_summary && from == sent.s;
+        if (year_only || xf_pattern_find(c->pt->other_period, t, from, m->all.s, &a, &b) ||
             xf_pattern_find(c->pt->other_period, t, m->all.e, m->clause.e, &a, &b)) {
             *zh = "其他时期或累计的数";
             return "other_period";
@@ -844,8 +852,13 @@ static int match_mentions(struct extract_ctx *c)
                     continue;
                 bool weak = xf_rules[r].flags & XF_R_WEAK;
                 bool best_weak = found && (xf_rules[best.rule].flags & XF_R_WEAK);
-                if (!found || (best_weak && !weak) ||
-                    (weak == best_weak &&
+                /* "持有C证的学科教师67人": the qualified count wins on the same side */
+                bool qual = (xf_rules[r].flags & XF_R_QUALIFIER) && cd.left;
+                bool best_qual = found && (xf_rules[best.rule].flags & XF_R_QUALIFIER) && best.left;
+                bool outranks = found && qual && !best_qual && best.left;
+                bool outranked = found && best_qual && !qual && cd.left;
+                if (!found || (best_weak && !weak) || outranks ||
+                    (!outranked && weak == best_weak &&
                      (cd.dist < best.dist || (cd.dist == best.dist && cd.left && !best.left)))) {
                     best = cd;
                     found = true;
@@ -1044,6 +1057,14 @@ int xf_extract_text(const char *text, size_t len, struct xf_extract *x, char *er
     c.t = nt.text.data != NULL ? nt.text.data : "";
     c.x = x;
     int rc = -1;
+    {
+        /* a year's summary says so at its start, and does not name a term there */
+        size_t head = nt.text.len < 400 ? nt.text.len : 400, a, b;
+        while (head > 0 && head < nt.text.len && ((unsigned char)c.t[head] & 0xc0) == 0x80)
+            head--;
+        c.year_summary = xf_pattern_find(pt->year_summary, c.t, 0, head, &a, &b) &&
+                         !xf_pattern_find(pt->term_word, c.t, 0, head, &a, &b);
+    }
     if (split_sentences(&c) != 0 || find_mentions(&c) != 0 || match_mentions(&c) != 0 ||
         match_booleans(&c) != 0 || reconcile(&c) != 0) {
         set_err(err, errlen, "out of memory");

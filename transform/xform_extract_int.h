@@ -19,7 +19,7 @@ struct xf_patterns {
     pcre2_code *approx_before, *bound_before, *change_before, *per_unit, *other_period;
     pcre2_code *requirement, *plan, *bound_word, *fact_word, *total_word, *negation;
     pcre2_code *unit_in_label, *two_weeks, *separately, *carry, *conjunction;
-    pcre2_code *this_term;
+    pcre2_code *this_term, *year_summary, *term_word, *unit_cell;
 };
 
 /* Compiles the patterns on first use (thread-safe). NULL when PCRE2 refused one (a bug). */

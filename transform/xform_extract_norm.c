@@ -358,9 +358,19 @@ int xf_norm_build(const struct xf_patterns *pt, const char *in, size_t len, stru
             goto out;
         if (nc > 0) {
             for (int c = 0; c < nc; c++) {
-                if (emit_span(nt, all.v + s, cells[c].s, cells[c].e, false) != 0)
+                /* a value cell is one numeral: its spaces are OCR's */
+                if (emit_span(nt, all.v + s, cells[c].s, cells[c].e, cells[c].value) != 0)
                     goto out;
                 bool joins = cells[c].label && c + 1 < nc && cells[c + 1].value;
+                /* "2 | 名": the unit in a cell of its own belongs to the value */
+                bool unit_next = false;
+                if (cells[c].value && c + 1 < nc && cells[c + 1].label) {
+                    if (cell_text(all.v + s, cells[c + 1].s, cells[c + 1].e, &tmp) != 0)
+                        goto out;
+                    unit_next = xf_pattern_full_match(pt->unit_cell, tmp.data, tmp.len);
+                }
+                if (unit_next)
+                    continue;
                 uint32_t at = all.v[s + cells[c].e - 1].orig;
                 if (emit_cp(nt, joins ? ':' : ';', at) != 0)
                     goto out;

@@ -78,31 +78,33 @@ int xf_extract_field_find(const char *path)
  */
 const struct xf_rule xf_rules[] = {
     /* staff: certificates and degrees before the plain counts they are part of */
-    {"staff.psych_cert_a", PERSONS, NULL, "A(?:级|类)?(?:证|证书|资格证)", NULL, NULL, NULL, 0, 8},
+    {"staff.psych_cert_a", PERSONS, NULL, "A(?:级|类)?(?:证|证书|资格证)", NULL, NULL, NULL,
+     XF_R_QUALIFIER, 8},
     {"staff.head_teachers_cert_b", PERSONS, NULL, "B(?:级|类)?(?:证|证书|资格证)", NULL, NULL, NULL,
-     0, 8},
+     XF_R_QUALIFIER, 8},
     {"staff.subject_teachers_cert_c", PERSONS, NULL, "C(?:级|类)?(?:证|证书|资格证)", NULL, NULL,
-     NULL, 0, 8},
+     NULL, XF_R_QUALIFIER, 8},
     {"staff.psych_fulltime_degree", PERSONS, NULL,
      "(?:心理学|心理|相关)(?:专业)?[^,]{0,10}?本科(?:及以上|以上)(?:学历|学位)?"
      "|本科(?:及以上|以上)?学历",
-     "专职", NULL, NULL, 0, 10},
+     "专职", NULL, NULL, XF_R_QUALIFIER, 10},
     {"staff.parttime_3yr_head", PERSONS, NULL,
      "(?:担任|兼任)?班主任(?:工作)?(?:满|超过|已满|达)?(?:3|三)年(?:以上|及以上)?", "兼职", NULL,
-     NULL, 0, 10},
+     NULL, XF_R_QUALIFIER, 10},
     {"staff.psych_fulltime", PERSONS, NULL,
      "(?<![兼专])专职(?:的)?(?:心理|心育)[^,、和与及]{0,8}?" PSY_NOUN
      "|心理(?:健康)?(?:教育)?专职" PSY_NOUN,
      NULL, NULL, STAFF_BETWEEN, 0, 6},
-    {"staff.psych_fulltime", PERSONS, NULL, "(?<![兼专])专职(?:的)?(?:教师|老师)", "心理", NULL,
-     STAFF_BETWEEN, 0, 6},
+    {"staff.psych_fulltime", PERSONS, NULL,
+     "(?<![兼专])专职(?:的)?(?:教师|老师)|\\((?:专职|全职)\\)", "心理", NULL, STAFF_BETWEEN, 0, 6},
     {"staff.psych_parttime", PERSONS, NULL,
      "(?<!专)(?<!专、)(?<!专和)兼职(?:的)?(?:心理|心育)?[^,、和与及]{0,8}?" PSY_NOUN
-     "|心理(?:健康)?(?:教育)?兼职" PSY_NOUN,
+     "|心理(?:健康)?(?:教育)?兼职" PSY_NOUN "|兼任(?:的)?心理(?:健康)?(?:教育)?" PSY_NOUN
+     "|\\(兼职\\)",
      "心理", NULL, STAFF_BETWEEN, 0, 6},
     {"staff.head_teachers", PERSONS, NULL,
-     "班主任(?:(?:及|和|与|、)德育(?:管理者|管理人员|干部|工作者))?", NULL, NULL,
-     STAFF_BETWEEN "|兼职|人均|心理", 0, 6},
+     "班主任(?:(?:及|和|与|、)德育(?:管理者|管理人员|干部|工作者))?", NULL, NULL, "兼职|兼任|人均",
+     XF_R_CLAUSE, 6},
     {"staff.subject_teachers", PERSONS, NULL, "专任教师|学科教师|任课教师|科任教师|专任老师", NULL,
      NULL, STAFF_BETWEEN, 0, 6},
 
@@ -113,6 +115,9 @@ const struct xf_rule xf_rules[] = {
      "(?:每|各)(?:个)?班(?:级)?[^,]{0,6}?(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)"
      "|(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)[^,]{0,4}?(?:每|各)(?:个)?班",
      "心理", NULL, "班会|团体|教研|讲座", XF_R_PER_OK | XF_R_LESSONS, 10},
+    {"curriculum.lessons_per_class_week", "节|课时", NULL,
+     "(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)", NULL, "心理(?:健康)?(?:教育)?(?:活动)?课",
+     "班会|团体|教研|讲座|开放|值班", XF_R_PER_OK | XF_R_LESSONS, 10},
     {"curriculum.theme_meetings", "次|节|场", NULL, "主题班(?:队)?会|班(?:队)?会(?:课|活动)?",
      "心理|生命", NULL, "家长", XF_R_TERM, 10},
     {"curriculum.special_activities", "次|场|项|期", NULL,
@@ -123,7 +128,8 @@ const struct xf_rule xf_rules[] = {
      XF_R_PER_OK | XF_R_WEEK, 12},
     {"counseling.individual_sessions", "人次|次|例|个案", "人|名|位",
      "个体(?:心理)?(?:咨询|辅导)|个别(?:心理)?(?:咨询|辅导)|一对一(?:心理)?(?:咨询|辅导|访谈)"
-     "|个案(?:辅导|咨询)|(?:接待|来访)(?:了)?(?:学生)?(?:来访|咨询|个案)?",
+     "|个案(?:辅导|咨询)|(?:个别|一对一)?谈心(?:辅导|谈话)?|(?:接待|来访)(?:了)?(?:学生)?(?:来访|"
+     "咨询|个案)?",
      NULL, NULL, "团体|家长|转介|团辅", XF_R_TERM, 12},
     {"counseling.group_sessions", EVENTS "|节", NULL,
      "团体(?:心理)?(?:辅导|咨询|活动|训练|心理辅导)(?:活动|课)?|团辅(?:活动)?|小组辅导", NULL, NULL,
@@ -204,7 +210,8 @@ const int xf_nrules = (int)(sizeof xf_rules / sizeof xf_rules[0]);
 const struct xf_bool_rule xf_bool_rules[] = {
     {"counseling.room", 1,
      "(?:建有|建成|建立了|设有|设立了|拥有|配有|配备了|有)[^,;。]{0,16}?心理(?:健康)?(?:辅导|咨询)"
-     "(?:室|中心|站)|心理(?:健康)?(?:辅导|咨询)(?:室|中心)[^。]{0,60}?(?:开放|接待|配备)",
+     "(?:室|中心|站)|心理(?:健康)?(?:辅导|咨询)(?:室|中心)[^。]{0,60}?(?:开放|接待|配备|开展)"
+     "|(?:利用|依托|通过|在)心理(?:健康)?(?:辅导|咨询)(?:室|中心)",
      false},
     {"care.ledger", 1,
      "(?:建立|建好|完善|形成)(?:了)?[^,;。]{0,12}?(?:关爱|帮扶)台账|(?:关爱|帮扶)台账(?:已)?(?:"
@@ -226,6 +233,8 @@ const struct xf_bool_rule xf_bool_rules[] = {
      "(?:未|没有|无)(?:发生|出现)(?:过)?(?:任何)?(?:一起)?(?:因学校原因(?:导致|造成|引发)的)?"
      "(?:重大)?(?:恶性|安全责任|责任)事件",
      true},
+    {"staff.psych_fulltime", 1, "唯一(?:的)?(?:一名|一位)?专职心理(?:健康)?(?:教育)?(?:教师|老师)",
+     false},
     {"crisis.incidents", 0,
      "(?:未|没有)(?:发生|出现)(?:过)?(?:任何)?(?:一起)?(?:学生)?(?:心理危机|危机|自伤|自杀)事件",
      true},
@@ -333,10 +342,10 @@ static void compile_all(void)
     p->per_unit = xf_pattern_compile(
         "每(?:个)?班|各班|各(?:个)?年级|每(?:个)?年级|每校|每人|人均|每位|每名|平均|生均|每周|"
         "每星期|每月|每天|每日|每学年|每年|每次|每场|每节|各校|每所");
-    p->other_period = xf_pattern_compile(
-        "(?<![较比与])(?:上学期|上一学期|上学年|上一学年|去年|上年)|往年|历年|以往|"
-        "自[^,]{0,10}以来|近[0-9一二两三四五六七八九十]+年|"
-        "[0-9一二两三四五六七八九十]+年来");
+    p->other_period = xf_pattern_compile("(?<![较比与])(?:上学期|上一学期|上学年|上一学年|去年|"
+                                         "上年)|往年|历年|以往|全年|全学年|一年来|"
+                                         "自[^,]{0,10}以来|近[0-9一二两三四五六七八九十]+年|"
+                                         "[0-9一二两三四五六七八九十]+年来");
     p->requirement = xf_pattern_compile(
         "应(?![用对激急邀聘答届测考到])|必须|(?<!无)须|原则上|不得|"
         "(?<![主需重只想必紧首纪概摘提])要(?![点素闻求])|一般(?:应|每|不)|标准(?!化)");
@@ -344,21 +353,25 @@ static void compile_all(void)
                                  "(?<![模比])拟|预计|下学期|下一学期|下学年|下一步|下阶段|"
                                  "今后|明年|将(?:要|会|继续|进一步)|目标");
     p->bound_word = xf_pattern_compile("至少|不少于|不低于|最少");
-    p->fact_word = xf_pattern_compile("本学期|本学年|共|了|累计|合计|达");
-    p->total_word = xf_pattern_compile("共|合计|总计|全年|全学期|总共|一共");
+    p->fact_word = xf_pattern_compile("本学期|本学年|共|了|累计|合计|达|实际|已");
+    p->total_word = xf_pattern_compile("共|合计|总计|全学期|总共|一共");
     p->negation = xf_pattern_compile("(?:未|没有|尚未|不曾|无)(?!论|不|法)");
     p->unit_in_label = xf_pattern_compile(
         "\\((?<u>人次|名|人|场次|场|次|节|课时|学时|小时|元|万元|篇|项|本|部|起|例|件|%)\\)");
     p->two_weeks = xf_pattern_compile("两周|双周|隔周|两个星期");
     p->separately = xf_pattern_compile("分别(?:为|是|有|达|达到)?");
     p->carry = xf_pattern_compile(
-        "\\G(?:每周|每星期|每天|共计|总共|一共|共|合计|总计|达到|达|累计|计|不少于|不低于|至少|约|"
+        "\\G(?:本学期|这学期|每周|每星期|每天|共计|总共|一共|共|合计|总计|达到|达|累计|计|不少于|"
+        "不低于|至少|约|"
         "近|"
         "超过|参与|参加|参训|参测|实测|受测|完成|受益|覆盖|惠及|学生|家长|人数|为|有|了|时间|时长|"
         "其中|的)*$");
     p->conjunction =
         xf_pattern_compile("、|和(?!谐)|(?<![参给授赋])与|(?<![涉普波危顾])及(?![时格早])");
-    p->this_term = xf_pattern_compile("本学期|本学年|这学期|这一学期|本年度|今年");
+    p->this_term = xf_pattern_compile("本学期|这学期|这一学期|本学期内");
+    p->year_summary = xf_pattern_compile("年度|一年来|全年|学年(?:度)?(?:工作)?总结");
+    p->term_word = xf_pattern_compile("学期");
+    p->unit_cell = xf_pattern_compile("(?:" UNITS ")");
     pcre2_code **all = (pcre2_code **)p;
     patterns_ok = true;
     for (size_t i = 0; i < sizeof *p / sizeof(pcre2_code *); i++)

@@ -5,13 +5,15 @@
 #include "transform/xform_extract_int.h"
 
 enum {
-    XF_R_TERM = 1 << 0,    /* a figure of the term: another period's figure is not it */
-    XF_R_PER_OK = 1 << 1,  /* "每周", "每班", "人均" belong to the figure itself */
-    XF_R_WEEK = 1 << 2,    /* per week: must say 每周 (每天/每月 make it ambiguous) */
-    XF_R_PERSON = 1 << 3,  /* per person: must say 人均/每人/每位 */
-    XF_R_LESSONS = 1 << 4, /* per class and week: "每两周一节" is half a lesson a week */
-    XF_R_WEAK = 1 << 5,    /* named by a verb only: any other rule that fits wins */
-    XF_R_CLAUSE = 1 << 6   /* exclude is searched in the whole clause, not only between */
+    XF_R_TERM = 1 << 0,     /* a figure of the term: another period's figure is not it */
+    XF_R_PER_OK = 1 << 1,   /* "每周", "每班", "人均" belong to the figure itself */
+    XF_R_WEEK = 1 << 2,     /* per week: must say 每周 (每天/每月 make it ambiguous) */
+    XF_R_PERSON = 1 << 3,   /* per person: must say 人均/每人/每位 */
+    XF_R_LESSONS = 1 << 4,  /* per class and week: "每两周一节" is half a lesson a week */
+    XF_R_WEAK = 1 << 5,     /* named by a verb only: any other rule that fits wins */
+    XF_R_CLAUSE = 1 << 6,   /* exclude is searched in the whole clause, not only between */
+    XF_R_QUALIFIER = 1 << 7 /* a part of another count ("持C证的学科教师"): on the same side
+                             * of the number it wins over the count it qualifies */
 };
 
 /* One way a field is named next to a number. Patterns are PCRE2 in UTF mode, on the
