@@ -116,7 +116,7 @@ const struct xf_rule xf_rules[] = {
      "|(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)[^,]{0,4}?(?:每|各)(?:个)?班",
      "心理", NULL, "班会|团体|教研|讲座", XF_R_PER_OK | XF_R_LESSONS, 10},
     {"curriculum.lessons_per_class_week", "节|课时", NULL,
-     "(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)", NULL, "心理(?:健康)?(?:教育)?(?:活动)?课",
+     "(?:每|隔)(?:一)?(?:个)?(?:周|星期|两周|双周)", "心理(?:健康)?(?:教育)?(?:活动)?课", NULL,
      "班会|团体|教研|讲座|开放|值班", XF_R_PER_OK | XF_R_LESSONS, 10},
     {"curriculum.theme_meetings", "次|节|场", NULL, "主题班(?:队)?会|班(?:队)?会(?:课|活动)?",
      "心理|生命", NULL, "家长", XF_R_TERM, 10},
@@ -132,8 +132,8 @@ const struct xf_rule xf_rules[] = {
      "咨询|个案)?",
      NULL, NULL, "团体|家长|转介|团辅", XF_R_TERM, 12},
     {"counseling.group_sessions", EVENTS "|节", NULL,
-     "团体(?:心理)?(?:辅导|咨询|活动|训练|心理辅导)(?:活动|课)?|团辅(?:活动)?|小组辅导", NULL, NULL,
-     "参与|参加", XF_R_TERM, 12},
+     "团体(?:心理)?(?:辅导|咨询|活动|训练|游戏|心理辅导)(?:活动|课)?|团辅(?:活动)?|小组辅导", NULL,
+     NULL, "参与|参加", XF_R_TERM, 12},
     {"counseling.group_participants", "人次|人|名", NULL, "团体(?:心理)?(?:辅导|咨询|活动)|团辅",
      NULL, NULL, NULL, XF_R_TERM, 12},
 
@@ -365,7 +365,7 @@ static void compile_all(void)
         "不低于|至少|约|"
         "近|"
         "超过|参与|参加|参训|参测|实测|受测|完成|受益|覆盖|惠及|学生|家长|人数|为|有|了|时间|时长|"
-        "其中|的)*$");
+        "其中|的|咨询|辅导)*$");
     p->conjunction =
         xf_pattern_compile("、|和(?!谐)|(?<![参给授赋])与|(?<![涉普波危顾])及(?![时格早])");
     p->this_term = xf_pattern_compile("本学期|这学期|这一学期|本学期内");
