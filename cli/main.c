@@ -198,9 +198,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(struct cli *);
     } commands[] = {
-        {"run", cmd_run},         {"ingest", cmd_ingest}, {"report", cmd_report},
-        {"status", cmd_status},   {"check", cmd_check},   {"registry", cmd_registry},
-        {"db", cmd_db},           {"audit", cmd_audit},   {"review", cmd_review},
+        {"run", cmd_run},         {"ingest", cmd_ingest},   {"report", cmd_report},
+        {"status", cmd_status},   {"check", cmd_check},     {"registry", cmd_registry},
+        {"db", cmd_db},           {"audit", cmd_audit},     {"review", cmd_review},
         {"quality", cmd_quality}, {"extract", cmd_extract},
     };
     bool found = false;
