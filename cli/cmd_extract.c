@@ -69,7 +69,7 @@ int cmd_extract(struct cli *c)
         } else if (text) {
             buf out = BUF_INIT;
             if (r == 1) {
-                printf("%s: 无法读取(%s)\n", file, err);
+                printf("%s: %s(%s)\n", file, xf_extract_refusal_zh(err), err);
                 rc = EXIT_PARTIAL;
             } else if (buf_printf(&out, "%s (%s, %s, %.1f ms)\n", file, src.format, src.encoding,
                                   ms) != 0 ||
@@ -87,6 +87,8 @@ int cmd_extract(struct cli *c)
                 int bad = json_object_set_new(o, "file", json_string(file));
                 if (r == 1) {
                     bad |= json_object_set_new(o, "error", json_string(err));
+                    bad |=
+                        json_object_set_new(o, "error_zh", json_string(xf_extract_refusal_zh(err)));
                     rc = EXIT_PARTIAL;
                 } else {
                     bad |= json_object_set_new(o, "format", json_string(src.format));

@@ -104,6 +104,8 @@ struct xf_extract_source {
  */
 int xf_extract_file(const char *path, struct xf_extract *x, struct xf_extract_source *src,
                     char *err, size_t errlen);
+/* The reason of a refusal by xf_extract_file in Chinese for the school; never NULL. */
+const char *xf_extract_refusal_zh(const char *reason);
 
 /*
  * The text of a .docx (word/document.xml): each paragraph a line, the cells of a table row

@@ -137,6 +137,36 @@ static bool ends_with(const char *name, const char *suffix)
     return n >= k && strcasecmp(name + n - k, suffix) == 0;
 }
 
+/* The refusals in Chinese for the school, by the start of the English reason: every refusal
+ * of this file, xf_extract_decode and xf_docx_text has its line here. */
+static const struct {
+    const char *prefix;
+    const char *zh;
+} refusals_zh[] = {
+    {"the file is", "文件超过总结的大小上限,未读取"},
+    {"the text of the document is larger", "文档文字超过总结的大小上限,未读取"},
+    {"the text is longer", "文字超过总结的大小上限,未读取"},
+    {"binary data", "不是文字文件(含二进制内容)"},
+    {"neither UTF-8 nor GB18030", "编码既不是 UTF-8 也不是 GB18030,请另存为 UTF-8 文本"},
+    {"not UTF-16", "UTF-16 文本已损坏"},
+    {"cannot read", "无法读取文件"},
+    {"not a .docx or .txt summary", "请将总结另存为 .docx 或 .txt 后再提交"},
+    {"not a summary file", "不是工作总结文件(.docx 或 .txt)"},
+    {"a legacy .doc", "旧版 .doc 或加密文档:请另存为不加密的 .docx"},
+    {"not a .docx", "不是有效的 .docx 文件"},
+    {"not a readable .docx", ".docx 文件已损坏或超出大小限制,无法读取"},
+    {"word/document.xml", ".docx 的正文内容无效或含有不允许的声明,未读取"},
+};
+
+const char *xf_extract_refusal_zh(const char *reason)
+{
+    for (size_t i = 0; i < sizeof refusals_zh / sizeof refusals_zh[0]; i++) {
+        if (strncmp(reason, refusals_zh[i].prefix, strlen(refusals_zh[i].prefix)) == 0)
+            return refusals_zh[i].zh;
+    }
+    return "无法读取该总结";
+}
+
 int xf_extract_file(const char *path, struct xf_extract *x, struct xf_extract_source *src,
                     char *err, size_t errlen)
 {

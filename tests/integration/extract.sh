@@ -69,6 +69,7 @@ refused() { # NAME FILE WORDS MAXKB
     local why
     why=$(field "$t/$1.json" 'd["error"]')
     [[ "$why" == *"$3"* ]] || fail "$1: reason \"$why\" lacks \"$3\""
+    [ "$(field "$t/$1.json" 'd["error_zh"] != "无法读取该总结"')" = True ] || fail "$1: no reason in Chinese"
     local kb
     kb=$(tail -1 "$t/$1.rss")
     [ "$kb" -le "$4" ] || fail "$1: $kb KB of memory, more than $4"
