@@ -128,6 +128,7 @@ int cmd_report(struct cli *c);
 int cmd_run(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_check(struct cli *c);
+int cmd_extract(struct cli *c);
 int cmd_audit(struct cli *c);
 int cmd_review(struct cli *c);
 int cmd_quality(struct cli *c);

@@ -43,6 +43,7 @@ static const struct command {
     {"status", cmd_status, CMD_NEEDS_SETUP,
      "show the last runs and the rejections of the last one"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},
+    {"extract", cmd_extract, 0, "read the figures of work summaries (.docx, .txt) as drafts"},
     {"registry", cmd_registry, CMD_NEEDS_SETUP, "load the school registry (registry load [FILE])"},
     {"db", cmd_db, 0, "migrate | start | stop | status (the embedded server)"},
 };

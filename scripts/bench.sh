@@ -555,5 +555,18 @@ END {
     printf "\n  ]\n}\n"
 }' "$RESULTS" >"$OUT.json"
 
+# Work summaries: precision and recall of the figures read, per field, over the labelled
+# corpus of tests/extract, and the time of a ten-page summary (the unit test prints both)
+if make -s BUILD="$BUILD" "$BUILD/tests/test_xform_extract" >/dev/null 2>&1; then
+    {
+        echo
+        echo "Work summaries (tests/extract): figures read per field"
+        "$ROOT/$BUILD/tests/test_xform_extract" 2>&1 |
+            grep -E '^  (field|[a-z_]+\.[a-z_0-9]+ |all fields|approximate|a 10-page)' || true
+    } >>"$OUT"
+else
+    say "cannot build $BUILD/tests/test_xform_extract: no figures for work summaries"
+fi
+
 cat "$OUT"
 say "figures in $OUT and $OUT.json; logs in $LOGS"

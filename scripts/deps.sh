@@ -6,7 +6,7 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs="gcc make pkg-config libpq-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev libssl-dev
-            libxlsxwriter-dev libminizip-dev libexpat1-dev postgresql"
+            libxlsxwriter-dev libminizip-dev libexpat1-dev libpcre2-dev libutf8proc-dev postgresql"
 test_pkgs="libcmocka-dev python3 python3-openpyxl clang openssl valgrind"
 
 pkgs=$build_pkgs
