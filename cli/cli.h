@@ -40,22 +40,8 @@ int cli_resolve_db(struct cli *c);
 /* Opens a connection with the given role (NULL: the login's own rights). NULL after logging. */
 PGconn *cli_connect(struct cli *c, const char *role);
 
-/* Creates a run record and commits it; returns its id, or -1 after logging. */
-int64_t cli_run_begin(PGconn *conn, const char *kind, const struct cli *c);
-/* Closes it with counts made from its items. Returns 0 or -1. */
-int cli_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
-                   int failed_sources, const char *timings_json);
-/* Takes the run lock (exclusive for run, shared for ingest); on failure names the holder.
- * Returns 0, or EXIT_FATAL after logging. */
-int cli_take_run_lock(PGconn *conn, bool shared);
 /* The exit code after cli_connect returned NULL: a usage error or EXIT_FATAL. */
 int cli_connect_failed(const struct cli *c);
-/* Releases the run lock and closes the connection; accepts NULL. */
-void cli_disconnect(PGconn *conn);
-/* Records a run event. Never fails the caller (errors are logged). */
-void cli_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
-                   const char *message);
-
 /* Options of one ingest pass. */
 struct pipeline_opts {
     const char *only_source; /* NULL: every configured source */

@@ -299,11 +299,11 @@ int cmd_registry(struct cli *c)
     if (conn == NULL)
         return cli_connect_failed(c);
     int rc = EXIT_FATAL;
-    int64_t run_id = cli_run_begin(conn, "registry", c);
+    int64_t run_id = db_run_begin(conn, "registry", c->args_text);
     if (run_id > 0) {
         rc = registry_load(c, conn, path, run_id, force);
-        cli_run_finish(conn, run_id, rc == EXIT_OK ? "ok" : "failed",
-                       rc == EXIT_OK ? NULL : "the registry was not loaded", 0, NULL);
+        db_run_finish(conn, run_id, rc == EXIT_OK ? "ok" : "failed",
+                      rc == EXIT_OK ? NULL : "the registry was not loaded", 0, NULL);
     }
     PQfinish(conn);
     return rc;

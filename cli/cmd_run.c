@@ -135,22 +135,22 @@ int cmd_ingest(struct cli *c)
     PGconn *conn = cli_connect(c, DB_ROLE_INGEST);
     if (conn == NULL)
         return cli_connect_failed(c);
-    int rc = cli_take_run_lock(conn, true);
+    int rc = db_run_take_lock(conn, true) == 0 ? EXIT_OK : EXIT_FATAL;
     if (rc != 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
+    db_run_reap(conn);
     struct xf_counts counts = {0};
     int failed_sources = 0;
     double secs = 0;
     if (o.dry_run) {
         /* one transaction, rolled back: the run record and everything else vanish */
         if (db_exec(conn, "BEGIN", "cannot start the dry run") != 0) {
-            cli_disconnect(conn);
+            db_run_disconnect(conn);
             return EXIT_FATAL;
         }
-        int64_t run_id = cli_run_begin(conn, "ingest", c);
+        int64_t run_id = db_run_begin(conn, "ingest", c->args_text);
         rc = run_id > 0
                  ? ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources)
                  : EXIT_FATAL;
@@ -159,12 +159,12 @@ int cmd_ingest(struct cli *c)
         db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
         if (rc != EXIT_FATAL)
             print_counts("dry run, nothing written", &counts, failed_sources);
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    int64_t run_id = cli_run_begin(conn, "ingest", c);
+    int64_t run_id = db_run_begin(conn, "ingest", c->args_text);
     if (run_id <= 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return EXIT_FATAL;
     }
     rc = ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources);
@@ -173,7 +173,7 @@ int cmd_ingest(struct cli *c)
     char timings[128];
     snprintf(timings, sizeof timings, "{\"ingest_s\": %.3f}", secs);
     if (PQstatus(conn) == CONNECTION_OK) {
-        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
+        db_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     } else {
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
@@ -182,7 +182,7 @@ int cmd_ingest(struct cli *c)
         item_counts(conn, run_id, &counts);
         print_counts("ingest", &counts, failed_sources);
     }
-    cli_disconnect(conn);
+    db_run_disconnect(conn);
     return rc;
 }
 
@@ -264,15 +264,15 @@ int cmd_run(struct cli *c)
     PGconn *conn = cli_connect(c, NULL);
     if (conn == NULL)
         return cli_connect_failed(c);
-    int rc = cli_take_run_lock(conn, false);
+    int rc = db_run_take_lock(conn, false) == 0 ? EXIT_OK : EXIT_FATAL;
     if (rc != 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
-    int64_t run_id = cli_run_begin(conn, "run", c);
+    db_run_reap(conn);
+    int64_t run_id = db_run_begin(conn, "run", c->args_text);
     if (run_id <= 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return EXIT_FATAL;
     }
     double t0 = util_monotonic();
@@ -283,8 +283,8 @@ int cmd_run(struct cli *c)
         rc = registry_load(c, conn, c->conf.registry, run_id, false);
         t_registry = util_monotonic() - t0;
         if (rc != EXIT_OK) {
-            cli_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
-            cli_disconnect(conn);
+            db_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
+            db_run_disconnect(conn);
             return rc;
         }
     }
@@ -329,10 +329,10 @@ int cmd_run(struct cli *c)
              "{\"registry_s\": %.3f, \"ingest_s\": %.3f, \"report_s\": %.3f, \"total_s\": %.3f}",
              t_registry, t_ingest, t_report, util_monotonic() - t0);
     if (PQstatus(conn) == CONNECTION_OK)
-        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
+        db_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     else
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
-    cli_disconnect(conn);
+    db_run_disconnect(conn);
     return rc;
 }

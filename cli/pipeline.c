@@ -75,7 +75,7 @@ static int on_found(const char *relpath, int64_t size, int64_t mtime_ns, void *c
         snprintf(message, sizeof message,
                  "skipped a file whose name is not plain UTF-8 text; rename it to load it");
         log_warn("%s: %s", d->p->source->name, message);
-        cli_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
+        db_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
         return 0;
     }
     if (buf_copy_text(&d->rows, relpath, len) != 0 ||
@@ -95,7 +95,7 @@ static void on_skipped(const char *relpath, const char *why, void *ctx)
     char message[1024];
     snprintf(message, sizeof message, "skipped %s: %s", relpath, why);
     log_warn("%s: %s", d->p->source->name, message);
-    cli_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
+    db_run_event(d->conn, d->p->run_id, d->p->source->name, "warning", message);
 }
 
 /*
@@ -138,7 +138,7 @@ static long discover(struct pipeline *p, PGconn *conn)
         if (!d.failed) {
             log_error_detail("cannot read the spool directory", err,
                              "Check the source's \"path\" in the configuration.");
-            cli_run_event(conn, p->run_id, p->source->name, "error", err);
+            db_run_event(conn, p->run_id, p->source->name, "error", err);
         }
         goto out;
     }
@@ -291,7 +291,7 @@ static int keep_unread(struct worker *w, const char *file_id, const char *path, 
     snprintf(message, sizeof message,
              "cannot read %s: %s; it stays pending and the next run reads it again", path, why);
     log_warn("%s: %s", p->source->name, message);
-    cli_run_event(w->conn, p->run_id, p->source->name, "error", message);
+    db_run_event(w->conn, p->run_id, p->source->name, "error", message);
     return 0;
 }
 

@@ -40,7 +40,7 @@ static void source_failed(const struct http_source *h, const char *message, cons
     log_error_detail("an http source failed", message, hint);
     char event[2048 + 64]; /* room for a whole err of the driver and the prefix */
     snprintf(event, sizeof event, "cannot fetch from the platform: %s", message);
-    cli_run_event(h->conn, h->run_id, h->source->name, "error", event);
+    db_run_event(h->conn, h->run_id, h->source->name, "error", event);
 }
 
 /* The stored cursor into *cursor (malloc'ed, NULL when none). Returns 0, or -1 after logging. */
