@@ -613,7 +613,7 @@ static int scope_terms(struct cli *c, const struct report_scope *scope, struct r
     *have = false;
     if (scope->period != NULL) {
         char canon[XF_PERIOD_LEN + 1], err[256];
-        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+        if (period_parse(scope->period, canon, err, sizeof err) != 0 ||
             strcmp(canon, scope->period) != 0) {
             log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
             return EXIT_USAGE;

@@ -302,7 +302,7 @@ int report_indicators_publish(struct cli *c, const struct report_scope *scope, c
         return EXIT_USAGE;
     if (scope->period != NULL) {
         char canon[XF_PERIOD_LEN + 1], err[256];
-        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+        if (period_parse(scope->period, canon, err, sizeof err) != 0 ||
             strcmp(canon, scope->period) != 0) {
             log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
             if (found == 0)

@@ -31,6 +31,12 @@ void util_hex(const unsigned char *data, size_t len, char *out);
 int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
 bool util_valid_date(int y, int m, int d);
 
+/*
+ * Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) into
+ * seconds since 1970 UTC. Returns 0, or -1 when malformed or not a real date.
+ */
+int util_parse_rfc3339(const char *text, int64_t *epoch);
+
 /* Formats the current time as RFC 3339 in UTC+8 (the bureau's zone), e.g.
  * 2025-01-21T02:00:00+08:00. */
 void util_now_rfc3339(char *out, size_t outlen);
@@ -68,5 +74,11 @@ int util_mkdirs(const char *path, bool private_dir);
 /* Copies s into dst (size n) and returns 0, or -1 when it did not fit (dst then holds a truncated
  * copy). */
 int util_strlcpy(char *dst, const char *s, size_t n);
+
+/* Formats a reason into err (size errlen) for a caller that returns failure: nothing when err
+ * is NULL or errlen 0; a reason cut short is still a reason, the return code carries the
+ * meaning. Never fails. */
+void util_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
