@@ -64,8 +64,9 @@ int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const stru
 int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const struct conf_source *s,
                          const struct pipeline_opts *o, struct xf_counts *counts);
 
-/* Loads the registry file into the database (owner rights). Returns 0 or EXIT_*. */
-int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id, bool force);
+/* Loads the registry file into the database (owner rights; xf_registry_load). Returns 0 or
+ * EXIT_*: EXIT_USAGE when the file cannot be read or has bad rows. */
+int cli_registry_load(PGconn *conn, const char *path, int64_t run_id, bool force);
 
 /* Report scope: a review year, or one term. */
 struct report_scope {

@@ -280,7 +280,7 @@ int cmd_run(struct cli *c)
     struct xf_counts counts = {0};
     int failed_sources = 0;
     if (c->conf.registry != NULL) {
-        rc = registry_load(c, conn, c->conf.registry, run_id, false);
+        rc = cli_registry_load(conn, c->conf.registry, run_id, false);
         t_registry = util_monotonic() - t0;
         if (rc != EXIT_OK) {
             db_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
