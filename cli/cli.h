@@ -42,28 +42,6 @@ PGconn *cli_connect(struct cli *c, const char *role);
 
 /* The exit code after cli_connect returned NULL: a usage error or EXIT_FATAL. */
 int cli_connect_failed(const struct cli *c);
-/* Options of one ingest pass. */
-struct pipeline_opts {
-    const char *only_source; /* NULL: every configured source */
-    int jobs;                /* worker threads, >= 1 */
-    bool dry_run;            /* everything in one transaction, rolled back */
-    bool quiet;
-};
-
-/* Ingests every (or the named) source. Adds to counts; sets *failed_sources.
- * Returns 0, or -1 on a fatal error (database gone, I/O error) after logging. */
-int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
-                    struct xf_counts *counts, int *failed_sources);
-
-/*
- * Ingests one http source page by page on conn (staging tables created), each page's
- * submissions and its cursor in one transaction (none in a dry run: the caller rolls
- * back). Adds to counts. Returns 0; -1 when the source failed (recorded as a run event;
- * the run goes on); -2 on a database failure, after logging (fatal).
- */
-int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const struct conf_source *s,
-                         const struct pipeline_opts *o, struct xf_counts *counts);
-
 /* Loads the registry file into the database (owner rights; xf_registry_load). Returns 0 or
  * EXIT_*: EXIT_USAGE when the file cannot be read or has bad rows. */
 int cli_registry_load(PGconn *conn, const char *path, int64_t run_id, bool force);

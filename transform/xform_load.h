@@ -94,6 +94,10 @@ enum {
  */
 int xf_registry_load(PGconn *conn, const char *path, int64_t run_id, bool force);
 
+/* Compresses data as one gzip member at the fastest level, as the raw zone keeps every byte
+ * received, appending to out. Returns 0, or -1 when memory ran out (out then as before). */
+int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out);
+
 /* Adds b's counts to a. */
 void xf_counts_add(struct xf_counts *a, const struct xf_counts *b);
 

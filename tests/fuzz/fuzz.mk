@@ -35,7 +35,7 @@ FUZZ_SRC_period   := common/period.c $(FUZZ_COMMON)
 FUZZ_LIBS_period  := -lcrypto
 FUZZ_SRC_registry := transform/xform_registry.c $(FUZZ_COMMON)
 FUZZ_LIBS_registry := -lcrypto
-FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_spool.c $(FUZZ_COMMON)
+FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_item.c ingest/ingest_spool.c $(FUZZ_COMMON)
 FUZZ_LIBS_gzip    := -lz -lcrypto
 
 # Longest input tried: a submission or a registry of a few dozen kilobytes says all there
