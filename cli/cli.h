@@ -35,46 +35,11 @@ int cli_resolve_db(struct cli *c);
 /* Opens a connection with the given role (NULL: the login's own rights). NULL after logging. */
 PGconn *cli_connect(struct cli *c, const char *role);
 
-/* Creates a run record and commits it; returns its id, or -1 after logging. */
-int64_t cli_run_begin(PGconn *conn, const char *kind, const struct cli *c);
-/* Closes it with counts made from its items. Returns 0 or -1. */
-int cli_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
-                   int failed_sources, const char *timings_json);
-/* Takes the run lock (exclusive for run, shared for ingest); on failure names the holder.
- * Returns 0, or EXIT_FATAL after logging. */
-int cli_take_run_lock(PGconn *conn, bool shared);
 /* The exit code after cli_connect returned NULL: a usage error or EXIT_FATAL. */
 int cli_connect_failed(const struct cli *c);
-/* Releases the run lock and closes the connection; accepts NULL. */
-void cli_disconnect(PGconn *conn);
-/* Records a run event. Never fails the caller (errors are logged). */
-void cli_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
-                   const char *message);
-
-/* Options of one ingest pass. */
-struct pipeline_opts {
-    const char *only_source; /* NULL: every configured source */
-    int jobs;                /* worker threads, >= 1 */
-    bool dry_run;            /* everything in one transaction, rolled back */
-    bool quiet;
-};
-
-/* Ingests every (or the named) source. Adds to counts; sets *failed_sources.
- * Returns 0, or -1 on a fatal error (database gone, I/O error) after logging. */
-int pipeline_ingest(struct cli *c, PGconn *main_conn, int64_t run_id, const struct pipeline_opts *o,
-                    struct xf_counts *counts, int *failed_sources);
-
-/*
- * Ingests one http source page by page on conn (staging tables created), each page's
- * submissions and its cursor in one transaction (none in a dry run: the caller rolls
- * back). Adds to counts. Returns 0; -1 when the source failed (recorded as a run event;
- * the run goes on); -2 on a database failure, after logging (fatal).
- */
-int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const struct conf_source *s,
-                         const struct pipeline_opts *o, struct xf_counts *counts);
-
-/* Loads the registry file into the database (owner rights). Returns 0 or EXIT_*. */
-int registry_load(struct cli *c, PGconn *conn, const char *path, int64_t run_id, bool force);
+/* Loads the registry file into the database (owner rights; xf_registry_load). Returns 0 or
+ * EXIT_*: EXIT_USAGE when the file cannot be read or has bad rows. */
+int cli_registry_load(PGconn *conn, const char *path, int64_t run_id, bool force);
 
 /*
  * The options of the reporting commands (cli/cli_scope.c): the scope options they share,

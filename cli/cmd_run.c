@@ -9,35 +9,8 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ingest/ingest_queue.h"
 #include "transform/xform_load.h"
-
-/*
- * The run's counts as its record will hold them, made from its items: a batch's own counts
- * miss what a later batch of the same run superseded. Leaves k as it was on failure.
- */
-static void item_counts(PGconn *conn, int64_t run_id, struct xf_counts *k)
-{
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, run_id);
-    const char *params[] = {id};
-    PGresult *res = db_query(
-        conn,
-        "SELECT count(*), count(*) FILTER (WHERE outcome = 'loaded'), "
-        "count(*) FILTER (WHERE outcome = 'duplicate'), "
-        "count(*) FILTER (WHERE outcome = 'superseded'), "
-        "count(*) FILTER (WHERE outcome = 'rejected'), "
-        "count(*) FILTER (WHERE outcome IN ('loaded', 'superseded') AND EXISTS (SELECT FROM "
-        "xinyu.submission_issue i WHERE i.raw_id = ri.raw_id AND i.severity = 'warning')) "
-        "FROM xinyu.run_item ri WHERE run_id = $1",
-        1, params, PGRES_TUPLES_OK, "cannot count the run's items");
-    if (res == NULL)
-        return;
-    long *fields[] = {&k->received,   &k->loaded,   &k->duplicate,
-                      &k->superseded, &k->rejected, &k->warnings};
-    for (int i = 0; i < 6; i++)
-        *fields[i] = strtol(PQgetvalue(res, 0, i), NULL, 10);
-    PQclear(res);
-}
 
 static void print_counts(const char *what, const struct xf_counts *k, int failed_sources)
 {
@@ -47,20 +20,38 @@ static void print_counts(const char *what, const struct xf_counts *k, int failed
            failed_sources ? "; some sources failed (see xinyu status)" : "");
 }
 
+/* What an ingest pass of this command line needs: the sources, limits and jobs. */
+static struct ingest_ctx ingest_context(const struct cli *c)
+{
+    struct ingest_ctx ctx = {
+        .conninfo = c->conninfo,
+        .sources = c->conf.sources,
+        .nsources = c->conf.nsources,
+        .only_source = NULL,
+        .limits = {c->conf.max_submission_bytes, c->conf.max_file_bytes},
+        .batch_size = c->conf.batch_size,
+        .jobs = c->conf.jobs > 0 ? c->conf.jobs : cli_cores(),
+        .dry_run = false,
+        .quiet = false,
+        .run_id = 0,
+        .stop = &cli_stop_requested,
+    };
+    return ctx;
+}
+
 /*
- * The shared part of ingest and run: lock, run record, ingest, close the record.
- * Returns the exit code; *run_id_out gets the run's id (0 in a dry run).
+ * The shared part of ingest and run: the staging tables, then every source under run_id.
+ * Returns the exit code.
  */
-static int ingest_phase(struct cli *c, PGconn *conn, const char *kind, int64_t run_id,
-                        const struct pipeline_opts *o, double *seconds, struct xf_counts *counts,
-                        int *failed_sources)
+static int ingest_phase(struct ingest_ctx *ctx, PGconn *conn, int64_t run_id, double *seconds,
+                        struct xf_counts *counts, int *failed_sources)
 {
     double t0 = util_monotonic();
     if (xf_staging_create(conn) != 0)
         return EXIT_FATAL;
-    int rc = pipeline_ingest(c, conn, run_id, o, counts, failed_sources);
+    ctx->run_id = run_id;
+    int rc = ingest_run(ctx, conn, counts, failed_sources);
     *seconds = util_monotonic() - t0;
-    (void)kind;
     if (rc != 0)
         return EXIT_FATAL;
     return (counts->rejected > 0 || *failed_sources > 0) ? EXIT_PARTIAL : EXIT_OK;
@@ -102,7 +93,7 @@ int cmd_ingest(struct cli *c)
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct pipeline_opts o = {NULL, c->conf.jobs > 0 ? c->conf.jobs : cli_cores(), false, false};
+    struct ingest_ctx o = ingest_context(c);
     int ch;
     while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "s:j:nh", opts, NULL)) != -1) {
         switch (ch) {
@@ -135,54 +126,53 @@ int cmd_ingest(struct cli *c)
     PGconn *conn = cli_connect(c, DB_ROLE_INGEST);
     if (conn == NULL)
         return cli_connect_failed(c);
-    int rc = cli_take_run_lock(conn, true);
+    int rc = db_run_take_lock(conn, true) == 0 ? EXIT_OK : EXIT_FATAL;
     if (rc != 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
+    db_run_reap(conn);
     struct xf_counts counts = {0};
     int failed_sources = 0;
     double secs = 0;
     if (o.dry_run) {
         /* one transaction, rolled back: the run record and everything else vanish */
         if (db_exec(conn, "BEGIN", "cannot start the dry run") != 0) {
-            cli_disconnect(conn);
+            db_run_disconnect(conn);
             return EXIT_FATAL;
         }
-        int64_t run_id = cli_run_begin(conn, "ingest", c);
-        rc = run_id > 0
-                 ? ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources)
-                 : EXIT_FATAL;
+        int64_t run_id = db_run_begin(conn, "ingest", c->args_text);
+        rc = run_id > 0 ? ingest_phase(&o, conn, run_id, &secs, &counts, &failed_sources)
+                        : EXIT_FATAL;
         if (rc != EXIT_FATAL)
-            item_counts(conn, run_id, &counts);
+            ingest_run_counts(conn, run_id, &counts);
         db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
         if (rc != EXIT_FATAL)
             print_counts("dry run, nothing written", &counts, failed_sources);
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    int64_t run_id = cli_run_begin(conn, "ingest", c);
+    int64_t run_id = db_run_begin(conn, "ingest", c->args_text);
     if (run_id <= 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return EXIT_FATAL;
     }
-    rc = ingest_phase(c, conn, "ingest", run_id, &o, &secs, &counts, &failed_sources);
+    rc = ingest_phase(&o, conn, run_id, &secs, &counts, &failed_sources);
     if (cli_stop_requested && rc == EXIT_OK)
         rc = EXIT_PARTIAL;
     char timings[128];
     snprintf(timings, sizeof timings, "{\"ingest_s\": %.3f}", secs);
     if (PQstatus(conn) == CONNECTION_OK) {
-        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
+        db_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     } else {
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
     }
     if (rc != EXIT_FATAL) {
-        item_counts(conn, run_id, &counts);
+        ingest_run_counts(conn, run_id, &counts);
         print_counts("ingest", &counts, failed_sources);
     }
-    cli_disconnect(conn);
+    db_run_disconnect(conn);
     return rc;
 }
 
@@ -205,7 +195,7 @@ int cmd_run(struct cli *c)
                                          {"out", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct pipeline_opts o = {NULL, c->conf.jobs > 0 ? c->conf.jobs : cli_cores(), false, false};
+    struct ingest_ctx o = ingest_context(c);
     struct report_scope only = {0, NULL};
     const char *formats = c->conf.formats;
     const char *out_dir = c->conf.out_dir;
@@ -244,15 +234,15 @@ int cmd_run(struct cli *c)
     PGconn *conn = cli_connect(c, NULL);
     if (conn == NULL)
         return cli_connect_failed(c);
-    int rc = cli_take_run_lock(conn, false);
+    int rc = db_run_take_lock(conn, false) == 0 ? EXIT_OK : EXIT_FATAL;
     if (rc != 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return rc;
     }
-    db_exec(conn, "SELECT xinyu.run_reap()", "cannot close dead runs");
-    int64_t run_id = cli_run_begin(conn, "run", c);
+    db_run_reap(conn);
+    int64_t run_id = db_run_begin(conn, "run", c->args_text);
     if (run_id <= 0) {
-        cli_disconnect(conn);
+        db_run_disconnect(conn);
         return EXIT_FATAL;
     }
     double t0 = util_monotonic();
@@ -260,17 +250,17 @@ int cmd_run(struct cli *c)
     struct xf_counts counts = {0};
     int failed_sources = 0;
     if (c->conf.registry != NULL) {
-        rc = registry_load(c, conn, c->conf.registry, run_id, false);
+        rc = cli_registry_load(conn, c->conf.registry, run_id, false);
         t_registry = util_monotonic() - t0;
         if (rc != EXIT_OK) {
-            cli_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
-            cli_disconnect(conn);
+            db_run_finish(conn, run_id, "failed", "the registry could not be loaded", 0, NULL);
+            db_run_disconnect(conn);
             return rc;
         }
     }
-    rc = ingest_phase(c, conn, "run", run_id, &o, &t_ingest, &counts, &failed_sources);
+    rc = ingest_phase(&o, conn, run_id, &t_ingest, &counts, &failed_sources);
     if (rc != EXIT_FATAL) {
-        item_counts(conn, run_id, &counts);
+        ingest_run_counts(conn, run_id, &counts);
         print_counts("ingest", &counts, failed_sources);
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {
@@ -291,10 +281,10 @@ int cmd_run(struct cli *c)
              "{\"registry_s\": %.3f, \"ingest_s\": %.3f, \"report_s\": %.3f, \"total_s\": %.3f}",
              t_registry, t_ingest, t_report, util_monotonic() - t0);
     if (PQstatus(conn) == CONNECTION_OK)
-        cli_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
+        db_run_finish(conn, run_id, status_of(rc), run_message(rc), failed_sources, timings);
     else
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
-    cli_disconnect(conn);
+    db_run_disconnect(conn);
     return rc;
 }

@@ -94,6 +94,26 @@ int db_migrate(PGconn *conn);
  * 0 when something is missing or stale, -1 on error. */
 int db_schema_ready(PGconn *conn);
 
+/*
+ * Run records (common/db_run.c), for every stage that runs under one. db_run_begin creates
+ * a run record in the caller's transaction (committed at once outside one) with the command
+ * line args_text (NULL: none); returns its id, or -1 after logging.
+ */
+int64_t db_run_begin(PGconn *conn, const char *kind, const char *args_text);
+/* Closes the run with counts made from its items (xinyu.run_finish). Returns 0 or -1. */
+int db_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
+                  int failed_sources, const char *timings_json);
+/* Records a run event (nothing when run_id <= 0). Never fails the caller: errors are logged. */
+void db_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
+                  const char *message);
+/* Closes the records of runs whose process is gone (xinyu.run_reap); errors are logged. */
+void db_run_reap(PGconn *conn);
+/* Takes the run lock (shared for ingest, exclusive for run); when another run holds it the
+ * error names that run. Returns 0, or -1 after logging. */
+int db_run_take_lock(PGconn *conn, bool shared);
+/* Releases the run lock and closes the connection; accepts NULL. */
+void db_run_disconnect(PGconn *conn);
+
 /* Advisory lock keys (first int4 of the two-key form). */
 #define DB_LOCK_CLASS 0x58594e /* "XYN" */
 enum db_lock { DB_LOCK_MIGRATE = 1, DB_LOCK_RUN = 2, DB_LOCK_REGISTRY = 3 };

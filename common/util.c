@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,82 @@ bool util_looks_gb18030(const char *data, size_t len)
     iconv_close(cd);
     /* a stray byte or two that happen to pair up is not a file in another encoding */
     return ok && chinese >= 4;
+}
+
+static bool rfc_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Reads exactly n decimal digits at s; false when any is missing. */
+static bool rfc_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!rfc_is_digit(s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int util_parse_rfc3339(const char *text, int64_t *epoch)
+{
+    if (text == NULL)
+        return -1;
+    const char *p = text;
+    int year, month, day, hour, minute, second;
+    if (!rfc_digits(p, 4, &year) || p[4] != '-' || !rfc_digits(p + 5, 2, &month) || p[7] != '-' ||
+        !rfc_digits(p + 8, 2, &day))
+        return -1;
+    p += 10;
+    if (*p != 'T' && *p != 't')
+        return -1;
+    p++;
+    if (!rfc_digits(p, 2, &hour) || p[2] != ':' || !rfc_digits(p + 3, 2, &minute) || p[5] != ':' ||
+        !rfc_digits(p + 6, 2, &second))
+        return -1;
+    p += 8;
+    /* Leap seconds (":60") are refused: no school system emits them, and accepting one
+     * without the leap-second table would invent an instant. */
+    if (!util_valid_date(year, month, day) || hour > 23 || minute > 59 || second > 59)
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (!rfc_is_digit(*p))
+            return -1;
+        while (rfc_is_digit(*p))
+            p++;
+    }
+    int offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (!rfc_digits(p + 1, 2, &oh) || p[3] != ':' || !rfc_digits(p + 4, 2, &om) || oh > 23 ||
+            om > 59)
+            return -1;
+        offset = (oh * 60 + om) * 60;
+        if (*p == '-')
+            offset = -offset;
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    int64_t days = util_days_from_civil(year, (unsigned)month, (unsigned)day);
+    *epoch = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+    return 0;
+}
+
+void util_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -31,6 +31,12 @@ void util_hex(const unsigned char *data, size_t len, char *out);
 int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
 bool util_valid_date(int y, int m, int d);
 
+/*
+ * Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) into
+ * seconds since 1970 UTC. Returns 0, or -1 when malformed or not a real date.
+ */
+int util_parse_rfc3339(const char *text, int64_t *epoch);
+
 /* Formats the current time as RFC 3339 in UTC+8 (the bureau's zone), e.g.
  * 2025-01-21T02:00:00+08:00. */
 void util_now_rfc3339(char *out, size_t outlen);
@@ -76,5 +82,11 @@ int util_strlcpy(char *dst, const char *s, size_t n);
  * shown every byte that is not UTF-8. Never fails: false when iconv cannot convert.
  */
 bool util_looks_gb18030(const char *data, size_t len);
+
+/* Formats a reason into err (size errlen) for a caller that returns failure: nothing when err
+ * is NULL or errlen 0; a reason cut short is still a reason, the return code carries the
+ * meaning. Never fails. */
+void util_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -35,6 +35,26 @@ struct ingest_item {
     const char *error;           /* the reason in words when error_code is set */
 };
 
+/*
+ * Every source makes its items with these (ingest/ingest_item.c), so that an item is hashed
+ * and capped the same way wherever it came from. ingest_item_read fills it for bytes that
+ * were read (error_code and error NULL unless they are a bad item's bytes as received),
+ * hashed as they are; it returns 0, or -1 with errno ENOMEM when the digest failed.
+ * ingest_item_unread fills it for an item whose bytes are not kept (beyond a limit while
+ * reading): no data, no hash. Both keep the pointers given; the item lives as long as they.
+ */
+int ingest_item_read(struct ingest_item *it, const char *ref, const void *data, size_t len,
+                     const char *error_code, const char *error);
+void ingest_item_unread(struct ingest_item *it, const char *ref, size_t byte_size,
+                        const char *error_code, const char *error);
+/*
+ * The size cap of a submission held whole in memory: a readable item of more than
+ * max_submission_bytes becomes "too_large" with the reason written into why (whylen bytes)
+ * and its bytes dropped; its size and hash stay. A reader that streams (the spool) enforces
+ * the same cap while reading and never hands over more. Returns true when it capped it.
+ */
+bool ingest_item_cap(struct ingest_item *it, size_t max_submission_bytes, char *why, size_t whylen);
+
 /* Called once per item; return 0 to go on, -1 to stop reading (the reader then returns -1). */
 typedef int (*ingest_item_fn)(const struct ingest_item *item, void *ctx);
 
@@ -46,9 +66,6 @@ typedef int (*ingest_item_fn)(const struct ingest_item *item, void *ctx);
  */
 int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *out, char *err,
                         size_t errlen);
-
-/* Compresses data as one gzip member (fast level) into out (appended). Returns 0 or -1. */
-int ingest_gzip_deflate(const unsigned char *data, size_t len, buf *out);
 
 /* The kinds of file the spool reads, by name; other names are ignored. */
 enum ingest_file_kind {

@@ -1,9 +1,7 @@
 /* ingest_gzip.c - bounded gzip inflating of received submissions and compressing of raw bytes. */
 #define ZLIB_CONST
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <zlib.h>
@@ -12,20 +10,6 @@
 #include "common/buf.h"
 
 #define GZIP_CHUNK (64u * 1024)
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    /* a truncated reason is still a reason: the return code carries the meaning */
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -47,7 +31,7 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
                         size_t errlen)
 {
     if (inlen == 0 || !gzip_magic_at(in, inlen, 0)) {
-        set_err(err, errlen, "not gzip data");
+        util_set_err(err, errlen, "not gzip data");
         return 1;
     }
     const size_t start = out->len;
@@ -89,7 +73,7 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
         int rc = inflate(&zs, Z_NO_FLUSH);
         size_t made = before - zs.avail_out;
         if (probing && made > 0) {
-            set_err(err, errlen, "decompressed size exceeds the limit of %zu bytes", cap);
+            util_set_err(err, errlen, "decompressed size exceeds the limit of %zu bytes", cap);
             result = 2;
             break;
         }
@@ -101,7 +85,7 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
             if (pos == inlen)
                 break;
             if (!gzip_magic_at(in, inlen, pos)) {
-                set_err(err, errlen, "trailing garbage after gzip data at byte %zu", pos);
+                util_set_err(err, errlen, "trailing garbage after gzip data at byte %zu", pos);
                 result = 1;
                 break;
             }
@@ -119,9 +103,9 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
             break;
         }
         if (rc == Z_BUF_ERROR && zs.avail_in == 0 && fed == inlen)
-            set_err(err, errlen, "unexpected end of gzip data");
+            util_set_err(err, errlen, "unexpected end of gzip data");
         else
-            set_err(err, errlen, "%s", zs.msg != NULL ? zs.msg : "invalid gzip data");
+            util_set_err(err, errlen, "%s", zs.msg != NULL ? zs.msg : "invalid gzip data");
         result = 1;
         break;
     }
@@ -135,47 +119,4 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
     if (out->data != NULL)
         out->data[out->len] = '\0';
     return 0;
-}
-
-int ingest_gzip_deflate(const unsigned char *data, size_t len, buf *out)
-{
-    z_stream zs = {0};
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    const size_t start = out->len;
-    /* one allocation in the usual case; the loop below copes if the bound was too small */
-    if (buf_reserve(out, (size_t)deflateBound(&zs, (uLong)len)) != 0) {
-        (void)deflateEnd(&zs);
-        return -1;
-    }
-    zs.next_in = data;
-    zs.avail_in = (uInt)min_size(len, UINT_MAX);
-    size_t fed = zs.avail_in;
-
-    int result = -1;
-    for (;;) {
-        if (zs.avail_in == 0 && fed < len) {
-            zs.avail_in = (uInt)min_size(len - fed, UINT_MAX);
-            fed += zs.avail_in;
-        }
-        if (out->cap - out->len - 1 == 0 && buf_reserve(out, GZIP_CHUNK) != 0)
-            break;
-        zs.next_out = (unsigned char *)out->data + out->len;
-        zs.avail_out = (uInt)min_size(out->cap - out->len - 1, UINT_MAX);
-        uInt before = zs.avail_out;
-        int rc = deflate(&zs, fed == len ? Z_FINISH : Z_NO_FLUSH);
-        out->len += before - zs.avail_out;
-        if (rc == Z_STREAM_END) {
-            result = 0;
-            break;
-        }
-        /* with room in out, deflate always progresses: anything but Z_OK is a failure */
-        if (rc != Z_OK)
-            break;
-    }
-    (void)deflateEnd(&zs);
-    if (result != 0)
-        out->len = start;
-    out->data[out->len] = '\0';
-    return result;
 }

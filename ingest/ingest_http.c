@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,20 +43,6 @@ struct transfer {
     long long content_length; /* of the latest response, -1 when not announced */
     volatile sig_atomic_t *stop;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* A message cut short is still the right message: truncation is accepted on purpose. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
@@ -101,20 +86,20 @@ static int load_token(const struct conf_source *s, char **token, char *err, size
         char *data = util_read_file(s->token_file, INGEST_HTTP_MAX_TOKEN, &len);
         if (data == NULL) {
             if (errno == EFBIG)
-                set_err(err, errlen, "the token file %s is larger than %d bytes", s->token_file,
-                        INGEST_HTTP_MAX_TOKEN);
+                util_set_err(err, errlen, "the token file %s is larger than %d bytes",
+                             s->token_file, INGEST_HTTP_MAX_TOKEN);
             else
-                set_err(err, errlen, "cannot read the token file %s: %s", s->token_file,
-                        strerror(errno));
+                util_set_err(err, errlen, "cannot read the token file %s: %s", s->token_file,
+                             strerror(errno));
             return -1;
         }
         while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
             data[--len] = '\0';
         if (!token_acceptable(data, len)) {
-            set_err(err, errlen,
-                    len == 0 ? "the token file %s is empty"
-                             : "the token file %s holds characters other than visible ASCII",
-                    s->token_file);
+            util_set_err(err, errlen,
+                         len == 0 ? "the token file %s is empty"
+                                  : "the token file %s holds characters other than visible ASCII",
+                         s->token_file);
             wipe(data, len);
             free(data);
             return -1;
@@ -125,21 +110,23 @@ static int load_token(const struct conf_source *s, char **token, char *err, size
     if (s->token_env != NULL) {
         const char *value = getenv(s->token_env);
         if (value == NULL || value[0] == '\0') {
-            set_err(err, errlen, "the environment variable %s that should hold the token is %s",
-                    s->token_env, value == NULL ? "not set" : "empty");
+            util_set_err(err, errlen,
+                         "the environment variable %s that should hold the token is %s",
+                         s->token_env, value == NULL ? "not set" : "empty");
             return -1;
         }
         size_t len = strlen(value);
         if (len > INGEST_HTTP_MAX_TOKEN || !token_acceptable(value, len)) {
-            set_err(err, errlen,
-                    "the token in the environment variable %s is longer than %d bytes or holds "
-                    "characters other than visible ASCII",
-                    s->token_env, INGEST_HTTP_MAX_TOKEN);
+            util_set_err(
+                err, errlen,
+                "the token in the environment variable %s is longer than %d bytes or holds "
+                "characters other than visible ASCII",
+                s->token_env, INGEST_HTTP_MAX_TOKEN);
             return -1;
         }
         *token = strdup(value);
         if (*token == NULL) {
-            set_err(err, errlen, "out of memory");
+            util_set_err(err, errlen, "out of memory");
             return -1;
         }
     }
@@ -173,31 +160,32 @@ static int check_url(const char *url, bool *plain_http, char *err, size_t errlen
 {
     CURLU *u = curl_url();
     if (u == NULL) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         return -1;
     }
     int rc = -1;
     char *scheme = NULL, *part = NULL;
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-        set_err(err, errlen, "the url \"%s\" is not a valid URL", url);
+        util_set_err(err, errlen, "the url \"%s\" is not a valid URL", url);
         goto out;
     }
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-        set_err(err, errlen, "the url must start with https:// or http://");
+        util_set_err(err, errlen, "the url must start with https:// or http://");
         goto out;
     }
     *plain_http = strcmp(scheme, "http") == 0;
     if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
         /* the url is not echoed: it holds a credential */
-        set_err(err, errlen,
-                "the url holds a user name or password; name a token_file or "
-                "token_env instead");
+        util_set_err(err, errlen,
+                     "the url holds a user name or password; name a token_file or "
+                     "token_env instead");
         goto out;
     }
     if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
         curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
-        set_err(err, errlen, "the url \"%s\" must be the platform's base URL, without ? or #", url);
+        util_set_err(err, errlen, "the url \"%s\" must be the platform's base URL, without ? or #",
+                     url);
         goto out;
     }
     rc = 0;
@@ -278,19 +266,20 @@ struct ingest_http_client *ingest_http_open(const struct conf_source *s, char *e
 {
     bool plain_http = false;
     if (s->url == NULL) {
-        set_err(err, errlen, "the source has no url");
+        util_set_err(err, errlen, "the source has no url");
         return NULL;
     }
     if (check_url(s->url, &plain_http, err, errlen) != 0)
         return NULL;
     pthread_once(&curl_once, curl_init_once);
     if (curl_init_result != CURLE_OK) {
-        set_err(err, errlen, "cannot initialize libcurl: %s", curl_easy_strerror(curl_init_result));
+        util_set_err(err, errlen, "cannot initialize libcurl: %s",
+                     curl_easy_strerror(curl_init_result));
         return NULL;
     }
     struct ingest_http_client *client = calloc(1, sizeof *client);
     if (client == NULL) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         return NULL;
     }
     client->source = s;
@@ -310,7 +299,7 @@ struct ingest_http_client *ingest_http_open(const struct conf_source *s, char *e
         client->headers = h;
     if (client->base == NULL || client->curl == NULL || h == NULL ||
         (token != NULL && add_auth_header(&client->headers, token) != 0)) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         goto fail;
     }
     if (token != NULL) {
@@ -363,7 +352,7 @@ struct ingest_http_client *ingest_http_open(const struct conf_source *s, char *e
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     if (rc != CURLE_OK) {
-        set_err(err, errlen, "cannot set up libcurl: %s", curl_easy_strerror(rc));
+        util_set_err(err, errlen, "cannot set up libcurl: %s", curl_easy_strerror(rc));
         goto fail;
     }
     return client;
@@ -445,7 +434,7 @@ struct scan {
 
 static int scan_fail(struct scan *sc, const char *what)
 {
-    set_err(sc->err, sc->errlen, "the page is not valid JSON: %s at byte %zu", what, sc->pos);
+    util_set_err(sc->err, sc->errlen, "the page is not valid JSON: %s at byte %zu", what, sc->pos);
     return -1;
 }
 
@@ -565,7 +554,7 @@ static int scan_items(struct scan *sc, struct ingest_http_page *page)
         if (scan_value(sc) != 0)
             return -1;
         if (add_span(page, start, sc->pos - start) != 0) {
-            set_err(sc->err, sc->errlen, "out of memory");
+            util_set_err(sc->err, sc->errlen, "out of memory");
             return -1;
         }
         skip_ws(sc);
@@ -588,7 +577,7 @@ int ingest_http_split_items(const char *json, size_t len, struct ingest_http_pag
     bool found = false;
     skip_ws(&sc);
     if (sc.pos >= len || json[sc.pos] != '{') {
-        set_err(err, errlen, "the page is not a JSON object");
+        util_set_err(err, errlen, "the page is not a JSON object");
         return -1;
     }
     sc.pos++;
@@ -610,12 +599,12 @@ int ingest_http_split_items(const char *json, size_t len, struct ingest_http_pag
         skip_ws(&sc);
         if (is_items) {
             if (found) {
-                set_err(err, errlen, "the page has \"items\" twice");
+                util_set_err(err, errlen, "the page has \"items\" twice");
                 goto fail;
             }
             found = true;
             if (sc.pos >= len || json[sc.pos] != '[') {
-                set_err(err, errlen, "the page's \"items\" is not an array");
+                util_set_err(err, errlen, "the page's \"items\" is not an array");
                 goto fail;
             }
             if (scan_items(&sc, page) != 0)
@@ -639,7 +628,7 @@ int ingest_http_split_items(const char *json, size_t len, struct ingest_http_pag
         goto fail;
     }
     if (!found) {
-        set_err(err, errlen, "the page has no \"items\"");
+        util_set_err(err, errlen, "the page has no \"items\"");
         goto fail;
     }
     return 0;
@@ -695,7 +684,7 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
         return -1;
     buf skeleton = BUF_INIT;
     if (page_skeleton(body, len, page, &skeleton) != 0) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         buf_free(&skeleton);
         page->nitems = 0;
         return -1;
@@ -706,8 +695,8 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
         json_loadb(skeleton.data != NULL ? skeleton.data : "", skeleton.len, JSON_ALLOW_NUL, &jerr);
     buf_free(&skeleton);
     if (root == NULL) {
-        set_err(err, errlen, "the page is not valid JSON: %s at byte %zu", jerr.text,
-                body_position(page, jerr.position > 0 ? (size_t)jerr.position : 0));
+        util_set_err(err, errlen, "the page is not valid JSON: %s at byte %zu", jerr.text,
+                     body_position(page, jerr.position > 0 ? (size_t)jerr.position : 0));
         page->nitems = 0;
         return -1;
     }
@@ -715,24 +704,25 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
     json_t *items = json_object_get(root, "items");
     json_t *next = json_object_get(root, "next_cursor");
     if (!json_is_object(root)) {
-        set_err(err, errlen, "the page is not a JSON object");
+        util_set_err(err, errlen, "the page is not a JSON object");
     } else if (!json_is_array(items)) {
-        set_err(err, errlen, "the page has no \"items\" array");
+        util_set_err(err, errlen, "the page has no \"items\" array");
     } else if (next == NULL) {
-        set_err(err, errlen, "the page has no \"next_cursor\"");
+        util_set_err(err, errlen, "the page has no \"next_cursor\"");
     } else if (!json_is_null(next) && !json_is_string(next)) {
-        set_err(err, errlen, "the page's \"next_cursor\" is neither a string nor null");
+        util_set_err(err, errlen, "the page's \"next_cursor\" is neither a string nor null");
     } else if (json_is_string(next) &&
                (json_string_length(next) == 0 ||
                 json_string_length(next) > INGEST_HTTP_MAX_CURSOR ||
                 strlen(json_string_value(next)) != json_string_length(next))) {
-        set_err(err, errlen,
-                "the page's \"next_cursor\" is empty, longer than %d bytes or holds NUL",
-                INGEST_HTTP_MAX_CURSOR);
+        util_set_err(err, errlen,
+                     "the page's \"next_cursor\" is empty, longer than %d bytes or holds NUL",
+                     INGEST_HTTP_MAX_CURSOR);
     } else if (page->nitems != json_array_size(items)) {
         /* cannot happen with a correct scanner; refusing beats loading the wrong bytes */
-        set_err(err, errlen, "the page's items could not be told apart (%zu found, %zu parsed)",
-                page->nitems, json_array_size(items));
+        util_set_err(err, errlen,
+                     "the page's items could not be told apart (%zu found, %zu parsed)",
+                     page->nitems, json_array_size(items));
     } else if (!json_is_string(next)) {
         rc = 0;
     } else {
@@ -740,7 +730,7 @@ int ingest_http_parse_page(const char *body, size_t len, struct ingest_http_page
         if (page->next_cursor != NULL)
             rc = 0;
         else
-            set_err(err, errlen, "out of memory");
+            util_set_err(err, errlen, "out of memory");
     }
     if (rc != 0)
         page->nitems = 0;
@@ -896,11 +886,12 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
     const struct conf_source *s = client->source;
     page_reset(page);
     if (cursor != NULL && strlen(cursor) > INGEST_HTTP_MAX_CURSOR) {
-        set_err(err, errlen, "the stored cursor is longer than %d bytes", INGEST_HTTP_MAX_CURSOR);
+        util_set_err(err, errlen, "the stored cursor is longer than %d bytes",
+                     INGEST_HTTP_MAX_CURSOR);
         return INGEST_HTTP_FAILED;
     }
     if (build_url(client, cursor, page) != 0) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         return INGEST_HTTP_FAILED;
     }
     log_debug("%s: GET %s", s->name, page->url);
@@ -916,7 +907,7 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &t) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &t) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t) != CURLE_OK) {
-        set_err(err, errlen, "cannot set up the request for %s", page->url);
+        util_set_err(err, errlen, "cannot set up the request for %s", page->url);
         return INGEST_HTTP_FAILED;
     }
     int total = 1 + (int)s->max_retries;
@@ -940,21 +931,21 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
         if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && *stop)
             return INGEST_HTTP_STOPPED;
         if (rc == CURLE_WRITE_ERROR && t.too_large) {
-            set_err(err, errlen,
-                    "GET %s: the page is larger than max_page_bytes (%ld bytes); the transfer "
-                    "was stopped",
-                    page->url, s->max_page_bytes);
+            util_set_err(err, errlen,
+                         "GET %s: the page is larger than max_page_bytes (%ld bytes); the transfer "
+                         "was stopped",
+                         page->url, s->max_page_bytes);
             return INGEST_HTTP_FAILED;
         }
         if (rc == CURLE_WRITE_ERROR && t.out_of_memory) {
-            set_err(err, errlen, "GET %s: out of memory", page->url);
+            util_set_err(err, errlen, "GET %s: out of memory", page->url);
             return INGEST_HTTP_FAILED;
         }
         if (rc == CURLE_FILESIZE_EXCEEDED) {
-            set_err(err, errlen,
-                    "GET %s: the platform announced a page of %lld bytes, more than "
-                    "max_page_bytes (%ld bytes); it was not fetched",
-                    page->url, t.content_length, s->max_page_bytes);
+            util_set_err(err, errlen,
+                         "GET %s: the platform announced a page of %lld bytes, more than "
+                         "max_page_bytes (%ld bytes); it was not fetched",
+                         page->url, t.content_length, s->max_page_bytes);
             return INGEST_HTTP_FAILED;
         }
         if (rc != CURLE_OK) {
@@ -967,7 +958,7 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
                 return INGEST_HTTP_OK;
             /* a complete answer that breaks the contract: asking again for the same cursor
              * gets the same bytes, so the source fails now and the cursor stays put */
-            set_err(err, errlen, "GET %s: %s", page->url, why);
+            util_set_err(err, errlen, "GET %s: %s", page->url, why);
             return INGEST_HTTP_FAILED;
         } else if (status == 429 || (status >= 500 && status <= 599)) {
             snprintf(why, sizeof why, "the platform answered HTTP %ld", status);
@@ -980,8 +971,8 @@ int ingest_http_fetch(struct ingest_http_client *client, const char *cursor,
                                                     : "");
         }
         if (!retry || attempt >= total) {
-            set_err(err, errlen, "GET %s: %s (%d attempt%s)", page->url, why, attempt,
-                    attempt == 1 ? "" : "s");
+            util_set_err(err, errlen, "GET %s: %s (%d attempt%s)", page->url, why, attempt,
+                         attempt == 1 ? "" : "s");
             return INGEST_HTTP_FAILED;
         }
         double wait =

@@ -29,19 +29,6 @@ static size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ASCII only: a locale must not change which files are read. */
 static bool ends_with_nocase(const char *s, size_t len, const char *suffix)
 {
@@ -192,15 +179,15 @@ static int scan_dir(struct scan *s, int fd, size_t pathlen, int depth)
     long count = read_sorted_names(fd, &names, &store);
     if (count < 0) {
         if (errno == ENOMEM) {
-            set_err(s->err, s->errlen, "out of memory reading %s", pathlen ? s->path : ".");
+            util_set_err(s->err, s->errlen, "out of memory reading %s", pathlen ? s->path : ".");
             return -1;
         }
         if (depth == 0) {
-            set_err(s->err, s->errlen, "cannot read the spool directory: %s", strerror(errno));
+            util_set_err(s->err, s->errlen, "cannot read the spool directory: %s", strerror(errno));
             return -1;
         }
         char why[128];
-        set_err(why, sizeof why, "cannot read directory: %s", strerror(errno));
+        util_set_err(why, sizeof why, "cannot read directory: %s", strerror(errno));
         report_skip(s, why);
         return 0;
     }
@@ -226,7 +213,7 @@ static int scan_dir(struct scan *s, int fd, size_t pathlen, int depth)
             /* gone between listing and looking: an upload was moved away, nothing to report */
             if (errno != ENOENT) {
                 char why[128];
-                set_err(why, sizeof why, "cannot stat: %s", strerror(errno));
+                util_set_err(why, sizeof why, "cannot stat: %s", strerror(errno));
                 report_skip(s, why);
             }
             continue;
@@ -240,7 +227,7 @@ static int scan_dir(struct scan *s, int fd, size_t pathlen, int depth)
             if (sub < 0) {
                 if (errno != ENOENT) {
                     char why[128];
-                    set_err(why, sizeof why, "cannot open directory: %s", strerror(errno));
+                    util_set_err(why, sizeof why, "cannot open directory: %s", strerror(errno));
                     report_skip(s, why);
                 }
                 continue;
@@ -257,7 +244,7 @@ static int scan_dir(struct scan *s, int fd, size_t pathlen, int depth)
             continue;
         int64_t mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + (int64_t)st.st_mtim.tv_nsec;
         if (s->found(s->path, (int64_t)st.st_size, mtime_ns, s->ctx) != 0) {
-            set_err(s->err, s->errlen, "scan stopped at %s", s->path);
+            util_set_err(s->err, s->errlen, "scan stopped at %s", s->path);
             result = -1;
         }
     }
@@ -273,13 +260,13 @@ int ingest_spool_scan(const char *dir, ingest_scan_fn found, ingest_skip_fn skip
     /* dir itself comes from the operator's configuration, so a symbolic link there is trusted */
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "cannot open spool directory %s: %s", dir, strerror(errno));
+        util_set_err(err, errlen, "cannot open spool directory %s: %s", dir, strerror(errno));
         return -1;
     }
     struct scan *s = malloc(sizeof *s);
     if (s == NULL) {
         (void)close(fd);
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         return -1;
     }
     s->found = found;
@@ -439,11 +426,8 @@ static int deliver_unread(const struct reader *r, const char *ref, size_t byte_s
     va_start(ap, fmt);
     (void)vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    struct ingest_item it = {0};
-    it.ref = ref;
-    it.byte_size = byte_size;
-    it.error_code = code;
-    it.error = why;
+    struct ingest_item it;
+    ingest_item_unread(&it, ref, byte_size, code, why);
     return deliver(r, &it);
 }
 
@@ -451,18 +435,12 @@ static int deliver_unread(const struct reader *r, const char *ref, size_t byte_s
 static int deliver_bytes(const struct reader *r, const char *ref, const void *data, size_t len,
                          const char *code, const char *why)
 {
-    struct ingest_item it = {0};
-    it.ref = ref;
-    it.data = data;
-    it.len = len;
-    it.byte_size = len;
-    it.error_code = code;
-    it.error = why;
-    if (util_sha256(data != NULL ? data : "", len, it.sha256) != 0) {
-        errno = ENOMEM;
+    struct ingest_item it;
+    char capped[160];
+    if (ingest_item_read(&it, ref, data, len, code, why) != 0)
         return -1;
-    }
-    it.has_sha256 = true;
+    /* the readers stop at the cap, so this never bites; it keeps the rule in one place */
+    ingest_item_cap(&it, r->cap, capped, sizeof capped);
     return deliver(r, &it);
 }
 
@@ -527,7 +505,7 @@ static int read_json_gz(const struct reader *r, int fd, size_t size)
         rc = deliver_bytes(r, r->relpath, plain.data, plain.len, NULL, NULL);
     } else if (z == 1) {
         char why[320];
-        set_err(why, sizeof why, "corrupt or truncated gzip data: %s", zerr);
+        util_set_err(why, sizeof why, "corrupt or truncated gzip data: %s", zerr);
         rc = deliver_bytes(r, r->relpath, packed.data, packed.len, "gzip", why);
     } else if (z == 2) {
         /* keep the compressed bytes: they fit the cap and show what the school sent */
@@ -782,12 +760,13 @@ static int read_jsonl_gz(const struct reader *r, int fd)
             } else if (zrc == Z_MEM_ERROR) {
                 goto done;
             } else {
-                set_err(gzerr, sizeof gzerr, "%s", zs.msg != NULL ? zs.msg : "invalid gzip data");
+                util_set_err(gzerr, sizeof gzerr, "%s",
+                             zs.msg != NULL ? zs.msg : "invalid gzip data");
             }
         }
     }
     if (gzerr[0] == '\0' && !member_ended)
-        set_err(gzerr, sizeof gzerr, "unexpected end of gzip data");
+        util_set_err(gzerr, sizeof gzerr, "unexpected end of gzip data");
     if (gzerr[0] == '\0') {
         rc = lines_finish(&l);
         saved = errno;
@@ -799,7 +778,8 @@ static int read_jsonl_gz(const struct reader *r, int fd)
     if (EVP_DigestFinal_ex(md, it.sha256, &mdlen) != 1 || mdlen != UTIL_SHA256_LEN)
         goto done;
     char why[320];
-    set_err(why, sizeof why, "corrupt or truncated gzip data after line %ju: %s", l.lineno, gzerr);
+    util_set_err(why, sizeof why, "corrupt or truncated gzip data after line %ju: %s", l.lineno,
+                 gzerr);
     it.ref = r->relpath;
     it.byte_size = total_in;
     it.has_sha256 = true;

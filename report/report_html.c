@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/period.h"
 #include "report/report.h"
 
 /*
@@ -436,8 +437,7 @@ static void title_text(struct html *h, const struct report_doc *doc)
         return;
     }
     /* a canonical term "2024-2025-1"; anything else is shown as it came */
-    if (strlen(p) == 11 && p[4] == '-' && p[9] == '-' && (p[10] == '1' || p[10] == '2') &&
-        strspn(p, "0123456789") == 4 && strspn(p + 5, "0123456789") == 4) {
+    if (period_shaped(p)) {
         char years[10];
         memcpy(years, p, 9);
         years[9] = '\0';

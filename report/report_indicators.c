@@ -10,9 +10,9 @@
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
+#include "common/period.h"
 #include "common/util.h"
 #include "report/report_common.h"
-#include "transform/xform.h"
 
 static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col)
 {
@@ -205,8 +205,8 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
     if (found < 0)
         return EXIT_USAGE;
     if (scope->period != NULL) {
-        char canon[XF_PERIOD_LEN + 1], err[256];
-        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+        char canon[PERIOD_LEN + 1], err[256];
+        if (period_parse(scope->period, canon, err, sizeof err) != 0 ||
             strcmp(canon, scope->period) != 0) {
             log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
             if (found == 0)

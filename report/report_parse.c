@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/period.h"
 #include "report/report.h"
 
 /* Where a message goes and how much of the document has been read. */
@@ -140,18 +141,6 @@ static int parse_overview(struct parser *p, json_t *o, size_t i, struct report_o
     return 0;
 }
 
-/* The canonical form YYYY-YYYY-T: the period names output files, so nothing else passes. */
-static bool period_ok(const char *s)
-{
-    if (strlen(s) != 11 || s[4] != '-' || s[9] != '-' || (s[10] != '1' && s[10] != '2'))
-        return false;
-    for (int i = 0; i < 9; i++) {
-        if (i != 4 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    }
-    return true;
-}
-
 /* The scope: {"year": Y} or {"period": "YYYY-YYYY-T"}; the period is copied for the doc. */
 static int parse_scope(struct parser *p, json_t *scope, struct report_doc *doc)
 {
@@ -164,7 +153,8 @@ static int parse_scope(struct parser *p, json_t *scope, struct report_doc *doc)
         doc->year = (int)json_integer_value(year);
         return 0;
     }
-    if (json_is_string(period) && period_ok(json_string_value(period))) {
+    /* the canonical shape: the period names output files, so nothing else passes */
+    if (json_is_string(period) && period_shaped(json_string_value(period))) {
         doc->period = strdup(json_string_value(period));
         return doc->period != NULL ? 0 : fail(p, "scope", "out of memory");
     }

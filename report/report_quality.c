@@ -10,11 +10,11 @@
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
+#include "common/period.h"
 #include "common/util.h"
 #include "report/report_common.h"
 #include "report/report_letters.h"
 #include "report/report_readable.h"
-#include "transform/xform.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -244,8 +244,8 @@ static int scope_terms(const char *targets_dir, const struct report_scope *scope
 {
     *have = false;
     if (scope->period != NULL) {
-        char canon[XF_PERIOD_LEN + 1], err[256];
-        if (xf_period_parse(scope->period, canon, err, sizeof err) != 0 ||
+        char canon[PERIOD_LEN + 1], err[256];
+        if (period_parse(scope->period, canon, err, sizeof err) != 0 ||
             strcmp(canon, scope->period) != 0) {
             log_error("--period must be a term like 2024-2025-1, not \"%s\"", scope->period);
             return EXIT_USAGE;

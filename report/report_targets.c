@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/period.h"
 #include "report/report.h"
 
 /* A targets file is a page of hand-written JSON; anything bigger is not one. */
@@ -126,31 +127,6 @@ static int get_number(const struct checker *c, const char *key, json_t *v, bool 
     return 0;
 }
 
-/*
- * True when s is a canonical period "YYYY-YYYY-T": the second year is the first plus one,
- * T is 1 (autumn) or 2 (spring). Only the canonical form is accepted here, unlike in
- * submissions: the file is the bureau's own and is read by other tools too.
- */
-static bool period_canonical(const char *s, int *first_year, int *term)
-{
-    if (strlen(s) != 11 || s[4] != '-' || s[9] != '-' || (s[10] != '1' && s[10] != '2'))
-        return false;
-    int years[2] = {0, 0};
-    for (int y = 0; y < 2; y++) {
-        for (int i = 0; i < 4; i++) {
-            char ch = s[5 * y + i];
-            if (ch < '0' || ch > '9')
-                return false;
-            years[y] = years[y] * 10 + (ch - '0');
-        }
-    }
-    if (years[1] != years[0] + 1)
-        return false;
-    *first_year = years[0];
-    *term = s[10] - '0';
-    return true;
-}
-
 /* True when s is "YYYY-MM-DD" in digits; the date itself is checked separately. */
 static bool date_shaped(const char *s, int *y, int *m, int *d)
 {
@@ -182,6 +158,8 @@ static int parse_periods(const struct checker *c, json_t *arr, struct report_tar
         snprintf(key, sizeof key, "periods[%zu]", i);
         json_t *v = json_array_get(arr, i);
         int first_year = 0, term = 0;
+        /* only the canonical form, unlike in submissions: the file is the bureau's own and is
+         * read by other tools too */
         if (!json_is_string(v) || !period_canonical(json_string_value(v), &first_year, &term))
             return fail(c, key,
                         "must be a period \"YYYY-YYYY-T\" (T is 1 or 2, the second year the "

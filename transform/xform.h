@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/period.h"
+
 #define XF_GRADES 12
 #define XF_SCHOOL_CODE_LEN 10
 #define XF_DISTRICT_CODE_LEN 6
-#define XF_PERIOD_LEN 11 /* "2024-2025-1" */
+#define XF_PERIOD_LEN PERIOD_LEN /* "2024-2025-1" (common/period.h) */
 #define XF_SCHEMA "mhe.submission/1"
 
 /* Kinds of section field values; each has its own type and range rule. */
@@ -164,22 +166,6 @@ struct xf_options {
  */
 int xf_validate(const char *data, size_t len, const struct xf_options *opt,
                 struct xf_submission *sub, struct xf_result *res);
-
-/*
- * Parses a period in any accepted form (canonical "2024-2025-1",
- * "2024-2025学年第一学期"/"第二学期") into the canonical form. The JSON object form
- * is handled by xf_validate. Returns 0, or -1 with a reason in err.
- */
-int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, size_t errlen);
-/* Builds the canonical form from an academic year "2024-2025" and a term 1/2. */
-int xf_period_from_parts(const char *academic_year, long long term, char out[XF_PERIOD_LEN + 1],
-                         char *err, size_t errlen);
-
-/*
- * Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) into
- * seconds since 1970 UTC. Returns 0, or -1 when malformed or not a real date.
- */
-int xf_parse_rfc3339(const char *text, int64_t *epoch);
 
 /*
  * Copies len bytes of s into out (at least limit + 4 bytes) for a message: control

@@ -1,5 +1,6 @@
 /* xform_load.c - builds the COPY rows of a batch and merges it in one transaction. */
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,27 +85,54 @@ static int cell_bytea(buf *row, const unsigned char *data, size_t len)
     return 0;
 }
 
-/* One gzip member of data at the fastest level: the raw zone keeps every byte received. */
-static int gzip_bytes(buf *out, const unsigned char *data, size_t len)
+#define GZIP_CHUNK (64u * 1024)
+
+static size_t min_size(size_t a, size_t b)
 {
-    buf_reset(out);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return a < b ? a : b;
+}
+
+int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
+{
+    z_stream zs = {0};
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
-    uLong bound = deflateBound(&z, (uLong)len) + 32;
-    if (buf_reserve(out, bound) != 0) {
-        deflateEnd(&z);
+    const size_t start = out->len;
+    /* one allocation in the usual case; the loop below copes if the bound was too small */
+    if (buf_reserve(out, (size_t)deflateBound(&zs, (uLong)len)) != 0) {
+        (void)deflateEnd(&zs);
         return -1;
     }
-    z.next_in = (Bytef *)(uintptr_t)data;
-    z.avail_in = (uInt)len;
-    z.next_out = (Bytef *)out->data;
-    z.avail_out = (uInt)bound;
-    int rc = deflate(&z, Z_FINISH);
-    out->len = z.total_out;
-    deflateEnd(&z);
-    return rc == Z_STREAM_END ? 0 : -1;
+    zs.next_in = (Bytef *)(uintptr_t)data; /* zlib does not write to it */
+    zs.avail_in = (uInt)min_size(len, UINT_MAX);
+    size_t fed = zs.avail_in;
+
+    int result = -1;
+    for (;;) {
+        if (zs.avail_in == 0 && fed < len) {
+            zs.avail_in = (uInt)min_size(len - fed, UINT_MAX);
+            fed += zs.avail_in;
+        }
+        if (out->cap - out->len - 1 == 0 && buf_reserve(out, GZIP_CHUNK) != 0)
+            break;
+        zs.next_out = (unsigned char *)out->data + out->len;
+        zs.avail_out = (uInt)min_size(out->cap - out->len - 1, UINT_MAX);
+        uInt before = zs.avail_out;
+        int rc = deflate(&zs, fed == len ? Z_FINISH : Z_NO_FLUSH);
+        out->len += before - zs.avail_out;
+        if (rc == Z_STREAM_END) {
+            result = 0;
+            break;
+        }
+        /* with room in out, deflate always progresses: anything but Z_OK is a failure */
+        if (rc != Z_OK)
+            break;
+    }
+    (void)deflateEnd(&zs);
+    if (result != 0)
+        out->len = start;
+    out->data[out->len] = '\0';
+    return result;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -236,7 +264,8 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
     rc |= buf_printf(row, "\t%zu", item->byte_size);
     if (item->data != NULL) {
-        if (gzip_bytes(&b->gz, item->data, item->len) != 0)
+        buf_reset(&b->gz);
+        if (xf_gzip_deflate(item->data, item->len, &b->gz) != 0)
             goto oom;
         rc |= cell_bytea(row, (const unsigned char *)b->gz.data, b->gz.len);
     } else {

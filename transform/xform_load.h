@@ -1,7 +1,9 @@
-/* xform_load.h - staging a batch of received submissions by COPY and merging it. */
+/* xform_load.h - staging a batch of received submissions by COPY and merging it; the registry
+ * load. */
 #ifndef XINYU_XFORM_LOAD_H
 #define XINYU_XFORM_LOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -76,6 +78,25 @@ int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v);
 
 /* Creates the session's staging tables (xinyu.create_staging). Returns 0 or -1. */
 int xf_staging_create(PGconn *conn);
+
+/* Results of xf_registry_load. */
+enum {
+    XF_REGISTRY_LOADED = 0,  /* applied, or unchanged since it was last applied */
+    XF_REGISTRY_REFUSED = 1, /* the file cannot be read or has bad rows (each reported) */
+    XF_REGISTRY_FAILED = -1  /* the database or memory failed */
+};
+/*
+ * Loads the registry file at path into the database (transform/xform_registry_load.c) in one
+ * transaction of its own, needing the owner's rights, and records the load under run_id:
+ * every row is checked before any is applied; schools no longer listed become inactive. A
+ * file whose hash is that of the registry applied last is skipped unless force. Returns an
+ * XF_REGISTRY_* result, after logging what went wrong.
+ */
+int xf_registry_load(PGconn *conn, const char *path, int64_t run_id, bool force);
+
+/* Compresses data as one gzip member at the fastest level, as the raw zone keeps every byte
+ * received, appending to out. Returns 0, or -1 when memory ran out (out then as before). */
+int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out);
 
 /* Adds b's counts to a. */
 void xf_counts_add(struct xf_counts *a, const struct xf_counts *b);

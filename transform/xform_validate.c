@@ -626,7 +626,7 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
         missing(c, "period.academic_year", year);
     } else if (!json_is_string(year)) {
         type_error(c, "period.academic_year", "a string", year);
-    } else if (xf_period_from_parts(json_string_value(year), 1, out, err, sizeof err) != 0) {
+    } else if (period_from_parts(json_string_value(year), 1, out, err, sizeof err) != 0) {
         char q[QUOTE_BUF];
         xf_quote_text(q, QUOTE_MAX, json_string_value(year), json_string_length(year));
         issue(c, XF_REJECT, "format", "period.academic_year", "invalid academic year \"%s\": %s", q,
@@ -646,7 +646,7 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
     }
 
     if (year_ok && term_ok &&
-        xf_period_from_parts(json_string_value(year), t, out, err, sizeof err) == 0)
+        period_from_parts(json_string_value(year), t, out, err, sizeof err) == 0)
         set_period(sub, out);
 
     const char *key;
@@ -670,7 +670,7 @@ static void check_period(struct check *c, json_t *root, struct xf_submission *su
     } else {
         char err[128];
         char out[XF_PERIOD_LEN + 1];
-        if (xf_period_parse(json_string_value(v), out, err, sizeof err) == 0) {
+        if (period_parse(json_string_value(v), out, err, sizeof err) == 0) {
             set_period(sub, out);
         } else {
             char q[QUOTE_BUF];
@@ -702,7 +702,7 @@ static void check_submitted_at(struct check *c, json_t *root, int64_t now,
         return;
     }
     int64_t epoch;
-    if (xf_parse_rfc3339(s, &epoch) != 0) {
+    if (util_parse_rfc3339(s, &epoch) != 0) {
         issue(c, XF_REJECT, "format", "submitted_at",
               "\"%s\" is not an RFC 3339 timestamp with an offset, e.g. 2025-01-10T16:30:00+08:00",
               q);

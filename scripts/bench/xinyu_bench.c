@@ -432,7 +432,7 @@ static int prep_item(const struct ingest_item *item, void *ctx)
     rc |= buf_printf(row, "\t%zu", item->byte_size);
     if (item->data != NULL) {
         buf_reset(&p->gz);
-        if (ingest_gzip_deflate(item->data, item->len, &p->gz) != 0)
+        if (xf_gzip_deflate(item->data, item->len, &p->gz) != 0)
             goto oom_clear;
         rc |= cell_bytea(row, (const unsigned char *)p->gz.data, p->gz.len);
     } else {
@@ -804,7 +804,7 @@ static int sample_flush(struct sample *s)
     buf gz = BUF_INIT;
     const buf *body = &s->file;
     if (s->gz) {
-        if (ingest_gzip_deflate((const unsigned char *)s->file.data, s->file.len, &gz) != 0)
+        if (xf_gzip_deflate((const unsigned char *)s->file.data, s->file.len, &gz) != 0)
             return -1;
         body = &gz;
     }

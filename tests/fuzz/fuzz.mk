@@ -29,13 +29,13 @@ FUZZ_HEADERS := $(wildcard common/*.h transform/*.h ingest/*.h tests/fuzz/*.h)
 # common/buf.c and common/util.c are plain helpers every module may use
 FUZZ_COMMON := common/buf.c common/util.c
 FUZZ_SRC_validate := transform/xform_validate.c transform/xform_fields.c \
-                     transform/xform_period.c transform/xform_registry.c $(FUZZ_COMMON)
+                     common/period.c transform/xform_registry.c $(FUZZ_COMMON)
 FUZZ_LIBS_validate := -ljansson -lcrypto -lm
-FUZZ_SRC_period   := transform/xform_period.c $(FUZZ_COMMON)
+FUZZ_SRC_period   := common/period.c $(FUZZ_COMMON)
 FUZZ_LIBS_period  := -lcrypto
 FUZZ_SRC_registry := transform/xform_registry.c $(FUZZ_COMMON)
 FUZZ_LIBS_registry := -lcrypto
-FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_spool.c $(FUZZ_COMMON)
+FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_item.c ingest/ingest_spool.c $(FUZZ_COMMON)
 FUZZ_LIBS_gzip    := -lz -lcrypto
 FUZZ_SRC_xlsx     := transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_COMMON)
 FUZZ_LIBS_xlsx    := -lminizip -lexpat -lz -lcrypto

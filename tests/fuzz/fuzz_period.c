@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transform/xform.h"
+#include "common/period.h"
+#include "common/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +38,7 @@ static int month_days(int y, int m)
 }
 
 /* The canonical term of SUBMISSION.md section 1, read the way the spec words it. */
-static bool expected_period(const char *text, char out[XF_PERIOD_LEN + 1])
+static bool expected_period(const char *text, char out[PERIOD_LEN + 1])
 {
     static const char term1[] = "学年第一学期";
     static const char term2[] = "学年第二学期";
@@ -129,12 +130,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
 
-    char out[XF_PERIOD_LEN + 1];
-    char want[XF_PERIOD_LEN + 1];
+    char out[PERIOD_LEN + 1];
+    char want[PERIOD_LEN + 1];
     char err[128];
     memset(out, 0x55, sizeof out);
     memset(err, 0x55, sizeof err);
-    int rc = xf_period_parse(text, out, err, sizeof err);
+    int rc = period_parse(text, out, err, sizeof err);
     bool ok = expected_period(text, want);
     if ((rc == 0) != ok)
         abort();
@@ -142,8 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strcmp(out, want) != 0)
             abort();
         /* the canonical form reads back as itself */
-        char again[XF_PERIOD_LEN + 1];
-        if (xf_period_parse(out, again, err, sizeof err) != 0 || strcmp(again, out) != 0)
+        char again[PERIOD_LEN + 1];
+        if (period_parse(out, again, err, sizeof err) != 0 || strcmp(again, out) != 0)
             abort();
     } else if (rc == -1) {
         check_err(err, sizeof err);
@@ -159,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         year[ylen] = '\0';
         long long term = (signed char)data[0];
         memset(err, 0x55, sizeof err);
-        rc = xf_period_from_parts(year, term, out, err, sizeof err);
+        rc = period_from_parts(year, term, out, err, sizeof err);
         char joined[32];
         size_t ylen_c = strlen(year);
         memcpy(joined, year, ylen_c);
@@ -178,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     int64_t epoch = 0x5555, expected = 0;
-    rc = xf_parse_rfc3339(text, &epoch);
+    rc = util_parse_rfc3339(text, &epoch);
     ok = expected_rfc3339(text, &expected);
     if ((rc == 0) != ok)
         abort();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "transform/xform.h"
 #include "tests/fuzz/fuzz_utf8.h"
 
@@ -182,7 +183,7 @@ static void check_loadable(const struct xf_submission *sub)
     if (memchr(sub->submitted_at, '\0', sizeof sub->submitted_at) == NULL)
         abort();
     int64_t epoch = 0;
-    if (xf_parse_rfc3339(sub->submitted_at, &epoch) != 0 || epoch != sub->submitted_epoch ||
+    if (util_parse_rfc3339(sub->submitted_at, &epoch) != 0 || epoch != sub->submitted_epoch ||
         epoch > NOW_EPOCH + 86400)
         abort();
 #ifdef FUZZ_DB_LIMITS

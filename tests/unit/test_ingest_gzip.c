@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "transform/xform_load.h"
 
 #define MIB (1024u * 1024)
 
@@ -33,7 +34,7 @@ static unsigned char *sample(size_t len)
 
 static void gzip_of(const void *data, size_t len, buf *out)
 {
-    assert_int_equal(ingest_gzip_deflate(data, len, out), 0);
+    assert_int_equal(xf_gzip_deflate(data, len, out), 0);
 }
 
 static void test_round_trip(void **state)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "ingest/ingest.h"
+#include "transform/xform_load.h"
 
 #define MIB (1024u * 1024)
 
@@ -137,7 +138,7 @@ static void write_str(const char *dir, const char *rel, const char *s)
 
 static void write_gzip(const char *dir, const char *rel, const void *data, size_t len, buf *gz)
 {
-    assert_int_equal(ingest_gzip_deflate(data, len, gz), 0);
+    assert_int_equal(xf_gzip_deflate(data, len, gz), 0);
     write_at(dir, rel, gz->data, gz->len);
 }
 
@@ -560,7 +561,7 @@ static void test_read_json_gz_corrupt(void **state)
 {
     struct fixture *f = *state;
     buf gz = BUF_INIT;
-    assert_int_equal(ingest_gzip_deflate((const unsigned char *)"{\"a\":1}", 7, &gz), 0);
+    assert_int_equal(xf_gzip_deflate((const unsigned char *)"{\"a\":1}", 7, &gz), 0);
     size_t cut = gz.len - 4;
     write_at(f->spool, "cut.json.gz", gz.data, cut);
     struct collected c = {0};
@@ -737,8 +738,8 @@ static void test_read_jsonl_gz_members(void **state)
     struct fixture *f = *state;
     buf gz = BUF_INIT;
     /* the second line starts in one member and ends in the next */
-    assert_int_equal(ingest_gzip_deflate((const unsigned char *)"abc\n{\"a\"", 8, &gz), 0);
-    assert_int_equal(ingest_gzip_deflate((const unsigned char *)":1}\r\n\nlast", 10, &gz), 0);
+    assert_int_equal(xf_gzip_deflate((const unsigned char *)"abc\n{\"a\"", 8, &gz), 0);
+    assert_int_equal(xf_gzip_deflate((const unsigned char *)":1}\r\n\nlast", 10, &gz), 0);
     write_at(f->spool, "m.jsonl.gz", gz.data, gz.len);
     struct collected c = {0};
     assert_int_equal(ingest_spool_read(f->spool, "m.jsonl.gz", &default_limits, collect, &c), 0);
@@ -754,7 +755,7 @@ static void test_read_jsonl_gz_truncated(void **state)
 {
     struct fixture *f = *state;
     buf gz = BUF_INIT;
-    assert_int_equal(ingest_gzip_deflate((const unsigned char *)"one\ntwo\nthree", 13, &gz), 0);
+    assert_int_equal(xf_gzip_deflate((const unsigned char *)"one\ntwo\nthree", 13, &gz), 0);
     size_t cut = gz.len - 8; /* every byte of text is there, the trailer is not */
     write_at(f->spool, "t.ndjson.gz", gz.data, cut);
     struct collected c = {0};
@@ -789,7 +790,7 @@ static void test_read_jsonl_gz_garbage(void **state)
 {
     struct fixture *f = *state;
     buf gz = BUF_INIT;
-    assert_int_equal(ingest_gzip_deflate((const unsigned char *)"one\n", 4, &gz), 0);
+    assert_int_equal(xf_gzip_deflate((const unsigned char *)"one\n", 4, &gz), 0);
     assert_int_equal(buf_puts(&gz, "garbage!"), 0);
     write_at(f->spool, "g.jsonl.gz", gz.data, gz.len);
     struct collected c = {0};

@@ -1,16 +1,16 @@
-/* pipeline_http.c - the ingest driver of an http source: each page and its cursor in one
- * transaction. */
+/* ingest_http_source.c - an http source page by page: each page's submissions and its cursor
+ * in one transaction. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "ingest/ingest_http.h"
+#include "ingest/ingest_queue.h"
 #include "transform/xform_load.h"
 
 /* Staged bytes after which the batch is flushed within the page's transaction. */
@@ -22,7 +22,7 @@ struct http_source {
     char run_text[24];
     const struct conf_source *source;
     struct xf_batch *batch;
-    struct xf_options xf;
+    int64_t now_epoch;
     size_t max_submission_bytes;
     int batch_size;
 };
@@ -40,7 +40,7 @@ static void source_failed(const struct http_source *h, const char *message, cons
     log_error_detail("an http source failed", message, hint);
     char event[2048 + 64]; /* room for a whole err of the driver and the prefix */
     snprintf(event, sizeof event, "cannot fetch from the platform: %s", message);
-    cli_run_event(h->conn, h->run_id, h->source->name, "error", event);
+    db_run_event(h->conn, h->run_id, h->source->name, "error", event);
 }
 
 /* The stored cursor into *cursor (malloc'ed, NULL when none). Returns 0, or -1 after logging. */
@@ -151,44 +151,23 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
     for (size_t i = 0; i < page->nitems; i++) {
         const unsigned char *data = (const unsigned char *)page->body.data + page->items[i].offset;
         size_t len = page->items[i].len;
-        unsigned char sha256[UTIL_SHA256_LEN];
         char too_large[160];
+        struct ingest_item item;
         buf_reset(&ref);
         /* "#i" is the item's index in the page's "items" */
         if (buf_printf(&ref, "%s#%zu", page->url, i) != 0) {
             log_error("out of memory");
             goto out;
         }
-        if (util_sha256(data, len, sha256) != 0) {
+        if (ingest_item_read(&item, ref.data, data, len, NULL, NULL) != 0) {
             log_error("cannot compute the hash of %s", ref.data);
             goto out;
         }
-        struct xf_received r = {
-            .source = h->source->name,
-            .ref = ref.data,
-            .data = data,
-            .len = len,
-            .byte_size = len,
-            .sha256 = sha256,
-            .error_code = NULL,
-            .error = NULL,
-            .received_seq = seq,
-            .received_item = (int64_t)i + 1,
-        };
-        if (len > h->max_submission_bytes) {
-            /* the same as a spool file's oversized submission: rejected, bytes not kept */
-            snprintf(too_large, sizeof too_large,
-                     "the submission is %zu bytes, more than the limit of %zu bytes", len,
-                     h->max_submission_bytes);
-            r.data = NULL;
-            r.len = 0;
-            r.error_code = "too_large";
-            r.error = too_large;
-        }
-        if (xf_batch_add(h->batch, &r, &h->xf) != 0) {
-            log_error("out of memory while staging %s", ref.data);
+        /* the same as a spool file's oversized submission: rejected, bytes not kept */
+        ingest_item_cap(&item, h->max_submission_bytes, too_large, sizeof too_large);
+        if (ingest_stage_item(h->batch, h->source->name, &item, seq, (int64_t)i + 1,
+                              h->now_epoch) != 0)
             goto out;
-        }
         if (xf_batch_items(h->batch) >= h->batch_size ||
             xf_batch_bytes(h->batch) >= FLUSH_MAX_BYTES) {
             if (xf_batch_flush(h->batch, h->conn, h->run_id, tx) != 0)
@@ -203,21 +182,21 @@ out:
     return rc;
 }
 
-int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const struct conf_source *s,
-                         const struct pipeline_opts *o, struct xf_counts *counts)
+int ingest_http_source(const struct ingest_ctx *ctx, PGconn *conn, const struct conf_source *s,
+                       struct xf_counts *counts)
 {
+    int64_t run_id = ctx->run_id;
     struct http_source h;
     memset(&h, 0, sizeof h);
     h.conn = conn;
     h.run_id = run_id;
     snprintf(h.run_text, sizeof h.run_text, "%" PRId64, run_id);
     h.source = s;
-    h.xf.registry = NULL;
-    h.xf.now_epoch = (int64_t)time(NULL);
-    h.max_submission_bytes = c->conf.max_submission_bytes;
-    h.batch_size = c->conf.batch_size;
+    h.now_epoch = (int64_t)time(NULL);
+    h.max_submission_bytes = ctx->limits.max_submission_bytes;
+    h.batch_size = ctx->batch_size;
 
-    bool own_tx = !o->dry_run; /* a dry run is one transaction the caller rolls back */
+    bool own_tx = !ctx->dry_run; /* a dry run is one transaction the caller rolls back */
     int result = 0;
     char err[2048];
     char *cursor = NULL;
@@ -250,10 +229,9 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
         goto out;
     }
     log_info("%s: fetching from %s", s->name, cursor != NULL ? "the stored cursor" : "the start");
-    while (!cli_stop_requested) {
+    while (!*ctx->stop) {
         /* no transaction is open while the platform is asked */
-        int fetched =
-            ingest_http_fetch(client, cursor, &page, &cli_stop_requested, err, sizeof err);
+        int fetched = ingest_http_fetch(client, cursor, &page, ctx->stop, err, sizeof err);
         if (fetched == INGEST_HTTP_STOPPED)
             break;
         if (fetched != INGEST_HTTP_OK) {
@@ -343,7 +321,7 @@ int pipeline_http_source(struct cli *c, PGconn *conn, int64_t run_id, const stru
         cursor = page.next_cursor;
         page.next_cursor = NULL;
     }
-    if (cli_stop_requested && result == 0)
+    if (*ctx->stop && result == 0)
         log_warn("%s: stopped on request; the next run goes on from the stored cursor", s->name);
     log_info("%s: %ld page(s), %ld items (%ld loaded, %ld duplicate, %ld superseded, %ld rejected) "
              "in %.1f s",

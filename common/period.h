@@ -1,0 +1,29 @@
+/* period.h - reporting periods: a term "YYYY-YYYY-T" of an academic year, parsed and checked. */
+#ifndef XINYU_PERIOD_H
+#define XINYU_PERIOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PERIOD_LEN 11 /* "2024-2025-1" */
+
+/*
+ * Parses a period in any accepted form (canonical "2024-2025-1",
+ * "2024-2025学年第一学期"/"第二学期", spaces around it ignored) into the canonical form,
+ * with both years within 2000..2100. The JSON object form is handled by xf_validate.
+ * Returns 0, or -1 with a reason in err (err may be NULL; a reason too long is cut short).
+ */
+int period_parse(const char *text, char out[PERIOD_LEN + 1], char *err, size_t errlen);
+/* Builds the canonical form from an academic year "2024-2025" and a term 1/2; the same
+ * checks and errors as period_parse. */
+int period_from_parts(const char *academic_year, long long term, char out[PERIOD_LEN + 1],
+                      char *err, size_t errlen);
+
+/* True when s has the canonical shape: eleven characters "dddd-dddd-T" with T 1 or 2. The
+ * years are not compared (see period_canonical); false for NULL. */
+bool period_shaped(const char *s);
+/* True when s is canonical: shaped, and the second year the first plus one (no range check).
+ * Then *first_year and *term get its parts; either may be NULL. */
+bool period_canonical(const char *s, int *first_year, int *term);
+
+#endif
