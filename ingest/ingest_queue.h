@@ -45,6 +45,26 @@ int ingest_run(const struct ingest_ctx *ctx, PGconn *main_conn, struct xf_counts
 void ingest_run_counts(PGconn *conn, int64_t run_id, struct xf_counts *k);
 
 /*
+ * The ingest of a run (ingest/ingest_pass.c): the staging tables, then every source under
+ * run_id. Adds to counts and sets *failed_sources; *seconds is how long it took. Returns
+ * EXIT_OK, EXIT_PARTIAL (something rejected, a source failed) or EXIT_FATAL after logging.
+ */
+int ingest_phase(struct ingest_ctx *ctx, PGconn *conn, int64_t run_id, double *seconds,
+                 struct xf_counts *counts, int *failed_sources);
+/*
+ * "xinyu ingest": takes the shared run lock, closes dead runs, and runs ingest_phase under a
+ * run record of its own, closed with its status and counts; with ctx->dry_run, in one
+ * transaction that is rolled back (nothing written, not even the record). counts are the
+ * run's as its record holds them. Returns as ingest_phase; EXIT_PARTIAL also when a stop was
+ * requested. The caller releases the lock (db_run_disconnect).
+ */
+int ingest_pass(struct ingest_ctx *ctx, PGconn *conn, const char *args_text,
+                struct xf_counts *counts, int *failed_sources);
+/* The status and message of a run record for an exit code; the message may be NULL. */
+const char *ingest_run_status(int rc);
+const char *ingest_run_message(int rc, bool stopped);
+
+/*
  * Ingests one http source page by page on conn (ingest/ingest_http_source.c), each page's
  * submissions and its cursor in one transaction (none in a dry run: the caller rolls back).
  * Adds to counts. Returns 0; -1 when the source failed (recorded as a run event; the run
