@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/period.h"
 #include "common/util.h"
 
 /* The help texts of the scope options, as every reporting command shows them. */
@@ -121,6 +122,22 @@ static int own_option(const struct cli_opt *o, const char *value)
     return -1;
 }
 
+/* A term given in any form that submissions may use (SUBMISSION.md: "2024-2025-1",
+ * "2024-2025学年第一学期", ...) as the canonical one every report names; 0, or -1 after
+ * logging. The canonical text lives as long as the process: a command parses once. */
+static int canonical_period(const char *given, const char **out)
+{
+    static char canon[PERIOD_LEN + 1];
+    char err[256];
+    if (period_parse(given, canon, err, sizeof err) != 0) {
+        log_error_detail("--period is not a term", err,
+                         "Write a term as 2024-2025-1 or 2024-2025学年第一学期.");
+        return -1;
+    }
+    *out = canon;
+    return 0;
+}
+
 int cli_scope_parse(struct cli *c, const struct cli_scope_spec *spec, struct report_ctx *ctx,
                     struct report_scope *scope)
 {
@@ -151,7 +168,8 @@ int cli_scope_parse(struct cli *c, const struct cli_scope_spec *spec, struct rep
                 return EXIT_USAGE;
             break;
         case CLI_SCOPE_PERIOD:
-            scope->period = optarg;
+            if (canonical_period(optarg, &scope->period) != 0)
+                return EXIT_USAGE;
             break;
         case CLI_SCOPE_FORMAT:
             ctx->formats = optarg;

@@ -214,3 +214,16 @@ rc=$?
 set -e
 [ "$rc" = 2 ] || fail "--lang fr exited $rc, expected 2"
 echo "report formats ok"
+
+# a term in any form a submission may use names the same report
+"$XINYU" --config "$TEST_TMP/conf.json" report --period "2024-2025学年第一学期" --format json \
+    --out "$TEST_TMP/zh-period"
+[ -f "$TEST_TMP/zh-period/indicators-2024-2025-1.json" ] || fail "a Chinese --period is not the canonical term"
+grep -q '"period": "2024-2025-1"' "$TEST_TMP/zh-period/indicators-2024-2025-1.json" || fail "scope of a Chinese --period"
+set +e
+"$XINYU" --config "$TEST_TMP/conf.json" report --period "2024-2025学年第三学期" --out "$TEST_TMP/bad" 2>"$TEST_TMP/bad.txt"
+rc=$?
+set -e
+expect_eq "a third term" 2 "$rc"
+grep -q "is not a term" "$TEST_TMP/bad.txt" || fail "bad --period message: $(cat "$TEST_TMP/bad.txt")"
+echo "period forms ok"
