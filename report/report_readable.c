@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/report_common.h"
+#include "report/report_css.h"
 #include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -64,48 +65,6 @@ static void esc(struct page *h, const char *s)
         h->rc = buf_html_escape(h->out, s, len);
 }
 
-static const char page_style[] =
-    "<style>\n"
-    ":root{color-scheme:light}\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\","
-    "\"Microsoft YaHei\",\"PingFang SC\",\"DejaVu Sans\",sans-serif;color:#1a1a1a;"
-    "background:#fff;margin:0 auto;max-width:1200px;padding:24px 32px;font-size:14px;"
-    "line-height:1.5}\n"
-    "header{border-bottom:2px solid #1a1a1a;margin-bottom:8px}\n"
-    "h1{font-size:24px;margin:0 0 4px}\n"
-    "h2{font-size:18px;margin:28px 0 8px;padding-left:8px;border-left:4px solid #1f4e79}\n"
-    "h2 .en{font-weight:normal;color:#444;font-size:15px;margin-left:10px}\n"
-    ".meta{color:#444;margin:2px 0 8px}\n"
-    ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"
-    "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"
-    "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"
-    "th{background:#eef1f5;font-weight:600;text-align:center}\n"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.code{white-space:nowrap}\n"
-    "tr.city td{font-weight:600;background:#f7f7f7}\n"
-    "td.r{text-align:center;white-space:nowrap;font-weight:700}\n"
-    ".r-pass{color:#1b5e20;background:#e8f5e9}\n"
-    ".r-fail{color:#b71c1c;background:#ffebee}\n"
-    ".r-unknown{color:#555;background:#f1f1f1}\n"
-    "td.detail{font-size:12px}\n"
-    "td.detail div{margin:1px 0}\n"
-    "figure{margin:8px 0 4px}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font-size:12px;fill:#1a1a1a}\n"
-    "svg .muted{fill:#666}\n"
-    "@page{size:A4;margin:14mm}\n"
-    "@media print{\n"
-    "body{max-width:none;padding:0;font-size:10.5pt}\n"
-    "section.indicator{break-before:page;page-break-before:always}\n"
-    "table{font-size:8pt}\n"
-    "th,td{padding:2px 4px}\n"
-    "figure,tr{break-inside:avoid;page-break-inside:avoid}\n"
-    "thead{display:table-header-group}\n"
-    "th,tr.city td{background:none}\n"
-    ".r-pass,.r-fail,.r-unknown{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
-    "}\n"
-    "</style>\n";
-
 static void page_head(struct page *h, const char *lang, const char *title)
 {
     putf(h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -113,7 +72,7 @@ static void page_head(struct page *h, const char *lang, const char *title)
     put(h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     esc(h, title);
     put(h, "</title>\n");
-    put(h, page_style);
+    put(h, report_css_style(REPORT_CSS_READABLE));
     put(h, "</head>\n<body>\n<header>\n<h1>");
     esc(h, title);
     put(h, "</h1>\n");
