@@ -12,15 +12,31 @@
 #include "report/report_common.h"
 #include "report/report_readable.h"
 
-/* A row of the contract and its CSV header, same columns in the same order. */
-static const char *const row_keys[] = {"school_code", "clause", "result", "detail"};
-static const char *const row_headers[] = {"学校代码 school_code", "条款 clause", "结果 result",
-                                          "说明 detail"};
-static const char *const district_keys[] = {"district_code", "schools", "passing", "failing",
-                                            "unknown"};
-static const char *const district_headers[] = {"区县代码 district_code", "学校数 schools",
-                                               "通过 passing", "未通过 failing", "待定 unknown"};
+/* A row of the contract, its CSV and its sheet: the columns in this order. */
+static const struct report_column row_cols[] = {
+    {"school_code", "学校代码 school_code", 't', 22},
+    {"clause", "条款 clause", 't', 10},
+    {"result", "结果 result", 't', 10},
+    {"detail", "说明 detail", 't', 80},
+};
+static const struct report_column district_cols[] = {
+    {"district_code", "区县代码 district_code", 't', 22},
+    {"schools", "学校数 schools", 'i', 14},
+    {"passing", "通过 passing", 'i', 14},
+    {"failing", "未通过 failing", 'i', 14},
+    {"unknown", "待定 unknown", 'i', 14},
+};
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The audit's result: a row's columns, then the school's district (WITH ORDINALITY keeps the
+ * function's order: district, school, clause). */
+static const struct report_list audit_list = {
+    "audit",
+    "SELECT school_code, clause, result, CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END, "
+    "district_code FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
+    "WITH ORDINALITY AS a ORDER BY a.ordinality",
+    4, row_cols, NKEYS(row_cols)};
+#define AUDIT_DISTRICT_COL 4
 
 /* Rows are written out whenever this much has gathered: memory stays flat for any city. */
 #define FLUSH_BYTES ((size_t)1 << 20)
@@ -78,30 +94,28 @@ static int count_overall(struct audit_out *o, const char *district, const char *
     return 0;
 }
 
-/* One result row into both outputs. */
+/* One result row into every output. */
 static int audit_row(struct audit_out *o, const PGresult *res)
 {
-    json_t *row = json_object();
+    json_t *row = report_row_json(&audit_list, res, 0);
+    const char *district = PQgetvalue(res, 0, AUDIT_DISTRICT_COL);
     int rc = row == NULL ? -1 : 0;
-    static const int cols[] = {0, 2, 3, 4}; /* school_code, clause, result, detail */
-    for (size_t k = 0; rc == 0 && k < NKEYS(row_keys); k++)
-        rc = json_object_set_new(row, row_keys[k], report_json_cell(res, 0, cols[k], 't'));
     if (rc == 0 && o->json != NULL) {
         rc = buf_puts(&o->jbuf, o->nrows ? ",\n    " : "\n    ");
         if (rc == 0)
             rc = report_json_append(&o->jbuf, row, LINE_FLAGS);
     }
     if (rc == 0 && o->csv != NULL)
-        rc = report_csv_json_line(&o->cbuf, row, row_keys, NKEYS(row_keys));
+        rc = report_csv_row(&o->cbuf, row, row_cols, NKEYS(row_cols));
     if (rc == 0 && o->sheet != NULL)
-        readable_xlsx_row(o->sheet, row, row_keys, NKEYS(row_keys));
+        readable_xlsx_row(o->sheet, row, row_cols, NKEYS(row_cols));
     json_decref(row);
     if (rc == 0 && o->html != NULL &&
-        audit_html_row(o->html, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-                       PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4)) != 0)
+        audit_html_row(o->html, PQgetvalue(res, 0, 0), district, PQgetvalue(res, 0, 1),
+                       PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3)) != 0)
         return -1;
-    if (rc == 0 && strcmp(PQgetvalue(res, 0, 2), "overall") == 0)
-        rc = count_overall(o, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
+    if (rc == 0 && strcmp(PQgetvalue(res, 0, 1), "overall") == 0)
+        rc = count_overall(o, district, PQgetvalue(res, 0, 2));
     if (rc != 0) {
         log_error("out of memory");
         return -1;
@@ -115,24 +129,21 @@ static int audit_row(struct audit_out *o, const PGresult *res)
 
 static json_t *district_json(const struct district_count *d)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:I}", "district_code",
-                     d->code[0] ? json_string(d->code) : json_null(), "schools",
-                     (json_int_t)d->schools, "passing", (json_int_t)d->passing, "failing",
-                     (json_int_t)d->failing, "unknown", (json_int_t)d->unknown);
+    json_t *cells[] = {report_json_text(d->code, sizeof d->code),
+                       json_integer((json_int_t)d->schools), json_integer((json_int_t)d->passing),
+                       json_integer((json_int_t)d->failing), json_integer((json_int_t)d->unknown)};
+    return report_row_make(district_cols, NKEYS(district_cols), cells);
 }
 
 /* The end of the JSON document and the districts' CSV. */
 static int audit_finish(struct audit_out *o, int year, const char *out_dir)
 {
     buf dcsv = BUF_INIT;
-    int rc = report_csv_header(&dcsv, district_headers, NKEYS(district_headers));
+    int rc = report_csv_header(&dcsv, district_cols, NKEYS(district_cols));
     struct report_xlsx_sheet *dsheet = NULL;
-    if (o->xlsx != NULL) {
-        struct report_xlsx_column cols[NKEYS(district_headers)];
-        for (size_t k = 0; k < NKEYS(district_headers); k++)
-            cols[k] = (struct report_xlsx_column){district_headers[k], k == 0 ? 22 : 14};
-        dsheet = report_xlsx_add_sheet(o->xlsx, "区县 districts", cols, NKEYS(cols));
-    }
+    if (o->xlsx != NULL)
+        dsheet =
+            readable_xlsx_sheet(o->xlsx, "区县 districts", district_cols, NKEYS(district_cols));
     if (o->json != NULL)
         rc |=
             buf_puts(&o->jbuf, o->nrows ? "\n  ],\n  \"districts\": [" : "],\n  \"districts\": [");
@@ -146,9 +157,9 @@ static int audit_finish(struct audit_out *o, int year, const char *out_dir)
             rc |= buf_puts(&o->jbuf, i ? ",\n    " : "\n    ");
             rc |= report_json_append(&o->jbuf, d, LINE_FLAGS);
         }
-        rc |= report_csv_json_line(&dcsv, d, district_keys, NKEYS(district_keys));
+        rc |= report_csv_row(&dcsv, d, district_cols, NKEYS(district_cols));
         if (dsheet != NULL)
-            readable_xlsx_row(dsheet, d, district_keys, NKEYS(district_keys));
+            readable_xlsx_row(dsheet, d, district_cols, NKEYS(district_cols));
         if (o->html_districts != NULL)
             rc |= json_array_append(o->html_districts, d);
         json_decref(d);
@@ -172,13 +183,7 @@ static int audit_stream(PGconn *conn, const struct report_sql_args *a, const cha
                         struct audit_out *o)
 {
     const char *p[] = {a->periods.data, a->deadlines.data, a->params.data, lang};
-    /* WITH ORDINALITY keeps the function's order (district, school, clause) at no cost */
-    if (!PQsendQueryParams(conn,
-                           "SELECT school_code, district_code, clause, result, "
-                           "CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END "
-                           "FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
-                           "WITH ORDINALITY AS a ORDER BY a.ordinality",
-                           4, NULL, p, NULL, NULL, 0) ||
+    if (!PQsendQueryParams(conn, audit_list.sql, audit_list.nparams, NULL, p, NULL, NULL, 0) ||
         !PQsetSingleRowMode(conn)) {
         log_error_detail("cannot audit the schools", PQerrorMessage(conn), NULL);
         return -1;
@@ -261,11 +266,7 @@ int report_audit_write(const struct report_ctx *ctx, int year)
         o.xlsx = report_xlsx_open(path, title, 0);
         if (o.xlsx == NULL)
             goto done;
-        static const struct report_xlsx_column cols[] = {{"学校代码 school_code", 22},
-                                                         {"条款 clause", 10},
-                                                         {"结果 result", 10},
-                                                         {"说明 detail", 80}};
-        o.sheet = report_xlsx_add_sheet(o.xlsx, "审计 audit", cols, NKEYS(cols));
+        o.sheet = readable_xlsx_sheet(o.xlsx, "审计 audit", row_cols, NKEYS(row_cols));
     }
     char generated_at[40];
     util_now_rfc3339(generated_at, sizeof generated_at);
@@ -273,7 +274,7 @@ int report_audit_write(const struct report_ctx *ctx, int year)
                    "{\n  \"report\": \"audit\",\n  \"scope\": {\"year\": %d},\n"
                    "  \"generated_at\": \"%s\",\n  \"rows\": [",
                    year, generated_at) != 0 ||
-        report_csv_header(&o.cbuf, row_headers, NKEYS(row_headers)) != 0) {
+        report_csv_header(&o.cbuf, row_cols, NKEYS(row_cols)) != 0) {
         log_error("out of memory");
         goto done;
     }

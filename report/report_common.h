@@ -1,8 +1,7 @@
 /*
  * report_common.h - shared by the report jobs inside report/: a scope's targets and SQL
- * arguments, the evaluated indicator rows, output files, the CSV and JSON conventions of
- * report/report_render.c (UTF-8 BOM, bilingual header, CRLF; 15 significant digits) and the
- * stored report of record.
+ * arguments, the evaluated indicator rows, output files, lists read through cursors and the
+ * stored report of record. The cells of every row follow report/report_cells.h.
  */
 #ifndef XINYU_REPORT_COMMON_H
 #define XINYU_REPORT_COMMON_H
@@ -15,6 +14,7 @@
 
 #include "common/buf.h"
 #include "report/report.h"
+#include "report/report_cells.h"
 #include "report/report_jobs.h"
 
 /* A connection with the report role through ctx; NULL after logging, *rc then the EXIT_*. */
@@ -71,27 +71,6 @@ int report_file_write(struct report_file *rf, buf *b);
 int report_file_close(struct report_file *rf);
 void report_file_discard(struct report_file *rf);
 
-/* Appends the BOM and the header row (each header "中文 english"). 0, or -1 out of memory. */
-int report_csv_header(buf *out, const char *const *headers, size_t n);
-/* Appends one CSV line with the values of obj's keys in order (null empty, strings quoted as
- * needed, numbers as in the JSON). 0, or -1 out of memory or a number that does not fit. */
-int report_csv_json_line(buf *out, const json_t *obj, const char *const *keys, size_t n);
-/* A JSON value for a result cell: type 't' text, 'i' integer, 'c' count (integral as an
- * integer, else a real), 'r' real, 'b' boolean; SQL NULL is null. New reference, or NULL when
- * the cell is not of the type or memory ran out. */
-json_t *report_json_cell(const PGresult *res, int row, int col, char type);
-/* Appends json_dumps(v, flags) to out. Returns 0, or -1 (out then as before). */
-int report_json_append(buf *out, const json_t *v, size_t flags);
-/* Appends a whole document as report_render_json writes one (indent 2, key order kept, 15
- * digits) and a newline. Returns 0, or -1 (out then as before). */
-int report_json_dump(const json_t *doc, buf *out);
-
-/* A column of a list: its JSON key, CSV header and result type (report_json_cell). */
-struct report_column {
-    const char *key;
-    const char *header;
-    char type;
-};
 /* A list of a report: the SQL that makes it and its columns, in the result's order. */
 struct report_list {
     const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */

@@ -19,76 +19,76 @@
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct report_column term_cols[] = {
-    {"period", "学期 period", 't'},
-    {"deadline", "截止日期 deadline", 't'},
-    {"schools_active", "在册学校数 schools_active", 'i'},
-    {"schools_reported", "已上报学校数 schools_reported", 'i'},
-    {"schools_not_reported", "未上报学校数 schools_not_reported", 'i'},
-    {"schools_late", "逾期上报学校数 schools_late", 'i'},
-    {"rejected_submissions", "被退回的报送 rejected_submissions", 'i'},
-    {"superseded_versions", "被替代的版本 superseded_versions", 'i'},
+    {"period", "学期 period", 't', 16},
+    {"deadline", "截止日期 deadline", 't', 16},
+    {"schools_active", "在册学校数 schools_active", 'i', 16},
+    {"schools_reported", "已上报学校数 schools_reported", 'i', 16},
+    {"schools_not_reported", "未上报学校数 schools_not_reported", 'i', 16},
+    {"schools_late", "逾期上报学校数 schools_late", 'i', 16},
+    {"rejected_submissions", "被退回的报送 rejected_submissions", 'i', 16},
+    {"superseded_versions", "被替代的版本 superseded_versions", 'i', 16},
 };
 static const struct report_column not_reported_cols[] = {
-    {"period", "学期 period", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"school_type", "学校类型 school_type", 't'},
+    {"period", "学期 period", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"school_type", "学校类型 school_type", 't', 16},
 };
 static const struct report_column late_cols[] = {
-    {"period", "学期 period", 't'},
-    {"deadline", "截止日期 deadline", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"submitted_at", "报送时间 submitted_at", 't'},
-    {"days_late", "逾期天数 days_late", 'i'},
+    {"period", "学期 period", 't', 16},
+    {"deadline", "截止日期 deadline", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"submitted_at", "报送时间 submitted_at", 't', 16},
+    {"days_late", "逾期天数 days_late", 'i', 16},
 };
 /* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
 static const struct report_column rejection_cols[] = {
-    {"raw_id", "报送编号 raw_id", 'i'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"period", "学期 period", 't'},
-    {"source", "来源 source", 't'},
-    {"ref", "文件 ref", 't'},
-    {"received_at", "收到时间 received_at", 't'},
-    {"resolved", "已重新报送 resolved", 'b'},
-    {"severity", "级别 severity", 't'},
-    {"seq", "序号 seq", 'i'},
-    {"code", "代码 code", 't'},
-    {"path", "字段 path", 't'},
-    {"message", "原因 message", 't'},
+    {"raw_id", "报送编号 raw_id", 'i', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"period", "学期 period", 't', 16},
+    {"source", "来源 source", 't', 16},
+    {"ref", "文件 ref", 't', 16},
+    {"received_at", "收到时间 received_at", 't', 16},
+    {"resolved", "已重新报送 resolved", 'b', 16},
+    {"severity", "级别 severity", 't', 16},
+    {"seq", "序号 seq", 'i', 16},
+    {"code", "代码 code", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"message", "原因 message", 't', 60},
 };
 #define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
 static const struct report_column warning_cols[] = {
-    {"raw_id", "报送编号 raw_id", 'i'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"period", "学期 period", 't'},
-    {"seq", "序号 seq", 'i'},
-    {"code", "代码 code", 't'},
-    {"path", "字段 path", 't'},
-    {"message", "说明 message", 't'},
+    {"raw_id", "报送编号 raw_id", 'i', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"period", "学期 period", 't', 16},
+    {"seq", "序号 seq", 'i', 16},
+    {"code", "代码 code", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"message", "说明 message", 't', 60},
 };
 static const struct report_column outlier_cols[] = {
-    {"kind", "类型 kind", 't'},
-    {"period", "学期 period", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"field", "数据列 field", 't'},
-    {"path", "字段 path", 't'},
-    {"value", "填报值 value", 'c'},
-    {"reference", "参照值 reference", 'c'},
-    {"ratio", "倍数 ratio", 'r'},
+    {"kind", "类型 kind", 't', 16},
+    {"period", "学期 period", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"field", "数据列 field", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"value", "填报值 value", 'c', 16},
+    {"reference", "参照值 reference", 'c', 16},
+    {"ratio", "倍数 ratio", 'r', 16},
 };
 
 enum { L_TERMS, L_NOT_REPORTED, L_LATE, L_REJECTIONS, L_WARNINGS, L_OUTLIERS, L_COUNT };
@@ -272,7 +272,6 @@ static int scope_terms(const char *targets_dir, const struct report_scope *scope
 struct list_out {
     struct report_file *csv;
     buf b;
-    const char *keys[16];
     struct report_xlsx_sheet *sheet;
 };
 
@@ -287,15 +286,10 @@ static int list_out_open(struct list_out *o, int k, const char *out_dir, const c
             *s = '-';
     }
     snprintf(name, sizeof name, "%s-%s.csv", base, suffix);
-    const char *headers[16];
-    for (size_t c = 0; c < l->ncols; c++) {
-        headers[c] = l->cols[c].header;
-        o->keys[c] = l->cols[c].key;
-    }
     o->csv = report_file_open(out_dir, name);
     if (o->csv == NULL)
         return -1;
-    if (report_csv_header(&o->b, headers, l->ncols) != 0) {
+    if (report_csv_header(&o->b, l->cols, l->ncols) != 0) {
         log_error("out of memory");
         return -1;
     }
@@ -306,12 +300,12 @@ static int list_out_open(struct list_out *o, int k, const char *out_dir, const c
 static int list_out_row(struct list_out *o, int k, const json_t *row)
 {
     const struct report_list *l = &lists[k];
-    if (report_csv_json_line(&o->b, row, o->keys, l->ncols) != 0) {
+    if (report_csv_row(&o->b, row, l->cols, l->ncols) != 0) {
         log_error("cannot write the %s: out of memory or a number out of range", l->name);
         return -1;
     }
     if (o->sheet != NULL)
-        readable_xlsx_row(o->sheet, row, o->keys, l->ncols);
+        readable_xlsx_row(o->sheet, row, l->cols, l->ncols);
     if (o->b.len >= FLUSH_BYTES)
         return report_file_write(o->csv, &o->b);
     return 0;
@@ -332,13 +326,7 @@ static void list_out_sheet(struct list_out *o, int k, struct report_xlsx *x)
     for (size_t i = 0; i < NKEYS(sheets); i++) {
         if (sheets[i].list != k)
             continue;
-        struct report_xlsx_column cols[16];
-        for (size_t c = 0; c < l->ncols; c++) {
-            const char *key = l->cols[c].key;
-            cols[c].header = l->cols[c].header;
-            cols[c].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
-        }
-        o->sheet = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
+        o->sheet = readable_xlsx_sheet(x, sheets[i].name, l->cols, l->ncols);
     }
 }
 

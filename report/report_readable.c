@@ -13,11 +13,22 @@
 #include "common/log.h"
 #include "common/util.h"
 
-void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row, const char *const *keys,
-                       size_t nkeys)
+struct report_xlsx_sheet *readable_xlsx_sheet(struct report_xlsx *x, const char *name,
+                                              const struct report_column *cols, size_t ncols)
 {
-    for (size_t k = 0; k < nkeys; k++) {
-        const json_t *v = json_object_get(row, keys[k]);
+    struct report_xlsx_column sheet_cols[32];
+    if (ncols > sizeof sheet_cols / sizeof sheet_cols[0])
+        return report_xlsx_add_sheet(x, name, NULL, 0); /* fails, and the failure sticks */
+    for (size_t k = 0; k < ncols; k++)
+        sheet_cols[k] = (struct report_xlsx_column){cols[k].header, cols[k].width};
+    return report_xlsx_add_sheet(x, name, sheet_cols, ncols);
+}
+
+void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row,
+                       const struct report_column *cols, size_t ncols)
+{
+    for (size_t k = 0; k < ncols; k++) {
+        const json_t *v = json_object_get(row, cols[k].key);
         if (json_is_integer(v))
             report_xlsx_number(s, k, true, (double)json_integer_value(v), REPORT_XLSX_COUNT);
         else if (json_is_real(v))

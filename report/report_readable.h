@@ -11,12 +11,15 @@
 
 struct report_file;
 
+/* A sheet of x with the columns' headers and widths; NULL as report_xlsx_add_sheet. */
+struct report_xlsx_sheet *readable_xlsx_sheet(struct report_xlsx *x, const char *name,
+                                              const struct report_column *cols, size_t ncols);
 /*
- * One row of JSON objects into the sheet's current row, the given keys in order: integers
+ * One row (a JSON object) into the sheet's current row, the columns' keys in order: integers
  * as counts, reals as numbers, strings as text, true/false as text, null blank. Ends the row.
  */
-void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row, const char *const *keys,
-                       size_t nkeys);
+void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row,
+                       const struct report_column *cols, size_t ncols);
 
 /*
  * The audit's HTML page while the rows stream in: rows of one school at a time are held,

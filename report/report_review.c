@@ -14,21 +14,32 @@
 #include "report/report_common.h"
 #include "report/report_readable.h"
 
-/* One line of the CSV per indicator, district and year; the JSON nests the years. */
-static const char *const csv_keys[] = {"indicator",  "district_code", "school_type", "year",
-                                       "value",      "target",        "status",      "change",
-                                       "final_year", "final_value",   "on_track"};
-static const char *const csv_headers[] = {"指标 indicator",
-                                          "区县代码 district_code",
-                                          "学校类型 school_type",
-                                          "年度 year",
-                                          "值 value",
-                                          "目标 target",
-                                          "状态 status",
-                                          "较上年变化 change",
-                                          "终期年度 final_year",
-                                          "终期目标 final_value",
-                                          "按期可达成 on_track"};
+/* One line of the CSV and the sheet per indicator, district and year. */
+static const struct report_column line_cols[] = {
+    {"indicator", "指标 indicator", 't', 30},
+    {"district_code", "区县代码 district_code", 't', 14},
+    {"school_type", "学校类型 school_type", 't', 14},
+    {"year", "年度 year", 'i', 14},
+    {"value", "值 value", 'r', 14},
+    {"target", "目标 target", 'r', 14},
+    {"status", "状态 status", 't', 14},
+    {"change", "较上年变化 change", 'r', 14},
+    {"final_year", "终期年度 final_year", 'i', 14},
+    {"final_value", "终期目标 final_value", 'r', 14},
+    {"on_track", "按期可达成 on_track", 'b', 14},
+};
+/* The JSON has one row per indicator and district, its years nested. */
+static const struct report_column row_cols[] = {
+    {"indicator", NULL, 't', 0},   {"district_code", NULL, 't', 0}, {"school_type", NULL, 't', 0},
+    {"years", NULL, 'o', 0},       {"change", NULL, 'r', 0},        {"final_year", NULL, 'i', 0},
+    {"final_value", NULL, 'r', 0}, {"on_track", NULL, 'b', 0},
+};
+static const struct report_column year_cols[] = {
+    {"year", NULL, 'i', 0},
+    {"value", NULL, 'r', 0},
+    {"target", NULL, 'r', 0},
+    {"status", NULL, 't', 0},
+};
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -135,14 +146,14 @@ static bool change_of(const struct review_year *years, const struct review_line 
     return true;
 }
 
-static json_t *real_or_null(bool has, double v)
-{
-    return has && isfinite(v) ? json_real(v == 0 ? 0.0 : v) : json_null();
-}
-
 static json_t *on_track_json(int on_track)
 {
     return on_track < 0 ? json_null() : json_boolean(on_track);
+}
+
+static json_t *final_year_json(const struct review_line *l)
+{
+    return l->has_final ? json_integer(l->final_year) : json_null();
 }
 
 /* The review row (JSON) and its CSV lines. Returns 0, or -1 out of memory. */
@@ -151,38 +162,45 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
                            buf *csv, json_t *flat)
 {
     const char *id = report_indicators[indicator].id;
+    size_t dcap = sizeof l->empty[0].district_code;
     json_t *yarr = json_array();
     int rc = yarr == NULL ? -1 : 0;
     for (size_t k = 0; rc == 0 && k < nyears; k++) {
         const struct report_row *r = l->row[k];
-        json_t *y = json_pack("{s:i, s:o, s:o, s:s}", "year", years[k].year, "value",
-                              real_or_null(r->has_value, r->value), "target",
-                              real_or_null(r->has_target, r->target), "status", r->status);
-        rc = json_array_append_new(yarr, y);
+        json_t *ycells[] = {json_integer(years[k].year), report_json_real(r->has_value, r->value),
+                            report_json_real(r->has_target, r->target), json_string(r->status)};
+        rc = json_array_append_new(yarr, report_row_make(year_cols, NKEYS(year_cols), ycells));
         double change = 0;
         bool has_change = change_of(years, l, k, &change);
-        json_t *line = json_pack(
-            "{s:s, s:o, s:n, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "indicator", id,
-            "district_code", district[0] ? json_string(district) : json_null(), "school_type",
-            "year", years[k].year, "value", real_or_null(r->has_value, r->value), "target",
-            real_or_null(r->has_target, r->target), "status", r->status, "change",
-            real_or_null(has_change, change), "final_year",
-            l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
-            real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+        json_t *cells[] = {json_string(id),
+                           report_json_text(district, dcap),
+                           json_null(),
+                           json_integer(years[k].year),
+                           report_json_real(r->has_value, r->value),
+                           report_json_real(r->has_target, r->target),
+                           json_string(r->status),
+                           report_json_real(has_change, change),
+                           final_year_json(l),
+                           report_json_real(l->has_final, l->final_value),
+                           on_track_json(l->on_track)};
+        json_t *line = report_row_make(line_cols, NKEYS(line_cols), cells);
         if (rc == 0)
-            rc = line != NULL ? report_csv_json_line(csv, line, csv_keys, NKEYS(csv_keys)) : -1;
+            rc = line != NULL ? report_csv_row(csv, line, line_cols, NKEYS(line_cols)) : -1;
         if (rc == 0 && flat != NULL)
             rc = json_array_append(flat, line); /* the lines again for html and xlsx */
         json_decref(line);
     }
     double change = 0;
     bool has_change = change_of(years, l, nyears - 1, &change);
-    json_t *row = json_pack(
-        "{s:s, s:o, s:n, s:o, s:o, s:o, s:o, s:o}", "indicator", id, "district_code",
-        district[0] ? json_string(district) : json_null(), "school_type", "years", yarr, "change",
-        real_or_null(has_change, change), "final_year",
-        l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
-        real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+    json_t *cells[] = {json_string(id),
+                       report_json_text(district, dcap),
+                       json_null(),
+                       yarr,
+                       report_json_real(has_change, change),
+                       final_year_json(l),
+                       report_json_real(l->has_final, l->final_value),
+                       on_track_json(l->on_track)};
+    json_t *row = report_row_make(row_cols, NKEYS(row_cols), cells);
     if (rc == 0)
         rc = json_array_append_new(rows, row);
     else
@@ -304,7 +322,7 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     flat = readable ? json_array() : NULL;
     doc = json_pack("{s:s, s:{s:i, s:i}, s:s, s:o}", "report", "review", "scope", "from", from,
                     "to", to, "generated_at", generated_at, "rows", rows);
-    if (doc == NULL || report_csv_header(&csv, csv_headers, NKEYS(csv_headers)) != 0 ||
+    if (doc == NULL || report_csv_header(&csv, line_cols, NKEYS(line_cols)) != 0 ||
         (readable && flat == NULL) || review_build(years, (size_t)nyears, rows, &csv, flat) != 0 ||
         report_json_dump(doc, &json) != 0) {
         log_error("out of memory");
@@ -340,12 +358,10 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
         struct report_xlsx *x = report_xlsx_open(path, title, 0);
         if (x == NULL)
             goto done;
-        struct report_xlsx_column cols[NKEYS(csv_headers)];
-        for (size_t k = 0; k < NKEYS(csv_headers); k++)
-            cols[k] = (struct report_xlsx_column){csv_headers[k], k == 0 ? 30 : 14};
-        struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, "进展 review", cols, NKEYS(cols));
+        struct report_xlsx_sheet *s =
+            readable_xlsx_sheet(x, "进展 review", line_cols, NKEYS(line_cols));
         for (size_t i = 0; s != NULL && i < json_array_size(flat); i++)
-            readable_xlsx_row(s, json_array_get(flat, i), csv_keys, NKEYS(csv_keys));
+            readable_xlsx_row(s, json_array_get(flat, i), line_cols, NKEYS(line_cols));
         if (report_xlsx_close(x) != 0)
             goto done;
     }
