@@ -111,33 +111,6 @@ void report_cursor_next(struct report_cursor *cur);
 void report_cursor_free(struct report_cursor *cur);
 
 /*
- * A JSON document written key by key and its lists element by element into rf
- * (report/report_json_doc.c), in the bytes that report_json_dump gives for the whole tree
- * (indent 2, keys in order, 15 digits): each value is dumped alone and indented to its depth.
- * The first failure sticks; what is logged once when it shows. Zero it, set rf and what;
- * free b and value at the end.
- */
-struct report_json_doc {
-    struct report_file *rf;
-    const char *what; /* "cannot make the quality report" */
-    buf b, value;
-    int rc;
-    bool logged;
-    size_t nkeys;  /* keys written */
-    size_t nelems; /* elements of the array being written */
-};
-/* key: v (a new reference, released; NULL fails the document). */
-void report_json_doc_value(struct report_json_doc *d, const char *key, json_t *v);
-void report_json_doc_array_begin(struct report_json_doc *d, const char *key);
-void report_json_doc_element(struct report_json_doc *d, const json_t *v);
-void report_json_doc_array_end(struct report_json_doc *d);
-/* 0 while the document is whole, else -1, the failure logged once. */
-int report_json_doc_failed(struct report_json_doc *d);
-/* Ends the document and writes what is left of it to rf (which the caller closes). 0, or -1
- * after logging. */
-int report_json_doc_finish(struct report_json_doc *d);
-
-/*
  * Stores a rendered report in xinyu.report as the report of record (report/report_store.c).
  * With a label it is published: frozen, with inputs_sha256 = xinyu.inputs_sha256(periods_
  * literal). targets_hex may be NULL. Returns EXIT_OK; EXIT_USAGE when the label is taken;

@@ -9,6 +9,7 @@
 
 #include "report/report_common.h"
 #include "report/report_css.h"
+#include "report/report_format.h"
 #include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -164,7 +165,7 @@ static int result_index(const char *r)
 static const char *const result_mark[3] = {"✓", "✗", "?"};
 static const char *const result_class[3] = {"r-pass", "r-fail", "r-unknown"};
 
-struct audit_html *audit_html_open(const char *lang)
+static struct audit_html *audit_html_open(const char *lang)
 {
     struct audit_html *a = calloc(1, sizeof *a);
     if (a == NULL) {
@@ -284,8 +285,8 @@ static int school_out(struct audit_html *a)
     return a->rows.len >= AUDIT_FLUSH ? flush_rows(a) : 0;
 }
 
-int audit_html_row(struct audit_html *a, const char *school, const char *district,
-                   const char *clause, const char *result, const char *detail)
+static int audit_html_row(struct audit_html *a, const char *school, const char *district,
+                          const char *clause, const char *result, const char *detail)
 {
     if (a->ncells > 0 && strcmp(a->school, school) != 0 && school_out(a) != 0)
         return -1;
@@ -317,8 +318,8 @@ static void count_td(struct page *h, const json_t *d, const char *key)
          json_integer_value(json_object_get(d, key)));
 }
 
-int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
-                      const json_t *districts, struct report_file *rf)
+static int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
+                             const json_t *districts, struct report_file *rf)
 {
     if (school_out(a) != 0 || flush_rows(a) != 0)
         return -1;
@@ -412,7 +413,7 @@ int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
     return rc;
 }
 
-void audit_html_free(struct audit_html *a)
+static void audit_html_free(struct audit_html *a)
 {
     if (a == NULL)
         return;
@@ -669,7 +670,8 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
     put(h, "</tbody>\n</table>\n</section>\n");
 }
 
-int review_render_html(const json_t *lines, int from, int to, const char *generated_at, buf *out)
+static int review_render_html(const json_t *lines, int from, int to, const char *generated_at,
+                              buf *out)
 {
     struct page h = {out, 0};
     char title[128];
@@ -695,3 +697,125 @@ int review_render_html(const json_t *lines, int from, int to, const char *genera
     put(&h, "</body>\n</html>\n");
     return h.rc;
 }
+
+/* ---- the pages as the HTML format sees them ------------------------------------------- */
+
+/* A text of a row; "" for null, as the database gives an SQL NULL. */
+static const char *row_text(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s != NULL ? s : "";
+}
+
+struct audit_page {
+    const struct report_audit_page_arg *arg;
+    struct audit_html *html;
+    json_t *districts;
+};
+
+static void audit_page_free(void *page)
+{
+    struct audit_page *p = page;
+    if (p == NULL)
+        return;
+    audit_html_free(p->html);
+    json_decref(p->districts);
+    free(p);
+}
+
+static void *audit_page_open(const void *arg)
+{
+    const struct report_audit_page_arg *a = arg;
+    struct audit_page *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    p->arg = a;
+    p->html = audit_html_open(a->lang);
+    p->districts = json_array();
+    if (p->html == NULL || p->districts == NULL) {
+        if (p->districts == NULL)
+            log_error("out of memory");
+        audit_page_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int audit_page_row(void *page, size_t table, const json_t *row)
+{
+    struct audit_page *p = page;
+    if (table == p->arg->rows_table)
+        return audit_html_row(p->html, row_text(row, "school_code"), row_text(row, "district_code"),
+                              row_text(row, "clause"), row_text(row, "result"),
+                              row_text(row, "detail"));
+    if (table == p->arg->districts_table && json_array_append(p->districts, (json_t *)row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int audit_page_finish(void *page, struct report_file *rf)
+{
+    struct audit_page *p = page;
+    return audit_html_finish(p->html, p->arg->year, p->arg->generated_at, p->districts, rf);
+}
+
+const struct report_page report_audit_page = {audit_page_open, audit_page_row, audit_page_finish,
+                                              audit_page_free};
+
+struct review_page {
+    const struct report_review_page_arg *arg;
+    json_t *lines; /* the chart of an indicator needs all of its lines */
+};
+
+static void review_page_free(void *page)
+{
+    struct review_page *p = page;
+    if (p == NULL)
+        return;
+    json_decref(p->lines);
+    free(p);
+}
+
+static void *review_page_open(const void *arg)
+{
+    struct review_page *p = calloc(1, sizeof *p);
+    if (p != NULL)
+        p->lines = json_array();
+    if (p == NULL || p->lines == NULL) {
+        log_error("out of memory");
+        review_page_free(p);
+        return NULL;
+    }
+    p->arg = arg;
+    return p;
+}
+
+static int review_page_row(void *page, size_t table, const json_t *row)
+{
+    struct review_page *p = page;
+    if (table == p->arg->lines_table && json_array_append(p->lines, (json_t *)row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int review_page_finish(void *page, struct report_file *rf)
+{
+    struct review_page *p = page;
+    buf html = BUF_INIT;
+    int rc = review_render_html(p->lines, p->arg->from, p->arg->to, p->arg->generated_at, &html);
+    if (rc != 0)
+        log_error("out of memory");
+    else
+        rc = report_file_write(rf, &html);
+    buf_free(&html);
+    return rc;
+}
+
+const struct report_page report_review_page = {review_page_open, review_page_row,
+                                               review_page_finish, review_page_free};

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 #include "report/report_readable.h"
 
 /* One line of the CSV and the sheet per indicator, district and year. */
@@ -33,6 +34,12 @@ static const struct report_column row_cols[] = {
     {"indicator", NULL, 't', 0},   {"district_code", NULL, 't', 0}, {"school_type", NULL, 't', 0},
     {"years", NULL, 'o', 0},       {"change", NULL, 'r', 0},        {"final_year", NULL, 'i', 0},
     {"final_value", NULL, 'r', 0}, {"on_track", NULL, 'b', 0},
+};
+/* The document's rows; the lines go to the CSV, the sheet and the page. */
+enum { T_ROWS, T_LINES, T_COUNT };
+static const struct report_table tables[T_COUNT] = {
+    {"rows", NULL, NULL, row_cols, sizeof row_cols / sizeof row_cols[0]},
+    {NULL, "", "进展 review", line_cols, sizeof line_cols / sizeof line_cols[0]},
 };
 static const struct report_column year_cols[] = {
     {"year", NULL, 'i', 0},
@@ -156,10 +163,11 @@ static json_t *final_year_json(const struct review_line *l)
     return l->has_final ? json_integer(l->final_year) : json_null();
 }
 
-/* The review row (JSON) and its CSV lines. Returns 0, or -1 out of memory. */
+/* The review's lines of an indicator and district, then its row. Returns 0, or -1 out of
+ * memory (not logged) or when the writer failed. */
 static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
-                           const char *district, const struct review_line *l, json_t *rows,
-                           buf *csv, json_t *flat)
+                           const char *district, const struct review_line *l,
+                           struct report_writer *w)
 {
     const char *id = report_indicators[indicator].id;
     size_t dcap = sizeof l->empty[0].district_code;
@@ -184,10 +192,10 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
                            report_json_real(l->has_final, l->final_value),
                            on_track_json(l->on_track)};
         json_t *line = report_row_make(line_cols, NKEYS(line_cols), cells);
+        if (rc == 0 && line == NULL)
+            rc = -1;
         if (rc == 0)
-            rc = line != NULL ? report_csv_row(csv, line, line_cols, NKEYS(line_cols)) : -1;
-        if (rc == 0 && flat != NULL)
-            rc = json_array_append(flat, line); /* the lines again for html and xlsx */
+            report_writer_row(w, T_LINES, line);
         json_decref(line);
     }
     double change = 0;
@@ -201,16 +209,18 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
                        report_json_real(l->has_final, l->final_value),
                        on_track_json(l->on_track)};
     json_t *row = report_row_make(row_cols, NKEYS(row_cols), cells);
+    if (rc == 0 && row == NULL)
+        rc = -1;
     if (rc == 0)
-        rc = json_array_append_new(rows, row);
-    else
-        json_decref(row);
-    return rc;
+        report_writer_row(w, T_ROWS, row);
+    json_decref(row);
+    return rc != 0 ? rc : report_writer_failed(w);
 }
 
-/* Every indicator and district of any year, in report order, into the document and CSV. */
-static int review_build(struct review_year *years, size_t nyears, json_t *rows, buf *csv,
-                        json_t *flat)
+/* Every indicator and district of any year, in report order, into the writer; *nrows counts
+ * the document's rows. 0, or -1 (not logged). */
+static int review_build(struct review_year *years, size_t nyears, struct report_writer *w,
+                        size_t *nrows)
 {
     size_t total = 0;
     for (size_t k = 0; k < nyears; k++)
@@ -233,8 +243,9 @@ static int review_build(struct review_year *years, size_t nyears, json_t *rows, 
         if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
             continue; /* the same indicator and district in another year */
         review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
-        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, rows, csv,
-                             flat);
+        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, w);
+        if (rc == 0)
+            (*nrows)++;
     }
     free(all);
     free(line);
@@ -283,13 +294,13 @@ static int review_load(const char *targets_dir, PGconn *conn, int from, int to,
 
 int report_review_write(const struct report_ctx *ctx, int from, int to)
 {
-    const char *formats = ctx->formats, *out_dir = ctx->out_dir;
+    const char *out_dir = ctx->out_dir;
     struct review_year years[64];
     memset(years, 0, sizeof years);
     int rc = EXIT_FATAL;
     int nyears = 0;
-    json_t *doc = NULL, *flat = NULL;
-    buf json = BUF_INIT, csv = BUF_INIT;
+    struct report_store *st = NULL;
+    struct report_writer *w = NULL;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         return rc;
@@ -315,73 +326,60 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
         rc = EXIT_USAGE;
         goto done;
     }
-    char generated_at[40];
-    util_now_rfc3339(generated_at, sizeof generated_at);
-    json_t *rows = json_array();
-    bool readable = report_has_format(formats, "html") || report_has_format(formats, "xlsx");
-    flat = readable ? json_array() : NULL;
-    doc = json_pack("{s:s, s:{s:i, s:i}, s:s, s:o}", "report", "review", "scope", "from", from,
-                    "to", to, "generated_at", generated_at, "rows", rows);
-    if (doc == NULL || report_csv_header(&csv, line_cols, NKEYS(line_cols)) != 0 ||
-        (readable && flat == NULL) || review_build(years, (size_t)nyears, rows, &csv, flat) != 0 ||
-        report_json_dump(doc, &json) != 0) {
-        log_error("out of memory");
-        goto done;
-    }
     if (util_mkdirs(out_dir, false) != 0) {
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
     }
-    char name[64];
-    snprintf(name, sizeof name, "review-%d-%d.json", from, to);
-    if (report_has_format(formats, "json") && report_write_output(out_dir, name, &json) != 0)
-        goto done;
-    snprintf(name, sizeof name, "review-%d-%d.csv", from, to);
-    if (report_has_format(formats, "csv") && report_write_output(out_dir, name, &csv) != 0)
-        goto done;
-    if (report_has_format(formats, "html")) {
-        buf html = BUF_INIT;
-        snprintf(name, sizeof name, "review-%d-%d.html", from, to);
-        int hrc = review_render_html(flat, from, to, generated_at, &html);
-        if (hrc != 0)
-            log_error("out of memory");
-        else
-            hrc = report_write_output(out_dir, name, &html);
-        buf_free(&html);
-        if (hrc != 0)
-            goto done;
-    }
-    if (report_has_format(formats, "xlsx")) {
-        char path[4200], title[64];
-        snprintf(path, sizeof path, "%s/review-%d-%d.xlsx", out_dir, from, to);
-        snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
-        struct report_xlsx *x = report_xlsx_open(path, title, 0);
-        if (x == NULL)
-            goto done;
-        struct report_xlsx_sheet *s =
-            readable_xlsx_sheet(x, "进展 review", line_cols, NKEYS(line_cols));
-        for (size_t i = 0; s != NULL && i < json_array_size(flat); i++)
-            readable_xlsx_row(s, json_array_get(flat, i), line_cols, NKEYS(line_cols));
-        if (report_xlsx_close(x) != 0)
-            goto done;
-    }
-    char scope_json[64];
+    char base[64], title[64], generated_at[40], scope_json[64];
+    snprintf(base, sizeof base, "review-%d-%d", from, to);
+    snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
-    rc = report_store(conn, "review", scope_json, json.data, NULL, NULL, NULL);
+    util_now_rfc3339(generated_at, sizeof generated_at);
+    /* the document is also kept in the database, as the report of record */
+    st = report_store_begin(conn, "review", scope_json, NULL, NULL, NULL);
+    if (st == NULL)
+        goto done;
+    struct report_sink store = {report_store_write, st};
+    struct report_review_page_arg page = {from, to, generated_at, T_LINES};
+    struct report_layout layout = {"cannot write the review", base,   title,
+                                   REPORT_JSON_TREE,          tables, T_COUNT,
+                                   &report_review_page,       &page,  &store};
+    w = report_writer_open(&layout, ctx->formats, out_dir);
+    if (w == NULL)
+        goto done;
+    report_writer_value(w, "report", json_string("review"));
+    report_writer_value(w, "scope", json_pack("{s:i, s:i}", "from", from, "to", to));
+    report_writer_value(w, "generated_at", json_string(generated_at));
+    report_writer_table_begin(w, T_ROWS);
+    report_writer_table_begin(w, T_LINES);
+    size_t nrows = 0;
+    if (report_writer_failed(w) != 0)
+        goto done;
+    if (review_build(years, (size_t)nyears, w, &nrows) != 0) {
+        if (report_writer_failed(w) == 0)
+            log_error("cannot write the review: out of memory");
+        goto done;
+    }
+    report_writer_table_end(w, T_LINES);
+    report_writer_table_end(w, T_ROWS);
+    int finished = report_writer_finish(w);
+    w = NULL;
+    rc = report_store_end(st, finished == 0);
+    st = NULL;
+    if (finished != 0)
+        rc = EXIT_FATAL;
     if (rc == EXIT_OK && db_exec(conn, "COMMIT", "cannot store the report") != 0)
         rc = EXIT_FATAL;
     if (rc == EXIT_OK)
-        printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears,
-               json_array_size(rows));
+        printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears, nrows);
 done:
+    report_writer_discard(w);
+    if (st != NULL)
+        report_store_end(st, false);
     for (int k = 0; k < nyears; k++) {
         report_targets_free(&years[k].t);
         free(years[k].rows);
     }
-    json_decref(doc);
-    json_decref(flat);
-    buf_free(&json);
-    buf_free(&csv);
     PQfinish(conn);
     return rc;
 }
