@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/util.h"
+#include "report/report_cells.h"
 
 /* Indicators in the order of INDICATORS.md; the ids are the contract's names. */
 enum report_unit {
@@ -178,15 +179,6 @@ struct report_sink {
  * Deterministic: the same doc gives the same bytes. Return 0, or -1 when memory ran out.
  */
 int report_render_json(const struct report_doc *doc, buf *out);
-/*
- * One CSV text cell: control characters but tab and line breaks written visibly (\x1b, as
- * buf_printable_lines), a ' put before a text that a spreadsheet would run as a formula (led
- * by = + - @, tab or CR, or their full-width forms), quoted as RFC 4180 asks when it holds a
- * comma, a quote or a line break. Every text cell of every CSV Xinyu writes goes through it.
- */
-int report_csv_text(buf *out, const char *s, size_t len);
-/* A CSV cell from a JSON value: null is empty, numbers with exactly the JSON's digits. */
-int report_csv_value(buf *out, const json_t *v);
 int report_render_csv(const struct report_doc *doc, buf *out);
 /* The district overview as its own CSV (same BOM, header style and line ends); 0 or -1 likewise. */
 int report_render_overview_csv(const struct report_doc *doc, buf *out);

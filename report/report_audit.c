@@ -10,45 +10,58 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 #include "report/report_readable.h"
 
-/* A row of the contract and its CSV header, same columns in the same order. */
-static const char *const row_keys[] = {"school_code", "clause", "result", "detail"};
-static const char *const row_headers[] = {"学校代码 school_code", "条款 clause", "结果 result",
-                                          "说明 detail"};
-static const char *const district_keys[] = {"district_code", "schools", "passing", "failing",
-                                            "unknown"};
-static const char *const district_headers[] = {"区县代码 district_code", "学校数 schools",
-                                               "通过 passing", "未通过 failing", "待定 unknown"};
+/* A row of the contract, its CSV and its sheet: the columns in this order. */
+static const struct report_column row_cols[] = {
+    {"school_code", "学校代码 school_code", 't', 22},
+    {"clause", "条款 clause", 't', 10},
+    {"result", "结果 result", 't', 10},
+    {"detail", "说明 detail", 't', 80},
+};
+static const struct report_column district_cols[] = {
+    {"district_code", "区县代码 district_code", 't', 22},
+    {"schools", "学校数 schools", 'i', 14},
+    {"passing", "通过 passing", 'i', 14},
+    {"failing", "未通过 failing", 'i', 14},
+    {"unknown", "待定 unknown", 'i', 14},
+};
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Rows are written out whenever this much has gathered: memory stays flat for any city. */
-#define FLUSH_BYTES ((size_t)1 << 20)
+/* The audit's result: a row's columns, then the school's district, which the page shows
+ * (WITH ORDINALITY keeps the function's order: district, school, clause). */
+static const struct report_column result_cols[] = {
+    {"school_code", NULL, 't', 0}, {"clause", NULL, 't', 0},        {"result", NULL, 't', 0},
+    {"detail", NULL, 't', 0},      {"district_code", NULL, 't', 0},
+};
+static const struct report_list audit_list = {
+    "audit",
+    "SELECT school_code, clause, result, CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END, "
+    "district_code FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
+    "WITH ORDINALITY AS a ORDER BY a.ordinality",
+    4, result_cols, NKEYS(result_cols)};
 
-/* One line of a document: a flat object without indentation, key order kept. */
-#define LINE_FLAGS (JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+/* The document: its rows, then the districts' counts; each table a CSV file and a sheet. */
+enum { T_ROWS, T_DISTRICTS, T_COUNT };
+static const struct report_table tables[T_COUNT] = {
+    {"rows", "", "审计 audit", row_cols, NKEYS(row_cols)},
+    {"districts", "districts", "区县 districts", district_cols, NKEYS(district_cols)},
+};
 
 struct district_count {
     char code[8]; /* "" for the city */
     long schools, passing, failing, unknown;
 };
 
-/* The audit's output while it is being written. */
-struct audit_out {
-    struct report_file *json, *csv;
-    buf jbuf, cbuf;
-    size_t nrows;
+/* The districts' counts while the rows stream by. */
+struct audit_counts {
     struct district_count *districts; /* [0] is the city */
     size_t ndistricts, cap;
-    struct report_file *html_file; /* with html: the page, its rows held per school */
-    struct audit_html *html;
-    json_t *html_districts;
-    struct report_xlsx *xlsx; /* with xlsx: the workbook and its audit sheet */
-    struct report_xlsx_sheet *sheet;
 };
 
 /* Counts one school's overall result into its district (rows come ordered by district). */
-static int count_overall(struct audit_out *o, const char *district, const char *result)
+static int count_overall(struct audit_counts *o, const char *district, const char *result)
 {
     struct district_count *d = o->ndistricts > 1 ? &o->districts[o->ndistricts - 1] : NULL;
     if (d == NULL || strcmp(d->code, district) != 0) {
@@ -78,107 +91,55 @@ static int count_overall(struct audit_out *o, const char *district, const char *
     return 0;
 }
 
-/* One result row into both outputs. */
-static int audit_row(struct audit_out *o, const PGresult *res)
+/* One result row into every format, and its school's result into the counts. */
+static int audit_row(struct report_writer *w, struct audit_counts *o, const PGresult *res)
 {
-    json_t *row = json_object();
-    int rc = row == NULL ? -1 : 0;
-    static const int cols[] = {0, 2, 3, 4}; /* school_code, clause, result, detail */
-    for (size_t k = 0; rc == 0 && k < NKEYS(row_keys); k++)
-        rc = json_object_set_new(row, row_keys[k], report_json_cell(res, 0, cols[k], 't'));
-    if (rc == 0 && o->json != NULL) {
-        rc = buf_puts(&o->jbuf, o->nrows ? ",\n    " : "\n    ");
-        if (rc == 0)
-            rc = report_json_append(&o->jbuf, row, LINE_FLAGS);
-    }
-    if (rc == 0 && o->csv != NULL)
-        rc = report_csv_json_line(&o->cbuf, row, row_keys, NKEYS(row_keys));
-    if (rc == 0 && o->sheet != NULL)
-        readable_xlsx_row(o->sheet, row, row_keys, NKEYS(row_keys));
-    json_decref(row);
-    if (rc == 0 && o->html != NULL &&
-        audit_html_row(o->html, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-                       PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4)) != 0)
+    json_t *row = report_row_json(&audit_list, res, 0);
+    if (row == NULL) {
+        log_error("cannot audit the schools: out of memory or a malformed value");
         return -1;
-    if (rc == 0 && strcmp(PQgetvalue(res, 0, 2), "overall") == 0)
-        rc = count_overall(o, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
-    if (rc != 0) {
+    }
+    report_writer_row(w, T_ROWS, row);
+    json_decref(row);
+    if (strcmp(PQgetvalue(res, 0, 1), "overall") == 0 &&
+        count_overall(o, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 2)) != 0) {
         log_error("out of memory");
         return -1;
     }
-    o->nrows++;
-    if ((o->json != NULL && o->jbuf.len >= FLUSH_BYTES && report_file_write(o->json, &o->jbuf)) ||
-        (o->csv != NULL && o->cbuf.len >= FLUSH_BYTES && report_file_write(o->csv, &o->cbuf)))
-        return -1;
-    return 0;
+    return report_writer_failed(w);
 }
 
 static json_t *district_json(const struct district_count *d)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:I}", "district_code",
-                     d->code[0] ? json_string(d->code) : json_null(), "schools",
-                     (json_int_t)d->schools, "passing", (json_int_t)d->passing, "failing",
-                     (json_int_t)d->failing, "unknown", (json_int_t)d->unknown);
+    json_t *cells[] = {report_json_text(d->code, sizeof d->code),
+                       json_integer((json_int_t)d->schools), json_integer((json_int_t)d->passing),
+                       json_integer((json_int_t)d->failing), json_integer((json_int_t)d->unknown)};
+    return report_row_make(district_cols, NKEYS(district_cols), cells);
 }
 
-/* The end of the JSON document and the districts' CSV. */
-static int audit_finish(struct audit_out *o, int year, const char *out_dir)
+/* The districts' table, the city first. */
+static int audit_districts(struct report_writer *w, const struct audit_counts *o)
 {
-    buf dcsv = BUF_INIT;
-    int rc = report_csv_header(&dcsv, district_headers, NKEYS(district_headers));
-    struct report_xlsx_sheet *dsheet = NULL;
-    if (o->xlsx != NULL) {
-        struct report_xlsx_column cols[NKEYS(district_headers)];
-        for (size_t k = 0; k < NKEYS(district_headers); k++)
-            cols[k] = (struct report_xlsx_column){district_headers[k], k == 0 ? 22 : 14};
-        dsheet = report_xlsx_add_sheet(o->xlsx, "区县 districts", cols, NKEYS(cols));
-    }
-    if (o->json != NULL)
-        rc |=
-            buf_puts(&o->jbuf, o->nrows ? "\n  ],\n  \"districts\": [" : "],\n  \"districts\": [");
-    for (size_t i = 0; rc == 0 && i < o->ndistricts; i++) {
+    report_writer_table_begin(w, T_DISTRICTS);
+    for (size_t i = 0; i < o->ndistricts && report_writer_failed(w) == 0; i++) {
         json_t *d = district_json(&o->districts[i]);
         if (d == NULL) {
-            rc = -1;
-            break;
+            log_error("out of memory");
+            return -1;
         }
-        if (o->json != NULL) {
-            rc |= buf_puts(&o->jbuf, i ? ",\n    " : "\n    ");
-            rc |= report_json_append(&o->jbuf, d, LINE_FLAGS);
-        }
-        rc |= report_csv_json_line(&dcsv, d, district_keys, NKEYS(district_keys));
-        if (dsheet != NULL)
-            readable_xlsx_row(dsheet, d, district_keys, NKEYS(district_keys));
-        if (o->html_districts != NULL)
-            rc |= json_array_append(o->html_districts, d);
+        report_writer_row(w, T_DISTRICTS, d);
         json_decref(d);
     }
-    if (o->json != NULL)
-        rc |= buf_puts(&o->jbuf, "\n  ]\n}\n");
-    if (rc != 0) {
-        log_error("out of memory");
-        buf_free(&dcsv);
-        return -1;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "audit-%d-districts.csv", year);
-    rc = o->csv != NULL ? report_write_output(out_dir, name, &dcsv) : 0;
-    buf_free(&dcsv);
-    return rc;
+    report_writer_table_end(w, T_DISTRICTS);
+    return report_writer_failed(w);
 }
 
-/* Streams xinyu.audit_rows into the outputs, one row at a time. Returns 0 or -1 (logged). */
+/* Streams xinyu.audit_rows into the writer, one row at a time. Returns 0 or -1 (logged). */
 static int audit_stream(PGconn *conn, const struct report_sql_args *a, const char *lang,
-                        struct audit_out *o)
+                        struct report_writer *w, struct audit_counts *o)
 {
     const char *p[] = {a->periods.data, a->deadlines.data, a->params.data, lang};
-    /* WITH ORDINALITY keeps the function's order (district, school, clause) at no cost */
-    if (!PQsendQueryParams(conn,
-                           "SELECT school_code, district_code, clause, result, "
-                           "CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END "
-                           "FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
-                           "WITH ORDINALITY AS a ORDER BY a.ordinality",
-                           4, NULL, p, NULL, NULL, 0) ||
+    if (!PQsendQueryParams(conn, audit_list.sql, audit_list.nparams, NULL, p, NULL, NULL, 0) ||
         !PQsetSingleRowMode(conn)) {
         log_error_detail("cannot audit the schools", PQerrorMessage(conn), NULL);
         return -1;
@@ -189,7 +150,7 @@ static int audit_stream(PGconn *conn, const struct report_sql_args *a, const cha
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_SINGLE_TUPLE) {
             if (rc == 0)
-                rc = audit_row(o, res);
+                rc = audit_row(w, o, res);
         } else if (st != PGRES_TUPLES_OK) {
             db_log_result(res, "cannot audit the schools");
             rc = -1;
@@ -201,7 +162,7 @@ static int audit_stream(PGconn *conn, const struct report_sql_args *a, const cha
 
 int report_audit_write(const struct report_ctx *ctx, int year)
 {
-    const char *formats = ctx->formats, *out_dir = ctx->out_dir, *lang = ctx->lang;
+    const char *out_dir = ctx->out_dir, *lang = ctx->lang;
     struct report_scope scope = {year, NULL};
     struct report_targets t;
     memset(&t, 0, sizeof t);
@@ -213,11 +174,12 @@ int report_audit_write(const struct report_ctx *ctx, int year)
         return EXIT_FATAL;
     }
     int rc = EXIT_FATAL;
-    struct audit_out o;
+    struct audit_counts o;
     memset(&o, 0, sizeof o);
     o.cap = 16;
     o.districts = calloc(o.cap, sizeof *o.districts);
     o.ndistricts = 1; /* the city */
+    struct report_writer *w = NULL;
     PGconn *conn = NULL;
     if (o.districts == NULL) {
         log_error("out of memory");
@@ -233,94 +195,36 @@ int report_audit_write(const struct report_ctx *ctx, int year)
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
     }
-    char name[64];
-    if (report_has_format(formats, "json")) {
-        snprintf(name, sizeof name, "audit-%d.json", year);
-        o.json = report_file_open(out_dir, name);
-        if (o.json == NULL)
-            goto done;
-    }
-    if (report_has_format(formats, "csv")) {
-        snprintf(name, sizeof name, "audit-%d.csv", year);
-        o.csv = report_file_open(out_dir, name);
-        if (o.csv == NULL)
-            goto done;
-    }
-    if (report_has_format(formats, "html")) {
-        snprintf(name, sizeof name, "audit-%d.html", year);
-        o.html_file = report_file_open(out_dir, name);
-        o.html = o.html_file != NULL ? audit_html_open(lang) : NULL;
-        o.html_districts = json_array();
-        if (o.html == NULL || o.html_districts == NULL)
-            goto done;
-    }
-    if (report_has_format(formats, "xlsx")) {
-        char path[4200], title[64];
-        snprintf(path, sizeof path, "%s/audit-%d.xlsx", out_dir, year);
-        snprintf(title, sizeof title, "%d 特色学校标准审核 audit", year);
-        o.xlsx = report_xlsx_open(path, title, 0);
-        if (o.xlsx == NULL)
-            goto done;
-        static const struct report_xlsx_column cols[] = {{"学校代码 school_code", 22},
-                                                         {"条款 clause", 10},
-                                                         {"结果 result", 10},
-                                                         {"说明 detail", 80}};
-        o.sheet = report_xlsx_add_sheet(o.xlsx, "审计 audit", cols, NKEYS(cols));
-    }
-    char generated_at[40];
+    char base[64], title[64], generated_at[40];
+    snprintf(base, sizeof base, "audit-%d", year);
+    snprintf(title, sizeof title, "%d 特色学校标准审核 audit", year);
     util_now_rfc3339(generated_at, sizeof generated_at);
-    if (buf_printf(&o.jbuf,
-                   "{\n  \"report\": \"audit\",\n  \"scope\": {\"year\": %d},\n"
-                   "  \"generated_at\": \"%s\",\n  \"rows\": [",
-                   year, generated_at) != 0 ||
-        report_csv_header(&o.cbuf, row_headers, NKEYS(row_headers)) != 0) {
-        log_error("out of memory");
+    struct report_audit_page_arg page = {lang, year, generated_at, T_ROWS, T_DISTRICTS};
+    struct report_layout layout = {"cannot write the audit", base,   title,
+                                   REPORT_JSON_LINES,        tables, T_COUNT,
+                                   &report_audit_page,       &page,  NULL};
+    w = report_writer_open(&layout, ctx->formats, out_dir);
+    if (w == NULL)
         goto done;
-    }
-    if (audit_stream(conn, &args, lang, &o) != 0 || audit_finish(&o, year, out_dir) != 0 ||
-        db_exec(conn, "COMMIT", "cannot audit the schools") != 0)
+    report_writer_value(w, "report", json_string("audit"));
+    report_writer_value(w, "scope", json_pack("{s:i}", "year", year));
+    report_writer_value(w, "generated_at", json_string(generated_at));
+    report_writer_table_begin(w, T_ROWS);
+    if (report_writer_failed(w) != 0 || audit_stream(conn, &args, lang, w, &o) != 0)
         goto done;
-    if (o.json != NULL) {
-        int w = report_file_write(o.json, &o.jbuf);
-        int cl = report_file_close(o.json);
-        o.json = NULL;
-        if (w != 0 || cl != 0)
-            goto done;
-    }
-    if (o.csv != NULL) {
-        int w = report_file_write(o.csv, &o.cbuf);
-        int cl = report_file_close(o.csv);
-        o.csv = NULL;
-        if (w != 0 || cl != 0)
-            goto done;
-    }
-    if (o.html != NULL) {
-        int w = audit_html_finish(o.html, year, generated_at, o.html_districts, o.html_file);
-        int cl = w == 0 ? report_file_close(o.html_file) : -1;
-        if (w == 0)
-            o.html_file = NULL;
-        if (w != 0 || cl != 0)
-            goto done;
-    }
-    if (o.xlsx != NULL) {
-        int cl = report_xlsx_close(o.xlsx);
-        o.xlsx = NULL;
-        if (cl != 0)
-            goto done;
-    }
+    report_writer_table_end(w, T_ROWS);
+    if (audit_districts(w, &o) != 0 || db_exec(conn, "COMMIT", "cannot audit the schools") != 0)
+        goto done;
+    int finished = report_writer_finish(w);
+    w = NULL;
+    if (finished != 0)
+        goto done;
     const struct district_count *city = &o.districts[0];
     printf("audit %d: %ld schools, %ld pass, %ld fail, %ld unknown\n", year, city->schools,
            city->passing, city->failing, city->unknown);
     rc = EXIT_OK;
 done:
-    report_file_discard(o.json);
-    report_file_discard(o.csv);
-    report_file_discard(o.html_file);
-    audit_html_free(o.html);
-    json_decref(o.html_districts);
-    report_xlsx_discard(o.xlsx);
-    buf_free(&o.jbuf);
-    buf_free(&o.cbuf);
+    report_writer_discard(w);
     free(o.districts);
     PQfinish(conn);
     report_sql_args_free(&args);

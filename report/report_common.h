@@ -1,8 +1,7 @@
 /*
  * report_common.h - shared by the report jobs inside report/: a scope's targets and SQL
- * arguments, the evaluated indicator rows, output files, the CSV and JSON conventions of
- * report/report_render.c (UTF-8 BOM, bilingual header, CRLF; 15 significant digits) and the
- * stored report of record.
+ * arguments, the evaluated indicator rows, output files, lists read through cursors and the
+ * stored report of record. The cells of every row follow report/report_cells.h.
  */
 #ifndef XINYU_REPORT_COMMON_H
 #define XINYU_REPORT_COMMON_H
@@ -15,6 +14,7 @@
 
 #include "common/buf.h"
 #include "report/report.h"
+#include "report/report_cells.h"
 #include "report/report_jobs.h"
 
 /* A connection with the report role through ctx; NULL after logging, *rc then the EXIT_*. */
@@ -71,27 +71,6 @@ int report_file_write(struct report_file *rf, buf *b);
 int report_file_close(struct report_file *rf);
 void report_file_discard(struct report_file *rf);
 
-/* Appends the BOM and the header row (each header "中文 english"). 0, or -1 out of memory. */
-int report_csv_header(buf *out, const char *const *headers, size_t n);
-/* Appends one CSV line with the values of obj's keys in order (null empty, strings quoted as
- * needed, numbers as in the JSON). 0, or -1 out of memory or a number that does not fit. */
-int report_csv_json_line(buf *out, const json_t *obj, const char *const *keys, size_t n);
-/* A JSON value for a result cell: type 't' text, 'i' integer, 'c' count (integral as an
- * integer, else a real), 'r' real, 'b' boolean; SQL NULL is null. New reference, or NULL when
- * the cell is not of the type or memory ran out. */
-json_t *report_json_cell(const PGresult *res, int row, int col, char type);
-/* Appends json_dumps(v, flags) to out. Returns 0, or -1 (out then as before). */
-int report_json_append(buf *out, const json_t *v, size_t flags);
-/* Appends a whole document as report_render_json writes one (indent 2, key order kept, 15
- * digits) and a newline. Returns 0, or -1 (out then as before). */
-int report_json_dump(const json_t *doc, buf *out);
-
-/* A column of a list: its JSON key, CSV header and result type (report_json_cell). */
-struct report_column {
-    const char *key;
-    const char *header;
-    char type;
-};
 /* A list of a report: the SQL that makes it and its columns, in the result's order. */
 struct report_list {
     const char *name; /* JSON key, and the CSV file's suffix with '_' as '-' */
@@ -130,33 +109,6 @@ json_t *report_cursor_peek(struct report_cursor *cur, int *rc);
 void report_cursor_next(struct report_cursor *cur);
 /* Releases what the cursor holds; the cursor itself ends with the transaction. */
 void report_cursor_free(struct report_cursor *cur);
-
-/*
- * A JSON document written key by key and its lists element by element into rf
- * (report/report_json_doc.c), in the bytes that report_json_dump gives for the whole tree
- * (indent 2, keys in order, 15 digits): each value is dumped alone and indented to its depth.
- * The first failure sticks; what is logged once when it shows. Zero it, set rf and what;
- * free b and value at the end.
- */
-struct report_json_doc {
-    struct report_file *rf;
-    const char *what; /* "cannot make the quality report" */
-    buf b, value;
-    int rc;
-    bool logged;
-    size_t nkeys;  /* keys written */
-    size_t nelems; /* elements of the array being written */
-};
-/* key: v (a new reference, released; NULL fails the document). */
-void report_json_doc_value(struct report_json_doc *d, const char *key, json_t *v);
-void report_json_doc_array_begin(struct report_json_doc *d, const char *key);
-void report_json_doc_element(struct report_json_doc *d, const json_t *v);
-void report_json_doc_array_end(struct report_json_doc *d);
-/* 0 while the document is whole, else -1, the failure logged once. */
-int report_json_doc_failed(struct report_json_doc *d);
-/* Ends the document and writes what is left of it to rf (which the caller closes). 0, or -1
- * after logging. */
-int report_json_doc_finish(struct report_json_doc *d);
 
 /*
  * Stores a rendered report in xinyu.report as the report of record (report/report_store.c).

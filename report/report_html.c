@@ -6,6 +6,7 @@
 
 #include "common/period.h"
 #include "report/report.h"
+#include "report/report_css.h"
 
 /*
  * Every word the page shows, in one language. The page must be readable without Xinyu
@@ -379,52 +380,6 @@ static void school_type_text(struct html *h, const char *code, size_t cap)
     }
     text(h, code, cap);
 }
-
-static const char page_style[] =
-    "<style>\n"
-    ":root{color-scheme:light}\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\","
-    "\"Microsoft YaHei\",\"PingFang SC\",\"DejaVu Sans\",sans-serif;color:#1a1a1a;"
-    "background:#fff;margin:0 auto;max-width:1040px;padding:24px 32px;font-size:14px;"
-    "line-height:1.5}\n"
-    "header{border-bottom:2px solid #1a1a1a;margin-bottom:8px}\n"
-    "h1{font-size:24px;margin:0 0 4px}\n"
-    "h2{font-size:18px;margin:28px 0 8px;padding-left:8px;border-left:4px solid #1f4e79}\n"
-    "h2 .en{font-weight:normal;color:#444;font-size:15px;margin-left:10px}\n"
-    "h3{font-size:15px;margin:14px 0 6px}\n"
-    ".meta{color:#444;margin:2px 0 8px}\n"
-    ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"
-    "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"
-    "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"
-    "th{background:#eef1f5;font-weight:600;text-align:center}\n"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.code{white-space:nowrap}\n"
-    "tr.city td{font-weight:600;background:#f7f7f7}\n"
-    "td.st{white-space:nowrap;text-align:center}\n"
-    ".st-met{color:#1b5e20}\n"
-    ".st-not_met{color:#b71c1c;font-weight:600}\n"
-    ".st-no_data,.st-no_target{color:#555}\n"
-    "a{color:inherit}\n"
-    ".definition{border:1px solid #ccc;background:#f7f7f7;padding:6px 10px;font-size:13px;"
-    "margin:6px 0}\n"
-    "figure{margin:8px 0 4px}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font-size:12px;fill:#1a1a1a}\n"
-    "svg .muted{fill:#666}\n"
-    "svg .city{font-weight:700}\n"
-    "svg .value{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}\n"
-    "@page{size:A4;margin:14mm}\n"
-    "@media print{\n"
-    "body{max-width:none;padding:0;font-size:10.5pt}\n"
-    "section.indicator,#summary{break-before:page;page-break-before:always}\n"
-    "table{font-size:9pt}\n"
-    "th,td{padding:3px 5px}\n"
-    "figure,tr,.definition{break-inside:avoid;page-break-inside:avoid}\n"
-    "thead{display:table-header-group}\n"
-    "th,tr.city td,.definition{background:none}\n"
-    "a{text-decoration:none}\n"
-    "}\n"
-    "</style>\n";
 
 static void title_text(struct html *h, const struct report_doc *doc)
 {
@@ -989,7 +944,7 @@ int report_stream_html(const struct report_doc *doc, const char *lang,
     put(&h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     title_text(&h, doc);
     put(&h, "</title>\n");
-    put(&h, page_style);
+    put(&h, report_css_style(REPORT_CSS_INDICATORS));
     put(&h, "</head>\n<body>\n<header>\n<h1>");
     title_text(&h, doc);
     put(&h, "</h1>\n<p class=\"meta\">");

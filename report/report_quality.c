@@ -13,82 +13,83 @@
 #include "common/period.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 #include "report/report_letters.h"
 #include "report/report_readable.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct report_column term_cols[] = {
-    {"period", "学期 period", 't'},
-    {"deadline", "截止日期 deadline", 't'},
-    {"schools_active", "在册学校数 schools_active", 'i'},
-    {"schools_reported", "已上报学校数 schools_reported", 'i'},
-    {"schools_not_reported", "未上报学校数 schools_not_reported", 'i'},
-    {"schools_late", "逾期上报学校数 schools_late", 'i'},
-    {"rejected_submissions", "被退回的报送 rejected_submissions", 'i'},
-    {"superseded_versions", "被替代的版本 superseded_versions", 'i'},
+    {"period", "学期 period", 't', 16},
+    {"deadline", "截止日期 deadline", 't', 16},
+    {"schools_active", "在册学校数 schools_active", 'i', 16},
+    {"schools_reported", "已上报学校数 schools_reported", 'i', 16},
+    {"schools_not_reported", "未上报学校数 schools_not_reported", 'i', 16},
+    {"schools_late", "逾期上报学校数 schools_late", 'i', 16},
+    {"rejected_submissions", "被退回的报送 rejected_submissions", 'i', 16},
+    {"superseded_versions", "被替代的版本 superseded_versions", 'i', 16},
 };
 static const struct report_column not_reported_cols[] = {
-    {"period", "学期 period", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"school_type", "学校类型 school_type", 't'},
+    {"period", "学期 period", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"school_type", "学校类型 school_type", 't', 16},
 };
 static const struct report_column late_cols[] = {
-    {"period", "学期 period", 't'},
-    {"deadline", "截止日期 deadline", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"submitted_at", "报送时间 submitted_at", 't'},
-    {"days_late", "逾期天数 days_late", 'i'},
+    {"period", "学期 period", 't', 16},
+    {"deadline", "截止日期 deadline", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"submitted_at", "报送时间 submitted_at", 't', 16},
+    {"days_late", "逾期天数 days_late", 'i', 16},
 };
 /* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
 static const struct report_column rejection_cols[] = {
-    {"raw_id", "报送编号 raw_id", 'i'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"period", "学期 period", 't'},
-    {"source", "来源 source", 't'},
-    {"ref", "文件 ref", 't'},
-    {"received_at", "收到时间 received_at", 't'},
-    {"resolved", "已重新报送 resolved", 'b'},
-    {"severity", "级别 severity", 't'},
-    {"seq", "序号 seq", 'i'},
-    {"code", "代码 code", 't'},
-    {"path", "字段 path", 't'},
-    {"message", "原因 message", 't'},
+    {"raw_id", "报送编号 raw_id", 'i', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"period", "学期 period", 't', 16},
+    {"source", "来源 source", 't', 16},
+    {"ref", "文件 ref", 't', 16},
+    {"received_at", "收到时间 received_at", 't', 16},
+    {"resolved", "已重新报送 resolved", 'b', 16},
+    {"severity", "级别 severity", 't', 16},
+    {"seq", "序号 seq", 'i', 16},
+    {"code", "代码 code", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"message", "原因 message", 't', 60},
 };
 #define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
 static const struct report_column warning_cols[] = {
-    {"raw_id", "报送编号 raw_id", 'i'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"period", "学期 period", 't'},
-    {"seq", "序号 seq", 'i'},
-    {"code", "代码 code", 't'},
-    {"path", "字段 path", 't'},
-    {"message", "说明 message", 't'},
+    {"raw_id", "报送编号 raw_id", 'i', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"period", "学期 period", 't', 16},
+    {"seq", "序号 seq", 'i', 16},
+    {"code", "代码 code", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"message", "说明 message", 't', 60},
 };
 static const struct report_column outlier_cols[] = {
-    {"kind", "类型 kind", 't'},
-    {"period", "学期 period", 't'},
-    {"district_code", "区县代码 district_code", 't'},
-    {"district_name", "区县 district_name", 't'},
-    {"school_code", "学校标识码 school_code", 't'},
-    {"school_name", "学校名称 school_name", 't'},
-    {"field", "数据列 field", 't'},
-    {"path", "字段 path", 't'},
-    {"value", "填报值 value", 'c'},
-    {"reference", "参照值 reference", 'c'},
-    {"ratio", "倍数 ratio", 'r'},
+    {"kind", "类型 kind", 't', 16},
+    {"period", "学期 period", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"field", "数据列 field", 't', 16},
+    {"path", "字段 path", 't', 16},
+    {"value", "填报值 value", 'c', 16},
+    {"reference", "参照值 reference", 'c', 16},
+    {"ratio", "倍数 ratio", 'r', 16},
 };
 
 enum { L_TERMS, L_NOT_REPORTED, L_LATE, L_REJECTIONS, L_WARNINGS, L_OUTLIERS, L_COUNT };
@@ -120,6 +121,34 @@ static const struct report_list lists[L_COUNT] = {
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
      "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
      2, outlier_cols, NKEYS(outlier_cols)},
+};
+
+/* The rejections as the document has them: one per submission, its reasons nested. */
+static const struct report_column rejection_group_cols[] = {
+    {"raw_id", NULL, 'i', 0},      {"district_code", NULL, 't', 0}, {"district_name", NULL, 't', 0},
+    {"school_code", NULL, 't', 0}, {"school_name", NULL, 't', 0},   {"period", NULL, 't', 0},
+    {"source", NULL, 't', 0},      {"ref", NULL, 't', 0},           {"received_at", NULL, 't', 0},
+    {"resolved", NULL, 'b', 0},    {"reasons", NULL, 'o', 0},
+};
+
+/*
+ * The tables of the report: one per list, as its CSV has it (<base>-<name with '-' for
+ * '_'>.csv), three of them also as sheets; the rejections and the outliers are in the
+ * document otherwise than in their CSV, as tables of their own.
+ */
+enum { T_REJECTION_GROUPS = L_COUNT, T_OUTLIERS_KEPT, T_COUNT };
+static const struct report_table tables[T_COUNT] = {
+    [L_TERMS] = {"terms", "terms", NULL, term_cols, NKEYS(term_cols)},
+    [L_NOT_REPORTED] = {"not_reported", "not-reported", "未上报 not reported", not_reported_cols,
+                        NKEYS(not_reported_cols)},
+    [L_LATE] = {"late", "late", NULL, late_cols, NKEYS(late_cols)},
+    [L_REJECTIONS] = {NULL, "rejections", "退回 rejections", rejection_cols, NKEYS(rejection_cols)},
+    [L_WARNINGS] = {"warnings", "warnings", "警告 warnings", warning_cols, NKEYS(warning_cols)},
+    [L_OUTLIERS] = {NULL, "outliers", NULL, outlier_cols, NKEYS(outlier_cols)},
+    [T_REJECTION_GROUPS] = {"rejections", NULL, NULL, rejection_group_cols,
+                            NKEYS(rejection_group_cols)},
+    /* the changes from the previous term are only counted in the document */
+    [T_OUTLIERS_KEPT] = {"outliers", NULL, NULL, outlier_cols, NKEYS(outlier_cols)},
 };
 
 /* The rows of a list as JSON objects; NULL after logging. */
@@ -263,85 +292,6 @@ static int scope_terms(const char *targets_dir, const struct report_scope *scope
     return 0;
 }
 
-#define FLUSH_BYTES 65536 /* a file's buffered text is written out from this size */
-
-/* ---- the files of one list -------------------------------------------------------------- */
-
-/* Where the rows of a list go as they are read: its CSV (in every case), its array of the
- * document, and for three lists a sheet of the workbook. */
-struct list_out {
-    struct report_file *csv;
-    buf b;
-    const char *keys[16];
-    struct report_xlsx_sheet *sheet;
-};
-
-/* The CSV <base>-<name with '-' for '_'>.csv of list k, the header written. 0, or -1 (logged). */
-static int list_out_open(struct list_out *o, int k, const char *out_dir, const char *base)
-{
-    const struct report_list *l = &lists[k];
-    char suffix[32], name[128];
-    util_strlcpy(suffix, l->name, sizeof suffix);
-    for (char *s = suffix; *s != '\0'; s++) {
-        if (*s == '_')
-            *s = '-';
-    }
-    snprintf(name, sizeof name, "%s-%s.csv", base, suffix);
-    const char *headers[16];
-    for (size_t c = 0; c < l->ncols; c++) {
-        headers[c] = l->cols[c].header;
-        o->keys[c] = l->cols[c].key;
-    }
-    o->csv = report_file_open(out_dir, name);
-    if (o->csv == NULL)
-        return -1;
-    if (report_csv_header(&o->b, headers, l->ncols) != 0) {
-        log_error("out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-/* One row of list k into its CSV and sheet. 0, or -1 (logged). */
-static int list_out_row(struct list_out *o, int k, const json_t *row)
-{
-    const struct report_list *l = &lists[k];
-    if (report_csv_json_line(&o->b, row, o->keys, l->ncols) != 0) {
-        log_error("cannot write the %s: out of memory or a number out of range", l->name);
-        return -1;
-    }
-    if (o->sheet != NULL)
-        readable_xlsx_row(o->sheet, row, o->keys, l->ncols);
-    if (o->b.len >= FLUSH_BYTES)
-        return report_file_write(o->csv, &o->b);
-    return 0;
-}
-
-/* The lists' sheets of <base>.xlsx, in this order: */
-static const struct {
-    const char *name;
-    int list;
-} sheets[] = {{"未上报 not reported", L_NOT_REPORTED},
-              {"退回 rejections", L_REJECTIONS},
-              {"警告 warnings", L_WARNINGS}};
-
-/* Adds list k's sheet to x when it has one. */
-static void list_out_sheet(struct list_out *o, int k, struct report_xlsx *x)
-{
-    const struct report_list *l = &lists[k];
-    for (size_t i = 0; i < NKEYS(sheets); i++) {
-        if (sheets[i].list != k)
-            continue;
-        struct report_xlsx_column cols[16];
-        for (size_t c = 0; c < l->ncols; c++) {
-            const char *key = l->cols[c].key;
-            cols[c].header = l->cols[c].header;
-            cols[c].width = strcmp(key, "message") == 0 ? 60 : strstr(key, "name") ? 28 : 16;
-        }
-        o->sheet = report_xlsx_add_sheet(x, sheets[i].name, cols, l->ncols);
-    }
-}
-
 /* A rejected submission of the document, from its first row: the submission's columns and an
  * empty array of reasons. NULL when out of memory. */
 static json_t *rejection_new(const json_t *r)
@@ -374,28 +324,31 @@ static int rejection_reason(json_t *o, const json_t *r)
 }
 
 /*
- * Reads list k (not the outliers) through a cursor into its CSV, its array of the document
- * (the rejections grouped per submission, their reasons nested) and its sheet. *count is the
- * number of the array's elements. 0, or -1 after logging.
+ * Reads list k (not the outliers) through a cursor into its table, and the rejections also
+ * grouped per submission into theirs. *count is the number of the document's elements. 0, or
+ * -1 after logging.
  */
-static int stream_list(PGconn *conn, int k, const char *const *params, struct report_json_doc *d,
-                       struct list_out *o, struct report_xlsx *x, size_t *count)
+static int stream_list(PGconn *conn, int k, const char *const *params, struct report_writer *w,
+                       size_t *count)
 {
     const struct report_list *l = &lists[k];
     struct report_cursor cur;
-    list_out_sheet(o, k, x);
+    bool grouped = k == L_REJECTIONS;
     if (report_cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
         return -1;
-    report_json_doc_array_begin(d, l->name);
+    report_writer_table_begin(w, (size_t)k);
+    if (grouped)
+        report_writer_table_begin(w, T_REJECTION_GROUPS);
     json_t *group = NULL; /* the rejection being gathered */
     int rc = 0;
     json_t *row;
-    while (rc == 0 && d->rc == 0 && (row = report_cursor_peek(&cur, &rc)) != NULL) {
-        rc = list_out_row(o, k, row);
-        if (rc == 0 && k == L_REJECTIONS) {
+    while (rc == 0 && report_writer_failed(w) == 0 &&
+           (row = report_cursor_peek(&cur, &rc)) != NULL) {
+        report_writer_row(w, (size_t)k, row);
+        if (grouped) {
             json_int_t raw = json_integer_value(json_object_get(row, "raw_id"));
             if (group != NULL && json_integer_value(json_object_get(group, "raw_id")) != raw) {
-                report_json_doc_element(d, group);
+                report_writer_row(w, T_REJECTION_GROUPS, group);
                 (*count)++;
                 json_decref(group);
                 group = NULL;
@@ -406,22 +359,23 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct re
                 rc = rejection_reason(group, row);
             if (rc != 0)
                 log_error("out of memory");
-        } else if (rc == 0) {
-            report_json_doc_element(d, row);
+        } else {
             (*count)++;
         }
         report_cursor_next(&cur);
     }
     if (group != NULL) {
         if (rc == 0) {
-            report_json_doc_element(d, group);
+            report_writer_row(w, T_REJECTION_GROUPS, group);
             (*count)++;
         }
         json_decref(group);
     }
     report_cursor_free(&cur);
-    report_json_doc_array_end(d);
-    return rc != 0 ? rc : report_json_doc_failed(d);
+    if (grouped)
+        report_writer_table_end(w, T_REJECTION_GROUPS);
+    report_writer_table_end(w, (size_t)k);
+    return rc != 0 ? rc : report_writer_failed(w);
 }
 
 /* ---- the outliers, and the letters ------------------------------------------------------ */
@@ -487,16 +441,16 @@ static bool outlier_in_letter(const json_t *row)
 
 /* An outlier into its CSV, and into the document when it is a 10x-median one (the changes
  * from the previous term are only counted there). 0, or -1 (logged). */
-static int outlier_out(struct list_out *o, struct report_json_doc *d, const json_t *row,
-                       size_t *kept, long *term_changes)
+static int outlier_out(struct report_writer *w, const json_t *row, size_t *kept, long *term_changes)
 {
     if (strcmp(text_of(row, "kind"), "district_median") == 0) {
-        report_json_doc_element(d, row);
+        report_writer_row(w, T_OUTLIERS_KEPT, row);
         (*kept)++;
     } else {
         (*term_changes)++;
     }
-    return list_out_row(o, L_OUTLIERS, row);
+    report_writer_row(w, L_OUTLIERS, row);
+    return report_writer_failed(w);
 }
 
 /*
@@ -504,9 +458,8 @@ static int outlier_out(struct list_out *o, struct report_json_doc *d, const json
  * the same order, the rejections and warnings of registry schools: the rows of one school and
  * term make its letter, written before the next school's are read. 0, or -1 after logging.
  */
-static int stream_outliers(PGconn *conn, const char *const *params, struct report_json_doc *d,
-                           struct list_out *o, struct report_letters *lt, size_t *kept,
-                           long *term_changes)
+static int stream_outliers(PGconn *conn, const char *const *params, struct report_writer *w,
+                           struct report_letters *lt, size_t *kept, long *term_changes)
 {
     enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
     static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
@@ -521,16 +474,17 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
     if (rc == 0)
         rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
                                 lists[L_OUTLIERS].sql, params);
-    report_json_doc_array_begin(d, lists[L_OUTLIERS].name);
+    report_writer_table_begin(w, T_OUTLIERS_KEPT);
+    report_writer_table_begin(w, L_OUTLIERS);
     struct letter_key key, prev;
     bool have_prev = false;
-    while (rc == 0 && d->rc == 0) {
+    while (rc == 0 && report_writer_failed(w) == 0) {
         json_t *row[S_COUNT];
         for (int s = 0; s < S_COUNT; s++)
             row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
         /* the outliers that are in no letter go out as they come */
         while (rc == 0 && row[S_OUTLIERS] != NULL && !outlier_in_letter(row[S_OUTLIERS])) {
-            rc = outlier_out(o, d, row[S_OUTLIERS], kept, term_changes);
+            rc = outlier_out(w, row[S_OUTLIERS], kept, term_changes);
             report_cursor_next(&cur[S_OUTLIERS]);
             row[S_OUTLIERS] = rc == 0 ? report_cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
         }
@@ -558,7 +512,7 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
                 if (s != S_OUTLIERS || outlier_in_letter(row[s]))
                     rc = report_letters_add(lt, list_of[s], row[s]);
                 if (rc == 0 && s == S_OUTLIERS)
-                    rc = outlier_out(o, d, row[s], kept, term_changes);
+                    rc = outlier_out(w, row[s], kept, term_changes);
                 report_cursor_next(&cur[s]);
                 row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
             }
@@ -570,8 +524,9 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
     }
     for (int s = 0; s < S_COUNT; s++)
         report_cursor_free(&cur[s]);
-    report_json_doc_array_end(d);
-    return rc != 0 ? rc : report_json_doc_failed(d);
+    report_writer_table_end(w, L_OUTLIERS);
+    report_writer_table_end(w, T_OUTLIERS_KEPT);
+    return rc != 0 ? rc : report_writer_failed(w);
 }
 
 /*
@@ -612,12 +567,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     }
     rc = EXIT_FATAL;
     json_t *run = NULL, *terms = NULL;
-    struct report_json_doc d;
-    memset(&d, 0, sizeof d);
-    d.what = "cannot make the quality report";
-    struct list_out out[L_COUNT];
-    memset(out, 0, sizeof out);
-    struct report_xlsx *x = NULL;
+    struct report_writer *w = NULL;
     struct report_letters lt;
     memset(&lt, 0, sizeof lt);
     PGconn *conn = report_connect(ctx, &rc);
@@ -641,7 +591,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
     }
-    char base[64], name[128], path[4200];
+    char base[64];
     if (scope->period != NULL)
         snprintf(base, sizeof base, "quality-%s", scope->period);
     else
@@ -662,59 +612,47 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     PQclear(res);
     if (terms == NULL)
         goto done;
-    snprintf(name, sizeof name, "%s.json", base);
-    snprintf(path, sizeof path, "%s/%s.xlsx", out_dir, base);
-    d.rf = report_file_open(out_dir, name);
-    x = d.rf != NULL ? report_xlsx_open(path, base, 0) : NULL;
-    if (x == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
+    /* the files are temporary until all of them are written: JSON, a CSV per list, the
+     * workbook */
+    struct report_layout layout = {"cannot make the quality report",
+                                   base,
+                                   base,
+                                   REPORT_JSON_TREE,
+                                   tables,
+                                   T_COUNT,
+                                   NULL,
+                                   NULL,
+                                   NULL};
+    w = report_writer_open(&layout, "json,csv,xlsx", out_dir);
+    if (w == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
-    for (int k = 0; k < L_COUNT; k++) {
-        if (list_out_open(&out[k], k, out_dir, base) != 0)
-            goto done;
-    }
-    report_json_doc_value(&d, "report", json_string("quality"));
-    report_json_doc_value(&d, "scope",
-                          scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
-                                                : json_pack("{s:i}", "year", scope->year));
-    report_json_doc_value(&d, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
-    report_json_doc_value(&d, "generated_at", json_string(generated_at));
-    report_json_doc_value(&d, "run", json_incref(run));
-    report_json_doc_value(&d, "terms", json_incref(terms));
-    for (size_t i = 0; i < json_array_size(terms); i++) {
-        if (list_out_row(&out[L_TERMS], L_TERMS, json_array_get(terms, i)) != 0)
-            goto done;
-    }
+    report_writer_value(w, "report", json_string("quality"));
+    report_writer_value(w, "scope",
+                        scope->period != NULL ? json_pack("{s:s}", "period", scope->period)
+                                              : json_pack("{s:i}", "year", scope->year));
+    report_writer_value(w, "run_id", run_id > 0 ? json_integer(run_id) : json_null());
+    report_writer_value(w, "generated_at", json_string(generated_at));
+    report_writer_value(w, "run", json_incref(run));
+    report_writer_table_begin(w, L_TERMS);
+    for (size_t i = 0; i < json_array_size(terms); i++)
+        report_writer_row(w, L_TERMS, json_array_get(terms, i));
+    report_writer_table_end(w, L_TERMS);
     size_t count[L_COUNT] = {0};
     for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
         bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
-        if (stream_list(conn, k, run_list ? by_run : by_term, &d, &out[k], x, &count[k]) != 0)
+        if (stream_list(conn, k, run_list ? by_run : by_term, w, &count[k]) != 0)
             goto done;
     }
     long term_changes = 0;
-    if (stream_outliers(conn, by_run, &d, &out[L_OUTLIERS], &lt, &count[L_OUTLIERS],
-                        &term_changes) != 0)
+    if (stream_outliers(conn, by_run, w, &lt, &count[L_OUTLIERS], &term_changes) != 0)
         goto done;
-    report_json_doc_value(&d, "term_changes", json_integer((json_int_t)term_changes));
-    if (report_json_doc_finish(&d) != 0 ||
+    report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
+    if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
     /* all read: the files into place */
-    int closed = report_file_close(d.rf);
-    d.rf = NULL;
-    for (int k = 0; k < L_COUNT; k++) {
-        if (closed == 0)
-            closed = report_file_write(out[k].csv, &out[k].b);
-        if (closed == 0)
-            closed = report_file_close(out[k].csv);
-        else
-            report_file_discard(out[k].csv);
-        out[k].csv = NULL;
-    }
-    if (closed == 0)
-        closed = report_xlsx_close(x);
-    else
-        report_xlsx_discard(x);
-    x = NULL;
+    int closed = report_writer_finish(w);
+    w = NULL;
     if (closed != 0)
         goto done;
     if (lt.written > 0) {
@@ -734,14 +672,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
 done:
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
         db_exec(conn, "ROLLBACK", "cannot end the quality report");
-    report_file_discard(d.rf);
-    buf_free(&d.b);
-    buf_free(&d.value);
-    for (int k = 0; k < L_COUNT; k++) {
-        report_file_discard(out[k].csv);
-        buf_free(&out[k].b);
-    }
-    report_xlsx_discard(x);
+    report_writer_discard(w);
     report_letters_free(&lt);
     json_decref(run);
     json_decref(terms);

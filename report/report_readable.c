@@ -8,15 +8,28 @@
 #include <string.h>
 
 #include "report/report_common.h"
+#include "report/report_css.h"
+#include "report/report_format.h"
 #include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
 
-void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row, const char *const *keys,
-                       size_t nkeys)
+struct report_xlsx_sheet *readable_xlsx_sheet(struct report_xlsx *x, const char *name,
+                                              const struct report_column *cols, size_t ncols)
 {
-    for (size_t k = 0; k < nkeys; k++) {
-        const json_t *v = json_object_get(row, keys[k]);
+    struct report_xlsx_column sheet_cols[32];
+    if (ncols > sizeof sheet_cols / sizeof sheet_cols[0])
+        return report_xlsx_add_sheet(x, name, NULL, 0); /* fails, and the failure sticks */
+    for (size_t k = 0; k < ncols; k++)
+        sheet_cols[k] = (struct report_xlsx_column){cols[k].header, cols[k].width};
+    return report_xlsx_add_sheet(x, name, sheet_cols, ncols);
+}
+
+void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row,
+                       const struct report_column *cols, size_t ncols)
+{
+    for (size_t k = 0; k < ncols; k++) {
+        const json_t *v = json_object_get(row, cols[k].key);
         if (json_is_integer(v))
             report_xlsx_number(s, k, true, (double)json_integer_value(v), REPORT_XLSX_COUNT);
         else if (json_is_real(v))
@@ -64,48 +77,6 @@ static void esc(struct page *h, const char *s)
         h->rc = buf_html_escape(h->out, s, len);
 }
 
-static const char page_style[] =
-    "<style>\n"
-    ":root{color-scheme:light}\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\","
-    "\"Microsoft YaHei\",\"PingFang SC\",\"DejaVu Sans\",sans-serif;color:#1a1a1a;"
-    "background:#fff;margin:0 auto;max-width:1200px;padding:24px 32px;font-size:14px;"
-    "line-height:1.5}\n"
-    "header{border-bottom:2px solid #1a1a1a;margin-bottom:8px}\n"
-    "h1{font-size:24px;margin:0 0 4px}\n"
-    "h2{font-size:18px;margin:28px 0 8px;padding-left:8px;border-left:4px solid #1f4e79}\n"
-    "h2 .en{font-weight:normal;color:#444;font-size:15px;margin-left:10px}\n"
-    ".meta{color:#444;margin:2px 0 8px}\n"
-    ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"
-    "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"
-    "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"
-    "th{background:#eef1f5;font-weight:600;text-align:center}\n"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.code{white-space:nowrap}\n"
-    "tr.city td{font-weight:600;background:#f7f7f7}\n"
-    "td.r{text-align:center;white-space:nowrap;font-weight:700}\n"
-    ".r-pass{color:#1b5e20;background:#e8f5e9}\n"
-    ".r-fail{color:#b71c1c;background:#ffebee}\n"
-    ".r-unknown{color:#555;background:#f1f1f1}\n"
-    "td.detail{font-size:12px}\n"
-    "td.detail div{margin:1px 0}\n"
-    "figure{margin:8px 0 4px}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font-size:12px;fill:#1a1a1a}\n"
-    "svg .muted{fill:#666}\n"
-    "@page{size:A4;margin:14mm}\n"
-    "@media print{\n"
-    "body{max-width:none;padding:0;font-size:10.5pt}\n"
-    "section.indicator{break-before:page;page-break-before:always}\n"
-    "table{font-size:8pt}\n"
-    "th,td{padding:2px 4px}\n"
-    "figure,tr{break-inside:avoid;page-break-inside:avoid}\n"
-    "thead{display:table-header-group}\n"
-    "th,tr.city td{background:none}\n"
-    ".r-pass,.r-fail,.r-unknown{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
-    "}\n"
-    "</style>\n";
-
 static void page_head(struct page *h, const char *lang, const char *title)
 {
     putf(h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -113,7 +84,7 @@ static void page_head(struct page *h, const char *lang, const char *title)
     put(h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     esc(h, title);
     put(h, "</title>\n");
-    put(h, page_style);
+    put(h, report_css_style(REPORT_CSS_READABLE));
     put(h, "</head>\n<body>\n<header>\n<h1>");
     esc(h, title);
     put(h, "</h1>\n");
@@ -194,7 +165,7 @@ static int result_index(const char *r)
 static const char *const result_mark[3] = {"✓", "✗", "?"};
 static const char *const result_class[3] = {"r-pass", "r-fail", "r-unknown"};
 
-struct audit_html *audit_html_open(const char *lang)
+static struct audit_html *audit_html_open(const char *lang)
 {
     struct audit_html *a = calloc(1, sizeof *a);
     if (a == NULL) {
@@ -314,8 +285,8 @@ static int school_out(struct audit_html *a)
     return a->rows.len >= AUDIT_FLUSH ? flush_rows(a) : 0;
 }
 
-int audit_html_row(struct audit_html *a, const char *school, const char *district,
-                   const char *clause, const char *result, const char *detail)
+static int audit_html_row(struct audit_html *a, const char *school, const char *district,
+                          const char *clause, const char *result, const char *detail)
 {
     if (a->ncells > 0 && strcmp(a->school, school) != 0 && school_out(a) != 0)
         return -1;
@@ -347,8 +318,8 @@ static void count_td(struct page *h, const json_t *d, const char *key)
          json_integer_value(json_object_get(d, key)));
 }
 
-int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
-                      const json_t *districts, struct report_file *rf)
+static int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
+                             const json_t *districts, struct report_file *rf)
 {
     if (school_out(a) != 0 || flush_rows(a) != 0)
         return -1;
@@ -442,7 +413,7 @@ int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
     return rc;
 }
 
-void audit_html_free(struct audit_html *a)
+static void audit_html_free(struct audit_html *a)
 {
     if (a == NULL)
         return;
@@ -699,7 +670,8 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
     put(h, "</tbody>\n</table>\n</section>\n");
 }
 
-int review_render_html(const json_t *lines, int from, int to, const char *generated_at, buf *out)
+static int review_render_html(const json_t *lines, int from, int to, const char *generated_at,
+                              buf *out)
 {
     struct page h = {out, 0};
     char title[128];
@@ -725,3 +697,125 @@ int review_render_html(const json_t *lines, int from, int to, const char *genera
     put(&h, "</body>\n</html>\n");
     return h.rc;
 }
+
+/* ---- the pages as the HTML format sees them ------------------------------------------- */
+
+/* A text of a row; "" for null, as the database gives an SQL NULL. */
+static const char *row_text(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s != NULL ? s : "";
+}
+
+struct audit_page {
+    const struct report_audit_page_arg *arg;
+    struct audit_html *html;
+    json_t *districts;
+};
+
+static void audit_page_free(void *page)
+{
+    struct audit_page *p = page;
+    if (p == NULL)
+        return;
+    audit_html_free(p->html);
+    json_decref(p->districts);
+    free(p);
+}
+
+static void *audit_page_open(const void *arg)
+{
+    const struct report_audit_page_arg *a = arg;
+    struct audit_page *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    p->arg = a;
+    p->html = audit_html_open(a->lang);
+    p->districts = json_array();
+    if (p->html == NULL || p->districts == NULL) {
+        if (p->districts == NULL)
+            log_error("out of memory");
+        audit_page_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int audit_page_row(void *page, size_t table, const json_t *row)
+{
+    struct audit_page *p = page;
+    if (table == p->arg->rows_table)
+        return audit_html_row(p->html, row_text(row, "school_code"), row_text(row, "district_code"),
+                              row_text(row, "clause"), row_text(row, "result"),
+                              row_text(row, "detail"));
+    if (table == p->arg->districts_table && json_array_append(p->districts, (json_t *)row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int audit_page_finish(void *page, struct report_file *rf)
+{
+    struct audit_page *p = page;
+    return audit_html_finish(p->html, p->arg->year, p->arg->generated_at, p->districts, rf);
+}
+
+const struct report_page report_audit_page = {audit_page_open, audit_page_row, audit_page_finish,
+                                              audit_page_free};
+
+struct review_page {
+    const struct report_review_page_arg *arg;
+    json_t *lines; /* the chart of an indicator needs all of its lines */
+};
+
+static void review_page_free(void *page)
+{
+    struct review_page *p = page;
+    if (p == NULL)
+        return;
+    json_decref(p->lines);
+    free(p);
+}
+
+static void *review_page_open(const void *arg)
+{
+    struct review_page *p = calloc(1, sizeof *p);
+    if (p != NULL)
+        p->lines = json_array();
+    if (p == NULL || p->lines == NULL) {
+        log_error("out of memory");
+        review_page_free(p);
+        return NULL;
+    }
+    p->arg = arg;
+    return p;
+}
+
+static int review_page_row(void *page, size_t table, const json_t *row)
+{
+    struct review_page *p = page;
+    if (table == p->arg->lines_table && json_array_append(p->lines, (json_t *)row) != 0) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int review_page_finish(void *page, struct report_file *rf)
+{
+    struct review_page *p = page;
+    buf html = BUF_INIT;
+    int rc = review_render_html(p->lines, p->arg->from, p->arg->to, p->arg->generated_at, &html);
+    if (rc != 0)
+        log_error("out of memory");
+    else
+        rc = report_file_write(rf, &html);
+    buf_free(&html);
+    return rc;
+}
+
+const struct report_page report_review_page = {review_page_open, review_page_row,
+                                               review_page_finish, review_page_free};

@@ -16,9 +16,6 @@
 #define RENDER_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 #define RENDER_SCALAR_FLAGS (JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
 
-/* Integers up to 2^53 are exact in a double; beyond that a count is no longer a count. */
-#define EXACT_INTEGER_MAX 9007199254740992.0
-
 void report_row_evaluate(struct report_row *row, const struct report_target *target)
 {
     row->has_value = false;
@@ -63,35 +60,6 @@ void report_row_evaluate(struct report_row *row, const struct report_target *tar
     row->status = met ? "met" : "not_met";
 }
 
-/* A whole-number count (numerator, denominator) is written as an integer: 30, not 30.0. */
-static json_t *json_count(double v)
-{
-    if (!isfinite(v))
-        return json_null();
-    if (v == floor(v) && fabs(v) <= EXACT_INTEGER_MAX)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
-/*
- * A value, target or gap is always a real, 1.0 included, so that a reader never has to
- * expect an integer where a ratio stands. Negative zero is written as 0.0.
- */
-static json_t *json_measure(bool has, double v)
-{
-    if (!has || !isfinite(v))
-        return json_null();
-    return json_real(v == 0 ? 0.0 : v);
-}
-
-/* A text field of at most cap bytes; empty means "all" and is null. */
-static json_t *json_text(const char *s, size_t cap)
-{
-    if (s == NULL || s[0] == '\0')
-        return json_null();
-    return json_stringn(s, strnlen(s, cap));
-}
-
 /*
  * json_object_set_new takes the value even when it fails, and fails on a NULL value,
  * so a chain of sets needs only the sum of their results.
@@ -106,19 +74,19 @@ static json_t *row_json(const struct report_row *row)
     int rc = 0;
     rc |= json_object_set_new(o, "indicator", json_string(report_indicators[row->indicator].id));
     rc |= json_object_set_new(o, "district_code",
-                              json_text(row->district_code, sizeof row->district_code));
-    rc |=
-        json_object_set_new(o, "school_type", json_text(row->school_type, sizeof row->school_type));
+                              report_json_text(row->district_code, sizeof row->district_code));
+    rc |= json_object_set_new(o, "school_type",
+                              report_json_text(row->school_type, sizeof row->school_type));
     rc |= json_object_set_new(o, "numerator",
-                              row->has_numerator ? json_count(row->numerator) : json_null());
-    rc |= json_object_set_new(o, "denominator",
-                              row->has_denominator ? json_count(row->denominator) : json_null());
-    rc |= json_object_set_new(o, "value", json_measure(row->has_value, row->value));
-    rc |= json_object_set_new(o, "target", json_measure(row->has_target, row->target));
-    rc |= json_object_set_new(o, "op",
-                              row->has_target ? json_text(row->op, sizeof row->op) : json_null());
-    rc |= json_object_set_new(o, "status", json_text(row->status, 16));
-    rc |= json_object_set_new(o, "gap", json_measure(row->has_gap, row->gap));
+                              row->has_numerator ? report_json_count(row->numerator) : json_null());
+    rc |= json_object_set_new(
+        o, "denominator", row->has_denominator ? report_json_count(row->denominator) : json_null());
+    rc |= json_object_set_new(o, "value", report_json_real(row->has_value, row->value));
+    rc |= json_object_set_new(o, "target", report_json_real(row->has_target, row->target));
+    rc |= json_object_set_new(
+        o, "op", row->has_target ? report_json_text(row->op, sizeof row->op) : json_null());
+    rc |= json_object_set_new(o, "status", report_json_text(row->status, 16));
+    rc |= json_object_set_new(o, "gap", report_json_real(row->has_gap, row->gap));
     rc |= json_object_set_new(o, "schools", json_integer(row->schools));
     rc |= json_object_set_new(o, "schools_no_data", json_integer(row->schools_no_data));
     if (rc != 0) {
@@ -135,8 +103,9 @@ static json_t *overview_json(const struct report_overview *ov)
         return NULL;
     int rc = 0;
     rc |= json_object_set_new(o, "district_code",
-                              json_text(ov->district_code, sizeof ov->district_code));
-    rc |= json_object_set_new(o, "school_type", json_text(ov->school_type, sizeof ov->school_type));
+                              report_json_text(ov->district_code, sizeof ov->district_code));
+    rc |= json_object_set_new(o, "school_type",
+                              report_json_text(ov->school_type, sizeof ov->school_type));
     rc |= json_object_set_new(o, "schools_active", json_integer(ov->schools_active));
     rc |= json_object_set_new(o, "schools_reported", json_integer(ov->schools_reported));
     rc |= json_object_set_new(o, "students", json_integer(ov->students));
@@ -271,7 +240,7 @@ int report_stream_json(const struct report_doc *doc, const struct report_sink *s
     struct stream st = {BUF_INIT, sink};
     buf *out = &st.out;
     int rc = buf_puts(out, "{\n  \"report\": ");
-    rc |= put_scalar(out, json_text(doc->kind, 64));
+    rc |= put_scalar(out, report_json_text(doc->kind, 64));
     rc |= buf_puts(out, ",\n  \"scope\": {\n    ");
     if (doc->period != NULL) {
         rc |= buf_puts(out, "\"period\": ");
@@ -281,7 +250,7 @@ int report_stream_json(const struct report_doc *doc, const struct report_sink *s
         rc |= put_scalar(out, json_integer(doc->year));
     }
     rc |= buf_puts(out, "\n  },\n  \"generated_at\": ");
-    rc |= put_scalar(out, json_text(doc->generated_at, sizeof doc->generated_at));
+    rc |= put_scalar(out, report_json_text(doc->generated_at, sizeof doc->generated_at));
     rc |= buf_puts(out, ",\n  \"overview\": ");
     size_t n = 0;
     for (; rc == 0 && n < doc->noverview; n++)
@@ -308,133 +277,33 @@ int report_render_json(const struct report_doc *doc, buf *out)
     return report_stream_json(doc, &sink) == 0 ? 0 : undo(out, start);
 }
 
-/* A column: the JSON key it shows and its bilingual header cell. */
-struct csv_column {
-    const char *key;
-    const char *header;
-};
-
 /* The rows of the JSON contract, same keys in the same order. */
-static const struct csv_column row_columns[] = {
-    {"indicator", "指标 indicator"},
-    {"district_code", "区县代码 district_code"},
-    {"school_type", "学校类型 school_type"},
-    {"numerator", "分子 numerator"},
-    {"denominator", "分母 denominator"},
-    {"value", "值 value"},
-    {"target", "目标 target"},
-    {"op", "比较 op"},
-    {"status", "状态 status"},
-    {"gap", "差距 gap"},
-    {"schools", "学校数 schools"},
-    {"schools_no_data", "无数据学校数 schools_no_data"},
+static const struct report_column row_columns[] = {
+    {"indicator", "指标 indicator", 't', 0},
+    {"district_code", "区县代码 district_code", 't', 0},
+    {"school_type", "学校类型 school_type", 't', 0},
+    {"numerator", "分子 numerator", 'c', 0},
+    {"denominator", "分母 denominator", 'c', 0},
+    {"value", "值 value", 'r', 0},
+    {"target", "目标 target", 'r', 0},
+    {"op", "比较 op", 't', 0},
+    {"status", "状态 status", 't', 0},
+    {"gap", "差距 gap", 'r', 0},
+    {"schools", "学校数 schools", 'i', 0},
+    {"schools_no_data", "无数据学校数 schools_no_data", 'i', 0},
 };
 
-static const struct csv_column overview_columns[] = {
-    {"district_code", "区县代码 district_code"},
-    {"school_type", "学校类型 school_type"},
-    {"schools_active", "在册学校数 schools_active"},
-    {"schools_reported", "已上报学校数 schools_reported"},
-    {"students", "在校学生数 students"},
-    {"psych_fulltime", "专职心理教师数 psych_fulltime"},
-    {"psych_parttime", "兼职心理教师数 psych_parttime"},
-    {"schools_with_room", "建有辅导室学校数 schools_with_room"},
-    {"schools_with_lessons", "开设心理课学校数 schools_with_lessons"},
+static const struct report_column overview_columns[] = {
+    {"district_code", "区县代码 district_code", 't', 0},
+    {"school_type", "学校类型 school_type", 't', 0},
+    {"schools_active", "在册学校数 schools_active", 'i', 0},
+    {"schools_reported", "已上报学校数 schools_reported", 'i', 0},
+    {"students", "在校学生数 students", 'i', 0},
+    {"psych_fulltime", "专职心理教师数 psych_fulltime", 'i', 0},
+    {"psych_parttime", "兼职心理教师数 psych_parttime", 'i', 0},
+    {"schools_with_room", "建有辅导室学校数 schools_with_room", 'i', 0},
+    {"schools_with_lessons", "开设心理课学校数 schools_with_lessons", 'i', 0},
 };
-
-/*
- * True when a spreadsheet would read a text cell starting so as a formula (OWASP's CSV
- * injection list, and the full-width forms that an input method in Chinese types and
- * Excel takes the same way).
- */
-static bool formula_lead(const char *s, size_t len)
-{
-    static const char *const fullwidth[] = {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D",
-                                            "\xEF\xBC\xA0"}; /* ＝ ＋ － ＠ */
-    if (len == 0)
-        return false;
-    if (strchr("=+-@\t\r", s[0]) != NULL)
-        return true;
-    for (size_t i = 0; len >= 3 && i < sizeof fullwidth / sizeof fullwidth[0]; i++) {
-        if (memcmp(s, fullwidth[i], 3) == 0)
-            return true;
-    }
-    return false;
-}
-
-/*
- * One text cell: control characters made visible (buf_printable_lines), a leading ' when a
- * spreadsheet would take the text for a formula, then quoted as RFC 4180 asks when it holds
- * a comma, a quote or a line break. Numbers never come here (report_csv_value), so -0.5
- * stays a number.
- */
-int report_csv_text(buf *out, const char *s, size_t len)
-{
-    bool lead = formula_lead(s, len);
-    if (!lead && buf_is_printable_lines(s, len) && strcspn(s, ",\"\r\n") >= len)
-        return buf_append(out, s, len);
-    buf cell = BUF_INIT;
-    int rc = lead ? buf_putc(&cell, '\'') : 0;
-    if (rc == 0)
-        rc = buf_printable_lines(&cell, s, len);
-    if (rc == 0 && strcspn(cell.data != NULL ? cell.data : "", ",\"\r\n") >= cell.len) {
-        rc = buf_append(out, cell.data, cell.len);
-        buf_free(&cell);
-        return rc;
-    }
-    if (rc == 0)
-        rc = buf_putc(out, '"');
-    for (size_t i = 0; rc == 0 && i < cell.len; i++) {
-        if (cell.data[i] == '"')
-            rc = buf_putc(out, '"');
-        if (rc == 0)
-            rc = buf_putc(out, cell.data[i]);
-    }
-    buf_free(&cell);
-    return rc == 0 ? buf_putc(out, '"') : -1;
-}
-
-/*
- * A cell from the JSON value of the same field: null is empty, and numbers go through
- * jansson so that the CSV shows exactly the digits the JSON shows.
- */
-int report_csv_value(buf *out, const json_t *v)
-{
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (json_is_string(v))
-        return report_csv_text(out, json_string_value(v), json_string_length(v));
-    char number[64];
-    size_t n = json_dumpb(v, number, sizeof number, RENDER_SCALAR_FLAGS);
-    if (n == 0 || n >= sizeof number)
-        return -1;
-    return buf_append(out, number, n);
-}
-
-/* Excel reads a CSV as UTF-8 only with the BOM, and expects CRLF line ends. */
-static int csv_header(buf *out, const struct csv_column *cols, size_t ncols)
-{
-    int rc = buf_puts(out, "\xEF\xBB\xBF");
-    for (size_t i = 0; rc == 0 && i < ncols; i++) {
-        if (i > 0)
-            rc = buf_putc(out, ',');
-        if (rc == 0)
-            rc = report_csv_text(out, cols[i].header, strlen(cols[i].header));
-    }
-    return rc == 0 ? buf_puts(out, "\r\n") : -1;
-}
-
-static int csv_line(buf *out, const json_t *obj, const struct csv_column *cols, size_t ncols)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < ncols; i++) {
-        if (i > 0)
-            rc = buf_putc(out, ',');
-        if (rc == 0)
-            rc = report_csv_value(out, json_object_get(obj, cols[i].key));
-    }
-    return rc == 0 ? buf_puts(out, "\r\n") : -1;
-}
 
 /*
  * The indicator rows only: the overview has other columns, and one CSV file is one table
@@ -444,13 +313,13 @@ int report_stream_csv(const struct report_doc *doc, const struct report_sink *si
 {
     const size_t ncols = sizeof row_columns / sizeof row_columns[0];
     struct stream st = {BUF_INIT, sink};
-    int rc = csv_header(&st.out, row_columns, ncols);
+    int rc = report_csv_header(&st.out, row_columns, ncols);
     struct report_rows_iter it;
     report_rows_begin(&it, doc, -1);
     const struct report_row *r;
     while (rc == 0 && (r = report_rows_next(&it)) != NULL) {
         json_t *row = row_json(r);
-        rc = row != NULL ? csv_line(&st.out, row, row_columns, ncols) : -1;
+        rc = row != NULL ? report_csv_row(&st.out, row, row_columns, ncols) : -1;
         json_decref(row);
         if (rc == 0)
             rc = stream_maybe_flush(&st);
@@ -471,11 +340,11 @@ int report_render_overview_csv(const struct report_doc *doc, buf *out)
 {
     const size_t ncols = sizeof overview_columns / sizeof overview_columns[0];
     size_t start = out->len;
-    if (csv_header(out, overview_columns, ncols) != 0)
+    if (report_csv_header(out, overview_columns, ncols) != 0)
         return undo(out, start);
     for (size_t i = 0; i < doc->noverview; i++) {
         json_t *ov = overview_json(&doc->overview[i]);
-        int rc = ov != NULL ? csv_line(out, ov, overview_columns, ncols) : -1;
+        int rc = ov != NULL ? report_csv_row(out, ov, overview_columns, ncols) : -1;
         json_decref(ov);
         if (rc != 0)
             return undo(out, start);

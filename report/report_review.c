@@ -12,23 +12,41 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 #include "report/report_readable.h"
 
-/* One line of the CSV per indicator, district and year; the JSON nests the years. */
-static const char *const csv_keys[] = {"indicator",  "district_code", "school_type", "year",
-                                       "value",      "target",        "status",      "change",
-                                       "final_year", "final_value",   "on_track"};
-static const char *const csv_headers[] = {"指标 indicator",
-                                          "区县代码 district_code",
-                                          "学校类型 school_type",
-                                          "年度 year",
-                                          "值 value",
-                                          "目标 target",
-                                          "状态 status",
-                                          "较上年变化 change",
-                                          "终期年度 final_year",
-                                          "终期目标 final_value",
-                                          "按期可达成 on_track"};
+/* One line of the CSV and the sheet per indicator, district and year. */
+static const struct report_column line_cols[] = {
+    {"indicator", "指标 indicator", 't', 30},
+    {"district_code", "区县代码 district_code", 't', 14},
+    {"school_type", "学校类型 school_type", 't', 14},
+    {"year", "年度 year", 'i', 14},
+    {"value", "值 value", 'r', 14},
+    {"target", "目标 target", 'r', 14},
+    {"status", "状态 status", 't', 14},
+    {"change", "较上年变化 change", 'r', 14},
+    {"final_year", "终期年度 final_year", 'i', 14},
+    {"final_value", "终期目标 final_value", 'r', 14},
+    {"on_track", "按期可达成 on_track", 'b', 14},
+};
+/* The JSON has one row per indicator and district, its years nested. */
+static const struct report_column row_cols[] = {
+    {"indicator", NULL, 't', 0},   {"district_code", NULL, 't', 0}, {"school_type", NULL, 't', 0},
+    {"years", NULL, 'o', 0},       {"change", NULL, 'r', 0},        {"final_year", NULL, 'i', 0},
+    {"final_value", NULL, 'r', 0}, {"on_track", NULL, 'b', 0},
+};
+/* The document's rows; the lines go to the CSV, the sheet and the page. */
+enum { T_ROWS, T_LINES, T_COUNT };
+static const struct report_table tables[T_COUNT] = {
+    {"rows", NULL, NULL, row_cols, sizeof row_cols / sizeof row_cols[0]},
+    {NULL, "", "进展 review", line_cols, sizeof line_cols / sizeof line_cols[0]},
+};
+static const struct report_column year_cols[] = {
+    {"year", NULL, 'i', 0},
+    {"value", NULL, 'r', 0},
+    {"target", NULL, 'r', 0},
+    {"status", NULL, 't', 0},
+};
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -135,64 +153,74 @@ static bool change_of(const struct review_year *years, const struct review_line 
     return true;
 }
 
-static json_t *real_or_null(bool has, double v)
-{
-    return has && isfinite(v) ? json_real(v == 0 ? 0.0 : v) : json_null();
-}
-
 static json_t *on_track_json(int on_track)
 {
     return on_track < 0 ? json_null() : json_boolean(on_track);
 }
 
-/* The review row (JSON) and its CSV lines. Returns 0, or -1 out of memory. */
+static json_t *final_year_json(const struct review_line *l)
+{
+    return l->has_final ? json_integer(l->final_year) : json_null();
+}
+
+/* The review's lines of an indicator and district, then its row. Returns 0, or -1 out of
+ * memory (not logged) or when the writer failed. */
 static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
-                           const char *district, const struct review_line *l, json_t *rows,
-                           buf *csv, json_t *flat)
+                           const char *district, const struct review_line *l,
+                           struct report_writer *w)
 {
     const char *id = report_indicators[indicator].id;
+    size_t dcap = sizeof l->empty[0].district_code;
     json_t *yarr = json_array();
     int rc = yarr == NULL ? -1 : 0;
     for (size_t k = 0; rc == 0 && k < nyears; k++) {
         const struct report_row *r = l->row[k];
-        json_t *y = json_pack("{s:i, s:o, s:o, s:s}", "year", years[k].year, "value",
-                              real_or_null(r->has_value, r->value), "target",
-                              real_or_null(r->has_target, r->target), "status", r->status);
-        rc = json_array_append_new(yarr, y);
+        json_t *ycells[] = {json_integer(years[k].year), report_json_real(r->has_value, r->value),
+                            report_json_real(r->has_target, r->target), json_string(r->status)};
+        rc = json_array_append_new(yarr, report_row_make(year_cols, NKEYS(year_cols), ycells));
         double change = 0;
         bool has_change = change_of(years, l, k, &change);
-        json_t *line = json_pack(
-            "{s:s, s:o, s:n, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "indicator", id,
-            "district_code", district[0] ? json_string(district) : json_null(), "school_type",
-            "year", years[k].year, "value", real_or_null(r->has_value, r->value), "target",
-            real_or_null(r->has_target, r->target), "status", r->status, "change",
-            real_or_null(has_change, change), "final_year",
-            l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
-            real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+        json_t *cells[] = {json_string(id),
+                           report_json_text(district, dcap),
+                           json_null(),
+                           json_integer(years[k].year),
+                           report_json_real(r->has_value, r->value),
+                           report_json_real(r->has_target, r->target),
+                           json_string(r->status),
+                           report_json_real(has_change, change),
+                           final_year_json(l),
+                           report_json_real(l->has_final, l->final_value),
+                           on_track_json(l->on_track)};
+        json_t *line = report_row_make(line_cols, NKEYS(line_cols), cells);
+        if (rc == 0 && line == NULL)
+            rc = -1;
         if (rc == 0)
-            rc = line != NULL ? report_csv_json_line(csv, line, csv_keys, NKEYS(csv_keys)) : -1;
-        if (rc == 0 && flat != NULL)
-            rc = json_array_append(flat, line); /* the lines again for html and xlsx */
+            report_writer_row(w, T_LINES, line);
         json_decref(line);
     }
     double change = 0;
     bool has_change = change_of(years, l, nyears - 1, &change);
-    json_t *row = json_pack(
-        "{s:s, s:o, s:n, s:o, s:o, s:o, s:o, s:o}", "indicator", id, "district_code",
-        district[0] ? json_string(district) : json_null(), "school_type", "years", yarr, "change",
-        real_or_null(has_change, change), "final_year",
-        l->has_final ? json_integer(l->final_year) : json_null(), "final_value",
-        real_or_null(l->has_final, l->final_value), "on_track", on_track_json(l->on_track));
+    json_t *cells[] = {json_string(id),
+                       report_json_text(district, dcap),
+                       json_null(),
+                       yarr,
+                       report_json_real(has_change, change),
+                       final_year_json(l),
+                       report_json_real(l->has_final, l->final_value),
+                       on_track_json(l->on_track)};
+    json_t *row = report_row_make(row_cols, NKEYS(row_cols), cells);
+    if (rc == 0 && row == NULL)
+        rc = -1;
     if (rc == 0)
-        rc = json_array_append_new(rows, row);
-    else
-        json_decref(row);
-    return rc;
+        report_writer_row(w, T_ROWS, row);
+    json_decref(row);
+    return rc != 0 ? rc : report_writer_failed(w);
 }
 
-/* Every indicator and district of any year, in report order, into the document and CSV. */
-static int review_build(struct review_year *years, size_t nyears, json_t *rows, buf *csv,
-                        json_t *flat)
+/* Every indicator and district of any year, in report order, into the writer; *nrows counts
+ * the document's rows. 0, or -1 (not logged). */
+static int review_build(struct review_year *years, size_t nyears, struct report_writer *w,
+                        size_t *nrows)
 {
     size_t total = 0;
     for (size_t k = 0; k < nyears; k++)
@@ -215,8 +243,9 @@ static int review_build(struct review_year *years, size_t nyears, json_t *rows, 
         if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
             continue; /* the same indicator and district in another year */
         review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
-        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, rows, csv,
-                             flat);
+        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, w);
+        if (rc == 0)
+            (*nrows)++;
     }
     free(all);
     free(line);
@@ -265,13 +294,13 @@ static int review_load(const char *targets_dir, PGconn *conn, int from, int to,
 
 int report_review_write(const struct report_ctx *ctx, int from, int to)
 {
-    const char *formats = ctx->formats, *out_dir = ctx->out_dir;
+    const char *out_dir = ctx->out_dir;
     struct review_year years[64];
     memset(years, 0, sizeof years);
     int rc = EXIT_FATAL;
     int nyears = 0;
-    json_t *doc = NULL, *flat = NULL;
-    buf json = BUF_INIT, csv = BUF_INIT;
+    struct report_store *st = NULL;
+    struct report_writer *w = NULL;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         return rc;
@@ -297,75 +326,60 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
         rc = EXIT_USAGE;
         goto done;
     }
-    char generated_at[40];
-    util_now_rfc3339(generated_at, sizeof generated_at);
-    json_t *rows = json_array();
-    bool readable = report_has_format(formats, "html") || report_has_format(formats, "xlsx");
-    flat = readable ? json_array() : NULL;
-    doc = json_pack("{s:s, s:{s:i, s:i}, s:s, s:o}", "report", "review", "scope", "from", from,
-                    "to", to, "generated_at", generated_at, "rows", rows);
-    if (doc == NULL || report_csv_header(&csv, csv_headers, NKEYS(csv_headers)) != 0 ||
-        (readable && flat == NULL) || review_build(years, (size_t)nyears, rows, &csv, flat) != 0 ||
-        report_json_dump(doc, &json) != 0) {
-        log_error("out of memory");
-        goto done;
-    }
     if (util_mkdirs(out_dir, false) != 0) {
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
     }
-    char name[64];
-    snprintf(name, sizeof name, "review-%d-%d.json", from, to);
-    if (report_has_format(formats, "json") && report_write_output(out_dir, name, &json) != 0)
-        goto done;
-    snprintf(name, sizeof name, "review-%d-%d.csv", from, to);
-    if (report_has_format(formats, "csv") && report_write_output(out_dir, name, &csv) != 0)
-        goto done;
-    if (report_has_format(formats, "html")) {
-        buf html = BUF_INIT;
-        snprintf(name, sizeof name, "review-%d-%d.html", from, to);
-        int hrc = review_render_html(flat, from, to, generated_at, &html);
-        if (hrc != 0)
-            log_error("out of memory");
-        else
-            hrc = report_write_output(out_dir, name, &html);
-        buf_free(&html);
-        if (hrc != 0)
-            goto done;
-    }
-    if (report_has_format(formats, "xlsx")) {
-        char path[4200], title[64];
-        snprintf(path, sizeof path, "%s/review-%d-%d.xlsx", out_dir, from, to);
-        snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
-        struct report_xlsx *x = report_xlsx_open(path, title, 0);
-        if (x == NULL)
-            goto done;
-        struct report_xlsx_column cols[NKEYS(csv_headers)];
-        for (size_t k = 0; k < NKEYS(csv_headers); k++)
-            cols[k] = (struct report_xlsx_column){csv_headers[k], k == 0 ? 30 : 14};
-        struct report_xlsx_sheet *s = report_xlsx_add_sheet(x, "进展 review", cols, NKEYS(cols));
-        for (size_t i = 0; s != NULL && i < json_array_size(flat); i++)
-            readable_xlsx_row(s, json_array_get(flat, i), csv_keys, NKEYS(csv_keys));
-        if (report_xlsx_close(x) != 0)
-            goto done;
-    }
-    char scope_json[64];
+    char base[64], title[64], generated_at[40], scope_json[64];
+    snprintf(base, sizeof base, "review-%d-%d", from, to);
+    snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
-    rc = report_store(conn, "review", scope_json, json.data, NULL, NULL, NULL);
+    util_now_rfc3339(generated_at, sizeof generated_at);
+    /* the document is also kept in the database, as the report of record */
+    st = report_store_begin(conn, "review", scope_json, NULL, NULL, NULL);
+    if (st == NULL)
+        goto done;
+    struct report_sink store = {report_store_write, st};
+    struct report_review_page_arg page = {from, to, generated_at, T_LINES};
+    struct report_layout layout = {"cannot write the review", base,   title,
+                                   REPORT_JSON_TREE,          tables, T_COUNT,
+                                   &report_review_page,       &page,  &store};
+    w = report_writer_open(&layout, ctx->formats, out_dir);
+    if (w == NULL)
+        goto done;
+    report_writer_value(w, "report", json_string("review"));
+    report_writer_value(w, "scope", json_pack("{s:i, s:i}", "from", from, "to", to));
+    report_writer_value(w, "generated_at", json_string(generated_at));
+    report_writer_table_begin(w, T_ROWS);
+    report_writer_table_begin(w, T_LINES);
+    size_t nrows = 0;
+    if (report_writer_failed(w) != 0)
+        goto done;
+    if (review_build(years, (size_t)nyears, w, &nrows) != 0) {
+        if (report_writer_failed(w) == 0)
+            log_error("cannot write the review: out of memory");
+        goto done;
+    }
+    report_writer_table_end(w, T_LINES);
+    report_writer_table_end(w, T_ROWS);
+    int finished = report_writer_finish(w);
+    w = NULL;
+    rc = report_store_end(st, finished == 0);
+    st = NULL;
+    if (finished != 0)
+        rc = EXIT_FATAL;
     if (rc == EXIT_OK && db_exec(conn, "COMMIT", "cannot store the report") != 0)
         rc = EXIT_FATAL;
     if (rc == EXIT_OK)
-        printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears,
-               json_array_size(rows));
+        printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears, nrows);
 done:
+    report_writer_discard(w);
+    if (st != NULL)
+        report_store_end(st, false);
     for (int k = 0; k < nyears; k++) {
         report_targets_free(&years[k].t);
         free(years[k].rows);
     }
-    json_decref(doc);
-    json_decref(flat);
-    buf_free(&json);
-    buf_free(&csv);
     PQfinish(conn);
     return rc;
 }

@@ -1,0 +1,124 @@
+/*
+ * report_format.h - one table of renderers for the reports, as pg_dump's archive formats fill
+ * in one table of entry points: a report describes its document once (its files' base name,
+ * its tables and their columns) and writes it as events - a value, a table's begin, its rows,
+ * its end. Each format asked for (JSON, CSV, HTML, XLSX) renders the events its own way, and
+ * the report never asks which formats it writes.
+ *
+ *     struct report_writer *w = report_writer_open(&layout, formats, out_dir);
+ *     report_writer_value(w, "report", json_string("audit"));
+ *     report_writer_table_begin(w, ROWS);
+ *     report_writer_row(w, ROWS, row); ...
+ *     report_writer_table_end(w, ROWS);
+ *     if (report_writer_finish(w) != 0) ... (logged; no file of the report was put in place)
+ *
+ * The first failure sticks: later events do nothing and report_writer_failed says so, so a
+ * report can be written straight through and checked where it reads its rows.
+ */
+#ifndef XINYU_REPORT_FORMAT_H
+#define XINYU_REPORT_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "report/report.h"
+#include "report/report_cells.h"
+
+struct report_file;
+
+/* How the JSON document is laid out; both keep the keys and the columns in their order. */
+enum report_json_layout {
+    REPORT_JSON_TREE, /* as jansson dumps the whole document with indent 2 (15 digits) */
+    REPORT_JSON_LINES /* the same, but each value and each element of an array on one line */
+};
+
+/*
+ * A table of the document. Its rows are JSON objects (report/report_cells.h) that may carry
+ * more keys than its columns: every format shows the columns only, in their order.
+ */
+struct report_table {
+    const char *key;   /* its array in the JSON document; NULL: not in the document */
+    const char *csv;   /* its CSV file: NULL none, "" <base>.csv, else <base>-<csv>.csv */
+    const char *sheet; /* its sheet of <base>.xlsx (a valid sheet name); NULL: none */
+    const struct report_column *cols;
+    size_t ncols;
+};
+
+/*
+ * A report's HTML page, which lays out the rows of the tables as the report needs (the audit
+ * per school and clause, the review with its charts). open gets the layout's page_arg and
+ * returns NULL after logging; row and finish (which writes the whole page to rf) return 0, or
+ * -1 after logging; free accepts NULL.
+ */
+struct report_page {
+    void *(*open)(const void *arg);
+    int (*row)(void *page, size_t table, const json_t *row);
+    int (*finish)(void *page, struct report_file *rf);
+    void (*free)(void *page);
+};
+
+/* A report's document, described once for every format. The strings are borrowed. */
+struct report_layout {
+    const char *what;  /* for messages: "cannot write the audit" */
+    const char *base;  /* the files' name without the extension: "audit-2024" */
+    const char *title; /* the workbook's title */
+    enum report_json_layout json;
+    const struct report_table *tables;
+    size_t ntables;
+    const struct report_page *page; /* NULL: the report has no HTML page */
+    const void *page_arg;
+    /* the JSON document's bytes also go here, whether JSON is asked for or not (the report
+     * of record); NULL: nowhere else */
+    const struct report_sink *store;
+};
+
+/*
+ * One row of the renderer table: what a format does with each event. begin returns the
+ * format's output (NULL after logging); with out_dir NULL it writes no file, only to the
+ * layout's store (JSON only). The others return 0, or -1 after logging. end puts the format's
+ * files in place and frees the output; discard removes them and frees it (accepts NULL).
+ * Tables in the JSON document are begun and ended one after the other, in its order; the
+ * others may be written at the same time.
+ */
+struct report_format {
+    const char *name; /* as --format names it */
+    bool document;    /* renders the document of record, for the layout's store */
+    bool (*has)(const struct report_layout *l); /* the layout has something in this format */
+    void *(*begin)(const struct report_layout *l, const char *out_dir);
+    int (*value)(void *out, const char *key, const json_t *v);
+    int (*table_begin)(void *out, size_t table);
+    int (*row)(void *out, size_t table, const json_t *row);
+    int (*table_end)(void *out, size_t table);
+    int (*end)(void *out);
+    void (*discard)(void *out);
+};
+extern const struct report_format report_format_json;
+extern const struct report_format report_format_csv;
+extern const struct report_format report_format_html;
+extern const struct report_format report_format_xlsx;
+
+/*
+ * A report being written in the formats of a comma-separated list (those the layout has: HTML
+ * only with a page, CSV and XLSX only with a table that has a file or a sheet), and in JSON for
+ * the layout's store. NULL after logging. The layout must outlive the writer.
+ */
+struct report_writer;
+struct report_writer *report_writer_open(const struct report_layout *l, const char *formats,
+                                         const char *out_dir);
+/* key: v at the top of the JSON document (a new reference, taken; NULL fails the writer). */
+void report_writer_value(struct report_writer *w, const char *key, json_t *v);
+void report_writer_table_begin(struct report_writer *w, size_t table);
+/* A row of the table (borrowed). */
+void report_writer_row(struct report_writer *w, size_t table, const json_t *row);
+void report_writer_table_end(struct report_writer *w, size_t table);
+/* 0 while every format is whole, else -1 (the failure was logged). */
+int report_writer_failed(const struct report_writer *w);
+/* Puts every format's files in place, in the table's order, and frees w. 0, or -1 after
+ * logging (the files not yet in place are removed). */
+int report_writer_finish(struct report_writer *w);
+/* Gives the report up: removes its files and frees w. Accepts NULL. */
+void report_writer_discard(struct report_writer *w);
+
+#endif
