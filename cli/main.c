@@ -33,6 +33,7 @@ static void usage(FILE *out)
           "  quality    schools that did not report, late, rejected, warnings, outliers\n"
           "  status     show the last runs and the rejections of the last one\n"
           "  check      check submission files against the spec, without a database\n"
+          "  template   write the Excel templates schools fill in for a term\n"
           "  registry   load the school registry (registry load [FILE])\n"
           "  db         migrate | start | stop | status (the embedded server)\n"
           "\n"
@@ -197,10 +198,10 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(struct cli *);
     } commands[] = {
-        {"run", cmd_run},         {"ingest", cmd_ingest}, {"report", cmd_report},
-        {"status", cmd_status},   {"check", cmd_check},   {"registry", cmd_registry},
-        {"db", cmd_db},           {"audit", cmd_audit},   {"review", cmd_review},
-        {"quality", cmd_quality},
+        {"run", cmd_run},         {"ingest", cmd_ingest},     {"report", cmd_report},
+        {"status", cmd_status},   {"check", cmd_check},       {"registry", cmd_registry},
+        {"db", cmd_db},           {"audit", cmd_audit},       {"review", cmd_review},
+        {"quality", cmd_quality}, {"template", cmd_template},
     };
     bool found = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -1,0 +1,61 @@
+/*
+ * report_template.h - the bureau's Excel template written with libxlsxwriter (SUBMISSION.md
+ * section 7, docs/TEMPLATE.md): one school's form, a district's roll-up, and a school's
+ * workbook sent back with its problems marked.
+ *
+ * The layout and the Chinese labels come from transform/xform_workbook.h, which reads the
+ * same workbooks back; a template written here and filled in reads back as a submission.
+ */
+#ifndef XINYU_REPORT_TEMPLATE_H
+#define XINYU_REPORT_TEMPLATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "transform/xform_workbook.h"
+
+/* One school of a template. */
+struct report_template_school {
+    const char *school_code;
+    const char *school_name;
+    const char *district_code;
+    const char *district_name;
+    const char *school_type; /* decides the grade rows; unknown: all twelve */
+    /* XF_WB_INPUTS values to write into the input cells (pre-filled, or the school's own as
+     * read back), or NULL for an empty form */
+    const struct xf_wb_value *values;
+    const char *note; /* a line under the title (what was pre-filled from where), or NULL */
+};
+
+/* A problem to mark in a workbook sent back: the input at path gets a red fill and a comment
+ * with message; every problem is listed on the 问题清单 sheet. */
+struct report_template_problem {
+    const char *severity; /* "reject" or "warning" */
+    const char *code;
+    const char *path; /* JSON path ("staff.psych_cert_a"), "" for the whole workbook */
+    const char *message;
+    const char *fix; /* what to do, or NULL */
+};
+
+/*
+ * Writes the school form of period (canonical) for s to path, atomically (a temporary file
+ * beside it, renamed into place). With problems (n > 0) it is the workbook sent back to the
+ * school: the cells of those paths are marked and commented and a 问题清单 sheet lists them
+ * all. created is the document's creation time. Returns 0, or -1 after logging (no file).
+ */
+int report_template_school(const char *path, const char *period,
+                           const struct report_template_school *s,
+                           const struct report_template_problem *problems, size_t n,
+                           time_t created);
+
+/*
+ * Writes the roll-up of one district for period: one row per school of schools[0..n) (all of
+ * the district), one column per input. Rows are written in order with libxlsxwriter's
+ * constant-memory mode, so a district of any size costs the same memory. Returns 0, or -1
+ * after logging (no file).
+ */
+int report_template_rollup(const char *path, const char *period, const char *district_code,
+                           const char *district_name, const struct report_template_school *schools,
+                           size_t n, time_t created);
+
+#endif
