@@ -227,6 +227,8 @@ static int on_item(const struct ingest_item *item, void *ctx)
         .error = item->error,
         .received_seq = w->file_seq,
         .received_item = ++w->file_item,
+        .workbook = item->workbook,
+        .mtime_epoch = item->mtime_epoch,
     };
     fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     struct xf_options opt = {NULL, p->now_epoch};

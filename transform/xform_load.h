@@ -2,6 +2,7 @@
 #ifndef XINYU_XFORM_LOAD_H
 #define XINYU_XFORM_LOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -24,6 +25,8 @@ struct xf_received {
      * it, from 1 */
     int64_t received_seq;
     int64_t received_item;
+    bool workbook;       /* data is an .xlsx workbook: its cells become the submission(s) */
+    int64_t mtime_epoch; /* the file's modification time, for a workbook without 填报时间 */
 };
 
 /* Counts of what became of items; received = loaded + duplicate + superseded + rejected. */
@@ -39,6 +42,9 @@ void xf_batch_destroy(struct xf_batch *b);
 
 /*
  * Validates item (when readable), compresses its bytes and appends its staging rows.
+ * A workbook (item->workbook) is read with xf_workbook_read: a school's form is one item,
+ * kept as the workbook's bytes; a roll-up is one item per school row, each kept as the JSON
+ * made from its row (ref "FILE#汇总!ROW"); a refused workbook is one rejected item.
  * Thread-safe for distinct batches. Returns 0, or -1 when memory ran out.
  */
 int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt);

@@ -179,6 +179,7 @@ struct reader {
     /* roll-up: the key of each column, read from row 2 */
     int col_input[ROLLUP_MAX_COLS + 1]; /* input, or -1 - ident, or INT_MIN-ish for none */
     bool row_has_cells;
+    long emitted;
     buf json;
 };
 
@@ -417,6 +418,7 @@ static void emit(struct reader *r)
     util_strlcpy(r->e.period, r->period, sizeof r->e.period);
     r->e.json = r->json.data;
     r->e.json_len = r->json.len;
+    r->emitted++;
     if (r->fn(&r->e, r->ctx) != 0)
         r->stopped = true;
 }
@@ -508,8 +510,7 @@ static int rollup_cell(const struct xf_cell *c, void *ctx)
     if (k < 0) {
         cell_text(c, r->ident[-1 - k], sizeof r->ident[0]);
         snprintf(r->ident_cell[-1 - k], sizeof r->ident_cell[0], "%s", c->ref);
-        r->row_has_cells = true;
-        return 0;
+        return 0; /* a school's row without any figure is a school that did not report */
     }
     if (take_value(&r->e.values[k], c) != 0) {
         r->oom = true;
@@ -598,6 +599,11 @@ int xf_workbook_read(const unsigned char *data, size_t len, const struct xf_wb_r
                     r->info.period, perr);
         goto out;
     }
+    if (strcmp(r->info.layout, "school") == 0 &&
+        strlen(r->info.school_code) == XF_SCHOOL_CODE_LEN) {
+        util_strlcpy(why->school_code, r->info.school_code, sizeof why->school_code);
+        util_strlcpy(why->period, r->period, sizeof why->period);
+    }
     bool rollup = strcmp(r->info.layout, "rollup") == 0;
     if (!rollup && strcmp(r->info.layout, "school") != 0) {
         set_refusal(why, "template_version",
@@ -624,6 +630,12 @@ int xf_workbook_read(const unsigned char *data, size_t len, const struct xf_wb_r
             st = xf_xlsx_read_sheet(r->x, (size_t)sheet, rollup_cell, r, err, sizeof err);
             if (st == XF_XLSX_OK)
                 rollup_finish_row(r);
+            if (st == XF_XLSX_OK && !r->oom && !r->stopped && r->emitted == 0) {
+                set_refusal(why, "rollup_empty",
+                            "汇总表中没有任何学校的数据：请在“%s”工作表中逐校填写后提交",
+                            XF_WB_SHEET_ROLLUP);
+                goto out;
+            }
         }
     } else {
         st = xf_xlsx_read_sheet(r->x, (size_t)sheet, form_cell, r, err, sizeof err);

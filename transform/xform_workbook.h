@@ -116,6 +116,10 @@ struct xf_wb_read_opts {
 struct xf_wb_refusal {
     char code[32];     /* "xlsx_legacy_xls", "template_missing", "template_version", ... */
     char message[512]; /* Chinese: what is wrong and what to do; the English detail after it */
+    /* the school and term the template names, when they could be read ("" otherwise), so
+     * that the refusal still reaches the school */
+    char school_code[XF_SCHOOL_CODE_LEN + 1];
+    char period[XF_PERIOD_LEN + 1];
 };
 
 /*
