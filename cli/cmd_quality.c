@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -15,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report.h"
+#include "report/report_template.h"
 #include "transform/xform.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -399,6 +401,7 @@ struct letters {
     bool have_dir;
     int written;
     json_t *rows[L_COUNT]; /* the letter's rows of L_REJECTIONS, L_WARNINGS, L_OUTLIERS */
+    PGconn *conn;          /* in the lists' snapshot: the rejected workbooks are read from it */
     struct item *items;    /* the letter's items, in the order of their lists */
     size_t n, cap;
     buf b;
@@ -469,6 +472,66 @@ static int letter_add(struct letters *lt, int list, json_t *row)
     return 0;
 }
 
+/*
+ * The letter's latest rejected workbook that has not been sent again since, written back to
+ * the school as feedback/<code>-<period>.xlsx with its problems marked (SUBMISSION.md section
+ * 7); its file name goes to name ("" when there is none). 0, or -1 after logging.
+ */
+static int feedback_workbook(struct letters *lt, char *name, size_t cap)
+{
+    name[0] = '\0';
+    struct report_template_problem *p = calloc(lt->n + 1, sizeof *p);
+    if (p == NULL) {
+        log_error("out of memory");
+        return -1;
+    }
+    char file[64], path[4200];
+    snprintf(file, sizeof file, "%s-%s.xlsx", lt->items[0].school_code, lt->items[0].period);
+    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, file);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long: %s/%s", lt->dir, file);
+        free(p);
+        return -1;
+    }
+    int rc = 1;
+    json_int_t tried = -1;
+    /* the latest first: a refused workbook (another school's, a legacy .xls) has no cells to
+     * mark, and then the one before it is taken */
+    for (size_t i = lt->n; i-- > 0 && rc == 1;) {
+        if (lt->items[i].list != L_REJECTIONS)
+            continue;
+        const json_t *r = json_array_get(lt->rows[L_REJECTIONS], lt->items[i].row);
+        const char *ref = text_of(r, "ref");
+        size_t len = strlen(ref);
+        json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
+        /* a school's own workbook: not a roll-up's row ("FILE#汇总!ROW"), not sent again */
+        if (raw == tried || len <= 5 || strcmp(ref + len - 5, ".xlsx") != 0 ||
+            strchr(ref, '#') != NULL || json_is_true(json_object_get(r, "resolved")))
+            continue;
+        tried = raw;
+        size_t n = 0;
+        for (size_t k = 0; k < lt->n; k++) {
+            const json_t *q = json_array_get(lt->rows[lt->items[k].list], lt->items[k].row);
+            if (lt->items[k].list != L_REJECTIONS ||
+                json_integer_value(json_object_get(q, "raw_id")) != raw)
+                continue;
+            p[n].severity = text_of(q, "severity");
+            p[n].code = text_of(q, "code");
+            p[n].path = text_of(q, "path");
+            p[n].message = text_of(q, "message");
+            p[n].fix = fix_of(p[n].code);
+            n++;
+        }
+        char raw_text[24];
+        snprintf(raw_text, sizeof raw_text, "%" JSON_INTEGER_FORMAT, raw);
+        rc = report_feedback_workbook(lt->conn, raw_text, path, p, n, time(NULL));
+    }
+    free(p);
+    if (rc == 0)
+        snprintf(name, cap, "%s", file);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Writes the letter gathered, if any, and starts the next. 0, or -1 after logging. */
 static int letter_flush(struct letters *lt)
 {
@@ -485,7 +548,15 @@ static int letter_flush(struct letters *lt)
     snprintf(name, sizeof name, "%s-%s.txt", lt->items[0].school_code,
              lt->items[0].period[0] ? lt->items[0].period : "unknown-period");
     buf_reset(&lt->b);
-    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0) {
+    char workbook[64] = "";
+    if (lt->conn != NULL && feedback_workbook(lt, workbook, sizeof workbook) != 0)
+        return -1;
+    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0 ||
+        (workbook[0] != '\0' &&
+         buf_printf(&lt->b,
+                    "\r\n附件:%s(贵校报送的工作簿,有问题的单元格已标红并附批注,全部问题见"
+                    "“问题清单”工作表)\r\n",
+                    workbook) != 0)) {
         log_error("out of memory");
         return -1;
     }
@@ -1233,6 +1304,7 @@ int quality_write(struct cli *c, int64_t run_id, const struct report_scope *scop
     x = d.rf != NULL ? report_xlsx_open(path, base, 0) : NULL;
     if (x == NULL || letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
+    lt.conn = conn;
     for (int k = 0; k < L_COUNT; k++) {
         if (list_out_open(&out[k], k, out_dir, base) != 0)
             goto done;

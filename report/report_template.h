@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "transform/xform_workbook.h"
 
 /* One school of a template. */
@@ -57,5 +59,16 @@ int report_template_school(const char *path, const char *period,
 int report_template_rollup(const char *path, const char *period, const char *district_code,
                            const char *district_name, const struct report_template_school *schools,
                            size_t n, time_t created);
+
+/*
+ * The workbook sent back for the rejected submission raw_id (report/report_feedback.c): its
+ * bytes are read from the raw zone in conn's transaction, and, when they are a school's form
+ * made from the template, written to path as report_template_school writes a workbook with
+ * problems. Returns 0 when written, 1 when the submission is no readable school form (a
+ * refused or roll-up workbook, JSON: nothing to mark), or -1 after logging.
+ */
+int report_feedback_workbook(PGconn *conn, const char *raw_id, const char *path,
+                             const struct report_template_problem *problems, size_t n,
+                             time_t created);
 
 #endif

@@ -113,3 +113,30 @@ echo "$r" | grep -q 'type 基本情况!C21 兼职心理健康教师人数: expec
 expect_eq "the refused workbook's school is known" "3201020005 2024-2025-1" \
     "$(sql "SELECT school_code || ' ' || period FROM xinyu.raw_submission WHERE ref = 'bad/other-school.xlsx'")"
 echo "round trip ok: $njson submissions, ${#rollup_json[@]} of them in a roll-up"
+
+# ---- back to the school: the workbook with its mistakes marked, and a letter naming cells ----
+fb="$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.xlsx"
+[ -s "$fb" ] || fail "no feedback workbook: $(ls "$TEST_TMP/out-wb/feedback" 2>&1)"
+grep -q '基本情况!C21 兼职心理健康教师人数' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
+    fail "the letter does not name the cell"
+grep -q '附件:3201020005-2024-2025-1.xlsx' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
+    fail "the letter does not name the workbook"
+"$py" - "$fb" <<'PY' || fail "feedback workbook"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+assert wb.sheetnames == ["基本情况", "模板信息", "问题清单"], wb.sheetnames
+ws = wb["基本情况"]
+c = ws["C21"]
+assert c.value == "abc", c.value                       # the school's own text, as sent
+assert c.comment is not None and "abc" in c.comment.text, c.comment
+assert c.fill.fgColor.rgb.endswith("FFC7CE"), c.fill.fgColor.rgb
+assert ws["C23"].value == 40 and ws["C9"].value == "2025-01-18 09:30"
+assert ws["C22"].comment is None                        # a cell without a problem
+rows = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
+assert any(r[1] == "基本情况!C21" and r[3] == "staff.psych_parttime" for r in rows), rows
+PY
+# the workbook sent back, corrected and sent again, loads
+$fill set "$fb" "$TEST_TMP/wb/corrected.xlsx" '基本情况!C21=45' '基本情况!C9=2025-01-19 10:00'
+"$XINYU" --config "$TEST_TMP/wb.conf" run -q || [ $? = 1 ] || fail "run on the corrected workbook"
+expect_eq "corrected workbook loads" "45 40 2025-01-19 02:00:00+00" \
+    "$(sql "SELECT staff_psych_parttime || ' ' || staff_psych_cert_a || ' ' || submitted_at FROM xinyu.submission WHERE school_code = '3201020005' AND period = '2024-2025-1' AND is_current")"
