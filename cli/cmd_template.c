@@ -30,6 +30,8 @@ static void template_usage(FILE *out)
           "  --roll-up      one workbook per district, one row per school\n"
           "  --prefill      fill in each school's latest loaded values of an earlier term\n"
           "                 (needs the database)\n"
+          "  --fill FILE    with --school: fill in the figures of a JSON submission (a school\n"
+          "                 moving from JSON to the workbook; the demo's workbooks)\n"
           "  --out DIR      output directory (default: OUT_DIR/templates)\n",
           out);
 }
@@ -94,12 +96,17 @@ static void period_zh(const char *period, char *out, size_t cap)
 
 int cmd_template(struct cli *c)
 {
-    static const struct option opts[] = {
-        {"period", required_argument, NULL, 'p'}, {"district", required_argument, NULL, 'd'},
-        {"school", required_argument, NULL, 's'}, {"roll-up", no_argument, NULL, 'r'},
-        {"prefill", no_argument, NULL, 'f'},      {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
+                                         {"district", required_argument, NULL, 'd'},
+                                         {"school", required_argument, NULL, 's'},
+                                         {"roll-up", no_argument, NULL, 'r'},
+                                         {"prefill", no_argument, NULL, 'f'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"fill", required_argument, NULL, 'F'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *period_arg = NULL, *district = NULL, *school = NULL, *out_arg = NULL;
+    const char *fill = NULL;
     bool rollup = false, prefill = false;
     int ch;
     while ((ch = getopt_long(c->argc_cmd, c->argv_cmd, "h", opts, NULL)) != -1) {
@@ -122,6 +129,9 @@ int cmd_template(struct cli *c)
         case 'o':
             out_arg = optarg;
             break;
+        case 'F':
+            fill = optarg;
+            break;
         case 'h':
             template_usage(stdout);
             return EXIT_OK;
@@ -130,7 +140,8 @@ int cmd_template(struct cli *c)
             return EXIT_USAGE;
         }
     }
-    if (optind != c->argc_cmd || period_arg == NULL || (district != NULL && school != NULL)) {
+    if (optind != c->argc_cmd || period_arg == NULL || (district != NULL && school != NULL) ||
+        (fill != NULL && (school == NULL || prefill || rollup))) {
         template_usage(stderr);
         return EXIT_USAGE;
     }
@@ -198,6 +209,29 @@ int cmd_template(struct cli *c)
     }
     time_t now = time(NULL);
     size_t prefilled = 0;
+    if (fill != NULL) {
+        size_t len = 0;
+        char *data = util_read_file(fill, 8u * 1024 * 1024, &len);
+        char ferr[256];
+        values = calloc(XF_WB_INPUTS, sizeof *values);
+        if (data == NULL || values == NULL ||
+            xf_wb_values_from_json(data, len, values, ferr, sizeof ferr) != 0) {
+            log_error_detail("cannot fill the template", fill,
+                             data == NULL     ? strerror(errno)
+                             : values == NULL ? "out of memory"
+                                              : ferr);
+            free(data);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        free(data);
+        ts[0].values = values;
+        /* the same bytes for the same submission: the workbook's time is its submitted_at */
+        int64_t at;
+        const struct xf_wb_value *sa = &values[XF_WB_SUBMITTED_AT];
+        if (sa->type == XF_WBV_TEXT && xf_parse_rfc3339(sa->text, &at) == 0)
+            now = (time_t)at;
+    }
     for (size_t i = 0; i < n; i++) {
         const struct xf_school *s = chosen[i];
         ts[i].school_code = s->school_code;
@@ -207,6 +241,7 @@ int cmd_template(struct cli *c)
         ts[i].school_type = s->school_type;
         if (!prefill)
             continue;
+
         char from[XF_PERIOD_LEN + 1] = "";
         struct xf_wb_value *v = &values[i * XF_WB_INPUTS];
         int got = prefill_values(conn, s->school_code, period, v, from, sizeof from);
@@ -266,7 +301,7 @@ int cmd_template(struct cli *c)
     rc = EXIT_OK;
 out:
     if (values != NULL)
-        xf_wb_values_clear(values, n * XF_WB_INPUTS);
+        xf_wb_values_clear(values, (fill != NULL ? 1 : n) * XF_WB_INPUTS);
     free(values);
     free(notes);
     free(ts);

@@ -689,6 +689,64 @@ out:
     return rc;
 }
 
+/* ---- a JSON submission as cell values ---- */
+
+/* The value at a dotted path of root ("curriculum.lessons_by_grade.3"), or NULL. */
+static json_t *at_path(json_t *root, const char *path)
+{
+    char part[64];
+    json_t *v = root;
+    const char *p = path;
+    while (v != NULL && *p != '\0') {
+        const char *dot = strchr(p, '.');
+        size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        /* "by_grade" and "lessons_by_grade" are followed by a grade: one step each */
+        if (n >= sizeof part)
+            return NULL;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        v = json_is_object(v) ? json_object_get(v, part) : NULL;
+        p = dot != NULL ? dot + 1 : p + n;
+    }
+    return v;
+}
+
+int xf_wb_values_from_json(const char *data, size_t len, struct xf_wb_value *values, char *err,
+                           size_t errlen)
+{
+    xf_wb_values_clear(values, XF_WB_INPUTS);
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, 0, &jerr);
+    if (root == NULL || !json_is_object(root)) {
+        snprintf(err, errlen, "not a JSON object: %s", root == NULL ? jerr.text : "other type");
+        json_decref(root);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < XF_WB_INPUTS && rc == 0; i++) {
+        char key[64];
+        xf_wb_input_key(i, key, sizeof key);
+        json_t *v = at_path(root, key);
+        struct xf_wb_value *out = &values[i];
+        if (json_is_boolean(v)) {
+            out->type = XF_WBV_BOOL;
+            out->number = json_is_true(v) ? 1 : 0;
+        } else if (json_is_number(v)) {
+            out->type = XF_WBV_NUMBER;
+            out->number = json_number_value(v);
+        } else if (json_is_string(v)) {
+            out->type = XF_WBV_TEXT;
+            out->text = strdup(json_string_value(v));
+            if (out->text == NULL) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+            }
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
 /* ---- validation with cells ---- */
 
 bool xf_wb_cell_of(const struct xf_wb_entry *entry, const char *path, char *out, size_t cap)

@@ -87,6 +87,15 @@ struct xf_wb_value {
 };
 void xf_wb_values_clear(struct xf_wb_value *values, size_t n);
 
+/*
+ * The inputs of a submission in JSON (section 1-2) as cell values (values: XF_WB_INPUTS,
+ * cleared first): numbers and booleans as they are, texts as text (a wrong value stays
+ * wrong, to be found when the workbook is read). Fields the template has no cell for are
+ * left out. Returns 0, or -1 when data is not a JSON object (err set) or memory ran out.
+ */
+int xf_wb_values_from_json(const char *data, size_t len, struct xf_wb_value *values, char *err,
+                           size_t errlen);
+
 enum xf_wb_layout { XF_WB_SCHOOL = 0, XF_WB_ROLLUP = 1 };
 
 /* One submission read from a workbook: the whole school form, or one row of a roll-up. */
