@@ -437,16 +437,24 @@ static int form_cell(const struct xf_cell *c, void *ctx)
     if (c->col == XF_WB_KEY_COL) {
         char key[64];
         cell_text(c, key, sizeof key);
+        /* an input's cell is known from its row's key, filled in or not, so that a reason
+         * about an empty cell ("no classes") names it too */
         if (strncmp(key, "grade.", 6) == 0) {
             int g = 0;
-            if (util_parse_int(key + 6, 1, XF_GRADES, &g) == 0)
+            if (util_parse_int(key + 6, 1, XF_GRADES, &g) == 0) {
                 r->row_grade = g;
+                for (int grp = 0; grp < 3; grp++)
+                    xf_xlsx_cell_ref(XF_WB_VALUE_COL + (uint32_t)grp, c->row,
+                                     r->e.cell[XF_WB_GRADE_INPUT(grp, g)]);
+            }
             return 0;
         }
         for (int k = 0; k < ID_COUNT; k++)
             if (strcmp(key, ident_key[k]) == 0)
                 r->row_ident = k;
         r->row_input = xf_wb_input_find(key);
+        if (r->row_input >= 0)
+            xf_xlsx_cell_ref(XF_WB_VALUE_COL, c->row, r->e.cell[r->row_input]);
         return 0;
     }
     int input = -1;
@@ -501,6 +509,9 @@ static int rollup_cell(const struct xf_cell *c, void *ctx)
     if (c->row != r->row) {
         rollup_finish_row(r);
         r->row = c->row;
+        for (uint32_t col = 1; col <= ROLLUP_MAX_COLS; col++)
+            if (r->col_input[col] >= 0)
+                xf_xlsx_cell_ref(col, c->row, r->e.cell[r->col_input[col]]);
     }
     if (r->oom || r->stopped)
         return 1;

@@ -140,3 +140,24 @@ $fill set "$fb" "$TEST_TMP/wb/corrected.xlsx" '基本情况!C21=45' '基本情�
 "$XINYU" --config "$TEST_TMP/wb.conf" run -q || [ $? = 1 ] || fail "run on the corrected workbook"
 expect_eq "corrected workbook loads" "45 40 2025-01-19 02:00:00+00" \
     "$(sql "SELECT staff_psych_parttime || ' ' || staff_psych_cert_a || ' ' || submitted_at FROM xinyu.submission WHERE school_code = '3201020005' AND period = '2024-2025-1' AND is_current")"
+
+# ---- pre-filled: next term's workbook carries the latest loaded figures; sent back
+# unchanged, it loads exactly those for the new term ----
+"$XINYU" --config "$TEST_TMP/wb.conf" -q template --period 2024-2025-2 --district 320102 \
+    --prefill --out "$TEST_TMP/pre"
+[ "$(ls "$TEST_TMP/pre" | wc -l)" = 14 ] || fail "pre-filled templates: $(ls "$TEST_TMP/pre")"
+cp "$TEST_TMP/pre/3201020006-2024-2025-2.xlsx" "$TEST_TMP/pre/3201020010-2024-2025-2.xlsx" "$TEST_TMP/wb/"
+"$XINYU" --config "$TEST_TMP/wb.conf" run -q || [ $? = 1 ] || fail "run on pre-filled workbooks"
+figures() { # CODE PERIOD: every figure of the current submission
+    sql "SELECT (to_jsonb(s) - ARRAY['submission_id', 'raw_id', 'run_id', 'received_at', 'period',
+         'submitted_at', 'received_seq', 'received_item', 'school_name_reported'])::text
+         FROM xinyu.submission s WHERE school_code = '$1' AND period = '$2' AND is_current"
+}
+for code in 3201020006 3201020010; do
+    before=$(figures $code 2024-2025-1)
+    [ -n "$before" ] || fail "$code has no autumn submission"
+    expect_eq "$code pre-filled and sent back" "$before" "$(figures $code 2024-2025-2)"
+done
+w=$(sql "SELECT count(*) FROM xinyu.submission_issue i JOIN xinyu.raw_submission r USING (raw_id)
+         WHERE r.ref = '3201020006-2024-2025-2.xlsx' AND i.code = 'submitted_at_mtime'")
+expect_eq "submitted_at from the file's time, with a warning" 1 "$w"
