@@ -89,7 +89,7 @@ static int check_item(const struct ingest_item *item, void *ctx)
         if (shown_ref == NULL)
             return -1;
         struct check_wb cw = {k, shown_ref};
-        struct xf_wb_read_opts ro = {item->mtime_epoch};
+        struct xf_wb_read_opts ro = {.mtime_epoch = item->mtime_epoch};
         struct xf_wb_refusal why;
         int rc = xf_workbook_read(item->data, item->len, &ro, check_entry, &cw, &why);
         if (rc == 1) {

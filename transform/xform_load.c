@@ -330,7 +330,7 @@ static int batch_add_workbook(struct xf_batch *b, const struct xf_received *item
                               const struct xf_options *opt)
 {
     struct wb_stage w = {b, item, opt, BUF_INIT, false};
-    struct xf_wb_read_opts ro = {item->mtime_epoch};
+    struct xf_wb_read_opts ro = {.mtime_epoch = item->mtime_epoch};
     struct xf_wb_refusal why;
     int rc = xf_workbook_read(item->data, item->len, &ro, stage_entry, &w, &why);
     buf_free(&w.ref);

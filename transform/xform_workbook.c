@@ -571,7 +571,7 @@ int xf_workbook_read(const unsigned char *data, size_t len, const struct xf_wb_r
     r->row_ident = -1;
     char err[256] = "";
     int rc = 1;
-    int st = xf_xlsx_open(data, len, NULL, &r->x, err, sizeof err);
+    int st = xf_xlsx_open(data, len, r->opts->limits, &r->x, err, sizeof err);
     if (st == XF_XLSX_NOMEM) {
         rc = -1;
         goto out;

@@ -117,8 +117,11 @@ struct xf_wb_entry {
 /* Called per submission; valid only during the call. Return 0 to go on, nonzero to stop. */
 typedef int (*xf_wb_fn)(const struct xf_wb_entry *entry, void *ctx);
 
+struct xf_xlsx_limits;
+
 struct xf_wb_read_opts {
     int64_t mtime_epoch; /* the file's modification time: submitted_at when 填报时间 is empty */
+    const struct xf_xlsx_limits *limits; /* NULL: the reader's defaults */
 };
 
 /* Why a workbook is refused as a whole: nothing in it is a submission. */

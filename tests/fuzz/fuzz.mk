@@ -2,7 +2,7 @@
 #
 #   make fuzz                       every harness for FUZZ_SECONDS (default 60) each
 #   make fuzz-ci                    every harness for FUZZ_CI_SECONDS (default 20) each
-#   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx)
+#   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx, workbook)
 #   make fuzz-build                 only build build-fuzz/fuzz_*
 #
 # The project's sources are compiled straight into each harness with clang's fuzzer,
@@ -17,7 +17,7 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_TIMEOUT    ?= 10
 # FUZZ_DB_LIMITS=1 also demands that a loadable submission fits the database's columns
 FUZZ_DB_LIMITS  ?=
-FUZZ_HARNESSES  := validate period registry gzip xlsx
+FUZZ_HARNESSES  := validate period registry gzip xlsx workbook
 
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
                -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
@@ -39,6 +39,9 @@ FUZZ_SRC_gzip     := ingest/ingest_gzip.c ingest/ingest_spool.c $(FUZZ_COMMON)
 FUZZ_LIBS_gzip    := -lz -lcrypto
 FUZZ_SRC_xlsx     := transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_COMMON)
 FUZZ_LIBS_xlsx    := -lminizip -lexpat -lz -lcrypto
+FUZZ_SRC_workbook := transform/xform_workbook.c transform/xform_fields_zh.c \
+                     transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_SRC_validate)
+FUZZ_LIBS_workbook := -ljansson -lminizip -lexpat -lz -lcrypto -lm
 
 # Longest input tried: a submission or a registry of a few dozen kilobytes says all there
 # is to say; gzip is kept shorter because 32 KiB can already inflate to 32 MiB.
@@ -47,6 +50,7 @@ FUZZ_MAXLEN_period   := 256
 FUZZ_MAXLEN_registry := 65536
 FUZZ_MAXLEN_gzip     := 32768
 FUZZ_MAXLEN_xlsx     := 65536
+FUZZ_MAXLEN_workbook := 65536
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -64,12 +68,18 @@ fuzz-build: $(FUZZ_BINS)
 # Seeds, made afresh on every run from the corpus of bad inputs and the spec's examples.
 fuzz-seeds:
 	@rm -rf $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
-	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx
+	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
+	    $(FUZZ_BUILD)/seeds-workbook
 	@mkdir -p $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
-	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx
+	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
+	    $(FUZZ_BUILD)/seeds-workbook
 	@for f in tests/fixtures/xlsx/*.xls*; do \
 	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_xlsx) ] || continue; \
 	    cp "$$f" "$(FUZZ_BUILD)/seeds-xlsx/$$(basename "$$f")"; \
+	done
+	@for f in tests/fixtures/xlsx/*.xls* config/demo/spool/workbooks/*.xlsx; do \
+	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_workbook) ] || continue; \
+	    cp "$$f" "$(FUZZ_BUILD)/seeds-workbook/$$(basename "$$f")"; \
 	done
 	@for f in tests/corpus/*/input.json tests/corpus/*/input.jsonl tests/corpus/*/input.ndjson \
 	    tests/corpus/*/INPUT.JSON tests/fixtures/spec-examples/submission-*.json \

@@ -214,7 +214,7 @@ static void test_reasons_on_cells(void **state)
     struct got g;
     memset(&g, 0, sizeof g);
     struct xf_wb_refusal why;
-    struct xf_wb_read_opts ro = {1736908200}; /* 2025-01-15T10:30:00+08:00 */
+    struct xf_wb_read_opts ro = {.mtime_epoch = 1736908200}; /* 2025-01-15T10:30:00+08:00 */
     assert_int_equal(xf_workbook_read(data, len, &ro, on_entry, &g, &why), 0);
     assert_int_equal(g.verdict, 1);
     buf all = BUF_INIT;
