@@ -368,7 +368,7 @@ static void build_json(struct reader *r)
                 continue;
             if (maps[g] == NULL)
                 maps[g] = json_object();
-            char k[4];
+            char k[12];
             snprintf(k, sizeof k, "%d", grade);
             put(r, maps[g], k, input_json(r, i));
         }
