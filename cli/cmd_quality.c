@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -167,6 +168,19 @@ static const struct {
     {"inactive_school", "市学校名册中贵校为停用状态。如仍在办学,请联系区教育局更正名册。"},
     {"zero_enrollment", "在校生人数为 0。请核对 enrollment.by_grade 是否漏填。"},
     {"bom", "文件开头带有字节顺序标记(BOM),已自动处理。今后请以不带 BOM 的 UTF-8 保存。"},
+    /* workbooks (docs/TEMPLATE.md) */
+    {"template_missing", "请使用市教育局下发的本校本学期模板填写,不要另建工作簿或把内容复制到"
+                         "新文件。"},
+    {"template_version", "请使用本学期下发的模板重新填写。"},
+    {"template_identity", "请使用本校本学期的模板填写,不要修改学校标识码、学期等锁定的单元格,"
+                          "也不要借用其他学校的工作簿。"},
+    {"rollup_empty", "请在汇总表中逐校填写后再报送。"},
+    {"text_number", "该单元格为文本格式,数字已按数值读取。今后请将单元格设为“常规”或“数值”"
+                    "格式后填写。"},
+    {"submitted_at_mtime", "请在“填报时间”单元格填写完成填报的日期和时间,如 2025-01-15 10:30。"},
+    {"xlsx_legacy_xls", "请在 Excel 或 WPS 中打开,另存为“Excel 工作簿(.xlsx)”后重新报送。"},
+    {"xlsx_macro_enabled", "请另存为不含宏的“Excel 工作簿(.xlsx)”后重新报送。"},
+    {"xlsx_encrypted", "请取消工作簿的打开密码,另存为 .xlsx 后重新报送。"},
 };
 
 static const char *fix_of(const char *code)
@@ -505,7 +519,7 @@ static int feedback_workbook(struct letters *lt, char *name, size_t cap)
         size_t len = strlen(ref);
         json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
         /* a school's own workbook: not a roll-up's row ("FILE#汇总!ROW"), not sent again */
-        if (raw == tried || len <= 5 || strcmp(ref + len - 5, ".xlsx") != 0 ||
+        if (raw == tried || len <= 5 || strcasecmp(ref + len - 5, ".xlsx") != 0 ||
             strchr(ref, '#') != NULL || json_is_true(json_object_get(r, "resolved")))
             continue;
         tried = raw;

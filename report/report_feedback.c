@@ -46,16 +46,18 @@ int report_feedback_workbook(PGconn *conn, const char *raw_id, const char *path,
                              time_t created)
 {
     const char *params[] = {raw_id};
+    /* the bytes through xinyu.rejected_workbook: the report role reads no other body */
     PGresult *res = db_query(conn,
-                             "SELECT r.body_gz, s.school_name, d.district_name, s.school_type, "
-                             "s.district_code FROM xinyu.raw_submission r "
+                             "SELECT xinyu.rejected_workbook(r.raw_id), s.school_name, "
+                             "d.district_name, s.school_type, s.district_code "
+                             "FROM xinyu.raw_submission r "
                              "LEFT JOIN xinyu.school s ON s.school_code = r.school_code "
                              "LEFT JOIN xinyu.district d ON d.district_code = s.district_code "
-                             "WHERE r.raw_id = $1 AND r.body_gz IS NOT NULL",
+                             "WHERE r.raw_id = $1::bigint",
                              1, params, PGRES_TUPLES_OK, "cannot read a rejected workbook");
     if (res == NULL)
         return -1;
-    if (PQntuples(res) != 1) {
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         PQclear(res);
         return 1;
     }

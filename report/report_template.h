@@ -62,7 +62,8 @@ int report_template_rollup(const char *path, const char *period, const char *dis
 
 /*
  * The workbook sent back for the rejected submission raw_id (report/report_feedback.c): its
- * bytes are read from the raw zone in conn's transaction, and, when they are a school's form
+ * bytes are read from the raw zone in conn's transaction (xinyu.rejected_workbook, the one
+ * way the report role reads a body), and, when they are a school's form
  * made from the template, written to path as report_template_school writes a workbook with
  * problems. Returns 0 when written, 1 when the submission is no readable school form (a
  * refused or roll-up workbook, JSON: nothing to mark), or -1 after logging.
