@@ -233,7 +233,8 @@ static int on_item(const struct ingest_item *item, void *ctx)
     fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     struct xf_options opt = {NULL, p->now_epoch};
     if (xf_batch_add(w->batch, &r, &opt) != 0) {
-        log_error("out of memory while staging %s", item->ref);
+        if (!w->failed) /* else a merge inside a workbook failed, and said why */
+            log_error("out of memory while staging %s", item->ref);
         w->failed = 1;
         return -1;
     }
@@ -399,6 +400,12 @@ fail:
     return -1;
 }
 
+/* A roll-up's rows are merged batch by batch while its workbook is read. */
+static int flush_inside(void *ctx)
+{
+    return flush_batch(ctx);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -408,6 +415,7 @@ static void *worker_main(void *arg)
         w->failed = 1;
         goto out;
     }
+    xf_batch_set_flush(w->batch, p->batch_size, flush_inside, w);
     if (p->shared_conn != NULL) {
         w->conn = p->shared_conn;
     } else {

@@ -22,7 +22,17 @@ struct xf_batch {
     buf issues;      /* stage_issue rows */
     buf gz;          /* scratch: the compressed bytes of one item */
     long nitems;
+    long flush_max; /* xf_batch_set_flush */
+    int (*flush_fn)(void *ctx);
+    void *flush_ctx;
 };
+
+void xf_batch_set_flush(struct xf_batch *b, long max_items, int (*fn)(void *ctx), void *ctx)
+{
+    b->flush_max = max_items;
+    b->flush_fn = fn;
+    b->flush_ctx = ctx;
+}
 
 struct xf_batch *xf_batch_create(void)
 {
@@ -316,6 +326,9 @@ static int stage_entry(const struct xf_wb_entry *e, void *ctx)
                 row.sha256 = sha;
                 row.workbook = false;
                 rc = stage_item(w->b, &row, verdict, &sub, &res);
+                if (rc == 0 && w->b->flush_fn != NULL && w->b->nitems >= w->b->flush_max &&
+                    w->b->flush_fn(w->b->flush_ctx) != 0)
+                    rc = -1;
             }
         }
     }

@@ -49,6 +49,14 @@ void xf_batch_destroy(struct xf_batch *b);
  */
 int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt);
 
+/*
+ * A workbook can hold many submissions (a district roll-up, one per school row): fn(ctx) is
+ * then called from inside xf_batch_add whenever the batch holds max_items items, so that the
+ * caller merges them (xf_batch_flush) and memory does not grow with the rows. fn returns 0,
+ * or nonzero to stop reading the workbook (xf_batch_add then returns -1). NULL: never.
+ */
+void xf_batch_set_flush(struct xf_batch *b, long max_items, int (*fn)(void *ctx), void *ctx);
+
 /* Items and bytes staged so far (to decide when to flush). */
 long xf_batch_items(const struct xf_batch *b);
 size_t xf_batch_bytes(const struct xf_batch *b);
