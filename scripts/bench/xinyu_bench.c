@@ -925,9 +925,12 @@ static int wb_item(const struct ingest_item *item, void *ctx)
     if (util_write_file_atomic(path, item->data, item->len) != 0 ||
         xf_wb_values_from_json((const char *)item->data, item->len, values, err, sizeof err) != 0)
         goto done;
-    struct report_template_school ts = {school->school_code,   school->school_name,
-                                        school->district_code, school->district_name,
-                                        school->school_type,   values,
+    struct report_template_school ts = {school->school_code,
+                                        school->school_name,
+                                        school->district_code,
+                                        school->district_name,
+                                        school->school_type,
+                                        values,
                                         NULL};
     snprintf(path, sizeof path, "%s/xlsx/%s_%s.xlsx", w->out, sub.school_code, sub.period);
     if (report_template_school(path, sub.period, &ts, NULL, 0, (time_t)sub.submitted_epoch) != 0)
@@ -943,8 +946,7 @@ done:
     return rc;
 }
 
-static int cmd_workbooks(const char *dir, const char *registry, const char *period,
-                         const char *out)
+static int cmd_workbooks(const char *dir, const char *registry, const char *period, const char *out)
 {
     struct xf_registry *reg = xf_registry_read(registry, registry_problem, NULL);
     if (reg == NULL) {
@@ -985,16 +987,12 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
-    static const struct option opts[] = {{"jobs", required_argument, NULL, 'j'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"registry", required_argument, NULL, 'r'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"count", required_argument, NULL, 'c'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"per-file", required_argument, NULL, 'p'},
-                                         {"period", required_argument, NULL, 'P'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"jobs", required_argument, NULL, 'j'},     {"db", required_argument, NULL, 'd'},
+        {"registry", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
+        {"count", required_argument, NULL, 'c'},    {"format", required_argument, NULL, 'f'},
+        {"per-file", required_argument, NULL, 'p'}, {"period", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int jobs = 1;
     int64_t count = -1, per_file = SAMPLE_DEFAULT_PER_FILE;
     const char *db = NULL, *registry = NULL, *out = NULL, *format = "json", *period = NULL;
