@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "ingest/ingest.h"
 #include "transform/xform.h"
+#include "transform/xform_workbook.h"
 
 struct check {
     buf shown[2]; /* a file name and a reason as printed: control characters visible */
@@ -24,11 +25,83 @@ struct check {
     long unreadable; /* files that are not submissions or cannot be read */
 };
 
+/* Prints the verdict on one submission and every reason. */
+static void show_result(struct check *k, const char *ref, int verdict,
+                        const struct xf_submission *sub, const struct xf_result *res)
+{
+    if (verdict == 1)
+        k->invalid++;
+    else if (res->nwarnings > 0)
+        k->warned++;
+    printf("%s: %s", ref,
+           verdict == 1         ? "rejected"
+           : res->nwarnings > 0 ? "ok, with warnings"
+                                : "ok");
+    if (verdict == 0)
+        printf(" (school %s, term %s)", sub->school_code, sub->period);
+    putchar('\n');
+    for (int i = 0; i < res->nissues; i++) {
+        const struct xf_issue *is = &res->issues[i];
+        printf("    %s: %s%s%s\n", is->severity == XF_REJECT ? "error" : "warning", is->path,
+               is->path[0] ? ": " : "", buf_printable_str(&k->shown[1], is->message));
+    }
+    if (res->truncated)
+        printf("    %s: more reasons were found than are shown\n",
+               verdict == 1 ? "error" : "warning");
+}
+
+/* A workbook's submission: the form, or a row of a roll-up ("FILE#汇总!ROW"). */
+struct check_wb {
+    struct check *k;
+    const char *ref;
+};
+
+static int check_entry(const struct xf_wb_entry *e, void *ctx)
+{
+    struct check_wb *cw = ctx;
+    struct check *k = cw->k;
+    k->items++;
+    struct xf_options opt = {k->registry, (int64_t)time(NULL)};
+    struct xf_submission sub;
+    struct xf_result res;
+    memset(&sub, 0, sizeof sub);
+    memset(&res, 0, sizeof res);
+    int verdict = xf_wb_validate(e, &opt, &sub, &res);
+    if (verdict >= 0) {
+        char ref[4200];
+        if (e->layout == XF_WB_ROLLUP)
+            snprintf(ref, sizeof ref, "%s#%s!%u", cw->ref, e->sheet, (unsigned)e->row);
+        else
+            snprintf(ref, sizeof ref, "%s", cw->ref);
+        show_result(k, ref, verdict, &sub, &res);
+    }
+    xf_submission_clear(&sub);
+    xf_result_clear(&res);
+    return verdict < 0;
+}
+
 static int check_item(const struct ingest_item *item, void *ctx)
 {
     struct check *k = ctx;
-    k->items++;
     const char *ref = buf_printable_str(&k->shown[0], item->ref);
+    if (item->error_code == NULL && item->workbook) {
+        char *shown_ref = strdup(ref);
+        if (shown_ref == NULL)
+            return -1;
+        struct check_wb cw = {k, shown_ref};
+        struct xf_wb_read_opts ro = {.mtime_epoch = item->mtime_epoch};
+        struct xf_wb_refusal why;
+        int rc = xf_workbook_read(item->data, item->len, &ro, check_entry, &cw, &why);
+        if (rc == 1) {
+            k->items++;
+            k->invalid++;
+            printf("%s: rejected\n    error: %s\n", shown_ref,
+                   buf_printable_str(&k->shown[1], why.message));
+        }
+        free(shown_ref);
+        return rc < 0 ? -1 : 0;
+    }
+    k->items++;
     if (item->error_code != NULL) {
         k->invalid++;
         printf("%s: rejected\n    %s\n", ref, buf_printable_str(&k->shown[1], item->error));
@@ -40,33 +113,11 @@ static int check_item(const struct ingest_item *item, void *ctx)
     memset(&sub, 0, sizeof sub);
     memset(&res, 0, sizeof res);
     int verdict = xf_validate((const char *)item->data, item->len, &opt, &sub, &res);
-    if (verdict < 0) {
-        xf_submission_clear(&sub);
-        xf_result_clear(&res);
-        return -1;
-    }
-    if (verdict == 1)
-        k->invalid++;
-    else if (res.nwarnings > 0)
-        k->warned++;
-    printf("%s: %s", ref,
-           verdict == 1        ? "rejected"
-           : res.nwarnings > 0 ? "ok, with warnings"
-                               : "ok");
-    if (verdict == 0)
-        printf(" (school %s, term %s)", sub.school_code, sub.period);
-    putchar('\n');
-    for (int i = 0; i < res.nissues; i++) {
-        const struct xf_issue *is = &res.issues[i];
-        printf("    %s: %s%s%s\n", is->severity == XF_REJECT ? "error" : "warning", is->path,
-               is->path[0] ? ": " : "", buf_printable_str(&k->shown[1], is->message));
-    }
-    if (res.truncated)
-        printf("    %s: more reasons were found than are shown\n",
-               verdict == 1 ? "error" : "warning");
+    if (verdict >= 0)
+        show_result(k, ref, verdict, &sub, &res);
     xf_submission_clear(&sub);
     xf_result_clear(&res);
-    return 0;
+    return verdict < 0 ? -1 : 0;
 }
 
 static void registry_line(int line, const char *message, void *ctx)
@@ -78,7 +129,8 @@ static void check_usage(FILE *out)
 {
     fputs("Usage: xinyu check [--registry FILE] FILE...\n"
           "\n"
-          "Checks submission files (.json, .jsonl, .ndjson, and their .gz forms) against the\n"
+          "Checks submission files (.json, .jsonl, .ndjson, their .gz forms, and workbooks\n"
+          "filled in from the template, .xlsx) against the\n"
           "submission format and prints every reason per file, so that a school can check a\n"
           "file before sending it. With a registry (default: the configuration's, when it is\n"
           "readable) the school code is checked against it too. Exit status 1 when any\n"
@@ -128,7 +180,7 @@ int cmd_check(struct cli *c)
         const char *file = c->argv_cmd[i];
         const char *shown_file = buf_printable_str(&k.shown[0], file);
         if (ingest_file_kind(file) == INGEST_NOT_INPUT) {
-            printf("%s: not a submission file (.json, .jsonl, .ndjson, or .gz of those)\n",
+            printf("%s: not a submission file (.json, .jsonl, .ndjson, .gz of those, or .xlsx)\n",
                    shown_file);
             k.unreadable++;
             continue;

@@ -44,6 +44,8 @@ static const struct command {
      "show the last runs and the rejections of the last one"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},
     {"extract", cmd_extract, 0, "read the figures of work summaries (.docx, .txt) as drafts"},
+    {"template", cmd_template, CMD_NEEDS_SETUP,
+     "write the Excel templates schools fill in for a term"},
     {"registry", cmd_registry, CMD_NEEDS_SETUP, "load the school registry (registry load [FILE])"},
     {"db", cmd_db, 0, "migrate | start | stop | status (the embedded server)"},
 };

@@ -11,6 +11,8 @@
 
 #define INGEST_DEFAULT_MAX_SUBMISSION (8u * 1024 * 1024) /* inflated bytes of one submission */
 #define INGEST_DEFAULT_MAX_FILE (1024u * 1024 * 1024)    /* bytes of one spool file as stored */
+/* a workbook is read whole (a zip is read from its end): this bounds what one file holds */
+#define INGEST_MAX_WORKBOOK_BYTES (64u * 1024 * 1024)
 
 struct ingest_limits {
     size_t max_submission_bytes; /* one submission after inflating (spec: default 8 MiB) */
@@ -33,6 +35,8 @@ struct ingest_item {
     bool has_sha256;             /* false only when nothing could be read */
     const char *error_code;      /* NULL, or "gzip" (corrupt/truncated), "too_large" */
     const char *error;           /* the reason in words when error_code is set */
+    bool workbook;               /* data is a whole .xlsx workbook (transform reads its cells) */
+    int64_t mtime_epoch;         /* the file's modification time (seconds), 0 when unknown */
 };
 
 /*
@@ -70,10 +74,11 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
 /* The kinds of file the spool reads, by name; other names are ignored. */
 enum ingest_file_kind {
     INGEST_NOT_INPUT = 0,
-    INGEST_JSON,    /* .json: one submission */
-    INGEST_JSONL,   /* .jsonl / .ndjson: one submission per non-blank line */
-    INGEST_JSON_GZ, /* .json.gz */
-    INGEST_JSONL_GZ /* .jsonl.gz / .ndjson.gz */
+    INGEST_JSON,     /* .json: one submission */
+    INGEST_JSONL,    /* .jsonl / .ndjson: one submission per non-blank line */
+    INGEST_JSON_GZ,  /* .json.gz */
+    INGEST_JSONL_GZ, /* .jsonl.gz / .ndjson.gz */
+    INGEST_XLSX      /* .xlsx, and .xls / .xlsm so that they are refused with a reason */
 };
 /* Hidden names (leading '.') and partial uploads (.tmp, .part) are INGEST_NOT_INPUT. */
 enum ingest_file_kind ingest_file_kind(const char *name);

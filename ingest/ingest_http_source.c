@@ -166,8 +166,10 @@ static int stage_page(struct http_source *h, const struct ingest_http_page *page
         /* the same as a spool file's oversized submission: rejected, bytes not kept */
         ingest_item_cap(&item, h->max_submission_bytes, too_large, sizeof too_large);
         if (ingest_stage_item(h->batch, h->source->name, &item, seq, (int64_t)i + 1,
-                              h->now_epoch) != 0)
+                              h->now_epoch) != 0) {
+            log_error("out of memory while staging %s", item.ref);
             goto out;
+        }
         if (xf_batch_items(h->batch) >= h->batch_size ||
             xf_batch_bytes(h->batch) >= FLUSH_MAX_BYTES) {
             if (xf_batch_flush(h->batch, h->conn, h->run_id, tx) != 0)

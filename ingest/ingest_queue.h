@@ -76,7 +76,8 @@ int ingest_http_source(const struct ingest_ctx *ctx, PGconn *conn, const struct 
 /*
  * Hands one received item of source, whatever the source, to the batch (validated and
  * staged by transform/): its number in the order received is seq (the spool file's or the
- * page's) and item_no (its place in it, from 1). Returns 0, or -1 after logging (memory).
+ * page's) and item_no (its place in it, from 1). Returns 0, or -1 when memory ran out or a
+ * merge inside a workbook failed (that merge logged why; the caller logs the rest).
  */
 int ingest_stage_item(struct xf_batch *batch, const char *source, const struct ingest_item *item,
                       int64_t seq, int64_t item_no, int64_t now_epoch);

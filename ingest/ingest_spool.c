@@ -54,6 +54,9 @@ enum ingest_file_kind ingest_file_kind(const char *name)
     size_t len = strlen(name);
     if (len == 0 || name[0] == '.')
         return INGEST_NOT_INPUT;
+    /* "~$name.xlsx" is the lock file Excel and WPS leave beside a workbook they have open */
+    if (len >= 2 && name[0] == '~' && name[1] == '$')
+        return INGEST_NOT_INPUT;
     if (ends_with_nocase(name, len, ".tmp") || ends_with_nocase(name, len, ".part"))
         return INGEST_NOT_INPUT;
     if (ends_with_nocase(name, len, ".jsonl.gz") || ends_with_nocase(name, len, ".ndjson.gz"))
@@ -64,6 +67,9 @@ enum ingest_file_kind ingest_file_kind(const char *name)
         return INGEST_JSONL;
     if (ends_with_nocase(name, len, ".json"))
         return INGEST_JSON;
+    if (ends_with_nocase(name, len, ".xlsx") || ends_with_nocase(name, len, ".xlsm") ||
+        ends_with_nocase(name, len, ".xls"))
+        return INGEST_XLSX;
     return INGEST_NOT_INPUT;
 }
 
@@ -474,6 +480,51 @@ static int read_json(const struct reader *r, int fd, size_t size)
     return rc;
 }
 
+/* A workbook: its bytes whole, as received; the transform stage reads its cells. */
+static int read_xlsx(const struct reader *r, int fd, size_t size, int64_t mtime_epoch)
+{
+    size_t cap = INGEST_MAX_WORKBOOK_BYTES;
+    if (size > cap)
+        return deliver_unread(r, r->relpath, size, "too_large",
+                              "workbook size %zu exceeds the limit of %zu bytes", size, cap);
+    buf data = BUF_INIT;
+    size_t seen;
+    int rc;
+    switch (read_all(fd, size, cap, &data, &seen)) {
+    case READ_ALL_OK: {
+        struct ingest_item it = {0};
+        it.ref = r->relpath;
+        it.data = (const unsigned char *)(data.data != NULL ? data.data : "");
+        it.len = data.len;
+        it.byte_size = data.len;
+        it.workbook = true;
+        it.mtime_epoch = mtime_epoch;
+        if (util_sha256(it.data, it.len, it.sha256) != 0) {
+            errno = ENOMEM;
+            rc = -1;
+            break;
+        }
+        it.has_sha256 = true;
+        rc = deliver(r, &it);
+        break;
+    }
+    case READ_ALL_TOO_LARGE:
+        rc = deliver_unread(r, r->relpath, seen, "too_large",
+                            "file grew beyond the limit of %zu bytes while read", cap);
+        break;
+    case READ_ALL_IO:
+        rc = -1; /* nothing received: the caller keeps the file to be read again */
+        break;
+    default:
+        errno = ENOMEM;
+        rc = -1;
+    }
+    int saved = errno;
+    buf_free(&data);
+    errno = saved;
+    return rc;
+}
+
 static int read_json_gz(const struct reader *r, int fd, size_t size)
 {
     if (size > r->cap)
@@ -844,6 +895,8 @@ int ingest_spool_read(const char *dir, const char *relpath, const struct ingest_
         rc = read_json_gz(&r, fd, (size_t)size);
     } else if (kind == INGEST_JSONL) {
         rc = read_jsonl(&r, fd);
+    } else if (kind == INGEST_XLSX) {
+        rc = read_xlsx(&r, fd, (size_t)size, (int64_t)st.st_mtim.tv_sec);
     } else {
         rc = read_jsonl_gz(&r, fd);
     }

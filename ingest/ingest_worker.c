@@ -84,13 +84,11 @@ int ingest_stage_item(struct xf_batch *batch, const char *source, const struct i
         .error = item->error,
         .received_seq = seq,
         .received_item = item_no,
+        .workbook = item->workbook,
+        .mtime_epoch = item->mtime_epoch,
     };
     struct xf_options opt = {NULL, now_epoch};
-    if (xf_batch_add(batch, &r, &opt) != 0) {
-        log_error("out of memory while staging %s", item->ref);
-        return -1;
-    }
-    return 0;
+    return xf_batch_add(batch, &r, &opt) != 0 ? -1 : 0;
 }
 
 static int on_item(const struct ingest_item *item, void *ctx)
@@ -100,6 +98,8 @@ static int on_item(const struct ingest_item *item, void *ctx)
     fault_point("inflate"); /* each item is read and inflated just before it is handed over */
     if (ingest_stage_item(w->batch, p->source->name, item, w->file_seq, ++w->file_item,
                           p->now_epoch) != 0) {
+        if (!w->failed) /* else a merge inside a workbook failed, and said why */
+            log_error("out of memory while staging %s", item->ref);
         w->failed = 1;
         return -1;
     }
@@ -231,6 +231,12 @@ fail:
     return -1;
 }
 
+/* A roll-up's rows are merged batch by batch while its workbook is read. */
+static int flush_inside(void *ctx)
+{
+    return flush_batch(ctx);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -240,6 +246,7 @@ static void *worker_main(void *arg)
         w->failed = 1;
         goto out;
     }
+    xf_batch_set_flush(w->batch, p->ctx->batch_size, flush_inside, w);
     if (p->shared_conn != NULL) {
         w->conn = p->shared_conn;
     } else {

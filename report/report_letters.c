@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <strings.h>
+#include <inttypes.h>
 
 #include <jansson.h>
 
@@ -10,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_letters.h"
+#include "report/report_template.h"
 #include "transform/xform.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -40,6 +44,19 @@ static const struct {
     {"inactive_school", "市学校名册中贵校为停用状态。如仍在办学,请联系区教育局更正名册。"},
     {"zero_enrollment", "在校生人数为 0。请核对 enrollment.by_grade 是否漏填。"},
     {"bom", "文件开头带有字节顺序标记(BOM),已自动处理。今后请以不带 BOM 的 UTF-8 保存。"},
+    /* workbooks (docs/TEMPLATE.md) */
+    {"template_missing", "请使用市教育局下发的本校本学期模板填写,不要另建工作簿或把内容复制到"
+                         "新文件。"},
+    {"template_version", "请使用本学期下发的模板重新填写。"},
+    {"template_identity", "请使用本校本学期的模板填写,不要修改学校标识码、学期等锁定的单元格,"
+                          "也不要借用其他学校的工作簿。"},
+    {"rollup_empty", "请在汇总表中逐校填写后再报送。"},
+    {"text_number", "该单元格为文本格式,数字已按数值读取。今后请将单元格设为“常规”或“数值”"
+                    "格式后填写。"},
+    {"submitted_at_mtime", "请在“填报时间”单元格填写完成填报的日期和时间,如 2025-01-15 10:30。"},
+    {"xlsx_legacy_xls", "请在 Excel 或 WPS 中打开,另存为“Excel 工作簿(.xlsx)”后重新报送。"},
+    {"xlsx_macro_enabled", "请另存为不含宏的“Excel 工作簿(.xlsx)”后重新报送。"},
+    {"xlsx_encrypted", "请取消工作簿的打开密码,另存为 .xlsx 后重新报送。"},
 };
 
 static const char *fix_of(const char *code)
@@ -278,6 +295,66 @@ int report_letters_add(struct report_letters *lt, enum report_letter_list list, 
     return 0;
 }
 
+/*
+ * The letter's latest rejected workbook that has not been sent again since, written back to
+ * the school as feedback/<code>-<period>.xlsx with its problems marked (SUBMISSION.md section
+ * 7); its file name goes to name ("" when there is none). 0, or -1 after logging.
+ */
+static int feedback_workbook(struct report_letters *lt, char *name, size_t cap)
+{
+    name[0] = '\0';
+    struct report_template_problem *p = calloc(lt->n + 1, sizeof *p);
+    if (p == NULL) {
+        log_error("out of memory");
+        return -1;
+    }
+    char file[64], path[4200];
+    snprintf(file, sizeof file, "%s-%s.xlsx", lt->items[0].school_code, lt->items[0].period);
+    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, file);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long: %s/%s", lt->dir, file);
+        free(p);
+        return -1;
+    }
+    int rc = 1;
+    json_int_t tried = -1;
+    /* the latest first: a refused workbook (another school's, a legacy .xls) has no cells to
+     * mark, and then the one before it is taken */
+    for (size_t i = lt->n; i-- > 0 && rc == 1;) {
+        if (lt->items[i].list != REPORT_LETTER_REJECTIONS)
+            continue;
+        const json_t *r = json_array_get(lt->rows[REPORT_LETTER_REJECTIONS], lt->items[i].row);
+        const char *ref = text_of(r, "ref");
+        size_t len = strlen(ref);
+        json_int_t raw = json_integer_value(json_object_get(r, "raw_id"));
+        /* a school's own workbook: not a roll-up's row ("FILE#汇总!ROW"), not sent again */
+        if (raw == tried || len <= 5 || strcasecmp(ref + len - 5, ".xlsx") != 0 ||
+            strchr(ref, '#') != NULL || json_is_true(json_object_get(r, "resolved")))
+            continue;
+        tried = raw;
+        size_t n = 0;
+        for (size_t k = 0; k < lt->n; k++) {
+            const json_t *q = json_array_get(lt->rows[lt->items[k].list], lt->items[k].row);
+            if (lt->items[k].list != REPORT_LETTER_REJECTIONS ||
+                json_integer_value(json_object_get(q, "raw_id")) != raw)
+                continue;
+            p[n].severity = text_of(q, "severity");
+            p[n].code = text_of(q, "code");
+            p[n].path = text_of(q, "path");
+            p[n].message = text_of(q, "message");
+            p[n].fix = fix_of(p[n].code);
+            n++;
+        }
+        char raw_text[24];
+        snprintf(raw_text, sizeof raw_text, "%" JSON_INTEGER_FORMAT, raw);
+        rc = report_feedback_workbook(lt->conn, raw_text, path, p, n, time(NULL));
+    }
+    free(p);
+    if (rc == 0)
+        snprintf(name, cap, "%s", file);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Writes the letter gathered, if any, and starts the next. 0, or -1 after logging. */
 int report_letters_flush(struct report_letters *lt)
 {
@@ -294,7 +371,15 @@ int report_letters_flush(struct report_letters *lt)
     snprintf(name, sizeof name, "%s-%s.txt", lt->items[0].school_code,
              lt->items[0].period[0] ? lt->items[0].period : "unknown-period");
     buf_reset(&lt->b);
-    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0) {
+    char workbook[64] = "";
+    if (lt->conn != NULL && feedback_workbook(lt, workbook, sizeof workbook) != 0)
+        return -1;
+    if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0 ||
+        (workbook[0] != '\0' &&
+         buf_printf(&lt->b,
+                    "\r\n附件:%s(贵校报送的工作簿,有问题的单元格已标红并附批注,全部问题见"
+                    "“问题清单”工作表)\r\n",
+                    workbook) != 0)) {
         log_error("out of memory");
         return -1;
     }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "common/buf.h"
 
@@ -29,6 +30,7 @@ struct report_letters {
     int written;                        /* letters written so far */
     json_t *rows[REPORT_LETTER_NLISTS]; /* the letter's rows of each list */
     struct report_letter_item *items;   /* the letter's items, in the order of their lists */
+    PGconn *conn; /* in the lists' snapshot, to read rejected workbooks from; NULL: none */
     size_t n, cap;
     buf b;
 };
@@ -41,8 +43,9 @@ void report_letters_free(struct report_letters *lt);
 /* Adds row (a row of the quality report's list, an object with its keys; a reference is kept)
  * to the letter being gathered. 0, or -1 (logged). */
 int report_letters_add(struct report_letters *lt, enum report_letter_list list, json_t *row);
-/* Writes the letter gathered, if any, as feedback/SCHOOL-PERIOD.txt and starts the next.
- * 0, or -1 after logging. */
+/* Writes the letter gathered, if any, as feedback/SCHOOL-PERIOD.txt (with conn, also the
+ * school's rejected workbook marked up as feedback/SCHOOL-PERIOD.xlsx, which the letter names)
+ * and starts the next. 0, or -1 after logging. */
 int report_letters_flush(struct report_letters *lt);
 
 #endif

@@ -626,6 +626,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     w = report_writer_open(&layout, "json,csv,xlsx", out_dir);
     if (w == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
+    lt.conn = conn;
     report_writer_value(w, "report", json_string("quality"));
     report_writer_value(w, "scope",
                         scope->period != NULL ? json_pack("{s:s}", "period", scope->period)

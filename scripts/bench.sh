@@ -72,7 +72,7 @@ HZ=$(getconf CLK_TCK)
 
 # The lower-bound helper: built here, against the same library as xinyu, so that it needs
 # nothing from the Makefile.
-PKGS="libpq libcurl jansson zlib libcrypto xlsxwriter"
+PKGS="libpq libcurl jansson zlib libcrypto xlsxwriter minizip expat"
 say "building $BUILD/xinyu-bench"
 # shellcheck disable=SC2046,SC2086 # pkg-config's flags are words
 cc -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
@@ -385,6 +385,38 @@ bench_one() {
         done
     fi
 
+    # workbooks (SUBMISSION.md section 7): the term's submissions of every school as the
+    # filled-in template, against the very same submissions as one .json file each
+    local wb_s="" wbjson_s="" wb_subs=0
+    if [ "$first" = 1 ]; then
+        local wbdata=$data/workbooks-$BENCH_NEW_TERM
+        if [ "$(cat "$wbdata/.complete" 2>/dev/null)" != "$XB_SUM" ]; then
+            say "writing the $BENCH_NEW_TERM submissions of $n schools as workbooks (not timed)"
+            rm -rf "$wbdata"
+            "$XB" workbooks "$data/spool" --registry "$data/schools.csv" --period "$BENCH_NEW_TERM" \
+                --out "$wbdata" >>"$LOGS/prepare.log" || die "xinyu-bench workbooks failed"
+            echo "$XB_SUM" >"$wbdata/.complete"
+        fi
+        for kind in json xlsx; do
+            local wcfg=$WORK/xinyu-n$n-$kind.json
+            printf '{"registry": "%s", "targets_dir": "%s", "out_dir": "%s", "var_dir": "%s",
+ "sources": [{"name": "bench", "kind": "spool", "path": "%s"}],
+ "limits": {"batch_size": %s}, "jobs": %s}\n' "$data/schools.csv" "$BENCH/targets" \
+                "$BENCH/out/n$n" "$VAR" "$wbdata/$kind" "$BENCH_BATCH" "$BENCH_JOBS" >"$wcfg"
+            fresh_db "$db" "$wcfg" "$data/schools.csv"
+            run_timed "$LOGS/n$n-ingest-$kind.log" "$XINYU" --config "$wcfg" \
+                --db "$BASE dbname=$db" ingest
+            xinyu_ok "ingest of the $kind files"
+            read -r -a f <<<"$(run_figures "$db" ingest)"
+            [ "${f[1]}" = "${f[0]}" ] || die "the $kind files did not all load: ${f[*]}"
+            record "$n" "ingest_$kind" "ingest, one $kind file each" "${f[0]}" \
+                "$(du -sb "$wbdata/$kind" | cut -f1)" "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" \
+                "$T_OTHER" "ingest_s=${f[6]}"
+            if [ "$kind" = json ]; then wbjson_s=${f[6]}; else wb_s=${f[6]}; wb_subs=${f[0]}; fi
+            drop_db "$db"
+        done
+    fi
+
     # the speed goals (docs/BENCHMARK.md; stated for 200,000, every N is shown against them)
     local bound
     bound=$(max "$parse_s" "$copy_s")
@@ -396,6 +428,11 @@ bench_one() {
     ratio "$n" report_s "year report seconds" "$report_s" "<=" 5
     if [ -n "$j2" ]; then
         ratio "$n" jobs2_vs_jobs1 "ingest --jobs 2 / --jobs 1" "$(div "$j2" "$j1")" "<=" 0.9
+    fi
+    if [ -n "$wb_s" ]; then
+        ratio "$n" workbook_rate "workbook submissions/s" "$(div "$wb_subs" "$wb_s")" ">=" 200
+        ratio "$n" workbook_vs_json "workbook ingest / the same as JSON" \
+            "$(div "$wb_s" "$wbjson_s")" "<=" 10
     fi
     echo "$full_rss" >"$WORK/rss-n$n"
 

@@ -189,6 +189,31 @@ f="$spool/320106/3201060009_2024-2025-1.json"
 need "$f"
 gzip -n -9 <"$f" | head -c 300 >"$spool/special/3201060009_2024-2025-1_interrupted.json.gz"
 
+# --- workbooks (SUBMISSION.md section 7): schools sending their autumn figures again as the
+# bureau's template, filled in by xinyu itself (the same bytes on every run). Two send the same
+# figures later (the JSON is superseded, nothing else changes); one has mistakes (rejected:
+# the run writes feedback/3201020009-2024-2025-1.xlsx with the cells marked)
+xinyu="$BUILD/xinyu"
+[ -x "$xinyu" ] || make --no-print-directory BUILD="$BUILD" "$xinyu"
+wbtmp=$(mktemp -d)
+trap 'rm -rf "$wbtmp"' EXIT
+printf '{"registry": "%s/schools.csv", "out_dir": "%s", "var_dir": "%s", "sources": []}\n' \
+    "$demo" "$wbtmp" "$wbtmp" >"$wbtmp/conf.json"
+mkdir -p "$spool/workbooks"
+# workbook CODE SUBMITTED_AT NAME [SED]: CODE's autumn JSON, sent later as a workbook
+workbook() {
+    local f="$spool/320102/$1_2024-2025-1.json"
+    need "$f"
+    sed -e "s/\"submitted_at\": \"[^\"]*\"/\"submitted_at\": \"$2\"/" ${4:+-e "$4"} "$f" >"$wbtmp/$1.json"
+    "$xinyu" --config "$wbtmp/conf.json" -q template --period 2024-2025-1 --school "$1" \
+        --fill "$wbtmp/$1.json" --out "$wbtmp/out"
+    mv "$wbtmp/out/$1-2024-2025-1.xlsx" "$spool/workbooks/$3"
+}
+workbook 3201020006 2025-01-08T09:30:00+08:00 3201020006_2024-2025-1.xlsx
+workbook 3201020007 2025-01-15T14:00:00+08:00 3201020007_2024-2025-1.xlsx
+workbook 3201020009 2025-01-19T10:20:00+08:00 3201020009_2024-2025-1_mistakes.xlsx \
+    's/"psych_cert_a": [0-9]*/"psych_cert_a": 99/; s/"group_sessions": [0-9]*/"group_sessions": "十二场"/'
+
 # --- what the README promises must be there
 for f in 320104/3201040007_2024-2025-1_resub.json 320104/3201040019_2024-2025-1_copy.json; do
     need "$spool/$f"

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "transform/xform_load.h"
+#include "transform/xform_workbook.h"
 
 struct xf_batch {
     buf items;       /* stage_item rows */
@@ -22,7 +23,17 @@ struct xf_batch {
     buf issues;      /* stage_issue rows */
     buf gz;          /* scratch: the compressed bytes of one item */
     long nitems;
+    long flush_max; /* xf_batch_set_flush */
+    int (*flush_fn)(void *ctx);
+    void *flush_ctx;
 };
+
+void xf_batch_set_flush(struct xf_batch *b, long max_items, int (*fn)(void *ctx), void *ctx)
+{
+    b->flush_max = max_items;
+    b->flush_fn = fn;
+    b->flush_ctx = ctx;
+}
 
 struct xf_batch *xf_batch_create(void)
 {
@@ -242,20 +253,14 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
     return rc ? -1 : 0;
 }
 
-int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt)
+/*
+ * Appends the staging rows of one item whose validation gave verdict, sub and res (an
+ * unreadable item: verdict 1, both empty). Returns 0, or -1 when memory ran out.
+ */
+static int stage_item(struct xf_batch *b, const struct xf_received *item, int verdict,
+                      const struct xf_submission *sub, const struct xf_result *res)
 {
     long item_no = ++b->nitems;
-    struct xf_submission sub;
-    struct xf_result res;
-    memset(&sub, 0, sizeof sub);
-    memset(&res, 0, sizeof res);
-    int verdict = 1;
-    if (item->error_code == NULL) {
-        verdict = xf_validate((const char *)item->data, item->len, opt, &sub, &res);
-        if (verdict < 0)
-            goto oom;
-    }
-
     int rc = 0;
     buf *row = &b->items;
     rc |= buf_printf(row, "%ld", item_no);
@@ -271,16 +276,16 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
     } else {
         rc |= cell_bytea(row, NULL, 0);
     }
-    bool have_code = all_digits(sub.school_code, XF_SCHOOL_CODE_LEN);
-    bool have_period = sub.period[0] != '\0';
-    rc |= cell_text(row, have_code ? sub.school_code : NULL, 0);
-    rc |= cell_text(row, have_period ? sub.period : NULL, 0);
-    rc |= cell_text(row, sub.district_code[0] ? sub.district_code : NULL, 0);
-    rc |= cell_text(row, sub.school_name, 0);
-    if (sub.school_name != NULL) {
+    bool have_code = all_digits(sub->school_code, XF_SCHOOL_CODE_LEN);
+    bool have_period = sub->period[0] != '\0';
+    rc |= cell_text(row, have_code ? sub->school_code : NULL, 0);
+    rc |= cell_text(row, have_period ? sub->period : NULL, 0);
+    rc |= cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 0);
+    rc |= cell_text(row, sub->school_name, 0);
+    if (sub->school_name != NULL) {
         /* the merge quotes the name in its registry warning exactly as xinyu check does */
         char quoted[XF_NAME_QUOTE_MAX + 4];
-        xf_quote_text(quoted, XF_NAME_QUOTE_MAX, sub.school_name, strlen(sub.school_name));
+        xf_quote_text(quoted, XF_NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
         rc |= cell_text(row, quoted, 0);
     } else {
         rc |= cell_text(row, NULL, 0);
@@ -294,19 +299,115 @@ int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struc
                           item->error ? item->error : item->error_code) != 0)
             goto oom;
     }
-    for (int i = 0; i < res.nissues; i++) {
-        const struct xf_issue *is = &res.issues[i];
+    for (int i = 0; i < res->nissues; i++) {
+        const struct xf_issue *is = &res->issues[i];
         if (add_issue_row(&b->issues, item_no, i + 1,
                           is->severity == XF_REJECT ? "reject" : "warning", is->code, is->path,
                           is->message) != 0)
             goto oom;
     }
-    if (res.truncated &&
-        add_issue_row(&b->issues, item_no, res.nissues + 1, verdict == 0 ? "warning" : "reject",
+    if (res->truncated &&
+        add_issue_row(&b->issues, item_no, res->nissues + 1, verdict == 0 ? "warning" : "reject",
                       "too_many_issues", "",
                       "more reasons were found than are kept; fix these and check again") != 0)
         goto oom;
-    if (verdict == 0 && add_submission_rows(b, item_no, item, &sub) != 0)
+    if (verdict == 0 && add_submission_rows(b, item_no, item, sub) != 0)
+        goto oom;
+    return 0;
+oom:
+    return -1;
+}
+
+/* One submission of a workbook: validated with its cells named, then staged. */
+struct wb_stage {
+    struct xf_batch *b;
+    const struct xf_received *item;
+    const struct xf_options *opt;
+    buf ref;
+    bool oom;
+};
+
+static int stage_entry(const struct xf_wb_entry *e, void *ctx)
+{
+    struct wb_stage *w = ctx;
+    struct xf_submission sub;
+    struct xf_result res;
+    memset(&sub, 0, sizeof sub);
+    memset(&res, 0, sizeof res);
+    int verdict = xf_wb_validate(e, w->opt, &sub, &res);
+    int rc = -1;
+    if (verdict >= 0) {
+        if (e->layout == XF_WB_SCHOOL) {
+            /* the school's own workbook is what is kept and hashed */
+            rc = stage_item(w->b, w->item, verdict, &sub, &res);
+        } else {
+            /* a roll-up row is kept as the submission made of it: each row is a school's
+             * own submission, and the district's workbook is not kept once per school */
+            struct xf_received row = *w->item;
+            unsigned char sha[UTIL_SHA256_LEN];
+            buf_reset(&w->ref);
+            if (buf_printf(&w->ref, "%s#%s!%u", w->item->ref, e->sheet, (unsigned)e->row) == 0 &&
+                util_sha256(e->json, e->json_len, sha) == 0) {
+                row.ref = w->ref.data;
+                row.data = (const unsigned char *)e->json;
+                row.len = e->json_len;
+                row.byte_size = e->json_len;
+                row.sha256 = sha;
+                row.workbook = false;
+                rc = stage_item(w->b, &row, verdict, &sub, &res);
+                if (rc == 0 && w->b->flush_fn != NULL && w->b->nitems >= w->b->flush_max &&
+                    w->b->flush_fn(w->b->flush_ctx) != 0)
+                    rc = -1;
+            }
+        }
+    }
+    xf_submission_clear(&sub);
+    xf_result_clear(&res);
+    if (rc != 0)
+        w->oom = true;
+    return rc != 0;
+}
+
+static int batch_add_workbook(struct xf_batch *b, const struct xf_received *item,
+                              const struct xf_options *opt)
+{
+    struct wb_stage w = {b, item, opt, BUF_INIT, false};
+    struct xf_wb_read_opts ro = {.mtime_epoch = item->mtime_epoch};
+    struct xf_wb_refusal why;
+    int rc = xf_workbook_read(item->data, item->len, &ro, stage_entry, &w, &why);
+    buf_free(&w.ref);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    /* refused as a whole: one rejected item, the workbook's bytes kept */
+    struct xf_received refused = *item;
+    refused.error_code = why.code;
+    refused.error = why.message;
+    struct xf_submission sub;
+    struct xf_result res;
+    memset(&sub, 0, sizeof sub);
+    memset(&res, 0, sizeof res);
+    util_strlcpy(sub.school_code, why.school_code, sizeof sub.school_code);
+    util_strlcpy(sub.period, why.period, sizeof sub.period);
+    return stage_item(b, &refused, 1, &sub, &res);
+}
+
+int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt)
+{
+    if (item->workbook && item->error_code == NULL)
+        return batch_add_workbook(b, item, opt);
+    struct xf_submission sub;
+    struct xf_result res;
+    memset(&sub, 0, sizeof sub);
+    memset(&res, 0, sizeof res);
+    int verdict = 1;
+    if (item->error_code == NULL) {
+        verdict = xf_validate((const char *)item->data, item->len, opt, &sub, &res);
+        if (verdict < 0)
+            goto oom;
+    }
+    if (stage_item(b, item, verdict, &sub, &res) != 0)
         goto oom;
     xf_submission_clear(&sub);
     xf_result_clear(&res);

@@ -26,6 +26,8 @@ struct xf_received {
      * it, from 1 */
     int64_t received_seq;
     int64_t received_item;
+    bool workbook;       /* data is an .xlsx workbook: its cells become the submission(s) */
+    int64_t mtime_epoch; /* the file's modification time, for a workbook without 填报时间 */
 };
 
 /* Counts of what became of items; received = loaded + duplicate + superseded + rejected. */
@@ -41,9 +43,20 @@ void xf_batch_destroy(struct xf_batch *b);
 
 /*
  * Validates item (when readable), compresses its bytes and appends its staging rows.
+ * A workbook (item->workbook) is read with xf_workbook_read: a school's form is one item,
+ * kept as the workbook's bytes; a roll-up is one item per school row, each kept as the JSON
+ * made from its row (ref "FILE#汇总!ROW"); a refused workbook is one rejected item.
  * Thread-safe for distinct batches. Returns 0, or -1 when memory ran out.
  */
 int xf_batch_add(struct xf_batch *b, const struct xf_received *item, const struct xf_options *opt);
+
+/*
+ * A workbook can hold many submissions (a district roll-up, one per school row): fn(ctx) is
+ * then called from inside xf_batch_add whenever the batch holds max_items items, so that the
+ * caller merges them (xf_batch_flush) and memory does not grow with the rows. fn returns 0,
+ * or nonzero to stop reading the workbook (xf_batch_add then returns -1). NULL: never.
+ */
+void xf_batch_set_flush(struct xf_batch *b, long max_items, int (*fn)(void *ctx), void *ctx);
 
 /* Items and bytes staged so far (to decide when to flush). */
 long xf_batch_items(const struct xf_batch *b);

@@ -22,6 +22,7 @@
 #include "ingest/ingest.h"
 #include "transform/xform.h"
 #include "transform/xform_load.h"
+#include "report/report_template.h"
 
 #define BENCH_SOURCE "bench"         /* the source name the bench configuration uses */
 #define BENCH_RUN_ID 1000000         /* the run row the COPY rows point to; far from serials */
@@ -45,7 +46,11 @@ static void usage(FILE *out)
           "                                 that holds the registry and nothing else\n"
           "  sample SPOOL --count K --format F --out DIR [--per-file N]\n"
           "                                 write the first K readable items of SPOOL into DIR\n"
-          "                                 as json, jsonl, json.gz or jsonl.gz files\n",
+          "                                 as json, jsonl, json.gz or jsonl.gz files\n"
+          "  workbooks SPOOL --registry CSV --period P --out DIR\n"
+          "                                 write every loadable submission of term P twice: as\n"
+          "                                 DIR/json/CODE_P.json and as the template filled in,\n"
+          "                                 DIR/xlsx/CODE_P.xlsx (the workbook case; not timed)\n",
           out);
 }
 
@@ -882,6 +887,96 @@ static int cmd_sample(const char *dir, long count, const char *format, const cha
     return 0;
 }
 
+/* ---- workbooks: the same submissions as JSON files and as filled-in templates ---------- */
+
+struct wbs {
+    const struct xf_registry *reg;
+    const char *period;
+    const char *out;
+    long written;
+    int failed;
+};
+
+static int wb_item(const struct ingest_item *item, void *ctx)
+{
+    struct wbs *w = ctx;
+    if (item->error_code != NULL)
+        return 0;
+    struct xf_options opt = {NULL, (int64_t)time(NULL)};
+    struct xf_submission sub;
+    struct xf_result res;
+    if (xf_validate((const char *)item->data, item->len, &opt, &sub, &res) != 0 ||
+        strcmp(sub.period, w->period) != 0) {
+        xf_submission_clear(&sub);
+        xf_result_clear(&res);
+        return 0;
+    }
+    const struct xf_school *school = xf_registry_find(w->reg, sub.school_code);
+    char path[4200];
+    struct xf_wb_value values[XF_WB_INPUTS];
+    memset(values, 0, sizeof values);
+    char err[256];
+    int rc = -1;
+    if (school == NULL) {
+        rc = 0;
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/json/%s_%s.json", w->out, sub.school_code, sub.period);
+    if (util_write_file_atomic(path, item->data, item->len) != 0 ||
+        xf_wb_values_from_json((const char *)item->data, item->len, values, err, sizeof err) != 0)
+        goto done;
+    struct report_template_school ts = {school->school_code,
+                                        school->school_name,
+                                        school->district_code,
+                                        school->district_name,
+                                        school->school_type,
+                                        values,
+                                        NULL};
+    snprintf(path, sizeof path, "%s/xlsx/%s_%s.xlsx", w->out, sub.school_code, sub.period);
+    if (report_template_school(path, sub.period, &ts, NULL, 0, (time_t)sub.submitted_epoch) != 0)
+        goto done;
+    w->written++;
+    rc = 0;
+done:
+    xf_wb_values_clear(values, XF_WB_INPUTS);
+    xf_submission_clear(&sub);
+    xf_result_clear(&res);
+    if (rc != 0)
+        w->failed = 1;
+    return rc;
+}
+
+static int cmd_workbooks(const char *dir, const char *registry, const char *period, const char *out)
+{
+    struct xf_registry *reg = xf_registry_read(registry, registry_problem, NULL);
+    if (reg == NULL) {
+        fprintf(stderr, "xinyu-bench: cannot read the registry %s\n", registry);
+        return 1;
+    }
+    struct wbs w = {reg, period, out, 0, 0};
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/json", out);
+    int rc = util_mkdirs(sub, false);
+    snprintf(sub, sizeof sub, "%s/xlsx", out);
+    rc |= util_mkdirs(sub, false);
+    struct file_list files;
+    if (rc != 0 || list_spool(dir, &files) != 0) {
+        xf_registry_free(reg);
+        return 1;
+    }
+    struct ingest_limits limits = {INGEST_DEFAULT_MAX_SUBMISSION, INGEST_DEFAULT_MAX_FILE};
+    for (size_t i = 0; i < files.n && !w.failed; i++)
+        ingest_spool_read(dir, files.paths[i], &limits, wb_item, &w);
+    free_list(&files);
+    xf_registry_free(reg);
+    if (w.failed) {
+        fprintf(stderr, "xinyu-bench: cannot write the workbooks into %s\n", out);
+        return 1;
+    }
+    printf("case=workbooks submissions=%ld\n", w.written);
+    return 0;
+}
+
 /* ---- options -------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -892,21 +987,18 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
-    static const struct option opts[] = {{"jobs", required_argument, NULL, 'j'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"registry", required_argument, NULL, 'r'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"count", required_argument, NULL, 'c'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"per-file", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"jobs", required_argument, NULL, 'j'},     {"db", required_argument, NULL, 'd'},
+        {"registry", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
+        {"count", required_argument, NULL, 'c'},    {"format", required_argument, NULL, 'f'},
+        {"per-file", required_argument, NULL, 'p'}, {"period", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int jobs = 1;
     int64_t count = -1, per_file = SAMPLE_DEFAULT_PER_FILE;
-    const char *db = NULL, *registry = NULL, *out = NULL, *format = "json";
+    const char *db = NULL, *registry = NULL, *out = NULL, *format = "json", *period = NULL;
     int ch;
     optind = 2;
-    while ((ch = getopt_long(argc, argv, "j:d:r:o:c:f:p:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "j:d:r:o:c:f:p:P:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j':
             if (util_parse_int(optarg, 1, MAX_JOBS, &jobs) != 0) {
@@ -938,6 +1030,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            period = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -959,6 +1054,8 @@ int main(int argc, char **argv)
         return cmd_prepare(dir, registry, out);
     if (strcmp(cmd, "copy") == 0 && db != NULL)
         return cmd_copy(dir, db, jobs);
+    if (strcmp(cmd, "workbooks") == 0 && registry != NULL && period != NULL && out != NULL)
+        return cmd_workbooks(dir, registry, period, out);
     if (strcmp(cmd, "sample") == 0 && count >= 0 && out != NULL)
         return cmd_sample(dir, (long)count, format, out, (long)per_file);
     usage(stderr);

@@ -2,7 +2,8 @@
 #
 #   make fuzz                       every harness for FUZZ_SECONDS (default 60) each
 #   make fuzz-ci                    every harness for FUZZ_CI_SECONDS (default 20) each
-#   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx, extract)
+#   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx, extract,
+#                                   workbook)
 #   make fuzz-build                 only build build-fuzz/fuzz_*
 #
 # The project's sources are compiled straight into each harness with clang's fuzzer,
@@ -17,7 +18,7 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_TIMEOUT    ?= 10
 # FUZZ_DB_LIMITS=1 also demands that a loadable submission fits the database's columns
 FUZZ_DB_LIMITS  ?=
-FUZZ_HARNESSES  := validate period registry gzip xlsx extract
+FUZZ_HARNESSES  := validate period registry gzip xlsx extract workbook
 
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
                -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
@@ -42,6 +43,9 @@ FUZZ_LIBS_xlsx    := -lminizip -lexpat -lz -lcrypto
 FUZZ_SRC_extract  := $(wildcard transform/xform_extract*.c) transform/xform_numeral.c \
                      transform/xform_docx.c ingest/ingest_zip.c $(FUZZ_COMMON)
 FUZZ_LIBS_extract := -lpcre2-8 -lutf8proc -ljansson -lminizip -lexpat -lz -lcrypto -lpthread
+FUZZ_SRC_workbook := transform/xform_workbook.c transform/xform_fields_zh.c \
+                     transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_SRC_validate)
+FUZZ_LIBS_workbook := -ljansson -lminizip -lexpat -lz -lcrypto -lm
 
 # Longest input tried: a submission or a registry of a few dozen kilobytes says all there
 # is to say; gzip is kept shorter because 32 KiB can already inflate to 32 MiB.
@@ -51,6 +55,7 @@ FUZZ_MAXLEN_registry := 65536
 FUZZ_MAXLEN_gzip     := 32768
 FUZZ_MAXLEN_xlsx     := 65536
 FUZZ_MAXLEN_extract  := 65536
+FUZZ_MAXLEN_workbook := 65536
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -69,10 +74,10 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-seeds:
 	@rm -rf $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
 	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
-	    $(FUZZ_BUILD)/seeds-extract
+	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook
 	@mkdir -p $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
 	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
-	    $(FUZZ_BUILD)/seeds-extract
+	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook
 	@for f in tests/extract/*.txt tests/fixtures/extract/*.txt tests/fixtures/extract/*.docx; do \
 	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_extract) ] || continue; \
 	    cp "$$f" "$(FUZZ_BUILD)/seeds-extract/$$(basename "$$f")"; \
@@ -83,6 +88,10 @@ fuzz-seeds:
 	@for f in tests/fixtures/xlsx/*.xls*; do \
 	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_xlsx) ] || continue; \
 	    cp "$$f" "$(FUZZ_BUILD)/seeds-xlsx/$$(basename "$$f")"; \
+	done
+	@for f in tests/fixtures/xlsx/*.xls* config/demo/spool/workbooks/*.xlsx; do \
+	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_workbook) ] || continue; \
+	    cp "$$f" "$(FUZZ_BUILD)/seeds-workbook/$$(basename "$$f")"; \
 	done
 	@for f in tests/corpus/*/input.json tests/corpus/*/input.jsonl tests/corpus/*/input.ndjson \
 	    tests/corpus/*/INPUT.JSON tests/fixtures/spec-examples/submission-*.json \

@@ -59,6 +59,9 @@ SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.submission_
 SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.raw_submission');
 SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.school SET active = false');
 SELECT pg_temp.must_fail('xinyu_report', 'SELECT body_gz FROM xinyu.raw_submission');
+-- ... but a rejected workbook's, to send it back to its school (NULL for anything else)
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT xinyu.rejected_workbook(1)');
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT xinyu.rejected_workbook(1)');
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE TABLE xinyu.evil (x int)');
 SELECT pg_temp.must_fail('xinyu_report', 'DROP TABLE xinyu.report');
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE FUNCTION xinyu.evil() RETURNS int LANGUAGE sql AS ''SELECT 1''');

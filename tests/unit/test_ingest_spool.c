@@ -302,6 +302,12 @@ static void test_file_kind(void **state)
         {"a.jsonl.gz", INGEST_JSONL_GZ},
         {"a.ndjson.gz", INGEST_JSONL_GZ},
         {"a.NdJson.Gz", INGEST_JSONL_GZ},
+        {"a.xlsx", INGEST_XLSX},
+        {"district/A.XLSX", INGEST_XLSX},
+        {"a.xlsm", INGEST_XLSX}, /* read to be refused with a reason, not skipped unheard */
+        {"a.xls", INGEST_XLSX},
+        {"a.xlsx.part", INGEST_NOT_INPUT},
+        {"~$a.xlsx", INGEST_NOT_INPUT}, /* the lock file of a workbook open in Excel */
         {".a.json", INGEST_NOT_INPUT},
         {"district/.a.json", INGEST_NOT_INPUT},
         {".json", INGEST_NOT_INPUT},
