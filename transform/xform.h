@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "transform/xform_messages.h"
+
 #define XF_GRADES 12
 #define XF_SCHOOL_CODE_LEN 10
 #define XF_DISTRICT_CODE_LEN 6
@@ -80,6 +82,10 @@ struct xf_issue {
     char code[32]; /* stable machine code, e.g. "cross_field", "type", "unknown_field" */
     char path[96];
     char message[256]; /* e.g. "40 exceeds psych_fulltime + psych_parttime (37)" */
+    /* the same for the school, from the catalogue (xform_messages.h), naming the field:
+     * "专兼职心理教师中持A证人数(staff.psych_cert_a)为 40，超过专职与兼职心理教师人数之和 37";
+     * "" when the issue was added with an English text only (xf_result_add) */
+    char message_zh[512];
 };
 
 /* All issues found in one document; rejected when any has severity XF_REJECT. */
@@ -174,6 +180,10 @@ int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, si
 /* Builds the canonical form from an academic year "2024-2025" and a term 1/2. */
 int xf_period_from_parts(const char *academic_year, long long term, char out[XF_PERIOD_LEN + 1],
                          char *err, size_t errlen);
+/* The same two, with the reason in both languages (why may be NULL). */
+int xf_period_parse_text(const char *text, char out[XF_PERIOD_LEN + 1], struct xf_text *why);
+int xf_period_from_parts_text(const char *academic_year, long long term,
+                              char out[XF_PERIOD_LEN + 1], struct xf_text *why);
 
 /*
  * Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) into

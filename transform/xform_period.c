@@ -12,10 +12,27 @@
 static const char term1_zh[] = "学年第一学期";
 static const char term2_zh[] = "学年第二学期";
 
-static void set_err(char *err, size_t errlen, const char *msg)
+/* Formats a reason of the catalogue in both languages into why (NULL: not wanted). */
+#define WHY(why, id, ...)                                                                          \
+    do {                                                                                           \
+        if ((why) != NULL) {                                                                       \
+            snprintf((why)->en, sizeof(why)->en, XF_EN(id), __VA_ARGS__);                          \
+            snprintf((why)->zh, sizeof(why)->zh, XF_ZH(id), __VA_ARGS__);                          \
+        }                                                                                          \
+    } while (0)
+#define WHY0(why, id)                                                                              \
+    do {                                                                                           \
+        if ((why) != NULL) {                                                                       \
+            snprintf((why)->en, sizeof(why)->en, "%s", XF_EN(id));                                 \
+            snprintf((why)->zh, sizeof(why)->zh, "%s", XF_ZH(id));                                 \
+        }                                                                                          \
+    } while (0)
+
+/* The English reason of why into err (errlen bytes), as the callers of the plain forms want. */
+static void set_err(char *err, size_t errlen, const struct xf_text *why)
 {
     if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s", msg);
+        snprintf(err, errlen, "%s", why->en);
 }
 
 static bool is_digit(char c)
@@ -36,42 +53,55 @@ static bool digits(const char *s, int n, int *out)
     return true;
 }
 
-int xf_period_from_parts(const char *academic_year, long long term, char out[XF_PERIOD_LEN + 1],
-                         char *err, size_t errlen)
+int xf_period_from_parts_text(const char *academic_year, long long term,
+                              char out[XF_PERIOD_LEN + 1], struct xf_text *why)
 {
     int first, second;
     if (academic_year == NULL || strlen(academic_year) != 9 || academic_year[4] != '-' ||
         !digits(academic_year, 4, &first) || !digits(academic_year + 5, 4, &second)) {
-        set_err(err, errlen, "expected an academic year of the form YYYY-YYYY");
+        WHY0(why, PERIOD_YEAR_FORM);
         return -1;
     }
-    char msg[128];
     if (first < YEAR_MIN || first > YEAR_MAX || second < YEAR_MIN || second > YEAR_MAX) {
         int bad = first < YEAR_MIN || first > YEAR_MAX ? first : second;
-        snprintf(msg, sizeof msg, "year %04d is outside %d..%d", bad, YEAR_MIN, YEAR_MAX);
-        set_err(err, errlen, msg);
+        WHY(why, PERIOD_YEAR_RANGE, bad, YEAR_MIN, YEAR_MAX);
         return -1;
     }
     if (second != first + 1) {
-        snprintf(msg, sizeof msg, "the second year must be the first plus one (%04d-%04d)", first,
-                 second);
-        set_err(err, errlen, msg);
+        WHY(why, PERIOD_YEAR_SEQUENCE, first, second);
         return -1;
     }
     if (term != 1 && term != 2) {
-        snprintf(msg, sizeof msg, "term must be 1 or 2, got %lld", term);
-        set_err(err, errlen, msg);
+        WHY(why, PERIOD_TERM, term);
         return -1;
     }
     snprintf(out, XF_PERIOD_LEN + 1, "%04d-%04d-%lld", first, second, term);
     return 0;
 }
 
+int xf_period_from_parts(const char *academic_year, long long term, char out[XF_PERIOD_LEN + 1],
+                         char *err, size_t errlen)
+{
+    struct xf_text why;
+    int rc = xf_period_from_parts_text(academic_year, term, out, &why);
+    if (rc != 0)
+        set_err(err, errlen, &why);
+    return rc;
+}
+
 int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, size_t errlen)
 {
-    static const char form_msg[] = "expected YYYY-YYYY-T, or YYYY-YYYY学年第一学期 or 第二学期";
+    struct xf_text why;
+    int rc = xf_period_parse_text(text, out, &why);
+    if (rc != 0)
+        set_err(err, errlen, &why);
+    return rc;
+}
+
+int xf_period_parse_text(const char *text, char out[XF_PERIOD_LEN + 1], struct xf_text *why)
+{
     if (text == NULL) {
-        set_err(err, errlen, form_msg);
+        WHY0(why, PERIOD_FORM);
         return -1;
     }
     size_t len = strlen(text);
@@ -84,7 +114,7 @@ int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, si
 
     /* The academic year is "YYYY-YYYY" in every form; only the term suffix differs. */
     if (len < 10 || text[4] != '-' || !is_digit(text[0]) || !is_digit(text[5])) {
-        set_err(err, errlen, form_msg);
+        WHY0(why, PERIOD_FORM);
         return -1;
     }
     char year[10];
@@ -100,10 +130,10 @@ int xf_period_parse(const char *text, char out[XF_PERIOD_LEN + 1], char *err, si
     } else if (restlen == sizeof term2_zh - 1 && memcmp(rest, term2_zh, restlen) == 0) {
         term = 2;
     } else {
-        set_err(err, errlen, form_msg);
+        WHY0(why, PERIOD_FORM);
         return -1;
     }
-    return xf_period_from_parts(year, term, out, err, errlen);
+    return xf_period_from_parts_text(year, term, out, why);
 }
 
 int xf_parse_rfc3339(const char *text, int64_t *epoch)
