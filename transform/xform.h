@@ -203,7 +203,8 @@ void xf_quote_text(char *out, size_t limit, const char *s, size_t len);
 void xf_submission_clear(struct xf_submission *sub);
 void xf_result_clear(struct xf_result *res);
 
-/* Appends an issue (formatted message). Returns 0, or -1 when memory ran out. */
+/* Appends an issue with an English message only (message_zh stays ""): for texts outside the
+ * catalogue, e.g. a test's. Returns 0, or -1 when memory ran out. */
 int xf_result_add(struct xf_result *res, enum xf_severity sev, const char *code, const char *path,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
