@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "common/period.h"
+#include "transform/xform_messages.h"
 
 #define XF_GRADES 12
 #define XF_SCHOOL_CODE_LEN 10
@@ -82,6 +83,10 @@ struct xf_issue {
     char code[32]; /* stable machine code, e.g. "cross_field", "type", "unknown_field" */
     char path[96];
     char message[256]; /* e.g. "40 exceeds psych_fulltime + psych_parttime (37)" */
+    /* the same for the school, from the catalogue (xform_messages.h), naming the field:
+     * "专兼职心理教师中持A证人数(staff.psych_cert_a)为 40，超过专职与兼职心理教师人数之和 37";
+     * "" when the issue was added with an English text only (xf_result_add) */
+    char message_zh[512];
 };
 
 /* All issues found in one document; rejected when any has severity XF_REJECT. */
@@ -168,6 +173,14 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
                 struct xf_submission *sub, struct xf_result *res);
 
 /*
+ * Parses a period as period_parse / period_from_parts (common/period.h) do, with the
+ * reason in both languages from the catalogue (why may be NULL).
+ */
+int xf_period_parse_text(const char *text, char out[XF_PERIOD_LEN + 1], struct xf_text *why);
+int xf_period_from_parts_text(const char *academic_year, long long term,
+                              char out[XF_PERIOD_LEN + 1], struct xf_text *why);
+
+/*
  * Copies len bytes of s into out (at least limit + 4 bytes) for a message: control
  * characters and bytes that are not UTF-8 are escaped, and the copy stops before limit
  * output bytes with "..." marking the cut. Never fails.
@@ -179,7 +192,8 @@ void xf_quote_text(char *out, size_t limit, const char *s, size_t len);
 void xf_submission_clear(struct xf_submission *sub);
 void xf_result_clear(struct xf_result *res);
 
-/* Appends an issue (formatted message). Returns 0, or -1 when memory ran out. */
+/* Appends an issue with an English message only (message_zh stays ""): for texts outside the
+ * catalogue, e.g. a test's. Returns 0, or -1 when memory ran out. */
 int xf_result_add(struct xf_result *res, enum xf_severity sev, const char *code, const char *path,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

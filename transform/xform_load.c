@@ -157,16 +157,28 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
+/* A stage_issue row; message_zh NULL or "" is stored as NULL (no Chinese text known). */
 static int add_issue_row(buf *rows, long item_no, int seq, const char *severity, const char *code,
-                         const char *path, const char *message)
+                         const char *path, const char *message, const char *message_zh)
 {
     int rc = buf_printf(rows, "%ld\t%d", item_no, seq);
     rc |= cell_text(rows, severity, 0);
     rc |= cell_text(rows, code, 0);
     rc |= cell_text(rows, path, 0);
     rc |= cell_text(rows, message, 0);
+    rc |= cell_text(rows, message_zh != NULL && message_zh[0] != '\0' ? message_zh : NULL, 0);
     rc |= buf_putc(rows, '\n');
     return rc ? -1 : 0;
+}
+
+/* The Chinese text of a reason found before validation: by its code, from the catalogue. */
+static const char *ingest_reason_zh(const char *code)
+{
+    if (strcmp(code, "gzip") == 0)
+        return XF_ZH(GZIP);
+    if (strcmp(code, "too_large") == 0)
+        return XF_ZH(TOO_LARGE);
+    return NULL;
 }
 
 int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
@@ -296,20 +308,20 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
 
     if (item->error_code != NULL) {
         if (add_issue_row(&b->issues, item_no, 1, "reject", item->error_code, "",
-                          item->error ? item->error : item->error_code) != 0)
+                          item->error ? item->error : item->error_code,
+                          ingest_reason_zh(item->error_code)) != 0)
             goto oom;
     }
     for (int i = 0; i < res->nissues; i++) {
         const struct xf_issue *is = &res->issues[i];
         if (add_issue_row(&b->issues, item_no, i + 1,
                           is->severity == XF_REJECT ? "reject" : "warning", is->code, is->path,
-                          is->message) != 0)
+                          is->message, is->message_zh) != 0)
             goto oom;
     }
     if (res->truncated &&
         add_issue_row(&b->issues, item_no, res->nissues + 1, verdict == 0 ? "warning" : "reject",
-                      "too_many_issues", "",
-                      "more reasons were found than are kept; fix these and check again") != 0)
+                      "too_many_issues", "", XF_EN(TOO_MANY_ISSUES), XF_ZH(TOO_MANY_ISSUES)) != 0)
         goto oom;
     if (verdict == 0 && add_submission_rows(b, item_no, item, sub) != 0)
         goto oom;
@@ -418,9 +430,46 @@ oom:
     return -1;
 }
 
+/* The checks against the registry are made in SQL (xinyu.merge_batch), with these entries of
+ * the catalogue at these paths; their templates take only "s" arguments, as format() does. */
+static const struct {
+    const char *name; /* the id merge_batch looks up */
+    enum xf_msg_id id;
+    const char *path;
+} sql_messages[] = {
+    {"UNKNOWN_SCHOOL", XF_MSG_UNKNOWN_SCHOOL, "school_code"},
+    {"INACTIVE_SCHOOL", XF_MSG_INACTIVE_SCHOOL, "school_code"},
+    {"DISTRICT_MISMATCH", XF_MSG_DISTRICT_MISMATCH, "district_code"},
+    {"NAME_MISMATCH", XF_MSG_NAME_MISMATCH, "school_name"},
+};
+
 int xf_staging_create(PGconn *conn)
 {
-    return db_exec(conn, "SELECT xinyu.create_staging()", "cannot create the staging tables");
+    if (db_exec(conn, "SELECT xinyu.create_staging()", "cannot create the staging tables") != 0)
+        return -1;
+    buf rows = BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof sql_messages / sizeof sql_messages[0]; i++) {
+        char zh[512];
+        if (xf_message_template_zh(zh, sizeof zh, sql_messages[i].id, sql_messages[i].path) == 0) {
+            log_error("cannot build the Chinese template of %s", sql_messages[i].name);
+            rc = -1;
+            break;
+        }
+        rc |= cell_text(&rows, sql_messages[i].name, 1);
+        rc |= cell_text(&rows, xf_messages[sql_messages[i].id].en, 0);
+        rc |= cell_text(&rows, zh, 0);
+        rc |= buf_putc(&rows, '\n');
+    }
+    if (rc == 0 && rows.data == NULL)
+        rc = -1;
+    /* a session that staged before keeps its table: the catalogue of this binary replaces it */
+    if (rc == 0)
+        rc = db_exec(conn, "TRUNCATE stage_message", "cannot create the staging tables");
+    if (rc == 0)
+        rc = db_copy_in(conn, "COPY stage_message (id, en, zh) FROM STDIN", &rows);
+    buf_free(&rows);
+    return rc == 0 ? 0 : -1;
 }
 
 static char submission_copy[4096];
@@ -467,7 +516,8 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
                     &b->items) != 0 ||
         copy_if_any(conn, submission_copy, &b->submissions) != 0 ||
         copy_if_any(conn,
-                    "COPY stage_issue (item_no, seq, severity, code, path, message) FROM STDIN",
+                    "COPY stage_issue (item_no, seq, severity, code, path, message, message_zh) "
+                    "FROM STDIN",
                     &b->issues) != 0)
         goto out;
 

@@ -89,7 +89,8 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub);
 /* Appends a normalized field's value, after a tab, to a COPY text row (\N when not set). */
 int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v);
 
-/* Creates the session's staging tables (xinyu.create_staging). Returns 0 or -1. */
+/* Creates the session's staging tables (xinyu.create_staging) and fills stage_message with the
+ * catalogue's texts of the checks merge_batch makes in SQL. Returns 0, or -1 after logging. */
 int xf_staging_create(PGconn *conn);
 
 /* Results of xf_registry_load. */

@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
+#include "transform/xform_labels.h"
 
 /* At most this many bytes of a school's own text are quoted in one message, so that
  * every message fits struct xf_issue whatever a document carries. */
@@ -37,14 +38,16 @@ static const struct cross_rule {
     const char *name;
     const char *limit;      /* the field it may not exceed */
     const char *limit_plus; /* NULL, or a field added to limit */
+    enum xf_msg_id message; /* its entry: arguments "lld lld", the value and the most allowed */
 } cross_rules[] = {
-    {"staff", "psych_fulltime_degree", "psych_fulltime", NULL},
-    {"staff", "psych_cert_a", "psych_fulltime", "psych_parttime"},
-    {"staff", "parttime_3yr_head", "psych_parttime", NULL},
-    {"staff", "head_teachers_cert_b", "head_teachers", NULL},
-    {"staff", "subject_teachers_cert_c", "subject_teachers", NULL},
-    {"screening", "students_flagged", "students_screened", NULL},
-    {"home_school", "psych_parent_trainings", "parent_trainings", NULL},
+    {"staff", "psych_fulltime_degree", "psych_fulltime", NULL, XF_MSG_CROSS_FULLTIME_DEGREE},
+    {"staff", "psych_cert_a", "psych_fulltime", "psych_parttime", XF_MSG_CROSS_CERT_A},
+    {"staff", "parttime_3yr_head", "psych_parttime", NULL, XF_MSG_CROSS_PARTTIME_3YR_HEAD},
+    {"staff", "head_teachers_cert_b", "head_teachers", NULL, XF_MSG_CROSS_CERT_B},
+    {"staff", "subject_teachers_cert_c", "subject_teachers", NULL, XF_MSG_CROSS_CERT_C},
+    {"screening", "students_flagged", "students_screened", NULL, XF_MSG_CROSS_FLAGGED},
+    {"home_school", "psych_parent_trainings", "parent_trainings", NULL,
+     XF_MSG_CROSS_PSYCH_PARENT_TRAININGS},
 };
 
 /* One of enrollment.by_grade, classes.by_grade, curriculum.lessons_by_grade once read. */
@@ -113,44 +116,32 @@ void xf_quote_text(char *out, size_t limit, const char *s, size_t len)
     out[o] = '\0';
 }
 
-/* Cuts an incomplete UTF-8 sequence left at the end of s by a truncating snprintf. */
-static void utf8_trim_tail(char *s)
+/*
+ * Takes the next issue of res, its severity, code and path set and its texts empty. Returns
+ * it; NULL with *oom false when XF_MAX_ISSUES are kept already (the issue is still counted,
+ * so that a dropped reason keeps the document rejected); NULL with *oom true when memory ran out.
+ */
+static struct xf_issue *new_issue(struct xf_result *res, enum xf_severity sev, const char *code,
+                                  const char *path, bool *oom)
 {
-    size_t n = strlen(s);
-    size_t back = 0;
-    while (back < n && back < 3 && ((unsigned char)s[n - 1 - back] & 0xc0) == 0x80)
-        back++;
-    if (back == n)
-        return;
-    unsigned char lead = (unsigned char)s[n - 1 - back];
-    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (back + 1 < need)
-        s[n - 1 - back] = '\0';
-}
-
-static int result_addv(struct xf_result *res, enum xf_severity sev, const char *code,
-                       const char *path, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
-
-static int result_addv(struct xf_result *res, enum xf_severity sev, const char *code,
-                       const char *path, const char *fmt, va_list ap)
-{
+    *oom = false;
     if (res->nissues >= XF_MAX_ISSUES) {
-        /* still counted, so that a dropped reason keeps the document rejected */
         res->truncated = true;
         if (sev == XF_REJECT)
             res->nrejects++;
         else
             res->nwarnings++;
-        return 0;
+        return NULL;
     }
     if (res->nissues == res->cap) {
         int cap = res->cap == 0 ? 16 : res->cap * 2;
         if (cap > XF_MAX_ISSUES)
             cap = XF_MAX_ISSUES;
         struct xf_issue *issues = realloc(res->issues, (size_t)cap * sizeof *issues);
-        if (issues == NULL)
-            return -1;
+        if (issues == NULL) {
+            *oom = true;
+            return NULL;
+        }
         res->issues = issues;
         res->cap = cap;
     }
@@ -159,28 +150,57 @@ static int result_addv(struct xf_result *res, enum xf_severity sev, const char *
     is->severity = sev;
     util_strlcpy(is->code, code != NULL ? code : "", sizeof is->code);
     if (util_strlcpy(is->path, path != NULL ? path : "", sizeof is->path) != 0)
-        utf8_trim_tail(is->path);
-    int n = vsnprintf(is->message, sizeof is->message, fmt, ap);
-    if (n < 0)
-        is->message[0] = '\0';
-    else if ((size_t)n >= sizeof is->message)
-        utf8_trim_tail(is->message);
+        xf_utf8_trim_tail(is->path);
     res->nissues++;
     if (sev == XF_REJECT)
         res->nrejects++;
     else
         res->nwarnings++;
-    return 0;
+    return is;
+}
+
+/* vsnprintf into out (cap bytes) that never leaves half a UTF-8 character at a cut. */
+static void text_vformat(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(out, cap, fmt, ap);
+    if (n < 0)
+        out[0] = '\0';
+    else if ((size_t)n >= cap)
+        xf_utf8_trim_tail(out);
+}
+
+/* The same with arguments: for templates the caller has checked (see ISSUE_GOT). */
+static void text_format(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    text_vformat(out, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* The Chinese text of an issue of entry id: the field named as its subject, then zh_fmt. */
+static void zh_vformat(struct xf_issue *is, enum xf_msg_id id, const char *zh_fmt, va_list ap)
+{
+    size_t n = 0;
+    enum xf_subject subject = xf_messages[id].subject;
+    if (subject != XF_SUBJECT_NONE)
+        n = xf_label_subject(is->message_zh, sizeof is->message_zh, is->path,
+                             subject == XF_SUBJECT_SECTION ? "栏目" : "字段");
+    text_vformat(is->message_zh + n, sizeof is->message_zh - n, zh_fmt, ap);
 }
 
 int xf_result_add(struct xf_result *res, enum xf_severity sev, const char *code, const char *path,
                   const char *fmt, ...)
 {
+    bool oom;
+    struct xf_issue *is = new_issue(res, sev, code, path, &oom);
+    if (is == NULL)
+        return oom ? -1 : 0;
     va_list ap;
     va_start(ap, fmt);
-    int rc = result_addv(res, sev, code, path, fmt, ap);
+    text_vformat(is->message, sizeof is->message, fmt, ap);
     va_end(ap);
-    return rc;
+    return 0;
 }
 
 void xf_result_clear(struct xf_result *res)
@@ -199,18 +219,83 @@ void xf_submission_clear(struct xf_submission *sub)
     memset(sub, 0, sizeof *sub);
 }
 
-static void issue(struct check *c, enum xf_severity sev, const char *code, const char *path,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * Records an issue of catalogue entry id at path, its English text from en_fmt and its Chinese
+ * one from zh_fmt, which are the entry's own (ISSUE passes XF_EN(id) and XF_ZH(id), so that
+ * the compiler checks the arguments against both).
+ */
+static void issue_msg(struct check *c, enum xf_severity sev, const char *path, enum xf_msg_id id,
+                      const char *en_fmt, const char *zh_fmt, ...)
+    __attribute__((format(printf, 5, 7), format(printf, 6, 7)));
 
-static void issue(struct check *c, enum xf_severity sev, const char *code, const char *path,
-                  const char *fmt, ...)
+static void issue_msg(struct check *c, enum xf_severity sev, const char *path, enum xf_msg_id id,
+                      const char *en_fmt, const char *zh_fmt, ...)
 {
+    bool oom;
+    struct xf_issue *is = new_issue(c->res, sev, xf_messages[id].code, path, &oom);
+    if (is == NULL) {
+        c->oom = c->oom || oom;
+        return;
+    }
     va_list ap;
-    va_start(ap, fmt);
-    if (result_addv(c->res, sev, code, path, fmt, ap) != 0)
-        c->oom = true;
+    va_start(ap, zh_fmt);
+    text_vformat(is->message, sizeof is->message, en_fmt, ap);
+    va_end(ap);
+    va_start(ap, zh_fmt);
+    zh_vformat(is, id, zh_fmt, ap);
     va_end(ap);
 }
+
+#define ISSUE(c, sev, path, id, ...)                                                               \
+    issue_msg(c, sev, path, XF_MSG_##id, XF_EN(id), XF_ZH(id), __VA_ARGS__)
+#define ISSUE0(c, sev, path, id) issue_msg(c, sev, path, XF_MSG_##id, XF_EN(id), XF_ZH(id))
+
+/*
+ * Records an issue of entry id whose last argument is a text that differs by language (what
+ * was sent, a period's reason); quoted, when not NULL, comes before it in both. The macros
+ * check the entry's templates against those string arguments.
+ */
+static void issue_text(struct check *c, enum xf_severity sev, const char *path, enum xf_msg_id id,
+                       const char *quoted, const struct xf_text *arg)
+{
+    bool oom;
+    struct xf_issue *is = new_issue(c->res, sev, xf_messages[id].code, path, &oom);
+    if (is == NULL) {
+        c->oom = c->oom || oom;
+        return;
+    }
+    const struct xf_message *m = &xf_messages[id];
+    size_t n = 0;
+    if (m->subject != XF_SUBJECT_NONE)
+        n = xf_label_subject(is->message_zh, sizeof is->message_zh, path,
+                             m->subject == XF_SUBJECT_SECTION ? "栏目" : "字段");
+    if (quoted != NULL) {
+        text_format(is->message, sizeof is->message, m->en, quoted, arg->en);
+        text_format(is->message_zh + n, sizeof is->message_zh - n, m->zh, quoted, arg->zh);
+    } else {
+        text_format(is->message, sizeof is->message, m->en, arg->en);
+        text_format(is->message_zh + n, sizeof is->message_zh - n, m->zh, arg->zh);
+    }
+}
+
+#define ISSUE_GOT(c, path, id, got)                                                                \
+    ((void)sizeof(snprintf(NULL, 0, XF_EN(id), "") + snprintf(NULL, 0, XF_ZH(id), "")),            \
+     issue_text(c, XF_REJECT, path, XF_MSG_##id, NULL, got))
+#define ISSUE_BECAUSE(c, path, id, quoted, why)                                                    \
+    ((void)sizeof(snprintf(NULL, 0, XF_EN(id), "", "") + snprintf(NULL, 0, XF_ZH(id), "", "")),    \
+     issue_text(c, XF_REJECT, path, XF_MSG_##id, quoted, why))
+
+/* Both texts of a part of a message: entry id with its checked arguments. */
+#define TEXT(out, id, ...)                                                                         \
+    do {                                                                                           \
+        snprintf((out)->en, sizeof(out)->en, XF_EN(id), __VA_ARGS__);                              \
+        snprintf((out)->zh, sizeof(out)->zh, XF_ZH(id), __VA_ARGS__);                              \
+    } while (0)
+#define TEXT0(out, id)                                                                             \
+    do {                                                                                           \
+        snprintf((out)->en, sizeof(out)->en, "%s", XF_EN(id));                                     \
+        snprintf((out)->zh, sizeof(out)->zh, "%s", XF_ZH(id));                                     \
+    } while (0)
 
 /* "section.key" with the key made printable and cut short; out has room for 96 bytes. */
 static void make_path(char out[96], const char *prefix, const char *key)
@@ -229,59 +314,66 @@ static void format_real(char *out, size_t cap, double d)
         snprintf(out, cap, "%.17g", d);
 }
 
-/* Describes a JSON value for "got ..." in a message: string "18", 2.5, true, an object. */
-static void describe(char *out, size_t cap, const json_t *v)
+/* Describes a JSON value for "got ..." in both languages: string "18", 2.5, true, an object. */
+static void describe(struct xf_text *got, const json_t *v)
 {
     char q[QUOTE_BUF];
+    char number[64];
     switch (json_typeof(v)) {
     case JSON_STRING:
         xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
-        snprintf(out, cap, "string \"%s\"", q);
+        TEXT(got, GOT_STRING, q);
         break;
     case JSON_INTEGER:
-        snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+        snprintf(number, sizeof number, "%lld", (long long)json_integer_value(v));
+        TEXT(got, GOT_VALUE, number);
         break;
     case JSON_REAL:
-        format_real(out, cap, json_real_value(v));
+        format_real(number, sizeof number, json_real_value(v));
+        TEXT(got, GOT_VALUE, number);
         break;
     case JSON_TRUE:
-        snprintf(out, cap, "true");
+        TEXT(got, GOT_VALUE, "true");
         break;
     case JSON_FALSE:
-        snprintf(out, cap, "false");
+        TEXT(got, GOT_VALUE, "false");
         break;
     case JSON_OBJECT:
-        snprintf(out, cap, "an object");
+        TEXT0(got, GOT_OBJECT);
         break;
     case JSON_ARRAY:
-        snprintf(out, cap, "an array");
+        TEXT0(got, GOT_ARRAY);
         break;
     default:
-        snprintf(out, cap, "null");
+        TEXT0(got, GOT_NULL);
         break;
     }
 }
 
-static void type_error(struct check *c, const char *path, const char *expected, const json_t *v)
-{
-    char got[QUOTE_BUF + 16];
-    describe(got, sizeof got, v);
-    issue(c, XF_REJECT, "type", path, "expected %s, got %s", expected, got);
-}
+/* A value of the wrong type at path; id is the TYPE_* entry of what was expected. */
+#define TYPE_ERROR(c, path, id, v)                                                                 \
+    do {                                                                                           \
+        struct xf_text got_;                                                                       \
+        describe(&got_, v);                                                                        \
+        ISSUE_GOT(c, path, id, &got_);                                                             \
+    } while (0)
 
 static void missing(struct check *c, const char *path, const json_t *v)
 {
-    issue(c, XF_REJECT, "missing", path, "the required field is %s",
-          v == NULL ? "missing" : "null");
+    if (v == NULL)
+        ISSUE0(c, XF_REJECT, path, MISSING);
+    else
+        ISSUE0(c, XF_REJECT, path, MISSING_NULL);
 }
 
 static void unknown_field(struct check *c, const char *prefix, const char *key, const json_t *v)
 {
     char path[96];
     make_path(path, prefix, key);
-    bool section = prefix[0] == '\0' && json_is_object(v);
-    issue(c, XF_WARNING, "unknown_field", path, "unknown %s; ignored",
-          section ? "section" : "field");
+    if (prefix[0] == '\0' && json_is_object(v))
+        ISSUE0(c, XF_WARNING, path, UNKNOWN_SECTION);
+    else
+        ISSUE0(c, XF_WARNING, path, UNKNOWN_FIELD);
 }
 
 /* A JSON integer, or a real without a fraction within the range of int64_t. */
@@ -310,12 +402,11 @@ static bool check_count(struct check *c, const char *path, const json_t *v, int6
     int64_t n;
     if (exact_integer(v, &n)) {
         if (n < 0) {
-            type_error(c, path, "a non-negative integer", v);
+            TYPE_ERROR(c, path, TYPE_COUNT, v);
             return false;
         }
         if (n > XF_COUNT_MAX) {
-            issue(c, XF_REJECT, "range", path, "%lld exceeds the largest count (%lld)",
-                  (long long)n, XF_COUNT_MAX);
+            ISSUE(c, XF_REJECT, path, RANGE_COUNT, (long long)n, XF_COUNT_MAX);
             return false;
         }
         *out = n;
@@ -326,11 +417,10 @@ static bool check_count(struct check *c, const char *path, const json_t *v, int6
         json_real_value(v) == floor(json_real_value(v))) {
         char got[64];
         format_real(got, sizeof got, json_real_value(v));
-        issue(c, XF_REJECT, "range", path, "%s exceeds the largest count (%lld)", got,
-              XF_COUNT_MAX);
+        ISSUE(c, XF_REJECT, path, RANGE_COUNT_REAL, got, XF_COUNT_MAX);
         return false;
     }
-    type_error(c, path, "a non-negative integer", v);
+    TYPE_ERROR(c, path, TYPE_COUNT, v);
     return false;
 }
 
@@ -347,7 +437,7 @@ static bool check_number(struct check *c, const char *path, enum xf_kind kind, c
                          double *out)
 {
     if (!json_is_number(v)) {
-        type_error(c, path, "a number", v);
+        TYPE_ERROR(c, path, TYPE_NUMBER, v);
         return false;
     }
     double d = json_number_value(v);
@@ -361,11 +451,11 @@ static bool check_number(struct check *c, const char *path, enum xf_kind kind, c
     else
         format_real(got, sizeof got, d);
     if (!(d >= 0.0 && d <= max)) {
-        issue(c, XF_REJECT, "range", path, "%s is outside 0..%.0f", got, max);
+        ISSUE(c, XF_REJECT, path, RANGE_NUMBER, got, max);
         return false;
     }
     if (kind == XF_MONEY && !two_decimals(d)) {
-        issue(c, XF_REJECT, "type", path, "%s has more than 2 decimals", got);
+        ISSUE(c, XF_REJECT, path, MONEY_DECIMALS, got);
         return false;
     }
     *out = d;
@@ -397,7 +487,7 @@ static void check_field(struct check *c, const char *path, enum xf_kind kind, co
         else if (!exact_integer(v, &n) || (n != 0 && n != 1))
             n = -1;
         if (n < 0) {
-            type_error(c, path, "true, false, 0 or 1", v);
+            TYPE_ERROR(c, path, TYPE_BOOL, v);
             return;
         }
         out->set = true;
@@ -441,7 +531,7 @@ static void check_grade_map(struct check *c, const char *path, json_t *obj, stru
         make_path(vpath, path, key);
         int grade = grade_of(key);
         if (grade == 0) {
-            issue(c, XF_REJECT, "format", vpath, "not a grade; grades are \"1\" to \"12\"");
+            ISSUE0(c, XF_REJECT, vpath, GRADE_KEY);
             m->all_ok = false;
             continue;
         }
@@ -457,8 +547,7 @@ static void check_grade_map(struct check *c, const char *path, json_t *obj, stru
         m->sum += set ? n : 0;
     }
     if (m->all_ok && m->sum > XF_COUNT_MAX) {
-        issue(c, XF_REJECT, "range", path, "the sum of all grades (%lld) exceeds %lld",
-              (long long)m->sum, XF_COUNT_MAX);
+        ISSUE(c, XF_REJECT, path, GRADE_SUM, (long long)m->sum, XF_COUNT_MAX);
         m->all_ok = false;
     }
 }
@@ -475,14 +564,14 @@ static void check_grade_section(struct check *c, json_t *root, const char *name,
         return;
     }
     if (!json_is_object(sec)) {
-        type_error(c, name, "an object", sec);
+        TYPE_ERROR(c, name, TYPE_OBJECT, sec);
         return;
     }
     json_t *map = json_object_get(sec, "by_grade");
     if (map == NULL || json_is_null(map))
         missing(c, path, map);
     else if (!json_is_object(map))
-        type_error(c, path, "an object", map);
+        TYPE_ERROR(c, path, TYPE_OBJECT, map);
     else
         check_grade_map(c, path, map, m);
 
@@ -493,9 +582,7 @@ static void check_grade_section(struct check *c, json_t *root, const char *name,
         int64_t n = 0;
         bool set = false;
         if (check_count(c, tpath, total, &n, &set) && set && m->all_ok && n != m->sum)
-            issue(c, XF_REJECT, "cross_field", tpath,
-                  "%lld does not equal the sum of by_grade (%lld)", (long long)n,
-                  (long long)m->sum);
+            ISSUE(c, XF_REJECT, tpath, TOTAL_MISMATCH, (long long)n, (long long)m->sum);
     }
     const char *key;
     json_t *v;
@@ -532,12 +619,12 @@ static void check_schema(struct check *c, json_t *root)
     if (v == NULL || json_is_null(v)) {
         missing(c, "schema", v);
     } else if (!json_is_string(v)) {
-        type_error(c, "schema", "a string", v);
+        TYPE_ERROR(c, "schema", TYPE_STRING, v);
     } else if (json_string_length(v) != strlen(XF_SCHEMA) ||
                strcmp(json_string_value(v), XF_SCHEMA) != 0) {
         char q[QUOTE_BUF];
         xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
-        issue(c, XF_REJECT, "schema", "schema", "unknown schema \"%s\"", q);
+        ISSUE(c, XF_REJECT, "schema", SCHEMA_UNKNOWN, q);
     }
 }
 
@@ -549,7 +636,7 @@ static void check_school_code(struct check *c, json_t *root, struct xf_submissio
         return;
     }
     if (!json_is_string(v)) {
-        type_error(c, "school_code", "a string", v);
+        TYPE_ERROR(c, "school_code", TYPE_STRING, v);
         return;
     }
     const char *s = json_string_value(v);
@@ -558,8 +645,7 @@ static void check_school_code(struct check *c, json_t *root, struct xf_submissio
     if (len != XF_SCHOOL_CODE_LEN || !only_digits(s, len)) {
         char q[QUOTE_BUF];
         xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
-        issue(c, XF_REJECT, "format", "school_code",
-              "\"%s\" is not a 10-digit school identification code", q);
+        ISSUE(c, XF_REJECT, "school_code", SCHOOL_CODE_FORMAT, q);
         return;
     }
     memcpy(sub->school_code, s, len);
@@ -572,7 +658,7 @@ static void check_school_name(struct check *c, json_t *root, struct xf_submissio
     if (v == NULL || json_is_null(v))
         return;
     if (!json_is_string(v)) {
-        type_error(c, "school_name", "a string", v);
+        TYPE_ERROR(c, "school_name", TYPE_STRING, v);
         return;
     }
     sub->school_name = strdup(json_string_value(v));
@@ -586,7 +672,7 @@ static void check_district_code(struct check *c, json_t *root, struct xf_submiss
     if (v == NULL || json_is_null(v))
         return;
     if (!json_is_string(v)) {
-        type_error(c, "district_code", "a string", v);
+        TYPE_ERROR(c, "district_code", TYPE_STRING, v);
         return;
     }
     const char *s = json_string_value(v);
@@ -595,8 +681,7 @@ static void check_district_code(struct check *c, json_t *root, struct xf_submiss
     if (len != XF_DISTRICT_CODE_LEN || !only_digits(s, len)) {
         char q[QUOTE_BUF];
         xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
-        issue(c, XF_WARNING, "format", "district_code",
-              "\"%s\" is not a 6-digit division code; the registry's is used", q);
+        ISSUE(c, XF_WARNING, "district_code", DISTRICT_CODE_FORMAT, q);
         return;
     }
     memcpy(sub->district_code, s, len);
@@ -614,7 +699,7 @@ static void set_period(struct xf_submission *sub, const char *canonical)
 /* {"academic_year": "2024-2025", "term": 1} */
 static void check_period_object(struct check *c, json_t *obj, struct xf_submission *sub)
 {
-    char err[128];
+    struct xf_text why;
     char out[XF_PERIOD_LEN + 1];
     json_t *year = json_object_get(obj, "academic_year");
     json_t *term = json_object_get(obj, "term");
@@ -625,12 +710,11 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
     if (year == NULL || json_is_null(year)) {
         missing(c, "period.academic_year", year);
     } else if (!json_is_string(year)) {
-        type_error(c, "period.academic_year", "a string", year);
-    } else if (period_from_parts(json_string_value(year), 1, out, err, sizeof err) != 0) {
+        TYPE_ERROR(c, "period.academic_year", TYPE_STRING, year);
+    } else if (xf_period_from_parts_text(json_string_value(year), 1, out, &why) != 0) {
         char q[QUOTE_BUF];
         xf_quote_text(q, QUOTE_MAX, json_string_value(year), json_string_length(year));
-        issue(c, XF_REJECT, "format", "period.academic_year", "invalid academic year \"%s\": %s", q,
-              err);
+        ISSUE_BECAUSE(c, "period.academic_year", ACADEMIC_YEAR_INVALID, q, &why);
     } else {
         year_ok = true;
     }
@@ -638,15 +722,14 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
     if (term == NULL || json_is_null(term)) {
         missing(c, "period.term", term);
     } else if (!exact_integer(term, &t)) {
-        type_error(c, "period.term", "the integer 1 or 2", term);
+        TYPE_ERROR(c, "period.term", TYPE_TERM, term);
     } else if (t != 1 && t != 2) {
-        issue(c, XF_REJECT, "format", "period.term", "term must be 1 or 2, got %lld", (long long)t);
+        ISSUE(c, XF_REJECT, "period.term", TERM_INVALID, (long long)t);
     } else {
         term_ok = true;
     }
 
-    if (year_ok && term_ok &&
-        period_from_parts(json_string_value(year), t, out, err, sizeof err) == 0)
+    if (year_ok && term_ok && xf_period_from_parts_text(json_string_value(year), t, out, NULL) == 0)
         set_period(sub, out);
 
     const char *key;
@@ -666,16 +749,16 @@ static void check_period(struct check *c, json_t *root, struct xf_submission *su
     } else if (json_is_object(v)) {
         check_period_object(c, v, sub);
     } else if (!json_is_string(v)) {
-        type_error(c, "period", "a string or an object", v);
+        TYPE_ERROR(c, "period", TYPE_PERIOD, v);
     } else {
-        char err[128];
+        struct xf_text why;
         char out[XF_PERIOD_LEN + 1];
-        if (period_parse(json_string_value(v), out, err, sizeof err) == 0) {
+        if (xf_period_parse_text(json_string_value(v), out, &why) == 0) {
             set_period(sub, out);
         } else {
             char q[QUOTE_BUF];
             xf_quote_text(q, QUOTE_MAX, json_string_value(v), json_string_length(v));
-            issue(c, XF_REJECT, "format", "period", "invalid period \"%s\": %s", q, err);
+            ISSUE_BECAUSE(c, "period", PERIOD_INVALID, q, &why);
         }
     }
 }
@@ -689,7 +772,7 @@ static void check_submitted_at(struct check *c, json_t *root, int64_t now,
         return;
     }
     if (!json_is_string(v)) {
-        type_error(c, "submitted_at", "a string", v);
+        TYPE_ERROR(c, "submitted_at", TYPE_STRING, v);
         return;
     }
     const char *s = json_string_value(v);
@@ -697,15 +780,12 @@ static void check_submitted_at(struct check *c, json_t *root, int64_t now,
     char q[QUOTE_BUF];
     xf_quote_text(q, QUOTE_MAX, s, len);
     if (len >= sizeof sub->submitted_at) {
-        issue(c, XF_REJECT, "format", "submitted_at",
-              "\"%s\" is too long for an RFC 3339 timestamp (%zu bytes)", q, len);
+        ISSUE(c, XF_REJECT, "submitted_at", SUBMITTED_AT_LONG, q, len);
         return;
     }
     int64_t epoch;
     if (util_parse_rfc3339(s, &epoch) != 0) {
-        issue(c, XF_REJECT, "format", "submitted_at",
-              "\"%s\" is not an RFC 3339 timestamp with an offset, e.g. 2025-01-10T16:30:00+08:00",
-              q);
+        ISSUE(c, XF_REJECT, "submitted_at", SUBMITTED_AT_FORMAT, q);
         return;
     }
     memcpy(sub->submitted_at, s, len + 1);
@@ -717,8 +797,7 @@ static void check_submitted_at(struct check *c, json_t *root, int64_t now,
         struct tm tm;
         if (gmtime_r(&local, &tm) != NULL)
             strftime(run, sizeof run, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-        issue(c, XF_REJECT, "future", "submitted_at",
-              "%s is more than 1 day after the time of the run (%s)", s, run);
+        ISSUE(c, XF_REJECT, "submitted_at", FUTURE, s, run);
     }
 }
 
@@ -727,16 +806,13 @@ static void check_registry(struct check *c, const struct xf_registry *registry,
 {
     const struct xf_school *school = xf_registry_find(registry, sub->school_code);
     if (school == NULL) {
-        issue(c, XF_REJECT, "unknown_school", "school_code", "%s is not in the registry",
-              sub->school_code);
+        ISSUE(c, XF_REJECT, "school_code", UNKNOWN_SCHOOL, sub->school_code);
         return;
     }
     if (!school->active)
-        issue(c, XF_WARNING, "inactive_school", "school_code",
-              "%s is marked inactive in the registry", sub->school_code);
+        ISSUE(c, XF_WARNING, "school_code", INACTIVE_SCHOOL, sub->school_code);
     if (sub->district_code[0] != '\0' && strcmp(sub->district_code, school->district_code) != 0)
-        issue(c, XF_WARNING, "district_mismatch", "district_code",
-              "%s differs from the registry (%s); the registry's is used", sub->district_code,
+        ISSUE(c, XF_WARNING, "district_code", DISTRICT_MISMATCH, sub->district_code,
               school->district_code);
     if (sub->school_name != NULL && school->school_name != NULL &&
         strcmp(sub->school_name, school->school_name) != 0) {
@@ -744,8 +820,7 @@ static void check_registry(struct check *c, const struct xf_registry *registry,
         char known[NAME_QUOTE_MAX + 4];
         xf_quote_text(sent, NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
         xf_quote_text(known, NAME_QUOTE_MAX, school->school_name, strlen(school->school_name));
-        issue(c, XF_WARNING, "name_mismatch", "school_name",
-              "\"%s\" differs from the registry (\"%s\")", sent, known);
+        ISSUE(c, XF_WARNING, "school_name", NAME_MISMATCH, sent, known);
     }
 }
 
@@ -760,7 +835,7 @@ static void check_sections(struct check *c, json_t *root, struct xf_submission *
             end++;
         json_t *sec = json_object_get(root, name);
         if (sec != NULL && !json_is_null(sec) && !json_is_object(sec)) {
-            type_error(c, name, "an object", sec);
+            TYPE_ERROR(c, name, TYPE_OBJECT, sec);
         } else if (sec != NULL && json_is_object(sec)) {
             for (int i = first; i < end; i++) {
                 json_t *v = json_object_get(sec, xf_fields[i].name);
@@ -774,7 +849,7 @@ static void check_sections(struct check *c, json_t *root, struct xf_submission *
             if (curriculum) {
                 json_t *map = json_object_get(sec, "lessons_by_grade");
                 if (map != NULL && !json_is_null(map) && !json_is_object(map)) {
-                    type_error(c, "curriculum.lessons_by_grade", "an object", map);
+                    TYPE_ERROR(c, "curriculum.lessons_by_grade", TYPE_OBJECT, map);
                 } else if (map != NULL && json_is_object(map)) {
                     check_grade_map(c, "curriculum.lessons_by_grade", map, lessons);
                     sub->lessons_reported = true;
@@ -801,6 +876,22 @@ static const struct xf_value *value_of(const struct xf_submission *sub, const ch
     return i >= 0 && sub->values[i].set ? &sub->values[i] : NULL;
 }
 
+/* A rejection of a cross-field rule: entry id (one of cross_rules) with the value and the most
+ * it may be, in the templates the unit test holds to "lld lld". */
+static void issue_counts(struct check *c, const char *path, enum xf_msg_id id, long long value,
+                         long long max)
+{
+    bool oom;
+    struct xf_issue *is = new_issue(c->res, XF_REJECT, xf_messages[id].code, path, &oom);
+    if (is == NULL) {
+        c->oom = c->oom || oom;
+        return;
+    }
+    size_t n = xf_label_subject(is->message_zh, sizeof is->message_zh, path, "字段");
+    text_format(is->message, sizeof is->message, xf_messages[id].en, value, max);
+    text_format(is->message_zh + n, sizeof is->message_zh - n, xf_messages[id].zh, value, max);
+}
+
 static void check_cross_fields(struct check *c, const struct xf_submission *sub,
                                const struct grade_map *enrolled)
 {
@@ -817,12 +908,7 @@ static void check_cross_fields(struct check *c, const struct xf_submission *sub,
             continue;
         char path[96];
         snprintf(path, sizeof path, "%s.%s", rule->section, rule->name);
-        if (plus != NULL)
-            issue(c, XF_REJECT, "cross_field", path, "%lld exceeds %s + %s (%lld)",
-                  (long long)v->integer, rule->limit, rule->limit_plus, (long long)max);
-        else
-            issue(c, XF_REJECT, "cross_field", path, "%lld exceeds %s (%lld)",
-                  (long long)v->integer, rule->limit, (long long)max);
+        issue_counts(c, path, rule->message, (long long)v->integer, (long long)max);
     }
 
     const struct xf_value *screened = value_of(sub, "screening", "students_screened");
@@ -831,8 +917,7 @@ static void check_cross_fields(struct check *c, const struct xf_submission *sub,
         for (int g = 4; g <= XF_GRADES; g++)
             e4 += sub->enrolled[g - 1];
         if (screened->integer > e4)
-            issue(c, XF_REJECT, "cross_field", "screening.students_screened",
-                  "%lld exceeds the enrollment of grades 4 and above (%lld)",
+            ISSUE(c, XF_REJECT, "screening.students_screened", CROSS_SCREENED,
                   (long long)screened->integer, (long long)e4);
     }
 }
@@ -850,8 +935,10 @@ static void check_classes(struct check *c, const struct xf_submission *sub,
             continue;
         char path[96];
         snprintf(path, sizeof path, "classes.by_grade.%d", g + 1);
-        issue(c, XF_REJECT, "cross_field", path, "grade %d has %lld student%s but no classes",
-              g + 1, (long long)sub->enrolled[g], sub->enrolled[g] == 1 ? "" : "s");
+        if (sub->enrolled[g] == 1)
+            ISSUE(c, XF_REJECT, path, NO_CLASSES_ONE, g + 1, (long long)sub->enrolled[g]);
+        else
+            ISSUE(c, XF_REJECT, path, NO_CLASSES, g + 1, (long long)sub->enrolled[g]);
     }
 }
 
@@ -891,23 +978,19 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
     size_t skipped = 0;
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
         skipped = 3;
-        issue(&c, XF_WARNING, "bom", "",
-              "the document starts with a UTF-8 byte order mark; it was ignored");
+        ISSUE0(&c, XF_WARNING, "", BOM);
     }
     const char *doc = data != NULL ? data + skipped : "";
     size_t doclen = len - skipped;
     /* jansson stops at a NUL byte with a puzzling "end of file" message: name it */
     const char *nul = memchr(doc, '\0', doclen);
     if (nul != NULL) {
-        issue(&c, XF_REJECT, "json", "", "not valid JSON: a NUL byte at offset %zu",
-              (size_t)(nul - doc) + skipped);
+        ISSUE(&c, XF_REJECT, "", JSON_NUL, (size_t)(nul - doc) + skipped);
         return outcome(&c);
     }
     /* a file saved in the encoding of Chinese Windows is one fault, not one per byte */
     if (util_looks_gb18030(doc, doclen)) {
-        issue(&c, XF_REJECT, "encoding", "",
-              "the document is not UTF-8: it reads as GBK/GB18030, the encoding of Chinese "
-              "Windows; save it as UTF-8 (另存为 UTF-8 编码) and send it again");
+        ISSUE0(&c, XF_REJECT, "", ENCODING);
         return outcome(&c);
     }
     json_error_t err;
@@ -917,12 +1000,11 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
             return -1;
         char text[sizeof err.text + 8];
         xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
-        issue(&c, XF_REJECT, "json", "", "not valid JSON: %s (line %d, column %d)", text, err.line,
-              err.column);
+        ISSUE(&c, XF_REJECT, "", JSON_SYNTAX, text, err.line, err.column);
         return outcome(&c);
     }
     if (!json_is_object(root)) {
-        issue(&c, XF_REJECT, "json", "", "the document is not a JSON object");
+        ISSUE0(&c, XF_REJECT, "", NOT_OBJECT);
         json_decref(root);
         return outcome(&c);
     }
@@ -943,8 +1025,7 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
     check_grade_section(&c, root, "classes", &classes);
     check_classes(&c, sub, &enrolled, &classes);
     if (enrolled.all_ok && enrolled.sum == 0)
-        issue(&c, XF_WARNING, "zero_enrollment", "enrollment.by_grade",
-              "no students are enrolled in any grade");
+        ISSUE0(&c, XF_WARNING, "enrollment.by_grade", ZERO_ENROLLMENT);
 
     check_sections(&c, root, sub, &lessons);
     check_cross_fields(&c, sub, &enrolled);

@@ -58,8 +58,16 @@ BEGIN
         severity text NOT NULL,
         code text NOT NULL,
         path text NOT NULL,
-        message text NOT NULL
+        message text NOT NULL,
+        message_zh text
     ) ON COMMIT DELETE ROWS;
+    -- the catalogue's texts (transform/xform_messages.h) of the checks made here, as format()
+    -- templates in English and in Chinese: filled once per session by the loader (xf_staging_create)
+    CREATE TEMP TABLE IF NOT EXISTS stage_message (
+        id text PRIMARY KEY,
+        en text NOT NULL,
+        zh text NOT NULL
+    );
 END
 $$;
 
@@ -117,29 +125,35 @@ BEGIN
     FROM xinyu.raw_submission r
     WHERE r.sha256 = si.sha256;
 
-    -- Registry checks, with the codes and messages of "xinyu check --registry".
-    INSERT INTO stage_issue (item_no, seq, severity, code, path, message)
+    -- Registry checks, with the codes and messages of "xinyu check --registry": the texts are
+    -- the catalogue's (stage_message); a session without them fails here rather than store
+    -- a reason without its words (message is NOT NULL).
+    INSERT INTO stage_issue (item_no, seq, severity, code, path, message, message_zh)
     SELECT si.item_no, 10001, 'reject', 'unknown_school', 'school_code',
-           si.school_code || ' is not in the registry'
+           format(m.en, si.school_code), format(m.zh, si.school_code)
     FROM stage_item si
+    LEFT JOIN stage_message m ON m.id = 'UNKNOWN_SCHOOL'
     WHERE NOT si.duplicate AND si.school_code IS NOT NULL AND si.district_code IS NULL
     UNION ALL
     SELECT si.item_no, 10002, 'warning', 'inactive_school', 'school_code',
-           si.school_code || ' is marked inactive in the registry'
+           format(m.en, si.school_code), format(m.zh, si.school_code)
     FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    LEFT JOIN stage_message m ON m.id = 'INACTIVE_SCHOOL'
     WHERE NOT si.duplicate AND NOT sc.active
     UNION ALL
     SELECT si.item_no, 10003, 'warning', 'district_mismatch', 'district_code',
-           si.district_code_reported || ' differs from the registry (' || si.district_code
-           || '); the registry''s is used'
+           format(m.en, si.district_code_reported, si.district_code),
+           format(m.zh, si.district_code_reported, si.district_code)
     FROM stage_item si
+    LEFT JOIN stage_message m ON m.id = 'DISTRICT_MISMATCH'
     WHERE NOT si.duplicate AND si.district_code_reported ~ '^[0-9]{6}$'
       AND si.district_code_reported <> si.district_code
     UNION ALL
     SELECT si.item_no, 10004, 'warning', 'name_mismatch', 'school_name',
-           '"' || si.school_name_quoted || '" differs from the registry ("'
-           || xinyu.quote_name(sc.school_name) || '")'
+           format(m.en, si.school_name_quoted, xinyu.quote_name(sc.school_name)),
+           format(m.zh, si.school_name_quoted, xinyu.quote_name(sc.school_name))
     FROM stage_item si JOIN xinyu.school sc ON sc.school_code = si.school_code
+    LEFT JOIN stage_message m ON m.id = 'NAME_MISMATCH'
     WHERE NOT si.duplicate AND si.school_name_reported IS NOT NULL
       AND si.school_name_reported <> sc.school_name;
 
@@ -147,8 +161,9 @@ BEGIN
     WHERE NOT si.rejected AND NOT si.duplicate
       AND EXISTS (SELECT FROM stage_issue i WHERE i.item_no = si.item_no AND i.severity = 'reject');
 
-    INSERT INTO xinyu.submission_issue (raw_id, seq, severity, code, path, message, district_code)
-    SELECT si.raw_id, i.seq, i.severity, i.code, i.path, i.message, si.district_code
+    INSERT INTO xinyu.submission_issue (raw_id, seq, severity, code, path, message, message_zh,
+                                        district_code)
+    SELECT si.raw_id, i.seq, i.severity, i.code, i.path, i.message, i.message_zh, si.district_code
     FROM stage_issue i
     JOIN stage_item si USING (item_no)
     WHERE NOT si.duplicate;

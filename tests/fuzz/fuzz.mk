@@ -30,7 +30,9 @@ FUZZ_HEADERS := $(wildcard common/*.h transform/*.h ingest/*.h tests/fuzz/*.h)
 # common/buf.c and common/util.c are plain helpers every module may use
 FUZZ_COMMON := common/buf.c common/util.c
 FUZZ_SRC_validate := transform/xform_validate.c transform/xform_fields.c \
-                     common/period.c transform/xform_registry.c $(FUZZ_COMMON)
+                     transform/xform_messages.c transform/xform_labels.c \
+                     transform/xform_period_text.c common/period.c \
+                     transform/xform_registry.c $(FUZZ_COMMON)
 FUZZ_LIBS_validate := -ljansson -lcrypto -lm
 FUZZ_SRC_period   := common/period.c $(FUZZ_COMMON)
 FUZZ_LIBS_period  := -lcrypto

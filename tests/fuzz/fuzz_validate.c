@@ -22,20 +22,11 @@ static const char registry_csv[] =
 /* A fixed run time (2025-01-20T10:00:00+08:00), so that a crash reproduces on any day. */
 #define NOW_EPOCH 1737338400LL
 
-static const char *const known_codes[] = {"json",
-                                          "schema",
-                                          "missing",
-                                          "format",
-                                          "type",
-                                          "range",
-                                          "cross_field",
-                                          "future",
-                                          "unknown_school",
-                                          "unknown_field",
-                                          "district_mismatch",
-                                          "name_mismatch",
-                                          "zero_enrollment",
-                                          "bom",
+static const char *const known_codes[] = {"json",           "encoding",        "schema",
+                                          "missing",        "format",          "type",
+                                          "range",          "cross_field",     "future",
+                                          "unknown_school", "unknown_field",   "district_mismatch",
+                                          "name_mismatch",  "zero_enrollment", "bom",
                                           "inactive_school"};
 
 /* The rules of SUBMISSION.md section 2 that tie one count to others, as a reader of the spec
@@ -139,7 +130,8 @@ static void check_result(const struct xf_result *res, int rc)
         check_text(is->code, sizeof is->code);
         check_text(is->path, sizeof is->path);
         check_text(is->message, sizeof is->message);
-        if (is->message[0] == '\0')
+        check_text(is->message_zh, sizeof is->message_zh);
+        if (is->message[0] == '\0' || is->message_zh[0] == '\0')
             abort();
         bool known = false;
         for (size_t k = 0; k < sizeof known_codes / sizeof known_codes[0]; k++)

@@ -31,9 +31,11 @@ grep -q "s3cret" "$TEST_TMP/out.txt" && fail "the token appears in the error"
 ex="$ROOT/tests/fixtures/spec-examples"
 expect_status 0 env PGHOST=/nonexistent "$XINYU" check --registry "$ex/schools.csv" "$ex/submission-full.json" "$ex/submission-minimal.json"
 expect_status 1 env PGHOST=/nonexistent "$XINYU" check --registry "$ex/schools.csv" "$ex/submission-rejected.json"
-grep -q "staff.psych_cert_a: 4 exceeds psych_fulltime + psych_parttime (3)" "$TEST_TMP/out.txt" || fail "check reason"
+# in the default language (zh), the field named by its label
+grep -qF "专兼职心理教师中持A证人数(staff.psych_cert_a)为 4，超过专职与兼职心理教师人数之和 3" "$TEST_TMP/out.txt" ||
+    fail "check reason"
 sed 's/3201020001/3209990001/' "$ex/submission-full.json" >"$TEST_TMP/unknown.json"
-expect_status 1 "$XINYU" check --registry "$ex/schools.csv" "$TEST_TMP/unknown.json"
+expect_status 1 "$XINYU" check --lang en --registry "$ex/schools.csv" "$TEST_TMP/unknown.json"
 grep -q "school_code: 3209990001 is not in the registry" "$TEST_TMP/out.txt" || fail "unknown school in check"
 gzip -c "$ex/submission-full.json" >"$TEST_TMP/full.json.gz"
 expect_status 0 "$XINYU" check "$TEST_TMP/full.json.gz"

@@ -1,4 +1,5 @@
-# The bad-input corpus (tests/corpus): every case through "xinyu check" and through a real
+# The bad-input corpus (tests/corpus): every case through "xinyu check" (in English, and in
+# Chinese, where every reason names its field's path in parentheses) and through a real
 # ingest of its own, with the outcome and every expected reason compared, nothing of a
 # rejected submission in the core tables, and every run reconciling.
 #
@@ -56,9 +57,12 @@ done
 # job's processes may. A case that hangs fails on its own (exit status 124).
 run_case() {
     local name=$1
-    timeout 60 "$XINYU" --config "$conf" check --registry "$TEST_TMP/schools.csv" "$spool/$name"/* \
-        >"$logs/$name.check" 2>&1
+    timeout 60 "$XINYU" --config "$conf" check --lang en --registry "$TEST_TMP/schools.csv" \
+        "$spool/$name"/* >"$logs/$name.check" 2>&1
     echo $? >"$logs/$name.check.rc"
+    timeout 60 "$XINYU" --config "$conf" check --registry "$TEST_TMP/schools.csv" "$spool/$name"/* \
+        >"$logs/$name.check.zh" 2>&1
+    echo $? >"$logs/$name.check.zh.rc"
     timeout 60 "$XINYU" --config "$conf" --db "" -q ingest --source "$name" --jobs 1 \
         >"$logs/$name.ingest" 2>&1
     echo $? >"$logs/$name.ingest.rc"
@@ -129,6 +133,15 @@ check_block() {
         inside' "$2"
 }
 
+# check_block_zh REF LOG: the same for the Chinese output (通过, 有警告, 退回)
+check_block_zh() {
+    awk -v ref="$1" '
+        /^[^ ]/ { inside = 0 }
+        /^[^ ]/ && index($0, ref ": ") == 1 { rest = substr($0, length(ref) + 3)
+            if (rest ~ /^(通过|有警告|退回)(（|$)/) inside = 1 }
+        inside' "$2"
+}
+
 note() { problems+=("$*"); }
 recap=() # one line per failed case, repeated at the end where the harness shows the log's tail
 passed=0
@@ -185,6 +198,8 @@ for name in "${cases[@]}"; do
     check_log="$logs/$name.check"
     check_rc=$(cat "$logs/$name.check.rc")
     [ "$check_rc" = "$any_rejected" ] || note "check: exit status $check_rc, expected $any_rejected"
+    [ "$(cat "$logs/$name.check.zh.rc")" = "$check_rc" ] ||
+        note "check --lang zh: exit status $(cat "$logs/$name.check.zh.rc"), in English $check_rc"
     grep -q "^${nitems:-0} submission(s): " "$check_log" || note "check: did not count ${nitems:-0} submission(s)"
     for r in "${refs[@]}"; do
         block=$(check_block "$r" "$check_log")
@@ -200,12 +215,19 @@ for name in "${cases[@]}"; do
         duplicate) ;;
         *) [[ "$status" == ok* ]] || note "check: $r is \"$status\", expected ok" ;;
         esac
+        zh=$(check_block_zh "$r" "$logs/$name.check.zh")
+        [ -n "$zh" ] || note "check --lang zh: nothing printed for $r"
         while IFS=$'\t' read -r sev code path; do
             [ -n "$sev" ] || continue
             word=error
             [ "$sev" = warning ] && word=warning
             if [ -n "$path" ]; then
                 grep -qF -- "    $word: $path: " <<<"$block" || note "check: no $word at $path for $r"
+                word=错误
+                [ "$sev" = warning ] && word=警告
+                # grep -c reads to the end: no SIGPIPE for the first grep under pipefail
+                [ "$(grep -F -- "    $word：" <<<"$zh" | grep -cF -- "($path)")" -gt 0 ] ||
+                    note "check --lang zh: no $word naming ($path) for $r"
             else
                 [ "$(sed -n '2,$p' <<<"$block" | grep -c '^    ')" -gt 0 ] || note "check: no reason for $r"
             fi
@@ -327,8 +349,15 @@ consistent=()
 bad=$(sql "SELECT string_agg(DISTINCT r.source || ' ' || i.code, ', ') FROM xinyu.submission_issue i
            JOIN xinyu.raw_submission r USING (raw_id)
            WHERE i.message ~ '[\x01-\x1f\x7f-\x9f]' OR i.path ~ '[\x01-\x1f\x7f-\x9f]'
-              OR length(i.message) > 1000")
+              OR i.message_zh ~ '[\x01-\x1f\x7f-\x9f]'
+              OR length(i.message) > 1000 OR length(i.message_zh) > 1000")
 [ -z "$bad" ] || consistent+=("reasons with control characters or longer than 1000 characters: $bad")
+# every reason has its Chinese text, which names the field's path in parentheses
+bad=$(sql "SELECT string_agg(DISTINCT r.source || ' ' || i.code, ', ') FROM xinyu.submission_issue i
+           JOIN xinyu.raw_submission r USING (raw_id)
+           WHERE i.message_zh IS NULL OR i.message_zh = ''
+              OR (i.path <> '' AND strpos(i.message_zh, '(' || i.path || ')') = 0)")
+[ -z "$bad" ] || consistent+=("reasons without a Chinese text naming their path: $bad")
 
 # The nightly job over the same spools afterwards: nothing new, the reports still written.
 if [ ${#cases[@]} -gt 0 ] && [ -z "${CASES:-}" ]; then

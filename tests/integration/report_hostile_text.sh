@@ -107,7 +107,9 @@ if not seen_name:
 for name, want in (("status.out", "\\x1b[2Jevil.json"), ("check.out", "\\x1b[2Jevil.json"),
                    ("run.log", "\\x1b[2J")):
     data = open(os.path.join(tmp, name), "rb").read()
-    if b"\x1b" in data or b"\x9b" in data:
+    # U+009B (CSI) as a character: the byte 0x9b is also inside UTF-8 Chinese (回 is e5 9b 9e)
+    text = data.decode("utf-8", errors="surrogateescape")
+    if "\x1b" in text or "\x9b" in text or "\udc9b" in text:
         problems.append(f"{name}: a raw escape character")
     if want.encode() not in data:
         problems.append(f"{name}: {want!r} not shown")

@@ -50,6 +50,20 @@ SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.problem_ledger SET sent_r
 SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.problem_ledger');
 SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT xinyu.problems_mark_sent(ARRAY[''2024-2025-1''], 1)');
 
+-- the reasons' Chinese texts (016): ingest writes them with the rest of an issue, never
+-- rewrites them; report reads them
+SELECT pg_temp.must_pass('xinyu_ingest', 'SELECT message_zh FROM xinyu.submission_issue');
+SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.submission_issue SET message_zh = ''x''');
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT message_zh FROM xinyu.submission_issue');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.submission_issue SET message_zh = ''x''');
+DO $$
+BEGIN
+    IF NOT has_column_privilege('xinyu_ingest', 'xinyu.submission_issue', 'message_zh', 'INSERT') THEN
+        RAISE EXCEPTION 'xinyu_ingest cannot store a reason''s Chinese text';
+    END IF;
+END
+$$;
+
 -- report: reads what was loaded and writes reports; never changes submissions; no DDL
 SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.submission');
 SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.report');

@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
+#include "transform/xform_labels.h"
 
 #define NOW 1737338400 /* 2025-01-20T10:00:00+08:00 */
 #define EXAMPLES "tests/fixtures/spec-examples/"
@@ -240,7 +241,17 @@ static void expect_clean_issues(const struct xf_result *res)
         assert_true(strlen(res->issues[i].path) < sizeof res->issues[i].path);
         assert_true(clean_utf8(res->issues[i].path));
         assert_true(clean_utf8(res->issues[i].message));
+        assert_true(clean_utf8(res->issues[i].message_zh));
         assert_true(clean_utf8(res->issues[i].code));
+        /* every issue of the validator has its Chinese text, naming its path */
+        assert_true(res->issues[i].message_zh[0] != '\0');
+        if (res->issues[i].path[0] != '\0') {
+            char named[160];
+            snprintf(named, sizeof named, "(%s)", res->issues[i].path);
+            if (strstr(res->issues[i].message_zh, named) == NULL)
+                print_error("\"%s\" does not name %s\n", res->issues[i].message_zh, named);
+            assert_non_null(strstr(res->issues[i].message_zh, named));
+        }
     }
 }
 
@@ -1003,9 +1014,18 @@ static void test_hostile(void **state)
     static const char start[] = "\"\\x1b[31m红色警告\\r\\n很长";
     assert_memory_equal(is->message, start, sizeof start - 1);
     assert_non_null(strstr(is->message, "...\" differs from the registry (\"玄武区示范小学\")"));
+    /* the Chinese text quotes the same escaped, cut names */
+    static const char start_zh[] = "学校名称(school_name)“\\x1b[31m红色警告\\r\\n很长";
+    assert_memory_equal(is->message_zh, start_zh, sizeof start_zh - 1);
+    assert_non_null(strstr(is->message_zh, "...”与市学校名册（“玄武区示范小学”）不一致"));
+    is = find_issue(&res, "unknown_field", "staff.a\\x01b\\nc\\x7f\\u0085");
+    assert_non_null(is);
+    assert_string_equal(is->message_zh,
+                        "字段(staff.a\\x01b\\nc\\x7f\\u0085)不在填报格式中，已忽略");
     is = find_issue(&res, "format", "period");
     assert_non_null(is);
     assert_non_null(strstr(is->message, "学年...\": expected"));
+    assert_non_null(strstr(is->message_zh, "学年...”无效：应写作 YYYY-YYYY-T"));
     xf_result_clear(&res);
     xf_submission_clear(&sub);
 
@@ -1083,6 +1103,340 @@ static int compare_names(const void *a, const void *b)
 }
 
 /* Data-driven cases: each directory holds input.json and the expected rendering. */
+
+/* The conversions of a printf template, space-separated without their '%': "lld lld". */
+static void conversions(const char *fmt, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = fmt; *p != '\0'; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        const char *start = p;
+        while (*p != '\0' && strchr("diouxXeEfFgGaAcspn", *p) == NULL)
+            p++;
+        assert_true(*p != '\0');
+        int len = (int)(p - start) + 1;
+        int w = snprintf(out + n, cap - n, "%s%.*s", n > 0 ? " " : "", len, start);
+        assert_true(w > 0 && (size_t)w < cap - n);
+        n += (size_t)w;
+    }
+}
+
+/* Every entry: a name, both texts, the same conversions in both as its args say, a known code. */
+static void test_catalogue_entries(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"",
+                                        "json",
+                                        "encoding",
+                                        "type",
+                                        "range",
+                                        "format",
+                                        "cross_field",
+                                        "missing",
+                                        "schema",
+                                        "future",
+                                        "bom",
+                                        "unknown_field",
+                                        "unknown_school",
+                                        "inactive_school",
+                                        "district_mismatch",
+                                        "name_mismatch",
+                                        "zero_enrollment",
+                                        "gzip",
+                                        "too_large",
+                                        "too_many_issues"};
+    bool code_seen[sizeof codes / sizeof codes[0]] = {false};
+    assert_true(XF_NMESSAGES >= 60);
+    for (int i = 0; i < XF_NMESSAGES; i++) {
+        const struct xf_message *m = &xf_messages[i];
+        assert_non_null(m->name);
+        assert_non_null(m->en);
+        assert_non_null(m->zh);
+        assert_true(m->en[0] != '\0');
+        assert_true(m->zh[0] != '\0');
+        assert_true(clean_utf8(m->en) && clean_utf8(m->zh));
+        char en[64], zh[64];
+        conversions(m->en, en, sizeof en);
+        conversions(m->zh, zh, sizeof zh);
+        if (strcmp(en, m->args) != 0 || strcmp(zh, m->args) != 0)
+            print_error("%s: args \"%s\", en \"%s\", zh \"%s\"\n", m->name, m->args, en, zh);
+        assert_string_equal(en, m->args);
+        assert_string_equal(zh, m->args);
+        size_t c = 0;
+        while (c < sizeof codes / sizeof codes[0] && strcmp(codes[c], m->code) != 0)
+            c++;
+        if (c == sizeof codes / sizeof codes[0])
+            print_error("%s: unknown code \"%s\"\n", m->name, m->code);
+        assert_true(c < sizeof codes / sizeof codes[0]);
+        code_seen[c] = true;
+        /* the Chinese text names fields by their labels, never by a bare key */
+        for (const char *p = m->zh; *p != '\0'; p++)
+            assert_false(p[0] == '_' && p > m->zh && p[-1] >= 'a' && p[-1] <= 'z');
+        if (m->code[0] != '\0' && m->subject == XF_SUBJECT_NONE)
+            assert_true(strcmp(m->code, "json") == 0 || strcmp(m->code, "encoding") == 0 ||
+                        strcmp(m->code, "bom") == 0 || strcmp(m->code, "gzip") == 0 ||
+                        strcmp(m->code, "too_large") == 0 ||
+                        strcmp(m->code, "too_many_issues") == 0);
+    }
+    for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
+        if (!code_seen[c])
+            print_error("no entry has code \"%s\"\n", codes[c]);
+        assert_true(code_seen[c]);
+    }
+    assert_int_equal(strcmp(xf_messages[XF_MSG_CROSS_CERT_A].name, "CROSS_CERT_A"), 0);
+}
+
+/* Every entry formats in both languages with arguments of its args' types. */
+static void test_catalogue_formats(void **state)
+{
+    (void)state;
+    for (int i = 0; i < XF_NMESSAGES; i++) {
+        const struct xf_message *m = &xf_messages[i];
+        for (int l = 0; l < 2; l++) {
+            enum xf_lang lang = l == 0 ? XF_LANG_ZH : XF_LANG_EN;
+            char out[512];
+            size_t n;
+            const char *a = m->args;
+            if (strcmp(a, "") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i);
+            else if (strcmp(a, "s") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X");
+            else if (strcmp(a, "s s") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X", "Y");
+            else if (strcmp(a, "lld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 7LL);
+            else if (strcmp(a, "lld lld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 7LL, 3LL);
+            else if (strcmp(a, "s lld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X", 3LL);
+            else if (strcmp(a, "s .0f") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X", 168.0);
+            else if (strcmp(a, "s zu") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X", (size_t)9);
+            else if (strcmp(a, "zu") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, (size_t)9);
+            else if (strcmp(a, "s d d") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, "X", 1, 2);
+            else if (strcmp(a, "04d d d") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 1999, 2000, 2100);
+            else if (strcmp(a, "04d 04d") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 2024, 2026);
+            else if (strcmp(a, "d lld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 2, 40LL);
+            else if (strcmp(a, "ld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 5L);
+            else if (strcmp(a, "ld ld ld ld") == 0)
+                n = xf_message_format(out, sizeof out, lang, (enum xf_msg_id)i, 5L, 3L, 1L, 1L);
+            else
+                fail_msg("%s: no test arguments for \"%s\"", m->name, a);
+            assert_int_equal(n, strlen(out));
+            assert_true(n > 0);
+            assert_true(clean_utf8(out));
+        }
+    }
+    /* a cut never leaves half a character */
+    char tiny[8];
+    xf_message_format(tiny, sizeof tiny, XF_LANG_ZH, XF_MSG_CHECK_REJECTED);
+    assert_string_equal(tiny, "退回");
+    xf_message_format(tiny, 5, XF_LANG_ZH, XF_MSG_CHECK_REJECTED);
+    assert_string_equal(tiny, "退");
+    enum xf_lang lang;
+    assert_int_equal(xf_lang_parse("en", &lang), 0);
+    assert_int_equal(lang, XF_LANG_EN);
+    assert_int_equal(xf_lang_parse("zh", &lang), 0);
+    assert_int_equal(lang, XF_LANG_ZH);
+    assert_int_equal(xf_lang_parse("EN", &lang), -1);
+    assert_int_equal(xf_lang_parse(NULL, &lang), -1);
+}
+
+/* Every field of SUBMISSION.md section 2 and of the envelope has its label; unknown keys none. */
+static void test_labels(void **state)
+{
+    (void)state;
+    for (int i = 0; i < XF_NFIELDS; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s.%s", xf_fields[i].section, xf_fields[i].name);
+        if (xf_label_zh(path) == NULL)
+            print_error("no label for %s\n", path);
+        assert_non_null(xf_label_zh(path));
+        assert_non_null(xf_label_zh(xf_fields[i].section));
+    }
+    static const char *const envelope[][2] = {
+        {"school_code", "学校代码"},
+        {"school_name", "学校名称"},
+        {"district_code", "区县代码"},
+        {"period", "学期"},
+        {"submitted_at", "填报时间"},
+        {"staff.psych_cert_a", "专兼职心理教师中持A证人数"},
+        {"enrollment.by_grade.1", "1 年级在校学生数"},
+        {"enrollment.by_grade.12", "12 年级在校学生数"},
+        {"classes.by_grade.7", "7 年级班级数"},
+        {"curriculum.lessons_by_grade.10", "10 年级心理健康课课时"},
+    };
+    for (size_t i = 0; i < sizeof envelope / sizeof envelope[0]; i++)
+        assert_string_equal(xf_label_zh(envelope[i][0]), envelope[i][1]);
+    assert_non_null(xf_label_zh("schema"));
+    assert_null(xf_label_zh("enrollment.by_grade.13"));
+    assert_null(xf_label_zh("enrollment.by_grade.0"));
+    assert_null(xf_label_zh("staff.extra"));
+    assert_null(xf_label_zh(""));
+    assert_null(xf_label_zh(NULL));
+    /* one label per path, and no two fields named alike */
+    for (size_t i = 0; i < xf_nlabels; i++) {
+        for (size_t j = i + 1; j < xf_nlabels; j++) {
+            assert_true(strcmp(xf_labels[i].path, xf_labels[j].path) != 0);
+            assert_true(strcmp(xf_labels[i].zh, xf_labels[j].zh) != 0);
+        }
+    }
+    char out[64];
+    size_t n = xf_label_subject(out, sizeof out, "staff.extra", "字段");
+    assert_int_equal(n, strlen(out));
+    assert_string_equal(out, "字段(staff.extra)");
+    xf_label_subject(out, sizeof out, "", "字段");
+    assert_string_equal(out, "");
+    xf_label_subject(out, 8, "school_code", "字段"); /* cut on a character: 学校 is 6 bytes */
+    assert_string_equal(out, "学校");
+    /* the templates SQL formats carry the subject, and a '%' of it would be doubled */
+    assert_true(xf_message_template_zh(out, sizeof out, XF_MSG_UNKNOWN_SCHOOL, "school_code") > 0);
+    assert_string_equal(out, "学校代码(school_code)为 %s，不在市学校名册中");
+    assert_int_equal(xf_message_template_zh(out, 10, XF_MSG_UNKNOWN_SCHOOL, "school_code"), 0);
+    assert_true(xf_message_template_zh(out, sizeof out, XF_MSG_UNKNOWN_FIELD, "a%b") > 0);
+    assert_string_equal(out, "字段(a%%b)不在填报格式中，已忽略");
+}
+
+/* The Chinese text of one issue of doc (consumed) with this code and path. */
+static void expect_zh(json_t *doc, const char *code, const char *path, const char *zh)
+{
+    struct xf_submission sub;
+    struct xf_result res;
+    validate_doc(doc, &sub, &res);
+    const struct xf_issue *is = find_issue(&res, code, path);
+    if (is == NULL || strcmp(is->message_zh, zh) != 0) {
+        print_error("want %s at \"%s\": %s; found:\n", code, path, zh);
+        for (int i = 0; i < res.nissues; i++)
+            print_error("  %s %s: %s\n", res.issues[i].code, res.issues[i].path,
+                        res.issues[i].message_zh);
+    }
+    assert_non_null(is);
+    assert_string_equal(is->message_zh, zh);
+    xf_result_clear(&res);
+    xf_submission_clear(&sub);
+}
+
+/* The same for a document given as text. */
+static void expect_zh_text(const char *text, size_t len, const char *code, const char *zh)
+{
+    struct xf_submission sub;
+    struct xf_result res;
+    validate_text(text, len, registry, &sub, &res);
+    const struct xf_issue *is = find_issue(&res, code, "");
+    if (is == NULL)
+        dump(&res);
+    assert_non_null(is);
+    assert_string_equal(is->message_zh, zh);
+    xf_result_clear(&res);
+    xf_submission_clear(&sub);
+}
+
+/* One representative input per issue code of the validator, with its whole Chinese text. */
+static void test_chinese_per_code(void **state)
+{
+    (void)state;
+    json_t *doc = base_doc();
+    set(doc, "staff", "psych_cert_a", "38");
+    expect_zh(
+        doc, "cross_field", "staff.psych_cert_a",
+        "专兼职心理教师中持A证人数(staff.psych_cert_a)为 38，超过专职与兼职心理教师人数之和 37");
+    doc = base_doc();
+    set(doc, "staff", "head_teachers", "\"29\"");
+    expect_zh(doc, "type", "staff.head_teachers",
+              "班主任及德育管理者人数(staff.head_teachers)应为非负整数，实际为文本“29”");
+    doc = base_doc();
+    set(doc, "staff", "psych_fulltime", "-5");
+    expect_zh(doc, "type", "staff.psych_fulltime",
+              "专职心理健康教师人数(staff.psych_fulltime)应为非负整数，实际为 -5");
+    doc = base_doc();
+    set(doc, "counseling", "open_hours_per_week", "200");
+    expect_zh(doc, "range", "counseling.open_hours_per_week",
+              "每周开放时长(counseling.open_hours_per_week)为 200，超出允许范围 0～168");
+    doc = base_doc();
+    set(doc, NULL, "school_code", "\"32010200\"");
+    expect_zh(doc, "format", "school_code",
+              "学校代码(school_code)“32010200”不是 10 位数字的学校标识码");
+    doc = base_doc();
+    set(doc, NULL, "period", NULL);
+    expect_zh(doc, "missing", "period", "学期(period)为必填项，但未填写");
+    doc = base_doc();
+    set(doc, NULL, "schema", "\"mhe.submission/2\"");
+    expect_zh(doc, "schema", "schema",
+              "填报格式版本(schema)“mhe.submission/2”无法识别，应为 mhe.submission/1");
+    doc = base_doc();
+    set(doc, NULL, "submitted_at", "\"2025-01-22T10:00:00+08:00\"");
+    expect_zh(doc, "future", "submitted_at",
+              "填报时间(submitted_at)为 2025-01-22T10:00:00+08:00，比本次处理的时间"
+              "（2025-01-20T10:00:00+08:00）晚 1 天以上");
+    doc = base_doc();
+    set(doc, NULL, "school_code", "\"3201029999\"");
+    expect_zh(doc, "unknown_school", "school_code",
+              "学校代码(school_code)为 3201029999，不在市学校名册中");
+    doc = base_doc();
+    set(doc, "staff", "psych_assistants", "2");
+    expect_zh(doc, "unknown_field", "staff.psych_assistants",
+              "字段(staff.psych_assistants)不在填报格式中，已忽略");
+    doc = base_doc();
+    set(doc, NULL, "wellbeing", "{}");
+    expect_zh(doc, "unknown_field", "wellbeing", "栏目(wellbeing)不在填报格式中，已忽略");
+    doc = base_doc();
+    set(doc, NULL, "school_name", "\"玄武区实验小学\"");
+    expect_zh(doc, "name_mismatch", "school_name",
+              "学校名称(school_name)“玄武区实验小学”与市学校名册（“玄武区示范小学”）不一致，"
+              "已按名册处理");
+    doc = base_doc();
+    set(doc, NULL, "district_code", "\"320104\"");
+    expect_zh(doc, "district_mismatch", "district_code",
+              "区县代码(district_code)为 320104，与市学校名册（320102）不一致，已按名册处理");
+    doc = base_doc();
+    set(doc, NULL, "school_code", "\"3201050001\"");
+    set(doc, NULL, "school_name", NULL);
+    set(doc, NULL, "district_code", NULL);
+    expect_zh(doc, "inactive_school", "school_code",
+              "学校代码(school_code)为 3201050001，市学校名册中该校为停用状态");
+    doc = base_doc();
+    set(doc, NULL, "enrollment", "{\"by_grade\":{\"1\":0}}");
+    set(doc, NULL, "classes", "{\"by_grade\":{\"1\":0}}");
+    expect_zh(doc, "zero_enrollment", "enrollment.by_grade",
+              "各年级在校学生数(enrollment.by_grade)均为 0：没有任何年级有在校学生");
+    doc = base_doc();
+    set(doc, "classes", "by_grade", "{\"1\":5,\"2\":5,\"3\":5,\"4\":5,\"5\":5,\"6\":0}");
+    expect_zh(doc, "cross_field", "classes.by_grade.6",
+              "6 年级班级数(classes.by_grade.6)未填写或为 0，但 6 年级有 180 名学生");
+    doc = base_doc();
+    set(doc, NULL, "period", "{\"academic_year\":\"2024-2026\",\"term\":1}");
+    expect_zh(doc, "format", "period.academic_year",
+              "学年(period.academic_year)“2024-2026”无效：后一年应比前一年大 1（2024-2026）");
+
+    static const char not_json[] = "{\"schema\":";
+    expect_zh_text(not_json, sizeof not_json - 1, "json",
+                   "不是有效的 JSON（unexpected token near end of file，第 1 行第 10 列）");
+    static const char gbk[] = "{\"school_name\":\"\xd0\xfe\xce\xe4\xc7\xf8\xca\xbe\xb7\xb6\"}";
+    expect_zh_text(gbk, sizeof gbk - 1, "encoding",
+                   "文件不是 UTF-8 编码，而是中文 Windows 的 GBK/GB18030 编码：请另存为 UTF-8 "
+                   "编码后重新提交");
+    char *bom = NULL;
+    size_t len = strlen(base_json);
+    bom = malloc(len + 3);
+    assert_non_null(bom);
+    memcpy(bom, "\xef\xbb\xbf", 3);
+    memcpy(bom + 3, base_json, len);
+    expect_zh_text(bom, len + 3, "bom", "文件以 UTF-8 字节顺序标记(BOM)开头，已忽略");
+    free(bom);
+}
+
 static void test_cases(void **state)
 {
     (void)state;
@@ -1152,6 +1506,10 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_result_add),
         cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_catalogue_entries),
+        cmocka_unit_test(test_catalogue_formats),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_chinese_per_code),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
