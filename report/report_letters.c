@@ -125,6 +125,28 @@ static void number_text(const json_t *v, char *out, size_t n)
 }
 
 /*
+ * A reason as the school reads it: the catalogue's Chinese text, which names the field by its
+ * label with the path in parentheses ("专兼职心理教师中持A证人数(staff.psych_cert_a)为 4,..."),
+ * or for a reason stored before there was one, the path and the English text. Uses both
+ * buffers; returns message.
+ */
+static const char *reason(const json_t *r, char *path, size_t pathcap, char *message, size_t cap)
+{
+    const char *zh = text_of(r, "message_zh");
+    clean(text_of(r, "path"), path, pathcap);
+    if (zh[0] != '\0') {
+        char text[600];
+        clean(zh, text, sizeof text);
+        snprintf(message, cap, "%s%s", path[0] ? "" : "(整个文件)", text);
+        return message;
+    }
+    char text[600];
+    clean(text_of(r, "message"), text, sizeof text);
+    snprintf(message, cap, "%s:%s", path[0] ? path : "(整个文件)", text);
+    return message;
+}
+
+/*
  * The letter to one school about one term, in Chinese, CRLF line ends and a UTF-8 BOM (so
  * that Notepad shows it right). items[0..n) share the school and term, sorted by list and,
  * within a list, in the list's order; rows[list] holds their rows.
@@ -133,7 +155,7 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
                   const char *date_zh)
 {
     const json_t *first = json_array_get(rows[items[0].list], items[0].row);
-    char term[64], name[256], ref[256], path[256], message[600];
+    char term[64], name[256], ref[256], path[256], message[700];
     period_zh(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
     int rc = buf_printf(b,
                         "\xEF\xBB\xBF%s(学校标识码 %s):\r\n\r\n"
@@ -172,11 +194,9 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
                     rc |= buf_puts(b, "  (此后已收到贵校重新报送的数据并已入库,本次报送的问题"
                                       "仅供核对,无需再处理。)\r\n");
             }
-            clean(text_of(r, "path"), path, sizeof path);
-            rc |= buf_printf(b, "    %d. %s%s:%s\r\n       修改建议:%s\r\n", ++k,
+            rc |= buf_printf(b, "    %d. %s%s\r\n       修改建议:%s\r\n", ++k,
                              strcmp(text_of(r, "severity"), "reject") == 0 ? "" : "(提示)",
-                             path[0] ? path : "(整个文件)",
-                             clean(text_of(r, "message"), message, sizeof message),
+                             reason(r, path, sizeof path, message, sizeof message),
                              fix_of(text_of(r, "code")));
         }
     }
@@ -187,10 +207,8 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
         for (size_t i = 0; i < n; i++) {
             const json_t *r = json_array_get(rows[items[i].list], items[i].row);
             if (items[i].list == REPORT_LETTER_WARNINGS) {
-                clean(text_of(r, "path"), path, sizeof path);
-                rc |= buf_printf(b, "    %d. %s:%s\r\n       修改建议:%s\r\n", ++k,
-                                 path[0] ? path : "(整个文件)",
-                                 clean(text_of(r, "message"), message, sizeof message),
+                rc |= buf_printf(b, "    %d. %s\r\n       修改建议:%s\r\n", ++k,
+                                 reason(r, path, sizeof path, message, sizeof message),
                                  fix_of(text_of(r, "code")));
             } else if (items[i].list == REPORT_LETTER_OUTLIERS) {
                 char value[32], reference[32], ratio[32];

@@ -64,6 +64,7 @@ static const struct report_column rejection_cols[] = {
     {"code", "代码 code", 't', 16},
     {"path", "字段 path", 't', 16},
     {"message", "原因 message", 't', 60},
+    {"message_zh", "原因(中文) message_zh", 't', 60},
 };
 #define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
 static const struct report_column warning_cols[] = {
@@ -77,6 +78,7 @@ static const struct report_column warning_cols[] = {
     {"code", "代码 code", 't', 16},
     {"path", "字段 path", 't', 16},
     {"message", "说明 message", 't', 60},
+    {"message_zh", "说明(中文) message_zh", 't', 60},
 };
 static const struct report_column outlier_cols[] = {
     {"kind", "类型 kind", 't', 16},
@@ -110,12 +112,16 @@ static const struct report_list lists[L_COUNT] = {
      2, late_cols, NKEYS(late_cols)},
     {"rejections",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, "
-     "ref, received_at, resolved, severity, seq, code, path, message "
-     "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean)",
+     "ref, received_at, resolved, severity, seq, code, path, message, "
+     "(SELECT i.message_zh FROM xinyu.submission_issue i "
+     "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
+     "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) q",
      3, rejection_cols, NKEYS(rejection_cols)},
     {"warnings",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-     "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean)",
+     "path, message, (SELECT i.message_zh FROM xinyu.submission_issue i "
+     "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
+     "FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) q",
      3, warning_cols, NKEYS(warning_cols)},
     {"outliers",
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
@@ -389,14 +395,18 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct re
  * columns are those of the lists. */
 static const char letter_rejections_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, ref, "
-    "received_at, resolved, severity, seq, code, path, message "
-    "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) "
+    "received_at, resolved, severity, seq, code, path, message, "
+    "(SELECT i.message_zh FROM xinyu.submission_issue i "
+    "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
+    "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) q "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\" NULLS FIRST, district_code COLLATE \"C\", "
     "school_code COLLATE \"C\", raw_id, severity, seq";
 static const char letter_warnings_sql[] =
     "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-    "path, message FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) "
+    "path, message, (SELECT i.message_zh FROM xinyu.submission_issue i "
+    "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
+    "FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) q "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", seq";
 

@@ -257,11 +257,13 @@ for r in doc["rejections"]:
     text = letter(r["school_code"], r["period"])
     assert r["school_name"] in text and "被退回" in text and "submitted_at" in text, text
     for reason in r["reasons"]:
-        assert reason["message"] in text and reason["path"] in text, (reason, text)
+        # the school reads the catalogue's Chinese text, which names the field and its path
+        assert reason["message_zh"] and reason["message_zh"] in text, (reason, text)
+        assert reason["path"] in text and reason["message"] not in text, (reason, text)
     wanted.add((r["school_code"], r["period"]))
 for w in doc["warnings"]:
     text = letter(w["school_code"], w["period"])
-    assert w["message"] in text, (w, text)
+    assert w["message_zh"] and w["message_zh"] in text and w["message"] not in text, (w, text)
     wanted.add((w["school_code"], w["period"]))
 text = letter(outlier_school, "2024-2025-1")
 assert "staff.psych_parttime" in text and "5000" in text and "中位数" in text, text
@@ -429,13 +431,13 @@ compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
 sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
        "source", "ref", "received_at", "resolved")
-reason = ("severity", "seq", "code", "path", "message")
+reason = ("severity", "seq", "code", "path", "message", "message_zh")
 want = [[g[k] for k in sub] + [r[k] for k in reason] for g in doc["rejections"] for r in g["reasons"]]
 assert want, "no rejection to compare"
 compare(rows, want, "rejections")
 _, head, rows = sheet("quality-2024.xlsx", "警告 warnings")
 keys = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period", "seq",
-        "code", "path", "message")
+        "code", "path", "message", "message_zh")
 compare(rows, [[r[k] for k in keys] for r in doc["warnings"]], "warnings")
 PY
 # the pages: self-contained, each clause and each indicator named
