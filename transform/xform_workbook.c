@@ -810,6 +810,16 @@ int xf_wb_validate(const struct xf_wb_entry *entry, const struct xf_options *opt
         if (snprintf(is->message, sizeof is->message, "%s: %s", where, msg) >=
             (int)sizeof is->message)
             trim_utf8(is->message);
+        /* the Chinese text names the field itself: the cell goes in front of it */
+        if (is->message_zh[0] != '\0') {
+            char zh[sizeof is->message_zh];
+            snprintf(zh, sizeof zh, "%s", is->message_zh);
+            const char *space = strchr(where, ' ');
+            int cell = space != NULL ? (int)(space - where) : (int)strlen(where);
+            if (snprintf(is->message_zh, sizeof is->message_zh, "%.*s %s", cell, where, zh) >=
+                (int)sizeof is->message_zh)
+                trim_utf8(is->message_zh);
+        }
     }
     return res->nrejects > 0 ? 1 : 0;
 }
