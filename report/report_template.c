@@ -484,9 +484,9 @@ int report_template_school(const char *path, const char *period,
         char key[64], label[192];
         xf_wb_input_key(i, key, sizeof key);
         if (xf_fields_zh[i].unit[0] != '\0')
-            snprintf(label, sizeof label, "%s（%s）", xf_fields_zh[i].label, xf_fields_zh[i].unit);
+            snprintf(label, sizeof label, "%s（%s）", xf_field_label(i), xf_fields_zh[i].unit);
         else
-            snprintf(label, sizeof label, "%s", xf_fields_zh[i].label);
+            snprintf(label, sizeof label, "%s", xf_field_label(i));
         err = worksheet_write_string(ws, r, 0, key, o.f.key);
         if (err == LXW_NO_ERROR)
             err = worksheet_write_string(ws, r, 1, label, o.f.label);

@@ -1,53 +1,18 @@
-/* xform_fields_zh.c - the Chinese labels of the fields (SUBMISSION.md section 2) and the
- * template's inputs built on them: one table for the template writer and the reader. */
+/* xform_fields_zh.c - the template's inputs: each field's label (from the one table of
+ * labels, xform_labels.c) and unit, for the template writer and the reader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "transform/xform_labels.h"
 #include "transform/xform_workbook.h"
 
-/* In the order of xf_fields (xform_fields.c); the wording of SUBMISSION.md section 2. */
+/* In the order of xf_fields (xform_fields.c): the unit a cell is counted in. */
 const struct xf_field_zh xf_fields_zh[XF_NFIELDS] = {
-    {"专职心理健康教师人数", "人"},
-    {"兼职心理健康教师人数", "人"},
-    {"专职教师中心理学或相关专业本科及以上学历人数", "人"},
-    {"专兼职心理教师中持A证人数", "人"},
-    {"兼职教师中担任班主任满3年人数", "人"},
-    {"班主任及德育管理者人数", "人"},
-    {"其中持B证人数", "人"},
-    {"专任(学科)教师人数", "人"},
-    {"其中持C证人数", "人"},
-    {"本学期心理健康专项经费支出", "元"},
-    {"心理健康主题班会次数(各班合计)", "次"},
-    {"心理健康/生命教育专题活动次数", "次"},
-    {"是否建有心理辅导室", ""},
-    {"心理辅导室每周开放时长", "小时"},
-    {"个体咨询人次", "人次"},
-    {"团体辅导场次", "场"},
-    {"团体辅导参与人次", "人次"},
-    {"四年级及以上参加心理普测人数", "人"},
-    {"普测中发现需关注人数", "人"},
-    {"已建立\"一生一策\"档案人数", "人"},
-    {"是否建立关爱台账", ""},
-    {"留守儿童清单人数", "人"},
-    {"单亲家庭子女清单人数", "人"},
-    {"特殊需要学生清单人数", "人"},
-    {"家长培训/家校大讲堂场次", "场"},
-    {"其中心理健康专题场次", "场"},
-    {"参与家长人次", "人次"},
-    {"家访覆盖率", ""},
-    {"全体教师心理健康培训次数", "次"},
-    {"专兼职心理教师和班主任人均培训课时", "课时"},
-    {"心理危机事件数", "件"},
-    {"转介至专业机构人数", "人"},
-    {"是否发生因学校原因导致的重大恶性事件", ""},
-    {"是否成立心理健康教育教研组", ""},
-    {"是否有三年以上心理健康发展规划", ""},
-    {"本学年是否召开专题工作会议并有纪要", ""},
-    {"地市级以上获奖成果数", "项"},
-    {"公开发表论文数", "篇"},
-    {"公开出版书籍数", "本"},
-    {"开展心理健康工作年数", "年"},
+    {"人"}, {"人"}, {"人"}, {"人"},   {"人"},   {"人"}, {"人"},   {"人"}, {"人"}, {"元"},
+    {"次"}, {"次"}, {""},   {"小时"}, {"人次"}, {"场"}, {"人次"}, {"人"}, {"人"}, {"人"},
+    {""},   {"人"}, {"人"}, {"人"},   {"场"},   {"场"}, {"人次"}, {""},   {"次"}, {"课时"},
+    {"件"}, {"人"}, {""},   {""},     {""},     {""},   {"项"},   {"篇"}, {"本"}, {"年"},
 };
 
 static const struct {
@@ -131,10 +96,18 @@ int xf_wb_input_find(const char *key)
     return -1;
 }
 
+const char *xf_field_label(int field)
+{
+    char path[64];
+    snprintf(path, sizeof path, "%s.%s", xf_fields[field].section, xf_fields[field].name);
+    const char *label = xf_label_zh(path);
+    return label != NULL ? label : xf_fields[field].name;
+}
+
 void xf_wb_input_label(int input, char *out, size_t cap)
 {
     if (input >= 0 && input < XF_NFIELDS)
-        snprintf(out, cap, "%s", xf_fields_zh[input].label);
+        snprintf(out, cap, "%s", xf_field_label(input));
     else if (input >= XF_NFIELDS && input < XF_WB_SUBMITTED_AT)
         snprintf(out, cap, "%s%s", xf_grade_zh((input - XF_NFIELDS) % XF_GRADES + 1),
                  group_zh[(input - XF_NFIELDS) / XF_GRADES]);

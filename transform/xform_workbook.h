@@ -2,8 +2,8 @@
  * xform_workbook.h - the bureau's Excel template (SUBMISSION.md section 7): its layout, the
  * Chinese labels of every field, and reading a filled-in workbook back into a submission.
  *
- * One table (xf_fields_zh, beside xf_fields) gives every section-2 field its Chinese label and
- * hint; the template writer (report/report_template.c) and this reader both use it, so a label
+ * One table of labels (xform_labels.c, xf_label_zh) names every field in Chinese, and xf_fields_zh
+ * its unit; the template writer (report/report_template.c) and this reader both use it, so a label
  * is changed in one place. Inputs are numbered: the XF_NFIELDS fields of xf_fields first, then
  * the per-grade figures, then submitted_at; each input's key is its JSON path
  * ("staff.psych_cert_a", "enrollment.by_grade.3"), so a validation reason's path names the cell.
@@ -51,11 +51,12 @@
 
 /* What a field's cell holds, for validation and hints. */
 struct xf_field_zh {
-    const char *label; /* 专兼职心理教师中持A证人数 */
-    const char *unit;  /* 人, 次, 元 ... or "" */
+    const char *unit; /* 人, 次, 元 ... or "" */
 };
 /* In the order of xf_fields; XF_NFIELDS entries. */
 extern const struct xf_field_zh xf_fields_zh[];
+/* The Chinese label of xf_fields[field] (xf_label_zh of its path). Never NULL. */
+const char *xf_field_label(int field);
 
 /* 师资队伍 for "staff", ...; the section's own name when unknown. Never NULL. */
 const char *xf_section_zh(const char *section);
