@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "report/report_common.h"
@@ -173,6 +174,21 @@ int report_doc_write(const struct report_doc *doc, const char *formats,
             return -1;
     }
     return 0;
+}
+
+bool report_doc_present(const char *formats, const char *out_dir, const char *base)
+{
+    for (size_t i = 0; i < NFORMATS; i++) {
+        const struct report_format *f = formats_table[i];
+        if (!listed(formats, f->name))
+            continue;
+        char path[4096];
+        int w = snprintf(path, sizeof path, "%s/%s.%s", out_dir, base, f->name);
+        struct stat sb;
+        if (w < 0 || (size_t)w >= sizeof path || stat(path, &sb) != 0)
+            return false;
+    }
+    return true;
 }
 
 /* A streamed document's bytes go to its file, then to the store. */

@@ -158,6 +158,9 @@ enum report_doc_part {
  */
 int report_doc_write(const struct report_doc *doc, const char *formats,
                      const struct report_doc_dest *d, enum report_doc_part part);
+/* True when out_dir holds the file of the indicator report base of every format of the list
+ * (out_dir/<base>.<format>); false when one is missing or cannot be known. Never fails. */
+bool report_doc_present(const char *formats, const char *out_dir, const char *base);
 
 /*
  * For the formats' doc entries, which stream the indicator report: a sink into d's
