@@ -390,46 +390,6 @@ int report_rows_spool(PGconn *conn, const struct report_scope *scope,
     return 0;
 }
 
-bool report_has_format(const char *list, const char *fmt)
-{
-    size_t n = strlen(fmt);
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, fmt, n) == 0)
-            return true;
-        p = comma ? comma + 1 : NULL;
-    }
-    return false;
-}
-
-int report_check_formats(const char *list, const char *allowed)
-{
-    bool any = false;
-    for (const char *p = list; *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char one[16];
-        if (len == 0 || len >= sizeof one) {
-            log_error("unknown report format in \"%s\" (%s)", list, allowed);
-            return -1;
-        }
-        memcpy(one, p, len);
-        one[len] = '\0';
-        if (!report_has_format(allowed, one)) {
-            log_error("unknown report format \"%s\" in \"%s\" (%s)", one, list, allowed);
-            return -1;
-        }
-        any = true;
-        p = comma ? comma + 1 : p + len;
-    }
-    if (!any) {
-        log_error("no report format given (%s)", allowed);
-        return -1;
-    }
-    return 0;
-}
-
 int report_check_lang(const char *lang)
 {
     if (lang != NULL && (strcmp(lang, "zh") == 0 || strcmp(lang, "en") == 0))
@@ -446,20 +406,6 @@ static int join_path(char *path, size_t n, const char *out_dir, const char *name
         log_error("the output path is too long: %s/%s", out_dir, name);
         return -1;
     }
-    return 0;
-}
-
-int report_write_output(const char *out_dir, const char *name, const buf *b)
-{
-    char path[4096];
-    if (join_path(path, sizeof path, out_dir, name) != 0)
-        return -1;
-    fault_point("report_write");
-    if (util_write_file_atomic(path, b->data ? b->data : "", b->len) != 0) {
-        log_error_detail("cannot write a report", path, strerror(errno));
-        return -1;
-    }
-    log_info("wrote %s", path);
     return 0;
 }
 
@@ -499,12 +445,19 @@ struct report_file *report_file_open(const char *out_dir, const char *name)
     return rf;
 }
 
-int report_file_write(struct report_file *rf, buf *b)
+int report_file_put(struct report_file *rf, const char *data, size_t len)
 {
-    if (b->len > 0 && fwrite(b->data, 1, b->len, rf->f) != b->len) {
+    if (len > 0 && fwrite(data, 1, len, rf->f) != len) {
         log_error_detail("cannot write a report", rf->tmp, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+int report_file_write(struct report_file *rf, buf *b)
+{
+    if (report_file_put(rf, b->data, b->len) != 0)
+        return -1;
     buf_reset(b);
     return 0;
 }

@@ -56,17 +56,14 @@ int report_rows_spool(PGconn *conn, const struct report_scope *scope,
  * before each type, the city-wide row before the districts by code. */
 int report_row_cmp(const void *a, const void *b);
 
-/* True when the comma-separated list names fmt. */
-bool report_has_format(const char *list, const char *fmt);
-/* Writes b to out_dir/name atomically. Returns 0, or -1 after logging. */
-int report_write_output(const char *out_dir, const char *name, const buf *b);
-
 /* A report file written in pieces that appears whole or not at all (temporary file beside
- * it, renamed by report_file_close). Open returns NULL after logging. Write appends b and
- * empties it; close syncs and renames, discard removes: both free rf and accept NULL (close
- * then fails). Write and close return 0, or -1 after logging (close then leaves no file). */
+ * it, renamed by report_file_close, which passes the fault point "report_write" first). Open
+ * returns NULL after logging. Put appends len bytes of data; write appends b and empties it;
+ * close syncs and renames, discard removes: both free rf and accept NULL (close then fails).
+ * Put, write and close return 0, or -1 after logging (close then leaves no file). */
 struct report_file;
 struct report_file *report_file_open(const char *out_dir, const char *name);
+int report_file_put(struct report_file *rf, const char *data, size_t len);
 int report_file_write(struct report_file *rf, buf *b);
 int report_file_close(struct report_file *rf);
 void report_file_discard(struct report_file *rf);

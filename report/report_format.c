@@ -1,6 +1,10 @@
-/* report_format.c - the table of renderers, and the writer that hands a report's events to
- * each format asked for. */
+/* report_format.c - the table of renderers, the only place that reads a list of formats: the
+ * writer that hands a report's events to each format asked for, and the indicator report
+ * written whole by each. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "report/report_common.h"
@@ -10,6 +14,55 @@
 static const struct report_format *const formats_table[] = {
     &report_format_json, &report_format_csv, &report_format_html, &report_format_xlsx};
 #define NFORMATS (sizeof formats_table / sizeof formats_table[0])
+
+/* True when the comma-separated list names fmt. */
+static bool listed(const char *list, const char *fmt)
+{
+    size_t n = strlen(fmt);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, fmt, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+int report_check_formats(const char *list, const char *allowed)
+{
+    bool any = false;
+    for (const char *p = list; *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char one[16];
+        if (len == 0 || len >= sizeof one) {
+            log_error("unknown report format in \"%s\" (%s)", list, allowed);
+            return -1;
+        }
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (!listed(allowed, one)) {
+            log_error("unknown report format \"%s\" in \"%s\" (%s)", one, list, allowed);
+            return -1;
+        }
+        any = true;
+        p = comma ? comma + 1 : p + len;
+    }
+    if (!any) {
+        log_error("no report format given (%s)", allowed);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether f writes for the list formats: into its files when the list names it (*file is
+ * then true), or only into the store when it renders the document of record and there is one. */
+static bool wanted(const struct report_format *f, const char *formats, bool store, bool *file)
+{
+    *file = listed(formats, f->name);
+    return *file || (f->document && store);
+}
 
 struct report_writer {
     const struct report_layout *l;
@@ -30,10 +83,10 @@ struct report_writer *report_writer_open(const struct report_layout *l, const ch
     w->l = l;
     for (size_t i = 0; i < NFORMATS; i++) {
         const struct report_format *f = formats_table[i];
-        bool asked = report_has_format(formats, f->name);
-        if ((!asked && !(f->document && l->store != NULL)) || !f->has(l))
+        bool file;
+        if (!wanted(f, formats, l->store != NULL, &file) || !f->has(l))
             continue;
-        void *out = f->begin(l, asked ? out_dir : NULL);
+        void *out = f->begin(l, file ? out_dir : NULL);
         if (out == NULL) {
             report_writer_discard(w);
             return NULL;
@@ -100,4 +153,99 @@ void report_writer_discard(struct report_writer *w)
     for (size_t i = 0; i < w->n; i++)
         w->f[i]->discard(w->out[i]);
     free(w);
+}
+
+int report_doc_write(const struct report_doc *doc, const char *formats,
+                     const struct report_doc_dest *d, enum report_doc_part part)
+{
+    for (size_t i = 0; i < NFORMATS; i++) {
+        const struct report_format *f = formats_table[i];
+        bool file;
+        if ((part == REPORT_DOC_RECORD && !f->document) || (part == REPORT_DOC_REST && f->document))
+            continue;
+        if (!wanted(f, formats, d->store != NULL, &file))
+            continue;
+        struct report_doc_dest one = *d;
+        if (!file)
+            one.out_dir = NULL;
+        if (!f->document)
+            one.store = NULL;
+        if (f->doc(doc, &one) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+bool report_doc_present(const char *formats, const char *out_dir, const char *base)
+{
+    for (size_t i = 0; i < NFORMATS; i++) {
+        const struct report_format *f = formats_table[i];
+        if (!listed(formats, f->name))
+            continue;
+        char path[4096];
+        int w = snprintf(path, sizeof path, "%s/%s.%s", out_dir, base, f->name);
+        struct stat sb;
+        if (w < 0 || (size_t)w >= sizeof path || stat(path, &sb) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* A streamed document's bytes go to its file, then to the store. */
+struct doc_tee {
+    struct report_sink sink;         /* its ctx is the tee */
+    struct report_file *rf;          /* NULL: no file */
+    const struct report_sink *store; /* NULL: none */
+    bool failed;                     /* a write failed (logged) */
+};
+
+static int tee_write(void *ctx, const char *data, size_t len)
+{
+    struct doc_tee *t = ctx;
+    if (!t->failed && t->rf != NULL && report_file_put(t->rf, data, len) != 0)
+        t->failed = true;
+    if (!t->failed && t->store != NULL && t->store->write(t->store->ctx, data, len) != 0)
+        t->failed = true;
+    return t->failed ? -1 : 0;
+}
+
+const struct report_sink *report_doc_sink_open(const struct report_doc_dest *d, const char *ext)
+{
+    struct doc_tee *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    t->sink.write = tee_write;
+    t->sink.ctx = t;
+    t->store = d->store;
+    if (d->out_dir != NULL) {
+        char name[256];
+        int w = snprintf(name, sizeof name, "%s.%s", d->base, ext);
+        if (w < 0 || (size_t)w >= sizeof name)
+            log_error("the output name is too long: %s.%s", d->base, ext);
+        else
+            t->rf = report_file_open(d->out_dir, name);
+        if (t->rf == NULL) {
+            free(t);
+            return NULL;
+        }
+    }
+    return &t->sink;
+}
+
+int report_doc_sink_end(const struct report_sink *s, int rendered, const char *what)
+{
+    struct doc_tee *t = s->ctx;
+    int rc = 0;
+    if (rendered != 0) {
+        if (!t->failed)
+            log_error("cannot render the %s report", what);
+        report_file_discard(t->rf);
+        rc = -1;
+    } else if (t->rf != NULL) {
+        rc = report_file_close(t->rf);
+    }
+    free(t);
+    return rc;
 }

@@ -14,6 +14,14 @@
  *
  * The first failure sticks: later events do nothing and report_writer_failed says so, so a
  * report can be written straight through and checked where it reads its rows.
+ *
+ * The indicator report is a whole document (struct report_doc of report/report.h) that its
+ * HTML page and workbook read more than once, so each format also writes it whole:
+ *
+ *     struct report_doc_dest d = {out_dir, "indicators-2024", lang, &store};
+ *     report_doc_write(&doc, formats, &d, REPORT_DOC_RECORD);   (JSON, also into the store)
+ *     ... COMMIT ...
+ *     report_doc_write(&doc, formats, &d, REPORT_DOC_REST);     (CSV, HTML, XLSX)
  */
 #ifndef XINYU_REPORT_FORMAT_H
 #define XINYU_REPORT_FORMAT_H
@@ -75,6 +83,18 @@ struct report_layout {
 };
 
 /*
+ * Where a whole indicator report goes: out_dir/<base>.<format>, the HTML page and the
+ * workbook in lang ("zh", also NULL, or "en"). The strings are borrowed.
+ */
+struct report_doc_dest {
+    const char *out_dir; /* NULL: no file, the document goes to store only */
+    const char *base;    /* the files' name without the extension: "indicators-2024" */
+    const char *lang;
+    /* the JSON document's bytes also go here (the report of record); NULL: nowhere else */
+    const struct report_sink *store;
+};
+
+/*
  * One row of the renderer table: what a format does with each event. begin returns the
  * format's output (NULL after logging); with out_dir NULL it writes no file, only to the
  * layout's store (JSON only). The others return 0, or -1 after logging. end puts the format's
@@ -83,8 +103,8 @@ struct report_layout {
  * others may be written at the same time.
  */
 struct report_format {
-    const char *name; /* as --format names it */
-    bool document;    /* renders the document of record, for the layout's store */
+    const char *name;                           /* as --format names it */
+    bool document;                              /* renders the document of record, for a store */
     bool (*has)(const struct report_layout *l); /* the layout has something in this format */
     void *(*begin)(const struct report_layout *l, const char *out_dir);
     int (*value)(void *out, const char *key, const json_t *v);
@@ -93,6 +113,9 @@ struct report_format {
     int (*table_end)(void *out, size_t table);
     int (*end)(void *out);
     void (*discard)(void *out);
+    /* Writes the whole indicator report doc to d (d->store is NULL unless the format renders
+     * the document of record). 0, or -1 after logging, and then no file of it is left. */
+    int (*doc)(const struct report_doc *doc, const struct report_doc_dest *d);
 };
 extern const struct report_format report_format_json;
 extern const struct report_format report_format_csv;
@@ -120,5 +143,37 @@ int report_writer_failed(const struct report_writer *w);
 int report_writer_finish(struct report_writer *w);
 /* Gives the report up: removes its files and frees w. Accepts NULL. */
 void report_writer_discard(struct report_writer *w);
+
+/* Which formats of a list report_doc_write writes. */
+enum report_doc_part {
+    REPORT_DOC_ALL,    /* each one */
+    REPORT_DOC_RECORD, /* the document of record's (JSON) only: into d->store, and its file
+                          when the list names it */
+    REPORT_DOC_REST    /* each one but the document of record's */
+};
+/*
+ * Writes the indicator report doc in the formats of a comma-separated list (part of them),
+ * in the table's order, each to d. Returns 0, or -1 after logging at the first format that
+ * failed (the files of the formats before it stay in place).
+ */
+int report_doc_write(const struct report_doc *doc, const char *formats,
+                     const struct report_doc_dest *d, enum report_doc_part part);
+/* True when out_dir holds the file of the indicator report base of every format of the list
+ * (out_dir/<base>.<format>); false when one is missing or cannot be known. Never fails. */
+bool report_doc_present(const char *formats, const char *out_dir, const char *base);
+
+/*
+ * For the formats' doc entries, which stream the indicator report: a sink into d's
+ * out_dir/<base>.<ext> (no file when out_dir is NULL) and into d->store when it is not NULL.
+ * Open returns NULL after logging. End takes what the rendering into the sink returned: on 0
+ * it puts the file in place, else it logs "cannot render the <what> report" (unless a write
+ * already failed and was logged) and removes the file; it frees the sink and returns 0, or
+ * -1 after logging (no file is then left).
+ *
+ *     const struct report_sink *s = report_doc_sink_open(d, "csv");
+ *     return s != NULL ? report_doc_sink_end(s, report_stream_csv(doc, s), "CSV") : -1;
+ */
+const struct report_sink *report_doc_sink_open(const struct report_doc_dest *d, const char *ext);
+int report_doc_sink_end(const struct report_sink *s, int rendered, const char *what);
 
 #endif

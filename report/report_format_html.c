@@ -77,6 +77,13 @@ static bool html_has(const struct report_layout *l)
     return l->page != NULL;
 }
 
-const struct report_format report_format_html = {"html",     false,       html_has, html_begin,
-                                                 html_value, html_table,  html_row, html_table,
-                                                 html_end,   html_discard};
+/* The indicator report's page reads the rows once per indicator (report/report_html.c). */
+static int html_doc(const struct report_doc *doc, const struct report_doc_dest *d)
+{
+    const struct report_sink *s = report_doc_sink_open(d, "html");
+    return s != NULL ? report_doc_sink_end(s, report_stream_html(doc, d->lang, s), "HTML") : -1;
+}
+
+const struct report_format report_format_html = {"html",     false,        html_has, html_begin,
+                                                 html_value, html_table,   html_row, html_table,
+                                                 html_end,   html_discard, html_doc};

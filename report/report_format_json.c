@@ -169,6 +169,13 @@ static bool json_has(const struct report_layout *l)
     return true;
 }
 
+/* The indicator report's JSON document goes to its file (renamed into place) and the store. */
+static int json_doc(const struct report_doc *doc, const struct report_doc_dest *d)
+{
+    const struct report_sink *s = report_doc_sink_open(d, "json");
+    return s != NULL ? report_doc_sink_end(s, report_stream_json(doc, s), "JSON") : -1;
+}
+
 const struct report_format report_format_json = {
-    "json",           true,     json_has,       json_begin, json_value,
-    json_table_begin, json_row, json_table_end, json_end,   json_discard};
+    "json",   true,           json_has, json_begin,   json_value, json_table_begin,
+    json_row, json_table_end, json_end, json_discard, json_doc};

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/fault.h"
 #include "common/log.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
@@ -98,6 +99,26 @@ static bool xlsx_has(const struct report_layout *l)
     return false;
 }
 
+/*
+ * The indicator report's workbook (report/report_xlsx.c), whose number styles follow each
+ * row's indicator. It passes the fault point "report_write" before it is written, as every
+ * indicator report file does.
+ */
+static int xlsx_doc(const struct report_doc *doc, const struct report_doc_dest *d)
+{
+    char path[4200];
+    int w = snprintf(path, sizeof path, "%s/%s.xlsx", d->out_dir, d->base);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        log_error("the output path is too long: %s/%s.xlsx", d->out_dir, d->base);
+        return -1;
+    }
+    fault_point("report_write");
+    if (report_write_xlsx(doc, path, d->lang) != 0) /* logs its reason */
+        return -1;
+    log_info("wrote %s", path);
+    return 0;
+}
+
 const struct report_format report_format_xlsx = {
-    "xlsx",           false,    xlsx_has,       xlsx_begin, xlsx_value,
-    xlsx_table_begin, xlsx_row, xlsx_table_end, xlsx_end,   xlsx_discard};
+    "xlsx",   false,          xlsx_has, xlsx_begin,   xlsx_value, xlsx_table_begin,
+    xlsx_row, xlsx_table_end, xlsx_end, xlsx_discard, xlsx_doc};

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 
 /* The longest stamp Xinyu writes is well under this; a longer file is not one of its stamps. */
 #define STAMP_MAX 4096
@@ -94,17 +95,7 @@ static bool still_fresh(const char *stamp_path, const buf *st, const char *out_d
     fclose(f);
     if (n != st->len || memcmp(old, st->data, n) != 0)
         return false;
-    for (const char *p = formats; *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char path[4096];
-        int w = snprintf(path, sizeof path, "%s/%s.%.*s", out_dir, base, (int)len, p);
-        struct stat sb;
-        if (w < 0 || (size_t)w >= sizeof path || stat(path, &sb) != 0)
-            return false;
-        p = comma ? comma + 1 : p + len;
-    }
-    return true;
+    return report_doc_present(formats, out_dir, base);
 }
 
 int report_indicators_if_changed(const struct report_ctx *ctx, PGconn *conn,

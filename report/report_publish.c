@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "common/db.h"
-#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "report/report_common.h"
+#include "report/report_format.h"
 
 #define LABEL_MAX 64
 
@@ -66,45 +66,6 @@ int report_publish_check(const struct report_ctx *ctx, const char *label)
     return rc;
 }
 
-/* Writes one rendered format of the published version; 0, or -1 after logging. */
-static int write_format(const struct report_doc *doc, const char *fmt, const char *base,
-                        const char *out_dir, const char *lang)
-{
-    char name[256];
-    int w = snprintf(name, sizeof name, "%s.%s", base, fmt);
-    if (w < 0 || (size_t)w >= sizeof name) {
-        log_error("the output name is too long");
-        return -1;
-    }
-    if (strcmp(fmt, "xlsx") == 0) {
-        char path[4096];
-        w = snprintf(path, sizeof path, "%s/%s", out_dir, name);
-        if (w < 0 || (size_t)w >= sizeof path) {
-            log_error("the output path is too long");
-            return -1;
-        }
-        fault_point("report_write");
-        if (report_write_xlsx(doc, path, lang) != 0) /* logs its reason */
-            return -1;
-        log_info("wrote %s", path);
-        return 0;
-    }
-    buf out = BUF_INIT;
-    int rc = -1;
-    if (strcmp(fmt, "json") == 0)
-        rc = report_render_json(doc, &out);
-    else if (strcmp(fmt, "csv") == 0)
-        rc = report_render_csv(doc, &out);
-    else if (strcmp(fmt, "html") == 0)
-        rc = report_render_html(doc, lang, &out);
-    if (rc != 0)
-        log_error("cannot render the %s report", fmt);
-    else
-        rc = report_write_output(out_dir, name, &out);
-    buf_free(&out);
-    return rc;
-}
-
 int report_version_write(const struct report_ctx *ctx, const char *label)
 {
     const char *formats = ctx->formats, *out_dir = ctx->out_dir, *lang = ctx->lang;
@@ -155,12 +116,9 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         rc = EXIT_FATAL;
     }
-    static const char *const all[] = {"json", "csv", "html", "xlsx"};
-    for (size_t i = 0; rc == EXIT_OK && i < sizeof all / sizeof all[0]; i++) {
-        if (report_has_format(formats, all[i]) &&
-            write_format(&doc, all[i], base, out_dir, lang) != 0)
-            rc = EXIT_FATAL;
-    }
+    struct report_doc_dest dest = {out_dir, base, lang, NULL};
+    if (rc == EXIT_OK && report_doc_write(&doc, formats, &dest, REPORT_DOC_ALL) != 0)
+        rc = EXIT_FATAL;
     report_parse_free(&doc);
     return rc;
 }
