@@ -226,6 +226,8 @@ static int configure_cluster(const struct paths *p)
             "unix_socket_permissions = 0700\n"
             "port = %s\n"
             "max_connections = 100\n"
+            "# a district's roll-up workbook is merged in one transaction, a lock per school\n"
+            "max_locks_per_transaction = 512\n"
             "shared_buffers = 256MB\n"
             "work_mem = 32MB\n"
             "maintenance_work_mem = 256MB\n"
