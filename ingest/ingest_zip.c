@@ -8,6 +8,7 @@
 
 #include <unzip.h>
 
+#include "common/util.h"
 #include "ingest/ingest_zip.h"
 
 #define ZIP_CHUNK (64u * 1024)
@@ -33,20 +34,6 @@ struct ingest_zip {
     size_t count;
     uint64_t total_read;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    /* a truncated reason is still a reason: the return code carries the meaning */
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* minizip opens the "file" once per unzOpen; the stream is the shared mem_file, rewound. */
 static voidpf mem_open(voidpf opaque, const void *filename, int mode)
@@ -196,23 +183,23 @@ static int list_current(struct ingest_zip *z, struct zip_entry *e, char *err, si
     char name[ZIP_NAME_MAX + 1];
     int rc = unzGetCurrentFileInfo64(z->uf, &info, name, sizeof name, NULL, 0, NULL, 0);
     if (rc != UNZ_OK) {
-        set_err(err, errlen, "corrupt zip: cannot read the central directory entry %zu",
-                z->count + 1);
+        util_set_err(err, errlen, "corrupt zip: cannot read the central directory entry %zu",
+                     z->count + 1);
         return INGEST_ZIP_CORRUPT;
     }
     if (info.size_filename > ZIP_NAME_MAX) {
-        set_err(err, errlen, "corrupt zip: part %zu has a name of %lu bytes", z->count + 1,
-                (unsigned long)info.size_filename);
+        util_set_err(err, errlen, "corrupt zip: part %zu has a name of %lu bytes", z->count + 1,
+                     (unsigned long)info.size_filename);
         return INGEST_ZIP_CORRUPT;
     }
     /* a NUL inside the declared length would make two different names look alike */
     if (strlen(name) != info.size_filename || info.size_filename == 0) {
-        set_err(err, errlen, "corrupt zip: part %zu has an empty name or one with a NUL byte",
-                z->count + 1);
+        util_set_err(err, errlen, "corrupt zip: part %zu has an empty name or one with a NUL byte",
+                     z->count + 1);
         return INGEST_ZIP_CORRUPT;
     }
     if (unzGetFilePos64(z->uf, &e->pos) != UNZ_OK) {
-        set_err(err, errlen, "corrupt zip: cannot locate part %s", name);
+        util_set_err(err, errlen, "corrupt zip: cannot locate part %s", name);
         return INGEST_ZIP_CORRUPT;
     }
     e->part.name = strdup(name);
@@ -249,13 +236,13 @@ int ingest_zip_open(const unsigned char *data, size_t len, const struct ingest_z
     }
 
     if (!ingest_zip_magic(data, len)) {
-        set_err(err, errlen, "not a zip archive (no zip signature at the start)");
+        util_set_err(err, errlen, "not a zip archive (no zip signature at the start)");
         ingest_zip_close(z);
         return INGEST_ZIP_CORRUPT;
     }
     if (!eocd_complete(data, len)) {
-        set_err(err, errlen,
-                "corrupt zip: truncated (the end of its central directory is missing)");
+        util_set_err(err, errlen,
+                     "corrupt zip: truncated (the end of its central directory is missing)");
         ingest_zip_close(z);
         return INGEST_ZIP_CORRUPT;
     }
@@ -271,20 +258,21 @@ int ingest_zip_open(const unsigned char *data, size_t len, const struct ingest_z
     };
     z->uf = unzOpen2_64(&z->mem, &ff);
     if (z->uf == NULL) {
-        set_err(err, errlen, "corrupt zip: no readable central directory (truncated or damaged)");
+        util_set_err(err, errlen,
+                     "corrupt zip: no readable central directory (truncated or damaged)");
         ingest_zip_close(z);
         return INGEST_ZIP_CORRUPT;
     }
     unz_global_info64 gi;
     if (unzGetGlobalInfo64(z->uf, &gi) != UNZ_OK) {
-        set_err(err, errlen, "corrupt zip: unreadable end of central directory");
+        util_set_err(err, errlen, "corrupt zip: unreadable end of central directory");
         ingest_zip_close(z);
         return INGEST_ZIP_CORRUPT;
     }
     /* the count is a claim: checked here, and again while walking the directory */
     if (gi.number_entry > z->lim.max_parts) {
-        set_err(err, errlen, "zip has %llu parts, more than the limit of %zu",
-                (unsigned long long)gi.number_entry, z->lim.max_parts);
+        util_set_err(err, errlen, "zip has %llu parts, more than the limit of %zu",
+                     (unsigned long long)gi.number_entry, z->lim.max_parts);
         ingest_zip_close(z);
         return INGEST_ZIP_TOO_MANY;
     }
@@ -297,7 +285,8 @@ int ingest_zip_open(const unsigned char *data, size_t len, const struct ingest_z
     int rc = gi.number_entry > 0 ? unzGoToFirstFile(z->uf) : UNZ_END_OF_LIST_OF_FILE;
     while (rc == UNZ_OK) {
         if (z->count == want) {
-            set_err(err, errlen, "corrupt zip: more parts than its directory declares (%zu)", want);
+            util_set_err(err, errlen, "corrupt zip: more parts than its directory declares (%zu)",
+                         want);
             ingest_zip_close(z);
             return INGEST_ZIP_CORRUPT;
         }
@@ -310,8 +299,8 @@ int ingest_zip_open(const unsigned char *data, size_t len, const struct ingest_z
         rc = unzGoToNextFile(z->uf);
     }
     if (rc != UNZ_END_OF_LIST_OF_FILE || z->count != gi.number_entry) {
-        set_err(err, errlen, "corrupt zip: central directory ends after %zu of %llu parts",
-                z->count, (unsigned long long)gi.number_entry);
+        util_set_err(err, errlen, "corrupt zip: central directory ends after %zu of %llu parts",
+                     z->count, (unsigned long long)gi.number_entry);
         ingest_zip_close(z);
         return INGEST_ZIP_CORRUPT;
     }
@@ -319,7 +308,8 @@ int ingest_zip_open(const unsigned char *data, size_t len, const struct ingest_z
     qsort(z->entries, z->count, sizeof *z->entries, cmp_entry_name);
     for (size_t i = 1; i < z->count; i++) {
         if (strcmp(z->entries[i - 1].part.name, z->entries[i].part.name) == 0) {
-            set_err(err, errlen, "corrupt zip: part %s appears twice", z->entries[i].part.name);
+            util_set_err(err, errlen, "corrupt zip: part %s appears twice",
+                         z->entries[i].part.name);
             ingest_zip_close(z);
             return INGEST_ZIP_CORRUPT;
         }
@@ -379,17 +369,17 @@ static int read_part(struct ingest_zip *z, const char *name, size_t cap, const s
 {
     long idx = ingest_zip_find(z, name);
     if (idx < 0) {
-        set_err(err, errlen, "zip has no part %s", name);
+        util_set_err(err, errlen, "zip has no part %s", name);
         return INGEST_ZIP_MISSING;
     }
     const struct zip_entry *e = &z->entries[idx];
     if (e->part.encrypted) {
-        set_err(err, errlen, "part %s is encrypted", name);
+        util_set_err(err, errlen, "part %s is encrypted", name);
         return INGEST_ZIP_ENCRYPTED;
     }
     if (e->part.method != 0 && e->part.method != Z_DEFLATED) {
-        set_err(err, errlen, "part %s uses compression method %d (only stored and deflate)", name,
-                e->part.method);
+        util_set_err(err, errlen, "part %s uses compression method %d (only stored and deflate)",
+                     name, e->part.method);
         return INGEST_ZIP_UNSUPPORTED;
     }
     size_t part_cap = z->lim.max_part_bytes;
@@ -397,7 +387,7 @@ static int read_part(struct ingest_zip *z, const char *name, size_t cap, const s
         part_cap = cap;
     unz64_file_pos pos = e->pos;
     if (unzGoToFilePos64(z->uf, &pos) != UNZ_OK || unzOpenCurrentFile(z->uf) != UNZ_OK) {
-        set_err(err, errlen, "corrupt zip: cannot open part %s", name);
+        util_set_err(err, errlen, "corrupt zip: cannot open part %s", name);
         return INGEST_ZIP_CORRUPT;
     }
 
@@ -421,7 +411,8 @@ static int read_part(struct ingest_zip *z, const char *name, size_t cap, const s
         }
         int n = unzReadCurrentFile(z->uf, dst, ZIP_CHUNK);
         if (n < 0) {
-            set_err(err, errlen, "corrupt zip: part %s cannot be inflated (error %d)", name, n);
+            util_set_err(err, errlen, "corrupt zip: part %s cannot be inflated (error %d)", name,
+                         n);
             status = INGEST_ZIP_CORRUPT;
             break;
         }
@@ -430,13 +421,13 @@ static int read_part(struct ingest_zip *z, const char *name, size_t cap, const s
         size_t got = (size_t)n;
         /* counted on what came out of inflate, never on what the headers claim */
         if (got > part_cap - part_read) {
-            set_err(err, errlen, "part %s inflates to more than %zu bytes", name, part_cap);
+            util_set_err(err, errlen, "part %s inflates to more than %zu bytes", name, part_cap);
             status = INGEST_ZIP_TOO_LARGE;
             break;
         }
         if (got > z->lim.max_total_bytes - z->total_read) {
-            set_err(err, errlen, "zip inflates to more than %zu bytes in total (at part %s)",
-                    z->lim.max_total_bytes, name);
+            util_set_err(err, errlen, "zip inflates to more than %zu bytes in total (at part %s)",
+                         z->lim.max_total_bytes, name);
             status = INGEST_ZIP_TOO_LARGE;
             break;
         }
@@ -446,14 +437,14 @@ static int read_part(struct ingest_zip *z, const char *name, size_t cap, const s
             sink->out->len += got;
             sink->out->data[sink->out->len] = '\0';
         } else if (sink->fn(chunk, got, sink->ctx) != 0) {
-            set_err(err, errlen, "reading part %s was stopped", name);
+            util_set_err(err, errlen, "reading part %s was stopped", name);
             status = INGEST_ZIP_STOPPED;
             break;
         }
     }
     int crc = unzCloseCurrentFile(z->uf);
     if (status == INGEST_ZIP_OK && crc != UNZ_OK) {
-        set_err(err, errlen, "corrupt zip: part %s fails its CRC check", name);
+        util_set_err(err, errlen, "corrupt zip: part %s fails its CRC check", name);
         status = INGEST_ZIP_CORRUPT;
     }
     free(chunk);

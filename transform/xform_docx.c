@@ -14,19 +14,6 @@
 #define NS_SEP '|'
 #define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 struct docx_run {
     XML_Parser p;
     buf *out;
@@ -173,11 +160,11 @@ int xf_docx_text(const char *path, size_t max_file, size_t max_text, buf *out, c
     unsigned char *data = (unsigned char *)util_read_file(path, max_file, &len);
     if (data == NULL) {
         if (errno == EFBIG) {
-            set_err(err, errlen, "the file is above the limit of %zu bytes for a summary",
-                    max_file);
+            util_set_err(err, errlen, "the file is above the limit of %zu bytes for a summary",
+                         max_file);
             return 1;
         }
-        set_err(err, errlen, "cannot read: %s", strerror(errno));
+        util_set_err(err, errlen, "cannot read: %s", strerror(errno));
         return errno == ENOMEM ? -1 : 1;
     }
     int rc = xf_docx_text_mem(data, len, max_text, out, err, errlen);
@@ -194,13 +181,13 @@ int xf_docx_text_mem(const unsigned char *data, size_t len, size_t max_text, buf
     static const unsigned char ole[] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
     if (len >= sizeof ole && memcmp(data, ole, sizeof ole) == 0) {
         /* an OLE container: a legacy .doc renamed, or a password-protected .docx */
-        set_err(err, errlen,
-                "a legacy .doc or an encrypted document, not a .docx: save it "
-                "as .docx without a password");
+        util_set_err(err, errlen,
+                     "a legacy .doc or an encrypted document, not a .docx: save it "
+                     "as .docx without a password");
         goto out;
     }
     if (!ingest_zip_magic(data, len)) {
-        set_err(err, errlen, "not a .docx: the file is not a zip archive");
+        util_set_err(err, errlen, "not a .docx: the file is not a zip archive");
         goto out;
     }
     /* a summary's document.xml is a few hundred kilobytes; the caps stop a zip bomb early */
@@ -208,12 +195,12 @@ int xf_docx_text_mem(const unsigned char *data, size_t len, size_t max_text, buf
     char zerr[256] = "";
     int zs = ingest_zip_open(data, len, &lim, &z, zerr, sizeof zerr);
     if (zs != INGEST_ZIP_OK) {
-        set_err(err, errlen, "not a readable .docx: %s", zerr);
+        util_set_err(err, errlen, "not a readable .docx: %s", zerr);
         rc = zs == INGEST_ZIP_NOMEM ? -1 : 1;
         goto out;
     }
     if (ingest_zip_find(z, "word/document.xml") < 0) {
-        set_err(err, errlen, "not a .docx: it has no word/document.xml");
+        util_set_err(err, errlen, "not a .docx: it has no word/document.xml");
         goto out;
     }
     p = XML_ParserCreateNS(NULL, NS_SEP);
@@ -240,13 +227,13 @@ int xf_docx_text_mem(const unsigned char *data, size_t len, size_t max_text, buf
         goto out;
     }
     if (zs != INGEST_ZIP_OK) {
-        set_err(err, errlen, "not a readable .docx: %s", zerr);
+        util_set_err(err, errlen, "not a readable .docx: %s", zerr);
         rc = zs == INGEST_ZIP_NOMEM ? -1 : 1;
         goto out;
     }
     if (XML_Parse(p, "", 0, XML_TRUE) != XML_STATUS_OK) {
-        set_err(err, errlen, "word/document.xml is not well-formed XML: %s",
-                XML_ErrorString(XML_GetErrorCode(p)));
+        util_set_err(err, errlen, "word/document.xml is not well-formed XML: %s",
+                     XML_ErrorString(XML_GetErrorCode(p)));
         goto out;
     }
     rc = r.status;

@@ -6,22 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "transform/xform_extract.h"
 #include "transform/xform_extract_int.h"
 #include "transform/xform_extract_rules.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* A span of the normalised text. */
 struct span {
@@ -1038,16 +1026,16 @@ int xf_extract_text(const char *text, size_t len, struct xf_extract *x, char *er
     memset(x, 0, sizeof *x);
     const struct xf_patterns *pt = xf_patterns_get();
     if (pt == NULL) {
-        set_err(err, errlen, "cannot compile the extraction patterns");
+        util_set_err(err, errlen, "cannot compile the extraction patterns");
         return -1;
     }
     if (xf_extract_nfields > XF_EXTRACT_MAX_FIELDS) {
-        set_err(err, errlen, "too many extraction fields");
+        util_set_err(err, errlen, "too many extraction fields");
         return -1;
     }
     struct xf_norm nt;
     if (xf_norm_build(pt, text, len, &nt) != 0) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         return -1;
     }
     struct extract_ctx c;
@@ -1067,7 +1055,7 @@ int xf_extract_text(const char *text, size_t len, struct xf_extract *x, char *er
     }
     if (split_sentences(&c) != 0 || find_mentions(&c) != 0 || match_mentions(&c) != 0 ||
         match_booleans(&c) != 0 || reconcile(&c) != 0) {
-        set_err(err, errlen, "out of memory");
+        util_set_err(err, errlen, "out of memory");
         goto out;
     }
     rc = 0;

@@ -10,19 +10,6 @@
 #include "common/util.h"
 #include "transform/xform_extract.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * Converts len bytes from the encoding from into UTF-8 appended to out, never holding more
  * than max bytes. Returns 0, 1 when the bytes are not that encoding (or too long), -1 on
@@ -33,7 +20,7 @@ static int convert(const char *from, const unsigned char *in, size_t len, size_t
 {
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1) {
-        set_err(err, errlen, "cannot convert from %s: %s", from, strerror(errno));
+        util_set_err(err, errlen, "cannot convert from %s: %s", from, strerror(errno));
         return -1;
     }
     /* GB18030 and UTF-16 never grow by more than half again in UTF-8 (2 -> 3 bytes) */
@@ -51,10 +38,10 @@ static int convert(const char *from, const unsigned char *in, size_t len, size_t
     size_t oleft = out->cap - out->len - 1;
     if (iconv(cd, &ip, &ileft, &op, &oleft) == (size_t)-1) {
         if (errno == E2BIG) {
-            set_err(err, errlen, "the text is longer than %zu bytes once converted", max);
+            util_set_err(err, errlen, "the text is longer than %zu bytes once converted", max);
         } else {
-            set_err(err, errlen, "not %s text: invalid bytes at offset %zu", from,
-                    (size_t)(ip - (char *)in));
+            util_set_err(err, errlen, "not %s text: invalid bytes at offset %zu", from,
+                         (size_t)(ip - (char *)in));
         }
         rc = 1;
         goto done;
@@ -62,7 +49,7 @@ static int convert(const char *from, const unsigned char *in, size_t len, size_t
     out->len = (size_t)(op - out->data);
     out->data[out->len] = '\0';
     if (out->len > max) {
-        set_err(err, errlen, "the text is longer than %zu bytes once converted", max);
+        util_set_err(err, errlen, "the text is longer than %zu bytes once converted", max);
         rc = 1;
     }
 done:
@@ -75,8 +62,8 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
 {
     *encoding = NULL;
     if (len > max) {
-        set_err(err, errlen, "the file is %zu bytes, above the limit of %zu bytes for a summary",
-                len, max);
+        util_set_err(err, errlen,
+                     "the file is %zu bytes, above the limit of %zu bytes for a summary", len, max);
         return 1;
     }
     const size_t start = out->len;
@@ -85,7 +72,7 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
         *encoding = in[0] == 0xff ? "UTF-16LE" : "UTF-16BE";
         rc = convert(*encoding, in + 2, len - 2, max, out, err, errlen);
     } else if (memchr(in, '\0', len) != NULL) {
-        set_err(err, errlen, "binary data, not a text summary (NUL bytes)");
+        util_set_err(err, errlen, "binary data, not a text summary (NUL bytes)");
         return 1;
     } else {
         if (len >= 3 && in[0] == 0xef && in[1] == 0xbb && in[2] == 0xbf) {
@@ -100,7 +87,7 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
             *encoding = "GB18030";
             rc = convert("GB18030", in, len, max, out, err, errlen);
             if (rc == 1)
-                set_err(err, errlen, "neither UTF-8 nor GB18030 text");
+                util_set_err(err, errlen, "neither UTF-8 nor GB18030 text");
         }
     }
     if (rc != 0) {
@@ -124,7 +111,8 @@ int xf_extract_decode(const unsigned char *in, size_t len, size_t max, buf *out,
     if (nul || (controls > 8 && controls * 100 > chars)) {
         out->len = start;
         out->data[start] = '\0';
-        set_err(err, errlen, "binary data, not a text summary (%zu control characters)", controls);
+        util_set_err(err, errlen, "binary data, not a text summary (%zu control characters)",
+                     controls);
         return 1;
     }
     return 0;
@@ -185,10 +173,10 @@ int xf_extract_file(const char *path, struct xf_extract *x, struct xf_extract_so
         char *raw = util_read_file(path, XF_EXTRACT_MAX_TEXT, &len);
         if (raw == NULL) {
             if (errno == EFBIG)
-                set_err(err, errlen, "the file is above the limit of %u bytes for a summary",
-                        XF_EXTRACT_MAX_TEXT);
+                util_set_err(err, errlen, "the file is above the limit of %u bytes for a summary",
+                             XF_EXTRACT_MAX_TEXT);
             else
-                set_err(err, errlen, "cannot read: %s", strerror(errno));
+                util_set_err(err, errlen, "cannot read: %s", strerror(errno));
             return errno == ENOMEM ? -1 : 1;
         }
         src->bytes = len;
@@ -196,10 +184,10 @@ int xf_extract_file(const char *path, struct xf_extract *x, struct xf_extract_so
                                &src->encoding, err, errlen);
         free(raw);
     } else if (ends_with(path, ".doc") || ends_with(path, ".wps") || ends_with(path, ".pdf")) {
-        set_err(err, errlen, "not a .docx or .txt summary: save it as .docx or .txt");
+        util_set_err(err, errlen, "not a .docx or .txt summary: save it as .docx or .txt");
         return 1;
     } else {
-        set_err(err, errlen, "not a summary file (.docx or .txt)");
+        util_set_err(err, errlen, "not a summary file (.docx or .txt)");
         return 1;
     }
     if (rc == 0) {

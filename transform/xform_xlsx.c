@@ -10,6 +10,7 @@
 #include <expat.h>
 
 #include "common/buf.h"
+#include "common/util.h"
 #include "transform/xform_xlsx.h"
 
 #define NS_SEP '|'
@@ -45,20 +46,6 @@ struct xf_xlsx {
     size_t *sst_off; /* start of string i in sst_text */
     size_t nsst, sst_cap;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    /* a truncated reason is still a reason: the status code carries the meaning */
-    (void)vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void xf_xlsx_default_limits(struct xf_xlsx_limits *lim)
 {
@@ -294,9 +281,9 @@ static int run_feed(struct xml_run *run, const unsigned char *data, size_t len, 
                 st = XF_XLSX_DTD;
 #endif
             run->status = st;
-            set_err(run->err, run->errlen, "part %s is not well-formed XML: %s (line %lu)",
-                    run->part, XML_ErrorString(code),
-                    (unsigned long)XML_GetCurrentLineNumber(run->p));
+            util_set_err(run->err, run->errlen, "part %s is not well-formed XML: %s (line %lu)",
+                         run->part, XML_ErrorString(code),
+                         (unsigned long)XML_GetCurrentLineNumber(run->p));
         }
         return -1;
     }
@@ -340,7 +327,7 @@ static int run_part(struct xf_xlsx *x, struct xml_run *run)
         st = run->status; /* the parser or a handler refused; its reason is in err */
     } else if (zst != INGEST_ZIP_OK) {
         st = zip_status_to_xlsx(zst);
-        set_err(run->err, run->errlen, "%s", zerr);
+        util_set_err(run->err, run->errlen, "%s", zerr);
     } else if (run->status != XF_XLSX_OK) {
         st = run->status; /* a handler failed on the very last piece */
     } else if (run_feed(run, NULL, 0, true) != 0) {
@@ -799,14 +786,14 @@ int xf_xlsx_open(const unsigned char *data, size_t len, const struct xf_xlsx_lim
     *out = NULL;
     if (is_ole(data, len)) {
         if (ole_has_encrypted_package(data, len)) {
-            set_err(err, errlen, "an encrypted Office file (OLE EncryptedPackage)");
+            util_set_err(err, errlen, "an encrypted Office file (OLE EncryptedPackage)");
             return XF_XLSX_ENCRYPTED;
         }
-        set_err(err, errlen, "a legacy Excel 97-2003 .xls file (OLE compound document)");
+        util_set_err(err, errlen, "a legacy Excel 97-2003 .xls file (OLE compound document)");
         return XF_XLSX_LEGACY_XLS;
     }
     if (!ingest_zip_magic(data, len)) {
-        set_err(err, errlen, "not an .xlsx workbook (neither zip nor OLE data)");
+        util_set_err(err, errlen, "not an .xlsx workbook (neither zip nor OLE data)");
         return XF_XLSX_NOT_ZIP;
     }
     struct xf_xlsx *x = calloc(1, sizeof *x);
@@ -824,12 +811,12 @@ int xf_xlsx_open(const unsigned char *data, size_t len, const struct xf_xlsx_lim
         const char *pn = ingest_zip_part_at(x->zip, i)->name;
         size_t pl = strlen(pn);
         if (pl >= 14 && strcmp(pn + pl - 14, "vbaProject.bin") == 0) {
-            set_err(err, errlen, "macro-enabled workbook (part %s)", pn);
+            util_set_err(err, errlen, "macro-enabled workbook (part %s)", pn);
             return open_fail(x, XF_XLSX_MACRO);
         }
     }
     if (ingest_zip_any_encrypted(x->zip)) {
-        set_err(err, errlen, "the zip has password-protected parts");
+        util_set_err(err, errlen, "the zip has password-protected parts");
         return open_fail(x, XF_XLSX_ENCRYPTED);
     }
 
@@ -842,15 +829,15 @@ int xf_xlsx_open(const unsigned char *data, size_t len, const struct xf_xlsx_lim
     XML_SetStartElementHandler(ct.run.p, ct_start);
     int st = run_part(x, &ct.run);
     if (st == XF_XLSX_NOT_WORKBOOK)
-        set_err(err, errlen, "no [Content_Types].xml: not an Office file");
+        util_set_err(err, errlen, "no [Content_Types].xml: not an Office file");
     if (st != XF_XLSX_OK)
         return open_fail(x, st);
     if (ct.macro) {
-        set_err(err, errlen, "macro-enabled workbook (content type in [Content_Types].xml)");
+        util_set_err(err, errlen, "macro-enabled workbook (content type in [Content_Types].xml)");
         return open_fail(x, XF_XLSX_MACRO);
     }
     if (!ct.found_workbook) {
-        set_err(err, errlen, "no spreadsheet in the package (not a workbook)");
+        util_set_err(err, errlen, "no spreadsheet in the package (not a workbook)");
         return open_fail(x, XF_XLSX_NOT_WORKBOOK);
     }
     memcpy(x->workbook_path, ct.workbook, sizeof x->workbook_path);
@@ -884,8 +871,8 @@ int xf_xlsx_open(const unsigned char *data, size_t len, const struct xf_xlsx_lim
         return open_fail(x, st);
     for (size_t i = 0; i < x->nsheets; i++) {
         if (ingest_zip_find(x->zip, x->sheets[i].path) < 0) {
-            set_err(err, errlen, "sheet %s names part %s, which the zip lacks", x->sheets[i].name,
-                    x->sheets[i].path);
+            util_set_err(err, errlen, "sheet %s names part %s, which the zip lacks",
+                         x->sheets[i].name, x->sheets[i].path);
             return open_fail(x, XF_XLSX_CORRUPT);
         }
     }
@@ -1177,7 +1164,7 @@ int xf_xlsx_read_sheet(struct xf_xlsx *x, size_t i, xf_cell_fn fn, void *ctx, ch
                        size_t errlen)
 {
     if (i >= x->nsheets) {
-        set_err(err, errlen, "no sheet %zu", i);
+        util_set_err(err, errlen, "no sheet %zu", i);
         return XF_XLSX_NOT_WORKBOOK;
     }
     struct sheet_state st;
