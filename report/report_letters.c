@@ -29,7 +29,8 @@ static const struct {
     {"too_large", "文件超过平台允许的大小。请只报送本校本学期的一份数据。"},
     {"schema", "schema 字段须为 \"mhe.submission/1\"。"},
     {"missing", "请补充该必填项。"},
-    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填 true 或 false。"},
+    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填 true 或 false"
+             "(工作簿中选“是”或“否”)。"},
     {"range", "数值超出允许范围,请核对后填写实际数值。"},
     {"format", "格式不正确:学校标识码为 10 位数字,学期写作 2024-2025-1,submitted_at 为带时区的"
                "时间(如 2025-01-15T10:00:00+08:00),区县代码为 6 位数字。"},
@@ -232,17 +233,29 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
             }
         }
     }
+    /* a school that sends its workbook corrects its workbook: no JSON, no submitted_at */
+    bool workbook = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *item_ref = text_of(json_array_get(rows[items[i].list], items[i].row), "ref");
+        workbook = workbook || strstr(item_ref, ".xlsx") != NULL;
+    }
+    rc |= buf_printf(b, "\r\n%s、%s\r\n", numerals[section],
+                     nrej > 0 ? "如何重新报送" : "如需更正,请重新报送");
+    if (workbook)
+        rc |= buf_puts(b, "    1. 在贵校本学期的工作簿中按上述意见修改有问题的单元格,不要改动锁定的"
+                          "单元格,报送完整的工作簿。\r\n"
+                          "    2. 在“填报时间”单元格填写重新报送的时间。同一学校同一学期以填报时间"
+                          "较晚的一份为准,新的报送将替代此前的报送。\r\n");
+    else
+        rc |= buf_puts(b, "    1. 按上述意见修改本学期的数据文件(格式 mhe.submission/1),报送完整的"
+                          "全部内容,不要只报送修改的部分。\r\n"
+                          "    2. 将 submitted_at 改为重新报送的实际时间(带时区,如 "
+                          "2025-01-15T10:00:00+08:00)。同一学校同一学期以 submitted_at 较晚的一份"
+                          "为准,新的报送将替代此前的报送。\r\n");
     rc |= buf_printf(b,
-                     "\r\n%s、%s\r\n"
-                     "    1. 按上述意见修改本学期的数据文件(格式 mhe.submission/1),报送完整的"
-                     "全部内容,不要只报送修改的部分。\r\n"
-                     "    2. 将 submitted_at 改为重新报送的实际时间(带时区,如 "
-                     "2025-01-15T10:00:00+08:00)。同一学校同一学期以 submitted_at 较晚的一份"
-                     "为准,新的报送将替代此前的报送。\r\n"
                      "    3. 报送前可用 xinyu check 命令自查,确认没有问题后按原渠道报送。\r\n"
                      "\r\n如有疑问,请与%s教育局心理健康教育工作负责人联系。\r\n"
                      "\r\n市教育局\r\n%s\r\n",
-                     numerals[section], nrej > 0 ? "如何重新报送" : "如需更正,请重新报送",
                      text_of(first, "district_name"), date_zh);
     return rc != 0 ? -1 : 0;
 }
