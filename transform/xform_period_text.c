@@ -22,16 +22,14 @@ static void word(const struct period_why *why, struct xf_text *text)
         snprintf(text->zh, sizeof text->zh, "%s", XF_ZH(PERIOD_YEAR_FORM));
         break;
     case PERIOD_FAULT_YEAR_RANGE:
-        snprintf(text->en, sizeof text->en, XF_EN(PERIOD_YEAR_RANGE), (int)why->a,
-                 PERIOD_YEAR_MIN, PERIOD_YEAR_MAX);
-        snprintf(text->zh, sizeof text->zh, XF_ZH(PERIOD_YEAR_RANGE), (int)why->a,
-                 PERIOD_YEAR_MIN, PERIOD_YEAR_MAX);
+        snprintf(text->en, sizeof text->en, XF_EN(PERIOD_YEAR_RANGE), (int)why->a, PERIOD_YEAR_MIN,
+                 PERIOD_YEAR_MAX);
+        snprintf(text->zh, sizeof text->zh, XF_ZH(PERIOD_YEAR_RANGE), (int)why->a, PERIOD_YEAR_MIN,
+                 PERIOD_YEAR_MAX);
         break;
     case PERIOD_FAULT_YEAR_SEQUENCE:
-        snprintf(text->en, sizeof text->en, XF_EN(PERIOD_YEAR_SEQUENCE), (int)why->a,
-                 (int)why->b);
-        snprintf(text->zh, sizeof text->zh, XF_ZH(PERIOD_YEAR_SEQUENCE), (int)why->a,
-                 (int)why->b);
+        snprintf(text->en, sizeof text->en, XF_EN(PERIOD_YEAR_SEQUENCE), (int)why->a, (int)why->b);
+        snprintf(text->zh, sizeof text->zh, XF_ZH(PERIOD_YEAR_SEQUENCE), (int)why->a, (int)why->b);
         break;
     case PERIOD_FAULT_TERM:
         snprintf(text->en, sizeof text->en, XF_EN(PERIOD_TERM), why->a);
