@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "ingest/ingest_summary.h"
 #include "common/buf.h"
 
 #define SPOOL_MAX_DEPTH 8
@@ -67,6 +68,10 @@ enum ingest_file_kind ingest_file_kind(const char *name)
         return INGEST_JSONL;
     if (ends_with_nocase(name, len, ".json"))
         return INGEST_JSON;
+    char school[32], period[16];
+    bool docx;
+    if (ingest_summary_name(name, school, sizeof school, period, sizeof period, &docx))
+        return INGEST_SUMMARY;
     if (ends_with_nocase(name, len, ".xlsx") || ends_with_nocase(name, len, ".xlsm") ||
         ends_with_nocase(name, len, ".xls"))
         return INGEST_XLSX;
@@ -854,7 +859,7 @@ int ingest_spool_read(const char *dir, const char *relpath, const struct ingest_
                       ingest_item_fn fn, void *ctx)
 {
     enum ingest_file_kind kind = ingest_file_kind(relpath);
-    if (kind == INGEST_NOT_INPUT) {
+    if (kind == INGEST_NOT_INPUT || kind == INGEST_SUMMARY) {
         errno = EINVAL;
         return -1;
     }
