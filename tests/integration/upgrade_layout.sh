@@ -72,6 +72,10 @@ schema_of "$fresh" >"$TEST_TMP/schema-fresh"
 diff "$TEST_TMP/schema-legacy" "$TEST_TMP/schema-fresh" >"$TEST_TMP/schema.diff" ||
     fail "the schema differs after the upgrade: $(head -40 "$TEST_TMP/schema.diff")"
 
+# the same reports from both. Reasons stored before the message catalogue have no Chinese
+# text (message_zh), and letters then quote the English one: the new database's reasons are
+# made as old for the comparison; tests/integration/messages_zh.sh checks the Chinese ones.
+psql -X -q -d "$fresh" -c "UPDATE xinyu.submission_issue SET message_zh = NULL"
 # the same reports from both
 reports() { # DB DIR
     local db=$1 dir=$2
