@@ -697,9 +697,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     long term_changes = 0;
     if (stream_outliers(conn, by_run, w, &lt, &count[L_OUTLIERS], &term_changes) != 0)
         goto done;
+    report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
     if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES]) != 0)
         goto done;
-    report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
     if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
