@@ -20,41 +20,6 @@
 #include "transform/xform_extract.h"
 #include "transform/xform_labels.h"
 
-#define SUMMARY_SUFFIX "_summary"
-
-bool ingest_summary_name(const char *name, char *school, size_t schoolcap, char *period,
-                         size_t periodcap, bool *docx)
-{
-    const char *slash = strrchr(name, '/');
-    if (slash != NULL)
-        name = slash + 1;
-    size_t len = strlen(name), stem;
-    if (len > 5 && strcasecmp(name + len - 5, ".docx") == 0)
-        stem = len - 5, *docx = true;
-    else if (len > 4 && strcasecmp(name + len - 4, ".txt") == 0)
-        stem = len - 4, *docx = false;
-    else
-        return false;
-    size_t sl = strlen(SUMMARY_SUFFIX);
-    if (stem <= sl || strncasecmp(name + stem - sl, SUMMARY_SUFFIX, sl) != 0)
-        return false;
-    /* CODE_PERIOD before the suffix: ten digits, '_', the canonical term */
-    const char *us = memchr(name, '_', stem - sl);
-    if (us == NULL)
-        return false;
-    size_t clen = (size_t)(us - name), plen = stem - sl - clen - 1;
-    if (clen == 0 || clen >= schoolcap || plen == 0 || plen >= periodcap)
-        return false;
-    for (size_t i = 0; i < clen; i++)
-        if (name[i] < '0' || name[i] > '9')
-            return false;
-    memcpy(school, name, clen);
-    school[clen] = '\0';
-    memcpy(period, us + 1, plen);
-    period[plen] = '\0';
-    return period_canonical(period, NULL, NULL);
-}
-
 /* The exact figures of x that are fields of a submission, as the summary table keeps them:
  * [{path, column, label, value, quote, line}]. A new reference, or NULL on memory. */
 static json_t *figures_json(const struct xf_extract *x)
@@ -97,7 +62,7 @@ static json_t *figures_json(const struct xf_extract *x)
     return arr;
 }
 
-int ingest_summary_keep(PGconn *conn, int64_t run_id, const char *source, const char *dir,
+int ingest_summary_keep(struct pg_conn *conn, int64_t run_id, const char *source, const char *dir,
                         const char *relpath)
 {
     char school[32], period[PERIOD_LEN + 1], path[8192], message[1024];

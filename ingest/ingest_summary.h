@@ -1,5 +1,6 @@
 /* ingest_summary.h - schools' work summaries in the spool: recognised by name, kept, never
- * loaded (ingest/ingest_summary.c; SUBMISSION.md section 8). */
+ * loaded (names: ingest/ingest_spool.c; keeping: ingest/ingest_summary.c; SUBMISSION.md
+ * section 8). */
 #ifndef XINYU_INGEST_SUMMARY_H
 #define XINYU_INGEST_SUMMARY_H
 
@@ -7,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
+/* libpq's connection (PGconn), declared so that the spool's reader builds without libpq */
+struct pg_conn;
 
 /*
  * Whether name (a path; its last component counts) is a school's work summary as the spool
@@ -24,7 +26,7 @@ bool ingest_summary_name(const char *name, char *school, size_t schoolcap, char 
  * run item: nothing is loaded. Returns 0 (also when the name is no summary's, or the file
  * is gone: a warning event), or -1 after logging when the database failed or memory ran out.
  */
-int ingest_summary_keep(PGconn *conn, int64_t run_id, const char *source, const char *dir,
+int ingest_summary_keep(struct pg_conn *conn, int64_t run_id, const char *source, const char *dir,
                         const char *relpath);
 
 #endif
