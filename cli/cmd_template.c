@@ -23,10 +23,14 @@ int cmd_template(struct cli *c)
          "with --school: fill in the figures of a JSON submission (a school\nmoving from JSON "
          "to the workbook; the demo's workbooks)",
          CLI_OPT_STRING, &job.fill, 0, 0, NULL},
+        {"prefill-from", "SUMMARY",
+         "with --school: fill in the exact figures of the school's work summary\n(.docx or "
+         ".txt), each cell commented with its sentence",
+         CLI_OPT_STRING, &job.prefill_from, 0, 0, NULL},
     };
     const struct cli_scope_spec spec = {
         "Usage: xinyu template --period P [--district D | --school CODE] [--roll-up]\n"
-        "                      [--prefill] [--out DIR]\n"
+        "                      [--prefill | --fill FILE | --prefill-from SUMMARY] [--out DIR]\n"
         "\n"
         "Writes the Excel templates of term P (e.g. 2024-2025-1) from the school registry:\n"
         "one workbook per active school (CODE-P.xlsx), or with --roll-up one per district\n"
@@ -44,7 +48,9 @@ int cmd_template(struct cli *c)
     if (rc >= 0)
         return rc;
     if (scope.period == NULL || (job.district != NULL && job.school != NULL) ||
-        (job.fill != NULL && (job.school == NULL || job.prefill || job.rollup))) {
+        (job.fill != NULL && (job.school == NULL || job.prefill || job.rollup)) ||
+        (job.prefill_from != NULL &&
+         (job.school == NULL || job.prefill || job.rollup || job.fill != NULL))) {
         cli_scope_usage(&spec, stderr);
         return EXIT_USAGE;
     }

@@ -78,7 +78,8 @@ enum ingest_file_kind {
     INGEST_JSONL,    /* .jsonl / .ndjson: one submission per non-blank line */
     INGEST_JSON_GZ,  /* .json.gz */
     INGEST_JSONL_GZ, /* .jsonl.gz / .ndjson.gz */
-    INGEST_XLSX      /* .xlsx, and .xls / .xlsm so that they are refused with a reason */
+    INGEST_XLSX,     /* .xlsx, and .xls / .xlsm so that they are refused with a reason */
+    INGEST_SUMMARY   /* CODE_PERIOD_summary.docx / .txt: a work summary, kept, never loaded */
 };
 /* Hidden names (leading '.') and partial uploads (.tmp, .part) are INGEST_NOT_INPUT. */
 enum ingest_file_kind ingest_file_kind(const char *name);

@@ -153,7 +153,8 @@ int ingest_check_files(const struct ingest_check_opts *o, char *const *files, in
     for (int i = 0; i < nfiles; i++) {
         const char *file = files[i];
         const char *shown_file = buf_printable_str(&k.shown[0], file);
-        if (ingest_file_kind(file) == INGEST_NOT_INPUT) {
+        enum ingest_file_kind kind = ingest_file_kind(file);
+        if (kind == INGEST_NOT_INPUT || kind == INGEST_SUMMARY) {
             printf("%s: %s\n", shown_file, XF_TEXT(o->lang, CHECK_NOT_INPUT));
             k.unreadable++;
             continue;

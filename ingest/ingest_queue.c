@@ -8,6 +8,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "ingest/ingest_queue.h"
+#include "ingest/ingest_summary.h"
 
 /* ---- discovery ---------------------------------------------------------------------- */
 
@@ -40,6 +41,15 @@ static int on_found(const char *relpath, int64_t size, int64_t mtime_ns, void *c
                  "skipped a file whose name is not plain UTF-8 text; rename it to load it");
         log_warn("%s: %s", d->source->name, message);
         db_run_event(d->conn, d->run_id, d->source->name, "warning", message);
+        return 0;
+    }
+    if (ingest_file_kind(relpath) == INGEST_SUMMARY) {
+        /* a work summary is kept beside the submissions, never queued as one */
+        if (ingest_summary_keep(d->conn, d->run_id, d->source->name, d->source->path, relpath) !=
+            0) {
+            d->failed = 1;
+            return -1;
+        }
         return 0;
     }
     if (buf_copy_text(&d->rows, relpath, len) != 0 ||

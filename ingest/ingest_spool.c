@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "ingest/ingest_summary.h"
 #include "common/buf.h"
 
 #define SPOOL_MAX_DEPTH 8
@@ -67,10 +69,61 @@ enum ingest_file_kind ingest_file_kind(const char *name)
         return INGEST_JSONL;
     if (ends_with_nocase(name, len, ".json"))
         return INGEST_JSON;
+    char school[32], period[16];
+    bool docx;
+    if (ingest_summary_name(name, school, sizeof school, period, sizeof period, &docx))
+        return INGEST_SUMMARY;
     if (ends_with_nocase(name, len, ".xlsx") || ends_with_nocase(name, len, ".xlsm") ||
         ends_with_nocase(name, len, ".xls"))
         return INGEST_XLSX;
     return INGEST_NOT_INPUT;
+}
+
+#define SUMMARY_SUFFIX "_summary"
+
+bool ingest_summary_name(const char *name, char *school, size_t schoolcap, char *period,
+                         size_t periodcap, bool *docx)
+{
+    const char *slash = strrchr(name, '/');
+    if (slash != NULL)
+        name = slash + 1;
+    size_t len = strlen(name), stem;
+    if (len > 5 && strcasecmp(name + len - 5, ".docx") == 0)
+        stem = len - 5, *docx = true;
+    else if (len > 4 && strcasecmp(name + len - 4, ".txt") == 0)
+        stem = len - 4, *docx = false;
+    else
+        return false;
+    size_t sl = strlen(SUMMARY_SUFFIX);
+    if (stem <= sl || strncasecmp(name + stem - sl, SUMMARY_SUFFIX, sl) != 0)
+        return false;
+    /* CODE_PERIOD before the suffix: ten digits, '_', the canonical term */
+    const char *us = memchr(name, '_', stem - sl);
+    if (us == NULL)
+        return false;
+    size_t clen = (size_t)(us - name), plen = stem - sl - clen - 1;
+    if (clen == 0 || clen >= schoolcap || plen == 0 || plen >= periodcap)
+        return false;
+    for (size_t i = 0; i < clen; i++)
+        if (name[i] < '0' || name[i] > '9')
+            return false;
+    memcpy(school, name, clen);
+    school[clen] = '\0';
+    memcpy(period, us + 1, plen);
+    period[plen] = '\0';
+    /* canonical "2024-2025-1": the second year the first plus one, term 1 or 2 (spelled out
+     * here, not by common/period.c, so that the spool's reader stands alone) */
+    if (plen != 11 || period[4] != '-' || period[9] != '-' ||
+        (period[10] != '1' && period[10] != '2'))
+        return false;
+    int y1 = 0, y2 = 0;
+    for (int i = 0; i < 4; i++) {
+        if (period[i] < '0' || period[i] > '9' || period[5 + i] < '0' || period[5 + i] > '9')
+            return false;
+        y1 = y1 * 10 + (period[i] - '0');
+        y2 = y2 * 10 + (period[5 + i] - '0');
+    }
+    return y2 == y1 + 1;
 }
 
 /* ---- scanning ---- */
@@ -854,7 +907,7 @@ int ingest_spool_read(const char *dir, const char *relpath, const struct ingest_
                       ingest_item_fn fn, void *ctx)
 {
     enum ingest_file_kind kind = ingest_file_kind(relpath);
-    if (kind == INGEST_NOT_INPUT) {
+    if (kind == INGEST_NOT_INPUT || kind == INGEST_SUMMARY) {
         errno = EINVAL;
         return -1;
     }

@@ -230,6 +230,15 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
                                      "       修改建议:请核实是否填写有误;如确实如此,请在报送"
                                      "说明中注明。\r\n",
                                      ++k, text_of(r, "path"), value, reference);
+            } else if (items[i].list == REPORT_LETTER_SUMMARY) {
+                char text[700], file[256];
+                rc |= buf_printf(b,
+                                 "    %d. 工作总结与报表不一致(%s 第%d行):%s\r\n"
+                                 "       修改建议:请核实哪一个数字正确;如报表有误,请更正后"
+                                 "重新报送(工作总结不作为数据入库)。\r\n",
+                                 ++k, clean(text_of(r, "summary_ref"), file, sizeof file),
+                                 (int)json_integer_value(json_object_get(r, "line")),
+                                 clean(text_of(r, "message_zh"), text, sizeof text));
             }
         }
     }
@@ -281,7 +290,7 @@ int report_letters_begin(struct report_letters *lt, const char *out_dir, const c
     util_parse_int(part, 1, 31, &d);
     snprintf(lt->date_zh, sizeof lt->date_zh, "%d年%d月%d日", y, m, d);
     static const int with_items[] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
-                                     REPORT_LETTER_OUTLIERS};
+                                     REPORT_LETTER_OUTLIERS, REPORT_LETTER_SUMMARY};
     for (size_t k = 0; k < NKEYS(with_items); k++) {
         lt->rows[with_items[k]] = json_array();
         if (lt->rows[with_items[k]] == NULL) {

@@ -15,6 +15,7 @@ enum report_letter_list {
     REPORT_LETTER_REJECTIONS,
     REPORT_LETTER_WARNINGS,
     REPORT_LETTER_OUTLIERS,
+    REPORT_LETTER_SUMMARY, /* figures where the school's work summary and submission disagree */
     REPORT_LETTER_NLISTS
 };
 

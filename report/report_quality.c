@@ -93,8 +93,34 @@ static const struct report_column outlier_cols[] = {
     {"reference", "参照值 reference", 'c', 16},
     {"ratio", "倍数 ratio", 'r', 16},
 };
+/* Where a school's work summary and its current submission disagree (SUBMISSION.md
+ * section 8; xinyu.quality_summary_mismatches). */
+static const struct report_column summary_cols[] = {
+    {"period", "学期 period", 't', 16},
+    {"district_code", "区县代码 district_code", 't', 16},
+    {"district_name", "区县 district_name", 't', 28},
+    {"school_code", "学校标识码 school_code", 't', 16},
+    {"school_name", "学校名称 school_name", 't', 28},
+    {"summary_ref", "工作总结文件 summary_ref", 't', 28},
+    {"path", "字段 path", 't', 16},
+    {"label", "项目 label", 't', 28},
+    {"summary_quote", "总结原文 summary_quote", 't', 28},
+    {"summary_value", "总结数值 summary_value", 'c', 16},
+    {"submitted_value", "报表数值 submitted_value", 'c', 16},
+    {"line", "总结行号 line", 'i', 12},
+    {"message_zh", "说明 message_zh", 't', 60},
+};
 
-enum { L_TERMS, L_NOT_REPORTED, L_LATE, L_REJECTIONS, L_WARNINGS, L_OUTLIERS, L_COUNT };
+enum {
+    L_TERMS,
+    L_NOT_REPORTED,
+    L_LATE,
+    L_REJECTIONS,
+    L_WARNINGS,
+    L_OUTLIERS,
+    L_SUMMARY_MISMATCHES,
+    L_COUNT
+};
 
 static const struct report_list lists[L_COUNT] = {
     {"terms",
@@ -127,6 +153,11 @@ static const struct report_list lists[L_COUNT] = {
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
      "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
      2, outlier_cols, NKEYS(outlier_cols)},
+    {"summary_mismatches",
+     "SELECT period, district_code, district_name, school_code, school_name, summary_ref, path, "
+     "label, summary_quote, summary_value, submitted_value, line, message_zh "
+     "FROM xinyu.quality_summary_mismatches($1::text[])",
+     1, summary_cols, NKEYS(summary_cols)},
 };
 
 /* The rejections as the document has them: one per submission, its reasons nested. */
@@ -151,6 +182,8 @@ static const struct report_table tables[T_COUNT] = {
     [L_REJECTIONS] = {NULL, "rejections", "退回 rejections", rejection_cols, NKEYS(rejection_cols)},
     [L_WARNINGS] = {"warnings", "warnings", "警告 warnings", warning_cols, NKEYS(warning_cols)},
     [L_OUTLIERS] = {NULL, "outliers", NULL, outlier_cols, NKEYS(outlier_cols)},
+    [L_SUMMARY_MISMATCHES] = {"summary_mismatches", "summary-mismatches",
+                              "总结与报表不一致 summary", summary_cols, NKEYS(summary_cols)},
     [T_REJECTION_GROUPS] = {"rejections", NULL, NULL, rejection_group_cols,
                             NKEYS(rejection_group_cols)},
     /* the changes from the previous term are only counted in the document */
@@ -471,9 +504,9 @@ static int outlier_out(struct report_writer *w, const json_t *row, size_t *kept,
 static int stream_outliers(PGconn *conn, const char *const *params, struct report_writer *w,
                            struct report_letters *lt, size_t *kept, long *term_changes)
 {
-    enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_COUNT };
+    enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_SUMMARY, S_COUNT };
     static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
-                                         REPORT_LETTER_OUTLIERS};
+                                         REPORT_LETTER_OUTLIERS, REPORT_LETTER_SUMMARY};
     struct report_cursor cur[S_COUNT];
     memset(cur, 0, sizeof cur);
     int rc = report_cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
@@ -484,6 +517,12 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
     if (rc == 0)
         rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
                                 lists[L_OUTLIERS].sql, params);
+    /* the figures where a summary and its submission disagree, again for the letters (the
+     * list itself is written after the outliers); all of registry schools, in this order */
+    if (rc == 0)
+        rc = report_cursor_open(&cur[S_SUMMARY], conn, "letter_summary",
+                                &lists[L_SUMMARY_MISMATCHES], lists[L_SUMMARY_MISMATCHES].sql,
+                                params);
     report_writer_table_begin(w, T_OUTLIERS_KEPT);
     report_writer_table_begin(w, L_OUTLIERS);
     struct letter_key key, prev;
@@ -523,6 +562,7 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
                     rc = report_letters_add(lt, list_of[s], row[s]);
                 if (rc == 0 && s == S_OUTLIERS)
                     rc = outlier_out(w, row[s], kept, term_changes);
+
                 report_cursor_next(&cur[s]);
                 row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
             }
@@ -658,6 +698,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     if (stream_outliers(conn, by_run, w, &lt, &count[L_OUTLIERS], &term_changes) != 0)
         goto done;
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
+    if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES]) != 0)
+        goto done;
     if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
@@ -679,6 +721,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
            "%d feedback letters\n",
            base + strlen("quality-"), count[L_NOT_REPORTED], count[L_LATE], count[L_REJECTIONS],
            count[L_WARNINGS], count[L_OUTLIERS] + (size_t)term_changes, lt.written);
+    if (count[L_SUMMARY_MISMATCHES] > 0)
+        printf("quality %s: %zu figures where a work summary and its submission disagree\n",
+               base + strlen("quality-"), count[L_SUMMARY_MISMATCHES]);
     rc = EXIT_OK;
 done:
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)

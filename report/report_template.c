@@ -327,6 +327,10 @@ static lxw_error input_cell(struct out *o, lxw_worksheet *ws, lxw_row_t r, lxw_c
     lxw_error err = write_value(ws, r, c, input, s->values != NULL ? &s->values[input] : NULL, fmt);
     if (err == LXW_NO_ERROR)
         err = validate(ws, input, r, c, r, c, ref);
+    if (sev < 0 && s->comments != NULL && s->comments[input] != NULL) {
+        snprintf(comment, sizeof comment, "%s", s->comments[input]);
+        sev = 2; /* a plain comment: no mark */
+    }
     if (err == LXW_NO_ERROR && sev >= 0) {
         lxw_comment_options co;
         memset(&co, 0, sizeof co);

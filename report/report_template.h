@@ -27,6 +27,9 @@ struct report_template_school {
      * read back), or NULL for an empty form */
     const struct xf_wb_value *values;
     const char *note; /* a line under the title (what was pre-filled from where), or NULL */
+    /* XF_WB_INPUTS comments (NULL where none) for the input cells, e.g. the sentence of a
+     * summary a value was read from; a problem's comment takes the cell's place. Or NULL. */
+    const char *const *comments;
 };
 
 /* A problem to mark in a workbook sent back: the input at path gets a red fill and a comment
@@ -72,6 +75,18 @@ int report_feedback_workbook(PGconn *conn, const char *raw_id, const char *path,
                              const struct report_template_problem *problems, size_t n,
                              time_t created);
 
+/*
+ * The figures of the work summary at path (.docx or .txt, read by xf_extract_file) for a
+ * school's form: the exact values into values (XF_WB_INPUTS, cleared first; free with
+ * xf_wb_values_clear), and for each input cell filled (or with an approximate figure) a
+ * comment in comments[input] naming the line and sentence (malloc'ed, the caller frees each;
+ * comments must be NULL-filled). Approximate figures are never values: they are named in the
+ * cell's comment and appended to note in Chinese. Returns the number of values filled (>= 0),
+ * -2 when the file is refused (reason in err, e.g. "not a .docx or .txt"), -1 on memory.
+ */
+int report_template_summary(const char *path, struct xf_wb_value *values, char **comments,
+                            buf *note, char *err, size_t errlen);
+
 struct report_ctx;
 /* What "xinyu template" is asked for (report/report_template_job.c). */
 struct report_template_job {
@@ -83,6 +98,7 @@ struct report_template_job {
     bool rollup;                  /* one workbook per district, a row per school */
     bool prefill;                 /* each school's latest loaded values of an earlier term */
     const char *fill;             /* with school: the figures of this JSON submission */
+    const char *prefill_from;     /* with school: the figures of this work summary (.docx/.txt) */
     const char *out_dir;          /* NULL: ctx->out_dir/templates */
 };
 /* Writes the workbooks of job. Returns EXIT_OK, EXIT_USAGE (no registry, no school matches,

@@ -99,6 +99,8 @@ int report_templates_write(const struct report_template_job *job)
     struct report_template_school *ts = calloc((size_t)count + 1, sizeof *ts);
     struct xf_wb_value *values = NULL;
     char(*notes)[256] = calloc((size_t)count + 1, sizeof *notes);
+    char *comments[XF_WB_INPUTS] = {NULL}; /* --prefill-from: each cell's sentences */
+    buf sum_note = BUF_INIT, sum_head = BUF_INIT;
     if (chosen == NULL || ts == NULL || notes == NULL) {
         log_error("out of memory");
         goto out;
@@ -156,6 +158,30 @@ int report_templates_write(const struct report_template_job *job)
         const struct xf_wb_value *sa = &values[XF_WB_SUBMITTED_AT];
         if (sa->type == XF_WBV_TEXT && util_parse_rfc3339(sa->text, &at) == 0)
             now = (time_t)at;
+    }
+    if (job->prefill_from != NULL) {
+        char ferr[256] = "";
+        values = calloc(XF_WB_INPUTS, sizeof *values);
+        int got = values == NULL ? -1
+                                 : report_template_summary(job->prefill_from, values, comments,
+                                                           &sum_note, ferr, sizeof ferr);
+        if (got < 0) {
+            log_error_detail("cannot pre-fill the template from the summary", job->prefill_from,
+                             values == NULL || ferr[0] == '\0' ? "out of memory" : ferr);
+            rc = got == -2 ? EXIT_USAGE : EXIT_FATAL;
+            goto out;
+        }
+        /* the note under the title: what was pre-filled, then what was not */
+        if (buf_printf(&sum_head,
+                       "表中%d项已按贵校工作总结预填（原句见各单元格批注），请逐项核对后再提交。%s",
+                       got, sum_note.data != NULL ? sum_note.data : "") != 0) {
+            log_error("out of memory");
+            goto out;
+        }
+        ts[0].values = values;
+        ts[0].comments = (const char *const *)comments;
+        ts[0].note = sum_head.data;
+        prefilled = (size_t)got;
     }
     for (size_t i = 0; i < n; i++) {
         const struct xf_school *s = chosen[i];
@@ -223,10 +249,18 @@ int report_templates_write(const struct report_template_job *job)
     log_info("wrote %zu %s in %s%s", written, written == 1 ? "workbook" : "workbooks", dir, "");
     if (job->prefill)
         log_info("%zu of %zu schools pre-filled from an earlier term", prefilled, n);
+    if (job->prefill_from != NULL)
+        log_info("%zu %s pre-filled from %s", prefilled, prefilled == 1 ? "value" : "values",
+                 job->prefill_from);
     rc = EXIT_OK;
 out:
     if (values != NULL)
-        xf_wb_values_clear(values, (job->fill != NULL ? 1 : n) * XF_WB_INPUTS);
+        xf_wb_values_clear(values,
+                           (job->fill != NULL || job->prefill_from != NULL ? 1 : n) * XF_WB_INPUTS);
+    for (int i = 0; i < XF_WB_INPUTS; i++)
+        free(comments[i]);
+    buf_free(&sum_note);
+    buf_free(&sum_head);
     free(values);
     free(notes);
     free(ts);

@@ -931,6 +931,7 @@ static int wb_item(const struct ingest_item *item, void *ctx)
                                         school->district_name,
                                         school->school_type,
                                         values,
+                                        NULL,
                                         NULL};
     snprintf(path, sizeof path, "%s/xlsx/%s_%s.xlsx", w->out, sub.school_code, sub.period);
     if (report_template_school(path, sub.period, &ts, NULL, 0, (time_t)sub.submitted_epoch) != 0)

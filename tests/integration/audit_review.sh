@@ -218,7 +218,9 @@ import csv, glob, io, json, os, sys
 out, not_reported, late, rejected, outlier_school = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 assert list(doc) == ["report", "scope", "run_id", "generated_at", "run", "terms", "not_reported",
-                     "late", "rejections", "warnings", "outliers", "term_changes"], list(doc)
+                     "late", "rejections", "warnings", "outliers", "term_changes",
+                     "summary_mismatches"], list(doc)
+assert doc["summary_mismatches"] == []  # no school sent a work summary
 # the JSON keeps the 10x-median outliers; the threefold changes are counted there and listed in the CSV
 assert all(o["kind"] == "district_median" for o in doc["outliers"]), doc["outliers"][:3]
 assert doc["scope"] == {"year": 2024} and doc["run_id"] is None and doc["run"] is None
@@ -239,7 +241,8 @@ for name, n in (("not-reported", len(doc["not_reported"])), ("late", len(doc["la
                 ("rejections", sum(len(r["reasons"]) for r in doc["rejections"])),
                 ("warnings", len(doc["warnings"])),
                 ("outliers", len(doc["outliers"]) + doc["term_changes"]),
-                ("terms", len(doc["terms"]))):
+                ("terms", len(doc["terms"])),
+                ("summary-mismatches", len(doc["summary_mismatches"]))):
     raw = open(os.path.join(out, "quality-2024-%s.csv" % name), "rb").read()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == n + 1, name
 # letters: every registry school with a rejection, a warning or a 10x outlier, per term
@@ -425,7 +428,8 @@ assert any(isinstance(g[4], float) for g in rows), "no typed value in the review
 # quality: not reported, rejections one row per reason, warnings
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
-assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings"], wb.sheetnames
+assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
+                         "总结与报表不一致 summary"], wb.sheetnames
 keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
 compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported")
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")

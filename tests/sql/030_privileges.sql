@@ -86,4 +86,16 @@ SELECT pg_temp.must_fail('xinyu_report', 'INSERT INTO xinyu.problem_ledger (kind
 SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.problem_ledger SET kind = ''warning''');
 SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.problem_ledger SET first_seen_run = 1');
 SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.problem_ledger');
+-- work summaries (017): ingest keeps them, never rewrites or removes one, never reads a body
+-- back; report reads their figures, never their bodies, and cannot change them
+SELECT pg_temp.must_pass('xinyu_ingest', 'SELECT summary_id, sha256 FROM xinyu.summary');
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT body FROM xinyu.summary');
+SELECT pg_temp.must_fail('xinyu_ingest', 'UPDATE xinyu.summary SET figures = ''[]''');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.summary');
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT figures, ref FROM xinyu.summary');
+SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.quality_summary_mismatches(ARRAY[''2024-2025-1''])');
+SELECT pg_temp.must_fail('xinyu_report', 'SELECT body FROM xinyu.summary');
+SELECT pg_temp.must_fail('xinyu_report', 'INSERT INTO xinyu.summary (sha256, byte_size, body, format, source, ref, school_code, period, run_id) VALUES (sha256(''''), 0, '''', ''txt'', ''s'', ''r'', ''3201990001'', ''2024-2025-1'', 1)');
+SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.summary SET figures = ''[]''');
+SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.summary');
 ROLLBACK;

@@ -317,6 +317,15 @@ static void test_file_kind(void **state)
         {"a.tmp", INGEST_NOT_INPUT},
         {"a.gz", INGEST_NOT_INPUT},
         {"a.txt", INGEST_NOT_INPUT},
+        /* a school's work summary: kept beside the submissions, never loaded */
+        {"3201020001_2024-2025-1_summary.txt", INGEST_SUMMARY},
+        {"district/3201020001_2024-2025-1_SUMMARY.DOCX", INGEST_SUMMARY},
+        {"3201020001_2024-2025-3_summary.txt", INGEST_NOT_INPUT}, /* no such term */
+        {"3201020001_2024-2026-1_summary.txt", INGEST_NOT_INPUT},
+        {"x3201020001_2024-2025-1_summary.txt", INGEST_NOT_INPUT},
+        {"3201020001_summary.txt", INGEST_NOT_INPUT},
+        {"3201020001_2024-2025-1_summary.pdf", INGEST_NOT_INPUT},
+        {".3201020001_2024-2025-1_summary.txt", INGEST_NOT_INPUT},
         {"a.json~", INGEST_NOT_INPUT},
         {"json", INGEST_NOT_INPUT},
         {"a.jsonx", INGEST_NOT_INPUT},

@@ -60,7 +60,7 @@ static int teardown(void **state)
 }
 
 static const struct report_template_school school_1 = {
-    "3201020001", "玄武区示范小学", "320102", "玄武区", "primary", NULL, NULL,
+    "3201020001", "玄武区示范小学", "320102", "玄武区", "primary", NULL, NULL, NULL,
 };
 
 /* Writes the form of school_1 for 2024-2025-1 with values to name; returns its bytes. */
@@ -273,7 +273,7 @@ static void test_rollup(void **state)
     for (int i = 0; i < N; i++) {
         snprintf(codes[i], sizeof codes[i], "320104%04d", i + 1);
         s[i] = (struct report_template_school){codes[i], "学校",    "320104", "秦淮区",
-                                               "junior", values[i], NULL};
+                                               "junior", values[i], NULL,     NULL};
         memset(values[i], 0, sizeof values[i]);
         if (i != 2) /* the third school sends nothing */
             values[i][enrolled] = (struct xf_wb_value){XF_WBV_NUMBER, 100 + i, NULL, false};
@@ -314,7 +314,7 @@ static void test_rollup_20000(void **state)
         snprintf(codes[i], sizeof codes[i], "32010%05d", i);
         struct xf_wb_value *v = &values[(size_t)i * XF_WB_INPUTS];
         s[i] = (struct report_template_school){codes[i],      "学校", "320104", "秦淮区",
-                                               "twelve_year", v,      NULL};
+                                               "twelve_year", v,      NULL,     NULL};
         for (int k = 0; k < XF_NFIELDS; k++)
             if (xf_fields[k].kind == XF_COUNT)
                 v[k] = (struct xf_wb_value){XF_WBV_NUMBER, (double)(i % 97), NULL, false};
