@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
+#include "report/report_names.h"
 
 #define LABEL_MAX 64
 
@@ -84,13 +85,18 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
                              "SELECT kind, document::text, encode(inputs_sha256, 'hex') "
                              "FROM xinyu.report WHERE label = $1",
                              1, p, PGRES_TUPLES_OK, "cannot read the published report");
+    /* the names come from the registry of today: the published document holds codes only */
+    struct report_names *names = res != NULL ? report_names_load(conn) : NULL;
     PQfinish(conn);
-    if (res == NULL)
+    if (res == NULL || names == NULL) {
+        PQclear(res);
         return EXIT_FATAL;
+    }
     if (PQntuples(res) == 0) {
         log_error_detail("no published version has this label", label,
                          "Publish one with \"xinyu report --year Y --publish LABEL\".");
         PQclear(res);
+        report_names_free(names);
         return EXIT_USAGE;
     }
     struct report_doc doc;
@@ -100,11 +106,14 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
         report_parse_json(text, strlen(text), &doc, err, sizeof err) != 0) {
         log_error_detail("the published document cannot be read", label, err);
         PQclear(res);
+        report_names_free(names);
         return EXIT_FATAL;
     }
     log_info("published version %s of %s, inputs %.16s...", label, doc.generated_at,
              PQgetvalue(res, 0, 2));
     PQclear(res);
+    doc.names = names;
+    doc.label = label;
 
     int rc = EXIT_OK;
     char base[128];
@@ -120,5 +129,6 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
     if (rc == EXIT_OK && report_doc_write(&doc, formats, &dest, REPORT_DOC_ALL) != 0)
         rc = EXIT_FATAL;
     report_parse_free(&doc);
+    report_names_free(names);
     return rc;
 }
