@@ -132,3 +132,63 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
     report_names_free(names);
     return rc;
 }
+
+/* Spaces to pad s (UTF-8) to width columns, a CJK character taking two; 0 when it is wider. */
+static int pad_of(const char *s, int width)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x80)
+            cols++;
+        else if (*p >= 0xe0)
+            cols += 2; /* a three-byte character: the CJK ranges a header holds */
+    }
+    return cols < width ? width - cols : 0;
+}
+
+int report_versions_print(const struct report_ctx *ctx)
+{
+    int failed;
+    PGconn *conn = report_connect(ctx, &failed);
+    if (conn == NULL)
+        return failed;
+    PGresult *res =
+        db_query(conn,
+                 "SELECT label, kind, coalesce(scope->>'period', scope->>'year', scope::text), "
+                 "to_char(generated_at AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD HH24:MI:SS'), "
+                 "coalesce(encode(inputs_sha256, 'hex'), '-'), "
+                 "coalesce(encode(targets_sha256, 'hex'), '-') "
+                 "FROM xinyu.report WHERE label IS NOT NULL ORDER BY generated_at, report_id",
+                 0, NULL, PGRES_TUPLES_OK, "cannot read the published reports");
+    PQfinish(conn);
+    if (res == NULL)
+        return EXIT_FATAL;
+    int n = PQntuples(res);
+    if (n == 0) {
+        printf("没有已发布的版本 (no published versions); publish one with "
+               "\"xinyu report --year Y --publish LABEL\".\n");
+        PQclear(res);
+        return EXIT_OK;
+    }
+    /* the widths of the label and scope columns, from the longest value and the header */
+    int wl = 10, ws = 12;
+    for (int i = 0; i < n; i++) {
+        int l = (int)strlen(PQgetvalue(res, i, 0)), s = (int)strlen(PQgetvalue(res, i, 2));
+        wl = l > wl ? l : wl;
+        ws = s > ws ? s : ws;
+    }
+    static const char *const head[] = {"版本 label",      "报告 report",
+                                       "范围 scope",      "发布时间 published (UTC+8)",
+                                       "输入指纹 inputs", "目标指纹 targets"};
+    const int widths[] = {wl, 11, ws, 26, 64, 0};
+    for (int k = 0; k < 6; k++)
+        printf("%s%*s%s", head[k], pad_of(head[k], widths[k]), "", k < 5 ? "  " : "\n");
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 6; k++) {
+            const char *v = PQgetvalue(res, i, k);
+            printf("%s%*s%s", v, pad_of(v, widths[k]), "", k < 5 ? "  " : "\n");
+        }
+    }
+    PQclear(res);
+    return EXIT_OK;
+}

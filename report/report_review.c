@@ -343,6 +343,10 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
     util_now_rfc3339(generated_at, sizeof generated_at);
+    /* the districts' names of the same snapshot, read before the store's COPY begins */
+    names = report_names_load(conn);
+    if (names == NULL)
+        goto done;
     /* the document is also kept in the database, as the report of record */
     st = report_store_begin(conn, "review", scope_json, NULL, NULL, NULL);
     if (st == NULL)
@@ -362,9 +366,6 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     report_writer_table_begin(w, T_LINES);
     size_t nrows = 0;
     if (report_writer_failed(w) != 0)
-        goto done;
-    names = report_names_load(conn);
-    if (names == NULL)
         goto done;
     if (review_build(years, (size_t)nyears, names, w, &nrows) != 0) {
         if (report_writer_failed(w) == 0)
