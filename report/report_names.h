@@ -22,9 +22,9 @@ void report_names_free(struct report_names *names);
 /* The title of an audit clause ("6" -> "配齐配好教师", "overall" -> "总体"), or NULL for a
  * clause INDICATORS.md does not list. Static strings; never fails. */
 const char *report_clause_title(const char *clause);
-/* "6 配齐配好教师" into dst (n bytes, truncated on a character boundary is not needed:
- * dst is sized by the caller for the longest title); the clause alone when it has no title.
- * Returns dst. */
+/* The heading of an audit clause's column into dst (n bytes): "6 配齐配好教师", "总体" for
+ * the overall result, the clause alone when it has no title (truncated to fit). Returns dst;
+ * never fails. */
 const char *report_clause_heading(const char *clause, char *dst, size_t n);
 
 #endif

@@ -204,7 +204,11 @@ assert seen >= 2, "no cert_a_coverage rows"
 raw = open(sys.argv[2], "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf")
 lines = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
-assert lines[0][:4] == ["指标 indicator", "区县代码 district_code", "学校类型 school_type", "年度 year"], lines[0]
+assert lines[0][:6] == ["指标 indicator", "指标名称 indicator_name", "区县代码 district_code",
+                       "区县名称 district_name", "学校类型 school_type", "年度 year"], lines[0]
+# the district's name beside its code, none for the city
+assert all((l[2] == "") == (l[3] == "") for l in lines[1:]), [l for l in lines[1:] if (l[2] == "") != (l[3] == "")][:3]
+assert all(l[1] for l in lines[1:]), "an indicator line without its name"
 assert "较上年变化 change" in lines[0] and "按期可达成 on_track" in lines[0], lines[0]
 assert len(lines) == 1 + 2 * len(doc["rows"]), (len(lines), len(doc["rows"]))
 print("review: %d rows" % len(doc["rows"]))
