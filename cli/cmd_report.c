@@ -10,7 +10,7 @@
 
 int cmd_report(struct cli *c)
 {
-    bool no_by_type = false;
+    bool no_by_type = false, versions = false;
     const char *publish = NULL, *version = NULL;
     const struct cli_opt own[] = {
         {"no-by-type", NULL, "leave out the school-type rows", CLI_OPT_FLAG, &no_by_type, 0, 0,
@@ -23,11 +23,16 @@ int cmd_report(struct cli *c)
          "write published version LABEL again, exactly as published, as\n"
          "indicators-SCOPE-LABEL.EXT",
          CLI_OPT_STRING, &version, 0, 0, NULL},
+        {"versions", NULL,
+         "list the published versions: label, scope, when, and the\n"
+         "fingerprints of their inputs and targets",
+         CLI_OPT_FLAG, &versions, 0, 0, NULL},
     };
     const struct cli_scope_spec spec = {
         "Usage: xinyu report (--year Y | --period P) [--format LIST] [--out DIR] [--no-by-type]\n"
         "                    [--publish LABEL]\n"
         "       xinyu report --version LABEL [--format LIST] [--out DIR]\n"
+        "       xinyu report --versions\n"
         "\n"
         "Writes the indicator report of a review year (its terms come from the year's targets\n"
         "file) or of one term, per district and city-wide, with the school-type breakdown.\n",
@@ -43,6 +48,14 @@ int cmd_report(struct cli *c)
     if (rc >= 0)
         return rc;
     ctx.by_type = ctx.by_type && !no_by_type;
+    if (versions) {
+        if (scope.year != 0 || scope.period != NULL || publish != NULL || version != NULL) {
+            cli_scope_usage(&spec, stderr);
+            return EXIT_USAGE;
+        }
+        rc = cli_resolve_db(c);
+        return rc != 0 ? rc : report_versions_print(&ctx);
+    }
     if (version != NULL && scope.year == 0 && scope.period == NULL && publish == NULL) {
         rc = cli_resolve_db(c);
         return rc != 0 ? rc : report_version_write(&ctx, version);

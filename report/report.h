@@ -141,6 +141,11 @@ struct report_doc {
     struct report_spool *spool; /* when not NULL, the rows are read from it; rows/nrows unused */
     struct report_overview *overview;
     size_t noverview;
+    /* for a person, not in the JSON document: the districts' names beside their codes
+     * (report/report_names.h; NULL: codes only), and the label it was published as (NULL: a
+     * draft). Borrowed. */
+    const struct report_names *names;
+    const char *label;
 };
 
 /*

@@ -11,35 +11,46 @@
 #include "common/util.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
+#include "report/report_names.h"
 #include "report/report_readable.h"
 
-/* A row of the contract, its CSV and its sheet: the columns in this order. */
+/* A row of the contract, its CSV and its sheet: the columns in this order (the names and the
+ * clause's title for a person, not in the JSON rows of INDICATORS.md). */
 static const struct report_column row_cols[] = {
-    {"school_code", "学校代码 school_code", 't', 22},
-    {"clause", "条款 clause", 't', 10},
-    {"result", "结果 result", 't', 10},
-    {"detail", "说明 detail", 't', 80},
+    {"school_code", "学校代码 school_code", 't', 22, false},
+    {"school_name", "学校名称 school_name", 't', 30, true},
+    {"district_code", "区县代码 district_code", 't', 14, true},
+    {"district_name", "区县名称 district_name", 't', 16, true},
+    {"clause", "条款 clause", 't', 10, false},
+    {"clause_title", "条款名称 clause_title", 't', 16, true},
+    {"result", "结果 result", 't', 10, false},
+    {"detail", "说明 detail", 't', 80, false},
 };
 static const struct report_column district_cols[] = {
-    {"district_code", "区县代码 district_code", 't', 22},
-    {"schools", "学校数 schools", 'i', 14},
-    {"passing", "通过 passing", 'i', 14},
-    {"failing", "未通过 failing", 'i', 14},
-    {"unknown", "待定 unknown", 'i', 14},
+    {"district_code", "区县代码 district_code", 't', 22, false},
+    {"district_name", "区县名称 district_name", 't', 16, true},
+    {"schools", "学校数 schools", 'i', 14, false},
+    {"passing", "通过 passing", 'i', 14, false},
+    {"failing", "未通过 failing", 'i', 14, false},
+    {"unknown", "待定 unknown", 'i', 14, false},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The audit's result: a row's columns, then the school's district, which the page shows
  * (WITH ORDINALITY keeps the function's order: district, school, clause). */
 static const struct report_column result_cols[] = {
-    {"school_code", NULL, 't', 0}, {"clause", NULL, 't', 0},        {"result", NULL, 't', 0},
-    {"detail", NULL, 't', 0},      {"district_code", NULL, 't', 0},
+    {"school_code", NULL, 't', 0, false},   {"clause", NULL, 't', 0, false},
+    {"result", NULL, 't', 0, false},        {"detail", NULL, 't', 0, false},
+    {"district_code", NULL, 't', 0, false}, {"school_name", NULL, 't', 0, false},
+    {"district_name", NULL, 't', 0, false},
 };
 static const struct report_list audit_list = {
     "audit",
-    "SELECT school_code, clause, result, CASE WHEN $4 = 'en' THEN detail_en ELSE detail_zh END, "
-    "district_code FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
-    "WITH ORDINALITY AS a ORDER BY a.ordinality",
+    "SELECT a.school_code, a.clause, a.result, "
+    "CASE WHEN $4 = 'en' THEN a.detail_en ELSE a.detail_zh END, a.district_code, s.school_name, "
+    "d.district_name FROM xinyu.audit_rows($1::text[], $2::date[], $3::jsonb) "
+    "WITH ORDINALITY AS a LEFT JOIN xinyu.school s ON s.school_code = a.school_code "
+    "LEFT JOIN xinyu.district d ON d.district_code = a.district_code ORDER BY a.ordinality",
     4, result_cols, NKEYS(result_cols)};
 
 /* The document: its rows, then the districts' counts; each table a CSV file and a sheet. */
@@ -50,7 +61,8 @@ static const struct report_table tables[T_COUNT] = {
 };
 
 struct district_count {
-    char code[8]; /* "" for the city */
+    char code[8];  /* "" for the city */
+    char name[64]; /* the registry's; "" for the city or a district it does not know */
     long schools, passing, failing, unknown;
 };
 
@@ -61,7 +73,8 @@ struct audit_counts {
 };
 
 /* Counts one school's overall result into its district (rows come ordered by district). */
-static int count_overall(struct audit_counts *o, const char *district, const char *result)
+static int count_overall(struct audit_counts *o, const char *district, const char *name,
+                         const char *result)
 {
     struct district_count *d = o->ndistricts > 1 ? &o->districts[o->ndistricts - 1] : NULL;
     if (d == NULL || strcmp(d->code, district) != 0) {
@@ -76,6 +89,7 @@ static int count_overall(struct audit_counts *o, const char *district, const cha
         d = &o->districts[o->ndistricts++];
         memset(d, 0, sizeof *d);
         util_strlcpy(d->code, district, sizeof d->code);
+        util_strlcpy(d->name, name, sizeof d->name);
     }
     struct district_count *city = &o->districts[0];
     long *field = strcmp(result, "pass") == 0   ? &d->passing
@@ -95,6 +109,12 @@ static int count_overall(struct audit_counts *o, const char *district, const cha
 static int audit_row(struct report_writer *w, struct audit_counts *o, const PGresult *res)
 {
     json_t *row = report_row_json(&audit_list, res, 0);
+    const char *title = report_clause_title(PQgetvalue(res, 0, 1));
+    if (row != NULL && json_object_set_new(row, "clause_title",
+                                           title != NULL ? json_string(title) : json_null()) != 0) {
+        json_decref(row);
+        row = NULL;
+    }
     if (row == NULL) {
         log_error("cannot audit the schools: out of memory or a malformed value");
         return -1;
@@ -102,7 +122,8 @@ static int audit_row(struct report_writer *w, struct audit_counts *o, const PGre
     report_writer_row(w, T_ROWS, row);
     json_decref(row);
     if (strcmp(PQgetvalue(res, 0, 1), "overall") == 0 &&
-        count_overall(o, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 2)) != 0) {
+        count_overall(o, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 2)) !=
+            0) {
         log_error("out of memory");
         return -1;
     }
@@ -111,9 +132,10 @@ static int audit_row(struct report_writer *w, struct audit_counts *o, const PGre
 
 static json_t *district_json(const struct district_count *d)
 {
-    json_t *cells[] = {report_json_text(d->code, sizeof d->code),
-                       json_integer((json_int_t)d->schools), json_integer((json_int_t)d->passing),
-                       json_integer((json_int_t)d->failing), json_integer((json_int_t)d->unknown)};
+    json_t *cells[] = {
+        report_json_text(d->code, sizeof d->code), report_json_text(d->name, sizeof d->name),
+        json_integer((json_int_t)d->schools),      json_integer((json_int_t)d->passing),
+        json_integer((json_int_t)d->failing),      json_integer((json_int_t)d->unknown)};
     return report_row_make(district_cols, NKEYS(district_cols), cells);
 }
 

@@ -21,6 +21,9 @@ struct report_column {
     const char *header;
     char type; /* of report_json_cell for a result's cell; 'o' any JSON value */
     double width;
+    /* for a person only (a name beside its code): in the CSV, the sheet and the page, never
+     * in the JSON document, whose keys INDICATORS.md fixes */
+    bool readable;
 };
 
 /* ---- JSON cells: new references, NULL when memory ran out ---------------------------- */

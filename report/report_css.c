@@ -24,6 +24,7 @@
 #define CSS_H3 "h3{font-size:15px;margin:14px 0 6px}\n"
 #define CSS_TABLES                                                                                 \
     ".meta{color:#444;margin:2px 0 8px}\n"                                                         \
+    ".version{font-weight:bold;margin:2px 0 8px}.published{color:#1b5e20}.draft{color:#b71c1c}\n"  \
     ".note{color:#555;font-size:12px;margin:4px 0 12px}\n"                                         \
     "table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}\n"                \
     "th,td{border:1px solid #b8b8b8;padding:4px 8px}\n"                                            \

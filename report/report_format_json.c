@@ -128,6 +128,8 @@ static int json_row(void *out, size_t table, const json_t *row)
     json_t *shown = json_object();
     int rc = shown == NULL ? -1 : 0;
     for (size_t c = 0; rc == 0 && c < t->ncols; c++) {
+        if (t->cols[c].readable)
+            continue;
         json_t *v = json_object_get(row, t->cols[c].key);
         rc = json_object_set(shown, t->cols[c].key, v != NULL ? v : json_null());
     }

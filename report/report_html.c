@@ -6,6 +6,7 @@
 
 #include "common/period.h"
 #include "report/report.h"
+#include "report/report_names.h"
 #include "report/report_css.h"
 
 /*
@@ -20,6 +21,8 @@ struct html_labels {
     const char *other_prefix, *other_suffix;
     const char *term_words[2];
     const char *generated;
+    const char *published; /* before the label of a published version */
+    const char *draft;     /* a report not published */
     const char *note;
     const char *overview;
     const char *overview_by_type;
@@ -72,7 +75,9 @@ static const struct html_labels labels_zh = {
     " 心理健康教育指标报告",
     {"一", "二"},
     "生成时间",
-    "区县以行政区划代码显示。数值仅在显示时四舍五入，是否达标按未经四舍五入的数值判断。",
+    "已发布",
+    "草稿（未发布）",
+    "数值仅在显示时四舍五入，是否达标按未经四舍五入的数值判断。",
     "一、概况",
     "按学校类型（全市）",
     "二、指标汇总",
@@ -123,7 +128,9 @@ static const struct html_labels labels_en = {
     "",
     {"1", "2"},
     "Generated",
-    "Districts are shown by their administrative codes. Values are rounded for display only; "
+    "Published",
+    "Draft (not published)",
+    "Values are rounded for display only; "
     "whether a target is met is judged on the unrounded values.",
     "1. Overview",
     "By school type (city-wide)",
@@ -176,6 +183,7 @@ struct html {
     const struct report_sink *sink;
     const struct html_labels *l;
     int rc;
+    const struct report_names *names; /* the districts' names; NULL: codes only */
 };
 
 static void flush(struct html *h)
@@ -360,13 +368,32 @@ static void status_cell(struct html *h, const char *status)
     put(h, "</td>");
 }
 
-/* A district code, or the city-wide label when the row has none. */
+/* A district's name and its code, or the city-wide label when the row has none; the code
+ * alone when the registry does not know it. */
 static void district_text(struct html *h, const char *code, size_t cap)
 {
+    const char *name = report_names_district(h->names, code);
+    if (code[0] == '\0') {
+        text(h, h->l->city, 64);
+    } else if (name != NULL) {
+        put(h, "<span class=\"district-name\">");
+        text(h, name, 256);
+        put(h, "</span> <span class=\"code\">");
+        text(h, code, cap);
+        put(h, "</span>");
+    } else {
+        text(h, code, cap);
+    }
+}
+
+/* A chart's label: the district's name alone, its code when the registry does not know it. */
+static void district_label(struct html *h, const char *code, size_t cap)
+{
+    const char *name = report_names_district(h->names, code);
     if (code[0] == '\0')
         text(h, h->l->city, 64);
     else
-        text(h, code, cap);
+        text(h, name != NULL ? name : code, name != NULL ? 256 : cap);
 }
 
 /* Known school types by name; an unknown code is shown as it came. */
@@ -756,7 +783,7 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
         bool city = r->district_code[0] == '\0';
         putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", CHART_LEFT - 8, y + 12,
              city ? " class=\"city\"" : "");
-        district_text(h, r->district_code, sizeof r->district_code);
+        district_label(h, r->district_code, sizeof r->district_code);
         put(h, "</text>");
         if (r->has_value && isfinite(r->value)) {
             double v = r->value > 0 ? r->value : 0;
@@ -937,7 +964,7 @@ int report_stream_html(const struct report_doc *doc, const char *lang,
     }
     if (report_rows_failed(&it))
         return -1;
-    struct html h = {BUF_INIT, sink, l, 0};
+    struct html h = {BUF_INIT, sink, l, 0, doc->names};
 
     putf(&h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
          l->html_lang);
@@ -951,6 +978,16 @@ int report_stream_html(const struct report_doc *doc, const char *lang,
     text(&h, l->generated, 64);
     put(&h, l == &labels_en ? ": " : "：");
     generated_text(&h, doc->generated_at, sizeof doc->generated_at);
+    /* whether this is a version the bureau can quote, where everyone reading the page sees it */
+    if (doc->label != NULL) {
+        put(&h, "</p>\n<p class=\"version published\">");
+        text(&h, l->published, 64);
+        put(&h, " ");
+        text(&h, doc->label, 128);
+    } else {
+        put(&h, "</p>\n<p class=\"version draft\">");
+        text(&h, l->draft, 64);
+    }
     put(&h, "</p>\n</header>\n<p class=\"note\">");
     text(&h, l->note, 512);
     put(&h, "</p>\n");

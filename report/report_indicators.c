@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
+#include "report/report_names.h"
 
 static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col)
 {
@@ -58,6 +59,7 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
     struct report_doc doc;
     memset(&doc, 0, sizeof doc);
     PGresult *ov = NULL;
+    struct report_names *names = NULL;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         goto done;
@@ -102,6 +104,12 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
     }
     PQclear(ov);
     ov = NULL;
+    /* the districts' names as the registry has them in the same snapshot */
+    names = report_names_load(conn);
+    if (names == NULL)
+        goto done;
+    doc.names = names;
+    doc.label = label;
 
     doc.kind = "indicators";
     doc.year = scope->year;
@@ -161,6 +169,7 @@ done:
     PQfinish(conn);
     report_spool_free(doc.spool);
     free(doc.overview);
+    report_names_free(names);
     report_sql_args_free(&args);
     if (have_targets)
         report_targets_free(&t);

@@ -56,6 +56,10 @@ int report_publish_check(const struct report_ctx *ctx, const char *label);
  * its out_dir as <report>-<scope>-<label>.<ext>. Returns EXIT_OK, or EXIT_USAGE (no such
  * label, bad formats) / EXIT_FATAL after logging. */
 int report_version_write(const struct report_ctx *ctx, const char *label);
+/* Prints the published versions as a table on stdout, oldest first: label, report, scope,
+ * when (UTC+8) and the fingerprints (SHA-256) of the inputs and the targets they were made
+ * from. Returns EXIT_OK (also when none is published), or EXIT_FATAL after logging. */
+int report_versions_print(const struct report_ctx *ctx);
 
 /* 0 when every format of list is in allowed (both comma-separated), else -1 after logging. */
 int report_check_formats(const char *list, const char *allowed);

@@ -10,6 +10,7 @@
 #include "report/report_common.h"
 #include "report/report_css.h"
 #include "report/report_format.h"
+#include "report/report_names.h"
 #include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -90,14 +91,21 @@ static void page_head(struct page *h, const char *lang, const char *title)
     put(h, "</h1>\n");
 }
 
+/* A text of a row; "" for null, as the database gives an SQL NULL. */
+static const char *row_text(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s != NULL ? s : "";
+}
+
 /* ---- audit ---------------------------------------------------------------------------- */
 
 #define AUDIT_MAX_CLAUSES 32
 #define AUDIT_FLUSH ((size_t)1 << 20)
 
 struct audit_labels {
-    const char *title, *generated, *districts, *district, *city, *schools, *passing, *failing,
-        *unknown, *by_school, *school, *overall, *details, *clause, *legend;
+    const char *title, *generated, *districts, *district, *district_name, *city, *schools, *passing,
+        *failing, *unknown, *by_school, *school, *school_name, *overall, *details, *clause, *legend;
     const char *result[3]; /* pass, fail, unknown */
 };
 
@@ -106,6 +114,7 @@ static const struct audit_labels audit_zh = {
     "生成时间",
     "各区县审核结果",
     "区县代码",
+    "区县名称",
     "全市",
     "学校数",
     "通过",
@@ -113,6 +122,7 @@ static const struct audit_labels audit_zh = {
     "待定",
     "各校审核结果",
     "学校代码",
+    "学校名称",
     "总体",
     "未通过及待定的说明",
     "条款",
@@ -124,6 +134,7 @@ static const struct audit_labels audit_en = {
     "Generated",
     "Results by district",
     "District",
+    "District name",
     "City",
     "Schools",
     "Passing",
@@ -131,6 +142,7 @@ static const struct audit_labels audit_en = {
     "Unknown",
     "Results by school",
     "School code",
+    "School name",
     "Overall",
     "Details of failing and unknown clauses",
     "Clause",
@@ -150,6 +162,7 @@ struct audit_html {
     FILE *tmp; /* the schools' rows, finished */
     buf rows;
     char school[32], district[16];
+    char school_name[256], district_name[128]; /* the registry's; "" unknown */
     struct audit_cell cells[AUDIT_MAX_CLAUSES + 1];
     size_t ncells;
     char columns[AUDIT_MAX_CLAUSES][16]; /* clause order of the first school */
@@ -220,8 +233,12 @@ static int school_out(struct audit_html *a)
     }
     put(&h, "<tr><td class=\"code\">");
     esc(&h, a->school);
+    put(&h, "</td><td class=\"name\">");
+    esc(&h, a->school_name);
     put(&h, "</td><td class=\"code\">");
     esc(&h, a->district);
+    put(&h, "</td><td class=\"name\">");
+    esc(&h, a->district_name);
     put(&h, "</td>");
     for (size_t c = 0; c < a->ncolumns; c++) {
         const struct audit_cell *cell = NULL;
@@ -285,14 +302,17 @@ static int school_out(struct audit_html *a)
     return a->rows.len >= AUDIT_FLUSH ? flush_rows(a) : 0;
 }
 
-static int audit_html_row(struct audit_html *a, const char *school, const char *district,
-                          const char *clause, const char *result, const char *detail)
+static int audit_html_row(struct audit_html *a, const json_t *row)
 {
+    const char *school = row_text(row, "school_code"), *clause = row_text(row, "clause"),
+               *result = row_text(row, "result"), *detail = row_text(row, "detail");
     if (a->ncells > 0 && strcmp(a->school, school) != 0 && school_out(a) != 0)
         return -1;
     if (a->ncells == 0) {
         util_strlcpy(a->school, school, sizeof a->school);
-        util_strlcpy(a->district, district, sizeof a->district);
+        util_strlcpy(a->school_name, row_text(row, "school_name"), sizeof a->school_name);
+        util_strlcpy(a->district, row_text(row, "district_code"), sizeof a->district);
+        util_strlcpy(a->district_name, row_text(row, "district_name"), sizeof a->district_name);
     }
     if (a->ncells == AUDIT_MAX_CLAUSES + 1) {
         log_error("the audit gives a school more than %d clauses", AUDIT_MAX_CLAUSES);
@@ -338,7 +358,8 @@ static int audit_html_finish(struct audit_html *a, int year, const char *generat
     put(&h, "</p>\n</header>\n<section id=\"districts\">\n<h2>");
     esc(&h, l->districts);
     put(&h, "</h2>\n<table>\n<thead><tr>");
-    const char *dh[] = {l->district, l->schools, l->passing, l->failing, l->unknown};
+    const char *dh[] = {l->district, l->district_name, l->schools,
+                        l->passing,  l->failing,       l->unknown};
     for (size_t k = 0; k < sizeof dh / sizeof dh[0]; k++) {
         put(&h, "<th>");
         esc(&h, dh[k]);
@@ -351,6 +372,9 @@ static int audit_html_finish(struct audit_html *a, int year, const char *generat
         put(&h,
             code == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
         esc(&h, code == NULL ? l->city : code);
+        put(&h, "</td><td class=\"name\">");
+        const char *name = json_string_value(json_object_get(d, "district_name"));
+        esc(&h, name != NULL ? name : "");
         put(&h, "</td>");
         count_td(&h, d, "schools");
         count_td(&h, d, "passing");
@@ -363,11 +387,16 @@ static int audit_html_finish(struct audit_html *a, int year, const char *generat
     put(&h, "</h2>\n<table>\n<thead><tr><th>");
     esc(&h, l->school);
     put(&h, "</th><th>");
+    esc(&h, l->school_name);
+    put(&h, "</th><th>");
     esc(&h, l->district);
+    put(&h, "</th><th>");
+    esc(&h, l->district_name);
     put(&h, "</th>");
     for (size_t c = 0; c < a->ncolumns; c++) {
+        char heading[64];
         put(&h, "<th>");
-        esc(&h, a->columns[c]);
+        esc(&h, report_clause_heading(a->columns[c], heading, sizeof heading));
         put(&h, "</th>");
     }
     put(&h, "<th>");
@@ -652,6 +681,12 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
         const json_t *o = json_array_get(lines, i);
         const char *d = json_string_value(json_object_get(o, "district_code"));
         put(h, d == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
+        const char *name = json_string_value(json_object_get(o, "district_name"));
+        if (d != NULL && name != NULL) {
+            put(h, "<span class=\"district-name\">");
+            esc(h, name);
+            put(h, "</span> ");
+        }
         esc(h, d == NULL ? "全市 city" : d);
         putf(h, "</td><td class=\"num\">%d</td>",
              (int)json_integer_value(json_object_get(o, "year")));
@@ -700,13 +735,6 @@ static int review_render_html(const json_t *lines, int from, int to, const char 
 
 /* ---- the pages as the HTML format sees them ------------------------------------------- */
 
-/* A text of a row; "" for null, as the database gives an SQL NULL. */
-static const char *row_text(const json_t *row, const char *key)
-{
-    const char *s = json_string_value(json_object_get(row, key));
-    return s != NULL ? s : "";
-}
-
 struct audit_page {
     const struct report_audit_page_arg *arg;
     struct audit_html *html;
@@ -747,9 +775,7 @@ static int audit_page_row(void *page, size_t table, const json_t *row)
 {
     struct audit_page *p = page;
     if (table == p->arg->rows_table)
-        return audit_html_row(p->html, row_text(row, "school_code"), row_text(row, "district_code"),
-                              row_text(row, "clause"), row_text(row, "result"),
-                              row_text(row, "detail"));
+        return audit_html_row(p->html, row);
     if (table == p->arg->districts_table && json_array_append(p->districts, (json_t *)row) != 0) {
         log_error("out of memory");
         return -1;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "report/report.h"
+#include "report/report_names.h"
 
 /*
  * Fifteen significant digits: every ratio and amount Xinyu computes is far less precise than
@@ -279,31 +280,46 @@ int report_render_json(const struct report_doc *doc, buf *out)
 
 /* The rows of the JSON contract, same keys in the same order. */
 static const struct report_column row_columns[] = {
-    {"indicator", "指标 indicator", 't', 0},
-    {"district_code", "区县代码 district_code", 't', 0},
-    {"school_type", "学校类型 school_type", 't', 0},
-    {"numerator", "分子 numerator", 'c', 0},
-    {"denominator", "分母 denominator", 'c', 0},
-    {"value", "值 value", 'r', 0},
-    {"target", "目标 target", 'r', 0},
-    {"op", "比较 op", 't', 0},
-    {"status", "状态 status", 't', 0},
-    {"gap", "差距 gap", 'r', 0},
-    {"schools", "学校数 schools", 'i', 0},
-    {"schools_no_data", "无数据学校数 schools_no_data", 'i', 0},
+    {"indicator", "指标 indicator", 't', 0, false},
+    {"district_code", "区县代码 district_code", 't', 0, false},
+    {"district_name", "区县名称 district_name", 't', 0, true},
+    {"school_type", "学校类型 school_type", 't', 0, false},
+    {"numerator", "分子 numerator", 'c', 0, false},
+    {"denominator", "分母 denominator", 'c', 0, false},
+    {"value", "值 value", 'r', 0, false},
+    {"target", "目标 target", 'r', 0, false},
+    {"op", "比较 op", 't', 0, false},
+    {"status", "状态 status", 't', 0, false},
+    {"gap", "差距 gap", 'r', 0, false},
+    {"schools", "学校数 schools", 'i', 0, false},
+    {"schools_no_data", "无数据学校数 schools_no_data", 'i', 0, false},
 };
 
 static const struct report_column overview_columns[] = {
-    {"district_code", "区县代码 district_code", 't', 0},
-    {"school_type", "学校类型 school_type", 't', 0},
-    {"schools_active", "在册学校数 schools_active", 'i', 0},
-    {"schools_reported", "已上报学校数 schools_reported", 'i', 0},
-    {"students", "在校学生数 students", 'i', 0},
-    {"psych_fulltime", "专职心理教师数 psych_fulltime", 'i', 0},
-    {"psych_parttime", "兼职心理教师数 psych_parttime", 'i', 0},
-    {"schools_with_room", "建有辅导室学校数 schools_with_room", 'i', 0},
-    {"schools_with_lessons", "开设心理课学校数 schools_with_lessons", 'i', 0},
+    {"district_code", "区县代码 district_code", 't', 0, false},
+    {"district_name", "区县名称 district_name", 't', 0, true},
+    {"school_type", "学校类型 school_type", 't', 0, false},
+    {"schools_active", "在册学校数 schools_active", 'i', 0, false},
+    {"schools_reported", "已上报学校数 schools_reported", 'i', 0, false},
+    {"students", "在校学生数 students", 'i', 0, false},
+    {"psych_fulltime", "专职心理教师数 psych_fulltime", 'i', 0, false},
+    {"psych_parttime", "兼职心理教师数 psych_parttime", 'i', 0, false},
+    {"schools_with_room", "建有辅导室学校数 schools_with_room", 'i', 0, false},
+    {"schools_with_lessons", "开设心理课学校数 schools_with_lessons", 'i', 0, false},
 };
+
+/* o (taken) with its district's name for the CSV, which a person reads; NULL when o is NULL or
+ * memory ran out. */
+static json_t *with_name(json_t *o, const struct report_doc *doc, const char *code)
+{
+    const char *name = report_names_district(doc->names, code);
+    if (o != NULL && json_object_set_new(o, "district_name",
+                                         name != NULL ? json_string(name) : json_null()) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
 
 /*
  * The indicator rows only: the overview has other columns, and one CSV file is one table
@@ -318,7 +334,7 @@ int report_stream_csv(const struct report_doc *doc, const struct report_sink *si
     report_rows_begin(&it, doc, -1);
     const struct report_row *r;
     while (rc == 0 && (r = report_rows_next(&it)) != NULL) {
-        json_t *row = row_json(r);
+        json_t *row = with_name(row_json(r), doc, r->district_code);
         rc = row != NULL ? report_csv_row(&st.out, row, row_columns, ncols) : -1;
         json_decref(row);
         if (rc == 0)
@@ -343,7 +359,8 @@ int report_render_overview_csv(const struct report_doc *doc, buf *out)
     if (report_csv_header(out, overview_columns, ncols) != 0)
         return undo(out, start);
     for (size_t i = 0; i < doc->noverview; i++) {
-        json_t *ov = overview_json(&doc->overview[i]);
+        json_t *ov =
+            with_name(overview_json(&doc->overview[i]), doc, doc->overview[i].district_code);
         int rc = ov != NULL ? report_csv_row(out, ov, overview_columns, ncols) : -1;
         json_decref(ov);
         if (rc != 0)

@@ -13,27 +13,31 @@
 #include "common/util.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
+#include "report/report_names.h"
 #include "report/report_readable.h"
 
 /* One line of the CSV and the sheet per indicator, district and year. */
 static const struct report_column line_cols[] = {
-    {"indicator", "指标 indicator", 't', 30},
-    {"district_code", "区县代码 district_code", 't', 14},
-    {"school_type", "学校类型 school_type", 't', 14},
-    {"year", "年度 year", 'i', 14},
-    {"value", "值 value", 'r', 14},
-    {"target", "目标 target", 'r', 14},
-    {"status", "状态 status", 't', 14},
-    {"change", "较上年变化 change", 'r', 14},
-    {"final_year", "终期年度 final_year", 'i', 14},
-    {"final_value", "终期目标 final_value", 'r', 14},
-    {"on_track", "按期可达成 on_track", 'b', 14},
+    {"indicator", "指标 indicator", 't', 30, false},
+    {"indicator_name", "指标名称 indicator_name", 't', 30, true},
+    {"district_code", "区县代码 district_code", 't', 14, false},
+    {"district_name", "区县名称 district_name", 't', 16, true},
+    {"school_type", "学校类型 school_type", 't', 14, false},
+    {"year", "年度 year", 'i', 14, false},
+    {"value", "值 value", 'r', 14, false},
+    {"target", "目标 target", 'r', 14, false},
+    {"status", "状态 status", 't', 14, false},
+    {"change", "较上年变化 change", 'r', 14, false},
+    {"final_year", "终期年度 final_year", 'i', 14, false},
+    {"final_value", "终期目标 final_value", 'r', 14, false},
+    {"on_track", "按期可达成 on_track", 'b', 14, false},
 };
 /* The JSON has one row per indicator and district, its years nested. */
 static const struct report_column row_cols[] = {
-    {"indicator", NULL, 't', 0},   {"district_code", NULL, 't', 0}, {"school_type", NULL, 't', 0},
-    {"years", NULL, 'o', 0},       {"change", NULL, 'r', 0},        {"final_year", NULL, 'i', 0},
-    {"final_value", NULL, 'r', 0}, {"on_track", NULL, 'b', 0},
+    {"indicator", NULL, 't', 0, false},   {"district_code", NULL, 't', 0, false},
+    {"school_type", NULL, 't', 0, false}, {"years", NULL, 'o', 0, false},
+    {"change", NULL, 'r', 0, false},      {"final_year", NULL, 'i', 0, false},
+    {"final_value", NULL, 'r', 0, false}, {"on_track", NULL, 'b', 0, false},
 };
 /* The document's rows; the lines go to the CSV, the sheet and the page. */
 enum { T_ROWS, T_LINES, T_COUNT };
@@ -42,10 +46,10 @@ static const struct report_table tables[T_COUNT] = {
     {NULL, "", "进展 review", line_cols, sizeof line_cols / sizeof line_cols[0]},
 };
 static const struct report_column year_cols[] = {
-    {"year", NULL, 'i', 0},
-    {"value", NULL, 'r', 0},
-    {"target", NULL, 'r', 0},
-    {"status", NULL, 't', 0},
+    {"year", NULL, 'i', 0, false},
+    {"value", NULL, 'r', 0, false},
+    {"target", NULL, 'r', 0, false},
+    {"status", NULL, 't', 0, false},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -167,8 +171,9 @@ static json_t *final_year_json(const struct review_line *l)
  * memory (not logged) or when the writer failed. */
 static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
                            const char *district, const struct review_line *l,
-                           struct report_writer *w)
+                           const struct report_names *names, struct report_writer *w)
 {
+    const char *name = report_names_district(names, district);
     const char *id = report_indicators[indicator].id;
     size_t dcap = sizeof l->empty[0].district_code;
     json_t *yarr = json_array();
@@ -181,7 +186,9 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
         double change = 0;
         bool has_change = change_of(years, l, k, &change);
         json_t *cells[] = {json_string(id),
+                           json_string(report_indicators[indicator].zh),
                            report_json_text(district, dcap),
+                           name != NULL ? json_string(name) : json_null(),
                            json_null(),
                            json_integer(years[k].year),
                            report_json_real(r->has_value, r->value),
@@ -219,8 +226,8 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
 
 /* Every indicator and district of any year, in report order, into the writer; *nrows counts
  * the document's rows. 0, or -1 (not logged). */
-static int review_build(struct review_year *years, size_t nyears, struct report_writer *w,
-                        size_t *nrows)
+static int review_build(struct review_year *years, size_t nyears, const struct report_names *names,
+                        struct report_writer *w, size_t *nrows)
 {
     size_t total = 0;
     for (size_t k = 0; k < nyears; k++)
@@ -243,7 +250,7 @@ static int review_build(struct review_year *years, size_t nyears, struct report_
         if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
             continue; /* the same indicator and district in another year */
         review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
-        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, w);
+        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, names, w);
         if (rc == 0)
             (*nrows)++;
     }
@@ -301,6 +308,7 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     int nyears = 0;
     struct report_store *st = NULL;
     struct report_writer *w = NULL;
+    struct report_names *names = NULL;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         return rc;
@@ -335,6 +343,10 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     snprintf(title, sizeof title, "%d-%d 工作要点进展 review", from, to);
     snprintf(scope_json, sizeof scope_json, "{\"from\": %d, \"to\": %d}", from, to);
     util_now_rfc3339(generated_at, sizeof generated_at);
+    /* the districts' names of the same snapshot, read before the store's COPY begins */
+    names = report_names_load(conn);
+    if (names == NULL)
+        goto done;
     /* the document is also kept in the database, as the report of record */
     st = report_store_begin(conn, "review", scope_json, NULL, NULL, NULL);
     if (st == NULL)
@@ -355,7 +367,7 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     size_t nrows = 0;
     if (report_writer_failed(w) != 0)
         goto done;
-    if (review_build(years, (size_t)nyears, w, &nrows) != 0) {
+    if (review_build(years, (size_t)nyears, names, w, &nrows) != 0) {
         if (report_writer_failed(w) == 0)
             log_error("cannot write the review: out of memory");
         goto done;
@@ -380,6 +392,7 @@ done:
         report_targets_free(&years[k].t);
         free(years[k].rows);
     }
+    report_names_free(names);
     PQfinish(conn);
     return rc;
 }

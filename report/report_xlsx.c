@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "report/report.h"
+#include "report/report_names.h"
 
 /* Sheets of one workbook: Xinyu writes a handful, so a fixed bound keeps the code plain. */
 #define XLSX_MAX_SHEETS 16
@@ -325,6 +326,7 @@ static const struct report_xlsx_column indicator_columns[] = {
     {"指标 indicator", 28},
     {"指标名称 indicator_name", 34},
     {"区县代码 district_code", 14},
+    {"区县名称 district_name", 16},
     {"学校类型 school_type", 18},
     {"分子 numerator", 14},
     {"分母 denominator", 14},
@@ -339,6 +341,7 @@ static const struct report_xlsx_column indicator_columns[] = {
 
 static const struct report_xlsx_column overview_columns[] = {
     {"区县代码 district_code", 14},
+    {"区县名称 district_name", 16},
     {"学校类型 school_type", 18},
     {"在册学校数 schools_active", 16},
     {"已上报学校数 schools_reported", 18},
@@ -390,9 +393,10 @@ static void overview_sheet(struct report_xlsx *x, const struct report_doc *doc)
             ov->psych_fulltime,      ov->psych_parttime,   ov->schools_with_room,
             ov->schools_with_lessons};
         text_field(s, 0, ov->district_code, sizeof ov->district_code);
-        text_field(s, 1, ov->school_type, sizeof ov->school_type);
+        report_xlsx_text(s, 1, report_names_district(doc->names, ov->district_code));
+        text_field(s, 2, ov->school_type, sizeof ov->school_type);
         for (size_t k = 0; k < 7; k++)
-            report_xlsx_number(s, 2 + k, true, (double)fields[k], REPORT_XLSX_COUNT);
+            report_xlsx_number(s, 3 + k, true, (double)fields[k], REPORT_XLSX_COUNT);
         report_xlsx_end_row(s);
     }
 }
@@ -411,18 +415,19 @@ static bool indicator_sheet(struct report_xlsx *x, const struct report_doc *doc,
         report_xlsx_text(s, 0, ind->id);
         report_xlsx_text(s, 1, english ? ind->en : ind->zh);
         text_field(s, 2, r->district_code, sizeof r->district_code);
-        text_field(s, 3, r->school_type, sizeof r->school_type);
-        report_xlsx_number(s, 4, r->has_numerator, r->numerator,
+        report_xlsx_text(s, 3, report_names_district(doc->names, r->district_code));
+        text_field(s, 4, r->school_type, sizeof r->school_type);
+        report_xlsx_number(s, 5, r->has_numerator, r->numerator,
                            ind->unit == REPORT_MONEY ? REPORT_XLSX_DECIMAL2 : REPORT_XLSX_GENERAL);
-        report_xlsx_number(s, 5, r->has_denominator, r->denominator, REPORT_XLSX_GENERAL);
-        report_xlsx_number(s, 6, r->has_value, r->value, measure);
-        report_xlsx_number(s, 7, r->has_target, r->target, measure);
+        report_xlsx_number(s, 6, r->has_denominator, r->denominator, REPORT_XLSX_GENERAL);
+        report_xlsx_number(s, 7, r->has_value, r->value, measure);
+        report_xlsx_number(s, 8, r->has_target, r->target, measure);
         if (r->has_target)
-            text_field(s, 8, r->op, sizeof r->op);
-        report_xlsx_text(s, 9, r->status);
-        report_xlsx_number(s, 10, r->has_gap, r->gap, measure);
-        report_xlsx_number(s, 11, true, (double)r->schools, REPORT_XLSX_COUNT);
-        report_xlsx_number(s, 12, true, (double)r->schools_no_data, REPORT_XLSX_COUNT);
+            text_field(s, 9, r->op, sizeof r->op);
+        report_xlsx_text(s, 10, r->status);
+        report_xlsx_number(s, 11, r->has_gap, r->gap, measure);
+        report_xlsx_number(s, 12, true, (double)r->schools, REPORT_XLSX_COUNT);
+        report_xlsx_number(s, 13, true, (double)r->schools_no_data, REPORT_XLSX_COUNT);
         report_xlsx_end_row(s);
     }
     return !report_rows_failed(&it);
@@ -484,17 +489,23 @@ int report_write_xlsx(const struct report_doc *doc, const char *path, const char
     }
     if (report_rows_failed(&it))
         return -1;
-    char title[128];
+    char title[256], version[128];
+    /* a published version says so in its title, a draft too: they look alike otherwise */
+    if (doc->label != NULL)
+        snprintf(version, sizeof version, english ? " (published %.64s)" : "（已发布 %.64s）",
+                 doc->label);
+    else
+        snprintf(version, sizeof version, "%s", english ? " (draft)" : "（草稿）");
     if (doc->period != NULL)
         snprintf(title, sizeof title,
-                 english ? "Mental-health education indicators, %.32s"
-                         : "%.32s 心理健康教育指标报告",
-                 doc->period);
+                 english ? "Mental-health education indicators, %.32s%s"
+                         : "%.32s 心理健康教育指标报告%s",
+                 doc->period, version);
     else
         snprintf(title, sizeof title,
-                 english ? "Mental-health education indicators, review year %d"
-                         : "%d年度 心理健康教育指标报告",
-                 doc->year);
+                 english ? "Mental-health education indicators, review year %d%s"
+                         : "%d年度 心理健康教育指标报告%s",
+                 doc->year, version);
     struct report_xlsx *x =
         report_xlsx_open(path, title, generated_time(doc->generated_at, sizeof doc->generated_at));
     if (x == NULL)

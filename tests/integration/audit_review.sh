@@ -81,9 +81,15 @@ sql "WITH s AS (SELECT sc.school_code, sum(x.funding_psych_yuan) AS funding,
                                        WHEN funding >= 10 * e THEN 'pass' ELSE 'fail' END
      FROM (SELECT *, (with_funding = 0 OR e = 0 OR e IS NULL) AS x_none FROM s) y" >"$T/clause10.txt"
 active=$(sql "SELECT count(*) FROM xinyu.school WHERE active")
-python3 - "$OUT/audit-2024.json" "$OUT/audit-2024.csv" "$T/clause10.txt" "$active" <<'PY'
+python3 - "$OUT/audit-2024.json" "$OUT/audit-2024.csv" "$T/clause10.txt" "$active" "$T/schools.csv" "$OUT/audit-2024-districts.csv" <<'PY'
 import csv, io, json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
+reg = list(csv.DictReader(open(sys.argv[5], encoding="utf-8")))
+school = {r["school_code"]: r for r in reg}
+district_name = {r["district_code"]: r["district_name"] for r in reg}
+titles = {"6": "配齐配好教师", "7": "培养培训", "9": "阵地建设", "10": "经费投入", "11": "课堂教学",
+          "14": "心理辅导", "15": "社会合作", "16": "科学研究", "17": "提高实效", "2/4": "规划与机构",
+          "18": "一票否决", "overall": "总体"}
 assert list(doc) == ["report", "scope", "generated_at", "rows", "districts"], list(doc)
 assert doc["report"] == "audit" and doc["scope"] == {"year": 2024}, doc["scope"]
 clauses = ["6", "7", "9", "10", "11", "14", "15", "16", "17", "2/4", "18", "overall"]
@@ -124,8 +130,19 @@ raw = open(sys.argv[2], "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf"), "no BOM"
 assert raw.count(b"\r\n") == len(doc["rows"]) + 1 and b"\n" not in raw.replace(b"\r\n", b"")
 rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
-assert rows[0] == ["学校代码 school_code", "条款 clause", "结果 result", "说明 detail"], rows[0]
-assert rows[1:] == [[r["school_code"], r["clause"], r["result"], r["detail"]] for r in doc["rows"]]
+assert rows[0] == ["学校代码 school_code", "学校名称 school_name", "区县代码 district_code",
+                   "区县名称 district_name", "条款 clause", "条款名称 clause_title", "结果 result",
+                   "说明 detail"], rows[0]
+# the names beside the codes, as the registry file gives them; the clause with its title
+want = [[r["school_code"], school[r["school_code"]]["school_name"],
+         school[r["school_code"]]["district_code"], school[r["school_code"]]["district_name"],
+         r["clause"], titles[r["clause"]], r["result"], r["detail"]] for r in doc["rows"]]
+assert rows[1:] == want, next((g, w) for g, w in zip(rows[1:], want) if g != w)
+raw = open(sys.argv[6], "rb").read()
+lines = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+assert lines[0][:2] == ["区县代码 district_code", "区县名称 district_name"], lines[0]
+assert lines[1][:2] == ["", ""], lines[1]
+assert [l[:2] for l in lines[2:]] == [[x["district_code"], district_name[x["district_code"]]] for x in d[1:]]
 print("audit: %d schools, %s" % (len(by_school), d[0]))
 PY
 # the C output is the SQL function's, row for row
@@ -187,7 +204,11 @@ assert seen >= 2, "no cert_a_coverage rows"
 raw = open(sys.argv[2], "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf")
 lines = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
-assert lines[0][:4] == ["指标 indicator", "区县代码 district_code", "学校类型 school_type", "年度 year"], lines[0]
+assert lines[0][:6] == ["指标 indicator", "指标名称 indicator_name", "区县代码 district_code",
+                       "区县名称 district_name", "学校类型 school_type", "年度 year"], lines[0]
+# the district's name beside its code, none for the city
+assert all((l[2] == "") == (l[3] == "") for l in lines[1:]), [l for l in lines[1:] if (l[2] == "") != (l[3] == "")][:3]
+assert all(l[1] for l in lines[1:]), "an indicator line without its name"
 assert "较上年变化 change" in lines[0] and "按期可达成 on_track" in lines[0], lines[0]
 assert len(lines) == 1 + 2 * len(doc["rows"]), (len(lines), len(doc["rows"]))
 print("review: %d rows" % len(doc["rows"]))
@@ -342,6 +363,38 @@ cmp "$T/published.csv" "$OUT/indicators-2024-final-2024.csv" || fail "the publis
     fail "no HTML or XLSX of the published version"
 grep -q "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['generated_at'])" "$T/published.json")" \
     "$OUT/indicators-2024-final-2024.json" || fail "generated_at of the published version lost"
+# a published version says so on its page and in its workbook's title; a draft says 草稿
+grep -qF '<p class="version published">已发布 final-2024</p>' "$OUT/indicators-2024-final-2024.html" ||
+    fail "the published page does not say 已发布 final-2024"
+if grep -qF '草稿' "$OUT/indicators-2024-final-2024.html"; then
+    fail "the published page calls itself a draft"
+fi
+/usr/bin/python3 - "$OUT/indicators-2024-final-2024.xlsx" <<'PY' || fail "the published workbook does not carry its label"
+import sys
+import openpyxl
+title = openpyxl.load_workbook(sys.argv[1]).properties.title
+assert title == "2024年度 心理健康教育指标报告（已发布 final-2024）", title
+PY
+x report --year 2024 --format html --out "$T/draft" >/dev/null 2>&1
+grep -qF '<p class="version draft">草稿（未发布）</p>' "$T/draft/indicators-2024.html" ||
+    fail "a draft page does not say 草稿"
+# --versions: the published versions as a table, with the fingerprints stored with them
+x report --versions >"$T/versions.txt"
+/usr/bin/python3 - "$T/versions.txt" \
+    "$(sql "SELECT label || '|' || kind || '|' || (scope->>'year') || '|' || to_char(generated_at AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD HH24:MI:SS') || '|' || encode(inputs_sha256, 'hex') || '|' || encode(targets_sha256, 'hex') FROM xinyu.report WHERE label IS NOT NULL ORDER BY generated_at")" \
+    "$(sql "SELECT count(*) FROM xinyu.report WHERE label IS NULL")" <<'PY' || fail "report --versions: $(cat "$T/versions.txt")"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+want = [l.split("|") for l in sys.argv[2].splitlines()]
+assert int(sys.argv[3]) > 0, "no draft stored to leave out"
+assert lines[0].split()[:2] == ["版本", "label"] and "inputs" in lines[0] and "targets" in lines[0], lines[0]
+assert len(lines) == 1 + len(want) and want, (lines, want)
+for line, w in zip(lines[1:], want):
+    f = line.split()
+    # label, report, scope, date and time, inputs, targets
+    assert f == w[:3] + w[3].split(" ") + w[4:], (f, w)
+    assert len(w[4]) == 64 and len(w[5]) == 64, w
+PY
 
 # a label is published once
 set +e
@@ -374,7 +427,7 @@ for f in audit-2024.html audit-2024.xlsx review-2022-2025.html review-2022-2025.
 done
 [ ! -e "$F/audit-2024.csv" ] || fail "--format json,html,xlsx wrote a CSV"
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is missing (scripts/deps.sh test installs it)"
-/usr/bin/python3 - "$F" <<'PY' || fail "the workbooks do not hold the JSON rows"
+/usr/bin/python3 - "$F" "$T/schools.csv" <<'PY' || fail "the workbooks do not hold the JSON rows"
 import json, os, sys
 import openpyxl
 out = sys.argv[1]
@@ -405,26 +458,44 @@ def compare(got_rows, want_rows, where):
 doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("audit-2024.xlsx", "审计 audit")
 assert wb.sheetnames == ["审计 audit", "区县 districts"], wb.sheetnames
-assert head == ("学校代码 school_code", "条款 clause", "结果 result", "说明 detail"), head
-compare(rows, [[r[k] for k in ("school_code", "clause", "result", "detail")] for r in doc["rows"]], "audit")
+assert head == ("学校代码 school_code", "学校名称 school_name", "区县代码 district_code",
+                "区县名称 district_name", "条款 clause", "条款名称 clause_title", "结果 result",
+                "说明 detail"), head
+import csv
+reg = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+school = {r["school_code"]: r for r in reg}
+district_name = {r["district_code"]: r["district_name"] for r in reg}
+for g in rows:
+    sc = school[g[0]]
+    assert g[1:4] == [sc["school_name"], sc["district_code"], sc["district_name"]], g
+    assert isinstance(g[5], str) and g[5], g
+compare([[g[0], g[4], g[6], g[7]] for g in rows],
+        [[r[k] for k in ("school_code", "clause", "result", "detail")] for r in doc["rows"]], "audit")
 _, head, rows = sheet("audit-2024.xlsx", "区县 districts")
+assert head[:2] == ("区县代码 district_code", "区县名称 district_name"), head
 keys = ("district_code", "schools", "passing", "failing", "unknown")
-compare(rows, [[d[k] for k in keys] for d in doc["districts"]], "districts")
+assert [g[1] for g in rows] == [None] + [district_name[d["district_code"]] for d in doc["districts"][1:]]
+compare([[g[0]] + g[2:] for g in rows], [[d[k] for k in keys] for d in doc["districts"]], "districts")
 # review: one line per indicator, district and year
 doc = json.load(open(os.path.join(out, "review-2022-2025.json"), encoding="utf-8"))
 wb, head, rows = sheet("review-2022-2025.xlsx", "进展 review")
-assert len(head) == 11 and head[0] == "指标 indicator", head
+assert len(head) == 13 and head[:4] == ("指标 indicator", "指标名称 indicator_name",
+                                        "区县代码 district_code", "区县名称 district_name"), head
 want = []
 for r in doc["rows"]:
     for y in r["years"]:
-        want.append([r["indicator"], r["district_code"], None, y["year"], y["value"], y["target"],
-                     y["status"], "CHANGE", r["final_year"], r["final_value"], r["on_track"]])
+        want.append([r["indicator"], "NAME", r["district_code"],
+                     district_name.get(r["district_code"]), None, y["year"], y["value"],
+                     y["target"], y["status"], "CHANGE", r["final_year"], r["final_value"],
+                     r["on_track"]])
 assert len(rows) == len(want), (len(rows), len(want))
 for g, w in zip(rows, want):
-    assert g[7] is None or isinstance(g[7], float) or isinstance(g[7], int), g
-    g[7] = "CHANGE"
+    assert g[9] is None or isinstance(g[9], float) or isinstance(g[9], int), g
+    assert isinstance(g[1], str) and g[1], g
+    g[9] = "CHANGE"
+    g[1] = "NAME"
 compare(rows, want, "review")
-assert any(isinstance(g[4], float) for g in rows), "no typed value in the review"
+assert any(isinstance(g[6], float) for g in rows), "no typed value in the review"
 # quality: not reported, rejections one row per reason, warnings
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
@@ -469,7 +540,7 @@ else
     dom_audit=$F/audit-2024.html
     dom_review=$F/review-2022-2025.html
 fi
-/usr/bin/python3 - "$dom_audit" "$dom_review" "$F" <<'PY' || fail "the pages lack a clause, an indicator or a school"
+/usr/bin/python3 - "$dom_audit" "$dom_review" "$F" "$T/schools.csv" <<'PY' || fail "the pages lack a clause, an indicator or a school"
 import json, os, re, sys
 audit, review = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
 out = sys.argv[3]
@@ -478,11 +549,23 @@ for page in (audit, review):
     for bad in ("http://", "https://", "<script", "<link", "url("):
         assert bad not in bare, bad
 heads = re.findall(r"<th>([^<]*)</th>", audit)
-for clause in ["6", "7", "9", "10", "11", "14", "15", "16", "17", "2/4", "18"]:
-    assert clause in heads, (clause, heads)
+# the clause columns carry the titles of INDICATORS.md, not bare numbers
+for head in ["6 配齐配好教师", "7 培养培训", "9 阵地建设", "10 经费投入", "11 课堂教学", "14 心理辅导",
+             "15 社会合作", "16 科学研究", "17 提高实效", "2/4 规划与机构", "18 一票否决"]:
+    assert head in heads, (head, heads)
 doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
+import csv
+reg = {r["school_code"]: r for r in csv.DictReader(open(sys.argv[4], encoding="utf-8"))}
+# every school by code and name, in a row with its district's code and name
 for code in {r["school_code"] for r in doc["rows"]}:
-    assert code in audit, code
+    sc = reg[code]
+    row = ('<td class="code">%s</td><td class="name">%s</td><td class="code">%s</td>'
+           '<td class="name">%s</td>' % (code, sc["school_name"], sc["district_code"],
+                                         sc["district_name"]))
+    assert row in audit, row
+for dc, dn in {(r["district_code"], r["district_name"]) for r in reg.values()}:
+    assert '<td class="code">%s</td><td class="name">%s</td><td class="num">' % (dc, dn) in audit, dn
+    assert '<span class="district-name">%s</span> %s' % (dn, dc) in review, (dn, dc)
 fails = [r for r in doc["rows"] if r["result"] == "fail" and r["clause"] != "overall"]
 assert fails and all(m in audit for m in ("✓", "✗")), "no pass/fail marks"
 # every failing detail is visible text, not a tooltip

@@ -54,7 +54,8 @@ expect_eq "indicator names" 22 "$(wc -l <"$names")"
 
 # (a) the workbook against the JSON document, with Debian's openpyxl (not a pyenv python)
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is missing (scripts/deps.sh test installs it)"
-/usr/bin/python3 - "$json" "$xlsx" "$names" <<'PY' || fail "the workbook does not hold the JSON rows"
+/usr/bin/python3 - "$json" "$xlsx" "$names" "$TEST_TMP/schools.csv" "$out/indicators-2024.csv" <<'PY' || fail "the workbook does not hold the JSON rows"
+import csv
 import json
 import sys
 
@@ -63,6 +64,9 @@ import openpyxl
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
 wb = openpyxl.load_workbook(sys.argv[2])
 names = dict(line.rstrip("\n").split("\t") for line in open(sys.argv[3], encoding="utf-8"))
+# the districts' names as the registry file gives them
+district_names = {r["district_code"]: r["district_name"]
+                  for r in csv.DictReader(open(sys.argv[4], encoding="utf-8"))}
 problems = []
 
 
@@ -97,10 +101,13 @@ ws = wb["指标 indicators"]
 rows = doc["rows"]
 keys = ["indicator", "district_code", "school_type", "numerator", "denominator", "value",
         "target", "op", "status", "gap", "schools", "schools_no_data"]
-columns = ["indicator", "indicator_name"] + keys[1:]
+columns = ["indicator", "indicator_name", "district_code", "district_name"] + keys[2:]
 check(f"indicator header {header_keys(ws)}", header_keys(ws) == columns)
 check(f"frozen pane {ws.freeze_panes}", ws.freeze_panes == "A2")
-check(f"autofilter {ws.auto_filter.ref}", ws.auto_filter.ref == f"A1:M{len(rows) + 1}")
+check(f"autofilter {ws.auto_filter.ref}", ws.auto_filter.ref == f"A1:N{len(rows) + 1}")
+check(f"a draft's title {wb.properties.title!r}", (wb.properties.title or "").endswith("（草稿）"))
+# the JSON rows keep the contract's keys: the names are for the workbook, CSV and page only
+check(f"JSON row keys {list(rows[0])}", list(rows[0]) == keys)
 check(f"{ws.max_row - 1} indicator rows for {len(rows)}", ws.max_row == len(rows) + 1)
 check("every indicator has rows", {r["indicator"] for r in rows} == set(names))
 unit_formats = {"students_per_fulltime": "0.0", "funding_per_student": "0.00",
@@ -111,6 +118,8 @@ for i, row in enumerate(rows):
     for key in keys:
         same(f"{where} {key}", cells[columns.index(key)], row[key])
     check(f"{where}: name {cells[1].value!r}", cells[1].value == names.get(row["indicator"]))
+    want = district_names.get(row["district_code"]) if row["district_code"] else None
+    check(f"{where}: district name {cells[3].value!r}, expected {want!r}", cells[3].value == want)
     fmt = unit_formats.get(row["indicator"], "0.0%")
     for key in ("value", "target", "gap"):
         cell = cells[columns.index(key)]
@@ -121,15 +130,28 @@ ws = wb["概况 overview"]
 overview = doc["overview"]
 okeys = ["district_code", "school_type", "schools_active", "schools_reported", "students",
          "psych_fulltime", "psych_parttime", "schools_with_room", "schools_with_lessons"]
-check(f"overview header {header_keys(ws)}", header_keys(ws) == okeys)
+ocols = ["district_code", "district_name"] + okeys[1:]
+check(f"overview header {header_keys(ws)}", header_keys(ws) == ocols)
 check(f"overview frozen pane {ws.freeze_panes}", ws.freeze_panes == "A2")
 check(f"overview autofilter {ws.auto_filter.ref}",
-      ws.auto_filter.ref == f"A1:I{len(overview) + 1}")
+      ws.auto_filter.ref == f"A1:J{len(overview) + 1}")
 check(f"{ws.max_row - 1} overview rows for {len(overview)}", ws.max_row == len(overview) + 1)
 check("the overview has rows", len(overview) > 0)
 for i, row in enumerate(overview):
-    for k, key in enumerate(okeys):
-        same(f"overview row {i + 2} {key}", ws[i + 2][k], row[key])
+    for key in okeys:
+        same(f"overview row {i + 2} {key}", ws[i + 2][ocols.index(key)], row[key])
+    want = district_names.get(row["district_code"]) if row["district_code"] else None
+    check(f"overview row {i + 2}: district name {ws[i + 2][1].value!r}", ws[i + 2][1].value == want)
+
+# the CSV: the contract's columns with the district's name right after its code
+lines = list(csv.reader(open(sys.argv[5], encoding="utf-8-sig")))
+ckeys = [h.split(" ")[-1] for h in lines[0]]
+check(f"CSV header {lines[0]}", ckeys == ["indicator", "district_code", "district_name"] + keys[2:])
+check(f"CSV header in Chinese {lines[0][2]!r}", lines[0][2] == "区县名称 district_name")
+check(f"{len(lines) - 1} CSV rows for {len(rows)}", len(lines) == len(rows) + 1)
+for line, row in zip(lines[1:], rows):
+    want = district_names.get(row["district_code"], "") if row["district_code"] else ""
+    check(f"CSV {line[:3]}: district name, expected {want!r}", line[2] == want)
 
 for p in problems[:20]:
     print(p, file=sys.stderr)
@@ -145,6 +167,9 @@ done
 expect_eq "one chart per indicator" 22 "$(grep -o '<svg' "$html" | wc -l)"
 grep -qF '2024年度 心理健康教育指标报告' "$html" || fail "the HTML report has no title with its scope"
 grep -qF '一、概况' "$html" || fail "the HTML report has no overview"
+if grep -qF '区县以行政区划代码显示' "$html"; then
+    fail "the HTML report still says districts are shown by code"
+fi
 
 if [ ! -x /usr/bin/chromium ]; then
     echo "SKIP: /usr/bin/chromium is absent; the HTML report was not rendered in a browser" >&2
@@ -183,6 +208,12 @@ while IFS=$'\t' read -r id name; do
     grep -qF -- "id=\"ind-$id\"" "$dom" || fail "the rendered page has no section for $id"
 done <"$names"
 expect_eq "charts in the DOM" 22 "$(grep -o '<svg' "$dom" | wc -l)"
+# the districts by name, each beside its code, as the registry file names them
+for d in 320102:玄武区 320104:秦淮区; do
+    grep -qF -- "<span class=\"district-name\">${d#*:}</span> <span class=\"code\">${d%%:*}</span>" "$dom" ||
+        fail "the rendered page does not name district ${d%%:*} (${d#*:})"
+done
+grep -qF -- '<p class="version draft">草稿（未发布）</p>' "$dom" || fail "a draft does not say 草稿"
 
 for name in screenshot dom; do
     if grep -E 'CONSOLE|Uncaught|Failed to load resource' "$TEST_TMP/$name.err"; then
