@@ -96,19 +96,19 @@ static const struct report_column outlier_cols[] = {
 /* Where a school's work summary and its current submission disagree (SUBMISSION.md
  * section 8; xinyu.quality_summary_mismatches). */
 static const struct report_column summary_cols[] = {
-    {"period", "学期 period", 't', 16},
-    {"district_code", "区县代码 district_code", 't', 16},
-    {"district_name", "区县 district_name", 't', 28},
-    {"school_code", "学校标识码 school_code", 't', 16},
-    {"school_name", "学校名称 school_name", 't', 28},
-    {"summary_ref", "工作总结文件 summary_ref", 't', 28},
-    {"path", "字段 path", 't', 16},
-    {"label", "项目 label", 't', 28},
-    {"summary_quote", "总结原文 summary_quote", 't', 28},
-    {"summary_value", "总结数值 summary_value", 'c', 16},
-    {"submitted_value", "报表数值 submitted_value", 'c', 16},
-    {"line", "总结行号 line", 'i', 12},
-    {"message_zh", "说明 message_zh", 't', 60},
+    {"period", "学期 period", 't', 16, false},
+    {"district_code", "区县代码 district_code", 't', 16, false},
+    {"district_name", "区县 district_name", 't', 28, false},
+    {"school_code", "学校标识码 school_code", 't', 16, false},
+    {"school_name", "学校名称 school_name", 't', 28, false},
+    {"summary_ref", "工作总结文件 summary_ref", 't', 28, false},
+    {"path", "字段 path", 't', 16, false},
+    {"label", "项目 label", 't', 28, false},
+    {"summary_quote", "总结原文 summary_quote", 't', 28, false},
+    {"summary_value", "总结数值 summary_value", 'c', 16, false},
+    {"submitted_value", "报表数值 submitted_value", 'c', 16, false},
+    {"line", "总结行号 line", 'i', 12, false},
+    {"message_zh", "说明 message_zh", 't', 60, false},
 };
 
 enum {
