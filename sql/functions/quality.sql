@@ -181,7 +181,10 @@ $$;
 -- columns). Without p_run_id: those whose period is a term of the scope. With it and not
 -- p_due: those that run received, of a term of the scope or of no readable term. With it and
 -- p_due: those due in that run's letters (xinyu.problems_due), whichever run received them.
-CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint, p_due boolean)
+-- The two-argument form of earlier versions is this one with p_due false (its default).
+DROP FUNCTION IF EXISTS xinyu.quality_rejections(text[], bigint);
+CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint,
+                                            p_due boolean DEFAULT false)
 RETURNS TABLE (
     raw_id bigint,
     district_code text,
@@ -234,36 +237,14 @@ ORDER BY sc.district_code NULLS LAST, rj.school_code NULLS LAST, rj.period NULLS
          i.severity, i.seq
 $$;
 
-CREATE OR REPLACE FUNCTION xinyu.quality_rejections(p_periods text[], p_run_id bigint)
-RETURNS TABLE (
-    raw_id bigint,
-    district_code text,
-    district_name text,
-    school_code text,
-    school_name text,
-    period text,
-    source text,
-    ref text,
-    received_at text,
-    resolved boolean,
-    severity text,
-    seq integer,
-    code text,
-    path text,
-    message text
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT q.* FROM xinyu.quality_rejections(p_periods, p_run_id, false) q
-ORDER BY q.district_code NULLS LAST, q.school_code NULLS LAST, q.period NULLS LAST, q.raw_id,
-         q.severity, q.seq
-$$;
-
 -- Warnings of the current submissions of the scope's terms (011 for the rules). Without
 -- p_run_id: all of them. With it and not p_due: those of the submissions that run loaded.
 -- With it and p_due: those due in that run's letters (xinyu.problems_due). Of the three
 -- branches two are empty, decided by the arguments alone.
-CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint, p_due boolean)
+-- The two-argument form of earlier versions is this one with p_due false (its default).
+DROP FUNCTION IF EXISTS xinyu.quality_warnings(text[], bigint);
+CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint,
+                                            p_due boolean DEFAULT false)
 RETURNS TABLE (
     raw_id bigint,
     district_code text,
@@ -310,25 +291,6 @@ WHERE p_due
   AND due.kind = 'warning'
 -- district, school, term, seq: a school's current submission of a term is one raw_id
 ORDER BY district_code, school_code, period, seq
-$$;
-
-CREATE OR REPLACE FUNCTION xinyu.quality_warnings(p_periods text[], p_run_id bigint)
-RETURNS TABLE (
-    raw_id bigint,
-    district_code text,
-    district_name text,
-    school_code text,
-    school_name text,
-    period text,
-    seq integer,
-    code text,
-    path text,
-    message text
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT q.* FROM xinyu.quality_warnings(p_periods, p_run_id, false) q
-ORDER BY q.district_code, q.school_code, q.period, q.seq
 $$;
 
 -- Outliers among the current submissions of active schools (the header of this file for the
@@ -584,7 +546,6 @@ COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint) IS
 GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(timestamptz),
     xinyu.previous_period(text), xinyu.quality_terms(text[], date[]),
     xinyu.quality_not_reported(text[]), xinyu.quality_late(text[], date[]),
-    xinyu.quality_rejections(text[], bigint), xinyu.quality_warnings(text[], bigint),
     xinyu.quality_rejections(text[], bigint, boolean),
     xinyu.quality_warnings(text[], bigint, boolean),
     xinyu.quality_outliers(text[], bigint) TO xinyu_report;
