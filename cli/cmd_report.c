@@ -189,13 +189,13 @@ int cmd_status(struct cli *c)
          1000, NULL},
     };
     const struct cli_scope_spec spec = {
-        "Usage: xinyu status [--runs N]\n"
+        "Usage: xinyu status [--runs N] [--lang zh|en]\n"
         "\n"
         "Shows the last runs (counts reconcile: received = loaded + duplicate + superseded +\n"
         "rejected), the spool files that could not be read and wait for the next run, then\n"
         "the problems and the rejected submissions of the last run that received anything,\n"
-        "with every reason.\n",
-        0,
+        "with every reason, in the configuration's report.lang (default zh) or --lang.\n",
+        CLI_SCOPE_LANG,
         NULL,
         NULL,
         NULL,

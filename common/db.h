@@ -103,9 +103,11 @@ int64_t db_run_begin(PGconn *conn, const char *kind, const char *args_text);
 /* Closes the run with counts made from its items (xinyu.run_finish). Returns 0 or -1. */
 int db_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
                   int failed_sources, const char *timings_json);
-/* Records a run event (nothing when run_id <= 0). Never fails the caller: errors are logged. */
+/* Records a run event (nothing when run_id <= 0): message in English (as logged), message_zh
+ * in Chinese for `status` and the reports (NULL: none). Never fails the caller: errors are
+ * logged. */
 void db_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
-                  const char *message);
+                  const char *message, const char *message_zh);
 /* Closes the records of runs whose process is gone (xinyu.run_reap); errors are logged. */
 void db_run_reap(PGconn *conn);
 /* Takes the run lock (shared for ingest, exclusive for run); when another run holds it the

@@ -46,17 +46,17 @@ int db_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *
 }
 
 void db_run_event(PGconn *conn, int64_t run_id, const char *source, const char *severity,
-                  const char *message)
+                  const char *message, const char *message_zh)
 {
     if (run_id <= 0)
         return;
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
-    const char *params[] = {id, source, severity, message};
+    const char *params[] = {id, source, severity, message, message_zh};
     PGresult *res = db_query(conn,
-                             "INSERT INTO xinyu.run_event (run_id, source, severity, message) "
-                             "VALUES ($1, $2, $3, $4)",
-                             4, params, PGRES_COMMAND_OK, "cannot record a run event");
+                             "INSERT INTO xinyu.run_event (run_id, source, severity, message, "
+                             "message_zh) VALUES ($1, $2, $3, $4, $5)",
+                             5, params, PGRES_COMMAND_OK, "cannot record a run event");
     PQclear(res);
 }
 

@@ -162,3 +162,13 @@ bool period_canonical(const char *s, int *first_year, int *term)
         *term = s[10] - '0';
     return true;
 }
+
+char *period_words(const char *period, char *out, size_t n)
+{
+    char canon[PERIOD_LEN + 1];
+    if (period == NULL || period_parse(period, canon, NULL, 0) != 0 || strcmp(canon, period) != 0)
+        snprintf(out, n, "(学期未能识别)");
+    else
+        snprintf(out, n, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
+    return out;
+}

@@ -48,4 +48,8 @@ bool period_shaped(const char *s);
  * Then *first_year and *term get its parts; either may be NULL. */
 bool period_canonical(const char *s, int *first_year, int *term);
 
+/* A term in words, "2024-2025学年第一学期", for a canonical period; "(学期未能识别)" for NULL
+ * or anything else. Returns out. */
+char *period_words(const char *period, char *out, size_t n);
+
 #endif

@@ -39,8 +39,10 @@ static void source_failed(const struct http_source *h, const char *message, cons
 {
     log_error_detail("an http source failed", message, hint);
     char event[2048 + 64]; /* room for a whole err of the driver and the prefix */
+    char event_zh[2048 + 64];
     snprintf(event, sizeof event, "cannot fetch from the platform: %s", message);
-    db_run_event(h->conn, h->run_id, h->source->name, "error", event);
+    snprintf(event_zh, sizeof event_zh, "无法从教育平台获取数据（%s）", message);
+    db_run_event(h->conn, h->run_id, h->source->name, "error", event, event_zh);
 }
 
 /* The stored cursor into *cursor (malloc'ed, NULL when none). Returns 0, or -1 after logging. */

@@ -40,7 +40,8 @@ static int on_found(const char *relpath, int64_t size, int64_t mtime_ns, void *c
         snprintf(message, sizeof message,
                  "skipped a file whose name is not plain UTF-8 text; rename it to load it");
         log_warn("%s: %s", d->source->name, message);
-        db_run_event(d->conn, d->run_id, d->source->name, "warning", message);
+        db_run_event(d->conn, d->run_id, d->source->name, "warning", message,
+                     "跳过了一个文件名不是规范 UTF-8 文本的文件；将其改名后即可导入");
         return 0;
     }
     if (ingest_file_kind(relpath) == INGEST_SUMMARY) {
@@ -67,9 +68,11 @@ static void on_skipped(const char *relpath, const char *why, void *ctx)
 {
     struct discover *d = ctx;
     char message[1024];
+    char message_zh[1024];
     snprintf(message, sizeof message, "skipped %s: %s", relpath, why);
+    snprintf(message_zh, sizeof message_zh, "已跳过 %s（%s）", relpath, why);
     log_warn("%s: %s", d->source->name, message);
-    db_run_event(d->conn, d->run_id, d->source->name, "warning", message);
+    db_run_event(d->conn, d->run_id, d->source->name, "warning", message, message_zh);
 }
 
 /*
@@ -113,7 +116,10 @@ long ingest_queue_discover(PGconn *conn, const struct conf_source *source, int64
         if (!d.failed) {
             log_error_detail("cannot read the spool directory", err,
                              "Check the source's \"path\" in the configuration.");
-            db_run_event(conn, run_id, source->name, "error", err);
+            char message_zh[sizeof err + 128];
+            snprintf(message_zh, sizeof message_zh,
+                     "无法读取报送目录（%s）；请检查配置中该来源的 path", err);
+            db_run_event(conn, run_id, source->name, "error", err, message_zh);
         }
         goto out;
     }
@@ -207,8 +213,11 @@ int ingest_queue_keep_unread(PGconn *conn, const char *source, int64_t run_id, c
     char message[1024];
     snprintf(message, sizeof message,
              "cannot read %s: %s; it stays pending and the next run reads it again", path, why);
+    char message_zh[1024];
+    snprintf(message_zh, sizeof message_zh,
+             "无法读取 %s（%s）；该文件保持待处理，下次运行时重新读取", path, why);
     log_warn("%s: %s", source, message);
-    db_run_event(conn, run_id, source, "error", message);
+    db_run_event(conn, run_id, source, "error", message, message_zh);
     return 0;
 }
 

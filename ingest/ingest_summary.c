@@ -65,7 +65,7 @@ static json_t *figures_json(const struct xf_extract *x)
 int ingest_summary_keep(struct pg_conn *conn, int64_t run_id, const char *source, const char *dir,
                         const char *relpath)
 {
-    char school[32], period[PERIOD_LEN + 1], path[8192], message[1024];
+    char school[32], period[PERIOD_LEN + 1], path[8192], message[1024], message_zh[1024];
     bool docx = false;
     if (!ingest_summary_name(relpath, school, sizeof school, period, sizeof period, &docx))
         return 0;
@@ -74,10 +74,13 @@ int ingest_summary_keep(struct pg_conn *conn, int64_t run_id, const char *source
     unsigned char *data = (unsigned char *)util_read_file(
         path, docx ? XF_EXTRACT_MAX_DOCX : XF_EXTRACT_MAX_TEXT, &len);
     if (data == NULL) {
+        int e = errno;
         snprintf(message, sizeof message, "summary %s not kept: %s", relpath,
-                 errno == EFBIG ? "too large" : strerror(errno));
+                 e == EFBIG ? "too large" : strerror(e));
+        snprintf(message_zh, sizeof message_zh, "工作总结 %s 未能保存：%s", relpath,
+                 e == EFBIG ? "文件过大" : strerror(e));
         log_warn("%s: %s", source, message);
-        db_run_event(conn, run_id, source, "warning", message);
+        db_run_event(conn, run_id, source, "warning", message, message_zh);
         return 0;
     }
     int rc = -1;
@@ -137,17 +140,27 @@ int ingest_summary_keep(struct pg_conn *conn, int64_t run_id, const char *source
     bool added = PQntuples(res) == 1;
     PQclear(res);
     if (added) {
-        if (read == 0)
+        char term[64];
+        period_words(period, term, sizeof term);
+        if (read == 0) {
             snprintf(message, sizeof message,
                      "kept summary %s of school %s, term %s: %zu exact figures to compare with "
                      "its submission; a summary is never loaded as data",
                      relpath, school, period, json_array_size(figs));
-        else
+            snprintf(message_zh, sizeof message_zh,
+                     "已保存学校 %s %s的工作总结 %s：其中 %zu 个确切数字将与报表核对；"
+                     "工作总结不作为数据入库",
+                     school, term, relpath, json_array_size(figs));
+        } else {
             snprintf(message, sizeof message,
                      "kept summary %s of school %s, term %s, but could not read it: %s", relpath,
                      school, period, err);
+            snprintf(message_zh, sizeof message_zh,
+                     "已保存学校 %s %s的工作总结 %s，但无法读取其内容（%s）", school, term, relpath,
+                     err);
+        }
         log_info("%s: %s", source, message);
-        db_run_event(conn, run_id, source, read == 0 ? "info" : "warning", message);
+        db_run_event(conn, run_id, source, read == 0 ? "info" : "warning", message, message_zh);
     }
     rc = 0;
 out:

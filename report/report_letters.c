@@ -11,6 +11,7 @@
 
 #include "common/fault.h"
 #include "common/log.h"
+#include "common/period.h"
 #include "common/util.h"
 #include "report/report_letters.h"
 #include "report/report_template.h"
@@ -67,15 +68,6 @@ static const char *fix_of(const char *code)
             return fixes[i].fix;
     }
     return "请对照《学校心理健康教育工作报送数据格式》核对该项。";
-}
-
-/* "2024-2025学年第一学期" for a canonical term, or a note that it could not be read. */
-static void period_zh(const char *period, char *out, size_t n)
-{
-    if (period == NULL || strlen(period) != XF_PERIOD_LEN)
-        snprintf(out, n, "(学期未能识别)");
-    else
-        snprintf(out, n, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
 }
 
 /* An item of a letter: a row of one of the three lists that concern a school's data. */
@@ -157,7 +149,7 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
 {
     const json_t *first = json_array_get(rows[items[0].list], items[0].row);
     char term[64], name[256], ref[256], path[256], message[700];
-    period_zh(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
+    period_words(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
     int rc = buf_printf(b,
                         "\xEF\xBB\xBF%s(学校标识码 %s):\r\n\r\n"
                         "    经市教育局心理健康教育数据平台核验,贵校报送的%s心理健康教育工作"

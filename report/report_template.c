@@ -9,6 +9,7 @@
 #include <xlsxwriter.h>
 
 #include "common/log.h"
+#include "common/period.h"
 #include "report/report_template.h"
 #include "transform/xform_xlsx.h"
 
@@ -161,12 +162,6 @@ static int out_close(struct out *o)
     o->tmp[0] = '\0';
     out_discard(o);
     return 0;
-}
-
-/* "2024-2025学年第一学期" for a canonical period. */
-static void period_zh(const char *period, char *out, size_t cap)
-{
-    snprintf(out, cap, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
 }
 
 /* The hidden sheet the reader starts from. */
@@ -388,7 +383,7 @@ int report_template_school(const char *path, const char *period,
 {
     struct out o;
     char term[64], title[256];
-    period_zh(period, term, sizeof term);
+    period_words(period, term, sizeof term);
     snprintf(title, sizeof title, "学校心理健康教育工作数据填报表（%s）", term);
     if (out_open(&o, path, false, created, title) != 0)
         return -1;
@@ -542,7 +537,7 @@ int report_template_rollup(const char *path, const char *period, const char *dis
 {
     struct out o;
     char term[64], title[256];
-    period_zh(period, term, sizeof term);
+    period_words(period, term, sizeof term);
     snprintf(title, sizeof title, "%s学校心理健康教育工作数据汇总表（%s）",
              district_name != NULL ? district_name : "", term);
     if (out_open(&o, path, true, created, title) != 0)

@@ -69,11 +69,6 @@ static int template_prefill(PGconn *conn, const char *school, const char *period
     return 1;
 }
 
-static void template_period_zh(const char *period, char *out, size_t cap)
-{
-    snprintf(out, cap, "%.9s学年第%s学期", period, period[10] == '1' ? "一" : "二");
-}
-
 int report_templates_write(const struct report_template_job *job)
 {
     if (job->registry == NULL) {
@@ -200,7 +195,7 @@ int report_templates_write(const struct report_template_job *job)
             goto out;
         if (got > 0) {
             char term[64];
-            template_period_zh(from, term, sizeof term);
+            period_words(from, term, sizeof term);
             snprintf(notes[i], sizeof notes[i],
                      "表中已预填贵校%s已入库的数据，请核对，只修改有变化的项目。", term);
             ts[i].values = v;

@@ -51,9 +51,15 @@ grep -q "cannot read b.json: Permission denied" "$TEST_TMP/out.txt" || { cat "$T
 expect_eq "run 1 status" partial "$(sql "SELECT status FROM xinyu.run WHERE run_id = $run1")"
 expect_eq "run 1 counts (b.json was not received)" "1 1 0 0 0" "$(counts "$run1")"
 expect_eq "b.json stays pending with its reason" "b.json=Permission denied" "$(pending)"
-"$XINYU" --config "$TEST_TMP/conf.json" status >"$TEST_TMP/status.txt"
+"$XINYU" --config "$TEST_TMP/conf.json" status --lang en >"$TEST_TMP/status.txt"
 grep -q "spool: b.json: Permission denied (run $run1)" "$TEST_TMP/status.txt" || { cat "$TEST_TMP/status.txt"; fail "status does not name the pending file"; }
 grep -q "error: spool: cannot read b.json: Permission denied" "$TEST_TMP/status.txt" || { cat "$TEST_TMP/status.txt"; fail "status does not show the run's error"; }
+# in the officer's language (the default): the same facts in Chinese
+"$XINYU" --config "$TEST_TMP/conf.json" status >"$TEST_TMP/status-zh.txt"
+grep -q "spool: b.json: Permission denied （第 $run1 次运行）" "$TEST_TMP/status-zh.txt" || { cat "$TEST_TMP/status-zh.txt"; fail "status (zh) does not name the pending file"; }
+grep -q "错误: spool: 无法读取 .*b.json（Permission denied）；该文件保持待处理" "$TEST_TMP/status-zh.txt" || { cat "$TEST_TMP/status-zh.txt"; fail "status (zh) does not show the run's error in Chinese"; }
+grep -q "部分完成" "$TEST_TMP/status-zh.txt" || { cat "$TEST_TMP/status-zh.txt"; fail "status (zh) does not say the run was partial"; }
+if grep -qw "partial\|received\|loaded" "$TEST_TMP/status-zh.txt"; then cat "$TEST_TMP/status-zh.txt"; fail "status (zh) speaks English"; fi
 "$XINYU" -q --config "$TEST_TMP/conf.json" quality --year 2024 --run "$run1" --out "$TEST_TMP/q1" >/dev/null
 python3 - "$TEST_TMP/q1/quality-2024.json" <<'PY'
 import json, sys
