@@ -141,11 +141,14 @@ struct report_doc {
     struct report_spool *spool; /* when not NULL, the rows are read from it; rows/nrows unused */
     struct report_overview *overview;
     size_t noverview;
+    const char
+        *overview_period; /* the term the overview covers (the scope's latest); NULL: unsaid */
     /* for a person, not in the JSON document: the districts' names beside their codes
      * (report/report_names.h; NULL: codes only), and the label it was published as (NULL: a
      * draft). Borrowed. */
     const struct report_names *names;
     const char *label;
+    const char *lang; /* of the words beside codes in the CSV: "zh" (also NULL) or "en" */
 };
 
 /*
@@ -263,6 +266,8 @@ struct report_xlsx_sheet *report_xlsx_add_sheet(struct report_xlsx *x, const cha
                                                 size_t ncols);
 /* A text cell in column col of the current row; NULL or "" leaves the cell blank. */
 void report_xlsx_text(struct report_xlsx_sheet *s, size_t col, const char *text);
+/* A note on cell col of the current row (a comment Excel shows on hover); NULL: none. */
+void report_xlsx_comment(struct report_xlsx_sheet *s, size_t col, const char *text);
 /* A number cell in the given style; has false (or a non-finite v) leaves the cell blank. */
 void report_xlsx_number(struct report_xlsx_sheet *s, size_t col, bool has, double v,
                         enum report_xlsx_style style);

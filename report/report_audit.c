@@ -24,6 +24,7 @@ static const struct report_column row_cols[] = {
     {"clause", "条款 clause", 't', 10, false},
     {"clause_title", "条款名称 clause_title", 't', 16, true},
     {"result", "结果 result", 't', 10, false},
+    {"result_name", "审核结果 result_name", 't', 10, true},
     {"detail", "说明 detail", 't', 80, false},
 };
 static const struct report_column district_cols[] = {
@@ -222,9 +223,16 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     snprintf(title, sizeof title, "%d 特色学校标准审核 audit", year);
     util_now_rfc3339(generated_at, sizeof generated_at);
     struct report_audit_page_arg page = {lang, year, generated_at, T_ROWS, T_DISTRICTS};
-    struct report_layout layout = {"cannot write the audit", base,   title,
-                                   REPORT_JSON_LINES,        tables, T_COUNT,
-                                   &report_audit_page,       &page,  NULL};
+    struct report_layout layout = {"cannot write the audit",
+                                   base,
+                                   title,
+                                   REPORT_JSON_LINES,
+                                   tables,
+                                   T_COUNT,
+                                   &report_audit_page,
+                                   &page,
+                                   NULL,
+                                   lang};
     w = report_writer_open(&layout, ctx->formats, out_dir);
     if (w == NULL)
         goto done;

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/terms.h"
 #include "common/util.h"
+#include "report/report.h"
 #include "report/report_cells.h"
 
 /*
@@ -206,4 +208,54 @@ int report_csv_row(buf *out, const json_t *row, const struct report_column *cols
             rc = report_csv_value(out, json_object_get(row, cols[i].key));
     }
     return rc == 0 ? buf_puts(out, "\r\n") : -1;
+}
+
+/* The code keys whose readable "_name" column a report may have, and their words. */
+static const struct {
+    const char *key;
+    enum terms_kind kind;
+} coded[] = {
+    {"school_type", TERMS_SCHOOL_TYPE}, {"status", TERMS_STATUS},     {"result", TERMS_RESULT},
+    {"severity", TERMS_SEVERITY},       {"kind", TERMS_OUTLIER_KIND}, {"resolved", TERMS_BOOL},
+    {"on_track", TERMS_BOOL},
+};
+
+const char *report_code_word(const char *key, const json_t *row, bool zh)
+{
+    size_t n = strlen(key);
+    if (n <= 5 || strcmp(key + n - 5, "_name") != 0)
+        return NULL;
+    n -= 5;
+    if (n == 9 && strncmp(key, "indicator", 9) == 0) {
+        int i = report_indicator_find(json_string_value(json_object_get(row, "indicator")));
+        return i < 0 ? NULL : zh ? report_indicators[i].zh : report_indicators[i].en;
+    }
+    for (size_t k = 0; k < sizeof coded / sizeof coded[0]; k++) {
+        if (strlen(coded[k].key) != n || strncmp(coded[k].key, key, n) != 0)
+            continue;
+        const json_t *v = json_object_get(row, coded[k].key);
+        const char *code =
+            json_is_boolean(v) ? (json_is_true(v) ? "true" : "false") : json_string_value(v);
+        return code != NULL ? terms_word(coded[k].kind, code, zh) : NULL;
+    }
+    return NULL;
+}
+
+json_t *report_row_words(const json_t *row, const struct report_column *cols, size_t ncols, bool zh)
+{
+    json_t *out = NULL;
+    for (size_t k = 0; k < ncols; k++) {
+        if (!cols[k].readable || json_object_get(row, cols[k].key) != NULL)
+            continue;
+        const char *word = report_code_word(cols[k].key, row, zh);
+        if (word == NULL)
+            continue;
+        if (out == NULL && (out = json_copy((json_t *)row)) == NULL)
+            return NULL;
+        if (json_object_set_new(out, cols[k].key, json_string(word)) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out != NULL ? out : json_incref((json_t *)row);
 }

@@ -44,6 +44,18 @@ json_t *report_json_text(const char *s, size_t cap);
  * Takes every cell, also on failure; NULL when a cell is NULL or memory ran out. */
 json_t *report_row_make(const struct report_column *cols, size_t ncols, json_t *const *cells);
 
+/*
+ * The word a person reads for a code: for a readable column "<code key>_name" (indicator_name,
+ * school_type_name, status_name, result_name, severity_name, kind_name, resolved_name,
+ * on_track_name) the catalogue's word (common/terms.h) for row's value of the code key, in
+ * Chinese when zh. NULL when key is no such column or the row has no known code.
+ */
+const char *report_code_word(const char *key, const json_t *row, bool zh);
+/* row with the words of the readable code columns among cols that it lacks; a new reference
+ * (row itself, incref'd, when there is nothing to add), NULL when memory ran out. */
+json_t *report_row_words(const json_t *row, const struct report_column *cols, size_t ncols,
+                         bool zh);
+
 /* Appends json_dumps(v, flags) to out. Returns 0, or -1 (out then as before). */
 int report_json_append(buf *out, const json_t *v, size_t flags);
 /* Appends a whole document as the indicator report is written (indent 2, key order kept, 15

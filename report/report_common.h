@@ -76,8 +76,9 @@ struct report_list {
     const struct report_column *cols;
     size_t ncols;
 };
-/* Row i of a list's result as a JSON object (a new reference); NULL when out of memory or a
- * value is malformed (not logged). */
+/* Row i of a list's result as a JSON object (a new reference), the result's fields in the
+ * order of the list's columns that are not readable-only; NULL when out of memory or a value
+ * is malformed (not logged). */
 json_t *report_row_json(const struct report_list *l, const PGresult *res, int i);
 
 /*

@@ -10,9 +10,13 @@ json_t *report_row_json(const struct report_list *l, const PGresult *res, int i)
 {
     json_t *o = json_object();
     int rc = o == NULL ? -1 : 0;
-    for (size_t k = 0; rc == 0 && k < l->ncols; k++)
-        rc = json_object_set_new(o, l->cols[k].key,
-                                 report_json_cell(res, i, (int)k, l->cols[k].type));
+    /* the readable columns (words beside codes) are not the query's: the writer adds them */
+    int field = 0;
+    for (size_t k = 0; rc == 0 && k < l->ncols; k++) {
+        if (!l->cols[k].readable)
+            rc = json_object_set_new(o, l->cols[k].key,
+                                     report_json_cell(res, i, field++, l->cols[k].type));
+    }
     if (rc != 0) {
         json_decref(o);
         return NULL;

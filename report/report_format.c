@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "common/terms.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
 
@@ -116,8 +117,19 @@ void report_writer_table_begin(struct report_writer *w, size_t table)
 
 void report_writer_row(struct report_writer *w, size_t table, const json_t *row)
 {
+    if (w->rc != 0)
+        return;
+    /* the words beside the codes, for the formats a person reads (JSON leaves them out) */
+    const struct report_table *t = &w->l->tables[table];
+    json_t *full = report_row_words(row, t->cols, t->ncols, terms_lang_zh(w->l->lang));
+    if (full == NULL) {
+        log_error("%s: out of memory", w->l->what);
+        w->rc = -1;
+        return;
+    }
     for (size_t i = 0; w->rc == 0 && i < w->n; i++)
-        w->rc = w->f[i]->row(w->out[i], table, row);
+        w->rc = w->f[i]->row(w->out[i], table, full);
+    json_decref(full);
 }
 
 void report_writer_table_end(struct report_writer *w, size_t table)

@@ -80,6 +80,8 @@ struct report_layout {
     /* the JSON document's bytes also go here, whether JSON is asked for or not (the report
      * of record); NULL: nowhere else */
     const struct report_sink *store;
+    /* the language of the words beside codes (report_row_words): "zh" (also NULL) or "en" */
+    const char *lang;
 };
 
 /*

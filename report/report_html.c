@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "common/period.h"
+#include "common/terms.h"
+#include "common/util.h"
 #include "report/report.h"
 #include "report/report_names.h"
 #include "report/report_css.h"
@@ -50,19 +52,16 @@ struct html_labels {
     const char *schools_no_data;
     const char *no_rows;
     const char *overview_columns[7];
-    const char *status_met;
-    const char *status_not_met;
-    const char *status_no_data;
-    const char *status_no_target;
     const char *target_line;
     const char *yuan;
-    const char *points;  /* after a gap in percentage points */
-    const char *axis[4]; /* per enum report_unit */
-    const char *type_names[7];
+    const char *points;        /* after a gap in percentage points */
+    const char *axis[4];       /* per enum report_unit */
+    bool zh;                   /* the catalogue's words (common/terms.h) in Chinese */
+    const char *incidents;     /* the crisis rate's numerator: incidents, not incidents × 10,000 */
+    const char *students;      /* and its denominator */
+    const char *overview_term; /* before the term the overview covers */
+    const char *overview_scope; /* after it, when the report covers more than that term */
 };
-
-static const char *const type_codes[7] = {
-    "primary", "junior", "senior", "nine_year", "complete_secondary", "twelve_year", "special"};
 
 static const struct html_labels labels_zh = {
     "zh-CN",
@@ -105,16 +104,17 @@ static const struct html_labels labels_zh = {
     "本报告没有该指标的数据。",
     {"在册学校数", "已上报学校数", "在校学生数", "专职心理教师数", "兼职心理教师数",
      "建有心理辅导室学校数", "开设心理课学校数"},
-    "达标",
-    "未达标",
-    "无数据",
-    "无目标",
     "目标线",
     " 元",
     " 个百分点",
     {"比例（%）", "生均经费（元/生）", "每名专职心理教师对应学生数（人）",
      "每万名学生事件数（起）"},
-    {"小学", "初中", "高中", "九年一贯制", "完全中学", "十二年一贯制", "特殊教育学校"},
+    true,
+    "心理危机事件数（起）",
+    "在校学生数",
+    "概况为 ",
+    " 的数据（本报告所含学期中的最后一个学期）；下文指标按本报告的全部学期计算，"
+    "两处的学校数、学生数因此可能不同。",
 };
 
 static const struct html_labels labels_en = {
@@ -160,17 +160,17 @@ static const struct html_labels labels_en = {
     {"Active schools", "Schools reported", "Students", "Full-time psychology teachers",
      "Part-time psychology teachers", "Schools with a counseling room",
      "Schools with psychology lessons"},
-    "Met",
-    "Not met",
-    "No data",
-    "No target",
     "Target",
     " yuan",
     " pp",
     {"Share (%)", "Funding per student (yuan)", "Students per full-time psychology teacher",
      "Incidents per 10,000 students"},
-    {"Primary", "Junior secondary", "Senior secondary", "Nine-year", "Complete secondary",
-     "Twelve-year", "Special education"},
+    false,
+    "Crisis incidents",
+    "Students",
+    "The overview covers ",
+    " (the last term of this report); the indicators below cover all of its terms, so their "
+    "counts of schools and students may differ.",
 };
 
 /*
@@ -332,17 +332,11 @@ static void count_cell(struct html *h, bool has, double v)
         putf(h, "<td class=\"num\">%.2f</td>", v);
 }
 
+/* The status in words; anything unknown reads as missing data. */
 static const char *status_label(const struct html_labels *l, const char *status)
 {
-    if (status == NULL)
-        return l->status_no_data;
-    if (strcmp(status, "met") == 0)
-        return l->status_met;
-    if (strcmp(status, "not_met") == 0)
-        return l->status_not_met;
-    if (strcmp(status, "no_target") == 0)
-        return l->status_no_target;
-    return l->status_no_data;
+    const char *w = terms_word(TERMS_STATUS, status, l->zh);
+    return w != NULL ? w : terms_word(TERMS_STATUS, "no_data", l->zh);
 }
 
 /* The class names the four statuses; anything else is shown as missing data. */
@@ -399,13 +393,10 @@ static void district_label(struct html *h, const char *code, size_t cap)
 /* Known school types by name; an unknown code is shown as it came. */
 static void school_type_text(struct html *h, const char *code, size_t cap)
 {
-    for (size_t i = 0; i < sizeof type_codes / sizeof type_codes[0]; i++) {
-        if (strncmp(code, type_codes[i], cap) == 0) {
-            text(h, h->l->type_names[i], 64);
-            return;
-        }
-    }
-    text(h, code, cap);
+    char copy[32];
+    util_strlcpy(copy, code, cap + 1 < sizeof copy ? cap + 1 : sizeof copy);
+    const char *w = terms_word(TERMS_SCHOOL_TYPE, copy, h->l->zh);
+    text(h, w != NULL ? w : code, w != NULL ? 64 : cap);
 }
 
 static void title_text(struct html *h, const struct report_doc *doc)
@@ -479,7 +470,24 @@ static void overview_section(struct html *h, const struct report_doc *doc)
 {
     put(h, "<section id=\"overview\">\n<h2>");
     text(h, h->l->overview, 128);
-    put(h, "</h2>\n<table>\n");
+    put(h, "</h2>\n");
+    /* which term, and that the indicators may cover more: the figures then differ */
+    if (doc->overview_period != NULL) {
+        char term[64];
+        if (h->l->zh)
+            period_words(doc->overview_period, term, sizeof term);
+        else
+            util_strlcpy(term, doc->overview_period, sizeof term);
+        put(h, "<p class=\"note scope-note\">");
+        text(h, h->l->overview_term, 128);
+        text(h, term, sizeof term);
+        if (doc->period == NULL)
+            text(h, h->l->overview_scope, 512);
+        else
+            put(h, h->l->zh ? "。" : ".");
+        put(h, "</p>\n");
+    }
+    put(h, "<table>\n");
     overview_header(h, h->l->district);
     put(h, "<tbody>\n");
     for (size_t i = 0; i < doc->noverview; i++) {
@@ -794,7 +802,7 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
                  "stroke=\"#888\" stroke-dasharray=\"2 2\"/>",
                  CHART_LEFT + 1, y, CHART_BAR);
             putf(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"muted\">", CHART_LEFT + 68, y + 12);
-            text(h, l->status_no_data, 64);
+            text(h, status_label(l, "no_data"), 64);
             put(h, "</text>");
         }
         if (city && nbars > 1)
@@ -852,17 +860,17 @@ static void chart(struct html *h, const struct report_doc *doc, int indicator)
 
     double lx = CHART_LEFT, ly = bottom + CHART_AXIS;
     if (with_target != NULL) {
-        legend_item(h, &lx, ly, "met", l->status_met);
-        legend_item(h, &lx, ly, "not_met", l->status_not_met);
+        legend_item(h, &lx, ly, "met", status_label(l, "met"));
+        legend_item(h, &lx, ly, "not_met", status_label(l, "not_met"));
         legend_item(h, &lx, ly, "target", l->target_line);
     } else {
-        legend_item(h, &lx, ly, "no_target", l->status_no_target);
+        legend_item(h, &lx, ly, "no_target", status_label(l, "no_target"));
     }
-    legend_item(h, &lx, ly, "no_data", l->status_no_data);
+    legend_item(h, &lx, ly, "no_data", status_label(l, "no_data"));
     put(h, "</svg>\n</figure>\n");
 }
 
-static void row_header(struct html *h, bool with_type)
+static void row_header(struct html *h, bool with_type, enum report_unit unit)
 {
     const struct html_labels *l = h->l;
     put(h, "<thead><tr>");
@@ -871,8 +879,16 @@ static void row_header(struct html *h, bool with_type)
         text(h, l->school_type, 64);
         put(h, "</th>");
     }
-    const char *heads[] = {l->district, l->numerator, l->denominator, l->value,          l->target,
-                           l->status,   l->gap,       l->schools,     l->schools_no_data};
+    bool per_10k = unit == REPORT_PER_10K;
+    const char *heads[] = {l->district,
+                           per_10k ? l->incidents : l->numerator,
+                           per_10k ? l->students : l->denominator,
+                           l->value,
+                           l->target,
+                           l->status,
+                           l->gap,
+                           l->schools,
+                           l->schools_no_data};
     for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
         put(h, "<th>");
         text(h, heads[k], 64);
@@ -893,7 +909,8 @@ static void row_cells(struct html *h, const struct report_row *r, bool with_type
     put(h, "<td class=\"code\">");
     district_text(h, r->district_code, sizeof r->district_code);
     put(h, "</td>");
-    count_cell(h, r->has_numerator, r->numerator);
+    /* the rate's numerator is incidents × 10,000 (INDICATORS.md); a person reads incidents */
+    count_cell(h, r->has_numerator, unit == REPORT_PER_10K ? r->numerator / 10000 : r->numerator);
     count_cell(h, r->has_denominator, r->denominator);
     value_cell(h, unit, r->has_value, r->value);
     target_cell(h, r, unit);
@@ -917,7 +934,7 @@ static void rows_table(struct html *h, const struct report_doc *doc, int indicat
             put(h, "<h3>");
             text(h, by_type ? h->l->by_type : h->l->by_district, 64);
             put(h, "</h3>\n<table>\n");
-            row_header(h, by_type);
+            row_header(h, by_type, report_indicators[indicator].unit);
             put(h, "<tbody>\n");
             open = true;
         }

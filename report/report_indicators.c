@@ -81,12 +81,13 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
                   "SELECT district_code, school_type, schools_active, schools_reported, students, "
                   "psych_fulltime, psych_parttime, schools_with_room, schools_with_lessons "
                   "FROM xinyu.overview_rows($1) "
-                  "ORDER BY school_type IS NOT NULL, school_type, district_code IS NOT NULL, "
-                  "district_code",
+                  "ORDER BY school_type IS NOT NULL, xinyu.school_type_order(school_type), "
+                  "district_code IS NOT NULL, district_code",
                   1, op, PGRES_TUPLES_OK, "cannot compute the overview");
     if (ov == NULL)
         goto done;
     doc.noverview = (size_t)PQntuples(ov);
+    doc.overview_period = args.latest;
     doc.overview = calloc(doc.noverview + 1, sizeof *doc.overview);
     if (doc.overview == NULL)
         goto done;
@@ -110,6 +111,7 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
         goto done;
     doc.names = names;
     doc.label = label;
+    doc.lang = ctx->lang;
 
     doc.kind = "indicators";
     doc.year = scope->year;

@@ -114,6 +114,7 @@ int report_version_write(const struct report_ctx *ctx, const char *label)
     PQclear(res);
     doc.names = names;
     doc.label = label;
+    doc.lang = lang;
 
     int rc = EXIT_OK;
     char base[128];

@@ -36,6 +36,7 @@ static const struct report_column not_reported_cols[] = {
     {"school_code", "学校标识码 school_code", 't', 16, false},
     {"school_name", "学校名称 school_name", 't', 28, false},
     {"school_type", "学校类型 school_type", 't', 16, false},
+    {"school_type_name", "学校类型名称 school_type_name", 't', 16, true},
 };
 static const struct report_column late_cols[] = {
     {"period", "学期 period", 't', 16, false},
@@ -59,14 +60,16 @@ static const struct report_column rejection_cols[] = {
     {"ref", "文件 ref", 't', 16, false},
     {"received_at", "收到时间 received_at", 't', 16, false},
     {"resolved", "已重新报送 resolved", 'b', 16, false},
+    {"resolved_name", "是否已重新报送 resolved_name", 't', 16, true},
     {"severity", "级别 severity", 't', 16, false},
+    {"severity_name", "级别名称 severity_name", 't', 16, true},
     {"seq", "序号 seq", 'i', 16, false},
     {"code", "代码 code", 't', 16, false},
     {"path", "字段 path", 't', 16, false},
     {"message", "原因 message", 't', 60, false},
     {"message_zh", "原因(中文) message_zh", 't', 60, false},
 };
-#define REJECTION_FIRST_REASON 10 /* severity, seq, code, path, message */
+#define REJECTION_FIRST_REASON 11 /* severity, seq, code, path, message */
 static const struct report_column warning_cols[] = {
     {"raw_id", "报送编号 raw_id", 'i', 16, false},
     {"district_code", "区县代码 district_code", 't', 16, false},
@@ -82,6 +85,7 @@ static const struct report_column warning_cols[] = {
 };
 static const struct report_column outlier_cols[] = {
     {"kind", "类型 kind", 't', 16, false},
+    {"kind_name", "类型名称 kind_name", 't', 22, true},
     {"period", "学期 period", 't', 16, false},
     {"district_code", "区县代码 district_code", 't', 16, false},
     {"district_name", "区县 district_name", 't', 28, false},
@@ -339,8 +343,11 @@ static json_t *rejection_new(const json_t *r)
 {
     json_t *o = json_object();
     int rc = o == NULL ? -1 : 0;
-    for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++)
-        rc = json_object_set(o, rejection_cols[k].key, json_object_get(r, rejection_cols[k].key));
+    for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++) {
+        if (!rejection_cols[k].readable)
+            rc = json_object_set(o, rejection_cols[k].key,
+                                 json_object_get(r, rejection_cols[k].key));
+    }
     if (rc == 0)
         rc = json_object_set_new(o, "reasons", json_array());
     if (rc != 0) {
@@ -355,9 +362,11 @@ static int rejection_reason(json_t *o, const json_t *r)
 {
     json_t *reason = json_object();
     int rc = reason == NULL ? -1 : 0;
-    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++)
-        rc = json_object_set(reason, rejection_cols[k].key,
-                             json_object_get(r, rejection_cols[k].key));
+    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++) {
+        if (!rejection_cols[k].readable)
+            rc = json_object_set(reason, rejection_cols[k].key,
+                                 json_object_get(r, rejection_cols[k].key));
+    }
     if (rc == 0)
         return json_array_append_new(json_object_get(o, "reasons"), reason);
     json_decref(reason);
@@ -674,7 +683,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
                                    T_COUNT,
                                    NULL,
                                    NULL,
-                                   NULL};
+                                   NULL,
+                                   ctx->lang};
     w = report_writer_open(&layout, "json,csv,xlsx", out_dir);
     if (w == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;

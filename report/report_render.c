@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/terms.h"
 #include "report/report.h"
 #include "report/report_names.h"
 
@@ -281,15 +282,18 @@ int report_render_json(const struct report_doc *doc, buf *out)
 /* The rows of the JSON contract, same keys in the same order. */
 static const struct report_column row_columns[] = {
     {"indicator", "指标 indicator", 't', 0, false},
+    {"indicator_name", "指标名称 indicator_name", 't', 0, true},
     {"district_code", "区县代码 district_code", 't', 0, false},
     {"district_name", "区县名称 district_name", 't', 0, true},
     {"school_type", "学校类型 school_type", 't', 0, false},
+    {"school_type_name", "学校类型名称 school_type_name", 't', 0, true},
     {"numerator", "分子 numerator", 'c', 0, false},
     {"denominator", "分母 denominator", 'c', 0, false},
     {"value", "值 value", 'r', 0, false},
     {"target", "目标 target", 'r', 0, false},
     {"op", "比较 op", 't', 0, false},
     {"status", "状态 status", 't', 0, false},
+    {"status_name", "达标情况 status_name", 't', 0, true},
     {"gap", "差距 gap", 'r', 0, false},
     {"schools", "学校数 schools", 'i', 0, false},
     {"schools_no_data", "无数据学校数 schools_no_data", 'i', 0, false},
@@ -299,6 +303,7 @@ static const struct report_column overview_columns[] = {
     {"district_code", "区县代码 district_code", 't', 0, false},
     {"district_name", "区县名称 district_name", 't', 0, true},
     {"school_type", "学校类型 school_type", 't', 0, false},
+    {"school_type_name", "学校类型名称 school_type_name", 't', 0, true},
     {"schools_active", "在册学校数 schools_active", 'i', 0, false},
     {"schools_reported", "已上报学校数 schools_reported", 'i', 0, false},
     {"students", "在校学生数 students", 'i', 0, false},
@@ -308,9 +313,10 @@ static const struct report_column overview_columns[] = {
     {"schools_with_lessons", "开设心理课学校数 schools_with_lessons", 'i', 0, false},
 };
 
-/* o (taken) with its district's name for the CSV, which a person reads; NULL when o is NULL or
- * memory ran out. */
-static json_t *with_name(json_t *o, const struct report_doc *doc, const char *code)
+/* o (taken) with its district's name and the words of its codes (of cols) for the CSV, which
+ * a person reads; NULL when o is NULL or memory ran out. */
+static json_t *with_name(json_t *o, const struct report_doc *doc, const char *code,
+                         const struct report_column *cols, size_t ncols)
 {
     const char *name = report_names_district(doc->names, code);
     if (o != NULL && json_object_set_new(o, "district_name",
@@ -318,7 +324,9 @@ static json_t *with_name(json_t *o, const struct report_doc *doc, const char *co
         json_decref(o);
         return NULL;
     }
-    return o;
+    json_t *full = o != NULL ? report_row_words(o, cols, ncols, terms_lang_zh(doc->lang)) : NULL;
+    json_decref(o);
+    return full;
 }
 
 /*
@@ -334,7 +342,7 @@ int report_stream_csv(const struct report_doc *doc, const struct report_sink *si
     report_rows_begin(&it, doc, -1);
     const struct report_row *r;
     while (rc == 0 && (r = report_rows_next(&it)) != NULL) {
-        json_t *row = with_name(row_json(r), doc, r->district_code);
+        json_t *row = with_name(row_json(r), doc, r->district_code, row_columns, ncols);
         rc = row != NULL ? report_csv_row(&st.out, row, row_columns, ncols) : -1;
         json_decref(row);
         if (rc == 0)
@@ -359,8 +367,8 @@ int report_render_overview_csv(const struct report_doc *doc, buf *out)
     if (report_csv_header(out, overview_columns, ncols) != 0)
         return undo(out, start);
     for (size_t i = 0; i < doc->noverview; i++) {
-        json_t *ov =
-            with_name(overview_json(&doc->overview[i]), doc, doc->overview[i].district_code);
+        json_t *ov = with_name(overview_json(&doc->overview[i]), doc,
+                               doc->overview[i].district_code, overview_columns, ncols);
         int rc = ov != NULL ? report_csv_row(out, ov, overview_columns, ncols) : -1;
         json_decref(ov);
         if (rc != 0)

@@ -11,6 +11,7 @@
 #include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/terms.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
 #include "report/report_names.h"
@@ -23,14 +24,17 @@ static const struct report_column line_cols[] = {
     {"district_code", "区县代码 district_code", 't', 14, false},
     {"district_name", "区县名称 district_name", 't', 16, true},
     {"school_type", "学校类型 school_type", 't', 14, false},
+    {"school_type_name", "学校类型名称 school_type_name", 't', 14, true},
     {"year", "年度 year", 'i', 14, false},
     {"value", "值 value", 'r', 14, false},
     {"target", "目标 target", 'r', 14, false},
     {"status", "状态 status", 't', 14, false},
+    {"status_name", "达标情况 status_name", 't', 14, true},
     {"change", "较上年变化 change", 'r', 14, false},
     {"final_year", "终期年度 final_year", 'i', 14, false},
     {"final_value", "终期目标 final_value", 'r', 14, false},
     {"on_track", "按期可达成 on_track", 'b', 14, false},
+    {"on_track_name", "能否按期达成 on_track_name", 't', 14, true},
 };
 /* The JSON has one row per indicator and district, its years nested. */
 static const struct report_column row_cols[] = {
@@ -169,9 +173,16 @@ static json_t *final_year_json(const struct review_line *l)
 
 /* The review's lines of an indicator and district, then its row. Returns 0, or -1 out of
  * memory (not logged) or when the writer failed. */
+/* The catalogue's word for a code as a cell; null when it has none. */
+static json_t *word_json(enum terms_kind kind, const char *code, bool zh)
+{
+    const char *w = terms_word(kind, code, zh);
+    return w != NULL ? json_string(w) : json_null();
+}
+
 static int review_line_out(const struct review_year *years, size_t nyears, int indicator,
                            const char *district, const struct review_line *l,
-                           const struct report_names *names, struct report_writer *w)
+                           const struct report_names *names, bool zh, struct report_writer *w)
 {
     const char *name = report_names_district(names, district);
     const char *id = report_indicators[indicator].id;
@@ -190,14 +201,21 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
                            report_json_text(district, dcap),
                            name != NULL ? json_string(name) : json_null(),
                            json_null(),
+                           json_null(),
                            json_integer(years[k].year),
                            report_json_real(r->has_value, r->value),
                            report_json_real(r->has_target, r->target),
                            json_string(r->status),
+                           word_json(TERMS_STATUS, r->status, zh),
                            report_json_real(has_change, change),
                            final_year_json(l),
                            report_json_real(l->has_final, l->final_value),
-                           on_track_json(l->on_track)};
+                           on_track_json(l->on_track),
+                           word_json(TERMS_BOOL,
+                                     l->on_track < 0 ? NULL
+                                     : l->on_track   ? "true"
+                                                     : "false",
+                                     zh)};
         json_t *line = report_row_make(line_cols, NKEYS(line_cols), cells);
         if (rc == 0 && line == NULL)
             rc = -1;
@@ -227,7 +245,7 @@ static int review_line_out(const struct review_year *years, size_t nyears, int i
 /* Every indicator and district of any year, in report order, into the writer; *nrows counts
  * the document's rows. 0, or -1 (not logged). */
 static int review_build(struct review_year *years, size_t nyears, const struct report_names *names,
-                        struct report_writer *w, size_t *nrows)
+                        bool zh, struct report_writer *w, size_t *nrows)
 {
     size_t total = 0;
     for (size_t k = 0; k < nyears; k++)
@@ -250,7 +268,8 @@ static int review_build(struct review_year *years, size_t nyears, const struct r
         if (i > 0 && report_row_cmp(&all[i - 1], &all[i]) == 0)
             continue; /* the same indicator and district in another year */
         review_evaluate(years, nyears, all[i].indicator, all[i].district_code, line);
-        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, names, w);
+        rc = review_line_out(years, nyears, all[i].indicator, all[i].district_code, line, names, zh,
+                             w);
         if (rc == 0)
             (*nrows)++;
     }
@@ -353,9 +372,9 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
         goto done;
     struct report_sink store = {report_store_write, st};
     struct report_review_page_arg page = {from, to, generated_at, T_LINES};
-    struct report_layout layout = {"cannot write the review", base,   title,
-                                   REPORT_JSON_TREE,          tables, T_COUNT,
-                                   &report_review_page,       &page,  &store};
+    struct report_layout layout = {
+        "cannot write the review", base,  title,  REPORT_JSON_TREE, tables, T_COUNT,
+        &report_review_page,       &page, &store, ctx->lang};
     w = report_writer_open(&layout, ctx->formats, out_dir);
     if (w == NULL)
         goto done;
@@ -367,7 +386,7 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     size_t nrows = 0;
     if (report_writer_failed(w) != 0)
         goto done;
-    if (review_build(years, (size_t)nyears, names, w, &nrows) != 0) {
+    if (review_build(years, (size_t)nyears, names, terms_lang_zh(ctx->lang), w, &nrows) != 0) {
         if (report_writer_failed(w) == 0)
             log_error("cannot write the review: out of memory");
         goto done;

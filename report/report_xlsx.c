@@ -11,6 +11,7 @@
 #include <xlsxwriter.h>
 
 #include "common/log.h"
+#include "common/terms.h"
 #include "report/report.h"
 #include "report/report_names.h"
 
@@ -266,6 +267,12 @@ void report_xlsx_number(struct report_xlsx_sheet *s, size_t col, bool has, doubl
     check(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col, v, s->x->styles[style]));
 }
 
+void report_xlsx_comment(struct report_xlsx_sheet *s, size_t col, const char *text)
+{
+    if (cell_ok(s, col) && text != NULL)
+        check(s, worksheet_write_comment(s->ws, s->row, (lxw_col_t)col, text));
+}
+
 void report_xlsx_end_row(struct report_xlsx_sheet *s)
 {
     if (s == NULL || s->x->failed)
@@ -328,12 +335,14 @@ static const struct report_xlsx_column indicator_columns[] = {
     {"区县代码 district_code", 14},
     {"区县名称 district_name", 16},
     {"学校类型 school_type", 18},
+    {"学校类型名称 school_type_name", 16},
     {"分子 numerator", 14},
     {"分母 denominator", 14},
     {"值 value", 12},
     {"目标 target", 12},
     {"比较 op", 9},
     {"状态 status", 12},
+    {"达标情况 status_name", 12},
     {"差距 gap", 12},
     {"学校数 schools", 12},
     {"无数据学校数 schools_no_data", 18},
@@ -343,6 +352,7 @@ static const struct report_xlsx_column overview_columns[] = {
     {"区县代码 district_code", 14},
     {"区县名称 district_name", 16},
     {"学校类型 school_type", 18},
+    {"学校类型名称 school_type_name", 16},
     {"在册学校数 schools_active", 16},
     {"已上报学校数 schools_reported", 18},
     {"在校学生数 students", 14},
@@ -382,7 +392,7 @@ static void text_field(struct report_xlsx_sheet *s, size_t col, const char *fiel
     report_xlsx_text(s, col, copy);
 }
 
-static void overview_sheet(struct report_xlsx *x, const struct report_doc *doc)
+static void overview_sheet(struct report_xlsx *x, const struct report_doc *doc, bool english)
 {
     struct report_xlsx_sheet *s =
         report_xlsx_add_sheet(x, "概况 overview", overview_columns, NCOLS(overview_columns));
@@ -395,8 +405,9 @@ static void overview_sheet(struct report_xlsx *x, const struct report_doc *doc)
         text_field(s, 0, ov->district_code, sizeof ov->district_code);
         report_xlsx_text(s, 1, report_names_district(doc->names, ov->district_code));
         text_field(s, 2, ov->school_type, sizeof ov->school_type);
+        report_xlsx_text(s, 3, terms_word(TERMS_SCHOOL_TYPE, ov->school_type, !english));
         for (size_t k = 0; k < 7; k++)
-            report_xlsx_number(s, 3 + k, true, (double)fields[k], REPORT_XLSX_COUNT);
+            report_xlsx_number(s, 4 + k, true, (double)fields[k], REPORT_XLSX_COUNT);
         report_xlsx_end_row(s);
     }
 }
@@ -417,17 +428,28 @@ static bool indicator_sheet(struct report_xlsx *x, const struct report_doc *doc,
         text_field(s, 2, r->district_code, sizeof r->district_code);
         report_xlsx_text(s, 3, report_names_district(doc->names, r->district_code));
         text_field(s, 4, r->school_type, sizeof r->school_type);
-        report_xlsx_number(s, 5, r->has_numerator, r->numerator,
+        report_xlsx_text(s, 5, terms_word(TERMS_SCHOOL_TYPE, r->school_type, !english));
+        /* the crisis rate's numerator is incidents × 10,000: a person reads the incidents
+         * (the note under the sheet says so) */
+        report_xlsx_number(s, 6, r->has_numerator,
+                           ind->unit == REPORT_PER_10K ? r->numerator / 10000 : r->numerator,
                            ind->unit == REPORT_MONEY ? REPORT_XLSX_DECIMAL2 : REPORT_XLSX_GENERAL);
-        report_xlsx_number(s, 6, r->has_denominator, r->denominator, REPORT_XLSX_GENERAL);
-        report_xlsx_number(s, 7, r->has_value, r->value, measure);
-        report_xlsx_number(s, 8, r->has_target, r->target, measure);
+        if (ind->unit == REPORT_PER_10K)
+            report_xlsx_comment(s, 6,
+                                english ? "Crisis incidents; the value is incidents x 10,000 / "
+                                          "students."
+                                        : "分子为心理危机事件数（起），分母为在校学生数；"
+                                          "值 = 事件数 × 10000 / 在校学生数。");
+        report_xlsx_number(s, 7, r->has_denominator, r->denominator, REPORT_XLSX_GENERAL);
+        report_xlsx_number(s, 8, r->has_value, r->value, measure);
+        report_xlsx_number(s, 9, r->has_target, r->target, measure);
         if (r->has_target)
-            text_field(s, 9, r->op, sizeof r->op);
-        report_xlsx_text(s, 10, r->status);
-        report_xlsx_number(s, 11, r->has_gap, r->gap, measure);
-        report_xlsx_number(s, 12, true, (double)r->schools, REPORT_XLSX_COUNT);
-        report_xlsx_number(s, 13, true, (double)r->schools_no_data, REPORT_XLSX_COUNT);
+            text_field(s, 10, r->op, sizeof r->op);
+        report_xlsx_text(s, 11, r->status);
+        report_xlsx_text(s, 12, terms_word(TERMS_STATUS, r->status, !english));
+        report_xlsx_number(s, 13, r->has_gap, r->gap, measure);
+        report_xlsx_number(s, 14, true, (double)r->schools, REPORT_XLSX_COUNT);
+        report_xlsx_number(s, 15, true, (double)r->schools_no_data, REPORT_XLSX_COUNT);
         report_xlsx_end_row(s);
     }
     return !report_rows_failed(&it);
@@ -510,7 +532,7 @@ int report_write_xlsx(const struct report_doc *doc, const char *path, const char
         report_xlsx_open(path, title, generated_time(doc->generated_at, sizeof doc->generated_at));
     if (x == NULL)
         return -1;
-    overview_sheet(x, doc);
+    overview_sheet(x, doc, english);
     if (!indicator_sheet(x, doc, english)) {
         report_xlsx_discard(x);
         return -1;

@@ -34,6 +34,17 @@
 -- Every other use of a field keeps its own roll-up in xinyu.school_facts (F in
 -- students_per_fulltime, the audit's clause 6, the overview). For one term the pair of a term
 -- is the term's own values.
+-- The place of a school type in the order of the stages it enrols (primary first), the order
+-- every list of types follows; an unknown type last. Its words are common/terms.c's.
+CREATE OR REPLACE FUNCTION xinyu.school_type_order(p_type text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT coalesce(array_position(ARRAY['primary', 'junior', 'senior', 'nine_year',
+                                     'complete_secondary', 'twelve_year', 'special'], p_type), 99)
+$$;
+
+GRANT EXECUTE ON FUNCTION xinyu.school_type_order(text) TO xinyu_report;
+
 
 -- The state of one school for a school-share indicator: 1 met, 0 not met, -1 no_data,
 -- NULL not in the indicator's population (did not report, or the rule does not apply,
@@ -657,7 +668,8 @@ CROSS JOIN LATERAL (VALUES
     (22, 'crisis_rate_per_10k', g.crisis_rate_per_10k_num * 10000, g.crisis_rate_per_10k_den,
         g.crisis_rate_per_10k_schools, g.schools_took_part - g.crisis_rate_per_10k_schools)
 ) AS v(ord, indicator, numerator, denominator, schools, schools_no_data)
-ORDER BY v.ord, g.district_code NULLS LAST, g.school_type NULLS FIRST
+ORDER BY v.ord, g.district_code NULLS LAST, g.school_type IS NOT NULL,
+         xinyu.school_type_order(g.school_type)
 $$;
 
 COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean) IS
@@ -691,7 +703,8 @@ LEFT JOIN xinyu.submission s
        ON s.school_code = sc.school_code AND s.period = p_period AND s.is_current
 WHERE sc.active
 GROUP BY GROUPING SETS ((sc.district_code), (sc.district_code, sc.school_type), (sc.school_type), ())
-ORDER BY sc.district_code NULLS LAST, sc.school_type NULLS FIRST
+ORDER BY sc.district_code NULLS LAST, sc.school_type IS NOT NULL,
+         xinyu.school_type_order(sc.school_type)
 $$;
 
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS

@@ -101,10 +101,16 @@ ws = wb["指标 indicators"]
 rows = doc["rows"]
 keys = ["indicator", "district_code", "school_type", "numerator", "denominator", "value",
         "target", "op", "status", "gap", "schools", "schools_no_data"]
-columns = ["indicator", "indicator_name", "district_code", "district_name"] + keys[2:]
+columns = ["indicator", "indicator_name", "district_code", "district_name", "school_type",
+           "school_type_name", "numerator", "denominator", "value", "target", "op", "status",
+           "status_name", "gap", "schools", "schools_no_data"]
 check(f"indicator header {header_keys(ws)}", header_keys(ws) == columns)
 check(f"frozen pane {ws.freeze_panes}", ws.freeze_panes == "A2")
-check(f"autofilter {ws.auto_filter.ref}", ws.auto_filter.ref == f"A1:N{len(rows) + 1}")
+check(f"autofilter {ws.auto_filter.ref}", ws.auto_filter.ref == f"A1:P{len(rows) + 1}")
+type_words = {"primary": "小学", "junior": "初中", "senior": "高中", "nine_year": "九年一贯制",
+              "complete_secondary": "完全中学", "twelve_year": "十二年一贯制",
+              "special": "特殊教育学校"}
+status_words = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "no_target": "无目标"}
 check(f"a draft's title {wb.properties.title!r}", (wb.properties.title or "").endswith("（草稿）"))
 # the JSON rows keep the contract's keys: the names are for the workbook, CSV and page only
 check(f"JSON row keys {list(rows[0])}", list(rows[0]) == keys)
@@ -116,7 +122,14 @@ for i, row in enumerate(rows):
     cells = ws[i + 2]
     where = f"indicators row {i + 2}"
     for key in keys:
-        same(f"{where} {key}", cells[columns.index(key)], row[key])
+        want = row[key]
+        # the crisis rate's numerator is incidents x 10,000 in the JSON; a person reads incidents
+        if key == "numerator" and row["indicator"] == "crisis_rate_per_10k" and want is not None:
+            want = want / 10000
+        same(f"{where} {key}", cells[columns.index(key)], want)
+    check(f"{where}: type word {cells[5].value!r}",
+          cells[5].value == type_words.get(row["school_type"]))
+    check(f"{where}: status word {cells[12].value!r}", cells[12].value == status_words[row["status"]])
     check(f"{where}: name {cells[1].value!r}", cells[1].value == names.get(row["indicator"]))
     want = district_names.get(row["district_code"]) if row["district_code"] else None
     check(f"{where}: district name {cells[3].value!r}, expected {want!r}", cells[3].value == want)
@@ -130,11 +143,15 @@ ws = wb["概况 overview"]
 overview = doc["overview"]
 okeys = ["district_code", "school_type", "schools_active", "schools_reported", "students",
          "psych_fulltime", "psych_parttime", "schools_with_room", "schools_with_lessons"]
-ocols = ["district_code", "district_name"] + okeys[1:]
+ocols = ["district_code", "district_name", "school_type", "school_type_name"] + okeys[2:]
 check(f"overview header {header_keys(ws)}", header_keys(ws) == ocols)
 check(f"overview frozen pane {ws.freeze_panes}", ws.freeze_panes == "A2")
 check(f"overview autofilter {ws.auto_filter.ref}",
-      ws.auto_filter.ref == f"A1:J{len(overview) + 1}")
+      ws.auto_filter.ref == f"A1:K{len(overview) + 1}")
+# the types in the order of the stages, not of their English names
+otypes = [r["school_type"] for r in overview if r["school_type"] and not r["district_code"]]
+check(f"overview types in stage order {otypes}",
+      otypes == sorted(otypes, key=list(type_words).index))
 check(f"{ws.max_row - 1} overview rows for {len(overview)}", ws.max_row == len(overview) + 1)
 check("the overview has rows", len(overview) > 0)
 for i, row in enumerate(overview):
@@ -146,12 +163,16 @@ for i, row in enumerate(overview):
 # the CSV: the contract's columns with the district's name right after its code
 lines = list(csv.reader(open(sys.argv[5], encoding="utf-8-sig")))
 ckeys = [h.split(" ")[-1] for h in lines[0]]
-check(f"CSV header {lines[0]}", ckeys == ["indicator", "district_code", "district_name"] + keys[2:])
-check(f"CSV header in Chinese {lines[0][2]!r}", lines[0][2] == "区县名称 district_name")
+check(f"CSV header {lines[0]}", ckeys == columns)
+check(f"CSV header in Chinese {lines[0][3]!r}", lines[0][3] == "区县名称 district_name")
 check(f"{len(lines) - 1} CSV rows for {len(rows)}", len(lines) == len(rows) + 1)
 for line, row in zip(lines[1:], rows):
     want = district_names.get(row["district_code"], "") if row["district_code"] else ""
-    check(f"CSV {line[:3]}: district name, expected {want!r}", line[2] == want)
+    check(f"CSV {line[:4]}: district name, expected {want!r}", line[3] == want)
+    check(f"CSV {line[:4]}: words {line[1]!r} {line[5]!r} {line[12]!r}",
+          line[1] == names.get(row["indicator"]) and
+          line[5] == type_words.get(row["school_type"], "") and
+          line[12] == status_words[row["status"]] and line[11] == row["status"])
 
 for p in problems[:20]:
     print(p, file=sys.stderr)

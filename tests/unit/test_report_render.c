@@ -420,11 +420,11 @@ static void test_render_refuses_unknown_indicator(void **state)
 }
 
 #define BOM "\xEF\xBB\xBF"
-#define CSV_HEADER                                                                                     \
-    "指标 indicator,区县代码 district_code,区县名称 district_name,学校类型 school_type," \
-    "分子 numerator,"                                                                                \
-    "分母 denominator,值 value,目标 target,比较 op,状态 status,差距 gap,学校数 schools," \
-    "无数据学校数 schools_no_data\r\n"
+#define CSV_HEADER                                                                                            \
+    "指标 indicator,指标名称 indicator_name,区县代码 district_code,区县名称 district_name,"     \
+    "学校类型 school_type,学校类型名称 school_type_name,分子 numerator,"                          \
+    "分母 denominator,值 value,目标 target,比较 op,状态 status,达标情况 status_name,差距 gap," \
+    "学校数 schools,无数据学校数 schools_no_data\r\n"
 
 static void test_csv_exact_text(void **state)
 {
@@ -435,10 +435,14 @@ static void test_csv_exact_text(void **state)
     assert_int_equal(report_render_csv(&s.doc, &out), 0);
     assert_string_equal(
         out.data, BOM CSV_HEADER
-        "cert_a_coverage,320102,,,30,37,0.810810810810811,0.8,>=,met,0.0108108108108108,1,0\r\n"
-        "students_per_fulltime,,,primary,53492,0,,1000.0,<=,no_data,,3,1\r\n"
-        "crisis_rate_per_10k,,,,30000,53492,0.560831526209527,,,no_target,,39,0\r\n"
-        "funding_per_student,320102,,junior,12345.5,1000,12.3455,10.0,>=,met,2.3455,7,0\r\n");
+        "cert_a_coverage,专兼职心理教师A证持证率,320102,,,,30,37,0.810810810810811,0.8,>=,met,"
+        "达标,0.0108108108108108,1,0\r\n"
+        "students_per_fulltime,专职心理教师生师比,,,primary,小学,53492,0,,1000.0,<=,no_data,"
+        "无数据,,3,1\r\n"
+        "crisis_rate_per_10k,每万名学生心理危机事件数,,,,,30000,53492,0.560831526209527,,,"
+        "no_target,无目标,,39,0\r\n"
+        "funding_per_student,生均心理健康经费(元/年),320102,,junior,初中,12345.5,1000,12.3455,"
+        "10.0,>=,met,达标,2.3455,7,0\r\n");
     /* The BOM once, at the very start; every line ends in CRLF, no bare LF anywhere. */
     assert_memory_equal(out.data, BOM, 3);
     assert_null(strstr(out.data + 3, BOM));
@@ -468,7 +472,8 @@ static void test_csv_quoting(void **state)
     buf out = BUF_INIT;
     assert_int_equal(report_render_csv(&doc, &out), 0);
     assert_string_equal(out.data, BOM CSV_HEADER
-                        "room_rate,\"32,01\",,\"a\"\"b\nc\",1,2,0.5,,,no_target,,0,0\r\n");
+                        "room_rate,心理辅导室建设率,\"32,01\",,\"a\"\"b\nc\",,1,2,0.5,,,"
+                        "no_target,无目标,,0,0\r\n");
     buf_free(&out);
 }
 
@@ -589,11 +594,18 @@ static void test_csv_columns_are_json_keys(void **state)
         assert_memory_equal(space + 1, key, len);
         cell = space + 1 + len + 1;
         n++;
-        /* the district's name follows its code in the CSV only (a person reads it) */
-        if (strcmp(key, "district_code") == 0) {
-            const char *name = "区县名称 district_name,";
-            assert_memory_equal(cell, name, strlen(name));
-            cell += strlen(name);
+        /* the words beside codes follow them in the CSV only (a person reads them) */
+        static const struct {
+            const char *key, *next;
+        } beside[] = {{"indicator", "指标名称 indicator_name,"},
+                      {"district_code", "区县名称 district_name,"},
+                      {"school_type", "学校类型名称 school_type_name,"},
+                      {"status", "达标情况 status_name,"}};
+        for (size_t b = 0; b < sizeof beside / sizeof beside[0]; b++) {
+            if (strcmp(key, beside[b].key) == 0) {
+                assert_memory_equal(cell, beside[b].next, strlen(beside[b].next));
+                cell += strlen(beside[b].next);
+            }
         }
     }
     assert_int_equal(n, 12);
@@ -614,14 +626,14 @@ static void test_overview_csv(void **state)
     buf out = BUF_INIT;
     assert_int_equal(report_render_overview_csv(&s.doc, &out), 0);
     assert_string_equal(out.data, BOM "区县代码 district_code,区县名称 district_name,"
-                                      "学校类型 school_type,"
+                                      "学校类型 school_type,学校类型名称 school_type_name,"
                                       "在册学校数 schools_active,已上报学校数 schools_reported,"
                                       "在校学生数 students,专职心理教师数 psych_fulltime,"
                                       "兼职心理教师数 psych_parttime,"
                                       "建有辅导室学校数 schools_with_room,"
                                       "开设心理课学校数 schools_with_lessons\r\n"
-                                      "320102,,,39,38,53492,15,292,39,32\r\n"
-                                      ",,special,1,0,0,0,0,0,0\r\n");
+                                      "320102,,,,39,38,53492,15,292,39,32\r\n"
+                                      ",,special,特殊教育学校,1,0,0,0,0,0,0\r\n");
     buf_free(&out);
 }
 
