@@ -1005,7 +1005,16 @@ int report_stream_html(const struct report_doc *doc, const char *lang,
         put(&h, "</p>\n<p class=\"version draft\">");
         text(&h, l->draft, 64);
     }
-    put(&h, "</p>\n</header>\n<p class=\"note\">");
+    put(&h, "</p>\n</header>\n");
+    /* the same on every printed page (report_css.c) */
+    put(&h, doc->label != NULL ? "<div class=\"print-mark published\">"
+                               : "<div class=\"print-mark draft\">");
+    text(&h, doc->label != NULL ? l->published : l->draft, 64);
+    if (doc->label != NULL) {
+        put(&h, " ");
+        text(&h, doc->label, 128);
+    }
+    put(&h, "</div>\n<p class=\"note\">");
     text(&h, l->note, 512);
     put(&h, "</p>\n");
     overview_section(&h, doc);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/terms.h"
 #include "report/report_common.h"
 #include "report/report_css.h"
 #include "report/report_format.h"
@@ -630,6 +631,12 @@ static const char *const review_heads[] = {"区县 district",      "年度 year"
                                            "目标 target",        "状态 status", "较上年变化 change",
                                            "按期可达成 on_track"};
 
+/* The class of a status cell (report_css.c colours them); anything else reads as no data. */
+static const char *status_class(const char *status)
+{
+    return terms_word(TERMS_STATUS, status, true) != NULL ? status : "no_data";
+}
+
 static void review_section(struct page *h, const json_t *lines, size_t from, size_t to)
 {
     const json_t *first = json_array_get(lines, from);
@@ -687,19 +694,26 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
             esc(h, name);
             put(h, "</span> ");
         }
-        esc(h, d == NULL ? "全市 city" : d);
+        esc(h, d == NULL ? "全市" : d);
         putf(h, "</td><td class=\"num\">%d</td>",
              (int)json_integer_value(json_object_get(o, "year")));
         value_td(h, ind->unit, o, "value", false);
         value_td(h, ind->unit, o, "target", false);
-        put(h, "<td>");
-        esc(h, json_string_value(json_object_get(o, "status")));
+        /* the words of the report's language beside the codes (report_row_words) */
+        const char *status = json_string_value(json_object_get(o, "status_name"));
+        putf(h, "<td class=\"st st-%s\">",
+             status_class(json_string_value(json_object_get(o, "status"))));
+        esc(h, status != NULL ? status : json_string_value(json_object_get(o, "status")));
         put(h, "</td>");
         value_td(h, ind->unit, o, "change", true);
         const json_t *t = json_object_get(o, "on_track");
-        put(h, json_is_true(t)    ? "<td class=\"r r-pass\">✓ true</td>"
-               : json_is_false(t) ? "<td class=\"r r-fail\">✗ false</td>"
-                                  : "<td class=\"r\">–</td>");
+        const char *on_track = json_string_value(json_object_get(o, "on_track_name"));
+        put(h, json_is_true(t)    ? "<td class=\"r r-pass\">✓ "
+               : json_is_false(t) ? "<td class=\"r r-fail\">✗ "
+                                  : "<td class=\"r\">–");
+        if (on_track != NULL && !json_is_null(t))
+            esc(h, on_track);
+        put(h, "</td>");
         put(h, "</tr>\n");
     }
     put(h, "</tbody>\n</table>\n</section>\n");

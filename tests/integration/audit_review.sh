@@ -366,6 +366,8 @@ grep -q "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['gener
 # a published version says so on its page and in its workbook's title; a draft says 草稿
 grep -qF '<p class="version published">已发布 final-2024</p>' "$OUT/indicators-2024-final-2024.html" ||
     fail "the published page does not say 已发布 final-2024"
+grep -qF '<div class="print-mark published">已发布 final-2024</div>' "$OUT/indicators-2024-final-2024.html" ||
+    fail "the published page has no mark for its printed pages"
 if grep -qF '草稿' "$OUT/indicators-2024-final-2024.html"; then
     fail "the published page calls itself a draft"
 fi

@@ -236,6 +236,21 @@ for d in 320102:玄武区 320104:秦淮区; do
 done
 grep -qF -- '<p class="version draft">草稿（未发布）</p>' "$dom" || fail "a draft does not say 草稿"
 
+# printed: the version's mark on every page, not only the first
+chromium_run print --no-pdf-header-footer --print-to-pdf="$TEST_TMP/r.pdf"
+if command -v pdftotext >/dev/null; then
+    pdftotext -layout "$TEST_TMP/r.pdf" "$TEST_TMP/r.txt"
+    /usr/bin/python3 - "$TEST_TMP/r.txt" <<'PY' || fail "a printed page lacks the mark 草稿（未发布）"
+import sys
+pages = [p for p in open(sys.argv[1], encoding="utf-8").read().split("\f") if p.strip()]
+assert len(pages) > 3, f"only {len(pages)} printed pages"
+bare = [i + 1 for i, p in enumerate(pages) if "草稿（未发布）" not in p]
+assert not bare, f"pages without the mark: {bare} of {len(pages)}"
+PY
+else
+    echo "SKIP: pdftotext is absent (poppler-utils); the printed pages were not read" >&2
+fi
+
 for name in screenshot dom; do
     if grep -E 'CONSOLE|Uncaught|Failed to load resource' "$TEST_TMP/$name.err"; then
         fail "the page wrote to the console in Chromium ($name)"
