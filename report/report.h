@@ -266,6 +266,9 @@ struct report_xlsx_sheet *report_xlsx_add_sheet(struct report_xlsx *x, const cha
                                                 size_t ncols);
 /* A text cell in column col of the current row; NULL or "" leaves the cell blank. */
 void report_xlsx_text(struct report_xlsx_sheet *s, size_t col, const char *text);
+/* How a measure of the unit is shown (percent, two decimals, ...); the cell keeps the exact
+ * value. */
+enum report_xlsx_style report_xlsx_unit_style(enum report_unit unit);
 /* A note on cell col of the current row (a comment Excel shows on hover); NULL: none. */
 void report_xlsx_comment(struct report_xlsx_sheet *s, size_t col, const char *text);
 /* A number cell in the given style; has false (or a non-finite v) leaves the cell blank. */

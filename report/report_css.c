@@ -43,7 +43,7 @@
  * to the page is repeated on each one when printed */
 #define CSS_MARK ".print-mark{display:none}\n"
 #define CSS_PRINT_MARK                                                                             \
-    ".print-mark{display:block;position:fixed;top:0;right:0;font-size:8pt;font-weight:700;"       \
+    ".print-mark{display:block;position:fixed;top:0;right:0;font-size:8pt;font-weight:700;"        \
     "-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
 #define CSS_DEFINITION                                                                             \
     ".definition{border:1px solid #ccc;background:#f7f7f7;padding:6px 10px;font-size:13px;"        \
@@ -88,8 +88,8 @@ static const char indicators_style[] =
     CSS_HEAD CSS_BODY("1040px") CSS_HEADINGS CSS_H3 CSS_TABLES CSS_STATUS CSS_LINKS CSS_MARK
         CSS_DEFINITION CSS_CHARTS CSS_BAR_LABELS CSS_PRINT_BEGIN CSS_PRINT_BREAK(",#summary")
             CSS_PRINT_TABLE("9pt", "3px 5px") CSS_PRINT_KEEP(",.definition")
-                CSS_PRINT_HEADER CSS_PRINT_PLAIN(",.definition") CSS_PRINT_LINKS CSS_PRINT_MARK
-                    CSS_TAIL;
+                CSS_PRINT_HEADER CSS_PRINT_PLAIN(",.definition")
+                    CSS_PRINT_LINKS CSS_PRINT_MARK CSS_TAIL;
 
 static const char readable_style[] = CSS_HEAD CSS_BODY("1200px")
     CSS_HEADINGS CSS_TABLES CSS_RESULTS CSS_CHARTS CSS_PRINT_BEGIN CSS_PRINT_BREAK("")

@@ -30,12 +30,18 @@ struct report_xlsx_sheet *readable_xlsx_sheet(struct report_xlsx *x, const char 
 void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row,
                        const struct report_column *cols, size_t ncols)
 {
+    /* a measure of an indicator as its unit is shown (a share in percent, money with fen);
+     * other fractions with two decimals. The cell keeps the exact value. */
+    int ind = report_indicator_find(json_string_value(json_object_get(row, "indicator")));
+    enum report_xlsx_style measure =
+        ind >= 0 ? report_xlsx_unit_style(report_indicators[ind].unit) : REPORT_XLSX_DECIMAL2;
     for (size_t k = 0; k < ncols; k++) {
         const json_t *v = json_object_get(row, cols[k].key);
         if (json_is_integer(v))
-            report_xlsx_number(s, k, true, (double)json_integer_value(v), REPORT_XLSX_COUNT);
+            report_xlsx_number(s, k, true, (double)json_integer_value(v),
+                               cols[k].type == 'r' ? measure : REPORT_XLSX_COUNT);
         else if (json_is_real(v))
-            report_xlsx_number(s, k, true, json_real_value(v), REPORT_XLSX_GENERAL);
+            report_xlsx_number(s, k, true, json_real_value(v), measure);
         else if (json_is_string(v))
             report_xlsx_text(s, k, json_string_value(v));
         else if (json_is_boolean(v))
@@ -720,7 +726,7 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
 }
 
 static int review_render_html(const json_t *lines, int from, int to, const char *generated_at,
-                              buf *out)
+                              const char *without_targets, buf *out)
 {
     struct page h = {out, 0};
     char title[128];
@@ -730,8 +736,13 @@ static int review_render_html(const json_t *lines, int from, int to, const char 
     esc(&h, generated_at);
     put(&h,
         "</p>\n<p class=\"note\">图：实线为全市值，虚线为年度目标，菱形为终期目标。Chart: solid "
-        "line city-wide value, dashed line yearly target, diamond final target.</p>\n"
-        "</header>\n");
+        "line city-wide value, dashed line yearly target, diamond final target.</p>\n");
+    if (without_targets != NULL && without_targets[0] != '\0') {
+        put(&h, "<p class=\"note no-targets\">以下年度没有目标文件，不在本报告中：");
+        esc(&h, without_targets);
+        put(&h, " 年（请在目标目录中放入该年度的 YEAR.json 后重新生成）。</p>\n");
+    }
+    put(&h, "</header>\n");
     size_t n = json_array_size(lines);
     for (size_t i = 0; h.rc == 0 && i < n;) {
         const char *id = json_string_value(json_object_get(json_array_get(lines, i), "indicator"));
@@ -848,7 +859,8 @@ static int review_page_finish(void *page, struct report_file *rf)
 {
     struct review_page *p = page;
     buf html = BUF_INIT;
-    int rc = review_render_html(p->lines, p->arg->from, p->arg->to, p->arg->generated_at, &html);
+    int rc = review_render_html(p->lines, p->arg->from, p->arg->to, p->arg->generated_at,
+                                p->arg->without_targets, &html);
     if (rc != 0)
         log_error("out of memory");
     else

@@ -42,6 +42,8 @@ struct report_review_page_arg {
     int from, to;
     const char *generated_at;
     size_t lines_table;
+    const char *without_targets; /* "2022、2023": the years of the range without a targets
+                                  * file, named on the page; "" none */
 };
 extern const struct report_page report_review_page;
 

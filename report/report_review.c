@@ -371,7 +371,21 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
     if (st == NULL)
         goto done;
     struct report_sink store = {report_store_write, st};
-    struct report_review_page_arg page = {from, to, generated_at, T_LINES};
+    /* the years of the range that have no targets file: named, not silently left out (on the
+     * page, in the log and the summary; the document keeps the years it has) */
+    char without[512] = "";
+    for (int y = from, k = 0; y <= to; y++) {
+        while (k < nyears && years[k].year < y)
+            k++;
+        if (k < nyears && years[k].year == y)
+            continue;
+        size_t used = strlen(without);
+        snprintf(without + used, sizeof without - used, "%s%d", used > 0 ? "、" : "", y);
+    }
+    if (without[0] != '\0')
+        log_warn("review %d-%d: no targets file for %s: those years are not in the review", from,
+                 to, without);
+    struct report_review_page_arg page = {from, to, generated_at, T_LINES, without};
     struct report_layout layout = {
         "cannot write the review", base,  title,  REPORT_JSON_TREE, tables, T_COUNT,
         &report_review_page,       &page, &store, ctx->lang};
@@ -401,8 +415,11 @@ int report_review_write(const struct report_ctx *ctx, int from, int to)
         rc = EXIT_FATAL;
     if (rc == EXIT_OK && db_exec(conn, "COMMIT", "cannot store the report") != 0)
         rc = EXIT_FATAL;
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK) {
         printf("review %d-%d: %d year(s), %zu indicator rows\n", from, to, nyears, nrows);
+        if (without[0] != '\0')
+            printf("review %d-%d: no targets file for %s (not in the review)\n", from, to, without);
+    }
 done:
     report_writer_discard(w);
     if (st != NULL)

@@ -364,8 +364,7 @@ static const struct report_xlsx_column overview_columns[] = {
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* How a measure of the unit is shown; the cell keeps the exact value. */
-static enum report_xlsx_style unit_style(enum report_unit unit)
+enum report_xlsx_style report_xlsx_unit_style(enum report_unit unit)
 {
     switch (unit) {
     case REPORT_RATIO:
@@ -422,7 +421,7 @@ static bool indicator_sheet(struct report_xlsx *x, const struct report_doc *doc,
     report_rows_begin(&it, doc, -1);
     while (s != NULL && (r = report_rows_next(&it)) != NULL) {
         const struct report_indicator *ind = &report_indicators[r->indicator];
-        enum report_xlsx_style measure = unit_style(ind->unit);
+        enum report_xlsx_style measure = report_xlsx_unit_style(ind->unit);
         report_xlsx_text(s, 0, ind->id);
         report_xlsx_text(s, 1, english ? ind->en : ind->zh);
         text_field(s, 2, r->district_code, sizeof r->district_code);

@@ -132,11 +132,14 @@ assert raw.count(b"\r\n") == len(doc["rows"]) + 1 and b"\n" not in raw.replace(b
 rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
 assert rows[0] == ["学校代码 school_code", "学校名称 school_name", "区县代码 district_code",
                    "区县名称 district_name", "条款 clause", "条款名称 clause_title", "结果 result",
-                   "说明 detail"], rows[0]
-# the names beside the codes, as the registry file gives them; the clause with its title
+                   "审核结果 result_name", "说明 detail"], rows[0]
+# the names beside the codes, as the registry file gives them; the clause with its title; the
+# result in words
+words = {"pass": "通过", "fail": "未通过", "unknown": "待定"}
 want = [[r["school_code"], school[r["school_code"]]["school_name"],
          school[r["school_code"]]["district_code"], school[r["school_code"]]["district_name"],
-         r["clause"], titles[r["clause"]], r["result"], r["detail"]] for r in doc["rows"]]
+         r["clause"], titles[r["clause"]], r["result"], words[r["result"]], r["detail"]]
+        for r in doc["rows"]]
 assert rows[1:] == want, next((g, w) for g, w in zip(rows[1:], want) if g != w)
 raw = open(sys.argv[6], "rb").read()
 lines = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
@@ -167,6 +170,8 @@ grep -q "cannot use the targets file" "$T/err.txt" || fail "no reason for the mi
 x report --year 2023 --format json >/dev/null 2>&1
 x review --from 2022 --to 2025 >"$T/review.out"
 grep -q "review 2022-2025: 2 year(s)" "$T/review.out" || fail "review should cover the two years with targets"
+grep -q "review 2022-2025: no targets file for 2022、2025 (not in the review)" "$T/review.out" ||
+    fail "review does not name the years without targets: $(cat "$T/review.out")"
 python3 - "$OUT/review-2022-2025.json" "$OUT/review-2022-2025.csv" "$OUT/indicators-2023.json" "$OUT/indicators-2024.json" <<'PY'
 import csv, io, json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
@@ -204,8 +209,13 @@ assert seen >= 2, "no cert_a_coverage rows"
 raw = open(sys.argv[2], "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf")
 lines = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
-assert lines[0][:6] == ["指标 indicator", "指标名称 indicator_name", "区县代码 district_code",
-                       "区县名称 district_name", "学校类型 school_type", "年度 year"], lines[0]
+assert lines[0][:7] == ["指标 indicator", "指标名称 indicator_name", "区县代码 district_code",
+                       "区县名称 district_name", "学校类型 school_type",
+                       "学校类型名称 school_type_name", "年度 year"], lines[0]
+status_col = lines[0].index("状态 status")
+assert lines[0][status_col + 1] == "达标情况 status_name", lines[0]
+words = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "no_target": "无目标"}
+assert all(l[status_col + 1] == words[l[status_col]] for l in lines[1:]), lines[1]
 # the district's name beside its code, none for the city
 assert all((l[2] == "") == (l[3] == "") for l in lines[1:]), [l for l in lines[1:] if (l[2] == "") != (l[3] == "")][:3]
 assert all(l[1] for l in lines[1:]), "an indicator line without its name"
@@ -428,6 +438,8 @@ for f in audit-2024.html audit-2024.xlsx review-2022-2025.html review-2022-2025.
     [ -s "$F/$f" ] || fail "no $f"
 done
 [ ! -e "$F/audit-2024.csv" ] || fail "--format json,html,xlsx wrote a CSV"
+grep -qF '以下年度没有目标文件，不在本报告中：2022、2025 年' "$F/review-2022-2025.html" ||
+    fail "the review page does not name the years without a targets file"
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is missing (scripts/deps.sh test installs it)"
 /usr/bin/python3 - "$F" "$T/schools.csv" <<'PY' || fail "the workbooks do not hold the JSON rows"
 import json, os, sys
@@ -462,7 +474,7 @@ wb, head, rows = sheet("audit-2024.xlsx", "审计 audit")
 assert wb.sheetnames == ["审计 audit", "区县 districts"], wb.sheetnames
 assert head == ("学校代码 school_code", "学校名称 school_name", "区县代码 district_code",
                 "区县名称 district_name", "条款 clause", "条款名称 clause_title", "结果 result",
-                "说明 detail"), head
+                "审核结果 result_name", "说明 detail"), head
 import csv
 reg = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
 school = {r["school_code"]: r for r in reg}
@@ -471,8 +483,10 @@ for g in rows:
     sc = school[g[0]]
     assert g[1:4] == [sc["school_name"], sc["district_code"], sc["district_name"]], g
     assert isinstance(g[5], str) and g[5], g
-compare([[g[0], g[4], g[6], g[7]] for g in rows],
+compare([[g[0], g[4], g[6], g[8]] for g in rows],
         [[r[k] for k in ("school_code", "clause", "result", "detail")] for r in doc["rows"]], "audit")
+results = {"pass": "通过", "fail": "未通过", "unknown": "待定"}
+assert all(g[7] == results[g[6]] for g in rows), [g for g in rows if g[7] != results.get(g[6])][:3]
 _, head, rows = sheet("audit-2024.xlsx", "区县 districts")
 assert head[:2] == ("区县代码 district_code", "区县名称 district_name"), head
 keys = ("district_code", "schools", "passing", "failing", "unknown")
@@ -481,35 +495,48 @@ compare([[g[0]] + g[2:] for g in rows], [[d[k] for k in keys] for d in doc["dist
 # review: one line per indicator, district and year
 doc = json.load(open(os.path.join(out, "review-2022-2025.json"), encoding="utf-8"))
 wb, head, rows = sheet("review-2022-2025.xlsx", "进展 review")
-assert len(head) == 13 and head[:4] == ("指标 indicator", "指标名称 indicator_name",
+assert len(head) == 16 and head[:4] == ("指标 indicator", "指标名称 indicator_name",
                                         "区县代码 district_code", "区县名称 district_name"), head
+status_words = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "no_target": "无目标"}
+bool_words = {True: "是", False: "否", None: None}
 want = []
 for r in doc["rows"]:
     for y in r["years"]:
         want.append([r["indicator"], "NAME", r["district_code"],
-                     district_name.get(r["district_code"]), None, y["year"], y["value"],
-                     y["target"], y["status"], "CHANGE", r["final_year"], r["final_value"],
-                     r["on_track"]])
+                     district_name.get(r["district_code"]), None, None, y["year"], y["value"],
+                     y["target"], y["status"], status_words[y["status"]], "CHANGE",
+                     r["final_year"], r["final_value"], r["on_track"], bool_words[r["on_track"]]])
 assert len(rows) == len(want), (len(rows), len(want))
 for g, w in zip(rows, want):
-    assert g[9] is None or isinstance(g[9], float) or isinstance(g[9], int), g
+    assert g[11] is None or isinstance(g[11], float) or isinstance(g[11], int), g
     assert isinstance(g[1], str) and g[1], g
-    g[9] = "CHANGE"
+    g[11] = "CHANGE"
     g[1] = "NAME"
 compare(rows, want, "review")
-assert any(isinstance(g[6], float) for g in rows), "no typed value in the review"
+assert any(isinstance(g[7], float) for g in rows), "no typed value in the review"
+# measures in their units: shares in percent, money with fen
+fmts = {c.number_format for row in wb["进展 review"].iter_rows(min_row=2, min_col=8, max_col=8)
+        for c in row if isinstance(c.value, float)}
+assert "0.0%" in fmts and fmts <= {"0.0%", "0.00", "0.0"}, fmts
 # quality: not reported, rejections one row per reason, warnings
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
 assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
                          "总结与报表不一致 summary"], wb.sheetnames
 keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
-compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported")
+type_words = {"primary": "小学", "junior": "初中", "senior": "高中", "nine_year": "九年一贯制",
+              "complete_secondary": "完全中学", "twelve_year": "十二年一贯制",
+              "special": "特殊教育学校"}
+compare(rows, [[r[k] for k in keys] + [type_words[r["school_type"]]] for r in doc["not_reported"]],
+        "not reported")
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
 sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
        "source", "ref", "received_at", "resolved")
 reason = ("severity", "seq", "code", "path", "message", "message_zh")
-want = [[g[k] for k in sub] + [r[k] for k in reason] for g in doc["rejections"] for r in g["reasons"]]
+severity_words = {"reject": "退回", "warn": "警告"}
+want = [[g[k] for k in sub] + [bool_words[g["resolved"]], r["severity"],
+                                severity_words[r["severity"]]] + [r[k] for k in reason[1:]]
+        for g in doc["rejections"] for r in g["reasons"]]
 assert want, "no rejection to compare"
 compare(rows, want, "rejections")
 _, head, rows = sheet("quality-2024.xlsx", "警告 warnings")
