@@ -67,6 +67,7 @@ int cmd_report(struct cli *c)
     rc = cli_resolve_db(c);
     if (rc != 0)
         return rc;
+    ctx.empty_warns = true;
     if (publish != NULL) {
         rc = report_publish_check(&ctx, publish);
         return rc != 0 ? rc : report_indicators_publish(&ctx, &scope, publish);
@@ -101,6 +102,7 @@ int cmd_audit(struct cli *c)
         return EXIT_USAGE;
     }
     rc = cli_resolve_db(c);
+    ctx.empty_warns = true;
     return rc != 0 ? rc : report_audit_write(&ctx, scope.year);
 }
 

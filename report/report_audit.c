@@ -214,6 +214,9 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     /* one snapshot for whatever the audit reads, as for every report */
     if (db_begin_snapshot(conn, true, "cannot audit the schools") != 0)
         goto done;
+    int has_data = ctx->empty_warns ? report_scope_has_data(conn, &scope, &args) : 1;
+    if (has_data < 0)
+        goto done;
     if (util_mkdirs(out_dir, false) != 0) {
         log_error_detail("cannot create the output directory", out_dir, strerror(errno));
         goto done;
@@ -252,7 +255,7 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     const struct district_count *city = &o.districts[0];
     printf("audit %d: %ld schools, %ld pass, %ld fail, %ld unknown\n", year, city->schools,
            city->passing, city->failing, city->unknown);
-    rc = EXIT_OK;
+    rc = has_data ? EXIT_OK : EXIT_PARTIAL;
 done:
     report_writer_discard(w);
     free(o.districts);

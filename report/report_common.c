@@ -494,3 +494,34 @@ void report_file_discard(struct report_file *rf)
     unlink(rf->tmp);
     free(rf);
 }
+
+int report_scope_has_data(PGconn *conn, const struct report_scope *scope,
+                          const struct report_sql_args *a)
+{
+    const char *params[] = {a->periods.data};
+    PGresult *res = db_query(conn,
+                             "SELECT EXISTS (SELECT FROM xinyu.submission "
+                             "WHERE is_current AND period = ANY ($1::text[])), "
+                             "(SELECT count(*) FROM xinyu.raw_submission "
+                             "WHERE period = ANY ($1::text[]))",
+                             1, params, PGRES_TUPLES_OK, "cannot read the scope's submissions");
+    if (res == NULL)
+        return -1;
+    bool has = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    if (!has) {
+        char what[64], detail[512];
+        if (scope->period != NULL)
+            snprintf(what, sizeof what, "term %s", scope->period);
+        else
+            snprintf(what, sizeof what, "year %d", scope->year);
+        snprintf(detail, sizeof detail,
+                 "No school has a loaded submission of the terms %s (%s received, none loaded); "
+                 "the report is written without data.",
+                 a->periods.data, PQgetvalue(res, 0, 1));
+        log_warn("nothing to report for the %s: %s Check the --year or --period asked for, "
+                 "the targets file's terms, and what the runs loaded (xinyu status).",
+                 what, detail);
+    }
+    PQclear(res);
+    return has ? 1 : 0;
+}

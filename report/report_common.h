@@ -34,6 +34,13 @@ struct report_sql_args {
     double share;       /* 1 for a year, 1 / terms of the year for a term */
     const char *latest; /* the scope's latest term; points into scope or the targets */
 };
+/*
+ * Whether any school has a loaded submission of the scope's terms (a->periods), read in the
+ * caller's snapshot. Returns 1, or 0 after a warning that says what was looked for (the
+ * report is then empty), or -1 after logging.
+ */
+int report_scope_has_data(PGconn *conn, const struct report_scope *scope,
+                          const struct report_sql_args *a);
 /* Fills a for scope with targets t (NULL: none, a term outside every targets file). Returns 0,
  * or -1 after logging (out of memory; a year scope without targets). Free with
  * report_sql_args_free (accepts NULL) while scope and t still live. */

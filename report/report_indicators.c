@@ -74,6 +74,9 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
     if (report_rows_spool(conn, scope, have_targets ? &t : NULL, &args, by_type, &doc.spool) != 0)
         goto done;
     fault_point("report_read");
+    int has_data = ctx->empty_warns ? report_scope_has_data(conn, scope, &args) : 1;
+    if (has_data < 0)
+        goto done;
 
     /* the overview describes the scope's latest term */
     const char *op[] = {args.latest};
@@ -160,7 +163,7 @@ int report_indicators_publish(const struct report_ctx *ctx, const struct report_
     dest.store = NULL;
     if (report_doc_write(&doc, formats, &dest, REPORT_DOC_REST) != 0)
         goto done;
-    rc = EXIT_OK;
+    rc = has_data ? EXIT_OK : EXIT_PARTIAL;
 done:
     if (rc == EXIT_FATAL && conn != NULL && PQstatus(conn) != CONNECTION_OK)
         log_error("the database connection was lost while reporting");

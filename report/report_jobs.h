@@ -27,6 +27,9 @@ struct report_ctx {
     const char *lang;        /* "zh" (also NULL) or "en" */
     const char *formats;     /* comma-separated: json, csv, html, xlsx */
     bool by_type;            /* school-type rows in the indicator reports */
+    /* a scope without any loaded submission is a warning (EXIT_PARTIAL), as a person asked
+     * for a report that has nothing in it (the nightly run reports what it has) */
+    bool empty_warns;
 };
 
 /* Report scope: a review year, or one term. */

@@ -294,3 +294,21 @@ set -e
 expect_eq "a third term" 2 "$rc"
 grep -q "is not a term" "$TEST_TMP/bad.txt" || fail "bad --period message: $(cat "$TEST_TMP/bad.txt")"
 echo "period forms ok"
+
+# a scope nobody has reported for: the (empty) report, a warning that says what was looked
+# for, and exit 1 — not an empty file and success
+set +e
+"$XINYU" --config "$TEST_TMP/conf.json" report --period 2030-2031-1 --format json \
+    --out "$TEST_TMP/empty" 2>"$TEST_TMP/empty.txt"
+rc=$?
+"$XINYU" --config "$TEST_TMP/conf.json" audit --year 2024 --format json \
+    --out "$TEST_TMP/audit-data" 2>"$TEST_TMP/audit.txt"
+audit_rc=$?
+set -e
+expect_eq "report of an empty term" 1 "$rc"
+grep -q "nothing to report for the term 2030-2031-1: No school has a loaded submission of the terms {2030-2031-1}" \
+    "$TEST_TMP/empty.txt" || fail "the empty scope's warning: $(cat "$TEST_TMP/empty.txt")"
+[ -f "$TEST_TMP/empty/indicators-2030-2031-1.json" ] || fail "no report for the empty term"
+expect_eq "audit of a year with data" 0 "$audit_rc"
+if grep -q "nothing to report" "$TEST_TMP/audit.txt"; then fail "a year with data warned as empty"; fi
+echo "empty scope ok"
