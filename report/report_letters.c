@@ -16,6 +16,7 @@
 #include "report/report_letters.h"
 #include "report/report_template.h"
 #include "transform/xform.h"
+#include "transform/xform_labels.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -150,11 +151,18 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
     const json_t *first = json_array_get(rows[items[0].list], items[0].row);
     char term[64], name[256], ref[256], path[256], message[700];
     period_words(items[0].period[0] ? items[0].period : NULL, term, sizeof term);
+    /* the school as the bureau addresses it: its district, then its name */
+    char district[160];
+    const char *dname = text_of(first, "district_name");
+    if (dname[0] != '\0' && strncmp(text_of(first, "school_name"), dname, strlen(dname)) != 0)
+        snprintf(district, sizeof district, "%s ", dname);
+    else
+        district[0] = '\0';
     int rc = buf_printf(b,
-                        "\xEF\xBB\xBF%s(学校标识码 %s):\r\n\r\n"
+                        "\xEF\xBB\xBF%s%s(学校标识码 %s):\r\n\r\n"
                         "    经市教育局心理健康教育数据平台核验,贵校报送的%s心理健康教育工作"
                         "数据存在以下问题,请核对更正。\r\n",
-                        clean(text_of(first, "school_name"), name, sizeof name),
+                        district, clean(text_of(first, "school_name"), name, sizeof name),
                         items[0].school_code, term);
     size_t nrej = 0, nother = 0;
     for (size_t i = 0; i < n; i++) {
@@ -204,7 +212,9 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
                                  reason(r, path, sizeof path, message, sizeof message),
                                  fix_of(text_of(r, "code")));
             } else if (items[i].list == REPORT_LETTER_OUTLIERS) {
-                char value[32], reference[32], ratio[32];
+                char value[32], reference[32], ratio[32], field[256];
+                xf_label_subject(field, sizeof field, clean(text_of(r, "path"), path, sizeof path),
+                                 "数据项");
                 number_text(json_object_get(r, "value"), value, sizeof value);
                 number_text(json_object_get(r, "reference"), reference, sizeof reference);
                 double x = json_number_value(json_object_get(r, "ratio"));
@@ -215,13 +225,13 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
                                      "(超过 10 倍)。\r\n       修改建议:请核实是否填写有误"
                                      "(如单位、多写或少写位数);如确实如此,请在报送说明中"
                                      "注明。\r\n",
-                                     ++k, text_of(r, "path"), value, reference, ratio);
+                                     ++k, field, value, reference, ratio);
                 else
                     rc |= buf_printf(b,
                                      "    %d. %s:填报 %s,上学期为 %s,变化超过 3 倍。\r\n"
                                      "       修改建议:请核实是否填写有误;如确实如此,请在报送"
                                      "说明中注明。\r\n",
-                                     ++k, text_of(r, "path"), value, reference);
+                                     ++k, field, value, reference);
             } else if (items[i].list == REPORT_LETTER_SUMMARY) {
                 char text[700], file[256];
                 rc |= buf_printf(b,

@@ -245,7 +245,7 @@ rejected=$(sql "SELECT count(DISTINCT r.raw_id) FROM xinyu.raw_submission r JOIN
                 WHERE i.severity = 'reject' AND r.period IN ('2023-2024-2', '2024-2025-1')")
 [ "$late" -gt 0 ] && [ "$rejected" -gt 0 ] && [ "$not_reported" -gt 0 ] || fail "the generated city lacks late, rejected or missing schools"
 python3 - "$OUT" "$not_reported" "$late" "$rejected" "$outlier_school" <<'PY'
-import csv, glob, io, json, os, sys
+import csv, glob, io, json, os, re, sys
 out, not_reported, late, rejected, outlier_school = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 assert list(doc) == ["report", "scope", "run_id", "generated_at", "run", "terms", "not_reported",
@@ -290,6 +290,9 @@ for r in doc["rejections"]:
         continue
     text = letter(r["school_code"], r["period"])
     assert r["school_name"] in text and "被退回" in text and "submitted_at" in text, text
+    # addressed as the bureau does: the district, then the school
+    first = text.split("\r\n", 1)[0]
+    assert r["district_name"] in first or r["school_name"].startswith(r["district_name"]), first
     for reason in r["reasons"]:
         # the school reads the catalogue's Chinese text, which names the field and its path
         assert reason["message_zh"] and reason["message_zh"] in text, (reason, text)
@@ -300,7 +303,9 @@ for w in doc["warnings"]:
     assert w["message_zh"] and w["message_zh"] in text and w["message"] not in text, (w, text)
     wanted.add((w["school_code"], w["period"]))
 text = letter(outlier_school, "2024-2025-1")
-assert "staff.psych_parttime" in text and "5000" in text and "中位数" in text, text
+# the field by its Chinese label, its path only in parentheses
+assert "(staff.psych_parttime):填报 5000" in text and "中位数" in text, text
+assert re.search(r"[\u4e00-\u9fff]\(staff\.psych_parttime\)", text), text
 wanted.add((outlier_school, "2024-2025-1"))
 files = {tuple(os.path.basename(p)[:-4].split("-", 1)) for p in glob.glob(os.path.join(fb, "*.txt"))}
 assert files == wanted, (files ^ wanted)
