@@ -58,6 +58,22 @@ static const struct term outlier_terms[] = {
     {"term_change", "与上学期相比变化异常", "Unusual change from the previous term"},
 };
 
+/* INDICATORS.md, "Compliance audit": the clauses by the standard's numbers, with their titles */
+static const struct term clause_terms[] = {
+    {"6", "配齐配好教师", "Teachers"},
+    {"7", "培养培训", "Training"},
+    {"9", "阵地建设", "Counseling room"},
+    {"10", "经费投入", "Funding"},
+    {"11", "课堂教学", "Lessons"},
+    {"14", "心理辅导", "Counseling hours"},
+    {"15", "社会合作", "Parents and community"},
+    {"16", "科学研究", "Research"},
+    {"17", "提高实效", "Years of practice"},
+    {"2/4", "规划与机构", "Plan and organisation"},
+    {"18", "一票否决", "One-vote veto"},
+    {"overall", "总体", "Overall"},
+};
+
 static const struct {
     const struct term *t;
     size_t n;
@@ -67,7 +83,7 @@ static const struct {
     KIND(TERMS_RESULT, result_terms),         KIND(TERMS_BOOL, bool_terms),
     KIND(TERMS_RUN_STATUS, run_status_terms), KIND(TERMS_RUN_KIND, run_kind_terms),
     KIND(TERMS_OUTCOME, outcome_terms),       KIND(TERMS_SEVERITY, severity_terms),
-    KIND(TERMS_OUTLIER_KIND, outlier_terms),
+    KIND(TERMS_OUTLIER_KIND, outlier_terms),  KIND(TERMS_CLAUSE, clause_terms),
 #undef KIND
 };
 

@@ -20,6 +20,7 @@ enum terms_kind {
     TERMS_OUTCOME,      /* loaded, duplicate, superseded, rejected */
     TERMS_SEVERITY,     /* reject, warn */
     TERMS_OUTLIER_KIND, /* district_median, term_change */
+    TERMS_CLAUSE, /* the audit's clauses by the standard's numbers: 6 配齐配好教师 … */
     TERMS_KIND_COUNT
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/db.h"
 #include "common/log.h"
+#include "common/terms.h"
 #include "common/util.h"
 #include "report/report_names.h"
 
@@ -59,24 +60,9 @@ void report_names_free(struct report_names *names)
     free(names);
 }
 
-/* INDICATORS.md, "Audit": the clauses with the standard's numbers and titles. */
-static const struct {
-    const char *clause, *title;
-} clause_titles[] = {
-    {"6", "配齐配好教师"}, {"7", "培养培训"},     {"9", "阵地建设"},  {"10", "经费投入"},
-    {"11", "课堂教学"},    {"14", "心理辅导"},    {"15", "社会合作"}, {"16", "科学研究"},
-    {"17", "提高实效"},    {"2/4", "规划与机构"}, {"18", "一票否决"}, {"overall", "总体"},
-};
-
 const char *report_clause_title(const char *clause)
 {
-    if (clause == NULL)
-        return NULL;
-    for (size_t i = 0; i < sizeof clause_titles / sizeof clause_titles[0]; i++) {
-        if (strcmp(clause_titles[i].clause, clause) == 0)
-            return clause_titles[i].title;
-    }
-    return NULL;
+    return terms_word(TERMS_CLAUSE, clause, true);
 }
 
 const char *report_clause_heading(const char *clause, char *dst, size_t n)

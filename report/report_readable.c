@@ -113,7 +113,6 @@ static const char *row_text(const json_t *row, const char *key)
 struct audit_labels {
     const char *title, *generated, *districts, *district, *district_name, *city, *schools, *passing,
         *failing, *unknown, *by_school, *school, *school_name, *overall, *details, *clause, *legend;
-    const char *result[3]; /* pass, fail, unknown */
 };
 
 static const struct audit_labels audit_zh = {
@@ -134,7 +133,6 @@ static const struct audit_labels audit_zh = {
     "未通过及待定的说明",
     "条款",
     "图例：✓ 通过，✗ 未通过，? 待定（缺少数据）。条款 18 为一票否决。",
-    {"通过", "未通过", "待定"},
 };
 static const struct audit_labels audit_en = {
     "Characteristic-school standard audit",
@@ -154,7 +152,6 @@ static const struct audit_labels audit_en = {
     "Details of failing and unknown clauses",
     "Clause",
     "Legend: ✓ pass, ✗ fail, ? unknown (inputs missing). Clause 18 is the one-vote veto.",
-    {"pass", "fail", "unknown"},
 };
 
 struct audit_cell {
@@ -263,7 +260,7 @@ static int school_out(struct audit_html *a)
     if (overall != NULL) {
         int r = result_index(overall->result);
         putf(&h, "<td class=\"r %s\">%s ", result_class[r], result_mark[r]);
-        esc(&h, a->l->result[r]);
+        esc(&h, terms_show(TERMS_RESULT, overall->result, a->l == &audit_zh));
         put(&h, "</td>");
     } else {
         put(&h, "<td class=\"r\"></td>");
