@@ -21,6 +21,6 @@ fi
 "$XINYU" --config "$TEST_TMP/conf.json" db stop
 "$XINYU" --config "$TEST_TMP/conf.json" db status | grep -q "not running" || fail "still running after stop"
 # the next command starts it again and finds the data
-"$XINYU" --config "$TEST_TMP/conf.json" status | grep -q "partial\|ok" || fail "status after restart"
+"$XINYU" --config "$TEST_TMP/conf.json" status | grep -q "部分完成\|完成" || fail "status after restart"
 [ -s "$TEST_TMP/out/indicators-2024.json" ] || fail "no report"
 echo "embedded ok"

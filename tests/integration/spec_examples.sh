@@ -41,9 +41,13 @@ expect_eq "raw bytes kept" "$(sha256sum "$spool/submission-rejected.json" | cut 
     "$(sql "SELECT encode(sha256, 'hex') FROM xinyu.raw_submission WHERE ref = 'submission-rejected.json'")"
 
 # status shows the rejection with its reasons
-"$XINYU" --config "$TEST_TMP/conf.json" --db "" status >"$TEST_TMP/status.txt"
+"$XINYU" --config "$TEST_TMP/conf.json" --db "" status --lang en >"$TEST_TMP/status.txt"
 grep -q "staff.head_teachers: expected a non-negative integer, got string \"18\"" "$TEST_TMP/status.txt" ||
     fail "status lacks the rejection reason"
+# in the officer's language (the default): the field by its label, the path in parentheses
+"$XINYU" --config "$TEST_TMP/conf.json" --db "" status >"$TEST_TMP/status-zh.txt"
+grep -qF "班主任及德育管理者人数(staff.head_teachers)应为非负整数，实际为文本“18”" "$TEST_TMP/status-zh.txt" ||
+    fail "status (zh) lacks the rejection reason: $(cat "$TEST_TMP/status-zh.txt")"
 
 # the reports exist; the CSV starts with a BOM
 [ -s "$TEST_TMP/out/indicators-2024.json" ] || fail "no JSON report"

@@ -44,12 +44,13 @@ INSERT INTO expected_overview VALUES
     (NULL, 'senior', 1, 1, 570, 0, 2, 1, 0);
 SELECT pg_temp.assert_same('overview T2: 12 rows', 'got_overview', 'expected_overview');
 
--- Order: districts (total first, then types), then the city.
+-- Order: districts (total first, then types in the order of the stages they enrol), then
+-- the city.
 SELECT pg_temp.assert_eq('overview: row order',
     (SELECT string_agg(coalesce(district_code, 'city') || '/' || coalesce(school_type, 'all'), ',')
      FROM xinyu.overview_rows('2024-2025-1')),
-    '320198/all,320198/primary,320199/all,320199/junior,320199/nine_year,320199/primary,320199/senior,'
-    'city/all,city/junior,city/nine_year,city/primary,city/senior');
+    '320198/all,320198/primary,320199/all,320199/primary,320199/junior,320199/senior,320199/nine_year,'
+    'city/all,city/primary,city/junior,city/senior,city/nine_year');
 
 -- T1 = 2023-2024-2: A E550 F1 P2 room t lessons 31+50; B E420 F0 P3 room f lessons 40+40+30;
 -- E E75, no lessons reported, room NULL. Totals: reported 3, students 550+420+75 = 1045,
