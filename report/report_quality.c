@@ -902,10 +902,6 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     for (size_t i = 0; i < json_array_size(terms); i++)
         report_writer_row(w, L_TERMS, json_array_get(terms, i));
     report_writer_table_end(w, L_TERMS);
-    report_writer_table_begin(w, T_NEW);
-    for (size_t i = 0; i < json_array_size(new_rows); i++)
-        report_writer_row(w, T_NEW, json_array_get(new_rows, i));
-    report_writer_table_end(w, T_NEW);
     size_t count[L_COUNT] = {0}, open = 0;
     for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
         bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
@@ -920,6 +916,11 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
         0)
         goto done;
+    /* the run's own section last: its sheet after the lists' */
+    report_writer_table_begin(w, T_NEW);
+    for (size_t i = 0; i < json_array_size(new_rows); i++)
+        report_writer_row(w, T_NEW, json_array_get(new_rows, i));
+    report_writer_table_end(w, T_NEW);
     if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;

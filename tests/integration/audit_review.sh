@@ -500,19 +500,22 @@ assert any(isinstance(g[6], float) for g in rows), "no typed value in the review
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
 assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
-                         "总结与报表不一致 summary"], wb.sheetnames
-keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
+                         "总结与报表不一致 summary", "本次新发现 new"], wb.sheetnames
+seen = ("first_seen_run", "first_seen_at")
+keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type") + seen
 compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported")
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
 sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
        "source", "ref", "received_at", "resolved")
 reason = ("severity", "seq", "code", "path", "message", "message_zh")
-want = [[g[k] for k in sub] + [r[k] for k in reason] for g in doc["rejections"] for r in g["reasons"]]
+fix = ("resolved_at", "resolved_run", "resolved_by_raw_id", "resolved_by_ref") + seen
+want = [[g[k] for k in sub] + [r[k] for k in reason] + [g[k] for k in fix]
+        for g in doc["rejections"] for r in g["reasons"]]
 assert want, "no rejection to compare"
 compare(rows, want, "rejections")
 _, head, rows = sheet("quality-2024.xlsx", "警告 warnings")
 keys = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period", "seq",
-        "code", "path", "message", "message_zh")
+        "code", "path", "message", "message_zh") + seen
 compare(rows, [[r[k] for k in keys] for r in doc["warnings"]], "warnings")
 PY
 # the pages: self-contained, each clause and each indicator named
