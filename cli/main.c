@@ -40,6 +40,8 @@ static const struct command {
     {"review", cmd_review, CMD_NEEDS_SETUP, "progress of the indicators across review years"},
     {"quality", cmd_quality, CMD_NEEDS_SETUP,
      "schools that did not report, late, rejected, warnings, outliers"},
+    {"remind", cmd_remind, CMD_NEEDS_SETUP,
+     "remind the schools that have not reported a term before its deadline"},
     {"status", cmd_status, CMD_NEEDS_SETUP,
      "show the last runs and the rejections of the last one"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},

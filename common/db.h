@@ -118,7 +118,7 @@ void db_run_disconnect(PGconn *conn);
 
 /* Advisory lock keys (first int4 of the two-key form). */
 #define DB_LOCK_CLASS 0x58594e /* "XYN" */
-enum db_lock { DB_LOCK_MIGRATE = 1, DB_LOCK_RUN = 2, DB_LOCK_REGISTRY = 3 };
+enum db_lock { DB_LOCK_MIGRATE = 1, DB_LOCK_RUN = 2, DB_LOCK_REGISTRY = 3, DB_LOCK_REMIND = 4 };
 
 /* pg_try_advisory_lock(_shared). Returns 1 taken, 0 held by someone else, -1 error. */
 int db_try_lock(PGconn *conn, enum db_lock lock, bool shared);

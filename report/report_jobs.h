@@ -104,6 +104,17 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
 int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
                    const struct report_scope *only);
 
+/*
+ * Reminders of term period (canonical) to the active schools with no loaded submission of it
+ * (report/report_remind.c), when its deadline (from the targets file that lists it) is
+ * today or at most days_before days away: a letter per school not reminded before (Chinese),
+ * out_dir/reminders/<period>/<school_code>-<period>.txt, and a list per district beside them
+ * (reminders-<period>-<district_code>.csv and .xlsx), then each recorded (xinyu.reminder) so
+ * that no school is reminded twice of one term. Too early or past the deadline it says so
+ * and writes nothing. Returns 0, or EXIT_* after logging (EXIT_USAGE: no deadline known).
+ */
+int report_remind_write(const struct report_ctx *ctx, const char *period, int days_before);
+
 /* Prints the last nruns runs, the unread files and the problems of the last run that
  * received anything to stdout. Returns 0 or EXIT_* after logging. */
 int report_status_print(const struct report_ctx *ctx, int nruns);

@@ -37,6 +37,8 @@ static const struct report_column not_reported_cols[] = {
     {"school_name", "学校名称 school_name", 't', 28, false},
     {"school_type", "学校类型 school_type", 't', 16, false},
     {"school_type_name", "学校类型名称 school_type_name", 't', 16, true},
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
 };
 static const struct report_column late_cols[] = {
     {"period", "学期 period", 't', 16, false},
@@ -47,6 +49,8 @@ static const struct report_column late_cols[] = {
     {"school_name", "学校名称 school_name", 't', 28, false},
     {"submitted_at", "报送时间 submitted_at", 't', 16, false},
     {"days_late", "逾期天数 days_late", 'i', 16, false},
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
 };
 /* One line per reason; the JSON groups the reasons of one submission (see stream_list). */
 static const struct report_column rejection_cols[] = {
@@ -68,8 +72,18 @@ static const struct report_column rejection_cols[] = {
     {"path", "字段 path", 't', 16, false},
     {"message", "原因 message", 't', 60, false},
     {"message_zh", "原因(中文) message_zh", 't', 60, false},
+    /* the submission's again: what resolved it and when it was first seen (the standing
+     * state, sql/functions/standing.sql), after the reason so that the columns before keep
+     * their places */
+    {"resolved_at", "重新报送收到时间 resolved_at", 't', 22, false},
+    {"resolved_run", "重新报送批次 resolved_run", 'i', 16, false},
+    {"resolved_by_raw_id", "重新报送编号 resolved_by_raw_id", 'i', 16, false},
+    {"resolved_by_ref", "重新报送文件 resolved_by_ref", 't', 28, false},
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
 };
-#define REJECTION_FIRST_REASON 11 /* severity, seq, code, path, message */
+#define REJECTION_FIRST_REASON 11  /* severity, seq, code, path, message, message_zh */
+#define REJECTION_AFTER_REASONS 18 /* resolved_at ... first_seen_at */
 static const struct report_column warning_cols[] = {
     {"raw_id", "报送编号 raw_id", 'i', 16, false},
     {"district_code", "区县代码 district_code", 't', 16, false},
@@ -82,6 +96,9 @@ static const struct report_column warning_cols[] = {
     {"path", "字段 path", 't', 16, false},
     {"message", "说明 message", 't', 60, false},
     {"message_zh", "说明(中文) message_zh", 't', 60, false},
+#define WARNING_FIRST_SEEN 11 /* first_seen_run, first_seen_at */
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
 };
 static const struct report_column outlier_cols[] = {
     {"kind", "类型 kind", 't', 16, false},
@@ -96,6 +113,8 @@ static const struct report_column outlier_cols[] = {
     {"value", "填报值 value", 'c', 16, false},
     {"reference", "参照值 reference", 'c', 16, false},
     {"ratio", "倍数 ratio", 'r', 16, false},
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
 };
 /* Where a school's work summary and its current submission disagree (SUBMISSION.md
  * section 8; xinyu.quality_summary_mismatches). */
@@ -114,6 +133,28 @@ static const struct report_column summary_cols[] = {
     {"line", "总结行号 line", 'i', 12, false},
     {"message_zh", "说明 message_zh", 't', 60, false},
 };
+/* What a run saw first, one row per problem of every kind (xinyu.quality_new): its own CSV
+ * and sheet, and in the document the run's "new", by kind. */
+static const struct report_column new_cols[] = {
+    {"kind", "类型代码 kind", 't', 14, false},
+    {"kind_zh", "类型 kind_zh", 't', 12, false},
+    {"period", "学期 period", 't', 16, false},
+    {"district_code", "区县代码 district_code", 't', 16, false},
+    {"district_name", "区县 district_name", 't', 28, false},
+    {"school_code", "学校标识码 school_code", 't', 16, false},
+    {"school_name", "学校名称 school_name", 't', 28, false},
+    {"raw_id", "报送编号 raw_id", 'i', 16, false},
+    {"ref", "文件 ref", 't', 28, false},
+    {"detail", "字段 detail", 't', 28, false},
+    {"first_seen_run", "首次发现批次 first_seen_run", 'i', 16, false},
+    {"first_seen_at", "首次发现时间 first_seen_at", 't', 22, false},
+};
+static const struct report_list new_list = {
+    "new",
+    "SELECT kind, kind_zh, period, district_code, district_name, school_code, school_name, "
+    "raw_id, ref, detail, first_seen_run, first_seen_at FROM xinyu.quality_new($1::text[], "
+    "$2::bigint)",
+    2, new_cols, NKEYS(new_cols)};
 
 enum {
     L_TERMS,
@@ -133,29 +174,29 @@ static const struct report_list lists[L_COUNT] = {
      "FROM xinyu.quality_terms($1::text[], $2::date[])",
      2, term_cols, NKEYS(term_cols)},
     {"not_reported",
-     "SELECT period, district_code, district_name, school_code, school_name, school_type "
-     "FROM xinyu.quality_not_reported($1::text[])",
+     "SELECT period, district_code, district_name, school_code, school_name, school_type, "
+     "first_seen_run, first_seen_at FROM xinyu.standing_not_reported($1::text[])",
      1, not_reported_cols, NKEYS(not_reported_cols)},
     {"late",
      "SELECT period, deadline::text, district_code, district_name, school_code, school_name, "
-     "submitted_at, days_late FROM xinyu.quality_late($1::text[], $2::date[])",
+     "submitted_at, days_late, first_seen_run, first_seen_at "
+     "FROM xinyu.standing_late($1::text[], $2::date[])",
      2, late_cols, NKEYS(late_cols)},
     {"rejections",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, "
-     "ref, received_at, resolved, severity, seq, code, path, message, "
-     "(SELECT i.message_zh FROM xinyu.submission_issue i "
-     "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
-     "FROM xinyu.quality_rejections($1::text[], $2::bigint, $3::boolean) q",
-     3, rejection_cols, NKEYS(rejection_cols)},
+     "ref, received_at, resolved, severity, seq, code, path, message, message_zh, resolved_at, "
+     "resolved_run, resolved_by_raw_id, resolved_by_ref, first_seen_run, first_seen_at "
+     "FROM xinyu.standing_rejections($1::text[], $2::bigint)",
+     2, rejection_cols, NKEYS(rejection_cols)},
     {"warnings",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, seq, code, "
-     "path, message, (SELECT i.message_zh FROM xinyu.submission_issue i "
-     "WHERE i.raw_id = q.raw_id AND i.seq = q.seq) AS message_zh "
-     "FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) q",
-     3, warning_cols, NKEYS(warning_cols)},
+     "path, message, message_zh, first_seen_run, first_seen_at "
+     "FROM xinyu.standing_warnings($1::text[], $2::bigint)",
+     2, warning_cols, NKEYS(warning_cols)},
     {"outliers",
      "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
-     "value, reference, ratio FROM xinyu.quality_outliers($1::text[], $2::bigint)",
+     "value, reference, ratio, first_seen_run, first_seen_at "
+     "FROM xinyu.standing_outliers($1::text[], $2::bigint)",
      2, outlier_cols, NKEYS(outlier_cols)},
     {"summary_mismatches",
      "SELECT period, district_code, district_name, school_code, school_name, summary_ref, path, "
@@ -166,11 +207,22 @@ static const struct report_list lists[L_COUNT] = {
 
 /* The rejections as the document has them: one per submission, its reasons nested. */
 static const struct report_column rejection_group_cols[] = {
-    {"raw_id", NULL, 'i', 0, false},        {"district_code", NULL, 't', 0, false},
-    {"district_name", NULL, 't', 0, false}, {"school_code", NULL, 't', 0, false},
-    {"school_name", NULL, 't', 0, false},   {"period", NULL, 't', 0, false},
-    {"source", NULL, 't', 0, false},        {"ref", NULL, 't', 0, false},
-    {"received_at", NULL, 't', 0, false},   {"resolved", NULL, 'b', 0, false},
+    {"raw_id", NULL, 'i', 0, false},
+    {"district_code", NULL, 't', 0, false},
+    {"district_name", NULL, 't', 0, false},
+    {"school_code", NULL, 't', 0, false},
+    {"school_name", NULL, 't', 0, false},
+    {"period", NULL, 't', 0, false},
+    {"source", NULL, 't', 0, false},
+    {"ref", NULL, 't', 0, false},
+    {"received_at", NULL, 't', 0, false},
+    {"resolved", NULL, 'b', 0, false},
+    {"resolved_at", NULL, 't', 0, false},
+    {"resolved_run", NULL, 'i', 0, false},
+    {"resolved_by_raw_id", NULL, 'i', 0, false},
+    {"resolved_by_ref", NULL, 't', 0, false},
+    {"first_seen_run", NULL, 'i', 0, false},
+    {"first_seen_at", NULL, 't', 0, false},
     {"reasons", NULL, 'o', 0, false},
 };
 
@@ -179,7 +231,7 @@ static const struct report_column rejection_group_cols[] = {
  * '_'>.csv), three of them also as sheets; the rejections and the outliers are in the
  * document otherwise than in their CSV, as tables of their own.
  */
-enum { T_REJECTION_GROUPS = L_COUNT, T_OUTLIERS_KEPT, T_COUNT };
+enum { T_REJECTION_GROUPS = L_COUNT, T_OUTLIERS_KEPT, T_NEW, T_COUNT };
 static const struct report_table tables[T_COUNT] = {
     [L_TERMS] = {"terms", "terms", NULL, term_cols, NKEYS(term_cols)},
     [L_NOT_REPORTED] = {"not_reported", "not-reported", "未上报 not reported", not_reported_cols,
@@ -194,6 +246,8 @@ static const struct report_table tables[T_COUNT] = {
                             NKEYS(rejection_group_cols)},
     /* the changes from the previous term are only counted in the document */
     [T_OUTLIERS_KEPT] = {"outliers", NULL, NULL, outlier_cols, NKEYS(outlier_cols)},
+    /* in the document as the run's "new" (run_new) */
+    [T_NEW] = {NULL, "new", "本次新发现 new", new_cols, NKEYS(new_cols)},
 };
 
 /* The rows of a list as JSON objects; NULL after logging. */
@@ -343,7 +397,9 @@ static json_t *rejection_new(const json_t *r)
 {
     json_t *o = json_object();
     int rc = o == NULL ? -1 : 0;
-    for (size_t k = 0; rc == 0 && k < REJECTION_FIRST_REASON; k++) {
+    for (size_t k = 0; rc == 0 && k < NKEYS(rejection_cols); k++) {
+        if (k == REJECTION_FIRST_REASON)
+            k = REJECTION_AFTER_REASONS;
         if (!rejection_cols[k].readable)
             rc = json_object_set(o, rejection_cols[k].key,
                                  json_object_get(r, rejection_cols[k].key));
@@ -362,7 +418,7 @@ static int rejection_reason(json_t *o, const json_t *r)
 {
     json_t *reason = json_object();
     int rc = reason == NULL ? -1 : 0;
-    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < NKEYS(rejection_cols); k++) {
+    for (size_t k = REJECTION_FIRST_REASON; rc == 0 && k < REJECTION_AFTER_REASONS; k++) {
         if (!rejection_cols[k].readable)
             rc = json_object_set(reason, rejection_cols[k].key,
                                  json_object_get(r, rejection_cols[k].key));
@@ -373,13 +429,23 @@ static int rejection_reason(json_t *o, const json_t *r)
     return -1;
 }
 
+/* A rejected submission of the document to its table; counted, and as open when it is not
+ * resolved. */
+static void rejection_out(struct report_writer *w, const json_t *group, size_t *count, size_t *open)
+{
+    report_writer_row(w, T_REJECTION_GROUPS, group);
+    (*count)++;
+    if (!json_is_true(json_object_get(group, "resolved")))
+        (*open)++;
+}
+
 /*
  * Reads list k (not the outliers) through a cursor into its table, and the rejections also
- * grouped per submission into theirs. *count is the number of the document's elements. 0, or
- * -1 after logging.
+ * grouped per submission into theirs. *count is the number of the document's elements, *open
+ * that of the rejections not resolved (untouched for another list). 0, or -1 after logging.
  */
 static int stream_list(PGconn *conn, int k, const char *const *params, struct report_writer *w,
-                       size_t *count)
+                       size_t *count, size_t *open)
 {
     const struct report_list *l = &lists[k];
     struct report_cursor cur;
@@ -398,8 +464,7 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct re
         if (grouped) {
             json_int_t raw = json_integer_value(json_object_get(row, "raw_id"));
             if (group != NULL && json_integer_value(json_object_get(group, "raw_id")) != raw) {
-                report_writer_row(w, T_REJECTION_GROUPS, group);
-                (*count)++;
+                rejection_out(w, group, count, open);
                 json_decref(group);
                 group = NULL;
             }
@@ -415,10 +480,8 @@ static int stream_list(PGconn *conn, int k, const char *const *params, struct re
         report_cursor_next(&cur);
     }
     if (group != NULL) {
-        if (rc == 0) {
-            report_writer_row(w, T_REJECTION_GROUPS, group);
-            (*count)++;
-        }
+        if (rc == 0)
+            rejection_out(w, group, count, open);
         json_decref(group);
     }
     report_cursor_free(&cur);
@@ -453,6 +516,11 @@ static const char letter_warnings_sql[] =
     "FROM xinyu.quality_warnings($1::text[], $2::bigint, $3::boolean) q "
     "WHERE school_name IS NOT NULL "
     "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", seq";
+/* their columns: those of the lists up to the Chinese text (no first seen, no resolution) */
+static const struct report_list letter_rejections = {"rejections", letter_rejections_sql, 3,
+                                                     rejection_cols, REJECTION_AFTER_REASONS};
+static const struct report_list letter_warnings = {"warnings", letter_warnings_sql, 3, warning_cols,
+                                                   WARNING_FIRST_SEEN};
 
 /* What a letter is about: a term (NULL as ""), the district and the school, compared as the
  * SQL orders them (COLLATE "C": byte order). */
@@ -484,13 +552,17 @@ static bool key_is(const json_t *row, const struct letter_key *key)
     return key_cmp(&k, key) == 0;
 }
 
-/* An outlier that goes into a letter: a 10x-median one of a school of the registry. A change
- * from the previous term is for the inspectors to weigh, not sent to the school
- * (SUBMISSION.md section 3 makes only the 10x-median outlier a warning to the school). */
-static bool outlier_in_letter(const json_t *row)
+/* An outlier that goes into a letter: a 10x-median one of a school of the registry, and in
+ * the nightly run (first_run > 0) only one its report lists for the first time: the list is
+ * the standing state, a letter goes once per problem. A change from the previous term is for
+ * the inspectors to weigh, not sent to the school (SUBMISSION.md section 3 makes only the
+ * 10x-median outlier a warning to the school). */
+static bool outlier_in_letter(const json_t *row, int64_t first_run)
 {
     return strcmp(text_of(row, "kind"), "district_median") == 0 &&
-           json_is_string(json_object_get(row, "school_name"));
+           json_is_string(json_object_get(row, "school_name")) &&
+           (first_run <= 0 ||
+            json_integer_value(json_object_get(row, "first_seen_run")) == first_run);
 }
 
 /* An outlier into its CSV, and into the document when it is a 10x-median one (the changes
@@ -508,32 +580,37 @@ static int outlier_out(struct report_writer *w, const json_t *row, size_t *kept,
 }
 
 /*
- * The outliers through a cursor into their CSV and the document, and, read alongside them in
- * the same order, the rejections and warnings of registry schools: the rows of one school and
- * term make its letter, written before the next school's are read. 0, or -1 after logging.
+ * The outliers through a cursor into their CSV and the document (with list_params), and, read
+ * alongside them in the same order, the rejections and warnings of registry schools due in
+ * the letters (with letter_params): the rows of one school and term make its letter, written
+ * before the next school's are read. first_run as outlier_in_letter takes it. 0, or -1 after
+ * logging.
  */
-static int stream_outliers(PGconn *conn, const char *const *params, struct report_writer *w,
-                           struct report_letters *lt, size_t *kept, long *term_changes)
+static int stream_outliers(PGconn *conn, const char *const *list_params,
+                           const char *const *letter_params, int64_t first_run,
+                           struct report_writer *w, struct report_letters *lt, size_t *kept,
+                           long *term_changes)
 {
+    const char *const *params = letter_params;
     enum { S_REJECTIONS, S_WARNINGS, S_OUTLIERS, S_SUMMARY, S_COUNT };
     static const int list_of[S_COUNT] = {REPORT_LETTER_REJECTIONS, REPORT_LETTER_WARNINGS,
                                          REPORT_LETTER_OUTLIERS, REPORT_LETTER_SUMMARY};
     struct report_cursor cur[S_COUNT];
     memset(cur, 0, sizeof cur);
-    int rc = report_cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &lists[L_REJECTIONS],
+    int rc = report_cursor_open(&cur[S_REJECTIONS], conn, "letter_rejections", &letter_rejections,
                                 letter_rejections_sql, params);
     if (rc == 0)
-        rc = report_cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &lists[L_WARNINGS],
+        rc = report_cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &letter_warnings,
                                 letter_warnings_sql, params);
     if (rc == 0)
         rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
-                                lists[L_OUTLIERS].sql, params);
+                                lists[L_OUTLIERS].sql, list_params);
     /* the figures where a summary and its submission disagree, again for the letters (the
      * list itself is written after the outliers); all of registry schools, in this order */
     if (rc == 0)
         rc = report_cursor_open(&cur[S_SUMMARY], conn, "letter_summary",
                                 &lists[L_SUMMARY_MISMATCHES], lists[L_SUMMARY_MISMATCHES].sql,
-                                params);
+                                list_params);
     report_writer_table_begin(w, T_OUTLIERS_KEPT);
     report_writer_table_begin(w, L_OUTLIERS);
     struct letter_key key, prev;
@@ -543,7 +620,8 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
         for (int s = 0; s < S_COUNT; s++)
             row[s] = rc == 0 ? report_cursor_peek(&cur[s], &rc) : NULL;
         /* the outliers that are in no letter go out as they come */
-        while (rc == 0 && row[S_OUTLIERS] != NULL && !outlier_in_letter(row[S_OUTLIERS])) {
+        while (rc == 0 && row[S_OUTLIERS] != NULL &&
+               !outlier_in_letter(row[S_OUTLIERS], first_run)) {
             rc = outlier_out(w, row[S_OUTLIERS], kept, term_changes);
             report_cursor_next(&cur[S_OUTLIERS]);
             row[S_OUTLIERS] = rc == 0 ? report_cursor_peek(&cur[S_OUTLIERS], &rc) : NULL;
@@ -569,7 +647,7 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
         }
         for (int s = 0; rc == 0 && s < S_COUNT; s++) {
             while (rc == 0 && row[s] != NULL && key_is(row[s], &key)) {
-                if (s != S_OUTLIERS || outlier_in_letter(row[s]))
+                if (s != S_OUTLIERS || outlier_in_letter(row[s], first_run))
                     rc = report_letters_add(lt, list_of[s], row[s]);
                 if (rc == 0 && s == S_OUTLIERS)
                     rc = outlier_out(w, row[s], kept, term_changes);
@@ -588,6 +666,81 @@ static int stream_outliers(PGconn *conn, const char *const *params, struct repor
     report_writer_table_end(w, L_OUTLIERS);
     report_writer_table_end(w, T_OUTLIERS_KEPT);
     return rc != 0 ? rc : report_writer_failed(w);
+}
+
+/* The kinds of problem of a run's "new", as the document names them, in quality_new's order. */
+enum {
+    NEW_NOT_REPORTED,
+    NEW_LATE,
+    NEW_REJECTIONS,
+    NEW_WARNINGS,
+    NEW_OUTLIERS,
+    NEW_KINDS,
+    NEW_NO_TERM = NEW_KINDS, /* counted apart: rejections of no readable term, in no list */
+    NEW_COUNTS
+};
+static const struct {
+    const char *kind, *key;
+} new_kinds[NEW_KINDS] = {{"not_reported", "not_reported"},
+                          {"late", "late"},
+                          {"rejection", "rejections"},
+                          {"warning", "warnings"},
+                          {"outlier", "outliers"}};
+
+/*
+ * What run new_run saw first (xinyu.quality_new) as the run's "new" in the document, by kind,
+ * and its rows into *rows (a new array the caller frees with json_decref), for their own CSV
+ * and sheet; count[] by kind. A night's new problems are few beside the lists, so they are
+ * held. 0, or -1 after logging.
+ */
+static int run_new(PGconn *conn, const char *const *params, json_t *run, json_t **rows,
+                   size_t count[NEW_COUNTS])
+{
+    *rows = NULL;
+    PGresult *res = db_query(conn, new_list.sql, new_list.nparams, params, PGRES_TUPLES_OK,
+                             "cannot list what the run saw first");
+    if (res == NULL)
+        return -1;
+    json_t *all = json_array(), *by_kind = json_object();
+    int rc = all == NULL || by_kind == NULL ? -1 : 0;
+    for (int k = 0; rc == 0 && k < NEW_KINDS; k++)
+        rc = json_object_set_new(by_kind, new_kinds[k].key, json_array());
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+        json_t *row = report_row_json(&new_list, res, i);
+        int k = 0;
+        while (row != NULL && k < NEW_KINDS && strcmp(text_of(row, "kind"), new_kinds[k].kind) != 0)
+            k++;
+        /* in the document the kind is said by the array the row is in */
+        json_t *shown = row != NULL && k < NEW_KINDS ? json_copy(row) : NULL;
+        rc = shown != NULL && json_object_del(shown, "kind") == 0 &&
+                     json_object_del(shown, "kind_zh") == 0
+                 ? 0
+                 : -1;
+        if (rc == 0) {
+            /* both take their reference, also when they fail */
+            rc = json_array_append_new(json_object_get(by_kind, new_kinds[k].key), shown);
+            shown = NULL;
+            if (rc == 0)
+                rc = json_array_append(all, row);
+        }
+        if (rc == 0)
+            count[k == NEW_REJECTIONS && json_is_null(json_object_get(row, "period")) ? NEW_NO_TERM
+                                                                                      : k]++;
+        json_decref(shown);
+        json_decref(row);
+    }
+    PQclear(res);
+    if (rc == 0)
+        rc = json_object_set_new(run, "new", by_kind);
+    else
+        json_decref(by_kind);
+    if (rc != 0) {
+        log_error("cannot list what the run saw first: out of memory or a malformed value");
+        json_decref(all);
+        return -1;
+    }
+    *rows = all;
+    return 0;
 }
 
 /*
@@ -611,6 +764,45 @@ static int problems_mark_sent(PGconn *conn, const char *const *by_run, const cha
     return db_exec(conn, "COMMIT", "cannot record the problems sent");
 }
 
+/*
+ * The summary line: every list's total (the standing state: the rejections with how many are
+ * still open) and, for a run, how many of each it saw first ("new tonight" for the nightly
+ * run, "new in run N" for quality --run).
+ */
+static void quality_summary(const char *scope, const size_t count[L_COUNT], size_t open,
+                            size_t term_changes, const size_t *fresh, bool send, int64_t run_id,
+                            int letters)
+{
+    char tag[40];
+    if (send)
+        snprintf(tag, sizeof tag, "new tonight");
+    else
+        snprintf(tag, sizeof tag, "new in run %" PRId64, run_id);
+    char part[NEW_KINDS][64];
+    for (int k = 0; k < NEW_KINDS; k++) {
+        if (fresh != NULL)
+            snprintf(part[k], sizeof part[k], " (%zu %s)", fresh[k], tag);
+        else
+            part[k][0] = '\0';
+    }
+    char rejected[96];
+    if (fresh != NULL)
+        snprintf(rejected, sizeof rejected, " (%zu open, %zu %s)", open, fresh[NEW_REJECTIONS],
+                 tag);
+    else
+        snprintf(rejected, sizeof rejected, " (%zu open)", open);
+    /* a rejection whose term could not be read is in no term's list, only in the run's new */
+    char no_term[96] = "";
+    if (fresh != NULL && fresh[NEW_NO_TERM] > 0)
+        snprintf(no_term, sizeof no_term, ", %zu rejected of no readable term (%s)",
+                 fresh[NEW_NO_TERM], tag);
+    printf("quality %s: %zu not reported%s, %zu late%s, %zu rejected%s, %zu warnings%s, "
+           "%zu outliers%s%s; %d feedback letters\n",
+           scope, count[L_NOT_REPORTED], part[NEW_NOT_REPORTED], count[L_LATE], part[NEW_LATE],
+           count[L_REJECTIONS], rejected, count[L_WARNINGS], part[NEW_WARNINGS],
+           count[L_OUTLIERS] + term_changes, part[NEW_OUTLIERS], no_term, letters);
+}
+
 int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
                          const struct report_scope *scope, bool send)
 {
@@ -627,7 +819,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         return rc;
     }
     rc = EXIT_FATAL;
-    json_t *run = NULL, *terms = NULL;
+    json_t *run = NULL, *terms = NULL, *new_rows = NULL;
     struct report_writer *w = NULL;
     struct report_letters lt;
     memset(&lt, 0, sizeof lt);
@@ -664,7 +856,26 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     if (db_exec(conn, "SET LOCAL cursor_tuple_fraction = 1", "cannot make the quality report") != 0)
         goto done;
     const char *by_term[] = {a.periods.data, a.deadlines.data};
+    /* the lists: the standing state of the scope, or with quality --run what that run
+     * received; the letters: with send what is due (the problem ledger), else as the lists */
+    const char *by_list[] = {a.periods.data, run_id > 0 && !send ? run_text : NULL};
     const char *by_run[] = {a.periods.data, run_id > 0 ? run_text : NULL, send ? "true" : "false"};
+    const char *by_new[] = {a.periods.data, run_id > 0 ? run_text : NULL};
+    /* the nightly run records first what its lists show for the first time, in this snapshot:
+     * it is committed with the report, and the run's "new" is read back from it */
+    if (send) {
+        const char *record[] = {a.periods.data, a.deadlines.data, run_text};
+        PGresult *rec =
+            db_query(conn, "SELECT xinyu.standing_record($1::text[], $2::date[], $3::bigint)", 3,
+                     record, PGRES_TUPLES_OK, "cannot record the problems first seen");
+        if (rec == NULL)
+            goto done;
+        log_debug("%s problems first seen recorded", PQgetvalue(rec, 0, 0));
+        PQclear(rec);
+    }
+    size_t fresh[NEW_COUNTS] = {0};
+    if (run_id > 0 && run_new(conn, by_new, run, &new_rows, fresh) != 0)
+        goto done;
     PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
                              PGRES_TUPLES_OK, "cannot list the terms");
     if (res == NULL)
@@ -700,18 +911,25 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     for (size_t i = 0; i < json_array_size(terms); i++)
         report_writer_row(w, L_TERMS, json_array_get(terms, i));
     report_writer_table_end(w, L_TERMS);
-    size_t count[L_COUNT] = {0};
+    size_t count[L_COUNT] = {0}, open = 0;
     for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
         bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
-        if (stream_list(conn, k, run_list ? by_run : by_term, w, &count[k]) != 0)
+        if (stream_list(conn, k, run_list ? by_list : by_term, w, &count[k], &open) != 0)
             goto done;
     }
     long term_changes = 0;
-    if (stream_outliers(conn, by_run, w, &lt, &count[L_OUTLIERS], &term_changes) != 0)
+    if (stream_outliers(conn, by_list, by_run, send ? run_id : 0, w, &lt, &count[L_OUTLIERS],
+                        &term_changes) != 0)
         goto done;
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
-    if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES]) != 0)
+    if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
+        0)
         goto done;
+    /* the run's own section last: its sheet after the lists' */
+    report_writer_table_begin(w, T_NEW);
+    for (size_t i = 0; i < json_array_size(new_rows); i++)
+        report_writer_row(w, T_NEW, json_array_get(new_rows, i));
+    report_writer_table_end(w, T_NEW);
     if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
@@ -729,10 +947,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     }
     if (send && problems_mark_sent(conn, by_run, out_dir) != 0)
         goto done;
-    printf("quality %s: %zu not reported, %zu late, %zu rejected, %zu warnings, %zu outliers; "
-           "%d feedback letters\n",
-           base + strlen("quality-"), count[L_NOT_REPORTED], count[L_LATE], count[L_REJECTIONS],
-           count[L_WARNINGS], count[L_OUTLIERS] + (size_t)term_changes, lt.written);
+    quality_summary(base + strlen("quality-"), count, open, (size_t)term_changes,
+                    run_id > 0 ? fresh : NULL, send, run_id, lt.written);
     if (count[L_SUMMARY_MISMATCHES] > 0)
         printf("quality %s: %zu figures where a work summary and its submission disagree\n",
                base + strlen("quality-"), count[L_SUMMARY_MISMATCHES]);
@@ -744,6 +960,7 @@ done:
     report_letters_free(&lt);
     json_decref(run);
     json_decref(terms);
+    json_decref(new_rows);
     PQfinish(conn);
     report_sql_args_free(&a);
     if (have_targets)

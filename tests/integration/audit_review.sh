@@ -527,26 +527,29 @@ assert "0.0%" in fmts and fmts <= {"0.0%", "0.00", "0.0"}, fmts
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
 assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
-                         "总结与报表不一致 summary"], wb.sheetnames
+                         "总结与报表不一致 summary", "本次新发现 new"], wb.sheetnames
+seen = ("first_seen_run", "first_seen_at")
 keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
 type_words = {"primary": "小学", "junior": "初中", "senior": "高中", "nine_year": "九年一贯制",
               "complete_secondary": "完全中学", "twelve_year": "十二年一贯制",
               "special": "特殊教育学校"}
-compare(rows, [[r[k] for k in keys] + [type_words[r["school_type"]]] for r in doc["not_reported"]],
-        "not reported")
+compare(rows, [[r[k] for k in keys] + [type_words[r["school_type"]]] + [r[k] for k in seen]
+               for r in doc["not_reported"]], "not reported")
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
 sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
        "source", "ref", "received_at", "resolved")
 reason = ("severity", "seq", "code", "path", "message", "message_zh")
 severity_words = {"reject": "退回", "warn": "警告"}
+fix = ("resolved_at", "resolved_run", "resolved_by_raw_id", "resolved_by_ref") + seen
 want = [[g[k] for k in sub] + [bool_words[g["resolved"]], r["severity"],
                                 severity_words[r["severity"]]] + [r[k] for k in reason[1:]]
+        + [g[k] for k in fix]
         for g in doc["rejections"] for r in g["reasons"]]
 assert want, "no rejection to compare"
 compare(rows, want, "rejections")
 _, head, rows = sheet("quality-2024.xlsx", "警告 warnings")
 keys = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period", "seq",
-        "code", "path", "message", "message_zh")
+        "code", "path", "message", "message_zh") + seen
 compare(rows, [[r[k] for k in keys] for r in doc["warnings"]], "warnings")
 PY
 # the pages: self-contained, each clause and each indicator named

@@ -31,6 +31,15 @@ warn = sorted({w["school_code"] for w in d["warnings"]})
 print(",".join(rej) + " " + ",".join(warn))
 PY
 }
+# new OUT: "rejections warnings" of the run's own section (what it saw first), likewise
+new() {
+    python3 - "$1/quality-2024.json" <<'PY'
+import json, sys
+new = json.load(open(sys.argv[1], encoding="utf-8"))["run"]["new"]
+print(",".join(sorted({r["school_code"] for r in new["rejections"]})) + " "
+      + ",".join(sorted({w["school_code"] for w in new["warnings"]})))
+PY
+}
 # letters OUT: the letters written, by name
 letters() { (ls "$1/feedback" 2>/dev/null || true) | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -71,15 +80,18 @@ expect_eq "run 3: sent both" "$run3 $run3" \
 expect_eq "the dead runs are closed" "aborted aborted" \
     "$(sql "SELECT string_agg(status, ' ' ORDER BY run_id) FROM xinyu.run WHERE run_id < $run3")"
 
-# 4. nothing new: nothing is sent twice
+# 4. nothing new: nothing is sent twice, and the lists still show what is open (the standing
+#    state); the run's own section is empty
 x run --out "$TEST_TMP/out4" >/dev/null
-expect_eq "run 4: empty lists" " " "$(lists "$TEST_TMP/out4")"
+expect_eq "run 4: the lists keep the open problems" "3201020002 3201040002" "$(lists "$TEST_TMP/out4")"
+expect_eq "run 4: nothing new" " " "$(new "$TEST_TMP/out4")"
 expect_eq "run 4: no letters" "" "$(letters "$TEST_TMP/out4")"
 expect_eq "run 4: still sent by run 3" "$run3 $run3" \
     "$(sql "SELECT string_agg(sent_run::text, ' ' ORDER BY kind) FROM xinyu.problem_ledger")"
 # "xinyu quality --run" still shows what a run received, and records nothing
 x quality --year 2024 --run "$run1" --out "$TEST_TMP/q1" >/dev/null
 expect_eq "quality --run of run 1" "3201020002 3201040002" "$(lists "$TEST_TMP/q1")"
+expect_eq "quality --run of run 1: what it saw first" "3201020002 3201040002" "$(new "$TEST_TMP/q1")"
 
 # 5. a run with every outcome: its counts, one by one and together, and only its own problems
 #    (a later version supersedes the earlier one of the same run; a copy of a stored file is a
@@ -102,6 +114,7 @@ assert got == want, (got, want)
 assert run["received"] == run["loaded"] + run["duplicate"] + run["superseded"] + run["rejected"], run
 assert run["reconciles"] is True, run
 PY
-expect_eq "run 5: only its own problems" "3201040001 " "$(lists "$TEST_TMP/out5")"
+expect_eq "run 5: the lists: the open problems" "3201020002,3201040001 3201040002" "$(lists "$TEST_TMP/out5")"
+expect_eq "run 5: new: only its own problems" "3201040001 " "$(new "$TEST_TMP/out5")"
 expect_eq "run 5: letters" "3201040001-2024-2025-1.txt" "$(letters "$TEST_TMP/out5")"
 echo "problem ledger ok"

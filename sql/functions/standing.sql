@@ -1,0 +1,274 @@
+-- standing.sql: the standing state of a scope's quality lists - every problem still open
+-- (and every rejection, resolved or not), each with when Xinyu first saw it - and what a
+-- run saw first (its own section):
+--
+--   xinyu.standing_record(periods, deadlines, run_id)   records the schools not reported, the
+--                                                       late versions and the outliers the
+--                                                       nightly run's report lists first
+--   xinyu.standing_not_reported(periods)                quality_not_reported + first seen
+--   xinyu.standing_late(periods, deadlines)             quality_late + first seen
+--   xinyu.standing_rejections(periods, run_id)          quality_rejections + resolved when and
+--                                                       by what + first seen + message_zh
+--   xinyu.standing_warnings(periods, run_id)            quality_warnings + first seen + message_zh
+--   xinyu.standing_outliers(periods, run_id)            quality_outliers + first seen
+--   xinyu.quality_new(periods, run_id)                  what run_id saw first, every kind
+--
+-- First seen comes from the problem ledger (014) for rejections and warnings, recorded when
+-- their issues are written, and from xinyu.problem_seen (019) for the others, recorded by the
+-- nightly run's report; NULL for what no nightly report has listed yet. run_id NULL is the
+-- standing state; a run's id keeps quality --run's meaning (what that run received).
+
+-- Records with run p_run_id as first seen the schools not reported, the late current versions
+-- and the outliers of the scope's terms that no earlier report recorded; returns how many.
+-- Called by the nightly run in the transaction it reads its lists in, before them.
+CREATE OR REPLACE FUNCTION xinyu.standing_record(p_periods text[], p_deadlines date[],
+                                                 p_run_id bigint)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+WITH found AS (
+    SELECT 'not_reported' AS kind, n.school_code, n.period, '' AS detail, NULL::text AS path,
+           n.district_code, NULL::bigint AS raw_id
+    FROM xinyu.quality_not_reported(p_periods) n
+    UNION ALL
+    SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, s.raw_id
+    FROM xinyu.quality_late(p_periods, p_deadlines) l
+    JOIN xinyu.submission s ON s.school_code = l.school_code AND s.period = l.period AND s.is_current
+    UNION ALL
+    SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path, o.district_code,
+           s.raw_id
+    FROM xinyu.quality_outliers(p_periods, NULL) o
+    JOIN xinyu.submission s ON s.school_code = o.school_code AND s.period = o.period AND s.is_current
+),
+recorded AS (
+    INSERT INTO xinyu.problem_seen (kind, school_code, period, detail, path, district_code, raw_id,
+                                    first_seen_run)
+    SELECT f.kind, f.school_code, f.period, f.detail, f.path, f.district_code, f.raw_id, p_run_id
+    FROM found f
+    WHERE p_run_id IS NOT NULL
+    ORDER BY f.kind, f.school_code, f.period, f.detail
+    ON CONFLICT (kind, school_code, period, detail) DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM recorded
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.standing_not_reported(p_periods text[])
+RETURNS TABLE (
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    school_type text,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT n.period, n.district_code, n.district_name, n.school_code, n.school_name, n.school_type,
+       ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
+FROM xinyu.quality_not_reported(p_periods) n
+LEFT JOIN xinyu.problem_seen ps
+       ON ps.kind = 'not_reported' AND ps.school_code = n.school_code AND ps.period = n.period
+      AND ps.detail = ''
+ORDER BY n.period, n.district_code, n.school_code
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.standing_late(p_periods text[], p_deadlines date[])
+RETURNS TABLE (
+    period text,
+    deadline date,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    submitted_at text,
+    days_late integer,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT l.period, l.deadline, l.district_code, l.district_name, l.school_code, l.school_name,
+       l.submitted_at, l.days_late, ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
+FROM xinyu.quality_late(p_periods, p_deadlines) l
+LEFT JOIN xinyu.problem_seen ps
+       ON ps.kind = 'late' AND ps.school_code = l.school_code AND ps.period = l.period
+      AND ps.detail = ''
+ORDER BY l.period, l.district_code, l.school_code
+$$;
+
+-- A rejection is resolved by the first version of its school and term accepted after it
+-- (xinyu.submission keeps the superseded versions too): when it was received, by which run,
+-- its raw_id and its file. Resolved is quality_rejections' own rule (a current version
+-- received after the rejection), so the first such version always exists when it holds.
+CREATE OR REPLACE FUNCTION xinyu.standing_rejections(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    source text,
+    ref text,
+    received_at text,
+    resolved boolean,
+    severity text,
+    seq integer,
+    code text,
+    path text,
+    message text,
+    message_zh text,
+    resolved_at text,
+    resolved_run bigint,
+    resolved_by_raw_id bigint,
+    resolved_by_ref text,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.raw_id, q.district_code, q.district_name, q.school_code, q.school_name, q.period,
+       q.source, q.ref, q.received_at, q.resolved, q.severity, q.seq, q.code, q.path, q.message,
+       i.message_zh, xinyu.local_rfc3339(fix.received_at), fix.run_id, fix.raw_id, fix.ref,
+       l.first_seen_run, xinyu.local_rfc3339(l.first_seen_at)
+FROM xinyu.quality_rejections(p_periods, p_run_id, false) q
+LEFT JOIN xinyu.submission_issue i ON i.raw_id = q.raw_id AND i.seq = q.seq
+LEFT JOIN LATERAL (
+    SELECT r.raw_id, r.received_at, r.run_id, r.ref
+    FROM xinyu.submission s
+    JOIN xinyu.raw_submission r ON r.raw_id = s.raw_id
+    WHERE q.resolved
+      AND s.school_code = q.school_code AND s.period = q.period AND s.raw_id > q.raw_id
+    ORDER BY s.raw_id
+    LIMIT 1
+) fix ON true
+LEFT JOIN xinyu.problem_ledger l ON l.raw_id = q.raw_id AND l.kind = 'rejection'
+ORDER BY q.district_code NULLS LAST, q.school_code NULLS LAST, q.period NULLS LAST, q.raw_id,
+         q.severity, q.seq
+$$;
+
+CREATE OR REPLACE FUNCTION xinyu.standing_warnings(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    raw_id bigint,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    period text,
+    seq integer,
+    code text,
+    path text,
+    message text,
+    message_zh text,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT q.raw_id, q.district_code, q.district_name, q.school_code, q.school_name, q.period, q.seq,
+       q.code, q.path, q.message, i.message_zh, l.first_seen_run,
+       xinyu.local_rfc3339(l.first_seen_at)
+FROM xinyu.quality_warnings(p_periods, p_run_id, false) q
+LEFT JOIN xinyu.submission_issue i ON i.raw_id = q.raw_id AND i.seq = q.seq
+LEFT JOIN xinyu.problem_ledger l ON l.raw_id = q.raw_id AND l.kind = 'warning'
+ORDER BY q.district_code, q.school_code, q.period, q.seq
+$$;
+
+-- In the order of quality_outliers (term, district, school in byte order, then the 10x-median
+-- kind before the threefold change, then the column), which the letters rely on.
+CREATE OR REPLACE FUNCTION xinyu.standing_outliers(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    kind text,
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    field text,
+    path text,
+    value numeric,
+    reference numeric,
+    ratio double precision,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT o.kind, o.period, o.district_code, o.district_name, o.school_code, o.school_name, o.field,
+       o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
+       xinyu.local_rfc3339(ps.first_seen_at)
+FROM xinyu.quality_outliers(p_periods, p_run_id) o
+LEFT JOIN xinyu.problem_seen ps
+       ON ps.kind = 'outlier' AND ps.school_code = o.school_code AND ps.period = o.period
+      AND ps.detail = o.kind || ':' || o.field
+ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
+         o.kind COLLATE "C", o.field COLLATE "C"
+$$;
+
+-- What run p_run_id saw first, of the scope's terms: the schools not reported, late versions
+-- and outliers its report recorded, the rejections and warnings it received (a rejection also
+-- when its term could not be read, a warning only while its version is the current one, as
+-- the letters have them). One row per problem: detail is the JSON paths of a rejection's or a
+-- warning's issues, an outlier's path; kind_zh names the kind for a person.
+CREATE OR REPLACE FUNCTION xinyu.quality_new(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    kind text,
+    kind_zh text,
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    raw_id bigint,
+    ref text,
+    detail text,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH seen AS (
+    SELECT ps.kind, ps.period, ps.school_code, ps.raw_id, ps.path AS detail, ps.detail AS tie,
+           ps.first_seen_run, ps.first_seen_at
+    FROM xinyu.problem_seen ps
+    WHERE ps.first_seen_run = p_run_id
+      AND ps.period = ANY (p_periods)
+    UNION ALL
+    SELECT l.kind, l.period, l.school_code, l.raw_id,
+           (SELECT string_agg(DISTINCT nullif(i.path, ''), ', ')
+            FROM xinyu.submission_issue i
+            WHERE i.raw_id = l.raw_id
+              AND (l.kind = 'warning' OR i.severity = 'reject')),
+           '', l.first_seen_run, l.first_seen_at
+    FROM xinyu.problem_ledger l
+    WHERE l.first_seen_run = p_run_id
+      AND CASE l.kind
+              WHEN 'rejection' THEN l.period = ANY (p_periods) OR l.period IS NULL
+              ELSE l.period = ANY (p_periods)
+                   AND EXISTS (SELECT FROM xinyu.submission s
+                               WHERE s.raw_id = l.raw_id AND s.is_current)
+          END
+)
+SELECT n.kind,
+       CASE n.kind WHEN 'not_reported' THEN '未上报' WHEN 'late' THEN '逾期上报'
+                   WHEN 'rejection' THEN '被退回' WHEN 'warning' THEN '警告'
+                   ELSE '异常值' END,
+       n.period, sc.district_code, d.district_name, n.school_code, sc.school_name, n.raw_id, r.ref,
+       n.detail, n.first_seen_run, xinyu.local_rfc3339(n.first_seen_at)
+FROM seen n
+LEFT JOIN xinyu.school sc ON sc.school_code = n.school_code
+LEFT JOIN xinyu.district d ON d.district_code = sc.district_code
+LEFT JOIN xinyu.raw_submission r ON r.raw_id = n.raw_id
+ORDER BY CASE n.kind WHEN 'not_reported' THEN 1 WHEN 'late' THEN 2 WHEN 'rejection' THEN 3
+                     WHEN 'warning' THEN 4 ELSE 5 END,
+         n.period NULLS LAST, sc.district_code NULLS LAST, n.school_code NULLS LAST, n.raw_id,
+         n.tie
+$$;
+
+GRANT EXECUTE ON FUNCTION xinyu.standing_record(text[], date[], bigint),
+    xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
+    xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
+    xinyu.standing_outliers(text[], bigint), xinyu.quality_new(text[], bigint) TO xinyu_report;
