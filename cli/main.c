@@ -40,6 +40,8 @@ static const struct command {
     {"review", cmd_review, CMD_NEEDS_SETUP, "progress of the indicators across review years"},
     {"quality", cmd_quality, CMD_NEEDS_SETUP,
      "schools that did not report, late, rejected, warnings, outliers"},
+    {"school", cmd_school, CMD_NEEDS_SETUP,
+     "the page of one school: terms, values, rejections with reasons, audit"},
     {"status", cmd_status, CMD_NEEDS_SETUP,
      "show the last runs and the rejections of the last one"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},
