@@ -20,7 +20,7 @@ import tempfile
 STATUS_WORDS = re.compile(
     r"\b(pass|fail|failed|failing|met|not_met|no_data|no_target|rejected|reject|warning|"
     r"warnings|primary|junior|senior|nine_year|complete_secondary|twelve_year|special|current|"
-    r"superseded|unknown|true|false|resolved|district_median|term_change|late|yes|no)\b",
+    r"superseded|unknown|resolved|district_median|term_change|late)\b",
     re.I)
 JSON_PATH = re.compile(
     r"\b(staff|funding|curriculum|counseling|screening|care|home_school|training|crisis|"
@@ -131,6 +131,10 @@ def main():
             for m in STATUS_WORDS.finditer(text):
                 ctx = text[max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
                 problems.append("%s: English word %r in %r" % (page, m.group(0), ctx))
+            # a yes/no cell in words (true and false do occur in prose: a reason quotes the
+            # JSON literals a school must write)
+            for m in re.finditer(r"<td[^>]*>\s*(true|false|yes|no)\s*</td>", dom, re.I):
+                problems.append("%s: a cell says %r" % (page, m.group(1)))
             for m in JSON_PATH.finditer(text):
                 ctx = text[max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
                 problems.append("%s: bare JSON path %r in %r" % (page, m.group(0), ctx))

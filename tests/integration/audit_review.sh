@@ -499,8 +499,9 @@ assert any(isinstance(g[6], float) for g in rows), "no typed value in the review
 # quality: not reported, rejections one row per reason, warnings
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
-assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
-                         "总结与报表不一致 summary"], wb.sheetnames
+assert wb.sheetnames == ["学期 terms", "未上报 not reported", "逾期 late", "退回 rejections",
+                         "警告 warnings", "异常值 outliers", "总结与报表不一致 summary",
+                         "按日上报 by day"], wb.sheetnames
 keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
 compare(rows, [[r[k] for k in keys] for r in doc["not_reported"]], "not reported")
 _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
@@ -556,12 +557,14 @@ for head in ["6 配齐配好教师", "7 培养培训", "9 阵地建设", "10 经
 doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
 import csv
 reg = {r["school_code"]: r for r in csv.DictReader(open(sys.argv[4], encoding="utf-8"))}
-# every school by code and name, in a row with its district's code and name
+# every school by code and name, in a row with its district's code and name; the name
+# links to the school's page, which the audit wrote beside it
 for code in {r["school_code"] for r in doc["rows"]}:
     sc = reg[code]
-    row = ('<td class="code">%s</td><td class="name">%s</td><td class="code">%s</td>'
-           '<td class="name">%s</td>' % (code, sc["school_name"], sc["district_code"],
-                                         sc["district_name"]))
+    row = ('<td class="code">%s</td><td class="name"><a class="school" href="schools/%s.html">%s'
+           '</a></td><td class="code">%s</td><td class="name">%s</td>'
+           % (code, code, sc["school_name"], sc["district_code"], sc["district_name"]))
+    assert os.path.isfile(os.path.join(out, "schools", code + ".html")), code
     assert row in audit, row
 for dc, dn in {(r["district_code"], r["district_name"]) for r in reg.values()}:
     assert '<td class="code">%s</td><td class="name">%s</td><td class="num">' % (dc, dn) in audit, dn
