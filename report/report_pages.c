@@ -117,6 +117,10 @@ void report_html_head(struct report_html *h, const char *lang, const char *title
 void report_html_field(struct report_html *h, const char *path, const char *lang)
 {
     const char *zh = is_en(lang) ? NULL : xf_label_zh(path);
+    /* a path of no field of the format (an unknown key, a derived figure such as
+     * "enrollment.by_grade (4-12)") is still named in words first, the path after it */
+    if (zh == NULL && !is_en(lang))
+        zh = "字段";
     if (zh == NULL) {
         report_html_put(h, "<code>");
         report_html_esc(h, path);

@@ -51,7 +51,8 @@ void report_html_esc(struct report_html *h, const char *s);
  * inside <header>. */
 void report_html_head(struct report_html *h, const char *lang, const char *title);
 /* A field for a person: its Chinese label with the JSON path in parentheses,
- * "专职心理健康教师人数(staff.psych_fulltime)"; the path alone in en or without a label. */
+ * "专职心理健康教师人数(staff.psych_fulltime)", "字段(...)" for a path without a label; the
+ * path alone in en. */
 void report_html_field(struct report_html *h, const char *path, const char *lang);
 
 /* ---- the schools a page links to --------------------------------------------------------- */
