@@ -98,6 +98,7 @@ int cmd_audit(struct cli *c);
 int cmd_review(struct cli *c);
 int cmd_quality(struct cli *c);
 int cmd_remind(struct cli *c);
+int cmd_school(struct cli *c);
 int cmd_template(struct cli *c);
 
 /* Parses "N" into [min, max] for option name; logs and returns -1 when it is not. */

@@ -42,6 +42,8 @@ static const struct command {
      "schools that did not report, late, rejected, warnings, outliers"},
     {"remind", cmd_remind, CMD_NEEDS_SETUP,
      "remind the schools that have not reported a term before its deadline"},
+    {"school", cmd_school, CMD_NEEDS_SETUP,
+     "the page of one school: terms, values, rejections with reasons, audit"},
     {"status", cmd_status, CMD_NEEDS_SETUP,
      "show the last runs and the rejections of the last one"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},

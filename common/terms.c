@@ -51,7 +51,12 @@ static const struct term outcome_terms[] = {
 };
 static const struct term severity_terms[] = {
     {"reject", "退回", "reject"},
-    {"warn", "警告", "warning"},
+    {"warning", "警告", "warning"},
+};
+static const struct term version_terms[] = {
+    {"current", "当前采用", "current"},
+    {"superseded", "已被替代", "superseded"},
+    {"rejected", "已退回", "rejected"},
 };
 static const struct term outlier_terms[] = {
     {"district_median", "与区县中位数相差悬殊", "Far from the district median"},
@@ -84,6 +89,7 @@ static const struct {
     KIND(TERMS_RUN_STATUS, run_status_terms), KIND(TERMS_RUN_KIND, run_kind_terms),
     KIND(TERMS_OUTCOME, outcome_terms),       KIND(TERMS_SEVERITY, severity_terms),
     KIND(TERMS_OUTLIER_KIND, outlier_terms),  KIND(TERMS_CLAUSE, clause_terms),
+    KIND(TERMS_VERSION_STATE, version_terms),
 #undef KIND
 };
 

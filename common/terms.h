@@ -18,9 +18,10 @@ enum terms_kind {
     TERMS_RUN_STATUS,   /* running, ok, partial, failed, aborted */
     TERMS_RUN_KIND,     /* run, ingest, registry, report */
     TERMS_OUTCOME,      /* loaded, duplicate, superseded, rejected */
-    TERMS_SEVERITY,     /* reject, warn */
+    TERMS_SEVERITY,     /* reject, warning (a submission's issues) */
     TERMS_OUTLIER_KIND, /* district_median, term_change */
     TERMS_CLAUSE, /* the audit's clauses by the standard's numbers: 6 配齐配好教师 … */
+    TERMS_VERSION_STATE, /* a submission's version: current, superseded, rejected */
     TERMS_KIND_COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "report/report_common.h"
 #include "report/report_format.h"
 #include "report/report_names.h"
+#include "report/report_pages.h"
 #include "report/report_readable.h"
 
 /* A row of the contract, its CSV and its sheet: the columns in this order (the names and the
@@ -71,6 +72,7 @@ struct district_count {
 struct audit_counts {
     struct district_count *districts; /* [0] is the city */
     size_t ndistricts, cap;
+    struct report_school_set *schools; /* the schools audited, when the page links to them */
 };
 
 /* Counts one school's overall result into its district (rows come ordered by district). */
@@ -128,6 +130,9 @@ static int audit_row(struct report_writer *w, struct audit_counts *o, const PGre
         log_error("out of memory");
         return -1;
     }
+    if (o->schools != NULL && !PQgetisnull(res, 0, 5) &&
+        report_school_set_add(o->schools, PQgetvalue(res, 0, 0)) != 0)
+        return -1;
     return report_writer_failed(w);
 }
 
@@ -204,6 +209,11 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     o.ndistricts = 1; /* the city */
     struct report_writer *w = NULL;
     PGconn *conn = NULL;
+    /* the page links every school to its page: those are written too, from the same snapshot
+     * (one pass of each query for all the schools; the cost of a page per school) */
+    struct report_school_set schools = {NULL, 0, 0, false};
+    bool pages = strstr(ctx->formats, "html") != NULL;
+    o.schools = pages ? &schools : NULL;
     if (o.districts == NULL) {
         log_error("out of memory");
         goto done;
@@ -246,8 +256,20 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     if (report_writer_failed(w) != 0 || audit_stream(conn, &args, lang, w, &o) != 0)
         goto done;
     report_writer_table_end(w, T_ROWS);
-    if (audit_districts(w, &o) != 0 || db_exec(conn, "COMMIT", "cannot audit the schools") != 0)
+    if (audit_districts(w, &o) != 0)
         goto done;
+    char own_href[80];
+    snprintf(own_href, sizeof own_href, "%s.html", base);
+    const struct report_back_link own = {own_href, title};
+    const struct report_school_opts school_opts = {lang, out_dir, ctx->targets_dir, NULL, &own};
+    size_t school_pages = 0;
+    if ((pages && report_writer_failed(w) == 0 &&
+         report_school_pages_write(conn, &school_opts, &schools, &school_pages) != 0) ||
+        db_exec(conn, "COMMIT", "cannot audit the schools") != 0)
+        goto done;
+    if (school_pages > 0)
+        log_info("wrote the pages of %zu schools in %s/%s", school_pages, out_dir,
+                 REPORT_SCHOOL_DIR);
     int finished = report_writer_finish(w);
     w = NULL;
     if (finished != 0)
@@ -258,6 +280,7 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     rc = has_data ? EXIT_OK : EXIT_PARTIAL;
 done:
     report_writer_discard(w);
+    report_school_set_free(&schools);
     free(o.districts);
     PQfinish(conn);
     report_sql_args_free(&args);

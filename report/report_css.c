@@ -96,7 +96,24 @@ static const char readable_style[] = CSS_HEAD CSS_BODY("1200px")
         CSS_PRINT_TABLE("8pt", "2px 4px") CSS_PRINT_KEEP("") CSS_PRINT_HEADER CSS_PRINT_PLAIN("")
             CSS_PRINT_RESULTS CSS_TAIL;
 
+/* the drill-down pages: a table of contents, the lists' empty state, the day chart's lines */
+#define CSS_PAGES                                                                                  \
+    "nav ul{margin:4px 0 10px;padding-left:20px;columns:3}\n"                                      \
+    "section.district{border-top:1px solid #ccc;margin-top:18px}\n"                                \
+    ".empty{color:#555;font-size:13px;margin:2px 0 10px}\n"                                        \
+    "svg .reported{stroke:#1f4e79;stroke-width:2.5;fill:none}\n"                                   \
+    "svg .on-time{stroke:#2e7d32;stroke-width:2;stroke-dasharray:6 3;fill:none}\n"                 \
+    "svg .deadline{stroke:#c62828;stroke-width:1.5;stroke-dasharray:3 3}\n"                        \
+    "td.ref{white-space:normal;word-break:break-all;font-size:12px}\n"
+
+static const char pages_style[] = CSS_HEAD CSS_BODY("1200px") CSS_HEADINGS CSS_H3 CSS_TABLES
+    CSS_RESULTS CSS_LINKS CSS_CHARTS CSS_PAGES CSS_PRINT_BEGIN CSS_PRINT_BREAK(",section.district")
+        CSS_PRINT_TABLE("8pt", "2px 4px") CSS_PRINT_KEEP("") CSS_PRINT_HEADER CSS_PRINT_PLAIN("")
+            CSS_PRINT_LINKS CSS_PRINT_RESULTS CSS_TAIL;
+
 const char *report_css_style(enum report_css_page page)
 {
+    if (page == REPORT_CSS_PAGES)
+        return pages_style;
     return page == REPORT_CSS_INDICATORS ? indicators_style : readable_style;
 }

@@ -5,7 +5,8 @@
 /* The pages, which differ in the parts of the sheet they use and in a few measures. */
 enum report_css_page {
     REPORT_CSS_INDICATORS, /* the indicator report: status cells, definitions, bar charts */
-    REPORT_CSS_READABLE    /* audit and review: result marks, details, line charts */
+    REPORT_CSS_READABLE,   /* audit and review: result marks, details, line charts */
+    REPORT_CSS_PAGES       /* the quality page and the school pages: links, lists, day charts */
 };
 
 /* The page's whole <style> element with its line end ("<style>\n...</style>\n"); a string

@@ -15,6 +15,7 @@
 #include "report/report_common.h"
 #include "report/report_format.h"
 #include "report/report_letters.h"
+#include "report/report_pages.h"
 #include "report/report_readable.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -205,6 +206,23 @@ static const struct report_list lists[L_COUNT] = {
      1, summary_cols, NKEYS(summary_cols)},
 };
 
+/* Reporting by day, per term and district and city-wide (xinyu.quality_reporting_by_day). */
+static const struct report_column by_day_cols[] = {
+    {"period", "学期 period", 't', 14, false},
+    {"deadline", "截止日期 deadline", 't', 14, false},
+    {"district_code", "区县代码 district_code", 't', 14, false},
+    {"district_name", "区县 district_name", 't', 16, false},
+    {"day", "日期 day", 't', 14, false},
+    {"schools_active", "在册学校数 schools_active", 'i', 14, false},
+    {"schools_reported", "累计已上报 schools_reported", 'i', 14, false},
+    {"schools_on_time", "累计按时上报 schools_on_time", 'i', 14, false},
+};
+static const struct report_list by_day_list = {
+    "reporting_by_day",
+    "SELECT period, deadline::text, district_code, district_name, day::text, schools_active, "
+    "schools_reported, schools_on_time FROM xinyu.quality_reporting_by_day($1::text[], $2::date[])",
+    2, by_day_cols, NKEYS(by_day_cols)};
+
 /* The rejections as the document has them: one per submission, its reasons nested. */
 static const struct report_column rejection_group_cols[] = {
     {"raw_id", NULL, 'i', 0, false},
@@ -231,15 +249,15 @@ static const struct report_column rejection_group_cols[] = {
  * '_'>.csv), three of them also as sheets; the rejections and the outliers are in the
  * document otherwise than in their CSV, as tables of their own.
  */
-enum { T_REJECTION_GROUPS = L_COUNT, T_OUTLIERS_KEPT, T_NEW, T_COUNT };
+enum { T_REJECTION_GROUPS = L_COUNT, T_OUTLIERS_KEPT, T_NEW, T_BY_DAY, T_COUNT };
 static const struct report_table tables[T_COUNT] = {
-    [L_TERMS] = {"terms", "terms", NULL, term_cols, NKEYS(term_cols)},
+    [L_TERMS] = {"terms", "terms", "学期 terms", term_cols, NKEYS(term_cols)},
     [L_NOT_REPORTED] = {"not_reported", "not-reported", "未上报 not reported", not_reported_cols,
                         NKEYS(not_reported_cols)},
-    [L_LATE] = {"late", "late", NULL, late_cols, NKEYS(late_cols)},
+    [L_LATE] = {"late", "late", "逾期 late", late_cols, NKEYS(late_cols)},
     [L_REJECTIONS] = {NULL, "rejections", "退回 rejections", rejection_cols, NKEYS(rejection_cols)},
     [L_WARNINGS] = {"warnings", "warnings", "警告 warnings", warning_cols, NKEYS(warning_cols)},
-    [L_OUTLIERS] = {NULL, "outliers", NULL, outlier_cols, NKEYS(outlier_cols)},
+    [L_OUTLIERS] = {NULL, "outliers", "异常值 outliers", outlier_cols, NKEYS(outlier_cols)},
     [L_SUMMARY_MISMATCHES] = {"summary_mismatches", "summary-mismatches",
                               "总结与报表不一致 summary", summary_cols, NKEYS(summary_cols)},
     [T_REJECTION_GROUPS] = {"rejections", NULL, NULL, rejection_group_cols,
@@ -248,6 +266,8 @@ static const struct report_table tables[T_COUNT] = {
     [T_OUTLIERS_KEPT] = {"outliers", NULL, NULL, outlier_cols, NKEYS(outlier_cols)},
     /* in the document as the run's "new" (run_new) */
     [T_NEW] = {NULL, "new", "本次新发现 new", new_cols, NKEYS(new_cols)},
+    /* the page's chart of reporting by day, and its sheet; not in the document */
+    [T_BY_DAY] = {NULL, NULL, "按日上报 by day", by_day_cols, NKEYS(by_day_cols)},
 };
 
 /* The rows of a list as JSON objects; NULL after logging. */
@@ -743,6 +763,26 @@ static int run_new(PGconn *conn, const char *const *params, json_t *run, json_t 
     return 0;
 }
 
+/* The reporting chart's days into their table (the page and the sheet). 0, or -1 after
+ * logging. */
+static int stream_by_day(PGconn *conn, const char *const *params, struct report_writer *w)
+{
+    struct report_cursor cur;
+    if (report_cursor_open(&cur, conn, "by_day", &by_day_list, by_day_list.sql, params) != 0)
+        return -1;
+    report_writer_table_begin(w, T_BY_DAY);
+    int rc = 0;
+    const json_t *row;
+    while (rc == 0 && report_writer_failed(w) == 0 &&
+           (row = report_cursor_peek(&cur, &rc)) != NULL) {
+        report_writer_row(w, T_BY_DAY, row);
+        report_cursor_next(&cur);
+    }
+    report_cursor_free(&cur);
+    report_writer_table_end(w, T_BY_DAY);
+    return rc != 0 ? rc : report_writer_failed(w);
+}
+
 /*
  * Records the problems that the nightly run's lists and letters carried as sent by it, in the
  * transaction whose snapshot they were read in, and ends it. The files are made durable first:
@@ -823,6 +863,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     struct report_writer *w = NULL;
     struct report_letters lt;
     memset(&lt, 0, sizeof lt);
+    struct report_school_set linked = {NULL, 0, 0, false};
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         goto done;
@@ -885,18 +926,25 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     if (terms == NULL)
         goto done;
     /* the files are temporary until all of them are written: JSON, a CSV per list, the
-     * workbook */
+     * workbook and the page, whose schools get their pages (report/report_pages.h) */
+    char scope_text[48];
+    if (scope->period != NULL)
+        snprintf(scope_text, sizeof scope_text, "%s", scope->period);
+    else
+        snprintf(scope_text, sizeof scope_text, "%d年度", scope->year);
+    struct report_quality_page_arg page = {ctx->lang, scope_text, generated_at, tables, T_COUNT,
+                                           L_TERMS,   T_BY_DAY,   T_NEW,        &linked};
     struct report_layout layout = {"cannot make the quality report",
                                    base,
                                    base,
                                    REPORT_JSON_TREE,
                                    tables,
                                    T_COUNT,
-                                   NULL,
-                                   NULL,
+                                   &report_quality_page,
+                                   &page,
                                    NULL,
                                    ctx->lang};
-    w = report_writer_open(&layout, "json,csv,xlsx", out_dir);
+    w = report_writer_open(&layout, "json,csv,xlsx,html", out_dir);
     if (w == NULL || report_letters_begin(&lt, out_dir, generated_at) != 0)
         goto done;
     lt.conn = conn;
@@ -923,7 +971,18 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         goto done;
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
     if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
-        0)
+            0 ||
+        stream_by_day(conn, by_term, w) != 0)
+        goto done;
+    /* the pages of the schools the page links to, from the same snapshot */
+    char own_href[80];
+    snprintf(own_href, sizeof own_href, "%s.html", base);
+    const struct report_back_link own = {own_href, scope_text};
+    const struct report_school_opts school_opts = {ctx->lang, out_dir, ctx->targets_dir, NULL,
+                                                   &own};
+    size_t school_pages = 0;
+    if (report_writer_failed(w) == 0 &&
+        report_school_pages_write(conn, &school_opts, &linked, &school_pages) != 0)
         goto done;
     /* the run's own section last: its sheet after the lists' */
     report_writer_table_begin(w, T_NEW);
@@ -949,6 +1008,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         goto done;
     quality_summary(base + strlen("quality-"), count, open, (size_t)term_changes,
                     run_id > 0 ? fresh : NULL, send, run_id, lt.written);
+    if (school_pages > 0)
+        log_info("wrote the pages of %zu schools in %s/%s", school_pages, out_dir,
+                 REPORT_SCHOOL_DIR);
     if (count[L_SUMMARY_MISMATCHES] > 0)
         printf("quality %s: %zu figures where a work summary and its submission disagree\n",
                base + strlen("quality-"), count[L_SUMMARY_MISMATCHES]);
@@ -958,6 +1020,7 @@ done:
         db_exec(conn, "ROLLBACK", "cannot end the quality report");
     report_writer_discard(w);
     report_letters_free(&lt);
+    report_school_set_free(&linked);
     json_decref(run);
     json_decref(terms);
     json_decref(new_rows);

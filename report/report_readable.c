@@ -237,8 +237,16 @@ static int school_out(struct audit_html *a)
     }
     put(&h, "<tr><td class=\"code\">");
     esc(&h, a->school);
-    put(&h, "</td><td class=\"name\">");
-    esc(&h, a->school_name);
+    /* a school of the registry links to its page (report/report_pages.h), which the audit
+     * writes beside this one */
+    if (a->school_name[0] != '\0') {
+        putf(&h, "</td><td class=\"name\"><a class=\"school\" href=\"schools/%s.html\">",
+             a->school);
+        esc(&h, a->school_name);
+        put(&h, "</a>");
+    } else {
+        put(&h, "</td><td class=\"name\">");
+    }
     put(&h, "</td><td class=\"code\">");
     esc(&h, a->district);
     put(&h, "</td><td class=\"name\">");

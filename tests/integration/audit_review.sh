@@ -526,8 +526,9 @@ assert "0.0%" in fmts and fmts <= {"0.0%", "0.00", "0.0"}, fmts
 # quality: not reported, rejections one row per reason, warnings
 doc = json.load(open(os.path.join(out, "quality-2024.json"), encoding="utf-8"))
 wb, head, rows = sheet("quality-2024.xlsx", "未上报 not reported")
-assert wb.sheetnames == ["未上报 not reported", "退回 rejections", "警告 warnings",
-                         "总结与报表不一致 summary", "本次新发现 new"], wb.sheetnames
+assert wb.sheetnames == ["学期 terms", "未上报 not reported", "逾期 late", "退回 rejections",
+                         "警告 warnings", "异常值 outliers", "总结与报表不一致 summary",
+                         "按日上报 by day", "本次新发现 new"], wb.sheetnames
 seen = ("first_seen_run", "first_seen_at")
 keys = ("period", "district_code", "district_name", "school_code", "school_name", "school_type")
 type_words = {"primary": "小学", "junior": "初中", "senior": "高中", "nine_year": "九年一贯制",
@@ -539,7 +540,7 @@ _, head, rows = sheet("quality-2024.xlsx", "退回 rejections")
 sub = ("raw_id", "district_code", "district_name", "school_code", "school_name", "period",
        "source", "ref", "received_at", "resolved")
 reason = ("severity", "seq", "code", "path", "message", "message_zh")
-severity_words = {"reject": "退回", "warn": "警告"}
+severity_words = {"reject": "退回", "warning": "警告"}
 fix = ("resolved_at", "resolved_run", "resolved_by_raw_id", "resolved_by_ref") + seen
 want = [[g[k] for k in sub] + [bool_words[g["resolved"]], r["severity"],
                                 severity_words[r["severity"]]] + [r[k] for k in reason[1:]]
@@ -593,12 +594,14 @@ for head in ["6 配齐配好教师", "7 培养培训", "9 阵地建设", "10 经
 doc = json.load(open(os.path.join(out, "audit-2024.json"), encoding="utf-8"))
 import csv
 reg = {r["school_code"]: r for r in csv.DictReader(open(sys.argv[4], encoding="utf-8"))}
-# every school by code and name, in a row with its district's code and name
+# every school by code and name, in a row with its district's code and name; the name
+# links to the school's page, which the audit wrote beside it
 for code in {r["school_code"] for r in doc["rows"]}:
     sc = reg[code]
-    row = ('<td class="code">%s</td><td class="name">%s</td><td class="code">%s</td>'
-           '<td class="name">%s</td>' % (code, sc["school_name"], sc["district_code"],
-                                         sc["district_name"]))
+    row = ('<td class="code">%s</td><td class="name"><a class="school" href="schools/%s.html">%s'
+           '</a></td><td class="code">%s</td><td class="name">%s</td>'
+           % (code, code, sc["school_name"], sc["district_code"], sc["district_name"]))
+    assert os.path.isfile(os.path.join(out, "schools", code + ".html")), code
     assert row in audit, row
 for dc, dn in {(r["district_code"], r["district_name"]) for r in reg.values()}:
     assert '<td class="code">%s</td><td class="name">%s</td><td class="num">' % (dc, dn) in audit, dn
