@@ -3,7 +3,8 @@
 #
 # Runs on a private embedded PostgreSQL under $BENCH_DIR/var (never the project's var/pg).
 # Settings (environment):
-#   BENCH_SCHOOLS   schools per data set, a list (default "10000 200000"; "10000" is quick)
+#   BENCH_SCHOOLS   schools per data set, a list (default "10000 200000"; "10000" is quick;
+#                   "" runs the side-by-side case alone)
 #   BENCH_FORMAT    json | jsonl | json.gz | jsonl.gz (default jsonl: shards of BENCH_PER_FILE)
 #   BENCH_PER_FILE  submissions per JSON Lines shard (default 1000)
 #   BENCH_SEED      generator seed (default 1)
@@ -16,13 +17,16 @@
 #   BENCH_OUT       the text table (default out/bench-results.txt; figures also in .json)
 #   BENCH_PROFILE   1: also perf-profile the full run of the first data set
 #   BENCH_KEEP_DB   1: keep the measurement databases (default: dropped)
+#   BENCH_SIDE      submissions of the side-by-side case: that many valid submissions of one
+#                   term, each school once, against a plain Python loader (default 200000;
+#                   0: not run; BENCH_SIDE=20000 is quick)
 # PGOPTIONS, when set, applies to the connections of xinyu and of the COPY bound.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BUILD:-build}
-BENCH_SCHOOLS=${BENCH_SCHOOLS:-"10000 200000"}
+BENCH_SCHOOLS=${BENCH_SCHOOLS-"10000 200000"}
 BENCH_FORMAT=${BENCH_FORMAT:-jsonl}
 BENCH_PER_FILE=${BENCH_PER_FILE:-1000}
 BENCH_SEED=${BENCH_SEED:-1}
@@ -34,6 +38,7 @@ BENCH_DIR=${BENCH_DIR:-var/bench}
 BENCH_OUT=${BENCH_OUT:-out/bench-results.txt}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
 BENCH_KEEP_DB=${BENCH_KEEP_DB:-0}
+BENCH_SIDE=${BENCH_SIDE:-200000}
 YEAR=2024 # the year of the spec's example targets, whose terms BENCH_TERMS generates
 
 XINYU=$ROOT/$BUILD/xinyu
@@ -53,6 +58,18 @@ esac
 for n in $BENCH_SCHOOLS; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_SCHOOLS must be numbers, not \"$BENCH_SCHOOLS\""
 done
+[[ $BENCH_SIDE =~ ^[0-9]+$ ]] || die "BENCH_SIDE must be a number, not \"$BENCH_SIDE\""
+PYTHON=/usr/bin/python3
+PEER=$ROOT/scripts/bench/peer_load.py
+if [ "$BENCH_SIDE" != 0 ] && ! "$PYTHON" -c 'import psycopg2' 2>/dev/null; then
+    # the side-by-side case's peer is a plain Python script on Debian's psycopg2
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-psycopg2 >&2 ||
+            die "cannot install python3-psycopg2"
+    else
+        die "python3-psycopg2 is missing: apt-get install python3-psycopg2"
+    fi
+fi
 if [ ! -x "$XINYU" ] || [ ! -x "$GEN" ]; then
     die "build first: make BUILD=$BUILD $BUILD/xinyu $BUILD/xinyu-gen"
 fi
@@ -480,6 +497,78 @@ profile() {
     say "profiles in $base-profile-client.txt and $base-profile-server.txt"
 }
 
+# ---- side by side: Xinyu against the script a data officer would write ------------------
+
+# BENCH_SIDE valid submissions of one term (each school once: no duplicates, corrections,
+# invalid or missing ones) as JSON Lines shards, loaded three ways on the same server: COPY
+# of the rows the peer makes (prepared beforehand, not timed), the peer itself
+# (scripts/bench/peer_load.py: json.loads, four checks, COPY into two plain tables), and
+# xinyu ingest --jobs 2 with everything it keeps.
+bench_side() {
+    local n=$BENCH_SIDE term=${BENCH_TERMS##*,}
+    local data=$BENCH/data/side-n$n-s$BENCH_SEED-f$BENCH_PER_FILE-$term
+    local key=side$n db=bench_side
+    local sum
+    sum="$GEN_SUM $(sha256sum "$PEER" | cut -d' ' -f1)"
+    if [ "$(cat "$data/.complete" 2>/dev/null)" != "$sum" ]; then
+        say "generating $n valid submissions of $term for the side-by-side case"
+        rm -rf "$data" "$data.tmp"
+        "$GEN" --schools "$n" --seed "$BENCH_SEED" --terms "$term" --format jsonl \
+            --per-file "$BENCH_PER_FILE" --dup-share 0 --resub-share 0 --invalid-share 0 \
+            --missing-share 0 --out "$data.tmp" 2>>"$LOGS/gen.log"
+        "$PYTHON" "$PEER" prepare "$data.tmp/spool" "$data.tmp/peer-copy" >>"$LOGS/prepare.log"
+        echo "$sum" >"$data.tmp/.complete"
+        mv "$data.tmp" "$data"
+    fi
+    local cfg=$WORK/xinyu-side.json
+    mkdir -p "$BENCH/out/side"
+    printf '{"registry": "%s", "targets_dir": "%s", "out_dir": "%s", "var_dir": "%s",
+ "sources": [{"name": "side", "kind": "spool", "path": "%s"}],
+ "limits": {"batch_size": %s}, "jobs": 2}\n' "$data/schools.csv" "$BENCH/targets" \
+        "$BENCH/out/side" "$VAR" "$data/spool" "$BENCH_BATCH" >"$cfg"
+    local bytes
+    bytes=$(cat "$data"/spool/*.jsonl | wc -c)
+
+    # the COPY of the finished rows into the peer's two plain tables
+    admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    run_timed "$LOGS/side-copy.log" "$PYTHON" "$PEER" copy --db "$BASE dbname=$db" \
+        "$data/peer-copy"
+    [ "$T_RC" = 0 ] || die "the peer's COPY failed; see $LOGS/side-copy.log"
+    local copy_s=$T_WALL
+    record "$key" side_copy "COPY of the flattened rows" "$(kv submissions "$T_OUT")" "$bytes" \
+        "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" "two plain tables, 1 connection; x1.00"
+    drop_db "$db"
+
+    # the peer: json.loads, four checks, COPY per shard
+    admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    run_timed "$LOGS/side-peer.log" "$PYTHON" "$PEER" load --db "$BASE dbname=$db" \
+        "$data/spool"
+    [ "$T_RC" = 0 ] || die "the peer failed; see $LOGS/side-peer.log"
+    local peer_s=$T_WALL
+    record "$key" side_peer "Python script (json + COPY)" "$(kv submissions "$T_OUT")" "$bytes" \
+        "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" \
+        "skipped=$(kv skipped "$T_OUT"); x$(div "$T_WALL" "$copy_s")"
+    drop_db "$db"
+
+    # xinyu ingest --jobs 2 on a new database with the registry loaded
+    fresh_db "$db" "$cfg" "$data/schools.csv"
+    run_timed "$LOGS/side-ingest.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$db" \
+        ingest --jobs 2
+    xinyu_ok "the side-by-side ingest"
+    local f
+    read -r -a f <<<"$(run_figures "$db" ingest)"
+    [ "${f[1]}" = "$n" ] || die "the side-by-side ingest did not load every submission: ${f[*]}"
+    local ingest_s=$T_WALL
+    record "$key" side_ingest "xinyu ingest --jobs 2" "${f[0]}" "$bytes" "$T_WALL" "$T_RSS" \
+        "$T_CPU" "$T_SRV" "$T_OTHER" "loaded=${f[1]}; x$(div "$T_WALL" "$copy_s")"
+    drop_db "$db"
+    ratio "$key" side_vs_peer "xinyu ingest / Python script" "$(div "$ingest_s" "$peer_s")" "<=" 0.8
+}
+
+if [ "$BENCH_SIDE" != 0 ]; then
+    bench_side
+fi
+
 first=1
 for n in $BENCH_SCHOOLS; do
     bench_one "$n" "$first"
@@ -529,7 +618,7 @@ BEGIN {
     if (!($1 in seen)) { seen[$1] = 1; order[++nn] = $1 }
     rows[$1] = rows[$1] sprintf("%-32s %11s %9s %9s %8s %8s %8s %8s %8s  %s\n", $3, $4, $6,
         rate($4, $6), mbs($5, $6), mb($7), $8, $9, $10, $11)
-    if ($2 == "read") { subs[$1] = $4; bytes[$1] = $5 }
+    if ($2 == "read" || $2 == "side_copy") { subs[$1] = $4; bytes[$1] = $5 }
     if ($10 ~ /^[0-9.]+$/) { others += $10; timed += $6 }
 }
 END {
@@ -539,7 +628,11 @@ END {
             others, timed, 100 * others / timed
     for (i = 1; i <= nn; i++) {
         n = order[i]
-        printf "\nN = %s schools: %s submissions, %.1f MB of JSON\n", n, subs[n], bytes[n] / 1e6
+        if (n ~ /^side/)
+            printf "\nSide by side: %s valid submissions of one term, JSON Lines shards of %s, %.1f MB of JSON\n",
+                substr(n, 5), per, bytes[n] / 1e6
+        else
+            printf "\nN = %s schools: %s submissions, %.1f MB of JSON\n", n, subs[n], bytes[n] / 1e6
         printf "%-32s %11s %9s %9s %8s %8s %8s %8s %8s  %s\n", "case", "submissions", "seconds",
             "subs/s", "MB/s", "RSS MB", "CPU s", "srv CPU", "others", "notes"
         printf "%s", rows[n]
@@ -577,7 +670,7 @@ BEGIN {
     m = ($6 > 0 && $5 ~ /^[0-9]+$/ && $5 > 0) ? sprintf("%.2f", $5 / 1e6 / $6) : "null"
     r = $7 ~ /^[0-9]+$/ ? sprintf("%.1f", $7 / 1024) : "null"
     printf "%s\n    {\"schools\": %s, \"case\": %s, \"label\": %s, \"submissions\": %s, \"bytes\": %s, \"seconds\": %s, \"submissions_per_s\": %s, \"mb_per_s\": %s, \"peak_rss_mb\": %s, \"client_cpu_s\": %s, \"server_cpu_s\": %s, \"other_cpu_s\": %s, \"notes\": %s}",
-        (NR > 1 ? "," : ""), $1, str($2), str($3), num($4), num($5), num($6), s, m, r, num($8),
+        (NR > 1 ? "," : ""), num($1), str($2), str($3), num($4), num($5), num($6), s, m, r, num($8),
         num($9), num($10), str($11)
 }
 END {
@@ -586,7 +679,7 @@ END {
     while ((getline line < ratios) > 0) {
         split(line, q, "\t")
         printf "%s\n    {\"schools\": %s, \"ratio\": %s, \"label\": %s, \"value\": %s, \"goal\": %s, \"result\": %s}",
-            (k++ ? "," : ""), q[1], str(q[2]), str(q[3]), num(q[4]), str(q[5] " " q[6]),
+            (k++ ? "," : ""), num(q[1]), str(q[2]), str(q[3]), num(q[4]), str(q[5] " " q[6]),
             verdict(q[4], q[5], q[6])
     }
     printf "\n  ]\n}\n"

@@ -1,7 +1,7 @@
-/* xform_load.c - builds the COPY rows of a batch and merges it in one transaction. */
+/* xform_load.c - validates received items and builds their COPY cells, a batch at a time (the
+ * merge is xform_merge.c). */
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +11,11 @@
 
 #include "common/buf.h"
 #include "common/db.h"
-#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "transform/xform_load.h"
+#include "transform/xform_load_int.h"
 #include "transform/xform_workbook.h"
-
-struct xf_batch {
-    buf items;       /* stage_item rows */
-    buf submissions; /* stage_submission rows */
-    buf issues;      /* stage_issue rows */
-    buf gz;          /* scratch: the compressed bytes of one item */
-    long nitems;
-    long flush_max; /* xf_batch_set_flush */
-    int (*flush_fn)(void *ctx);
-    void *flush_ctx;
-};
 
 void xf_batch_set_flush(struct xf_batch *b, long max_items, int (*fn)(void *ctx), void *ctx)
 {
@@ -44,11 +33,26 @@ void xf_batch_destroy(struct xf_batch *b)
 {
     if (b == NULL)
         return;
+    free(b->item);
     buf_free(&b->items);
     buf_free(&b->submissions);
     buf_free(&b->issues);
+    buf_free(&b->strings);
     buf_free(&b->gz);
+    if (b->deflate != NULL) {
+        (void)deflateEnd(b->deflate);
+        free(b->deflate);
+    }
     free(b);
+}
+
+void xf_batch_reset(struct xf_batch *b)
+{
+    buf_reset(&b->items);
+    buf_reset(&b->submissions);
+    buf_reset(&b->issues);
+    buf_reset(&b->strings);
+    b->nitems = 0;
 }
 
 long xf_batch_items(const struct xf_batch *b)
@@ -103,34 +107,44 @@ static size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
-int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
+/* One z_stream serves a batch's items, reset between them: setting one up for every item of
+ * a couple of kilobytes cost three times the compressing (zlib allocates and clears its
+ * window and hash table); the output is the same gzip member, at the fastest level. */
+#define GZIP_MEM_LEVEL 8
+
+static int gzip_init(z_stream *zs)
 {
-    z_stream zs = {0};
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
+    memset(zs, 0, sizeof *zs);
+    return deflateInit2(zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, GZIP_MEM_LEVEL,
+                        Z_DEFAULT_STRATEGY) == Z_OK
+               ? 0
+               : -1;
+}
+
+/* Compresses data with zs (initialized by gzip_init) and resets it for the next item. */
+static int gzip_with(z_stream *zs, const unsigned char *data, size_t len, buf *out)
+{
     const size_t start = out->len;
     /* one allocation in the usual case; the loop below copes if the bound was too small */
-    if (buf_reserve(out, (size_t)deflateBound(&zs, (uLong)len)) != 0) {
-        (void)deflateEnd(&zs);
+    if (buf_reserve(out, (size_t)deflateBound(zs, (uLong)len)) != 0)
         return -1;
-    }
-    zs.next_in = (Bytef *)(uintptr_t)data; /* zlib does not write to it */
-    zs.avail_in = (uInt)min_size(len, UINT_MAX);
-    size_t fed = zs.avail_in;
+    zs->next_in = (Bytef *)(uintptr_t)data; /* zlib does not write to it */
+    zs->avail_in = (uInt)min_size(len, UINT_MAX);
+    size_t fed = zs->avail_in;
 
     int result = -1;
     for (;;) {
-        if (zs.avail_in == 0 && fed < len) {
-            zs.avail_in = (uInt)min_size(len - fed, UINT_MAX);
-            fed += zs.avail_in;
+        if (zs->avail_in == 0 && fed < len) {
+            zs->avail_in = (uInt)min_size(len - fed, UINT_MAX);
+            fed += zs->avail_in;
         }
         if (out->cap - out->len - 1 == 0 && buf_reserve(out, GZIP_CHUNK) != 0)
             break;
-        zs.next_out = (unsigned char *)out->data + out->len;
-        zs.avail_out = (uInt)min_size(out->cap - out->len - 1, UINT_MAX);
-        uInt before = zs.avail_out;
-        int rc = deflate(&zs, fed == len ? Z_FINISH : Z_NO_FLUSH);
-        out->len += before - zs.avail_out;
+        zs->next_out = (unsigned char *)out->data + out->len;
+        zs->avail_out = (uInt)min_size(out->cap - out->len - 1, UINT_MAX);
+        uInt before = zs->avail_out;
+        int rc = deflate(zs, fed == len ? Z_FINISH : Z_NO_FLUSH);
+        out->len += before - zs->avail_out;
         if (rc == Z_STREAM_END) {
             result = 0;
             break;
@@ -139,11 +153,22 @@ int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
         if (rc != Z_OK)
             break;
     }
-    (void)deflateEnd(&zs);
+    if (deflateReset(zs) != Z_OK)
+        result = -1;
     if (result != 0)
         out->len = start;
     out->data[out->len] = '\0';
     return result;
+}
+
+int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
+{
+    z_stream zs;
+    if (gzip_init(&zs) != 0)
+        return -1;
+    int rc = gzip_with(&zs, data, len, out);
+    (void)deflateEnd(&zs);
+    return rc;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -157,11 +182,12 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* A stage_issue row; message_zh NULL or "" is stored as NULL (no Chinese text known). */
-static int add_issue_row(buf *rows, long item_no, int seq, const char *severity, const char *code,
+/* The cells of an issue row from seq on; message_zh NULL or "" is stored as NULL (no Chinese
+ * text known). */
+static int add_issue_row(buf *rows, int seq, const char *severity, const char *code,
                          const char *path, const char *message, const char *message_zh)
 {
-    int rc = buf_printf(rows, "%ld\t%d", item_no, seq);
+    int rc = buf_printf(rows, "%d", seq);
     rc |= cell_text(rows, severity, 0);
     rc |= cell_text(rows, code, 0);
     rc |= cell_text(rows, path, 0);
@@ -181,6 +207,22 @@ static const char *ingest_reason_zh(const char *code)
     return NULL;
 }
 
+/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
+ * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
+static int put_int64(buf *row, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    return buf_append(row, digits + n, sizeof digits - n);
+}
+
 int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
 {
     if (buf_putc(row, '\t') != 0)
@@ -189,7 +231,7 @@ int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
         return buf_puts(row, "\\N");
     switch (f->kind) {
     case XF_COUNT:
-        return buf_printf(row, "%" PRId64, v->integer);
+        return put_int64(row, v->integer);
     case XF_BOOL:
         return buf_puts(row, v->integer ? "t" : "f");
     case XF_MONEY:
@@ -206,7 +248,7 @@ static int cell_int_array(buf *row, const int64_t *v, const bool *set, int n)
     for (int i = 0; i < n; i++) {
         if (i > 0)
             rc |= buf_putc(row, ',');
-        rc |= set[i] ? buf_printf(row, "%" PRId64, v[i]) : buf_puts(row, "NULL");
+        rc |= set[i] ? put_int64(row, v[i]) : buf_puts(row, "NULL");
     }
     return rc | buf_putc(row, '}');
 }
@@ -237,11 +279,12 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
     return rc ? -1 : 0;
 }
 
-static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf_received *item,
-                               const struct xf_submission *sub)
+/* The cells of the submission row from district_code_reported to the last field. */
+static int add_submission_cells(buf *row, const struct xf_received *item,
+                                const struct xf_submission *sub)
 {
-    buf *row = &b->submissions;
-    int rc = buf_printf(row, "%ld", item_no);
+    int rc = cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 1);
+    rc |= cell_text(row, sub->school_name, 0);
     if (item->received_seq > 0)
         rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64, item->received_seq, item->received_item);
     else
@@ -261,73 +304,121 @@ static int add_submission_rows(struct xf_batch *b, long item_no, const struct xf
     rc |= xf_derived_cells(row, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
         rc |= xf_value_cell(row, &xf_fields[i], &sub->values[i]);
-    rc |= buf_putc(row, '\n');
     return rc ? -1 : 0;
 }
 
+/* A new item at the end of the batch, zeroed; NULL when memory ran out. */
+static struct xf_item *new_item(struct xf_batch *b)
+{
+    if (b->nitems == b->cap) {
+        long cap = b->cap ? 2 * b->cap : 256;
+        struct xf_item *grown = realloc(b->item, (size_t)cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        b->item = grown;
+        b->cap = cap;
+    }
+    struct xf_item *it = &b->item[b->nitems];
+    memset(it, 0, sizeof *it);
+    it->name_off = -1;
+    return it;
+}
+
 /*
- * Appends the staging rows of one item whose validation gave verdict, sub and res (an
- * unreadable item: verdict 1, both empty). Returns 0, or -1 when memory ran out.
+ * Appends one item whose validation gave verdict, sub and res (an unreadable item: verdict 1,
+ * both empty): its COPY cells and what the merge decides by. Returns 0, or -1 when memory ran
+ * out (the batch then holds the items before it, and possibly cells nothing points to).
  */
 static int stage_item(struct xf_batch *b, const struct xf_received *item, int verdict,
                       const struct xf_submission *sub, const struct xf_result *res)
 {
-    long item_no = ++b->nitems;
+    struct xf_item *it = new_item(b);
+    if (it == NULL)
+        return -1;
     int rc = 0;
+    bool have_code = all_digits(sub->school_code, XF_SCHOOL_CODE_LEN);
+    if (have_code)
+        memcpy(it->school_code, sub->school_code, sizeof it->school_code);
+    if (sub->period[0] != '\0')
+        memcpy(it->period, sub->period, sizeof it->period);
+    memcpy(it->district_reported, sub->district_code, sizeof it->district_reported);
+    if (item->sha256 != NULL) {
+        memcpy(it->sha256, item->sha256, UTIL_SHA256_LEN);
+        it->has_sha256 = true;
+    }
+    it->rejected = verdict != 0;
+    it->submitted_us = sub->submitted_epoch * 1000000;
+    it->received_seq = item->received_seq > 0 ? item->received_seq : 0;
+    it->received_item = item->received_item;
+    if (sub->school_name != NULL) {
+        it->name_off = (long)b->strings.len;
+        rc |= buf_append(&b->strings, sub->school_name, strlen(sub->school_name) + 1);
+    }
+
     buf *row = &b->items;
-    rc |= buf_printf(row, "%ld", item_no);
-    rc |= cell_text(row, item->source, 0);
+    it->ident_off = row->len;
+    rc |= cell_text(row, item->source, 1);
     rc |= cell_text(row, item->ref, 0);
+    rc |= cell_text(row, have_code ? sub->school_code : NULL, 0);
+    rc |= cell_text(row, it->period[0] ? it->period : NULL, 0);
+    it->ident_len = row->len - it->ident_off;
+    it->body_off = row->len;
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
     rc |= buf_printf(row, "\t%zu", item->byte_size);
     if (item->data != NULL) {
+        if (b->deflate == NULL) {
+            b->deflate = malloc(sizeof(z_stream));
+            if (b->deflate == NULL || gzip_init(b->deflate) != 0) {
+                free(b->deflate);
+                b->deflate = NULL;
+                return -1;
+            }
+        }
         buf_reset(&b->gz);
-        if (xf_gzip_deflate(item->data, item->len, &b->gz) != 0)
-            goto oom;
+        if (gzip_with(b->deflate, item->data, item->len, &b->gz) != 0)
+            return -1;
         rc |= cell_bytea(row, (const unsigned char *)b->gz.data, b->gz.len);
     } else {
         rc |= cell_bytea(row, NULL, 0);
     }
-    bool have_code = all_digits(sub->school_code, XF_SCHOOL_CODE_LEN);
-    bool have_period = sub->period[0] != '\0';
-    rc |= cell_text(row, have_code ? sub->school_code : NULL, 0);
-    rc |= cell_text(row, have_period ? sub->period : NULL, 0);
-    rc |= cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 0);
-    rc |= cell_text(row, sub->school_name, 0);
-    if (sub->school_name != NULL) {
-        /* the merge quotes the name in its registry warning exactly as xinyu check does */
-        char quoted[XF_NAME_QUOTE_MAX + 4];
-        xf_quote_text(quoted, XF_NAME_QUOTE_MAX, sub->school_name, strlen(sub->school_name));
-        rc |= cell_text(row, quoted, 0);
-    } else {
-        rc |= cell_text(row, NULL, 0);
-    }
-    rc |= buf_puts(row, verdict == 0 ? "\tf\n" : "\tt\n");
+    /* the cells follow a tab; the merge puts the raw id in front of them */
+    it->body_off++;
+    it->body_len = row->len - it->body_off;
     if (rc)
-        goto oom;
+        return -1;
 
+    it->issue_off = b->issues.len;
     if (item->error_code != NULL) {
-        if (add_issue_row(&b->issues, item_no, 1, "reject", item->error_code, "",
+        if (add_issue_row(&b->issues, 1, "reject", item->error_code, "",
                           item->error ? item->error : item->error_code,
                           ingest_reason_zh(item->error_code)) != 0)
-            goto oom;
+            return -1;
     }
     for (int i = 0; i < res->nissues; i++) {
         const struct xf_issue *is = &res->issues[i];
-        if (add_issue_row(&b->issues, item_no, i + 1,
-                          is->severity == XF_REJECT ? "reject" : "warning", is->code, is->path,
-                          is->message, is->message_zh) != 0)
-            goto oom;
+        if (is->severity != XF_REJECT)
+            it->has_warning = true;
+        if (add_issue_row(&b->issues, i + 1, is->severity == XF_REJECT ? "reject" : "warning",
+                          is->code, is->path, is->message, is->message_zh) != 0)
+            return -1;
     }
-    if (res->truncated &&
-        add_issue_row(&b->issues, item_no, res->nissues + 1, verdict == 0 ? "warning" : "reject",
-                      "too_many_issues", "", XF_EN(TOO_MANY_ISSUES), XF_ZH(TOO_MANY_ISSUES)) != 0)
-        goto oom;
-    if (verdict == 0 && add_submission_rows(b, item_no, item, sub) != 0)
-        goto oom;
+    if (res->truncated) {
+        if (verdict == 0)
+            it->has_warning = true;
+        if (add_issue_row(&b->issues, res->nissues + 1, verdict == 0 ? "warning" : "reject",
+                          "too_many_issues", "", XF_EN(TOO_MANY_ISSUES),
+                          XF_ZH(TOO_MANY_ISSUES)) != 0)
+            return -1;
+    }
+    it->issue_len = b->issues.len - it->issue_off;
+    if (verdict == 0) {
+        it->sub_off = b->submissions.len;
+        if (add_submission_cells(&b->submissions, item, sub) != 0)
+            return -1;
+        it->sub_len = b->submissions.len - it->sub_off;
+    }
+    b->nitems++;
     return 0;
-oom:
-    return -1;
 }
 
 /* One submission of a workbook: validated with its cells named, then staged. */
@@ -430,135 +521,7 @@ oom:
     return -1;
 }
 
-/* The checks against the registry are made in SQL (xinyu.merge_batch), with these entries of
- * the catalogue at these paths; their templates take only "s" arguments, as format() does. */
-static const struct {
-    const char *name; /* the id merge_batch looks up */
-    enum xf_msg_id id;
-    const char *path;
-} sql_messages[] = {
-    {"UNKNOWN_SCHOOL", XF_MSG_UNKNOWN_SCHOOL, "school_code"},
-    {"INACTIVE_SCHOOL", XF_MSG_INACTIVE_SCHOOL, "school_code"},
-    {"DISTRICT_MISMATCH", XF_MSG_DISTRICT_MISMATCH, "district_code"},
-    {"NAME_MISMATCH", XF_MSG_NAME_MISMATCH, "school_name"},
-};
-
 int xf_staging_create(PGconn *conn)
 {
-    if (db_exec(conn, "SELECT xinyu.create_staging()", "cannot create the staging tables") != 0)
-        return -1;
-    buf rows = BUF_INIT;
-    int rc = 0;
-    for (size_t i = 0; i < sizeof sql_messages / sizeof sql_messages[0]; i++) {
-        char zh[512];
-        if (xf_message_template_zh(zh, sizeof zh, sql_messages[i].id, sql_messages[i].path) == 0) {
-            log_error("cannot build the Chinese template of %s", sql_messages[i].name);
-            rc = -1;
-            break;
-        }
-        rc |= cell_text(&rows, sql_messages[i].name, 1);
-        rc |= cell_text(&rows, xf_messages[sql_messages[i].id].en, 0);
-        rc |= cell_text(&rows, zh, 0);
-        rc |= buf_putc(&rows, '\n');
-    }
-    if (rc == 0 && rows.data == NULL)
-        rc = -1;
-    /* a session that staged before keeps its table: the catalogue of this binary replaces it */
-    if (rc == 0)
-        rc = db_exec(conn, "TRUNCATE stage_message", "cannot create the staging tables");
-    if (rc == 0)
-        rc = db_copy_in(conn, "COPY stage_message (id, en, zh) FROM STDIN", &rows);
-    buf_free(&rows);
-    return rc == 0 ? 0 : -1;
-}
-
-static char submission_copy[4096];
-static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
-
-/* The column list follows the field table; built once, from constants only. */
-static void build_submission_copy(void)
-{
-    buf sql = BUF_INIT;
-    buf_puts(&sql, "COPY stage_submission (item_no, received_seq, received_item, "
-                   "submitted_at, " XF_DERIVED_COLUMNS);
-    for (int i = 0; i < XF_NFIELDS; i++)
-        buf_printf(&sql, ", %s", xf_fields[i].column);
-    buf_puts(&sql, ") FROM STDIN");
-    if (sql.data == NULL || util_strlcpy(submission_copy, sql.data, sizeof submission_copy) != 0)
-        submission_copy[0] = '\0';
-    buf_free(&sql);
-}
-
-static int copy_if_any(PGconn *conn, const char *sql, const buf *rows)
-{
-    if (rows->len == 0)
-        return 0;
-    return db_copy_in(conn, sql, rows);
-}
-
-int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts)
-{
-    if (b->nitems == 0)
-        return 0;
-    int rc = -1;
-    pthread_once(&submission_copy_once, build_submission_copy);
-    if (submission_copy[0] == '\0') {
-        log_error("cannot build the staging COPY statement");
-        goto out;
-    }
-    fault_point("copy");
-    if (copy_if_any(conn,
-                    "COPY stage_item (item_no, source, ref, sha256, byte_size, body_gz, "
-                    "school_code, period, district_code_reported, school_name_reported, "
-                    "school_name_quoted, "
-                    "rejected) "
-                    "FROM STDIN",
-                    &b->items) != 0 ||
-        copy_if_any(conn, submission_copy, &b->submissions) != 0 ||
-        copy_if_any(conn,
-                    "COPY stage_issue (item_no, seq, severity, code, path, message, message_zh) "
-                    "FROM STDIN",
-                    &b->issues) != 0)
-        goto out;
-
-    char run_text[24];
-    snprintf(run_text, sizeof run_text, "%" PRId64, run_id);
-    const char *params[] = {run_text};
-    fault_point("merge");
-    PGresult *res =
-        PQexecParams(conn, "SELECT * FROM xinyu.merge_batch($1)", 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        if (state != NULL && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) {
-            /* lost to another worker's transaction: not an error of the data */
-            log_info("a batch waited on another worker's and was rolled back; loading it again");
-            rc = XF_FLUSH_RETRY;
-        } else if (res == NULL) {
-            log_error("cannot merge the batch: %s", PQerrorMessage(conn));
-        } else {
-            db_log_result(res, "cannot merge the batch");
-        }
-        PQclear(res);
-        goto out;
-    }
-    if (PQntuples(res) == 1 && PQnfields(res) == 5) {
-        struct xf_counts c;
-        c.loaded = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-        c.duplicate = strtol(PQgetvalue(res, 0, 1), NULL, 10);
-        c.superseded = strtol(PQgetvalue(res, 0, 2), NULL, 10);
-        c.rejected = strtol(PQgetvalue(res, 0, 3), NULL, 10);
-        c.warnings = strtol(PQgetvalue(res, 0, 4), NULL, 10);
-        c.received = b->nitems;
-        xf_counts_add(counts, &c);
-        rc = 0;
-    } else {
-        log_error("cannot merge the batch: unexpected result shape");
-    }
-    PQclear(res);
-out:
-    buf_reset(&b->items);
-    buf_reset(&b->submissions);
-    buf_reset(&b->issues);
-    b->nitems = 0;
-    return rc;
+    return db_exec(conn, "SELECT xinyu.create_staging()", "cannot create the staging tables");
 }
