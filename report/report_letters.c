@@ -20,7 +20,7 @@
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* What to fix, in the school's words, per issue code (xform_validate.c, merge_batch, ingest). */
+/* What to fix, in the school's words, per issue code (xform_validate.c, xform_merge.c, ingest). */
 static const struct {
     const char *code;
     const char *fix;
