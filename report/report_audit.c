@@ -235,7 +235,14 @@ int report_audit_write(const struct report_ctx *ctx, int year)
     snprintf(base, sizeof base, "audit-%d", year);
     snprintf(title, sizeof title, "%d 特色学校标准审核 audit", year);
     util_now_rfc3339(generated_at, sizeof generated_at);
-    struct report_audit_page_arg page = {lang, year, generated_at, T_ROWS, T_DISTRICTS};
+    if (pages) {
+        int want = report_school_pages_wanted(conn);
+        if (want < 0)
+            goto done;
+        pages = want == 1;
+        o.schools = pages ? &schools : NULL;
+    }
+    struct report_audit_page_arg page = {lang, year, generated_at, T_ROWS, T_DISTRICTS, pages};
     struct report_layout layout = {"cannot write the audit",
                                    base,
                                    title,

@@ -462,13 +462,13 @@ int report_file_write(struct report_file *rf, buf *b)
     return 0;
 }
 
-int report_file_close(struct report_file *rf)
+static int file_close(struct report_file *rf, bool sync)
 {
     if (rf == NULL)
         return -1;
     fault_point("report_write");
     int rc = 0;
-    if (fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0)
+    if (fflush(rf->f) != 0 || (sync && fsync(fileno(rf->f)) != 0))
         rc = -1;
     if (fclose(rf->f) != 0)
         rc = -1;
@@ -483,6 +483,16 @@ int report_file_close(struct report_file *rf)
     }
     free(rf);
     return rc;
+}
+
+int report_file_close(struct report_file *rf)
+{
+    return file_close(rf, true);
+}
+
+int report_file_close_unsynced(struct report_file *rf)
+{
+    return file_close(rf, false);
 }
 
 void report_file_discard(struct report_file *rf)

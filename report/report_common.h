@@ -73,6 +73,9 @@ struct report_file *report_file_open(const char *out_dir, const char *name);
 int report_file_put(struct report_file *rf, const char *data, size_t len);
 int report_file_write(struct report_file *rf, buf *b);
 int report_file_close(struct report_file *rf);
+/* report_file_close without the sync: for many small files that the caller makes durable
+ * together (util_sync_filesystem) once they are all written. */
+int report_file_close_unsynced(struct report_file *rf);
 void report_file_discard(struct report_file *rf);
 
 /* A list of a report: the SQL that makes it and its columns, in the result's order. */

@@ -72,6 +72,13 @@ void report_school_set_sort(struct report_school_set *s);
 void report_school_set_free(struct report_school_set *s);
 /* The page of a school relative to the report pages: "schools/<code>.html". */
 #define REPORT_SCHOOL_DIR "schools"
+/* A city of more active schools than this gets no school pages from the quality report and
+ * the audit (a page is some 12 kB each and its queries' cost grows with the schools listed):
+ * their pages then name schools without links, and `xinyu school CODE` writes a page. */
+#define REPORT_SCHOOL_PAGES_MAX 20000
+/* Whether the reports write the pages of the schools they list: 1 yes, 0 no (the city is
+ * larger than REPORT_SCHOOL_PAGES_MAX; logged once), -1 after logging. */
+int report_school_pages_wanted(PGconn *conn);
 
 /* ---- the quality page -------------------------------------------------------------------- */
 
@@ -90,7 +97,8 @@ struct report_quality_page_arg {
     const struct report_table *tables;
     size_t ntables;
     size_t terms_table, by_day_table;
-    size_t new_table; /* the run's own section: its CSV and sheet, not the page's lists */
+    size_t new_table;  /* the run's own section: its CSV and sheet, not the page's lists */
+    bool link_schools; /* a school's name links to its page (report_school_pages_wanted) */
     struct report_school_set *linked; /* gets the code of every school the page links to */
 };
 extern const struct report_page report_quality_page;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -264,7 +265,8 @@ static const struct report_table tables[T_COUNT] = {
                             NKEYS(rejection_group_cols)},
     /* the changes from the previous term are only counted in the document */
     [T_OUTLIERS_KEPT] = {"outliers", NULL, NULL, outlier_cols, NKEYS(outlier_cols)},
-    /* in the document as the run's "new" (run_new) */
+    /* what the run saw first: the run's "new" in the document counts them, the rows are in
+     * the CSV and the sheet (on a first night they are every problem of the scope) */
     [T_NEW] = {NULL, "new", "本次新发现 new", new_cols, NKEYS(new_cols)},
     /* the page's chart of reporting by day, and its sheet; not in the document */
     [T_BY_DAY] = {NULL, NULL, "按日上报 by day", by_day_cols, NKEYS(by_day_cols)},
@@ -708,59 +710,59 @@ static const struct {
                           {"outlier", "outliers"}};
 
 /*
- * What run new_run saw first (xinyu.quality_new) as the run's "new" in the document, by kind,
- * and its rows into *rows (a new array the caller frees with json_decref), for their own CSV
- * and sheet; count[] by kind. A night's new problems are few beside the lists, so they are
- * held. 0, or -1 after logging.
+ * How many problems of each kind run new_run saw first (xinyu.quality_new), as the run's
+ * "new" in the document ({"not_reported": n, ...}); count[] by kind. The problems themselves
+ * are the "new" CSV and sheet, streamed with the lists (stream_new): on a first night they
+ * are every problem of the scope, too many to hold. 0, or -1 after logging.
  */
-static int run_new(PGconn *conn, const char *const *params, json_t *run, json_t **rows,
-                   size_t count[NEW_COUNTS])
+static int run_new(PGconn *conn, const char *const *params, json_t *run, size_t count[NEW_COUNTS])
 {
-    *rows = NULL;
-    PGresult *res = db_query(conn, new_list.sql, new_list.nparams, params, PGRES_TUPLES_OK,
-                             "cannot list what the run saw first");
+    PGresult *res = db_query(conn,
+                             "SELECT kind, period IS NULL AND kind = 'rejection', count(*) "
+                             "FROM xinyu.quality_new($1::text[], $2::bigint) GROUP BY 1, 2",
+                             2, params, PGRES_TUPLES_OK, "cannot count what the run saw first");
     if (res == NULL)
         return -1;
-    json_t *all = json_array(), *by_kind = json_object();
-    int rc = all == NULL || by_kind == NULL ? -1 : 0;
-    for (int k = 0; rc == 0 && k < NEW_KINDS; k++)
-        rc = json_object_set_new(by_kind, new_kinds[k].key, json_array());
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-        json_t *row = report_row_json(&new_list, res, i);
+    for (int i = 0; i < PQntuples(res); i++) {
         int k = 0;
-        while (row != NULL && k < NEW_KINDS && strcmp(text_of(row, "kind"), new_kinds[k].kind) != 0)
+        while (k < NEW_KINDS && strcmp(PQgetvalue(res, i, 0), new_kinds[k].kind) != 0)
             k++;
-        /* in the document the kind is said by the array the row is in */
-        json_t *shown = row != NULL && k < NEW_KINDS ? json_copy(row) : NULL;
-        rc = shown != NULL && json_object_del(shown, "kind") == 0 &&
-                     json_object_del(shown, "kind_zh") == 0
-                 ? 0
-                 : -1;
-        if (rc == 0) {
-            /* both take their reference, also when they fail */
-            rc = json_array_append_new(json_object_get(by_kind, new_kinds[k].key), shown);
-            shown = NULL;
-            if (rc == 0)
-                rc = json_array_append(all, row);
-        }
-        if (rc == 0)
-            count[k == NEW_REJECTIONS && json_is_null(json_object_get(row, "period")) ? NEW_NO_TERM
-                                                                                      : k]++;
-        json_decref(shown);
-        json_decref(row);
+        if (k < NEW_KINDS)
+            count[strcmp(PQgetvalue(res, i, 1), "t") == 0 ? NEW_NO_TERM : k] +=
+                strtoul(PQgetvalue(res, i, 2), NULL, 10);
     }
     PQclear(res);
+    json_t *by_kind = json_object();
+    int rc = by_kind == NULL ? -1 : 0;
+    for (int k = 0; rc == 0 && k < NEW_KINDS; k++)
+        rc = json_object_set_new(
+            by_kind, new_kinds[k].key,
+            json_integer((json_int_t)(count[k] + (k == NEW_REJECTIONS ? count[NEW_NO_TERM] : 0))));
     if (rc == 0)
-        rc = json_object_set_new(run, "new", by_kind);
-    else
-        json_decref(by_kind);
-    if (rc != 0) {
-        log_error("cannot list what the run saw first: out of memory or a malformed value");
-        json_decref(all);
+        return json_object_set_new(run, "new", by_kind) == 0 ? 0 : (log_error("out of memory"), -1);
+    json_decref(by_kind);
+    log_error("out of memory");
+    return -1;
+}
+
+/* What run new_run saw first, one row per problem, into the "new" table (its CSV and its
+ * sheet). 0, or -1 after logging. */
+static int stream_new(PGconn *conn, const char *const *params, struct report_writer *w)
+{
+    struct report_cursor cur;
+    if (report_cursor_open(&cur, conn, "new", &new_list, new_list.sql, params) != 0)
         return -1;
+    report_writer_table_begin(w, T_NEW);
+    int rc = 0;
+    const json_t *row;
+    while (rc == 0 && report_writer_failed(w) == 0 &&
+           (row = report_cursor_peek(&cur, &rc)) != NULL) {
+        report_writer_row(w, T_NEW, row);
+        report_cursor_next(&cur);
     }
-    *rows = all;
-    return 0;
+    report_cursor_free(&cur);
+    report_writer_table_end(w, T_NEW);
+    return rc != 0 ? rc : report_writer_failed(w);
 }
 
 /* The reporting chart's days into their table (the page and the sheet). 0, or -1 after
@@ -843,6 +845,42 @@ static void quality_summary(const char *scope, const size_t count[L_COUNT], size
            count[L_OUTLIERS] + term_changes, part[NEW_OUTLIERS], no_term, letters);
 }
 
+/*
+ * The nightly run rewrites only the school pages that tonight can have changed: of a school
+ * that sent something in this run, or that has no page yet. A page shows the school's own
+ * data (terms, versions, reasons, audit), which changes only when the school sends. Drops the
+ * others from set (sorted). 0, or -1 after logging.
+ */
+static int pages_changed_tonight(PGconn *conn, const char *run_text, const char *out_dir,
+                                 struct report_school_set *set)
+{
+    report_school_set_sort(set);
+    if (set->n == 0)
+        return 0;
+    const char *params[] = {run_text};
+    PGresult *res = db_query(conn,
+                             "SELECT DISTINCT school_code COLLATE \"C\" FROM xinyu.run_item "
+                             "WHERE run_id = $1 AND school_code IS NOT NULL ORDER BY 1",
+                             1, params, PGRES_TUPLES_OK, "cannot read what the run received");
+    if (res == NULL)
+        return -1;
+    int n = PQntuples(res), at = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const char *code = set->codes[i];
+        while (at < n && strcmp(PQgetvalue(res, at, 0), code) < 0)
+            at++;
+        bool sent = at < n && strcmp(PQgetvalue(res, at, 0), code) == 0;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s/%s.html", out_dir, REPORT_SCHOOL_DIR, code);
+        if (sent || access(path, F_OK) != 0)
+            memmove(set->codes[kept++], code, sizeof set->codes[0]);
+    }
+    set->n = kept;
+    PQclear(res);
+    return 0;
+}
+
 int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
                          const struct report_scope *scope, bool send)
 {
@@ -859,7 +897,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         return rc;
     }
     rc = EXIT_FATAL;
-    json_t *run = NULL, *terms = NULL, *new_rows = NULL;
+    json_t *run = NULL, *terms = NULL;
     struct report_writer *w = NULL;
     struct report_letters lt;
     memset(&lt, 0, sizeof lt);
@@ -915,7 +953,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         PQclear(rec);
     }
     size_t fresh[NEW_COUNTS] = {0};
-    if (run_id > 0 && run_new(conn, by_new, run, &new_rows, fresh) != 0)
+    if (run_id > 0 && run_new(conn, by_new, run, fresh) != 0)
         goto done;
     PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
                              PGRES_TUPLES_OK, "cannot list the terms");
@@ -932,8 +970,11 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         snprintf(scope_text, sizeof scope_text, "%s", scope->period);
     else
         snprintf(scope_text, sizeof scope_text, "%d年度", scope->year);
-    struct report_quality_page_arg page = {ctx->lang, scope_text, generated_at, tables, T_COUNT,
-                                           L_TERMS,   T_BY_DAY,   T_NEW,        &linked};
+    int link = report_school_pages_wanted(conn);
+    if (link < 0)
+        goto done;
+    struct report_quality_page_arg page = {ctx->lang, scope_text, generated_at, tables,    T_COUNT,
+                                           L_TERMS,   T_BY_DAY,   T_NEW,        link == 1, &linked};
     struct report_layout layout = {"cannot make the quality report",
                                    base,
                                    base,
@@ -981,14 +1022,19 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     const struct report_school_opts school_opts = {ctx->lang, out_dir, ctx->targets_dir, NULL,
                                                    &own};
     size_t school_pages = 0;
+    if (send && run_id > 0 && pages_changed_tonight(conn, run_text, out_dir, &linked) != 0)
+        goto done;
     if (report_writer_failed(w) == 0 &&
         report_school_pages_write(conn, &school_opts, &linked, &school_pages) != 0)
         goto done;
     /* the run's own section last: its sheet after the lists' */
-    report_writer_table_begin(w, T_NEW);
-    for (size_t i = 0; i < json_array_size(new_rows); i++)
-        report_writer_row(w, T_NEW, json_array_get(new_rows, i));
-    report_writer_table_end(w, T_NEW);
+    if (run_id > 0 && stream_new(conn, by_new, w) != 0)
+        goto done;
+    if (run_id <= 0) {
+        /* no run: nothing new, the table (and its sheet) empty */
+        report_writer_table_begin(w, T_NEW);
+        report_writer_table_end(w, T_NEW);
+    }
     if (report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
@@ -1023,7 +1069,6 @@ done:
     report_school_set_free(&linked);
     json_decref(run);
     json_decref(terms);
-    json_decref(new_rows);
     PQfinish(conn);
     report_sql_args_free(&a);
     if (have_targets)

@@ -336,9 +336,10 @@ static int cell(struct qpage *p, struct report_html *h, const json_t *row, const
     }
     if (strcmp(key, "school_name") == 0) {
         const char *code = text_of(row, "school_code");
-        if (code != NULL && report_school_set_add(p->arg->linked, code) != 0)
+        if (p->arg->link_schools && code != NULL &&
+            report_school_set_add(p->arg->linked, code) != 0)
             return -1;
-        if (code != NULL && strspn(code, "0123456789") == strlen(code)) {
+        if (p->arg->link_schools && code != NULL && strspn(code, "0123456789") == strlen(code)) {
             report_html_putf(h, "<td class=\"name\"><a class=\"school\" href=\"%s/%s.html\">",
                              REPORT_SCHOOL_DIR, code);
             report_html_esc(h, s);

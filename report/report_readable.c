@@ -163,6 +163,7 @@ struct audit_cell {
 struct audit_html {
     const struct audit_labels *l;
     const char *lang;
+    bool link_schools;
     FILE *tmp; /* the schools' rows, finished */
     buf rows;
     char school[32], district[16];
@@ -239,13 +240,14 @@ static int school_out(struct audit_html *a)
     esc(&h, a->school);
     /* a school of the registry links to its page (report/report_pages.h), which the audit
      * writes beside this one */
-    if (a->school_name[0] != '\0') {
+    if (a->school_name[0] != '\0' && a->link_schools) {
         putf(&h, "</td><td class=\"name\"><a class=\"school\" href=\"schools/%s.html\">",
              a->school);
         esc(&h, a->school_name);
         put(&h, "</a>");
     } else {
         put(&h, "</td><td class=\"name\">");
+        esc(&h, a->school_name);
     }
     put(&h, "</td><td class=\"code\">");
     esc(&h, a->district);
@@ -791,6 +793,8 @@ static void *audit_page_open(const void *arg)
     }
     p->arg = a;
     p->html = audit_html_open(a->lang);
+    if (p->html != NULL)
+        p->html->link_schools = a->link_schools;
     p->districts = json_array();
     if (p->html == NULL || p->districts == NULL) {
         if (p->districts == NULL)

@@ -33,6 +33,7 @@ struct report_audit_page_arg {
     int year;
     const char *generated_at;
     size_t rows_table, districts_table;
+    bool link_schools; /* a school's name links to its page, which the audit writes */
 };
 extern const struct report_page report_audit_page;
 

@@ -831,7 +831,7 @@ static int school_write(struct batch *b, const struct school *s, const char *gen
     }
     snprintf(name, sizeof name, "%s.html", code);
     struct report_file *rf = report_file_open(b->dir, name);
-    rc = rf != NULL && report_file_write(rf, &out) == 0 ? report_file_close(rf) : -1;
+    rc = rf != NULL && report_file_write(rf, &out) == 0 ? report_file_close_unsynced(rf) : -1;
     if (rf != NULL && rc != 0)
         report_file_discard(rf);
     json_t *doc = rc == 0 ? school_json(b, s, generated_at) : NULL;
@@ -849,7 +849,7 @@ static int school_write(struct batch *b, const struct school *s, const char *gen
     if (rc == 0) {
         snprintf(name, sizeof name, "%s.json", code);
         rf = report_file_open(b->dir, name);
-        rc = rf != NULL && report_file_write(rf, &out) == 0 ? report_file_close(rf) : -1;
+        rc = rf != NULL && report_file_write(rf, &out) == 0 ? report_file_close_unsynced(rf) : -1;
         if (rf != NULL && rc != 0)
             report_file_discard(rf);
     }
@@ -964,6 +964,11 @@ int report_school_pages_write(PGconn *conn, const struct report_school_opts *o,
     }
     for (int k = 0; k < ncur; k++)
         report_cursor_free(&cur[k]);
+    /* the pages are made durable together, not with a sync each */
+    if (rc == 0 && *written > 0 && util_sync_filesystem(b.dir) != 0) {
+        log_error_detail("cannot write the schools' pages", b.dir, strerror(errno));
+        rc = -1;
+    }
     if (rc != 0 && codes.data == NULL)
         log_error("out of memory");
     buf_free(&codes);
@@ -1010,4 +1015,20 @@ int report_school_write(const struct report_ctx *ctx, const struct report_scope 
     PQfinish(conn);
     report_school_set_free(&set);
     return rc;
+}
+
+int report_school_pages_wanted(PGconn *conn)
+{
+    PGresult *res = db_query(conn, "SELECT count(*) FROM xinyu.school WHERE active", 0, NULL,
+                             PGRES_TUPLES_OK, "cannot count the schools");
+    if (res == NULL)
+        return -1;
+    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (n <= REPORT_SCHOOL_PAGES_MAX)
+        return 1;
+    log_info("%ld active schools, more than %d: the reports name schools without writing their "
+             "pages (xinyu school CODE writes one)",
+             n, REPORT_SCHOOL_PAGES_MAX);
+    return 0;
 }

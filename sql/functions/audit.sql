@@ -2,7 +2,7 @@
 -- (INDICATORS.md "Compliance audit"), per active school and review year. The progress review
 -- needs no SQL of its own: it is xinyu.indicator_rows once per review year.
 --
---   xinyu.audit_rows(periods, deadlines, params)   one row per school and clause, plus one
+--   xinyu.audit_rows(periods, deadlines, params[, codes])   one row per school and clause, plus one
 --       row per school with clause 'overall'; the rule and its explanation side by side, so
 --       that what the inspector reads is what was decided.
 --
@@ -33,7 +33,10 @@ AS $$
     SELECT CASE WHEN p_ok THEN 'pass' WHEN NOT p_ok THEN 'fail' ELSE 'unknown' END
 $$;
 
-CREATE OR REPLACE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb)
+-- The form of three arguments of earlier versions is this one for every school (p_codes NULL).
+DROP FUNCTION IF EXISTS xinyu.audit_rows(text[], date[], jsonb);
+CREATE OR REPLACE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb,
+                                            p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -54,7 +57,7 @@ WITH prm AS (
 ),
 fact AS (
     SELECT sf.*, sc.school_name
-    FROM xinyu.school_facts(p_periods, p_deadlines, p_params) sf
+    FROM xinyu.school_facts(p_periods, p_deadlines, p_params, p_codes) sf
     JOIN xinyu.school sc ON sc.school_code = sf.school_code
 ),
 -- Clause 11 says which grades fall short: per school and grade, the lessons of the
@@ -75,6 +78,7 @@ short_grade AS (
           JOIN xinyu.submission_grade sg ON sg.submission_id = s.submission_id
           CROSS JOIN prm
           WHERE s.period = ANY (p_periods) AND s.is_current AND s.lessons_reported
+            AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
           GROUP BY s.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
     WHERE g.lessons < g.needed
     GROUP BY g.school_code
@@ -245,8 +249,8 @@ FROM (
 ORDER BY u.district_code, u.school_code, u.ord
 $$;
 
-COMMENT ON FUNCTION xinyu.audit_rows(text[], date[], jsonb) IS
+COMMENT ON FUNCTION xinyu.audit_rows(text[], date[], jsonb, text[]) IS
     'Compliance audit (INDICATORS.md): per active school each clause pass/fail/unknown with a Chinese and an English detail, and overall.';
 
 GRANT EXECUTE ON FUNCTION xinyu.audit_num(numeric), xinyu.audit_result(boolean),
-    xinyu.audit_rows(text[], date[], jsonb) TO xinyu_report;
+    xinyu.audit_rows(text[], date[], jsonb, text[]) TO xinyu_report;

@@ -83,12 +83,14 @@ AS $$
 $$;
 
 -- Its result columns changed (lessons_biweekly_ok left when audit clause 11 took the lesson
--- rule): CREATE OR REPLACE cannot change them, so the function is made anew.
+-- rule), and later it took the schools to compute (p_codes, for the school pages): the form
+-- of three arguments is dropped, the function made anew.
 DROP FUNCTION IF EXISTS xinyu.school_facts(text[], date[], jsonb);
 
 -- The indicators' roll-up per school in one pass over the submissions: the fields rolled up
 -- over the scope's terms and the results of the per-school rules.
-CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb)
+CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb,
+                                              p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -266,6 +268,7 @@ agg AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
+      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
     GROUP BY s.school_code
 )
 
@@ -354,11 +357,11 @@ SELECT sc.school_code,
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
-WHERE sc.active
+WHERE sc.active AND (p_codes IS NULL OR sc.school_code IN (SELECT unnest(p_codes)))
 $$;
 
-COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb) IS
-    'One row per active school: fields rolled up over the given terms (SUBMISSION.md section 2) and per-rule results.';
+COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb, text[]) IS
+    'One row per active school (of p_codes, when given): fields rolled up over the given terms (SUBMISSION.md section 2) and per-rule results.';
 
 -- One row per school with a current submission in p_periods. Each pair is NULL as a whole
 -- when no term reported all of its fields. "Latest" is xinyu.latest_pack's max() restricted

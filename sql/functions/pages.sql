@@ -174,8 +174,8 @@ $$;
 
 -- The audit of the schools of p_codes for the review year whose terms, deadlines and
 -- parameters are given (as xinyu.audit_rows takes them), in its order of clauses. The audit
--- is made for the whole city and filtered: its clauses compare nothing across schools, but
--- its inputs are the city's (school_facts).
+-- is made for those schools alone (its clauses compare nothing across schools), so a batch of
+-- pages costs what its schools' submissions cost, not the city's.
 CREATE OR REPLACE FUNCTION xinyu.school_page_audit(p_codes text[], p_periods text[],
                                                    p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
@@ -188,8 +188,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT a.school_code, a.clause, a.result, a.detail_zh, a.detail_en
-FROM xinyu.audit_rows(p_periods, p_deadlines, p_params) WITH ORDINALITY AS a
-WHERE a.school_code = ANY (p_codes)
+FROM xinyu.audit_rows(p_periods, p_deadlines, p_params, p_codes) WITH ORDINALITY AS a
 ORDER BY a.school_code COLLATE "C", a.ordinality
 $$;
 

@@ -35,9 +35,12 @@ PY
 new() {
     python3 - "$1/quality-2024.json" <<'PY'
 import json, sys
-new = json.load(open(sys.argv[1], encoding="utf-8"))["run"]["new"]
-print(",".join(sorted({r["school_code"] for r in new["rejections"]})) + " "
-      + ",".join(sorted({w["school_code"] for w in new["warnings"]})))
+import csv, os
+new = [{h.split(" ")[-1]: v for h, v in r.items()}
+       for r in csv.DictReader(open(os.path.join(os.path.dirname(sys.argv[1]), "quality-2024-new.csv"),
+                                    encoding="utf-8-sig"))]
+print(",".join(sorted({r["school_code"] for r in new if r["kind"] == "rejection"})) + " "
+      + ",".join(sorted({w["school_code"] for w in new if w["kind"] == "warning"})))
 PY
 }
 # letters OUT: the letters written, by name

@@ -29,7 +29,16 @@ rows("rejections", d["rejections"], lambda r: ":resolved" if r["resolved"] else 
 rows("warnings", {(w["school_code"], w["period"]): w for w in d["warnings"]}.values())
 rows("not_reported", d["not_reported"])
 rows("late", d["late"])
-new = d["run"]["new"]
+# the run's "new": its counts by kind, and the problems themselves in the "new" table
+keys = {"not_reported": "not_reported", "late": "late", "rejection": "rejections",
+        "warning": "warnings", "outlier": "outliers"}
+new = {k: [] for k in keys.values()}
+import csv, os
+for r in csv.DictReader(open(os.path.join(os.path.dirname(sys.argv[1]), "quality-2024-new.csv"),
+                             encoding="utf-8-sig")):
+    r = {h.split(" ")[-1]: (v if v != "" else None) for h, v in r.items()}
+    new[keys[r["kind"]]].append(r)
+assert d["run"]["new"] == {k: len(v) for k, v in new.items()}, (d["run"]["new"], new)
 print("new: " + " ".join("%s=%s" % (k, ",".join(sorted(r["school_code"] or "-" for r in v))) for k, v in new.items() if v))
 PY
 }
