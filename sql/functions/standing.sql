@@ -53,6 +53,9 @@ recorded AS (
 SELECT count(*) FROM recorded
 $$;
 
+-- The lists look their first sighting up per row (a lateral index lookup): the nightly run
+-- reads them in the transaction that has just recorded tonight's sightings, before any
+-- statistics know of them, and a join the planner costs from those would be quadratic.
 CREATE OR REPLACE FUNCTION xinyu.standing_not_reported(p_periods text[])
 RETURNS TABLE (
     period text,
@@ -69,9 +72,11 @@ AS $$
 SELECT n.period, n.district_code, n.district_name, n.school_code, n.school_name, n.school_type,
        ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_not_reported(p_periods) n
-LEFT JOIN xinyu.problem_seen ps
-       ON ps.kind = 'not_reported' AND ps.school_code = n.school_code AND ps.period = n.period
+LEFT JOIN LATERAL (
+    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
+    WHERE ps.kind = 'not_reported' AND ps.school_code = n.school_code AND ps.period = n.period
       AND ps.detail = ''
+) ps ON true
 ORDER BY n.period, n.district_code, n.school_code
 $$;
 
@@ -93,9 +98,11 @@ AS $$
 SELECT l.period, l.deadline, l.district_code, l.district_name, l.school_code, l.school_name,
        l.submitted_at, l.days_late, ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_late(p_periods, p_deadlines) l
-LEFT JOIN xinyu.problem_seen ps
-       ON ps.kind = 'late' AND ps.school_code = l.school_code AND ps.period = l.period
+LEFT JOIN LATERAL (
+    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
+    WHERE ps.kind = 'late' AND ps.school_code = l.school_code AND ps.period = l.period
       AND ps.detail = ''
+) ps ON true
 ORDER BY l.period, l.district_code, l.school_code
 $$;
 
@@ -201,9 +208,11 @@ SELECT o.kind, o.period, o.district_code, o.district_name, o.school_code, o.scho
        o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
        xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_outliers(p_periods, p_run_id) o
-LEFT JOIN xinyu.problem_seen ps
-       ON ps.kind = 'outlier' AND ps.school_code = o.school_code AND ps.period = o.period
+LEFT JOIN LATERAL (
+    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
+    WHERE ps.kind = 'outlier' AND ps.school_code = o.school_code AND ps.period = o.period
       AND ps.detail = o.kind || ':' || o.field
+) ps ON true
 ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
          o.kind COLLATE "C", o.field COLLATE "C"
 $$;
