@@ -37,7 +37,13 @@ WITH found AS (
     UNION ALL
     SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path, o.district_code,
            s.raw_id
-    FROM xinyu.quality_outliers(p_periods, NULL) o
+    FROM xinyu.quality_outliers(p_periods,
+                                -- an outlier is new only where tonight's data moved a median:
+                                -- in the terms and districts of the run's submissions; the
+                                -- first recording for the scope's terms looks at all of them
+                                CASE WHEN EXISTS (SELECT FROM xinyu.problem_seen x
+                                                  WHERE x.period = ANY (p_periods))
+                                     THEN p_run_id END) o
     JOIN xinyu.submission s ON s.school_code = o.school_code AND s.period = o.period AND s.is_current
 ),
 recorded AS (
@@ -76,6 +82,7 @@ LEFT JOIN LATERAL (
     SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
     WHERE ps.kind = 'not_reported' AND ps.school_code = n.school_code AND ps.period = n.period
       AND ps.detail = ''
+    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
 ) ps ON true
 ORDER BY n.period, n.district_code, n.school_code
 $$;
@@ -102,6 +109,7 @@ LEFT JOIN LATERAL (
     SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
     WHERE ps.kind = 'late' AND ps.school_code = l.school_code AND ps.period = l.period
       AND ps.detail = ''
+    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
 ) ps ON true
 ORDER BY l.period, l.district_code, l.school_code
 $$;
@@ -212,6 +220,7 @@ LEFT JOIN LATERAL (
     SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
     WHERE ps.kind = 'outlier' AND ps.school_code = o.school_code AND ps.period = o.period
       AND ps.detail = o.kind || ':' || o.field
+    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
 ) ps ON true
 ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
          o.kind COLLATE "C", o.field COLLATE "C"
