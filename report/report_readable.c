@@ -12,6 +12,7 @@
 #include "report/report_css.h"
 #include "report/report_format.h"
 #include "report/report_names.h"
+#include "report/report_pages.h"
 #include "report/report_readable.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -52,50 +53,20 @@ void readable_xlsx_row(struct report_xlsx_sheet *s, const json_t *row,
 
 /* ---- HTML writing: the first failure sticks ------------------------------------------- */
 
-struct page {
-    buf *out;
-    int rc;
-};
+/* The pages' writer is report/report_pages.h's: the first failure sticks. */
 
-static void put(struct page *h, const char *s)
+static void page_head(struct report_html *h, const char *lang, const char *title)
 {
-    if (h->rc == 0)
-        h->rc = buf_puts(h->out, s);
-}
-
-/* Markup and numbers only; every text goes through esc(). */
-static void putf(struct page *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct page *h, const char *fmt, ...)
-{
-    if (h->rc != 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    h->rc = buf_vprintf(h->out, fmt, ap);
-    va_end(ap);
-}
-
-/* s HTML-escaped; control characters and bytes that are not UTF-8 shown as \x1b, \xff. */
-static void esc(struct page *h, const char *s)
-{
-    if (s == NULL)
-        return;
-    size_t len = strlen(s);
-    if (h->rc == 0)
-        h->rc = buf_html_escape(h->out, s, len);
-}
-
-static void page_head(struct page *h, const char *lang, const char *title)
-{
-    putf(h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
-         strcmp(lang, "en") == 0 ? "en" : "zh-CN");
-    put(h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    esc(h, title);
-    put(h, "</title>\n");
-    put(h, report_css_style(REPORT_CSS_READABLE));
-    put(h, "</head>\n<body>\n<header>\n<h1>");
-    esc(h, title);
-    put(h, "</h1>\n");
+    report_html_putf(h, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+                     strcmp(lang, "en") == 0 ? "en" : "zh-CN");
+    report_html_put(
+        h, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    report_html_esc(h, title);
+    report_html_put(h, "</title>\n");
+    report_html_put(h, report_css_style(REPORT_CSS_READABLE));
+    report_html_put(h, "</head>\n<body>\n<header>\n<h1>");
+    report_html_esc(h, title);
+    report_html_put(h, "</h1>\n");
 }
 
 /* A text of a row; "" for null, as the database gives an SQL NULL. */
@@ -230,30 +201,30 @@ static int school_out(struct audit_html *a)
         }
         a->have_columns = true;
     }
-    struct page h = {&a->rows, 0};
+    struct report_html h = {&a->rows, 0};
     const struct audit_cell *overall = NULL;
     for (size_t i = 0; i < a->ncells; i++) {
         if (strcmp(a->cells[i].clause, "overall") == 0)
             overall = &a->cells[i];
     }
-    put(&h, "<tr><td class=\"code\">");
-    esc(&h, a->school);
+    report_html_put(&h, "<tr><td class=\"code\">");
+    report_html_esc(&h, a->school);
     /* a school of the registry links to its page (report/report_pages.h), which the audit
      * writes beside this one */
     if (a->school_name[0] != '\0' && a->link_schools) {
-        putf(&h, "</td><td class=\"name\"><a class=\"school\" href=\"schools/%s.html\">",
-             a->school);
-        esc(&h, a->school_name);
-        put(&h, "</a>");
+        report_html_putf(
+            &h, "</td><td class=\"name\"><a class=\"school\" href=\"schools/%s.html\">", a->school);
+        report_html_esc(&h, a->school_name);
+        report_html_put(&h, "</a>");
     } else {
-        put(&h, "</td><td class=\"name\">");
-        esc(&h, a->school_name);
+        report_html_put(&h, "</td><td class=\"name\">");
+        report_html_esc(&h, a->school_name);
     }
-    put(&h, "</td><td class=\"code\">");
-    esc(&h, a->district);
-    put(&h, "</td><td class=\"name\">");
-    esc(&h, a->district_name);
-    put(&h, "</td>");
+    report_html_put(&h, "</td><td class=\"code\">");
+    report_html_esc(&h, a->district);
+    report_html_put(&h, "</td><td class=\"name\">");
+    report_html_esc(&h, a->district_name);
+    report_html_put(&h, "</td>");
     for (size_t c = 0; c < a->ncolumns; c++) {
         const struct audit_cell *cell = NULL;
         for (size_t i = 0; i < a->ncells && cell == NULL; i++) {
@@ -261,53 +232,53 @@ static int school_out(struct audit_html *a)
                 cell = &a->cells[i];
         }
         if (cell == NULL) {
-            put(&h, "<td class=\"r\"></td>");
+            report_html_put(&h, "<td class=\"r\"></td>");
             continue;
         }
         int r = result_index(cell->result);
-        putf(&h, "<td class=\"r %s\">%s</td>", result_class[r], result_mark[r]);
+        report_html_putf(&h, "<td class=\"r %s\">%s</td>", result_class[r], result_mark[r]);
     }
     if (overall != NULL) {
         int r = result_index(overall->result);
-        putf(&h, "<td class=\"r %s\">%s ", result_class[r], result_mark[r]);
-        esc(&h, terms_show(TERMS_RESULT, overall->result, a->l == &audit_zh));
-        put(&h, "</td>");
+        report_html_putf(&h, "<td class=\"r %s\">%s ", result_class[r], result_mark[r]);
+        report_html_esc(&h, terms_show(TERMS_RESULT, overall->result, a->l == &audit_zh));
+        report_html_put(&h, "</td>");
     } else {
-        put(&h, "<td class=\"r\"></td>");
+        report_html_put(&h, "<td class=\"r\"></td>");
     }
-    put(&h, "<td class=\"detail\">");
+    report_html_put(&h, "<td class=\"detail\">");
     /* consecutive clauses with the same detail share one line ("未上报" for all of them) */
     for (size_t i = 0; i < a->ncells; i++) {
         const struct audit_cell *cell = &a->cells[i];
         if (strcmp(cell->result, "pass") == 0 || cell == overall)
             continue;
         size_t j = i;
-        put(&h, "<div>");
-        esc(&h, a->l->clause);
-        put(&h, " ");
-        esc(&h, cell->clause);
+        report_html_put(&h, "<div>");
+        report_html_esc(&h, a->l->clause);
+        report_html_put(&h, " ");
+        report_html_esc(&h, cell->clause);
         while (j + 1 < a->ncells && &a->cells[j + 1] != overall &&
                strcmp(a->cells[j + 1].result, "pass") != 0 &&
                strcmp(a->cells[j + 1].detail, cell->detail) == 0) {
             j++;
-            put(&h, ", ");
-            esc(&h, a->cells[j].clause);
+            report_html_put(&h, ", ");
+            report_html_esc(&h, a->cells[j].clause);
         }
-        put(&h, " ");
-        esc(&h, result_mark[result_index(cell->result)]);
-        put(&h, ": ");
-        esc(&h, cell->detail);
-        put(&h, "</div>");
+        report_html_put(&h, " ");
+        report_html_esc(&h, result_mark[result_index(cell->result)]);
+        report_html_put(&h, ": ");
+        report_html_esc(&h, cell->detail);
+        report_html_put(&h, "</div>");
         i = j;
     }
     if (overall != NULL && strcmp(overall->result, "pass") != 0) {
-        put(&h, "<div>");
-        esc(&h, a->l->overall);
-        put(&h, ": ");
-        esc(&h, overall->detail);
-        put(&h, "</div>");
+        report_html_put(&h, "<div>");
+        report_html_esc(&h, a->l->overall);
+        report_html_put(&h, ": ");
+        report_html_esc(&h, overall->detail);
+        report_html_put(&h, "</div>");
     }
-    put(&h, "</td></tr>\n");
+    report_html_put(&h, "</td></tr>\n");
     clear_cells(a);
     if (h.rc != 0) {
         log_error("out of memory");
@@ -346,10 +317,10 @@ static int audit_html_row(struct audit_html *a, const json_t *row)
     return 0;
 }
 
-static void count_td(struct page *h, const json_t *d, const char *key)
+static void count_td(struct report_html *h, const json_t *d, const char *key)
 {
-    putf(h, "<td class=\"num\">%" JSON_INTEGER_FORMAT "</td>",
-         json_integer_value(json_object_get(d, key)));
+    report_html_putf(h, "<td class=\"num\">%" JSON_INTEGER_FORMAT "</td>",
+                     json_integer_value(json_object_get(d, key)));
 }
 
 static int audit_html_finish(struct audit_html *a, int year, const char *generated_at,
@@ -359,65 +330,65 @@ static int audit_html_finish(struct audit_html *a, int year, const char *generat
         return -1;
     const struct audit_labels *l = a->l;
     buf out = BUF_INIT;
-    struct page h = {&out, 0};
+    struct report_html h = {&out, 0};
     char title[128];
     snprintf(title, sizeof title, "%d %s", year, l->title);
     page_head(&h, a->lang, title);
-    put(&h, "<p class=\"meta\">");
-    esc(&h, l->generated);
-    put(&h, ": ");
-    esc(&h, generated_at);
-    put(&h, "</p>\n<p class=\"note\">");
-    esc(&h, l->legend);
-    put(&h, "</p>\n</header>\n<section id=\"districts\">\n<h2>");
-    esc(&h, l->districts);
-    put(&h, "</h2>\n<table>\n<thead><tr>");
+    report_html_put(&h, "<p class=\"meta\">");
+    report_html_esc(&h, l->generated);
+    report_html_put(&h, ": ");
+    report_html_esc(&h, generated_at);
+    report_html_put(&h, "</p>\n<p class=\"note\">");
+    report_html_esc(&h, l->legend);
+    report_html_put(&h, "</p>\n</header>\n<section id=\"districts\">\n<h2>");
+    report_html_esc(&h, l->districts);
+    report_html_put(&h, "</h2>\n<table>\n<thead><tr>");
     const char *dh[] = {l->district, l->district_name, l->schools,
                         l->passing,  l->failing,       l->unknown};
     for (size_t k = 0; k < sizeof dh / sizeof dh[0]; k++) {
-        put(&h, "<th>");
-        esc(&h, dh[k]);
-        put(&h, "</th>");
+        report_html_put(&h, "<th>");
+        report_html_esc(&h, dh[k]);
+        report_html_put(&h, "</th>");
     }
-    put(&h, "</tr></thead>\n<tbody>\n");
+    report_html_put(&h, "</tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < json_array_size(districts); i++) {
         const json_t *d = json_array_get(districts, i);
         const char *code = json_string_value(json_object_get(d, "district_code"));
-        put(&h,
-            code == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
-        esc(&h, code == NULL ? l->city : code);
-        put(&h, "</td><td class=\"name\">");
+        report_html_put(&h, code == NULL ? "<tr class=\"city\"><td class=\"code\">"
+                                         : "<tr><td class=\"code\">");
+        report_html_esc(&h, code == NULL ? l->city : code);
+        report_html_put(&h, "</td><td class=\"name\">");
         const char *name = json_string_value(json_object_get(d, "district_name"));
-        esc(&h, name != NULL ? name : "");
-        put(&h, "</td>");
+        report_html_esc(&h, name != NULL ? name : "");
+        report_html_put(&h, "</td>");
         count_td(&h, d, "schools");
         count_td(&h, d, "passing");
         count_td(&h, d, "failing");
         count_td(&h, d, "unknown");
-        put(&h, "</tr>\n");
+        report_html_put(&h, "</tr>\n");
     }
-    put(&h, "</tbody>\n</table>\n</section>\n<section id=\"schools\">\n<h2>");
-    esc(&h, l->by_school);
-    put(&h, "</h2>\n<table>\n<thead><tr><th>");
-    esc(&h, l->school);
-    put(&h, "</th><th>");
-    esc(&h, l->school_name);
-    put(&h, "</th><th>");
-    esc(&h, l->district);
-    put(&h, "</th><th>");
-    esc(&h, l->district_name);
-    put(&h, "</th>");
+    report_html_put(&h, "</tbody>\n</table>\n</section>\n<section id=\"schools\">\n<h2>");
+    report_html_esc(&h, l->by_school);
+    report_html_put(&h, "</h2>\n<table>\n<thead><tr><th>");
+    report_html_esc(&h, l->school);
+    report_html_put(&h, "</th><th>");
+    report_html_esc(&h, l->school_name);
+    report_html_put(&h, "</th><th>");
+    report_html_esc(&h, l->district);
+    report_html_put(&h, "</th><th>");
+    report_html_esc(&h, l->district_name);
+    report_html_put(&h, "</th>");
     for (size_t c = 0; c < a->ncolumns; c++) {
         char heading[64];
-        put(&h, "<th>");
-        esc(&h, report_clause_heading(a->columns[c], heading, sizeof heading));
-        put(&h, "</th>");
+        report_html_put(&h, "<th>");
+        report_html_esc(&h, report_clause_heading(a->columns[c], heading, sizeof heading));
+        report_html_put(&h, "</th>");
     }
-    put(&h, "<th>");
-    esc(&h, l->overall);
-    put(&h, "</th><th>");
-    esc(&h, l->details);
-    put(&h, "</th></tr></thead>\n<tbody>\n");
+    report_html_put(&h, "<th>");
+    report_html_esc(&h, l->overall);
+    report_html_put(&h, "</th><th>");
+    report_html_esc(&h, l->details);
+    report_html_put(&h, "</th></tr></thead>\n<tbody>\n");
     if (h.rc != 0) {
         log_error("out of memory");
         buf_free(&out);
@@ -495,19 +466,19 @@ static bool number_of(const json_t *o, const char *key, double *v)
     return isfinite(*v);
 }
 
-static void value_td(struct page *h, enum report_unit unit, const json_t *o, const char *key,
+static void value_td(struct report_html *h, enum report_unit unit, const json_t *o, const char *key,
                      bool change)
 {
     double v;
     char s[64];
-    put(h, "<td class=\"num\">");
+    report_html_put(h, "<td class=\"num\">");
     if (number_of(o, key, &v)) {
         format_value(s, sizeof s, unit, v, change);
-        esc(h, s);
+        report_html_esc(h, s);
     } else {
-        put(h, "–");
+        report_html_put(h, "–");
     }
-    put(h, "</td>");
+    report_html_put(h, "</td>");
 }
 
 #define CHART_W 640.0
@@ -535,40 +506,41 @@ static double chart_y(double v, double max)
     return CHART_T + hgt * (1.0 - (max > 0 ? v / max : 0));
 }
 
-static void polyline(struct page *h, const struct chart_point *p, size_t n, bool target, int y0,
-                     int y1, double max, const char *style)
+static void polyline(struct report_html *h, const struct chart_point *p, size_t n, bool target,
+                     int y0, int y1, double max, const char *style)
 {
     bool open = false;
     for (size_t i = 0; i < n; i++) {
         bool has = target ? p[i].has_target : p[i].has_value;
         if (!has) {
             if (open)
-                putf(h, "\" %s/>\n", style);
+                report_html_putf(h, "\" %s/>\n", style);
             open = false;
             continue;
         }
         double v = target ? p[i].target : p[i].value;
-        putf(h, "%s%.1f,%.1f", open ? " " : "<polyline fill=\"none\" points=\"",
-             chart_x(p[i].year, y0, y1), chart_y(v, max));
+        report_html_putf(h, "%s%.1f,%.1f", open ? " " : "<polyline fill=\"none\" points=\"",
+                         chart_x(p[i].year, y0, y1), chart_y(v, max));
         open = true;
     }
     if (open)
-        putf(h, "\" %s/>\n", style);
+        report_html_putf(h, "\" %s/>\n", style);
     for (size_t i = 0; i < n; i++) {
         if (!(target ? p[i].has_target : p[i].has_value))
             continue;
         double v = target ? p[i].target : p[i].value;
         if (target)
-            putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#c62828\"/>\n",
-                 chart_x(p[i].year, y0, y1) - 3.5, chart_y(v, max) - 3.5);
+            report_html_putf(
+                h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#c62828\"/>\n",
+                chart_x(p[i].year, y0, y1) - 3.5, chart_y(v, max) - 3.5);
         else
-            putf(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#1f4e79\"/>\n",
-                 chart_x(p[i].year, y0, y1), chart_y(v, max));
+            report_html_putf(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#1f4e79\"/>\n",
+                             chart_x(p[i].year, y0, y1), chart_y(v, max));
     }
 }
 
 /* The city-wide value (line with dots) and target (dashed, squares) per year, final target. */
-static void review_chart(struct page *h, const struct report_indicator *ind,
+static void review_chart(struct report_html *h, const struct report_indicator *ind,
                          const struct chart_point *p, size_t n, bool has_final, int final_year,
                          double final_value)
 {
@@ -589,28 +561,29 @@ static void review_chart(struct page *h, const struct report_indicator *ind,
     max = max > 0 ? max * 1.1 : 1.0;
     if (ind->unit == REPORT_RATIO && max > 1.0 && max < 1.2)
         max = 1.1;
-    put(h, "<figure>\n");
-    putf(h,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-         "height=\"%.0f\" role=\"img\" aria-label=\"",
-         CHART_W, CHART_H, CHART_W, CHART_H);
-    esc(h, ind->zh);
-    put(h, "\">\n");
+    report_html_put(h, "<figure>\n");
+    report_html_putf(
+        h,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+        "height=\"%.0f\" role=\"img\" aria-label=\"",
+        CHART_W, CHART_H, CHART_W, CHART_H);
+    report_html_esc(h, ind->zh);
+    report_html_put(h, "\">\n");
     for (int t = 0; t <= 4; t++) {
         double v = max * t / 4.0;
         char s[64];
         format_value(s, sizeof s, ind->unit, v, false);
         double y = chart_y(v, max);
-        putf(h,
-             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"muted\">",
-             CHART_L, y, CHART_W - CHART_R, y, CHART_L - 6, y + 4);
-        esc(h, s);
-        put(h, "</text>\n");
+        report_html_putf(h,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"muted\">",
+                         CHART_L, y, CHART_W - CHART_R, y, CHART_L - 6, y + 4);
+        report_html_esc(h, s);
+        report_html_put(h, "</text>\n");
     }
     for (int yr = y0; yr <= y1; yr++)
-        putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n",
-             chart_x(yr, y0, y1), CHART_H - CHART_B + 18, yr);
+        report_html_putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n",
+                         chart_x(yr, y0, y1), CHART_H - CHART_B + 18, yr);
     polyline(h, p, n, true, y0, y1, max,
              "stroke=\"#c62828\" stroke-width=\"2\" "
              "stroke-dasharray=\"6 4\"");
@@ -619,25 +592,26 @@ static void review_chart(struct page *h, const struct report_indicator *ind,
         double x = chart_x(final_year, y0, y1), y = chart_y(final_value, max);
         char s[64];
         format_value(s, sizeof s, ind->unit, final_value, false);
-        putf(h,
-             "<path d=\"M%.1f %.1f l6 6 l-6 6 l-6 -6 z\" fill=\"#ef6c00\"/>\n"
-             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
-             x, y - 6, x - 8, y - 8);
-        put(h, "终期目标 final ");
-        esc(h, s);
-        put(h, "</text>\n");
+        report_html_putf(h,
+                         "<path d=\"M%.1f %.1f l6 6 l-6 6 l-6 -6 z\" fill=\"#ef6c00\"/>\n"
+                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
+                         x, y - 6, x - 8, y - 8);
+        report_html_put(h, "终期目标 final ");
+        report_html_esc(h, s);
+        report_html_put(h, "</text>\n");
     }
     double ly = CHART_H - 12;
-    putf(h,
-         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f4e79\" "
-         "stroke-width=\"2.5\"/><text x=\"%.1f\" y=\"%.1f\">全市值 city value</text>\n",
-         CHART_L, ly, CHART_L + 24, ly, CHART_L + 30, ly + 4);
-    putf(h,
-         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c62828\" "
-         "stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"%.1f\" y=\"%.1f\">年度目标 "
-         "target</text>\n",
-         CHART_L + 170, ly, CHART_L + 194, ly, CHART_L + 200, ly + 4);
-    put(h, "</svg>\n</figure>\n");
+    report_html_putf(h,
+                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f4e79\" "
+                     "stroke-width=\"2.5\"/><text x=\"%.1f\" y=\"%.1f\">全市值 city value</text>\n",
+                     CHART_L, ly, CHART_L + 24, ly, CHART_L + 30, ly + 4);
+    report_html_putf(
+        h,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c62828\" "
+        "stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"%.1f\" y=\"%.1f\">年度目标 "
+        "target</text>\n",
+        CHART_L + 170, ly, CHART_L + 194, ly, CHART_L + 200, ly + 4);
+    report_html_put(h, "</svg>\n</figure>\n");
 }
 
 static const char *const review_heads[] = {"区县 district",      "年度 year",   "值 value",
@@ -650,7 +624,7 @@ static const char *status_class(const char *status)
     return terms_word(TERMS_STATUS, status, true) != NULL ? status : "no_data";
 }
 
-static void review_section(struct page *h, const json_t *lines, size_t from, size_t to)
+static void review_section(struct report_html *h, const json_t *lines, size_t from, size_t to)
 {
     const json_t *first = json_array_get(lines, from);
     int ind_index = report_indicator_find(json_string_value(json_object_get(first, "indicator")));
@@ -659,11 +633,11 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
         return;
     }
     const struct report_indicator *ind = &report_indicators[ind_index];
-    put(h, "<section class=\"indicator\">\n<h2>");
-    esc(h, ind->zh);
-    put(h, "<span class=\"en\">");
-    esc(h, ind->en);
-    put(h, "</span></h2>\n");
+    report_html_put(h, "<section class=\"indicator\">\n<h2>");
+    report_html_esc(h, ind->zh);
+    report_html_put(h, "<span class=\"en\">");
+    report_html_esc(h, ind->en);
+    report_html_put(h, "</span></h2>\n");
     struct chart_point p[64];
     size_t n = 0;
     bool has_final = false;
@@ -686,70 +660,73 @@ static void review_section(struct page *h, const json_t *lines, size_t from, siz
     if (has_final) {
         char s[64];
         format_value(s, sizeof s, ind->unit, final_value, false);
-        putf(h, "<p class=\"note\">终期目标 final target: %d ", final_year);
-        esc(h, s);
-        put(h, "</p>\n");
+        report_html_putf(h, "<p class=\"note\">终期目标 final target: %d ", final_year);
+        report_html_esc(h, s);
+        report_html_put(h, "</p>\n");
     }
-    put(h, "<table>\n<thead><tr>");
+    report_html_put(h, "<table>\n<thead><tr>");
     for (size_t k = 0; k < sizeof review_heads / sizeof review_heads[0]; k++) {
-        put(h, "<th>");
-        esc(h, review_heads[k]);
-        put(h, "</th>");
+        report_html_put(h, "<th>");
+        report_html_esc(h, review_heads[k]);
+        report_html_put(h, "</th>");
     }
-    put(h, "</tr></thead>\n<tbody>\n");
+    report_html_put(h, "</tr></thead>\n<tbody>\n");
     for (size_t i = from; i < to; i++) {
         const json_t *o = json_array_get(lines, i);
         const char *d = json_string_value(json_object_get(o, "district_code"));
-        put(h, d == NULL ? "<tr class=\"city\"><td class=\"code\">" : "<tr><td class=\"code\">");
+        report_html_put(h, d == NULL ? "<tr class=\"city\"><td class=\"code\">"
+                                     : "<tr><td class=\"code\">");
         const char *name = json_string_value(json_object_get(o, "district_name"));
         if (d != NULL && name != NULL) {
-            put(h, "<span class=\"district-name\">");
-            esc(h, name);
-            put(h, "</span> ");
+            report_html_put(h, "<span class=\"district-name\">");
+            report_html_esc(h, name);
+            report_html_put(h, "</span> ");
         }
-        esc(h, d == NULL ? "全市" : d);
-        putf(h, "</td><td class=\"num\">%d</td>",
-             (int)json_integer_value(json_object_get(o, "year")));
+        report_html_esc(h, d == NULL ? "全市" : d);
+        report_html_putf(h, "</td><td class=\"num\">%d</td>",
+                         (int)json_integer_value(json_object_get(o, "year")));
         value_td(h, ind->unit, o, "value", false);
         value_td(h, ind->unit, o, "target", false);
         /* the words of the report's language beside the codes (report_row_words) */
         const char *status = json_string_value(json_object_get(o, "status_name"));
-        putf(h, "<td class=\"st st-%s\">",
-             status_class(json_string_value(json_object_get(o, "status"))));
-        esc(h, status != NULL ? status : json_string_value(json_object_get(o, "status")));
-        put(h, "</td>");
+        report_html_putf(h, "<td class=\"st st-%s\">",
+                         status_class(json_string_value(json_object_get(o, "status"))));
+        report_html_esc(h,
+                        status != NULL ? status : json_string_value(json_object_get(o, "status")));
+        report_html_put(h, "</td>");
         value_td(h, ind->unit, o, "change", true);
         const json_t *t = json_object_get(o, "on_track");
         const char *on_track = json_string_value(json_object_get(o, "on_track_name"));
-        put(h, json_is_true(t)    ? "<td class=\"r r-pass\">✓ "
-               : json_is_false(t) ? "<td class=\"r r-fail\">✗ "
-                                  : "<td class=\"r\">–");
+        report_html_put(h, json_is_true(t)    ? "<td class=\"r r-pass\">✓ "
+                           : json_is_false(t) ? "<td class=\"r r-fail\">✗ "
+                                              : "<td class=\"r\">–");
         if (on_track != NULL && !json_is_null(t))
-            esc(h, on_track);
-        put(h, "</td>");
-        put(h, "</tr>\n");
+            report_html_esc(h, on_track);
+        report_html_put(h, "</td>");
+        report_html_put(h, "</tr>\n");
     }
-    put(h, "</tbody>\n</table>\n</section>\n");
+    report_html_put(h, "</tbody>\n</table>\n</section>\n");
 }
 
 static int review_render_html(const json_t *lines, int from, int to, const char *generated_at,
                               const char *without_targets, buf *out)
 {
-    struct page h = {out, 0};
+    struct report_html h = {out, 0};
     char title[128];
     snprintf(title, sizeof title, "%d–%d 工作要点进展 Progress review", from, to);
     page_head(&h, "zh", title);
-    put(&h, "<p class=\"meta\">生成时间 generated: ");
-    esc(&h, generated_at);
-    put(&h,
+    report_html_put(&h, "<p class=\"meta\">生成时间 generated: ");
+    report_html_esc(&h, generated_at);
+    report_html_put(
+        &h,
         "</p>\n<p class=\"note\">图：实线为全市值，虚线为年度目标，菱形为终期目标。Chart: solid "
         "line city-wide value, dashed line yearly target, diamond final target.</p>\n");
     if (without_targets != NULL && without_targets[0] != '\0') {
-        put(&h, "<p class=\"note no-targets\">以下年度没有目标文件，不在本报告中：");
-        esc(&h, without_targets);
-        put(&h, " 年（请在目标目录中放入该年度的 YEAR.json 后重新生成）。</p>\n");
+        report_html_put(&h, "<p class=\"note no-targets\">以下年度没有目标文件，不在本报告中：");
+        report_html_esc(&h, without_targets);
+        report_html_put(&h, " 年（请在目标目录中放入该年度的 YEAR.json 后重新生成）。</p>\n");
     }
-    put(&h, "</header>\n");
+    report_html_put(&h, "</header>\n");
     size_t n = json_array_size(lines);
     for (size_t i = 0; h.rc == 0 && i < n;) {
         const char *id = json_string_value(json_object_get(json_array_get(lines, i), "indicator"));
@@ -761,7 +738,7 @@ static int review_render_html(const json_t *lines, int from, int to, const char 
         review_section(&h, lines, i, j);
         i = j;
     }
-    put(&h, "</body>\n</html>\n");
+    report_html_put(&h, "</body>\n</html>\n");
     return h.rc;
 }
 
