@@ -29,23 +29,23 @@ static const struct {
              "不要手工修改文件。"},
     {"gzip", "压缩文件已损坏或不完整。请重新压缩,或直接报送未压缩的 .json 文件。"},
     {"too_large", "文件超过平台允许的大小。请只报送本校本学期的一份数据。"},
-    {"schema", "schema 字段须为 \"mhe.submission/1\"。"},
+    {"schema", "填报格式版本须填写为规定的版本(mhe.submission/1)。"},
     {"missing", "请补充该必填项。"},
-    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填 true 或 false"
-             "(工作簿中选“是”或“否”)。"},
+    {"type", "请按规定的类型填写:人数、次数等填不带引号的非负整数,是否类的项填“是”或“否”"
+             "(数据文件中为 true 或 false,工作簿中选“是”或“否”)。"},
     {"range", "数值超出允许范围,请核对后填写实际数值。"},
-    {"format", "格式不正确:学校标识码为 10 位数字,学期写作 2024-2025-1,submitted_at 为带时区的"
-               "时间(如 2025-01-15T10:00:00+08:00),区县代码为 6 位数字。"},
+    {"format", "格式不正确:学校标识码为 10 位数字,学期写作 2024-2025-1,填报时间为带时区的"
+               "时间(submitted_at,如 2025-01-15T10:00:00+08:00),区县代码为 6 位数字。"},
     {"cross_field", "与相关各项不一致(例如持证人数不能多于教师人数、有学生的年级须有班级)。"
                     "请核对相关各项后更正。"},
-    {"future", "submitted_at 晚于平台收到的时间。请填写实际报送的时间。"},
+    {"future", "填报时间(submitted_at)晚于平台收到的时间。请填写实际报送的时间。"},
     {"unknown_school", "学校标识码不在市学校名册中。请核对学校标识码;新设学校请联系区教育局"
                        "更新名册。"},
     {"unknown_field", "平台不识别该项,已忽略。请检查名称拼写,或删去该项。"},
     {"district_mismatch", "区县代码与市学校名册不一致,已按名册处理。请改为名册中的区县代码。"},
     {"name_mismatch", "学校名称与市学校名册不一致,已按名册处理。请使用名册中的学校名称。"},
     {"inactive_school", "市学校名册中贵校为停用状态。如仍在办学,请联系区教育局更正名册。"},
-    {"zero_enrollment", "在校生人数为 0。请核对 enrollment.by_grade 是否漏填。"},
+    {"zero_enrollment", "在校生人数为 0。请核对各年级在校学生数(enrollment.by_grade)是否漏填。"},
     {"bom", "文件开头带有字节顺序标记(BOM),已自动处理。今后请以不带 BOM 的 UTF-8 保存。"},
     /* workbooks (docs/TEMPLATE.md) */
     {"template_missing", "请使用市教育局下发的本校本学期模板填写,不要另建工作簿或把内容复制到"
@@ -131,6 +131,16 @@ static const char *reason(const json_t *r, char *path, size_t pathcap, char *mes
     if (zh[0] != '\0') {
         char text[600];
         clean(zh, text, sizeof text);
+        /* a workbook's reason starts with its cell ("基本情况!C21 兼职…"): a cell is a code,
+         * said in parentheses after the reason, as a path is */
+        const char *space = strchr(text, ' ');
+        const char *bang = space != NULL ? memchr(text, '!', (size_t)(space - text)) : NULL;
+        size_t letters = bang != NULL ? strspn(bang + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") : 0;
+        if (bang != NULL && letters > 0 &&
+            strspn(bang + 1 + letters, "0123456789") == (size_t)(space - bang - 1) - letters) {
+            snprintf(message, cap, "%s(单元格 %.*s)", space + 1, (int)(space - text), text);
+            return message;
+        }
         snprintf(message, cap, "%s%s", path[0] ? "" : "(整个文件)", text);
         return message;
     }
@@ -260,11 +270,12 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
     else
         rc |= buf_puts(b, "    1. 按上述意见修改本学期的数据文件(格式 mhe.submission/1),报送完整的"
                           "全部内容,不要只报送修改的部分。\r\n"
-                          "    2. 将 submitted_at 改为重新报送的实际时间(带时区,如 "
-                          "2025-01-15T10:00:00+08:00)。同一学校同一学期以 submitted_at 较晚的一份"
+                          "    2. 将填报时间(submitted_at)改为重新报送的实际时间(带时区,如 "
+                          "2025-01-15T10:00:00+08:00)。同一学校同一学期以填报时间较晚的一份"
                           "为准,新的报送将替代此前的报送。\r\n");
     rc |= buf_printf(b,
-                     "    3. 报送前可用 xinyu check 命令自查,确认没有问题后按原渠道报送。\r\n"
+                     "    3. 报送前可用平台的核验工具自查(xinyu check 命令),确认没有问题后按原渠道"
+                     "报送。\r\n"
                      "\r\n如有疑问,请与%s教育局心理健康教育工作负责人联系。\r\n"
                      "\r\n市教育局\r\n%s\r\n",
                      text_of(first, "district_name"), date_zh);
@@ -419,8 +430,8 @@ int report_letters_flush(struct report_letters *lt)
     if (letter(&lt->b, lt->items, lt->n, lt->rows, lt->date_zh) != 0 ||
         (workbook[0] != '\0' &&
          buf_printf(&lt->b,
-                    "\r\n附件:%s(贵校报送的工作簿,有问题的单元格已标红并附批注,全部问题见"
-                    "“问题清单”工作表)\r\n",
+                    "\r\n附件:贵校报送的工作簿(%s),有问题的单元格已标红并附批注,全部问题见"
+                    "“问题清单”工作表。\r\n",
                     workbook) != 0)) {
         log_error("out of memory");
         return -1;

@@ -83,7 +83,7 @@ enum xf_subject {
     "%lld does not equal the sum of by_grade (%lld)", "为 %lld，与各年级之和 %lld 不相等")
 
 #define XF_M_SCHEMA_UNKNOWN(X) X(SCHEMA_UNKNOWN, "schema", XF_SUBJECT_FIELD, "s", \
-    "unknown schema \"%s\"", "“%s”无法识别，应为 mhe.submission/1")
+    "unknown schema \"%s\"", "“%s”无法识别（应为 mhe.submission/1）")
 #define XF_M_SCHOOL_CODE_FORMAT(X) X(SCHOOL_CODE_FORMAT, "format", XF_SUBJECT_FIELD, "s", \
     "\"%s\" is not a 10-digit school identification code", "“%s”不是 10 位数字的学校标识码")
 #define XF_M_DISTRICT_CODE_FORMAT(X) X(DISTRICT_CODE_FORMAT, "format", XF_SUBJECT_FIELD, "s", \

@@ -307,6 +307,17 @@ text = letter(outlier_school, "2024-2025-1")
 assert "(staff.psych_parttime):填报 5000" in text and "中位数" in text, text
 assert re.search(r"[\u4e00-\u9fff]\(staff\.psych_parttime\)", text), text
 wanted.add((outlier_school, "2024-2025-1"))
+# Chinese throughout: codes, paths, cells and file names only in parentheses (a value the
+# school wrote stays quoted, and the certificates are A证, B证, C证)
+for p in glob.glob(os.path.join(fb, "*.txt")):
+    t = open(p, encoding="utf-8-sig").read()
+    prev = None
+    while prev != t:
+        prev = t
+        t = re.sub(r"（[^（）]*）|\([^()]*\)|“[^“”]*”", "", t)
+    t = re.sub(r"[ABC]证", "", t)
+    latin = [l for l in t.splitlines() if re.search(r"[A-Za-z]", l)]
+    assert not latin, (p, latin)
 files = {tuple(os.path.basename(p)[:-4].split("-", 1)) for p in glob.glob(os.path.join(fb, "*.txt"))}
 assert files == wanted, (files ^ wanted)
 print("quality: %d letters" % len(files))

@@ -117,14 +117,14 @@ echo "round trip ok: $njson submissions, ${#rollup_json[@]} of them in a roll-up
 # ---- back to the school: the workbook with its mistakes marked, and a letter naming cells ----
 fb="$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.xlsx"
 [ -s "$fb" ] || fail "no feedback workbook: $(ls "$TEST_TMP/out-wb/feedback" 2>&1)"
-grep -q '基本情况!C21 兼职心理健康教师人数' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
+grep -q '兼职心理健康教师人数.*(单元格 基本情况!C21)' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
     fail "the letter does not name the cell"
 grep -q '在“填报时间”单元格填写重新报送的时间' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
     fail "the letter to a workbook's school speaks of JSON"
 if grep -q 'submitted_at' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt"; then
     fail "the letter to a workbook's school speaks of submitted_at"
 fi
-grep -q '附件:3201020005-2024-2025-1.xlsx' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
+grep -q '附件:贵校报送的工作簿(3201020005-2024-2025-1.xlsx)' "$TEST_TMP/out-wb/feedback/3201020005-2024-2025-1.txt" ||
     fail "the letter does not name the workbook"
 "$py" - "$fb" <<'PY' || fail "feedback workbook"
 import sys, openpyxl

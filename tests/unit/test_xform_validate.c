@@ -1374,7 +1374,7 @@ static void test_chinese_per_code(void **state)
     doc = base_doc();
     set(doc, NULL, "schema", "\"mhe.submission/2\"");
     expect_zh(doc, "schema", "schema",
-              "填报格式版本(schema)“mhe.submission/2”无法识别，应为 mhe.submission/1");
+              "填报格式版本(schema)“mhe.submission/2”无法识别（应为 mhe.submission/1）");
     doc = base_doc();
     set(doc, NULL, "submitted_at", "\"2025-01-22T10:00:00+08:00\"");
     expect_zh(doc, "future", "submitted_at",
