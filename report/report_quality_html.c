@@ -264,6 +264,13 @@ static bool column_shown(const struct qpage *p, const struct report_table *t, co
 {
     if (strcmp(key, "district_code") == 0 || strcmp(key, "district_name") == 0)
         return false;
+    /* the words beside codes (report_row_words) are for the CSV and the sheet: the page shows
+     * a code in words already */
+    for (size_t k = 0; k < t->ncols; k++) {
+        if (t->cols[k].readable && strcmp(t->cols[k].key, key) == 0 &&
+            strcmp(key, "school_name") != 0)
+            return false;
+    }
     if (p->en)
         return strcmp(key, "message_zh") != 0 || !has_column(t, "message");
     if (strcmp(key, "message") == 0)
