@@ -544,6 +544,21 @@ static const struct report_list letter_rejections = {"rejections", letter_reject
 static const struct report_list letter_warnings = {"warnings", letter_warnings_sql, 3, warning_cols,
                                                    WARNING_FIRST_SEEN};
 
+/* The figures where a summary and its submission disagree, for the letters: in the nightly
+ * run ($2) only those its report saw first (xinyu.problem_seen), a letter goes once per
+ * problem; else all. The list's columns and order. */
+static const char letter_summary_sql[] =
+    "SELECT period, district_code, district_name, school_code, school_name, summary_ref, path, "
+    "label, summary_quote, summary_value, submitted_value, line, message_zh "
+    "FROM xinyu.quality_summary_mismatches($1::text[]) m "
+    "WHERE $2::bigint IS NULL OR EXISTS (SELECT FROM xinyu.problem_seen ps "
+    "WHERE ps.kind = 'summary' AND ps.school_code = m.school_code AND ps.period = m.period "
+    "AND ps.detail = m.summary_ref || ':' || m.path AND ps.first_seen_run = $2::bigint) "
+    "ORDER BY period COLLATE \"C\", district_code COLLATE \"C\", school_code COLLATE \"C\", "
+    "path COLLATE \"C\"";
+static const struct report_list letter_summary = {"summary_mismatches", letter_summary_sql, 2,
+                                                  summary_cols, NKEYS(summary_cols)};
+
 /* What a letter is about: a term (NULL as ""), the district and the school, compared as the
  * SQL orders them (COLLATE "C": byte order). */
 struct letter_key {
@@ -629,10 +644,12 @@ static int stream_outliers(PGconn *conn, const char *const *list_params,
                                 lists[L_OUTLIERS].sql, list_params);
     /* the figures where a summary and its submission disagree, again for the letters (the
      * list itself is written after the outliers); all of registry schools, in this order */
+    char first_text[24];
+    snprintf(first_text, sizeof first_text, "%" PRId64, first_run);
+    const char *summary_params[] = {list_params[0], first_run > 0 ? first_text : NULL};
     if (rc == 0)
-        rc = report_cursor_open(&cur[S_SUMMARY], conn, "letter_summary",
-                                &lists[L_SUMMARY_MISMATCHES], lists[L_SUMMARY_MISMATCHES].sql,
-                                list_params);
+        rc = report_cursor_open(&cur[S_SUMMARY], conn, "letter_summary", &letter_summary,
+                                letter_summary_sql, summary_params);
     report_writer_table_begin(w, T_OUTLIERS_KEPT);
     report_writer_table_begin(w, L_OUTLIERS);
     struct letter_key key, prev;
@@ -697,17 +714,16 @@ enum {
     NEW_REJECTIONS,
     NEW_WARNINGS,
     NEW_OUTLIERS,
+    NEW_SUMMARY,
     NEW_KINDS,
     NEW_NO_TERM = NEW_KINDS, /* counted apart: rejections of no readable term, in no list */
     NEW_COUNTS
 };
 static const struct {
     const char *kind, *key;
-} new_kinds[NEW_KINDS] = {{"not_reported", "not_reported"},
-                          {"late", "late"},
-                          {"rejection", "rejections"},
-                          {"warning", "warnings"},
-                          {"outlier", "outliers"}};
+} new_kinds[NEW_KINDS] = {{"not_reported", "not_reported"}, {"late", "late"},
+                          {"rejection", "rejections"},      {"warning", "warnings"},
+                          {"outlier", "outliers"},          {"summary", "summary_mismatches"}};
 
 /*
  * How many problems of each kind run new_run saw first (xinyu.quality_new), as the run's

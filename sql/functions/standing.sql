@@ -45,6 +45,13 @@ WITH found AS (
                                                   WHERE x.period = ANY (p_periods))
                                      THEN p_run_id END) o
     JOIN xinyu.submission s ON s.school_code = o.school_code AND s.period = o.period AND s.is_current
+    UNION ALL
+    -- a summary's figure that its school's submission contradicts: one problem per summary
+    -- file and path, whatever version of the submission still contradicts it
+    SELECT 'summary', m.school_code, m.period, m.summary_ref || ':' || m.path, m.path,
+           m.district_code, s.raw_id
+    FROM xinyu.quality_summary_mismatches(p_periods) m
+    JOIN xinyu.submission s ON s.school_code = m.school_code AND s.period = m.period AND s.is_current
 ),
 recorded AS (
     INSERT INTO xinyu.problem_seen (kind, school_code, period, detail, path, district_code, raw_id,
@@ -273,7 +280,7 @@ WITH seen AS (
 SELECT n.kind,
        CASE n.kind WHEN 'not_reported' THEN '未上报' WHEN 'late' THEN '逾期上报'
                    WHEN 'rejection' THEN '被退回' WHEN 'warning' THEN '警告'
-                   ELSE '异常值' END,
+                   WHEN 'summary' THEN '总结与报表不一致' ELSE '异常值' END,
        n.period, sc.district_code, d.district_name, n.school_code, sc.school_name, n.raw_id, r.ref,
        n.detail, n.first_seen_run, xinyu.local_rfc3339(n.first_seen_at)
 FROM seen n
@@ -281,7 +288,7 @@ LEFT JOIN xinyu.school sc ON sc.school_code = n.school_code
 LEFT JOIN xinyu.district d ON d.district_code = sc.district_code
 LEFT JOIN xinyu.raw_submission r ON r.raw_id = n.raw_id
 ORDER BY CASE n.kind WHEN 'not_reported' THEN 1 WHEN 'late' THEN 2 WHEN 'rejection' THEN 3
-                     WHEN 'warning' THEN 4 ELSE 5 END,
+                     WHEN 'warning' THEN 4 WHEN 'outlier' THEN 5 ELSE 6 END,
          n.period NULLS LAST, sc.district_code NULLS LAST, n.school_code NULLS LAST, n.raw_id,
          n.tie
 $$;

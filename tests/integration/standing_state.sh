@@ -31,7 +31,7 @@ rows("not_reported", d["not_reported"])
 rows("late", d["late"])
 # the run's "new": its counts by kind, and the problems themselves in the "new" table
 keys = {"not_reported": "not_reported", "late": "late", "rejection": "rejections",
-        "warning": "warnings", "outlier": "outliers"}
+        "warning": "warnings", "outlier": "outliers", "summary": "summary_mismatches"}
 new = {k: [] for k in keys.values()}
 import csv, os
 for r in csv.DictReader(open(os.path.join(os.path.dirname(sys.argv[1]), "quality-2024-new.csv"),

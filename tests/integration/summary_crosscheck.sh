@@ -58,6 +58,14 @@ grep -q '300余' "$letter" && fail "an approximate figure was compared"
 # the CSV and the workbook carry the list too
 grep -q 'staff.psych_fulltime' "$TEST_TMP/out1/quality-2024-summary-mismatches.csv" ||
     fail "no CSV of the mismatches"
+# a night with nothing new: the list still shows them (the year's standing state), the
+# letter went once and does not go again
+x run --out "$TEST_TMP/out1b" >/dev/null
+expect_eq "mismatches the next night" "$(cat "$TEST_TMP/m1.txt")" "$(mismatches "$TEST_TMP/out1b")"
+[ ! -e "$TEST_TMP/out1b/feedback/3201020001-2024-2025-1.txt" ] ||
+    fail "the summary's mismatches were sent again: $(cat "$TEST_TMP/out1b/feedback/3201020001-2024-2025-1.txt")"
+grep -q '^summary,总结与报表不一致,' "$TEST_TMP/out1/quality-2024-new.csv" ||
+    fail "the first night's new problems lack the mismatches: $(cat "$TEST_TMP/out1/quality-2024-new.csv")"
 
 # 2. the school corrects its summary (a .docx now, the same name but for the suffix):
 #    figures that agree list nothing and write no letter
