@@ -44,3 +44,18 @@ setup_fixtures() {
 counts() {
     sql "SELECT received || ' ' || loaded || ' ' || duplicate || ' ' || superseded || ' ' || rejected FROM xinyu.run WHERE run_id = $1"
 }
+
+# demo_city_run: the demo city (config/demo) in $TEST_TMP, its configuration in
+# $TEST_TMP/conf.json and one nightly run of it, which exits 1 (some submissions are rejected
+# on purpose); x runs xinyu with that configuration.
+demo_city_run() {
+    mkdir -p "$TEST_TMP/targets"
+    cp "$ROOT/config/demo/schools.csv" "$TEST_TMP/schools.csv"
+    cp "$ROOT/config/demo/targets/2024.json" "$TEST_TMP/targets/2024.json"
+    cp -r "$ROOT/config/demo/spool" "$TEST_TMP/spool"
+    write_config "$TEST_TMP/conf.json" "$TEST_TMP/spool"
+    local rc=0
+    "$XINYU" --config "$TEST_TMP/conf.json" run >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err" || rc=$?
+    expect_eq "the demo run (some submissions rejected on purpose)" 1 "$rc"
+}
+x() { "$XINYU" --config "$TEST_TMP/conf.json" "$@"; }

@@ -4,17 +4,7 @@
 # section of the quality page; the audit page links every school to its page, which exists.
 source "$ROOT/tests/integration/lib.sh"
 T=$TEST_TMP
-mkdir -p "$T/targets"
-cp "$ROOT/config/demo/schools.csv" "$T/schools.csv"
-cp "$ROOT/config/demo/targets/2024.json" "$T/targets/2024.json"
-cp -r "$ROOT/config/demo/spool" "$T/spool"
-write_config "$T/conf.json" "$T/spool"
-x() { "$XINYU" --config "$T/conf.json" "$@"; }
-set +e
-x run >"$T/run.out" 2>"$T/run.err"
-rc=$?
-set -e
-expect_eq "the demo run (some submissions rejected on purpose)" 1 "$rc"
+demo_city_run
 OUT=$T/out
 [ -s "$OUT/quality-2024.html" ] || fail "the run wrote no quality page"
 x audit --year 2024 --format json,html --out "$OUT" >"$T/audit.out" 2>"$T/audit.err" ||
