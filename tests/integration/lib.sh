@@ -59,3 +59,14 @@ demo_city_run() {
     expect_eq "the demo run (some submissions rejected on purpose)" 1 "$rc"
 }
 x() { "$XINYU" --config "$TEST_TMP/conf.json" "$@"; }
+
+# spec_spool: the spec's examples as fixtures, an empty spool ($spool) and the configuration
+# reading it; $ex is the examples' directory; xq runs xinyu quietly with that configuration.
+spec_spool() {
+    setup_fixtures
+    spool="$TEST_TMP/spool"
+    mkdir -p "$spool"
+    ex="$ROOT/tests/fixtures/spec-examples"
+    write_config "$TEST_TMP/conf.json" "$spool"
+}
+xq() { "$XINYU" -q --config "$TEST_TMP/conf.json" "$@"; }

@@ -4,12 +4,8 @@
 # recording them sends them again; once recorded, no later run sends them again. And the
 # quality report's run counts reconcile on a run with every outcome.
 source "$ROOT/tests/integration/lib.sh"
-setup_fixtures
-spool="$TEST_TMP/spool"
-mkdir -p "$spool"
-ex="$ROOT/tests/fixtures/spec-examples"
-write_config "$TEST_TMP/conf.json" "$spool"
-x() { "$XINYU" -q --config "$TEST_TMP/conf.json" "$@"; }
+spec_spool
+x() { xq "$@"; }
 last_run() { sql "SELECT max(run_id) FROM xinyu.run"; }
 
 # run_killed POINT OUT: a run killed by SIGKILL at fault point POINT

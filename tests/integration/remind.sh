@@ -3,12 +3,8 @@
 # per district with names beside codes; each school reminded once; too early or after the
 # deadline, a message and nothing written; no deadline known, exit 2.
 source "$ROOT/tests/integration/lib.sh"
-setup_fixtures
-spool="$TEST_TMP/spool"
-mkdir -p "$spool"
-ex="$ROOT/tests/fixtures/spec-examples"
-write_config "$TEST_TMP/conf.json" "$spool"
-x() { "$XINYU" -q --config "$TEST_TMP/conf.json" "$@"; }
+spec_spool
+x() { xq "$@"; }
 dir="$TEST_TMP/out/reminders/2024-2025-1"
 
 # deadline DAYS: the term's deadline DAYS days from today in UTC+8 (the bureau's day)

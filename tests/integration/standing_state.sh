@@ -3,12 +3,8 @@
 # by a resubmission shows as resolved with when and by what, the run's own section has only
 # what it saw first, and a letter goes once per problem.
 source "$ROOT/tests/integration/lib.sh"
-setup_fixtures
-spool="$TEST_TMP/spool"
-mkdir -p "$spool"
-ex="$ROOT/tests/fixtures/spec-examples"
-write_config "$TEST_TMP/conf.json" "$spool"
-x() { "$XINYU" -q --config "$TEST_TMP/conf.json" "$@"; }
+spec_spool
+x() { xq "$@"; }
 last_run() { sql "SELECT max(run_id) FROM xinyu.run"; }
 run() {
     set +e

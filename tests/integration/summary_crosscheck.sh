@@ -4,12 +4,8 @@
 # current submission disagree is listed in the quality report and the school's letter, in
 # Chinese; an agreeing summary lists nothing. A .docx summary is read the same way.
 source "$ROOT/tests/integration/lib.sh"
-setup_fixtures
-spool="$TEST_TMP/spool"
-mkdir -p "$spool"
-ex="$ROOT/tests/fixtures/spec-examples"
-write_config "$TEST_TMP/conf.json" "$spool"
-x() { "$XINYU" -q --config "$TEST_TMP/conf.json" "$@"; }
+spec_spool
+x() { xq "$@"; }
 
 # mismatches OUT: the quality report's summary_mismatches, one "school path message" a line
 mismatches() {
