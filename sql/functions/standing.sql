@@ -66,9 +66,23 @@ recorded AS (
 SELECT count(*) FROM recorded
 $$;
 
--- The lists look their first sighting up per row (a lateral index lookup): the nightly run
--- reads them in the transaction that has just recorded tonight's sightings, before any
--- statistics know of them, and a join the planner costs from those would be quadratic.
+-- The first sighting of a problem of kind p_kind (problem_seen's key), none when not seen.
+-- The lists look it up per row (a lateral index lookup): the nightly run reads them in the
+-- transaction that has just recorded tonight's sightings, before any statistics know of them,
+-- and a join the planner costs from those would be quadratic; the limit keeps the planner
+-- from making the lookup such a join.
+CREATE OR REPLACE FUNCTION xinyu.first_seen(p_kind text, p_school_code text, p_period text,
+                                            p_detail text)
+RETURNS TABLE (first_seen_run bigint, first_seen_at timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT ps.first_seen_run, ps.first_seen_at
+FROM xinyu.problem_seen ps
+WHERE ps.kind = p_kind AND ps.school_code = p_school_code AND ps.period = p_period
+  AND ps.detail = p_detail
+LIMIT 1
+$$;
+
 CREATE OR REPLACE FUNCTION xinyu.standing_not_reported(p_periods text[])
 RETURNS TABLE (
     period text,
@@ -85,12 +99,7 @@ AS $$
 SELECT n.period, n.district_code, n.district_name, n.school_code, n.school_name, n.school_type,
        ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_not_reported(p_periods) n
-LEFT JOIN LATERAL (
-    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
-    WHERE ps.kind = 'not_reported' AND ps.school_code = n.school_code AND ps.period = n.period
-      AND ps.detail = ''
-    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
-) ps ON true
+LEFT JOIN LATERAL xinyu.first_seen('not_reported', n.school_code, n.period, '') ps ON true
 ORDER BY n.period, n.district_code, n.school_code
 $$;
 
@@ -112,12 +121,7 @@ AS $$
 SELECT l.period, l.deadline, l.district_code, l.district_name, l.school_code, l.school_name,
        l.submitted_at, l.days_late, ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_late(p_periods, p_deadlines) l
-LEFT JOIN LATERAL (
-    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
-    WHERE ps.kind = 'late' AND ps.school_code = l.school_code AND ps.period = l.period
-      AND ps.detail = ''
-    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
-) ps ON true
+LEFT JOIN LATERAL xinyu.first_seen('late', l.school_code, l.period, '') ps ON true
 ORDER BY l.period, l.district_code, l.school_code
 $$;
 
@@ -223,12 +227,7 @@ SELECT o.kind, o.period, o.district_code, o.district_name, o.school_code, o.scho
        o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
        xinyu.local_rfc3339(ps.first_seen_at)
 FROM xinyu.quality_outliers(p_periods, p_run_id) o
-LEFT JOIN LATERAL (
-    SELECT ps.first_seen_run, ps.first_seen_at FROM xinyu.problem_seen ps
-    WHERE ps.kind = 'outlier' AND ps.school_code = o.school_code AND ps.period = o.period
-      AND ps.detail = o.kind || ':' || o.field
-    LIMIT 1 -- one at most (the key); a limit keeps the planner from making it a join
-) ps ON true
+LEFT JOIN LATERAL xinyu.first_seen('outlier', o.school_code, o.period, o.kind || ':' || o.field) ps ON true
 ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
          o.kind COLLATE "C", o.field COLLATE "C"
 $$;
@@ -293,7 +292,8 @@ ORDER BY CASE n.kind WHEN 'not_reported' THEN 1 WHEN 'late' THEN 2 WHEN 'rejecti
          n.tie
 $$;
 
-GRANT EXECUTE ON FUNCTION xinyu.standing_record(text[], date[], bigint),
+GRANT EXECUTE ON FUNCTION xinyu.first_seen(text, text, text, text),
+    xinyu.standing_record(text[], date[], bigint),
     xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
     xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
     xinyu.standing_outliers(text[], bigint), xinyu.quality_new(text[], bigint) TO xinyu_report;
