@@ -728,7 +728,7 @@ static const struct {
 /*
  * How many problems of each kind run new_run saw first (xinyu.quality_new), as the run's
  * "new" in the document ({"not_reported": n, ...}); count[] by kind. The problems themselves
- * are the "new" CSV and sheet, streamed with the lists (stream_new): on a first night they
+ * are the "new" CSV and sheet, streamed with the lists (stream_table): on a first night they
  * are every problem of the scope, too many to hold. 0, or -1 after logging.
  */
 static int run_new(PGconn *conn, const char *const *params, json_t *run, size_t count[NEW_COUNTS])
@@ -761,43 +761,25 @@ static int run_new(PGconn *conn, const char *const *params, json_t *run, size_t 
     return -1;
 }
 
-/* What run new_run saw first, one row per problem, into the "new" table (its CSV and its
- * sheet). 0, or -1 after logging. */
-static int stream_new(PGconn *conn, const char *const *params, struct report_writer *w)
+/* The rows of list l (with params) through a cursor into table of the writer, whole: what
+ * run new_run saw first into "new" (its CSV and sheet), the reporting chart's days into the
+ * page's and the sheet's. 0, or -1 after logging. */
+static int stream_table(PGconn *conn, const struct report_list *l, const char *const *params,
+                        struct report_writer *w, size_t table)
 {
     struct report_cursor cur;
-    if (report_cursor_open(&cur, conn, "new", &new_list, new_list.sql, params) != 0)
+    if (report_cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
         return -1;
-    report_writer_table_begin(w, T_NEW);
+    report_writer_table_begin(w, table);
     int rc = 0;
     const json_t *row;
     while (rc == 0 && report_writer_failed(w) == 0 &&
            (row = report_cursor_peek(&cur, &rc)) != NULL) {
-        report_writer_row(w, T_NEW, row);
+        report_writer_row(w, table, row);
         report_cursor_next(&cur);
     }
     report_cursor_free(&cur);
-    report_writer_table_end(w, T_NEW);
-    return rc != 0 ? rc : report_writer_failed(w);
-}
-
-/* The reporting chart's days into their table (the page and the sheet). 0, or -1 after
- * logging. */
-static int stream_by_day(PGconn *conn, const char *const *params, struct report_writer *w)
-{
-    struct report_cursor cur;
-    if (report_cursor_open(&cur, conn, "by_day", &by_day_list, by_day_list.sql, params) != 0)
-        return -1;
-    report_writer_table_begin(w, T_BY_DAY);
-    int rc = 0;
-    const json_t *row;
-    while (rc == 0 && report_writer_failed(w) == 0 &&
-           (row = report_cursor_peek(&cur, &rc)) != NULL) {
-        report_writer_row(w, T_BY_DAY, row);
-        report_cursor_next(&cur);
-    }
-    report_cursor_free(&cur);
-    report_writer_table_end(w, T_BY_DAY);
+    report_writer_table_end(w, table);
     return rc != 0 ? rc : report_writer_failed(w);
 }
 
@@ -1029,7 +1011,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
     if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
             0 ||
-        stream_by_day(conn, by_term, w) != 0)
+        stream_table(conn, &by_day_list, by_term, w, T_BY_DAY) != 0)
         goto done;
     /* the pages of the schools the page links to, from the same snapshot */
     char own_href[80];
@@ -1044,7 +1026,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         report_school_pages_write(conn, &school_opts, &linked, &school_pages) != 0)
         goto done;
     /* the run's own section last: its sheet after the lists' */
-    if (run_id > 0 && stream_new(conn, by_new, w) != 0)
+    if (run_id > 0 && stream_table(conn, &new_list, by_new, w, T_NEW) != 0)
         goto done;
     if (run_id <= 0) {
         /* no run: nothing new, the table (and its sheet) empty */
