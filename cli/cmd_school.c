@@ -64,6 +64,9 @@ int cmd_school(struct cli *c)
         cli_scope_usage(&spec, stderr);
         return EXIT_USAGE;
     }
+    /* a malformed code is refused before any database is started or reached */
+    if (!report_school_code_check(code))
+        return EXIT_USAGE;
     rc = cli_resolve_db(c);
     return rc != 0 ? rc : report_school_write(&ctx, &scope, code);
 }

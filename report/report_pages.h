@@ -134,6 +134,8 @@ struct report_school_opts {
 int report_school_pages_write(PGconn *conn, const struct report_school_opts *o,
                               struct report_school_set *set, size_t *written);
 
+/* Whether code is a school code (ten digits); logs why not. */
+bool report_school_code_check(const char *code);
 /* xinyu school CODE: the page of one school in ctx's out_dir, for scope (year 0 and period
  * NULL: everything). Returns 0 or EXIT_* after logging (EXIT_USAGE for a school the registry
  * does not know). */

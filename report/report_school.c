@@ -976,13 +976,19 @@ int report_school_pages_write(PGconn *conn, const struct report_school_opts *o,
     return rc;
 }
 
+bool report_school_code_check(const char *code)
+{
+    if (code != NULL && strlen(code) == 10 && strspn(code, "0123456789") == 10)
+        return true;
+    log_error("\"%s\" is not a school code (学校标识码): ten digits", code != NULL ? code : "");
+    return false;
+}
+
 int report_school_write(const struct report_ctx *ctx, const struct report_scope *scope,
                         const char *code)
 {
-    if (code == NULL || strlen(code) != 10 || strspn(code, "0123456789") != 10) {
-        log_error("\"%s\" is not a school code (学校标识码): ten digits", code != NULL ? code : "");
+    if (!report_school_code_check(code))
         return EXIT_USAGE;
-    }
     struct report_school_set set = {NULL, 0, 0, false};
     if (report_school_set_add(&set, code) != 0)
         return EXIT_FATAL;

@@ -61,6 +61,19 @@ expect_status 3 env DATABASE_URL="postgresql://u:pa/ss@/x?host=/nonexistent" "$X
 grep -q '"pa"' "$TEST_TMP/out.txt" && { cat "$TEST_TMP/out.txt"; fail "a part of the password is echoed"; }
 echo "password refusal ok"
 
+# inputs refused before any database is reached (libpq pointed at nothing to prove it)
+echo '{}' >"$TEST_TMP/empty.json"
+expect_status 2 env -u PGHOST -u PGDATABASE -u DATABASE_URL "$XINYU" --config "$TEST_TMP/empty.json" \
+    --var "$TEST_TMP/novar" school 12ab
+grep -q '"12ab" is not a school code' "$TEST_TMP/out.txt" || fail "school 12ab: $(cat "$TEST_TMP/out.txt")"
+[ ! -e "$TEST_TMP/novar" ] || fail "school 12ab started a database under --var first"
+expect_status 2 env PGHOST=/nonexistent "$XINYU" --db "host=/nonexistent" status --lang fr
+grep -q -- '--lang must be zh or en' "$TEST_TMP/out.txt" || fail "status --lang fr: $(cat "$TEST_TMP/out.txt")"
+expect_status 2 env PGHOST=/nonexistent "$XINYU" --db "host=/nonexistent" remind --period 2024-2025-1 --days-before -1
+grep -q -- '--days-before must be a whole number' "$TEST_TMP/out.txt" || fail "remind --days-before -1: $(cat "$TEST_TMP/out.txt")"
+expect_status 2 env PGHOST=/nonexistent "$XINYU" --db "host=/nonexistent" remind --period 2024-2025学年第三学期
+echo "early refusals ok"
+
 # run from a directory without config/xinyu.json, with no database named anywhere: say where
 # it looked and stop (it made an empty database under ./var and reported success)
 mkdir -p "$TEST_TMP/elsewhere"
