@@ -58,6 +58,12 @@ static const struct term version_terms[] = {
     {"superseded", "已被替代", "superseded"},
     {"rejected", "已退回", "rejected"},
 };
+/* the English words are the codes themselves: the log says "error:" */
+static const struct term event_terms[] = {
+    {"error", "错误", "error"},
+    {"warning", "警告", "warning"},
+    {"info", "说明", "info"},
+};
 static const struct term outlier_terms[] = {
     {"district_median", "与区县中位数相差悬殊", "Far from the district median"},
     {"term_change", "与上学期相比变化异常", "Unusual change from the previous term"},
@@ -89,7 +95,7 @@ static const struct {
     KIND(TERMS_RUN_STATUS, run_status_terms), KIND(TERMS_RUN_KIND, run_kind_terms),
     KIND(TERMS_OUTCOME, outcome_terms),       KIND(TERMS_SEVERITY, severity_terms),
     KIND(TERMS_OUTLIER_KIND, outlier_terms),  KIND(TERMS_CLAUSE, clause_terms),
-    KIND(TERMS_VERSION_STATE, version_terms),
+    KIND(TERMS_VERSION_STATE, version_terms), KIND(TERMS_EVENT, event_terms),
 #undef KIND
 };
 

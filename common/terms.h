@@ -22,6 +22,7 @@ enum terms_kind {
     TERMS_OUTLIER_KIND, /* district_median, term_change */
     TERMS_CLAUSE, /* the audit's clauses by the standard's numbers: 6 配齐配好教师 … */
     TERMS_VERSION_STATE, /* a submission's version: current, superseded, rejected */
+    TERMS_EVENT,         /* a run event's severity: error, warning, info */
     TERMS_KIND_COUNT
 };
 

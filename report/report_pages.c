@@ -31,9 +31,7 @@ const char *report_word(enum report_word_kind kind, const char *code, const char
 
 const char *report_word_bool(bool v, const char *lang)
 {
-    if (is_en(lang))
-        return v ? "yes" : "no";
-    return v ? "是" : "否";
+    return terms_word(TERMS_BOOL, v ? "true" : "false", !is_en(lang));
 }
 
 /* ---- HTML ------------------------------------------------------------------------------ */

@@ -174,13 +174,9 @@ int report_status_print(const struct report_ctx *ctx, int nruns)
     if (PQntuples(res) > 0)
         put_around(&l->problems, last);
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *sev = PQgetvalue(res, i, 0);
-        const char *sev_zh = strcmp(sev, "error") == 0     ? "错误"
-                             : strcmp(sev, "warning") == 0 ? "警告"
-                             : strcmp(sev, "info") == 0    ? "说明"
-                                                           : NULL;
-        printf("  %s: %s: %s\n", zh && sev_zh != NULL ? sev_zh : show(0, res, i, 0),
-               show(1, res, i, 1), show(2, res, i, 2));
+        const char *sev = terms_word(TERMS_EVENT, PQgetvalue(res, i, 0), zh);
+        printf("  %s: %s: %s\n", sev != NULL ? sev : show(0, res, i, 0), show(1, res, i, 1),
+               show(2, res, i, 2));
     }
     PQclear(res);
     res =
