@@ -4,7 +4,7 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2 -g
 SAN     ?=
-PKGS    := libpq libcurl jansson zlib libcrypto xlsxwriter minizip expat libpcre2-8 libutf8proc
+PKGS    := libpq libcurl jansson zlib libdeflate libcrypto xlsxwriter minizip expat libpcre2-8 libutf8proc
 
 ifeq ($(SAN),1)
 BUILD   := build-asan

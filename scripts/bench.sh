@@ -89,7 +89,7 @@ HZ=$(getconf CLK_TCK)
 
 # The lower-bound helper: built here, against the same library as xinyu, so that it needs
 # nothing from the Makefile.
-PKGS="libpq libcurl jansson zlib libcrypto xlsxwriter minizip expat"
+PKGS="libpq libcurl jansson zlib libdeflate libcrypto xlsxwriter minizip expat"
 say "building $BUILD/xinyu-bench"
 # shellcheck disable=SC2046,SC2086 # pkg-config's flags are words
 cc -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \

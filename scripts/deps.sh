@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs="gcc make pkg-config libpq-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev libssl-dev
+build_pkgs="gcc make pkg-config libpq-dev libcurl4-openssl-dev libjansson-dev zlib1g-dev libdeflate-dev libssl-dev
             libxlsxwriter-dev libminizip-dev libexpat1-dev libpcre2-dev libutf8proc-dev postgresql"
 test_pkgs="libcmocka-dev python3 python3-openpyxl python3-psycopg2 clang openssl valgrind chromium
            libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "common/buf.h"
 #include "common/db.h"
@@ -39,10 +39,7 @@ void xf_batch_destroy(struct xf_batch *b)
     buf_free(&b->issues);
     buf_free(&b->strings);
     buf_free(&b->gz);
-    if (b->deflate != NULL) {
-        (void)deflateEnd(b->deflate);
-        free(b->deflate);
-    }
+    libdeflate_free_compressor(b->deflate);
     free(b);
 }
 
@@ -100,74 +97,33 @@ static int cell_bytea(buf *row, const unsigned char *data, size_t len)
     return 0;
 }
 
-#define GZIP_CHUNK (64u * 1024)
+/* The raw zone keeps each item as one gzip member. libdeflate compresses a whole buffer at
+ * once, at its fastest level, in about a third of zlib's time at its fastest for a smaller
+ * member; zlib inflates it as before. One compressor serves a batch's items: setting one up
+ * for every item of a couple of kilobytes would cost more than compressing it. */
+#define GZIP_LEVEL 1
 
-static size_t min_size(size_t a, size_t b)
+static int gzip_with(struct libdeflate_compressor *c, const unsigned char *data, size_t len,
+                     buf *out)
 {
-    return a < b ? a : b;
-}
-
-/* One z_stream serves a batch's items, reset between them: setting one up for every item of
- * a couple of kilobytes cost three times the compressing (zlib allocates and clears its
- * window and hash table); the output is the same gzip member, at the fastest level. */
-#define GZIP_MEM_LEVEL 8
-
-static int gzip_init(z_stream *zs)
-{
-    memset(zs, 0, sizeof *zs);
-    return deflateInit2(zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, GZIP_MEM_LEVEL,
-                        Z_DEFAULT_STRATEGY) == Z_OK
-               ? 0
-               : -1;
-}
-
-/* Compresses data with zs (initialized by gzip_init) and resets it for the next item. */
-static int gzip_with(z_stream *zs, const unsigned char *data, size_t len, buf *out)
-{
-    const size_t start = out->len;
-    /* one allocation in the usual case; the loop below copes if the bound was too small */
-    if (buf_reserve(out, (size_t)deflateBound(zs, (uLong)len)) != 0)
+    const size_t bound = libdeflate_gzip_compress_bound(c, len);
+    if (buf_reserve(out, bound) != 0)
         return -1;
-    zs->next_in = (Bytef *)(uintptr_t)data; /* zlib does not write to it */
-    zs->avail_in = (uInt)min_size(len, UINT_MAX);
-    size_t fed = zs->avail_in;
-
-    int result = -1;
-    for (;;) {
-        if (zs->avail_in == 0 && fed < len) {
-            zs->avail_in = (uInt)min_size(len - fed, UINT_MAX);
-            fed += zs->avail_in;
-        }
-        if (out->cap - out->len - 1 == 0 && buf_reserve(out, GZIP_CHUNK) != 0)
-            break;
-        zs->next_out = (unsigned char *)out->data + out->len;
-        zs->avail_out = (uInt)min_size(out->cap - out->len - 1, UINT_MAX);
-        uInt before = zs->avail_out;
-        int rc = deflate(zs, fed == len ? Z_FINISH : Z_NO_FLUSH);
-        out->len += before - zs->avail_out;
-        if (rc == Z_STREAM_END) {
-            result = 0;
-            break;
-        }
-        /* with room in out, deflate always progresses: anything but Z_OK is a failure */
-        if (rc != Z_OK)
-            break;
-    }
-    if (deflateReset(zs) != Z_OK)
-        result = -1;
-    if (result != 0)
-        out->len = start;
+    size_t n = libdeflate_gzip_compress(c, data, len, out->data + out->len, bound);
+    if (n == 0) /* cannot happen with the bound's room; a failure all the same */
+        return -1;
+    out->len += n;
     out->data[out->len] = '\0';
-    return result;
+    return 0;
 }
 
 int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
 {
-    z_stream zs;
-    if (gzip_init(&zs) != 0)
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(GZIP_LEVEL);
+    if (c == NULL)
         return -1;
-    int rc = gzip_with(&zs, data, len, out);
-    (void)deflateEnd(&zs);
+    int rc = gzip_with(c, data, len, out);
+    libdeflate_free_compressor(c);
     return rc;
 }
 
@@ -366,14 +322,8 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
     rc |= buf_printf(row, "\t%zu", item->byte_size);
     if (item->data != NULL) {
-        if (b->deflate == NULL) {
-            b->deflate = malloc(sizeof(z_stream));
-            if (b->deflate == NULL || gzip_init(b->deflate) != 0) {
-                free(b->deflate);
-                b->deflate = NULL;
-                return -1;
-            }
-        }
+        if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
+            return -1;
         buf_reset(&b->gz);
         if (gzip_with(b->deflate, item->data, item->len, &b->gz) != 0)
             return -1;

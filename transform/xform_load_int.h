@@ -11,6 +11,8 @@
 #include "common/util.h"
 #include "transform/xform.h"
 
+struct libdeflate_compressor;
+
 /*
  * One received item of a batch: what the merge needs to decide its outcome, and where its
  * COPY cells are. The cells are COPY text, written when the item was added, so that the
@@ -42,8 +44,9 @@ struct xf_batch {
     buf issues;      /* the issue rows found in C */
     buf strings;     /* NUL-terminated school names as sent */
     buf gz;          /* scratch: the compressed bytes of one item */
-    void *deflate;   /* a z_stream kept between items (xform_load.c) */
-    long flush_max;  /* xf_batch_set_flush */
+    /* kept between items (xform_load.c) */
+    struct libdeflate_compressor *deflate;
+    long flush_max; /* xf_batch_set_flush */
     int (*flush_fn)(void *ctx);
     void *flush_ctx;
 };
