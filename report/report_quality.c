@@ -616,12 +616,21 @@ static int outlier_out(struct report_writer *w, const json_t *row, size_t *kept,
     return report_writer_failed(w);
 }
 
+/* The outliers of the scope as the nightly run keeps them: it has brought them up to date in
+ * its report's transaction (xinyu.standing_record), so they are read, not computed. */
+static const struct report_list outliers_kept = {
+    "outliers",
+    "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
+    "value, reference, ratio, first_seen_run, first_seen_at "
+    "FROM xinyu.standing_outliers_kept($1::text[])",
+    1, outlier_cols, NKEYS(outlier_cols)};
+
 /*
  * The outliers through a cursor into their CSV and the document (with list_params), and, read
  * alongside them in the same order, the rejections and warnings of registry schools due in
  * the letters (with letter_params): the rows of one school and term make its letter, written
- * before the next school's are read. first_run as outlier_in_letter takes it. 0, or -1 after
- * logging.
+ * before the next school's are read. first_run as outlier_in_letter takes it; the nightly run
+ * (first_run > 0) reads the outliers it keeps. 0, or -1 after logging.
  */
 static int stream_outliers(PGconn *conn, const char *const *list_params,
                            const char *const *letter_params, int64_t first_run,
@@ -639,9 +648,10 @@ static int stream_outliers(PGconn *conn, const char *const *list_params,
     if (rc == 0)
         rc = report_cursor_open(&cur[S_WARNINGS], conn, "letter_warnings", &letter_warnings,
                                 letter_warnings_sql, params);
+    const struct report_list *outliers = first_run > 0 ? &outliers_kept : &lists[L_OUTLIERS];
     if (rc == 0)
-        rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", &lists[L_OUTLIERS],
-                                lists[L_OUTLIERS].sql, list_params);
+        rc = report_cursor_open(&cur[S_OUTLIERS], conn, "outliers", outliers, outliers->sql,
+                                list_params);
     /* the figures where a summary and its submission disagree, again for the letters (the
      * list itself is written after the outliers); all of registry schools, in this order */
     char first_text[24];

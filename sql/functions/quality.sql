@@ -45,6 +45,16 @@ AS $$
            END
 $$;
 
+-- A pupils', classes' or teachers' figure changed more than threefold from a previous value of
+-- at least 10 (SUBMISSION.md section 3); NULL when either is unknown. In bigint, so that no
+-- figure a school can send overflows.
+CREATE OR REPLACE FUNCTION xinyu.changed_threefold(p_value integer, p_prev integer)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT p_prev >= 10 AND (p_value::bigint > 3 * p_prev::bigint OR 3 * p_value::bigint < p_prev)
+$$;
+
 -- Per term of the scope, the counts an inspector reconciles: active schools = reported +
 -- not reported; late among the reported (NULL when the deadline is unknown); rejected
 -- submissions (distinct raw submissions whose period could be read) and superseded versions.
@@ -294,13 +304,18 @@ ORDER BY district_code, school_code, period, seq
 $$;
 
 -- Outliers among the current submissions of active schools (the header of this file for the
--- rules, unchanged). PL/pgSQL so that the statement is planned for the run id it is given: a
--- run's terms and districts are those of its current submissions (index
--- submission_run_current), and a run that loaded nothing reads nothing more.
+-- rules, unchanged), of the terms and districts given as pairs (p_pair_periods[i],
+-- p_pair_districts[i]) or of a run, else of the whole scope. PL/pgSQL so that the statement
+-- is planned for the run id and pairs it is given: a run's terms and districts are those of
+-- its current submissions (index submission_run_current), and a run that loaded nothing
+-- reads nothing more. The nightly run keeps what this computes per term and district
+-- (xinyu.outliers_refresh, standing.sql), and this function's text is part of what it kept
+-- them against: a change to the rules here computes them all anew.
 -- No merge joins: how many of the submissions a run's districts hold is unknown when the
 -- statement is planned, and taken for a few, the medians were joined back to the
 -- submissions by sorting them all twice.
-CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint)
+CREATE OR REPLACE FUNCTION xinyu.outliers_in(p_periods text[], p_run_id bigint,
+                                             p_pair_periods text[], p_pair_districts text[])
 RETURNS TABLE (
     kind text,
     period text,
@@ -323,12 +338,16 @@ BEGIN
     RETURN QUERY
     WITH run_scope AS (
         -- with a run, the terms and districts of the current submissions it loaded, whose
-        -- medians are needed (none without a run)
+        -- medians are needed; with pairs, those (none without either)
         SELECT DISTINCT r.period, r.district_code
         FROM xinyu.submission r
         WHERE r.run_id = p_run_id
           AND r.is_current
           AND r.period = ANY (p_periods)
+        UNION
+        SELECT k.period, k.district_code
+        FROM unnest(p_pair_periods, p_pair_districts) AS k(period, district_code)
+        WHERE k.period = ANY (p_periods)
     ),
     cur AS (
         -- the current submissions of the scope's terms by active schools, with the registry's
@@ -379,7 +398,7 @@ BEGIN
         WHERE s.is_current
           AND s.period = ANY (p_periods)
           AND sc.active
-          AND (p_run_id IS NULL OR k.period IS NOT NULL)
+          AND (p_run_id IS NULL AND p_pair_periods IS NULL OR k.period IS NOT NULL)
     ),
     median AS (
         SELECT c.period, c.district_code,
@@ -527,6 +546,14 @@ BEGIN
         WHERE v.prev >= 10
           AND (v.value > 3 * v.prev OR 3 * v.value < v.prev)
           AND (p_run_id IS NULL OR c.run_id = p_run_id)
+          -- the same test on the integers first, so that only the submissions with a change
+          -- are unpivoted (about one in a thousand: the VALUES list for every one of them was
+          -- a quarter of the whole)
+          AND (xinyu.changed_threefold(c.enrolled_total, p.enrolled_total)
+               OR xinyu.changed_threefold(c.enrolled_grade4_up, p.enrolled_grade4_up)
+               OR xinyu.changed_threefold(c.classes_total, p.classes_total)
+               OR xinyu.changed_threefold(c.staff_head_teachers, p.staff_head_teachers)
+               OR xinyu.changed_threefold(c.staff_subject_teachers, p.staff_subject_teachers))
     )
     SELECT o.kind, o.period, o.district_code, d.district_name, o.school_code, sc.school_name,
            o.field, o.path, o.value, o.reference, o.ratio
@@ -540,6 +567,29 @@ BEGIN
 END
 $$;
 
+-- The outliers of a scope (p_run_id NULL) or of a run: xinyu.outliers_in without pairs.
+CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint)
+RETURNS TABLE (
+    kind text,
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    field text,
+    path text,
+    value numeric,
+    reference numeric,
+    ratio double precision
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT * FROM xinyu.outliers_in(p_periods, p_run_id, NULL, NULL)
+$$;
+
+COMMENT ON FUNCTION xinyu.outliers_in(text[], bigint, text[], text[]) IS
+    'Outliers of the given terms and districts, of a run, or of the whole scope (xinyu.quality_outliers).';
+
 COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint) IS
     'Values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
 
@@ -548,4 +598,5 @@ GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(times
     xinyu.quality_not_reported(text[]), xinyu.quality_late(text[], date[]),
     xinyu.quality_rejections(text[], bigint, boolean),
     xinyu.quality_warnings(text[], bigint, boolean),
-    xinyu.quality_outliers(text[], bigint) TO xinyu_report;
+    xinyu.quality_outliers(text[], bigint), xinyu.changed_threefold(integer, integer),
+    xinyu.outliers_in(text[], bigint, text[], text[]) TO xinyu_report;

@@ -11,6 +11,9 @@
 --                                                       by what + first seen + message_zh
 --   xinyu.standing_warnings(periods, run_id)            quality_warnings + first seen + message_zh
 --   xinyu.standing_outliers(periods, run_id)            quality_outliers + first seen
+--   xinyu.outliers_refresh(periods, run_id)             brings the outliers the nightly run
+--                                                       keeps up to date (023)
+--   xinyu.standing_outliers_kept(periods)               standing_outliers from those
 --   xinyu.quality_new(periods, run_id)                  what run_id saw first, every kind
 --
 -- First seen comes from the problem ledger (014) for rejections and warnings, recorded when
@@ -18,52 +21,142 @@
 -- nightly run's report; NULL for what no nightly report has listed yet. run_id NULL is the
 -- standing state; a run's id keeps quality --run's meaning (what that run received).
 
+-- Brings the kept outliers of the scope's terms (xinyu.outlier_kept, 023) up to date with the
+-- current submissions: the terms and districts whose inputs changed since they were computed
+-- are computed again (xinyu.outliers_in), those without a current submission any more are
+-- forgotten. The inputs of a term and district are the ids of the current submissions of its
+-- active schools in that term and the term before (a submission is never changed, a new
+-- version is a new id), as a count, a sum and a mix of their hashes, and the rules' text.
+-- Returns how many terms and districts were computed. Called by the nightly run, in the
+-- transaction its report reads the lists in (xinyu.standing_record).
+CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[], p_run_id bigint)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_rules text;
+    v_periods text[];
+    v_districts text[];
+    v_inputs text[];
+    v_all boolean;
+BEGIN
+    SELECT md5(f.prosrc) INTO v_rules
+    FROM pg_proc f
+    WHERE f.oid = 'xinyu.outliers_in(text[], bigint, text[], text[])'::regprocedure;
+
+    WITH term AS (
+        SELECT DISTINCT t.period, xinyu.previous_period(t.period) AS prev
+        FROM unnest(p_periods) AS t(period)
+        WHERE t.period IS NOT NULL
+    ),
+    base AS (
+        SELECT s.period, sc.district_code, count(*) AS n, sum(s.submission_id) AS total,
+               bit_xor(hashint8(s.submission_id)) AS mix
+        FROM xinyu.submission s
+        JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
+        WHERE s.is_current
+          AND s.period IN (SELECT term.period FROM term UNION SELECT term.prev FROM term)
+        GROUP BY s.period, sc.district_code
+    ),
+    now AS (
+        SELECT t.period, b.district_code,
+               concat_ws(' ', v_rules, b.n, b.total, b.mix, pb.n, pb.total, pb.mix) AS inputs
+        FROM term t
+        JOIN base b ON b.period = t.period
+        LEFT JOIN base pb ON pb.period = t.prev AND pb.district_code = b.district_code
+    ),
+    kept AS (
+        SELECT k.period, k.district_code, k.inputs
+        FROM xinyu.outlier_inputs k
+        WHERE k.period IN (SELECT term.period FROM term)
+    )
+    SELECT array_agg(coalesce(n.period, k.period)), array_agg(coalesce(n.district_code, k.district_code)),
+           array_agg(n.inputs)
+    INTO v_periods, v_districts, v_inputs
+    FROM now n
+    FULL JOIN kept k ON k.period = n.period AND k.district_code = n.district_code
+    WHERE n.inputs IS DISTINCT FROM k.inputs;
+
+    IF v_periods IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- nothing kept of these terms yet: every term and district of them is computed, the
+    -- whole scope at once (cheaper than as pairs)
+    v_all := NOT EXISTS (SELECT FROM xinyu.outlier_inputs k WHERE k.period = ANY (p_periods));
+    DELETE FROM xinyu.outlier_kept o
+    USING unnest(v_periods, v_districts) AS x(period, district_code)
+    WHERE o.period = x.period AND o.district_code = x.district_code;
+    DELETE FROM xinyu.outlier_inputs o
+    USING unnest(v_periods, v_districts) AS x(period, district_code)
+    WHERE o.period = x.period AND o.district_code = x.district_code;
+    INSERT INTO xinyu.outlier_kept (period, district_code, school_code, kind, field, path, value,
+                                    reference, ratio)
+    SELECT o.period, o.district_code, o.school_code, o.kind, o.field, o.path, o.value,
+           o.reference, o.ratio
+    FROM xinyu.outliers_in(p_periods, NULL, CASE WHEN NOT v_all THEN v_periods END,
+                           CASE WHEN NOT v_all THEN v_districts END) o;
+    INSERT INTO xinyu.outlier_inputs (period, district_code, inputs, computed_run)
+    SELECT x.period, x.district_code, x.inputs, p_run_id
+    FROM unnest(v_periods, v_districts, v_inputs) AS x(period, district_code, inputs)
+    WHERE x.inputs IS NOT NULL;
+    RETURN cardinality(v_periods);
+END
+$$;
+
 -- Records with run p_run_id as first seen the schools not reported, the late current versions
 -- and the outliers of the scope's terms that no earlier report recorded; returns how many.
--- Called by the nightly run in the transaction it reads its lists in, before them.
+-- Called by the nightly run in the transaction it reads its lists in, before them; it brings
+-- the kept outliers up to date first (the list reads them: xinyu.standing_outliers_kept).
 CREATE OR REPLACE FUNCTION xinyu.standing_record(p_periods text[], p_deadlines date[],
                                                  p_run_id bigint)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-WITH found AS (
-    SELECT 'not_reported' AS kind, n.school_code, n.period, '' AS detail, NULL::text AS path,
-           n.district_code, NULL::bigint AS raw_id
-    FROM xinyu.quality_not_reported(p_periods) n
-    UNION ALL
-    SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, s.raw_id
-    FROM xinyu.quality_late(p_periods, p_deadlines) l
-    JOIN xinyu.submission s ON s.school_code = l.school_code AND s.period = l.period AND s.is_current
-    UNION ALL
-    SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path, o.district_code,
-           s.raw_id
-    FROM xinyu.quality_outliers(p_periods,
-                                -- an outlier is new only where tonight's data moved a median:
-                                -- in the terms and districts of the run's submissions; the
-                                -- first recording for the scope's terms looks at all of them
-                                CASE WHEN EXISTS (SELECT FROM xinyu.problem_seen x
-                                                  WHERE x.period = ANY (p_periods))
-                                     THEN p_run_id END) o
-    JOIN xinyu.submission s ON s.school_code = o.school_code AND s.period = o.period AND s.is_current
-    UNION ALL
-    -- a summary's figure that its school's submission contradicts: one problem per summary
-    -- file and path, whatever version of the submission still contradicts it
-    SELECT 'summary', m.school_code, m.period, m.summary_ref || ':' || m.path, m.path,
-           m.district_code, s.raw_id
-    FROM xinyu.quality_summary_mismatches(p_periods) m
-    JOIN xinyu.submission s ON s.school_code = m.school_code AND s.period = m.period AND s.is_current
-),
-recorded AS (
-    INSERT INTO xinyu.problem_seen (kind, school_code, period, detail, path, district_code, raw_id,
-                                    first_seen_run)
-    SELECT f.kind, f.school_code, f.period, f.detail, f.path, f.district_code, f.raw_id, p_run_id
-    FROM found f
-    WHERE p_run_id IS NOT NULL
-    ORDER BY f.kind, f.school_code, f.period, f.detail
-    ON CONFLICT (kind, school_code, period, detail) DO NOTHING
-    RETURNING 1
-)
-SELECT count(*) FROM recorded
+DECLARE
+    v_first boolean;
+    v_recorded bigint;
+BEGIN
+    PERFORM xinyu.outliers_refresh(p_periods, p_run_id);
+    -- an outlier is new only where tonight's data moved a median: a submission the run
+    -- loaded; the first recording for the scope's terms looks at all of them
+    v_first := NOT EXISTS (SELECT FROM xinyu.problem_seen x WHERE x.period = ANY (p_periods));
+    WITH found AS (
+        SELECT 'not_reported' AS kind, n.school_code, n.period, '' AS detail, NULL::text AS path,
+               n.district_code, NULL::bigint AS raw_id
+        FROM xinyu.quality_not_reported(p_periods) n
+        UNION ALL
+        SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, s.raw_id
+        FROM xinyu.quality_late(p_periods, p_deadlines) l
+        JOIN xinyu.submission s ON s.school_code = l.school_code AND s.period = l.period AND s.is_current
+        UNION ALL
+        SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path,
+               o.district_code, s.raw_id
+        FROM xinyu.outlier_kept o
+        JOIN xinyu.submission s ON s.school_code = o.school_code AND s.period = o.period AND s.is_current
+        WHERE o.period = ANY (p_periods)
+          AND (v_first OR s.run_id = p_run_id)
+        UNION ALL
+        -- a summary's figure that its school's submission contradicts: one problem per summary
+        -- file and path, whatever version of the submission still contradicts it
+        SELECT 'summary', m.school_code, m.period, m.summary_ref || ':' || m.path, m.path,
+               m.district_code, s.raw_id
+        FROM xinyu.quality_summary_mismatches(p_periods) m
+        JOIN xinyu.submission s ON s.school_code = m.school_code AND s.period = m.period AND s.is_current
+    ),
+    recorded AS (
+        INSERT INTO xinyu.problem_seen (kind, school_code, period, detail, path, district_code,
+                                        raw_id, first_seen_run)
+        SELECT f.kind, f.school_code, f.period, f.detail, f.path, f.district_code, f.raw_id,
+               p_run_id
+        FROM found f
+        WHERE p_run_id IS NOT NULL
+        ORDER BY f.kind, f.school_code, f.period, f.detail
+        ON CONFLICT (kind, school_code, period, detail) DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*) INTO v_recorded FROM recorded;
+    RETURN v_recorded;
+END
 $$;
 
 -- The first sighting of a problem of kind p_kind (problem_seen's key), none when not seen.
@@ -232,6 +325,39 @@ ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLAT
          o.kind COLLATE "C", o.field COLLATE "C"
 $$;
 
+-- The outliers of the scope's terms as kept by xinyu.outliers_refresh, which the nightly run
+-- has just brought up to date in the same transaction: xinyu.standing_outliers with no run,
+-- the same rows in the same order, without computing them.
+CREATE OR REPLACE FUNCTION xinyu.standing_outliers_kept(p_periods text[])
+RETURNS TABLE (
+    kind text,
+    period text,
+    district_code text,
+    district_name text,
+    school_code text,
+    school_name text,
+    field text,
+    path text,
+    value numeric,
+    reference numeric,
+    ratio double precision,
+    first_seen_run bigint,
+    first_seen_at text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT o.kind, o.period, o.district_code, d.district_name, o.school_code, sc.school_name, o.field,
+       o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
+       xinyu.local_rfc3339(ps.first_seen_at)
+FROM xinyu.outlier_kept o
+JOIN xinyu.school sc ON sc.school_code = o.school_code
+JOIN xinyu.district d ON d.district_code = o.district_code
+LEFT JOIN LATERAL xinyu.first_seen('outlier', o.school_code, o.period, o.kind || ':' || o.field) ps ON true
+WHERE o.period = ANY (p_periods)
+ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
+         o.kind COLLATE "C", o.field COLLATE "C"
+$$;
+
 -- What run p_run_id saw first, of the scope's terms: the schools not reported, late versions
 -- and outliers its report recorded, the rejections and warnings it received (a rejection also
 -- when its term could not be read, a warning only while its version is the current one, as
@@ -296,4 +422,5 @@ GRANT EXECUTE ON FUNCTION xinyu.first_seen(text, text, text, text),
     xinyu.standing_record(text[], date[], bigint),
     xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
     xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
-    xinyu.standing_outliers(text[], bigint), xinyu.quality_new(text[], bigint) TO xinyu_report;
+    xinyu.standing_outliers(text[], bigint), xinyu.standing_outliers_kept(text[]),
+    xinyu.outliers_refresh(text[], bigint), xinyu.quality_new(text[], bigint) TO xinyu_report;
