@@ -138,6 +138,9 @@ int cmd_run(struct cli *c)
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {
         double t1 = util_monotonic();
+        /* statistics for what was loaded, before the report plans its statements on them */
+        (void)db_exec(conn, "SELECT xinyu.analyze_changed()",
+                      "cannot refresh the statistics of the loaded tables");
         int report_rc = report_nightly(&ctx, conn, run_id, &only);
         t_report = util_monotonic() - t1;
         if (report_rc != EXIT_OK)

@@ -1,0 +1,48 @@
+-- 027_analyze_changed.sql: xinyu.analyze_changed, which the nightly run calls between loading
+-- and reporting, analyzes the tables that changed as much as autovacuum would want, the ingest
+-- role may call it (and nothing else of the kind), and the report role may not.
+\set ON_ERROR_STOP 1
+\ir fixtures/indicators_fixture.sql
+
+INSERT INTO xinyu.district (district_code, district_name) VALUES ('320191', '统计区');
+INSERT INTO xinyu.school (school_code, school_name, district_code, school_type, active)
+SELECT '32019100' || lpad(n::text, 2, '0'), '统计学校' || n, '320191', 'primary', true
+FROM generate_series(1, 99) n;
+-- the counters of this session's changes reach the statistics views now, not in a second
+SELECT pg_stat_force_next_flush();
+
+SET ROLE xinyu_ingest;
+SELECT pg_temp.assert_eq('the changed tables are analyzed', xinyu.analyze_changed() > 0, true);
+RESET ROLE;
+SELECT pg_temp.assert_eq('the registry has statistics',
+    (SELECT last_analyze IS NOT NULL AND n_mod_since_analyze = 0
+     FROM pg_stat_all_tables WHERE relid = 'xinyu.school'::regclass), true);
+SELECT pg_temp.assert_eq('statistics of the schools by district',
+    (SELECT n_distinct <> 0 FROM pg_stats
+     WHERE schemaname = 'xinyu' AND tablename = 'school' AND attname = 'district_code'), true);
+
+-- nothing changed since: nothing to analyze
+SELECT pg_stat_force_next_flush();
+SET ROLE xinyu_ingest;
+SELECT pg_temp.assert_eq('nothing changed, nothing analyzed', xinyu.analyze_changed(), 0);
+RESET ROLE;
+
+-- the figures of a submission have no statistics (024), the keys have
+SELECT pg_temp.assert_eq('no statistics of the figures',
+    (SELECT attstattarget FROM pg_attribute
+     WHERE attrelid = 'xinyu.submission'::regclass AND attname = 'staff_psych_fulltime'), 0);
+SELECT pg_temp.assert_eq('statistics of the keys',
+    (SELECT attstattarget FROM pg_attribute
+     WHERE attrelid = 'xinyu.submission'::regclass AND attname = 'school_code'), -1);
+
+-- the report role may not
+SET ROLE xinyu_report;
+DO $$
+BEGIN
+    PERFORM xinyu.analyze_changed();
+    RAISE EXCEPTION 'the report role ran xinyu.analyze_changed';
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'ok: the report role may not analyze';
+END
+$$;
+RESET ROLE;
