@@ -46,29 +46,43 @@ active AS (
     WHERE sc.active
     GROUP BY ROLLUP (sc.district_code)
 ),
+-- per school and term, rolled up from the submissions alone before the registry is joined
+-- (a fifth of the rows to look up), the instants made days once per school
 per_school AS (
-    SELECT term.period, term.deadline, sc.district_code,
-           min((s.submitted_at AT TIME ZONE INTERVAL '+08:00')::date) AS first_day,
-           max((s.submitted_at AT TIME ZONE INTERVAL '+08:00')::date) FILTER (WHERE s.is_current)
-               AS current_day
-    FROM term
-    JOIN xinyu.submission s ON s.period = term.period
-    JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
-    GROUP BY term.period, term.deadline, sc.district_code, s.school_code
+    SELECT s.period, s.school_code, min(s.submitted_at) AS first_at,
+           max(s.submitted_at) FILTER (WHERE s.is_current) AS current_at
+    FROM xinyu.submission s
+    WHERE s.period = ANY (p_periods)
+    GROUP BY s.period, s.school_code
 ),
-event AS (
-    SELECT p.period, p.district_code, p.first_day AS day, 1 AS reported, 0 AS on_time
+days AS (
+    -- the active schools' first and current days in UTC+8, with their district; on time is a
+    -- current day on or before the deadline, the term's first in the scope's (a day on or
+    -- before it is before the cutoff, xinyu.deadline_cutoff)
+    SELECT p.period, sc.district_code,
+           (p.first_at AT TIME ZONE INTERVAL '+08:00')::date AS first_day,
+           (p.current_at AT TIME ZONE INTERVAL '+08:00')::date AS current_day,
+           p_deadlines[array_position(p_periods, p.period)] AS deadline
     FROM per_school p
+    JOIN xinyu.school sc ON sc.school_code = p.school_code AND sc.active
+),
+per_day AS (
+    -- counted per district and day: the first days, and the current days on time
+    SELECT x.period, x.district_code, x.first_day AS day, count(*) AS reported, 0 AS on_time
+    FROM days x
+    GROUP BY x.period, x.district_code, x.first_day
     UNION ALL
-    -- a day in UTC+8 on or before the deadline is before the cutoff (xinyu.deadline_cutoff)
-    SELECT p.period, p.district_code, p.current_day, 0, 1
-    FROM per_school p
-    WHERE p.deadline IS NOT NULL AND p.current_day <= p.deadline
+    SELECT x.period, x.district_code, x.current_day, 0, count(*)
+    FROM days x
+    WHERE x.current_day <= x.deadline
+    GROUP BY x.period, x.district_code, x.current_day
 ),
 daily AS (
+    -- per district, and city-wide from the districts' days (a few thousand rows, not one per
+    -- school)
     SELECT e.period, e.district_code, e.day, grouping(e.district_code) AS city,
            sum(e.reported) AS reported, sum(e.on_time) AS on_time
-    FROM event e
+    FROM per_day e
     GROUP BY GROUPING SETS ((e.period, e.district_code, e.day), (e.period, e.day))
 )
 SELECT term.period, term.deadline, a.district_code, d.district_name, dy.day, a.schools_active,
@@ -77,8 +91,9 @@ SELECT term.period, term.deadline, a.district_code, d.district_name, dy.day, a.s
 FROM term
 CROSS JOIN active a
 LEFT JOIN xinyu.district d ON d.district_code = a.district_code
+-- coalesce: the city's row has no district, and a join on a plain equality can be hashed
 LEFT JOIN daily dy ON dy.period = term.period AND dy.city = a.city
-                  AND dy.district_code IS NOT DISTINCT FROM a.district_code
+                  AND coalesce(dy.district_code, '') = coalesce(a.district_code, '')
 WINDOW w AS (PARTITION BY term.period, a.district_code ORDER BY dy.day)
 ORDER BY term.period COLLATE "C", a.district_code COLLATE "C" NULLS FIRST, dy.day
 $$;
