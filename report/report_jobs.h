@@ -98,8 +98,10 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
 /*
  * The reports of the nightly run run_id: for scope (only when its year or period is set),
  * else for every year with a targets file and each of its terms, the indicator reports when
- * their inputs changed and the data-quality report with its letters (sent). conn is the
- * run's. Returns 0 or EXIT_* after logging.
+ * their inputs changed and the data-quality report with its letters (sent). The indicator
+ * reports of a year are made by a thread of their own on conn, the run's connection, while
+ * the quality report is made on its own connection. Returns 0 or EXIT_* after logging (the
+ * indicators' failure first).
  */
 int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
                    const struct report_scope *only);

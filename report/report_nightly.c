@@ -1,4 +1,6 @@
 /* report_nightly.c - the reports of the nightly run: indicators that changed, data quality. */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "common/log.h"
@@ -23,16 +25,48 @@ static int year_and_terms(const struct report_ctx *ctx, PGconn *conn, int year)
     return rc;
 }
 
+/* The indicator reports of a year (or of the one scope asked for), made by a thread of their
+ * own on the run's connection while the quality report is made on another: the server
+ * computes both at once, on two cores, instead of one after the other. */
+struct indicators_job {
+    const struct report_ctx *ctx;
+    PGconn *conn;
+    const struct report_scope *only; /* the scope asked for, or NULL: year and terms */
+    int year;
+    int rc;
+};
+
+static void *indicators_run(void *arg)
+{
+    struct indicators_job *j = arg;
+    j->rc = j->only != NULL ? report_indicators_if_changed(j->ctx, j->conn, j->only)
+                            : year_and_terms(j->ctx, j->conn, j->year);
+    return NULL;
+}
+
+/* The indicator reports of job and the quality report of scope, at the same time when a
+ * thread can be had (else one after the other). The indicators' failure comes first. */
+static int indicators_and_quality(struct indicators_job *job, int64_t run_id,
+                                  const struct report_scope *scope)
+{
+    pthread_t thread;
+    bool threaded = pthread_create(&thread, NULL, indicators_run, job) == 0;
+    if (!threaded)
+        indicators_run(job);
+    int quality_rc = report_quality_write(job->ctx, run_id, scope, true);
+    if (threaded)
+        pthread_join(thread, NULL);
+    return job->rc != EXIT_OK ? job->rc : quality_rc;
+}
+
 int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
                    const struct report_scope *only)
 {
-    int rc = EXIT_OK;
     if (only->year || only->period) {
-        rc = report_indicators_if_changed(ctx, conn, only);
-        if (rc == EXIT_OK)
-            rc = report_quality_write(ctx, run_id, only, true);
-        return rc;
+        struct indicators_job job = {ctx, conn, only, 0, EXIT_OK};
+        return indicators_and_quality(&job, run_id, only);
     }
+    int rc = EXIT_OK;
     int *years = NULL;
     int n = report_years(ctx->targets_dir, &years);
     if (n < 0)
@@ -40,12 +74,11 @@ int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
     if (n == 0)
         log_warn("no targets files in %s: no year reports written", ctx->targets_dir);
     for (int i = 0; i < n && rc == EXIT_OK; i++) {
-        rc = year_and_terms(ctx, conn, years[i]);
         /* data quality of what this run received, over the year's terms, and the problems no
          * run has sent yet */
         struct report_scope year = {years[i], NULL};
-        if (rc == EXIT_OK)
-            rc = report_quality_write(ctx, run_id, &year, true);
+        struct indicators_job job = {ctx, conn, NULL, years[i], EXIT_OK};
+        rc = indicators_and_quality(&job, run_id, &year);
     }
     free(years);
     return rc;
