@@ -93,4 +93,7 @@ done
 head -4 "$ex/schools.csv" >"$TEST_TMP/fewer.csv"
 "$XINYU" registry load "$TEST_TMP/fewer.csv"
 expect_eq "dropped school inactive" "f" "$(sql "SELECT active FROM xinyu.school WHERE school_code = '3201040002'")"
+# every school's district is in the registry (sql/schema/025: no foreign key)
+expect_eq "schools of an unknown district" 0 "$(sql "SELECT count(*) FROM xinyu.school s
+    WHERE NOT EXISTS (SELECT FROM xinyu.district d WHERE d.district_code = s.district_code)")"
 echo "registry ok"

@@ -125,4 +125,12 @@ PY
 # each problem was sent once, by the run that first listed it
 expect_eq "the ledger: sent once each" "rejection 3201020002 $run1|rejection 3201040001 $run3|warning 3201040002 $run1" \
     "$(sql "SELECT string_agg(kind || ' ' || school_code || ' ' || sent_run, '|' ORDER BY kind, school_code) FROM xinyu.problem_ledger")"
+# what the nightly run recorded refers to what exists (sql/schema/025: no foreign keys)
+expect_eq "problems seen of an unknown run or raw submission" 0 "$(sql "SELECT count(*)
+    FROM xinyu.problem_seen p
+    WHERE NOT EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p.first_seen_run)
+       OR (p.raw_id IS NOT NULL
+           AND NOT EXISTS (SELECT FROM xinyu.raw_submission r WHERE r.raw_id = p.raw_id))")"
+[ "$(sql "SELECT count(*) FROM xinyu.problem_seen WHERE raw_id IS NOT NULL")" -gt 0 ] ||
+    fail "no problem seen refers to a submission"
 echo "standing state ok"
