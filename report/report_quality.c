@@ -622,7 +622,7 @@ static const struct report_list outliers_kept = {
     "outliers",
     "SELECT kind, period, district_code, district_name, school_code, school_name, field, path, "
     "value, reference, ratio, first_seen_run, first_seen_at "
-    "FROM xinyu.standing_outliers_kept($1::text[])",
+    "FROM xinyu.standing_outliers($1::text[], NULL, true)",
     1, outlier_cols, NKEYS(outlier_cols)};
 
 /*

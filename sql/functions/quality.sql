@@ -7,7 +7,7 @@
 --   xinyu.quality_late(periods, deadlines)        current submissions made after the deadline
 --   xinyu.quality_rejections(periods, run_id[, due])  rejected submissions, one row per reason
 --   xinyu.quality_warnings(periods, run_id[, due])    warnings of the current submissions
---   xinyu.quality_outliers(periods, run_id)       values > 10x the district median, or
+--   xinyu.quality_outliers(periods, run_id[, pairs])  values > 10x the district median, or
 --                                                 changed more than 3x from the previous term
 --
 -- With p_run_id NULL the lists cover everything known about the terms; with a run's id the
@@ -314,8 +314,11 @@ $$;
 -- No merge joins: how many of the submissions a run's districts hold is unknown when the
 -- statement is planned, and taken for a few, the medians were joined back to the
 -- submissions by sorting them all twice.
-CREATE OR REPLACE FUNCTION xinyu.outliers_in(p_periods text[], p_run_id bigint,
-                                             p_pair_periods text[], p_pair_districts text[])
+-- (Until pairs were added, the function took the terms and a run only: that form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.quality_outliers(text[], bigint);
+CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint,
+                                                  p_pair_periods text[] DEFAULT NULL,
+                                                  p_pair_districts text[] DEFAULT NULL)
 RETURNS TABLE (
     kind text,
     period text,
@@ -567,36 +570,13 @@ BEGIN
 END
 $$;
 
--- The outliers of a scope (p_run_id NULL) or of a run: xinyu.outliers_in without pairs.
-CREATE OR REPLACE FUNCTION xinyu.quality_outliers(p_periods text[], p_run_id bigint)
-RETURNS TABLE (
-    kind text,
-    period text,
-    district_code text,
-    district_name text,
-    school_code text,
-    school_name text,
-    field text,
-    path text,
-    value numeric,
-    reference numeric,
-    ratio double precision
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT * FROM xinyu.outliers_in(p_periods, p_run_id, NULL, NULL)
-$$;
-
-COMMENT ON FUNCTION xinyu.outliers_in(text[], bigint, text[], text[]) IS
-    'Outliers of the given terms and districts, of a run, or of the whole scope (xinyu.quality_outliers).';
-
-COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint) IS
-    'Values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
+COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint, text[], text[]) IS
+    'Of the given terms and districts, of a run or of the whole scope: values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
 
 GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(timestamptz),
     xinyu.previous_period(text), xinyu.quality_terms(text[], date[]),
     xinyu.quality_not_reported(text[]), xinyu.quality_late(text[], date[]),
     xinyu.quality_rejections(text[], bigint, boolean),
     xinyu.quality_warnings(text[], bigint, boolean),
-    xinyu.quality_outliers(text[], bigint), xinyu.changed_threefold(integer, integer),
-    xinyu.outliers_in(text[], bigint, text[], text[]) TO xinyu_report;
+    xinyu.quality_outliers(text[], bigint, text[], text[]),
+    xinyu.changed_threefold(integer, integer) TO xinyu_report;

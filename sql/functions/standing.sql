@@ -10,10 +10,9 @@
 --   xinyu.standing_rejections(periods, run_id)          quality_rejections + resolved when and
 --                                                       by what + first seen + message_zh
 --   xinyu.standing_warnings(periods, run_id)            quality_warnings + first seen + message_zh
---   xinyu.standing_outliers(periods, run_id)            quality_outliers + first seen
---   xinyu.outliers_refresh(periods, run_id)             brings the outliers the nightly run
---                                                       keeps up to date (023)
---   xinyu.standing_outliers_kept(periods)               standing_outliers from those
+--   xinyu.standing_outliers(periods, run_id[, kept])    quality_outliers + first seen, or
+--                                                       the outliers the nightly run keeps
+--   xinyu.outliers_refresh(periods, run_id)             brings those up to date (023)
 --   xinyu.quality_new(periods, run_id)                  what run_id saw first, every kind
 --
 -- First seen comes from the problem ledger (014) for rejections and warnings, recorded when
@@ -23,7 +22,7 @@
 
 -- Brings the kept outliers of the scope's terms (xinyu.outlier_kept, 023) up to date with the
 -- current submissions: the terms and districts whose inputs changed since they were computed
--- are computed again (xinyu.outliers_in), those without a current submission any more are
+-- are computed again (xinyu.quality_outliers), those without a current submission any more are
 -- forgotten. The inputs of a term and district are the ids of the current submissions of its
 -- active schools in that term and the term before (a submission is never changed, a new
 -- version is a new id), as a count, a sum and a mix of their hashes, and the rules' text.
@@ -42,7 +41,7 @@ DECLARE
 BEGIN
     SELECT md5(f.prosrc) INTO v_rules
     FROM pg_proc f
-    WHERE f.oid = 'xinyu.outliers_in(text[], bigint, text[], text[])'::regprocedure;
+    WHERE f.oid = 'xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure;
 
     WITH term AS (
         SELECT DISTINCT t.period, xinyu.previous_period(t.period) AS prev
@@ -93,8 +92,8 @@ BEGIN
                                     reference, ratio)
     SELECT o.period, o.district_code, o.school_code, o.kind, o.field, o.path, o.value,
            o.reference, o.ratio
-    FROM xinyu.outliers_in(p_periods, NULL, CASE WHEN NOT v_all THEN v_periods END,
-                           CASE WHEN NOT v_all THEN v_districts END) o;
+    FROM xinyu.quality_outliers(p_periods, NULL, CASE WHEN NOT v_all THEN v_periods END,
+                                CASE WHEN NOT v_all THEN v_districts END) o;
     INSERT INTO xinyu.outlier_inputs (period, district_code, inputs, computed_run)
     SELECT x.period, x.district_code, x.inputs, p_run_id
     FROM unnest(v_periods, v_districts, v_inputs) AS x(period, district_code, inputs)
@@ -106,7 +105,7 @@ $$;
 -- Records with run p_run_id as first seen the schools not reported, the late current versions
 -- and the outliers of the scope's terms that no earlier report recorded; returns how many.
 -- Called by the nightly run in the transaction it reads its lists in, before them; it brings
--- the kept outliers up to date first (the list reads them: xinyu.standing_outliers_kept).
+-- the kept outliers up to date first (the list reads them: xinyu.standing_outliers).
 CREATE OR REPLACE FUNCTION xinyu.standing_record(p_periods text[], p_deadlines date[],
                                                  p_run_id bigint)
 RETURNS bigint
@@ -297,8 +296,13 @@ ORDER BY q.district_code, q.school_code, q.period, q.seq
 $$;
 
 -- In the order of quality_outliers (term, district, school in byte order, then the 10x-median
--- kind before the threefold change, then the column), which the letters rely on.
-CREATE OR REPLACE FUNCTION xinyu.standing_outliers(p_periods text[], p_run_id bigint)
+-- kind before the threefold change, then the column), which the letters rely on. With p_kept,
+-- the outliers as kept by xinyu.outliers_refresh, which the nightly run has just brought up
+-- to date in the same transaction (p_run_id NULL): the same rows, not computed again.
+-- (Until then it took no p_kept: that form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.standing_outliers(text[], bigint);
+CREATE OR REPLACE FUNCTION xinyu.standing_outliers(p_periods text[], p_run_id bigint,
+                                                   p_kept boolean DEFAULT false)
 RETURNS TABLE (
     kind text,
     period text,
@@ -319,41 +323,18 @@ AS $$
 SELECT o.kind, o.period, o.district_code, o.district_name, o.school_code, o.school_name, o.field,
        o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
        xinyu.local_rfc3339(ps.first_seen_at)
-FROM xinyu.quality_outliers(p_periods, p_run_id) o
+FROM (SELECT q.kind, q.period, q.district_code, q.district_name, q.school_code, q.school_name,
+             q.field, q.path, q.value, q.reference, q.ratio
+      FROM xinyu.quality_outliers(p_periods, p_run_id) q
+      WHERE NOT p_kept
+      UNION ALL
+      SELECT k.kind, k.period, k.district_code, d.district_name, k.school_code, sc.school_name,
+             k.field, k.path, k.value, k.reference, k.ratio
+      FROM xinyu.outlier_kept k
+      JOIN xinyu.school sc ON sc.school_code = k.school_code
+      JOIN xinyu.district d ON d.district_code = k.district_code
+      WHERE p_kept AND k.period = ANY (p_periods)) o
 LEFT JOIN LATERAL xinyu.first_seen('outlier', o.school_code, o.period, o.kind || ':' || o.field) ps ON true
-ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
-         o.kind COLLATE "C", o.field COLLATE "C"
-$$;
-
--- The outliers of the scope's terms as kept by xinyu.outliers_refresh, which the nightly run
--- has just brought up to date in the same transaction: xinyu.standing_outliers with no run,
--- the same rows in the same order, without computing them.
-CREATE OR REPLACE FUNCTION xinyu.standing_outliers_kept(p_periods text[])
-RETURNS TABLE (
-    kind text,
-    period text,
-    district_code text,
-    district_name text,
-    school_code text,
-    school_name text,
-    field text,
-    path text,
-    value numeric,
-    reference numeric,
-    ratio double precision,
-    first_seen_run bigint,
-    first_seen_at text
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT o.kind, o.period, o.district_code, d.district_name, o.school_code, sc.school_name, o.field,
-       o.path, o.value, o.reference, o.ratio, ps.first_seen_run,
-       xinyu.local_rfc3339(ps.first_seen_at)
-FROM xinyu.outlier_kept o
-JOIN xinyu.school sc ON sc.school_code = o.school_code
-JOIN xinyu.district d ON d.district_code = o.district_code
-LEFT JOIN LATERAL xinyu.first_seen('outlier', o.school_code, o.period, o.kind || ':' || o.field) ps ON true
-WHERE o.period = ANY (p_periods)
 ORDER BY o.period COLLATE "C", o.district_code COLLATE "C", o.school_code COLLATE "C",
          o.kind COLLATE "C", o.field COLLATE "C"
 $$;
@@ -422,5 +403,5 @@ GRANT EXECUTE ON FUNCTION xinyu.first_seen(text, text, text, text),
     xinyu.standing_record(text[], date[], bigint),
     xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
     xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
-    xinyu.standing_outliers(text[], bigint), xinyu.standing_outliers_kept(text[]),
-    xinyu.outliers_refresh(text[], bigint), xinyu.quality_new(text[], bigint) TO xinyu_report;
+    xinyu.standing_outliers(text[], bigint, boolean), xinyu.outliers_refresh(text[], bigint),
+    xinyu.quality_new(text[], bigint) TO xinyu_report;

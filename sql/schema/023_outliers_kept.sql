@@ -12,7 +12,7 @@ CREATE TABLE xinyu.outlier_inputs (
     period text NOT NULL,
     district_code text NOT NULL,
     -- of the current submissions of the district's active schools in the term and the term
-    -- before, and of the rules (the text of xinyu.outliers_in): what the kept rows follow from
+    -- before, and of the rules (the text of xinyu.quality_outliers): what the kept rows follow from
     inputs text NOT NULL,
     computed_run bigint, -- the run that computed them
     PRIMARY KEY (period, district_code)

@@ -1,5 +1,5 @@
 -- 026_outliers_kept.sql: the outliers the nightly run keeps per term and district
--- (xinyu.outliers_refresh, xinyu.standing_outliers_kept) are the outliers computed anew
+-- (xinyu.outliers_refresh, xinyu.standing_outliers with p_kept) are the outliers computed anew
 -- (xinyu.standing_outliers), after every kind of change: a new version, a change in the term
 -- before, a school made inactive or moved to another district, new rules; and only the terms
 -- and districts whose inputs changed are computed again.
@@ -49,7 +49,7 @@ BEGIN
     RESET ROLE;
     DROP TABLE IF EXISTS pg_temp.kept_list, pg_temp.live_list;
     CREATE TEMP TABLE kept_list AS
-    SELECT * FROM xinyu.standing_outliers_kept(ARRAY['2023-2024-2', '2024-2025-1']);
+    SELECT * FROM xinyu.standing_outliers(ARRAY['2023-2024-2', '2024-2025-1'], NULL, true);
     CREATE TEMP TABLE live_list AS
     SELECT * FROM xinyu.standing_outliers(ARRAY['2023-2024-2', '2024-2025-1'], NULL);
     PERFORM pg_temp.assert_same(p_label || ': kept as computed', 'kept_list', 'live_list');
@@ -117,10 +117,10 @@ SELECT pg_temp.assert_eq('nothing kept of it',
     (SELECT count(*) FROM xinyu.outlier_inputs WHERE period = '2023-2024-2' AND district_code = '320196'),
     0::bigint);
 
--- new rules (the text of xinyu.outliers_in changed): everything is computed again
+-- new rules (the text of xinyu.quality_outliers changed): everything is computed again
 DO $$
 BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.outliers_in(text[], bigint, text[], text[])'::regprocedure),
+    EXECUTE replace(pg_get_functiondef('xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure),
                     'RETURN QUERY', 'RETURN QUERY -- new rules' || chr(10));
 END
 $$;
