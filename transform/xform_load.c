@@ -1,6 +1,5 @@
 /* xform_load.c - validates received items and builds their COPY cells, a batch at a time (the
  * merge is xform_merge.c). */
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,12 +137,28 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
+/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
+ * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
+static int put_int64(buf *row, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    return buf_append(row, digits + n, sizeof digits - n);
+}
+
 /* The cells of an issue row from seq on; message_zh NULL or "" is stored as NULL (no Chinese
  * text known). */
 static int add_issue_row(buf *rows, int seq, const char *severity, const char *code,
                          const char *path, const char *message, const char *message_zh)
 {
-    int rc = buf_printf(rows, "%d", seq);
+    int rc = put_int64(rows, seq);
     rc |= cell_text(rows, severity, 0);
     rc |= cell_text(rows, code, 0);
     rc |= cell_text(rows, path, 0);
@@ -163,22 +178,6 @@ static const char *ingest_reason_zh(const char *code)
     return NULL;
 }
 
-/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
- * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
-static int put_int64(buf *row, int64_t v)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        digits[--n] = '-';
-    return buf_append(row, digits + n, sizeof digits - n);
-}
-
 int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
 {
     if (buf_putc(row, '\t') != 0)
@@ -190,10 +189,15 @@ int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
         return put_int64(row, v->integer);
     case XF_BOOL:
         return buf_puts(row, v->integer ? "t" : "f");
-    case XF_MONEY:
-        return buf_printf(row, "%.2f", v->number);
-    default:
-        return buf_printf(row, "%.17g", v->number);
+    case XF_MONEY: {
+        char text[UTIL_CENTS_MAX];
+        size_t n = util_format_cents(v->number, text);
+        return n > 0 ? buf_append(row, text, n) : buf_printf(row, "%.2f", v->number);
+    }
+    default: {
+        char text[UTIL_G17_MAX];
+        return buf_append(row, text, util_format_g17(v->number, text));
+    }
     }
 }
 
@@ -226,13 +230,32 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
             any_lessons = true;
         }
     }
-    int rc = buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up,
-                        classes, sub->lessons_reported ? "t" : "f");
+    int rc = buf_putc(row, '\t') | put_int64(row, total) | buf_putc(row, '\t') |
+             put_int64(row, grade4_up) | buf_putc(row, '\t') | put_int64(row, classes) |
+             buf_puts(row, sub->lessons_reported ? "\tt" : "\tf");
     rc |= cell_int_array(row, sub->enrolled, sub->enrolled_set, XF_GRADES);
     rc |= cell_int_array(row, sub->classes, sub->classes_set, XF_GRADES);
     rc |= cell_int_array(row, sub->lessons, sub->lessons_set, XF_GRADES);
-    rc |= any_lessons ? buf_printf(row, "\t%" PRId64, lessons) : buf_puts(row, "\t\\N");
+    rc |= any_lessons ? buf_putc(row, '\t') | put_int64(row, lessons) : buf_puts(row, "\t\\N");
     return rc ? -1 : 0;
+}
+
+/* Writes v (>= 0) with at least width digits, zeros in front, as "%0*d" does; returns the end.
+ * At most 10 digits: out needs room for max(width, 10) bytes. */
+static char *put_padded(char *out, int v, int width)
+{
+    char digits[12];
+    int n = 0;
+    unsigned u = v < 0 ? 0 : (unsigned)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    while (n < width)
+        digits[n++] = '0';
+    while (n > 0)
+        *out++ = digits[--n];
+    return out;
 }
 
 /* The cells of the submission row from district_code_reported to the last field. */
@@ -242,20 +265,32 @@ static int add_submission_cells(buf *row, const struct xf_received *item,
     int rc = cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 1);
     rc |= cell_text(row, sub->school_name, 0);
     if (item->received_seq > 0)
-        rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64, item->received_seq, item->received_item);
+        rc |= buf_putc(row, '\t') | put_int64(row, item->received_seq) | buf_putc(row, '\t') |
+              put_int64(row, item->received_item);
     else
         rc |= buf_puts(row, "\t\\N\t\\N");
     /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
-    char instant[96];
     time_t t = (time_t)sub->submitted_epoch;
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL)
         return -1;
-    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC */
+    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC; the text is
+     * "%04d-%02d-%02d %02d:%02d:%02d+00", written without printf as the numbers are */
     int year = tm.tm_year + 1900;
-    snprintf(instant, sizeof instant, "%04d-%02d-%02d %02d:%02d:%02d+00%s",
-             year > 0 ? year : 1 - year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-             tm.tm_sec, year > 0 ? "" : " BC");
+    char instant[96];
+    char *p = instant;
+    p = put_padded(p, year > 0 ? year : 1 - year, 4);
+    *p++ = '-';
+    p = put_padded(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_padded(p, tm.tm_mday, 2);
+    *p++ = ' ';
+    p = put_padded(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_padded(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = put_padded(p, tm.tm_sec, 2);
+    memcpy(p, year > 0 ? "+00" : "+00 BC", year > 0 ? 4 : 7);
     rc |= cell_text(row, instant, 0);
     rc |= xf_derived_cells(row, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
@@ -320,7 +355,7 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     it->ident_len = row->len - it->ident_off;
     it->body_off = row->len;
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
-    rc |= buf_printf(row, "\t%zu", item->byte_size);
+    rc |= buf_putc(row, '\t') | put_int64(row, (int64_t)item->byte_size);
     if (item->data != NULL) {
         if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
             return -1;
