@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
+#include "transform/xform_arena.h"
 #include "transform/xform_fields.h"
 #include "transform/xform_labels.h"
 
@@ -28,6 +30,9 @@
 #define REAL_MAX 1e6
 #define FUTURE_SLACK_SECONDS 86400
 #define BEIJING_OFFSET_SECONDS (8 * 3600)
+/* The first block of a document's arena, on the stack: a submission of the usual couple of
+ * kilobytes needs some 15 KB of it, a larger one takes more blocks from malloc. */
+#define ARENA_SPACE (32 * 1024)
 
 /* The keys of the top level that are not sections of xf_fields. */
 enum envelope_key {
@@ -1120,6 +1125,64 @@ static int outcome(const struct check *c)
     return c->res->nrejects > 0 ? 1 : 0;
 }
 
+/* Parses doc and checks the document: xf_validate's result. Every value is released before
+ * it returns. */
+static int check_document(struct check *c, const char *doc, size_t doclen,
+                          const struct xf_registry *registry, int64_t now,
+                          struct xf_submission *sub)
+{
+    json_error_t err;
+    json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL) {
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return -1;
+        char text[sizeof err.text + 8];
+        xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
+        ISSUE(c, XF_REJECT, "", JSON_SYNTAX, text, err.line, err.column);
+        return outcome(c);
+    }
+    if (!json_is_object(root)) {
+        ISSUE0(c, XF_REJECT, "", NOT_OBJECT);
+        json_decref(root);
+        return outcome(c);
+    }
+
+    struct top_level top;
+    read_top_level(root, &top);
+    check_schema(c, top.envelope[KEY_SCHEMA]);
+    check_school_code(c, top.envelope[KEY_SCHOOL_CODE], sub);
+    check_school_name(c, top.envelope[KEY_SCHOOL_NAME], sub);
+    check_district_code(c, top.envelope[KEY_DISTRICT_CODE], sub);
+    check_period(c, top.envelope[KEY_PERIOD], sub);
+    check_submitted_at(c, top.envelope[KEY_SUBMITTED_AT], now, sub);
+    if (registry != NULL && sub->school_code[0] != '\0')
+        check_registry(c, registry, sub);
+
+    struct grade_map enrolled = {.values = sub->enrolled, .set = sub->enrolled_set};
+    struct grade_map classes = {.values = sub->classes, .set = sub->classes_set};
+    struct grade_map lessons = {.values = sub->lessons, .set = sub->lessons_set};
+    check_grade_section(c, top.envelope[KEY_ENROLLMENT], "enrollment", &enrolled);
+    check_grade_section(c, top.envelope[KEY_CLASSES], "classes", &classes);
+    check_classes(c, sub, &enrolled, &classes);
+    if (enrolled.all_ok && enrolled.sum == 0)
+        ISSUE0(c, XF_WARNING, "enrollment.by_grade", ZERO_ENROLLMENT);
+
+    check_sections(c, &top, sub, &lessons);
+    check_cross_fields(c, sub, &enrolled);
+
+    if (top.unknown > 0) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(root, key, v)
+        {
+            if (top_level_key(key, strlen(key)) < 0)
+                unknown_field(c, "", key, v);
+        }
+    }
+    json_decref(root);
+    return outcome(c);
+}
+
 int xf_validate(const char *data, size_t len, const struct xf_options *opt,
                 struct xf_submission *sub, struct xf_result *res)
 {
@@ -1149,54 +1212,12 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
         ISSUE0(&c, XF_REJECT, "", ENCODING);
         return outcome(&c);
     }
-    json_error_t err;
-    json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
-    if (root == NULL) {
-        if (json_error_code(&err) == json_error_out_of_memory)
-            return -1;
-        char text[sizeof err.text + 8];
-        xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
-        ISSUE(&c, XF_REJECT, "", JSON_SYNTAX, text, err.line, err.column);
-        return outcome(&c);
-    }
-    if (!json_is_object(root)) {
-        ISSUE0(&c, XF_REJECT, "", NOT_OBJECT);
-        json_decref(root);
-        return outcome(&c);
-    }
-
-    struct top_level top;
-    read_top_level(root, &top);
-    check_schema(&c, top.envelope[KEY_SCHEMA]);
-    check_school_code(&c, top.envelope[KEY_SCHOOL_CODE], sub);
-    check_school_name(&c, top.envelope[KEY_SCHOOL_NAME], sub);
-    check_district_code(&c, top.envelope[KEY_DISTRICT_CODE], sub);
-    check_period(&c, top.envelope[KEY_PERIOD], sub);
-    check_submitted_at(&c, top.envelope[KEY_SUBMITTED_AT], now, sub);
-    if (registry != NULL && sub->school_code[0] != '\0')
-        check_registry(&c, registry, sub);
-
-    struct grade_map enrolled = {.values = sub->enrolled, .set = sub->enrolled_set};
-    struct grade_map classes = {.values = sub->classes, .set = sub->classes_set};
-    struct grade_map lessons = {.values = sub->lessons, .set = sub->lessons_set};
-    check_grade_section(&c, top.envelope[KEY_ENROLLMENT], "enrollment", &enrolled);
-    check_grade_section(&c, top.envelope[KEY_CLASSES], "classes", &classes);
-    check_classes(&c, sub, &enrolled, &classes);
-    if (enrolled.all_ok && enrolled.sum == 0)
-        ISSUE0(&c, XF_WARNING, "enrollment.by_grade", ZERO_ENROLLMENT);
-
-    check_sections(&c, &top, sub, &lessons);
-    check_cross_fields(&c, sub, &enrolled);
-
-    if (top.unknown > 0) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(root, key, v)
-        {
-            if (top_level_key(key, strlen(key)) < 0)
-                unknown_field(&c, "", key, v);
-        }
-    }
-    json_decref(root);
-    return outcome(&c);
+    /* the document's values live in one block while it is checked (xform_arena.h): every
+     * json_t is released in check_document, and no pointer into one is kept */
+    alignas(max_align_t) unsigned char space[ARENA_SPACE];
+    struct xf_arena arena;
+    xf_arena_begin(&arena, space, sizeof space);
+    int rc = check_document(&c, doc, doclen, registry, now, sub);
+    xf_arena_end(&arena);
+    return rc;
 }
