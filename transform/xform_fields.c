@@ -109,6 +109,15 @@ int xf_section_field(int s, const char *key, size_t len)
     return -1;
 }
 
+int xf_section_field_after(int s, const char *key, int previous)
+{
+    pthread_once(&index_once, index_fields);
+    int hint = previous < 0 ? sections[s].first : previous + 1;
+    if (hint >= sections[s].first && hint < sections[s].end && strcmp(xf_fields[hint].name, key) == 0)
+        return hint;
+    return xf_section_field(s, key, strlen(key));
+}
+
 int xf_field_find(const char *section, const char *name)
 {
     int s = xf_section_find(section, strlen(section));

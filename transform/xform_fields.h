@@ -27,4 +27,9 @@ int xf_section_find(const char *name, size_t len);
  * no such field. */
 int xf_section_field(int s, const char *key, size_t len);
 
+/* The same for a NUL-terminated key, trying first the field after previous (the field found
+ * for the key before it, or -1 for the first key): schools send the fields in the order of the
+ * table, so that one comparison finds most keys. */
+int xf_section_field_after(int s, const char *key, int previous);
+
 #endif

@@ -980,18 +980,19 @@ static void check_sections(struct check *c, const struct top_level *top, struct 
             field[i - sd->first] = NULL;
         json_t *map = NULL;
         int unknown = 0;
+        int previous = -1;
         const char *key;
         json_t *v;
         json_object_foreach(sec, key, v)
         {
-            size_t len = strlen(key);
-            int i = xf_section_field(s, key, len);
+            int i = xf_section_field_after(s, key, previous);
             if (i >= 0)
                 field[i - sd->first] = v;
-            else if (curriculum && KEY_IS(key, len, "lessons_by_grade"))
+            else if (curriculum && strcmp(key, "lessons_by_grade") == 0)
                 map = v;
             else
                 unknown++;
+            previous = i;
         }
         for (int i = sd->first; i < sd->end; i++) {
             if (field[i - sd->first] != NULL)
@@ -1101,20 +1102,34 @@ static int top_level_key(const char *key, size_t len)
     return s < 0 ? -1 : NKEYS + s;
 }
 
+/* The name of top-level key k (as top_level_key numbers them), or NULL past the last. */
+static const char *top_level_name(int k)
+{
+    if (k < NKEYS)
+        return envelope_keys[k].name;
+    return k - NKEYS < xf_section_count() ? xf_section_at(k - NKEYS)->name : NULL;
+}
+
 static void read_top_level(json_t *root, struct top_level *top)
 {
     memset(top, 0, sizeof *top);
+    int previous = -1;
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v)
     {
-        int k = top_level_key(key, strlen(key));
+        /* schools send the keys in the order of the format: the one after the last found is
+         * tried first, one comparison for most keys */
+        const char *next = top_level_name(previous + 1);
+        int k = next != NULL && strcmp(next, key) == 0 ? previous + 1
+                                                       : top_level_key(key, strlen(key));
         if (k < 0)
             top->unknown++;
         else if (k < NKEYS)
             top->envelope[k] = v;
         else
             top->section[k - NKEYS] = v;
+        previous = k;
     }
 }
 
