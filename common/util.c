@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,23 @@ int util_parse_int(const char *s, int min, int max, int *out)
     return 0;
 }
 
+/* SHA-256 fetched from the provider once: EVP_sha256() is looked up again, under a lock, in
+ * every digest made with it, and every received item is hashed. NULL when the fetch failed
+ * (EVP_sha256() is used then). Kept for the life of the process. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
 {
+    pthread_once(&sha256_once, fetch_sha256);
+    const EVP_MD *md = sha256_md != NULL ? sha256_md : EVP_sha256();
     unsigned int outlen = 0;
-    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != UTIL_SHA256_LEN)
+    if (EVP_Digest(data, len, out, &outlen, md, NULL) != 1 || outlen != UTIL_SHA256_LEN)
         return -1;
     return 0;
 }
