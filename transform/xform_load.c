@@ -178,42 +178,99 @@ static const char *ingest_reason_zh(const char *code)
     return NULL;
 }
 
-int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
+/* The numeric cells are written straight into the row, its room made once: about a hundred
+ * cells per submission, each with its own check for room, were a cost of their own. */
+
+/* v in decimal at p; returns the end. At most 20 bytes. */
+static char *write_int64(char *p, int64_t v)
 {
-    if (buf_putc(row, '\t') != 0)
-        return -1;
-    if (!v->set)
-        return buf_puts(row, "\\N");
+    char digits[24];
+    size_t n = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    memcpy(p, digits + n, sizeof digits - n);
+    return p + (sizeof digits - n);
+}
+
+/* At most what a value cell takes: a tab and "%.2f" of the largest double (313 bytes). */
+#define VALUE_CELL_MAX 330
+
+static char *write_value_cell(char *p, const struct xf_field *f, const struct xf_value *v)
+{
+    *p++ = '\t';
+    if (!v->set) {
+        memcpy(p, "\\N", 2);
+        return p + 2;
+    }
     switch (f->kind) {
     case XF_COUNT:
-        return put_int64(row, v->integer);
+        return write_int64(p, v->integer);
     case XF_BOOL:
-        return buf_puts(row, v->integer ? "t" : "f");
+        *p++ = v->integer ? 't' : 'f';
+        return p;
     case XF_MONEY: {
-        char text[UTIL_CENTS_MAX];
-        size_t n = util_format_cents(v->number, text);
-        return n > 0 ? buf_append(row, text, n) : buf_printf(row, "%.2f", v->number);
+        size_t n = util_format_cents(v->number, p);
+        if (n == 0) {
+            int m = snprintf(p, VALUE_CELL_MAX - 1, "%.2f", v->number);
+            n = m > 0 ? (size_t)m : 0;
+        }
+        return p + n;
     }
-    default: {
-        char text[UTIL_G17_MAX];
-        return buf_append(row, text, util_format_g17(v->number, text));
+    default:
+        return p + util_format_g17(v->number, p);
     }
-    }
+}
+
+/* Makes room for max more bytes of row; returns where they go, or NULL (memory). */
+static char *row_room(buf *row, size_t max)
+{
+    return buf_reserve(row, max) != 0 ? NULL : row->data + row->len;
+}
+
+/* Ends the bytes written from row_room at end. */
+static void row_done(buf *row, char *end)
+{
+    row->len = (size_t)(end - row->data);
+    row->data[row->len] = '\0';
+}
+
+int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
+{
+    char *p = row_room(row, VALUE_CELL_MAX);
+    if (p == NULL)
+        return -1;
+    row_done(row, write_value_cell(p, f, v));
+    return 0;
 }
 
 /* An int array cell in COPY text form: "{1,NULL,3}". */
-static int cell_int_array(buf *row, const int64_t *v, const bool *set, int n)
+static char *write_int_array(char *p, const int64_t *v, const bool *set, int n)
 {
-    int rc = buf_puts(row, "\t{");
+    *p++ = '\t';
+    *p++ = '{';
     for (int i = 0; i < n; i++) {
         if (i > 0)
-            rc |= buf_putc(row, ',');
-        rc |= set[i] ? put_int64(row, v[i]) : buf_puts(row, "NULL");
+            *p++ = ',';
+        if (set[i]) {
+            p = write_int64(p, v[i]);
+        } else {
+            memcpy(p, "NULL", 4);
+            p += 4;
+        }
     }
-    return rc | buf_putc(row, '}');
+    *p++ = '}';
+    return p;
 }
 
-int xf_derived_cells(buf *row, const struct xf_submission *sub)
+/* At most what the derived cells take: four numbers and three arrays of XF_GRADES numbers. */
+#define DERIVED_CELLS_MAX (5 * 21 + 3 * (3 + XF_GRADES * 21) + 8)
+
+static char *write_derived_cells(char *p, const struct xf_submission *sub)
 {
     int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
     bool any_lessons = false;
@@ -230,14 +287,34 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
             any_lessons = true;
         }
     }
-    int rc = buf_putc(row, '\t') | put_int64(row, total) | buf_putc(row, '\t') |
-             put_int64(row, grade4_up) | buf_putc(row, '\t') | put_int64(row, classes) |
-             buf_puts(row, sub->lessons_reported ? "\tt" : "\tf");
-    rc |= cell_int_array(row, sub->enrolled, sub->enrolled_set, XF_GRADES);
-    rc |= cell_int_array(row, sub->classes, sub->classes_set, XF_GRADES);
-    rc |= cell_int_array(row, sub->lessons, sub->lessons_set, XF_GRADES);
-    rc |= any_lessons ? buf_putc(row, '\t') | put_int64(row, lessons) : buf_puts(row, "\t\\N");
-    return rc ? -1 : 0;
+    *p++ = '\t';
+    p = write_int64(p, total);
+    *p++ = '\t';
+    p = write_int64(p, grade4_up);
+    *p++ = '\t';
+    p = write_int64(p, classes);
+    *p++ = '\t';
+    *p++ = sub->lessons_reported ? 't' : 'f';
+    p = write_int_array(p, sub->enrolled, sub->enrolled_set, XF_GRADES);
+    p = write_int_array(p, sub->classes, sub->classes_set, XF_GRADES);
+    p = write_int_array(p, sub->lessons, sub->lessons_set, XF_GRADES);
+    *p++ = '\t';
+    if (any_lessons) {
+        p = write_int64(p, lessons);
+    } else {
+        memcpy(p, "\\N", 2);
+        p += 2;
+    }
+    return p;
+}
+
+int xf_derived_cells(buf *row, const struct xf_submission *sub)
+{
+    char *p = row_room(row, DERIVED_CELLS_MAX);
+    if (p == NULL)
+        return -1;
+    row_done(row, write_derived_cells(p, sub));
+    return 0;
 }
 
 /* Writes v (>= 0) with at least width digits, zeros in front, as "%0*d" does; returns the end.
@@ -292,10 +369,14 @@ static int add_submission_cells(buf *row, const struct xf_received *item,
     p = put_padded(p, tm.tm_sec, 2);
     memcpy(p, year > 0 ? "+00" : "+00 BC", year > 0 ? 4 : 7);
     rc |= cell_text(row, instant, 0);
-    rc |= xf_derived_cells(row, sub);
+    char *cells = rc == 0 ? row_room(row, DERIVED_CELLS_MAX + XF_NFIELDS * VALUE_CELL_MAX) : NULL;
+    if (cells == NULL)
+        return -1;
+    cells = write_derived_cells(cells, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
-        rc |= xf_value_cell(row, &xf_fields[i], &sub->values[i]);
-    return rc ? -1 : 0;
+        cells = write_value_cell(cells, &xf_fields[i], &sub->values[i]);
+    row_done(row, cells);
+    return 0;
 }
 
 /* A new item at the end of the batch, zeroed; NULL when memory ran out. */
