@@ -113,7 +113,8 @@ int xf_section_field_after(int s, const char *key, int previous)
 {
     pthread_once(&index_once, index_fields);
     int hint = previous < 0 ? sections[s].first : previous + 1;
-    if (hint >= sections[s].first && hint < sections[s].end && strcmp(xf_fields[hint].name, key) == 0)
+    if (hint >= sections[s].first && hint < sections[s].end &&
+        strcmp(xf_fields[hint].name, key) == 0)
         return hint;
     return xf_section_field(s, key, strlen(key));
 }

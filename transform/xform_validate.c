@@ -1121,8 +1121,8 @@ static void read_top_level(json_t *root, struct top_level *top)
         /* schools send the keys in the order of the format: the one after the last found is
          * tried first, one comparison for most keys */
         const char *next = top_level_name(previous + 1);
-        int k = next != NULL && strcmp(next, key) == 0 ? previous + 1
-                                                       : top_level_key(key, strlen(key));
+        int k =
+            next != NULL && strcmp(next, key) == 0 ? previous + 1 : top_level_key(key, strlen(key));
         if (k < 0)
             top->unknown++;
         else if (k < NKEYS)
