@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,23 @@ int util_parse_int(const char *s, int min, int max, int *out)
     return 0;
 }
 
+/* SHA-256 fetched from the provider once: EVP_sha256() is looked up again, under a lock, in
+ * every digest made with it, and every received item is hashed. NULL when the fetch failed
+ * (EVP_sha256() is used then). Kept for the life of the process. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 int util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
 {
+    pthread_once(&sha256_once, fetch_sha256);
+    const EVP_MD *md = sha256_md != NULL ? sha256_md : EVP_sha256();
     unsigned int outlen = 0;
-    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != UTIL_SHA256_LEN)
+    if (EVP_Digest(data, len, out, &outlen, md, NULL) != 1 || outlen != UTIL_SHA256_LEN)
         return -1;
     return 0;
 }
@@ -75,11 +89,18 @@ int util_sha256_end(struct util_sha256 *st, unsigned char out[UTIL_SHA256_LEN])
 
 void util_hex(const unsigned char *data, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15];
-    }
+    /* both digits of a byte at once: every raw item passes here as its compressed bytes */
+    static const char pairs[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    for (size_t i = 0; i < len; i++)
+        memcpy(out + 2 * i, pairs + 2 * data[i], 2);
     out[2 * len] = '\0';
 }
 
@@ -322,6 +343,15 @@ bool util_looks_gb18030(const char *data, size_t len)
     size_t i = 0;
     bool utf8 = true;
     while (i < len && utf8) {
+        /* a submission is mostly ASCII: eight bytes at a time while no high bit is set */
+        if (len - i >= 8) {
+            uint64_t word;
+            memcpy(&word, u + i, sizeof word);
+            if ((word & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         if (u[i] < 0x80) {
             i++;
             continue;

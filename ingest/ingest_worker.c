@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "ingest/ingest.h"
 #include "ingest/ingest_queue.h"
+#include "transform/xform_arena.h"
 #include "transform/xform_load.h"
 
 /* A worker's transaction ends after this many items or staged bytes, whichever comes first. */
@@ -328,6 +329,8 @@ static int ingest_spool_source(struct spool_pass *p, PGconn *main_conn)
         log_error("out of memory");
         return -1;
     }
+    /* jansson's allocation functions are set for the process before workers use jansson */
+    xf_arena_install();
     int started = 0;
     for (int i = 0; i < jobs; i++) {
         workers[i].p = p;

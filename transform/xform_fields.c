@@ -1,7 +1,9 @@
 /* xform_fields.c - the section fields of a submission, their types and roll-ups. */
+#include <pthread.h>
 #include <string.h>
 
 #include "transform/xform.h"
+#include "transform/xform_fields.h"
 
 /* Column order here is the column order of xinyu.submission (sql/schema/001_schema.sql,
  * 010_merge_speed.sql). */
@@ -52,11 +54,73 @@ const struct xf_field xf_fields[XF_NFIELDS] = {
 
 const int xf_nfields = XF_NFIELDS;
 
-int xf_field_find(const char *section, const char *name)
+/* The sections and the names' lengths, made from xf_fields once so that they cannot disagree
+ * with it; a lookup compares lengths before bytes. */
+static struct xf_section sections[XF_NFIELDS];
+static int nsections;
+static size_t name_len[XF_NFIELDS];
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static void index_fields(void)
 {
     for (int i = 0; i < XF_NFIELDS; i++) {
-        if (strcmp(xf_fields[i].section, section) == 0 && strcmp(xf_fields[i].name, name) == 0)
+        name_len[i] = strlen(xf_fields[i].name);
+        if (nsections > 0 && strcmp(sections[nsections - 1].name, xf_fields[i].section) == 0) {
+            sections[nsections - 1].end = i + 1;
+            continue;
+        }
+        sections[nsections].name = xf_fields[i].section;
+        sections[nsections].len = strlen(xf_fields[i].section);
+        sections[nsections].first = i;
+        sections[nsections].end = i + 1;
+        nsections++;
+    }
+}
+
+int xf_section_count(void)
+{
+    pthread_once(&index_once, index_fields);
+    return nsections;
+}
+
+const struct xf_section *xf_section_at(int s)
+{
+    pthread_once(&index_once, index_fields);
+    return &sections[s];
+}
+
+int xf_section_find(const char *name, size_t len)
+{
+    pthread_once(&index_once, index_fields);
+    for (int s = 0; s < nsections; s++) {
+        if (sections[s].len == len && memcmp(sections[s].name, name, len) == 0)
+            return s;
+    }
+    return -1;
+}
+
+int xf_section_field(int s, const char *key, size_t len)
+{
+    pthread_once(&index_once, index_fields);
+    for (int i = sections[s].first; i < sections[s].end; i++) {
+        if (name_len[i] == len && memcmp(xf_fields[i].name, key, len) == 0)
             return i;
     }
     return -1;
+}
+
+int xf_section_field_after(int s, const char *key, int previous)
+{
+    pthread_once(&index_once, index_fields);
+    int hint = previous < 0 ? sections[s].first : previous + 1;
+    if (hint >= sections[s].first && hint < sections[s].end &&
+        strcmp(xf_fields[hint].name, key) == 0)
+        return hint;
+    return xf_section_field(s, key, strlen(key));
+}
+
+int xf_field_find(const char *section, const char *name)
+{
+    int s = xf_section_find(section, strlen(section));
+    return s < 0 ? -1 : xf_section_field(s, name, strlen(name));
 }

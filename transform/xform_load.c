@@ -1,6 +1,5 @@
 /* xform_load.c - validates received items and builds their COPY cells, a batch at a time (the
  * merge is xform_merge.c). */
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,12 +137,28 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
+/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
+ * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
+static int put_int64(buf *row, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    return buf_append(row, digits + n, sizeof digits - n);
+}
+
 /* The cells of an issue row from seq on; message_zh NULL or "" is stored as NULL (no Chinese
  * text known). */
 static int add_issue_row(buf *rows, int seq, const char *severity, const char *code,
                          const char *path, const char *message, const char *message_zh)
 {
-    int rc = buf_printf(rows, "%d", seq);
+    int rc = put_int64(rows, seq);
     rc |= cell_text(rows, severity, 0);
     rc |= cell_text(rows, code, 0);
     rc |= cell_text(rows, path, 0);
@@ -163,9 +178,11 @@ static const char *ingest_reason_zh(const char *code)
     return NULL;
 }
 
-/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
- * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
-static int put_int64(buf *row, int64_t v)
+/* The numeric cells are written straight into the row, its room made once: about a hundred
+ * cells per submission, each with its own check for room, were a cost of their own. */
+
+/* v in decimal at p; returns the end. At most 20 bytes. */
+static char *write_int64(char *p, int64_t v)
 {
     char digits[24];
     size_t n = sizeof digits;
@@ -176,40 +193,84 @@ static int put_int64(buf *row, int64_t v)
     } while (u != 0);
     if (v < 0)
         digits[--n] = '-';
-    return buf_append(row, digits + n, sizeof digits - n);
+    memcpy(p, digits + n, sizeof digits - n);
+    return p + (sizeof digits - n);
+}
+
+/* At most what a value cell takes: a tab and "%.2f" of the largest double (313 bytes). */
+#define VALUE_CELL_MAX 330
+
+static char *write_value_cell(char *p, const struct xf_field *f, const struct xf_value *v)
+{
+    *p++ = '\t';
+    if (!v->set) {
+        memcpy(p, "\\N", 2);
+        return p + 2;
+    }
+    switch (f->kind) {
+    case XF_COUNT:
+        return write_int64(p, v->integer);
+    case XF_BOOL:
+        *p++ = v->integer ? 't' : 'f';
+        return p;
+    case XF_MONEY: {
+        size_t n = util_format_cents(v->number, p);
+        if (n == 0) {
+            int m = snprintf(p, VALUE_CELL_MAX - 1, "%.2f", v->number);
+            n = m > 0 ? (size_t)m : 0;
+        }
+        return p + n;
+    }
+    default:
+        return p + util_format_g17(v->number, p);
+    }
+}
+
+/* Makes room for max more bytes of row; returns where they go, or NULL (memory). */
+static char *row_room(buf *row, size_t max)
+{
+    return buf_reserve(row, max) != 0 ? NULL : row->data + row->len;
+}
+
+/* Ends the bytes written from row_room at end. */
+static void row_done(buf *row, char *end)
+{
+    row->len = (size_t)(end - row->data);
+    row->data[row->len] = '\0';
 }
 
 int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
 {
-    if (buf_putc(row, '\t') != 0)
+    char *p = row_room(row, VALUE_CELL_MAX);
+    if (p == NULL)
         return -1;
-    if (!v->set)
-        return buf_puts(row, "\\N");
-    switch (f->kind) {
-    case XF_COUNT:
-        return put_int64(row, v->integer);
-    case XF_BOOL:
-        return buf_puts(row, v->integer ? "t" : "f");
-    case XF_MONEY:
-        return buf_printf(row, "%.2f", v->number);
-    default:
-        return buf_printf(row, "%.17g", v->number);
-    }
+    row_done(row, write_value_cell(p, f, v));
+    return 0;
 }
 
 /* An int array cell in COPY text form: "{1,NULL,3}". */
-static int cell_int_array(buf *row, const int64_t *v, const bool *set, int n)
+static char *write_int_array(char *p, const int64_t *v, const bool *set, int n)
 {
-    int rc = buf_puts(row, "\t{");
+    *p++ = '\t';
+    *p++ = '{';
     for (int i = 0; i < n; i++) {
         if (i > 0)
-            rc |= buf_putc(row, ',');
-        rc |= set[i] ? put_int64(row, v[i]) : buf_puts(row, "NULL");
+            *p++ = ',';
+        if (set[i]) {
+            p = write_int64(p, v[i]);
+        } else {
+            memcpy(p, "NULL", 4);
+            p += 4;
+        }
     }
-    return rc | buf_putc(row, '}');
+    *p++ = '}';
+    return p;
 }
 
-int xf_derived_cells(buf *row, const struct xf_submission *sub)
+/* At most what the derived cells take: four numbers and three arrays of XF_GRADES numbers. */
+#define DERIVED_CELLS_MAX (5 * 21 + 3 * (3 + XF_GRADES * 21) + 8)
+
+static char *write_derived_cells(char *p, const struct xf_submission *sub)
 {
     int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
     bool any_lessons = false;
@@ -226,13 +287,52 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
             any_lessons = true;
         }
     }
-    int rc = buf_printf(row, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s", total, grade4_up,
-                        classes, sub->lessons_reported ? "t" : "f");
-    rc |= cell_int_array(row, sub->enrolled, sub->enrolled_set, XF_GRADES);
-    rc |= cell_int_array(row, sub->classes, sub->classes_set, XF_GRADES);
-    rc |= cell_int_array(row, sub->lessons, sub->lessons_set, XF_GRADES);
-    rc |= any_lessons ? buf_printf(row, "\t%" PRId64, lessons) : buf_puts(row, "\t\\N");
-    return rc ? -1 : 0;
+    *p++ = '\t';
+    p = write_int64(p, total);
+    *p++ = '\t';
+    p = write_int64(p, grade4_up);
+    *p++ = '\t';
+    p = write_int64(p, classes);
+    *p++ = '\t';
+    *p++ = sub->lessons_reported ? 't' : 'f';
+    p = write_int_array(p, sub->enrolled, sub->enrolled_set, XF_GRADES);
+    p = write_int_array(p, sub->classes, sub->classes_set, XF_GRADES);
+    p = write_int_array(p, sub->lessons, sub->lessons_set, XF_GRADES);
+    *p++ = '\t';
+    if (any_lessons) {
+        p = write_int64(p, lessons);
+    } else {
+        memcpy(p, "\\N", 2);
+        p += 2;
+    }
+    return p;
+}
+
+int xf_derived_cells(buf *row, const struct xf_submission *sub)
+{
+    char *p = row_room(row, DERIVED_CELLS_MAX);
+    if (p == NULL)
+        return -1;
+    row_done(row, write_derived_cells(p, sub));
+    return 0;
+}
+
+/* Writes v (>= 0) with at least width digits, zeros in front, as "%0*d" does; returns the end.
+ * At most 10 digits: out needs room for max(width, 10) bytes. */
+static char *put_padded(char *out, int v, int width)
+{
+    char digits[12];
+    int n = 0;
+    unsigned u = v < 0 ? 0 : (unsigned)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    while (n < width)
+        digits[n++] = '0';
+    while (n > 0)
+        *out++ = digits[--n];
+    return out;
 }
 
 /* The cells of the submission row from district_code_reported to the last field. */
@@ -242,25 +342,41 @@ static int add_submission_cells(buf *row, const struct xf_received *item,
     int rc = cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 1);
     rc |= cell_text(row, sub->school_name, 0);
     if (item->received_seq > 0)
-        rc |= buf_printf(row, "\t%" PRId64 "\t%" PRId64, item->received_seq, item->received_item);
+        rc |= buf_putc(row, '\t') | put_int64(row, item->received_seq) | buf_putc(row, '\t') |
+              put_int64(row, item->received_item);
     else
         rc |= buf_puts(row, "\t\\N\t\\N");
     /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
-    char instant[96];
     time_t t = (time_t)sub->submitted_epoch;
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL)
         return -1;
-    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC */
+    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC; the text is
+     * "%04d-%02d-%02d %02d:%02d:%02d+00", written without printf as the numbers are */
     int year = tm.tm_year + 1900;
-    snprintf(instant, sizeof instant, "%04d-%02d-%02d %02d:%02d:%02d+00%s",
-             year > 0 ? year : 1 - year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-             tm.tm_sec, year > 0 ? "" : " BC");
+    char instant[96];
+    char *p = instant;
+    p = put_padded(p, year > 0 ? year : 1 - year, 4);
+    *p++ = '-';
+    p = put_padded(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_padded(p, tm.tm_mday, 2);
+    *p++ = ' ';
+    p = put_padded(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_padded(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = put_padded(p, tm.tm_sec, 2);
+    memcpy(p, year > 0 ? "+00" : "+00 BC", year > 0 ? 4 : 7);
     rc |= cell_text(row, instant, 0);
-    rc |= xf_derived_cells(row, sub);
+    char *cells = rc == 0 ? row_room(row, DERIVED_CELLS_MAX + XF_NFIELDS * VALUE_CELL_MAX) : NULL;
+    if (cells == NULL)
+        return -1;
+    cells = write_derived_cells(cells, sub);
     for (int i = 0; i < XF_NFIELDS; i++)
-        rc |= xf_value_cell(row, &xf_fields[i], &sub->values[i]);
-    return rc ? -1 : 0;
+        cells = write_value_cell(cells, &xf_fields[i], &sub->values[i]);
+    row_done(row, cells);
+    return 0;
 }
 
 /* A new item at the end of the batch, zeroed; NULL when memory ran out. */
@@ -320,7 +436,7 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     it->ident_len = row->len - it->ident_off;
     it->body_off = row->len;
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
-    rc |= buf_printf(row, "\t%zu", item->byte_size);
+    rc |= buf_putc(row, '\t') | put_int64(row, (int64_t)item->byte_size);
     if (item->data != NULL) {
         if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
             return -1;

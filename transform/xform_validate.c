@@ -1,6 +1,8 @@
 /* xform_validate.c - checks one school submission against mhe.submission/1 and normalizes it. */
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,8 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "transform/xform.h"
+#include "transform/xform_arena.h"
+#include "transform/xform_fields.h"
 #include "transform/xform_labels.h"
 
 /* At most this many bytes of a school's own text are quoted in one message, so that
@@ -26,11 +30,47 @@
 #define REAL_MAX 1e6
 #define FUTURE_SLACK_SECONDS 86400
 #define BEIJING_OFFSET_SECONDS (8 * 3600)
+/* The first block of a document's arena, on the stack: a submission of the usual couple of
+ * kilobytes needs some 15 KB of it, a larger one takes more blocks from malloc. */
+#define ARENA_SPACE (32 * 1024)
 
 /* The keys of the top level that are not sections of xf_fields. */
-static const char *const envelope_keys[] = {"schema",        "school_code", "school_name",
-                                            "district_code", "period",      "submitted_at",
-                                            "enrollment",    "classes"};
+enum envelope_key {
+    KEY_SCHEMA,
+    KEY_SCHOOL_CODE,
+    KEY_SCHOOL_NAME,
+    KEY_DISTRICT_CODE,
+    KEY_PERIOD,
+    KEY_SUBMITTED_AT,
+    KEY_ENROLLMENT,
+    KEY_CLASSES,
+    NKEYS
+};
+
+#define NAME_AND_LEN(s)                                                                            \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+
+static const struct {
+    const char *name;
+    size_t len;
+} envelope_keys[NKEYS] = {
+    NAME_AND_LEN("schema"),        NAME_AND_LEN("school_code"), NAME_AND_LEN("school_name"),
+    NAME_AND_LEN("district_code"), NAME_AND_LEN("period"),      NAME_AND_LEN("submitted_at"),
+    NAME_AND_LEN("enrollment"),    NAME_AND_LEN("classes"),
+};
+
+/*
+ * The values of the top level's keys, found in one pass over the object: every key of every
+ * submission is looked at once instead of being searched for by name (jansson refuses
+ * duplicate keys and keys with NUL, so a key found here is the one json_object_get finds).
+ */
+struct top_level {
+    json_t *envelope[NKEYS];
+    json_t *section[XF_NFIELDS]; /* by xf_section_at's number */
+    int unknown;                 /* keys that are neither */
+};
 
 /* Counts that may not exceed another count of the same section (SUBMISSION.md section 2). */
 static const struct cross_rule {
@@ -49,6 +89,29 @@ static const struct cross_rule {
     {"home_school", "psych_parent_trainings", "parent_trainings", NULL,
      XF_MSG_CROSS_PSYCH_PARENT_TRAININGS},
 };
+
+#define NCROSS_RULES (sizeof cross_rules / sizeof cross_rules[0])
+
+/* The rules' fields as indices of xf_fields (-1: not in the table), resolved once rather than
+ * searched for in every submission. */
+static struct {
+    int name, limit, limit_plus;
+} cross_index[NCROSS_RULES];
+static int screened_index;
+static pthread_once_t cross_once = PTHREAD_ONCE_INIT;
+
+static void resolve_cross_rules(void)
+{
+    for (size_t r = 0; r < NCROSS_RULES; r++) {
+        cross_index[r].name = xf_field_find(cross_rules[r].section, cross_rules[r].name);
+        cross_index[r].limit = xf_field_find(cross_rules[r].section, cross_rules[r].limit);
+        cross_index[r].limit_plus =
+            cross_rules[r].limit_plus != NULL
+                ? xf_field_find(cross_rules[r].section, cross_rules[r].limit_plus)
+                : -1;
+    }
+    screened_index = xf_field_find("screening", "students_screened");
+}
 
 /* One of enrollment.by_grade, classes.by_grade, curriculum.lessons_by_grade once read. */
 struct grade_map {
@@ -393,6 +456,24 @@ static bool exact_integer(const json_t *v, int64_t *out)
     return false;
 }
 
+/* What check_count decides for a value that needs no reason (null, or an integer in range),
+ * without a path: true with *out and *set filled; false when check_count must look. */
+static bool count_without_reason(const json_t *v, int64_t *out, bool *set)
+{
+    if (json_is_null(v)) {
+        *set = false;
+        return true;
+    }
+    if (!json_is_integer(v))
+        return false;
+    json_int_t n = json_integer_value(v);
+    if (n < 0 || n > XF_COUNT_MAX)
+        return false;
+    *out = (int64_t)n;
+    *set = true;
+    return true;
+}
+
 /* Validates a count at path; JSON null leaves *set false. False after recording a reason. */
 static bool check_count(struct check *c, const char *path, const json_t *v, int64_t *out, bool *set)
 {
@@ -433,6 +514,20 @@ static bool two_decimals(double d)
     return cents / 100.0 == d;
 }
 
+static double number_max(enum xf_kind kind)
+{
+    return kind == XF_MONEY   ? MONEY_MAX
+           : kind == XF_HOURS ? HOURS_MAX
+           : kind == XF_RATE  ? RATE_MAX
+                              : REAL_MAX;
+}
+
+/* True when check_number accepts the number d of a field of kind without a reason. */
+static bool number_without_reason(enum xf_kind kind, double d)
+{
+    return d >= 0.0 && d <= number_max(kind) && (kind != XF_MONEY || two_decimals(d));
+}
+
 static bool check_number(struct check *c, const char *path, enum xf_kind kind, const json_t *v,
                          double *out)
 {
@@ -441,69 +536,95 @@ static bool check_number(struct check *c, const char *path, enum xf_kind kind, c
         return false;
     }
     double d = json_number_value(v);
-    double max = kind == XF_MONEY   ? MONEY_MAX
-                 : kind == XF_HOURS ? HOURS_MAX
-                 : kind == XF_RATE  ? RATE_MAX
-                                    : REAL_MAX;
+    double max = number_max(kind);
+    bool in_range = d >= 0.0 && d <= max;
+    if (in_range && (kind != XF_MONEY || two_decimals(d))) {
+        *out = d;
+        return true;
+    }
+    /* the value as sent, written only for a reason: printf of every real was a cost */
     char got[64];
     if (json_is_integer(v))
         snprintf(got, sizeof got, "%lld", (long long)json_integer_value(v));
     else
         format_real(got, sizeof got, d);
-    if (!(d >= 0.0 && d <= max)) {
+    if (!in_range)
         ISSUE(c, XF_REJECT, path, RANGE_NUMBER, got, max);
-        return false;
-    }
-    if (kind == XF_MONEY && !two_decimals(d)) {
+    else
         ISSUE(c, XF_REJECT, path, MONEY_DECIMALS, got);
+    return false;
+}
+
+/* "a.b" into out (96 bytes); false, out empty, when it does not fit (never for the table's
+ * names). Made without printf, which was a tenth of a worker's time when every field had one. */
+static bool join_path(char out[96], const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen + 1 + blen >= 96) {
+        out[0] = '\0';
         return false;
     }
-    *out = d;
+    memcpy(out, a, alen);
+    out[alen] = '.';
+    memcpy(out + alen + 1, b, blen);
+    out[alen + 1 + blen] = '\0';
     return true;
 }
 
-/* Validates one field of xf_fields into out; JSON null is "not reported". */
-static void check_field(struct check *c, const char *path, enum xf_kind kind, const json_t *v,
+/* Validates field i of xf_fields (of section sd) into out; JSON null is "not reported". The
+ * path "section.name" is made only when there is a reason to record. */
+static void check_field(struct check *c, const struct xf_section *sd, int i, const json_t *v,
                         struct xf_value *out)
 {
     memset(out, 0, sizeof *out);
     if (json_is_null(v))
         return;
+    enum xf_kind kind = xf_fields[i].kind;
+    char path[96];
+    bool ok;
+    double d = 0.0;
+    int64_t n = 0;
+    bool set = false;
     switch (kind) {
-    case XF_COUNT: {
-        int64_t n;
-        bool set;
-        if (check_count(c, path, v, &n, &set) && set) {
+    case XF_COUNT:
+        ok = count_without_reason(v, &n, &set);
+        if (!ok && join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)))
+            ok = check_count(c, path, v, &n, &set);
+        if (ok && set) {
             out->set = true;
             out->integer = n;
             out->number = (double)n;
         }
         break;
-    }
-    case XF_BOOL: {
-        int64_t n = -1;
+    case XF_BOOL:
+        n = -1;
         if (json_is_boolean(v))
             n = json_is_true(v) ? 1 : 0;
         else if (!exact_integer(v, &n) || (n != 0 && n != 1))
             n = -1;
         if (n < 0) {
-            TYPE_ERROR(c, path, TYPE_BOOL, v);
+            if (join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)))
+                TYPE_ERROR(c, path, TYPE_BOOL, v);
             return;
         }
         out->set = true;
         out->integer = n;
         out->number = (double)n;
         break;
-    }
-    default: {
-        double d;
-        if (check_number(c, path, kind, v, &d)) {
+    default:
+        /* check_number records a reason only when it fails: the path is made for it alone */
+        if (json_is_number(v) && number_without_reason(kind, json_number_value(v))) {
+            d = json_number_value(v);
+            ok = true;
+        } else {
+            ok = join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)) &&
+                 check_number(c, path, kind, v, &d);
+        }
+        if (ok) {
             out->set = true;
             out->number = d;
             out->integer = (int64_t)d;
         }
         break;
-    }
     }
 }
 
@@ -527,20 +648,24 @@ static void check_grade_map(struct check *c, const char *path, json_t *obj, stru
     json_t *v;
     json_object_foreach(obj, key, v)
     {
+        /* the path of a key is made only for a reason */
         char vpath[96];
-        make_path(vpath, path, key);
         int grade = grade_of(key);
         if (grade == 0) {
+            make_path(vpath, path, key);
             ISSUE0(c, XF_REJECT, vpath, GRADE_KEY);
             m->all_ok = false;
             continue;
         }
         int64_t n = 0;
         bool set = false;
-        if (!check_count(c, vpath, v, &n, &set)) {
-            m->bad[grade - 1] = true;
-            m->all_ok = false;
-            continue;
+        if (!count_without_reason(v, &n, &set)) {
+            make_path(vpath, path, key);
+            if (!check_count(c, vpath, v, &n, &set)) {
+                m->bad[grade - 1] = true;
+                m->all_ok = false;
+                continue;
+            }
         }
         m->values[grade - 1] = set ? n : 0;
         m->set[grade - 1] = set;
@@ -552,13 +677,15 @@ static void check_grade_map(struct check *c, const char *path, json_t *obj, stru
     }
 }
 
-/* enrollment or classes: {"by_grade": {...}, "total": n}; by_grade is required. */
-static void check_grade_section(struct check *c, json_t *root, const char *name,
-                                struct grade_map *m)
+/* Whether key (len bytes) is the literal word. */
+#define KEY_IS(key, len, word) ((len) == sizeof word - 1 && memcmp(key, word, sizeof word - 1) == 0)
+
+/* enrollment or classes (sec, the top level's value of name or NULL):
+ * {"by_grade": {...}, "total": n}; by_grade is required. */
+static void check_grade_section(struct check *c, json_t *sec, const char *name, struct grade_map *m)
 {
     char path[96];
-    snprintf(path, sizeof path, "%s.by_grade", name);
-    json_t *sec = json_object_get(root, name);
+    join_path(path, name, strlen(name), "by_grade", strlen("by_grade"));
     if (sec == NULL || json_is_null(sec)) {
         missing(c, path, NULL);
         return;
@@ -567,7 +694,21 @@ static void check_grade_section(struct check *c, json_t *root, const char *name,
         TYPE_ERROR(c, name, TYPE_OBJECT, sec);
         return;
     }
-    json_t *map = json_object_get(sec, "by_grade");
+    json_t *map = NULL;
+    json_t *total = NULL;
+    int unknown = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(sec, key, v)
+    {
+        size_t len = strlen(key);
+        if (KEY_IS(key, len, "by_grade"))
+            map = v;
+        else if (KEY_IS(key, len, "total"))
+            total = v;
+        else
+            unknown++;
+    }
     if (map == NULL || json_is_null(map))
         missing(c, path, map);
     else if (!json_is_object(map))
@@ -575,17 +716,16 @@ static void check_grade_section(struct check *c, json_t *root, const char *name,
     else
         check_grade_map(c, path, map, m);
 
-    json_t *total = json_object_get(sec, "total");
     if (total != NULL) {
         char tpath[96];
-        snprintf(tpath, sizeof tpath, "%s.total", name);
+        join_path(tpath, name, strlen(name), "total", strlen("total"));
         int64_t n = 0;
         bool set = false;
         if (check_count(c, tpath, total, &n, &set) && set && m->all_ok && n != m->sum)
             ISSUE(c, XF_REJECT, tpath, TOTAL_MISMATCH, (long long)n, (long long)m->sum);
     }
-    const char *key;
-    json_t *v;
+    if (unknown == 0)
+        return;
     json_object_foreach(sec, key, v)
     {
         if (strcmp(key, "by_grade") != 0 && strcmp(key, "total") != 0)
@@ -613,9 +753,8 @@ static void trim_spaces(const char **s, size_t *len)
         (*len)--;
 }
 
-static void check_schema(struct check *c, json_t *root)
+static void check_schema(struct check *c, json_t *v)
 {
-    json_t *v = json_object_get(root, "schema");
     if (v == NULL || json_is_null(v)) {
         missing(c, "schema", v);
     } else if (!json_is_string(v)) {
@@ -628,9 +767,8 @@ static void check_schema(struct check *c, json_t *root)
     }
 }
 
-static void check_school_code(struct check *c, json_t *root, struct xf_submission *sub)
+static void check_school_code(struct check *c, json_t *v, struct xf_submission *sub)
 {
-    json_t *v = json_object_get(root, "school_code");
     if (v == NULL || json_is_null(v)) {
         missing(c, "school_code", v);
         return;
@@ -652,9 +790,8 @@ static void check_school_code(struct check *c, json_t *root, struct xf_submissio
     sub->school_code[len] = '\0';
 }
 
-static void check_school_name(struct check *c, json_t *root, struct xf_submission *sub)
+static void check_school_name(struct check *c, json_t *v, struct xf_submission *sub)
 {
-    json_t *v = json_object_get(root, "school_name");
     if (v == NULL || json_is_null(v))
         return;
     if (!json_is_string(v)) {
@@ -666,9 +803,8 @@ static void check_school_name(struct check *c, json_t *root, struct xf_submissio
         c->oom = true;
 }
 
-static void check_district_code(struct check *c, json_t *root, struct xf_submission *sub)
+static void check_district_code(struct check *c, json_t *v, struct xf_submission *sub)
 {
-    json_t *v = json_object_get(root, "district_code");
     if (v == NULL || json_is_null(v))
         return;
     if (!json_is_string(v)) {
@@ -741,9 +877,8 @@ static void check_period_object(struct check *c, json_t *obj, struct xf_submissi
     }
 }
 
-static void check_period(struct check *c, json_t *root, struct xf_submission *sub)
+static void check_period(struct check *c, json_t *v, struct xf_submission *sub)
 {
-    json_t *v = json_object_get(root, "period");
     if (v == NULL || json_is_null(v)) {
         missing(c, "period", v);
     } else if (json_is_object(v)) {
@@ -763,10 +898,8 @@ static void check_period(struct check *c, json_t *root, struct xf_submission *su
     }
 }
 
-static void check_submitted_at(struct check *c, json_t *root, int64_t now,
-                               struct xf_submission *sub)
+static void check_submitted_at(struct check *c, json_t *v, int64_t now, struct xf_submission *sub)
 {
-    json_t *v = json_object_get(root, "submitted_at");
     if (v == NULL || json_is_null(v)) {
         missing(c, "submitted_at", v);
         return;
@@ -824,67 +957,69 @@ static void check_registry(struct check *c, const struct xf_registry *registry,
     }
 }
 
-/* Every section of xf_fields (they are contiguous in the table), in table order. */
-static void check_sections(struct check *c, json_t *root, struct xf_submission *sub,
+/* Every section of xf_fields (they are contiguous in the table), in table order: the fields
+ * in table order, then curriculum.lessons_by_grade, then unknown keys in the order sent. */
+static void check_sections(struct check *c, const struct top_level *top, struct xf_submission *sub,
                            struct grade_map *lessons)
 {
-    for (int first = 0; first < XF_NFIELDS;) {
-        const char *name = xf_fields[first].section;
-        int end = first;
-        while (end < XF_NFIELDS && strcmp(xf_fields[end].section, name) == 0)
-            end++;
-        json_t *sec = json_object_get(root, name);
-        if (sec != NULL && !json_is_null(sec) && !json_is_object(sec)) {
-            TYPE_ERROR(c, name, TYPE_OBJECT, sec);
-        } else if (sec != NULL && json_is_object(sec)) {
-            for (int i = first; i < end; i++) {
-                json_t *v = json_object_get(sec, xf_fields[i].name);
-                if (v == NULL)
-                    continue;
-                /* "section.name" for every field of every submission: built without
-                 * printf, which was a tenth of a worker's time */
-                char path[96];
-                size_t ns = strlen(name), nf = strlen(xf_fields[i].name);
-                if (ns + 1 + nf >= sizeof path)
-                    continue; /* the table's names are short: never */
-                memcpy(path, name, ns);
-                path[ns] = '.';
-                memcpy(path + ns + 1, xf_fields[i].name, nf + 1);
-                check_field(c, path, xf_fields[i].kind, v, &sub->values[i]);
-            }
-            bool curriculum = strcmp(name, "curriculum") == 0;
-            if (curriculum) {
-                json_t *map = json_object_get(sec, "lessons_by_grade");
-                if (map != NULL && !json_is_null(map) && !json_is_object(map)) {
-                    TYPE_ERROR(c, "curriculum.lessons_by_grade", TYPE_OBJECT, map);
-                } else if (map != NULL && json_is_object(map)) {
-                    check_grade_map(c, "curriculum.lessons_by_grade", map, lessons);
-                    sub->lessons_reported = true;
-                }
-            }
-            const char *key;
-            json_t *v;
-            json_object_foreach(sec, key, v)
-            {
-                if (curriculum && strcmp(key, "lessons_by_grade") == 0)
-                    continue;
-                /* the section's own fields only: a search of the whole table for every
-                 * key sent was the worker's largest cost after parsing */
-                int i = first;
-                while (i < end && strcmp(xf_fields[i].name, key) != 0)
-                    i++;
-                if (i == end)
-                    unknown_field(c, name, key, v);
+    int nsections = xf_section_count();
+    for (int s = 0; s < nsections; s++) {
+        const struct xf_section *sd = xf_section_at(s);
+        json_t *sec = top->section[s];
+        if (sec == NULL || json_is_null(sec))
+            continue;
+        if (!json_is_object(sec)) {
+            TYPE_ERROR(c, sd->name, TYPE_OBJECT, sec);
+            continue;
+        }
+        bool curriculum = KEY_IS(sd->name, sd->len, "curriculum");
+        /* one pass over the keys sent instead of a search for every field (duplicate keys
+         * and keys with NUL are refused by the parser: a key found is json_object_get's) */
+        json_t *field[XF_NFIELDS];
+        for (int i = sd->first; i < sd->end; i++)
+            field[i - sd->first] = NULL;
+        json_t *map = NULL;
+        int unknown = 0;
+        int previous = -1;
+        const char *key;
+        json_t *v;
+        json_object_foreach(sec, key, v)
+        {
+            int i = xf_section_field_after(s, key, previous);
+            if (i >= 0)
+                field[i - sd->first] = v;
+            else if (curriculum && strcmp(key, "lessons_by_grade") == 0)
+                map = v;
+            else
+                unknown++;
+            previous = i;
+        }
+        for (int i = sd->first; i < sd->end; i++) {
+            if (field[i - sd->first] != NULL)
+                check_field(c, sd, i, field[i - sd->first], &sub->values[i]);
+        }
+        if (curriculum) {
+            if (map != NULL && !json_is_null(map) && !json_is_object(map)) {
+                TYPE_ERROR(c, "curriculum.lessons_by_grade", TYPE_OBJECT, map);
+            } else if (map != NULL && json_is_object(map)) {
+                check_grade_map(c, "curriculum.lessons_by_grade", map, lessons);
+                sub->lessons_reported = true;
             }
         }
-        first = end;
+        if (unknown == 0)
+            continue;
+        json_object_foreach(sec, key, v)
+        {
+            size_t len = strlen(key);
+            if (xf_section_field(s, key, len) < 0 &&
+                !(curriculum && KEY_IS(key, len, "lessons_by_grade")))
+                unknown_field(c, sd->name, key, v);
+        }
     }
 }
 
-static const struct xf_value *value_of(const struct xf_submission *sub, const char *section,
-                                       const char *name)
+static const struct xf_value *value_of(const struct xf_submission *sub, int i)
 {
-    int i = xf_field_find(section, name);
     return i >= 0 && sub->values[i].set ? &sub->values[i] : NULL;
 }
 
@@ -907,12 +1042,13 @@ static void issue_counts(struct check *c, const char *path, enum xf_msg_id id, l
 static void check_cross_fields(struct check *c, const struct xf_submission *sub,
                                const struct grade_map *enrolled)
 {
-    for (size_t r = 0; r < sizeof cross_rules / sizeof cross_rules[0]; r++) {
+    pthread_once(&cross_once, resolve_cross_rules);
+    for (size_t r = 0; r < NCROSS_RULES; r++) {
         const struct cross_rule *rule = &cross_rules[r];
-        const struct xf_value *v = value_of(sub, rule->section, rule->name);
-        const struct xf_value *limit = value_of(sub, rule->section, rule->limit);
+        const struct xf_value *v = value_of(sub, cross_index[r].name);
+        const struct xf_value *limit = value_of(sub, cross_index[r].limit);
         const struct xf_value *plus =
-            rule->limit_plus != NULL ? value_of(sub, rule->section, rule->limit_plus) : NULL;
+            rule->limit_plus != NULL ? value_of(sub, cross_index[r].limit_plus) : NULL;
         if (v == NULL || limit == NULL || (rule->limit_plus != NULL && plus == NULL))
             continue;
         int64_t max = limit->integer + (plus != NULL ? plus->integer : 0);
@@ -923,7 +1059,7 @@ static void check_cross_fields(struct check *c, const struct xf_submission *sub,
         issue_counts(c, path, rule->message, (long long)v->integer, (long long)max);
     }
 
-    const struct xf_value *screened = value_of(sub, "screening", "students_screened");
+    const struct xf_value *screened = value_of(sub, screened_index);
     if (screened != NULL && enrolled->all_ok) {
         int64_t e4 = 0;
         for (int g = 4; g <= XF_GRADES; g++)
@@ -954,19 +1090,47 @@ static void check_classes(struct check *c, const struct xf_submission *sub,
     }
 }
 
-static bool is_top_level_key(const char *key)
+/* Which key of the top level key (len bytes) is: an envelope_key, NKEYS + the number of a
+ * section, or -1 when it is neither. */
+static int top_level_key(const char *key, size_t len)
 {
-    for (size_t i = 0; i < sizeof envelope_keys / sizeof envelope_keys[0]; i++) {
-        if (strcmp(key, envelope_keys[i]) == 0)
-            return true;
+    for (int k = 0; k < NKEYS; k++) {
+        if (envelope_keys[k].len == len && memcmp(envelope_keys[k].name, key, len) == 0)
+            return k;
     }
-    if (strcmp(key, "curriculum") == 0)
-        return true;
-    for (int i = 0; i < XF_NFIELDS; i++) {
-        if (strcmp(key, xf_fields[i].section) == 0)
-            return true;
+    int s = xf_section_find(key, len);
+    return s < 0 ? -1 : NKEYS + s;
+}
+
+/* The name of top-level key k (as top_level_key numbers them), or NULL past the last. */
+static const char *top_level_name(int k)
+{
+    if (k < NKEYS)
+        return envelope_keys[k].name;
+    return k - NKEYS < xf_section_count() ? xf_section_at(k - NKEYS)->name : NULL;
+}
+
+static void read_top_level(json_t *root, struct top_level *top)
+{
+    memset(top, 0, sizeof *top);
+    int previous = -1;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        /* schools send the keys in the order of the format: the one after the last found is
+         * tried first, one comparison for most keys */
+        const char *next = top_level_name(previous + 1);
+        int k =
+            next != NULL && strcmp(next, key) == 0 ? previous + 1 : top_level_key(key, strlen(key));
+        if (k < 0)
+            top->unknown++;
+        else if (k < NKEYS)
+            top->envelope[k] = v;
+        else
+            top->section[k - NKEYS] = v;
+        previous = k;
     }
-    return false;
 }
 
 static int outcome(const struct check *c)
@@ -974,6 +1138,64 @@ static int outcome(const struct check *c)
     if (c->oom)
         return -1;
     return c->res->nrejects > 0 ? 1 : 0;
+}
+
+/* Parses doc and checks the document: xf_validate's result. Every value is released before
+ * it returns. */
+static int check_document(struct check *c, const char *doc, size_t doclen,
+                          const struct xf_registry *registry, int64_t now,
+                          struct xf_submission *sub)
+{
+    json_error_t err;
+    json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL) {
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return -1;
+        char text[sizeof err.text + 8];
+        xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
+        ISSUE(c, XF_REJECT, "", JSON_SYNTAX, text, err.line, err.column);
+        return outcome(c);
+    }
+    if (!json_is_object(root)) {
+        ISSUE0(c, XF_REJECT, "", NOT_OBJECT);
+        json_decref(root);
+        return outcome(c);
+    }
+
+    struct top_level top;
+    read_top_level(root, &top);
+    check_schema(c, top.envelope[KEY_SCHEMA]);
+    check_school_code(c, top.envelope[KEY_SCHOOL_CODE], sub);
+    check_school_name(c, top.envelope[KEY_SCHOOL_NAME], sub);
+    check_district_code(c, top.envelope[KEY_DISTRICT_CODE], sub);
+    check_period(c, top.envelope[KEY_PERIOD], sub);
+    check_submitted_at(c, top.envelope[KEY_SUBMITTED_AT], now, sub);
+    if (registry != NULL && sub->school_code[0] != '\0')
+        check_registry(c, registry, sub);
+
+    struct grade_map enrolled = {.values = sub->enrolled, .set = sub->enrolled_set};
+    struct grade_map classes = {.values = sub->classes, .set = sub->classes_set};
+    struct grade_map lessons = {.values = sub->lessons, .set = sub->lessons_set};
+    check_grade_section(c, top.envelope[KEY_ENROLLMENT], "enrollment", &enrolled);
+    check_grade_section(c, top.envelope[KEY_CLASSES], "classes", &classes);
+    check_classes(c, sub, &enrolled, &classes);
+    if (enrolled.all_ok && enrolled.sum == 0)
+        ISSUE0(c, XF_WARNING, "enrollment.by_grade", ZERO_ENROLLMENT);
+
+    check_sections(c, &top, sub, &lessons);
+    check_cross_fields(c, sub, &enrolled);
+
+    if (top.unknown > 0) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(root, key, v)
+        {
+            if (top_level_key(key, strlen(key)) < 0)
+                unknown_field(c, "", key, v);
+        }
+    }
+    json_decref(root);
+    return outcome(c);
 }
 
 int xf_validate(const char *data, size_t len, const struct xf_options *opt,
@@ -1005,50 +1227,12 @@ int xf_validate(const char *data, size_t len, const struct xf_options *opt,
         ISSUE0(&c, XF_REJECT, "", ENCODING);
         return outcome(&c);
     }
-    json_error_t err;
-    json_t *root = json_loadb(doc, doclen, JSON_REJECT_DUPLICATES, &err);
-    if (root == NULL) {
-        if (json_error_code(&err) == json_error_out_of_memory)
-            return -1;
-        char text[sizeof err.text + 8];
-        xf_quote_text(text, sizeof err.text, err.text, strnlen(err.text, sizeof err.text));
-        ISSUE(&c, XF_REJECT, "", JSON_SYNTAX, text, err.line, err.column);
-        return outcome(&c);
-    }
-    if (!json_is_object(root)) {
-        ISSUE0(&c, XF_REJECT, "", NOT_OBJECT);
-        json_decref(root);
-        return outcome(&c);
-    }
-
-    check_schema(&c, root);
-    check_school_code(&c, root, sub);
-    check_school_name(&c, root, sub);
-    check_district_code(&c, root, sub);
-    check_period(&c, root, sub);
-    check_submitted_at(&c, root, now, sub);
-    if (registry != NULL && sub->school_code[0] != '\0')
-        check_registry(&c, registry, sub);
-
-    struct grade_map enrolled = {.values = sub->enrolled, .set = sub->enrolled_set};
-    struct grade_map classes = {.values = sub->classes, .set = sub->classes_set};
-    struct grade_map lessons = {.values = sub->lessons, .set = sub->lessons_set};
-    check_grade_section(&c, root, "enrollment", &enrolled);
-    check_grade_section(&c, root, "classes", &classes);
-    check_classes(&c, sub, &enrolled, &classes);
-    if (enrolled.all_ok && enrolled.sum == 0)
-        ISSUE0(&c, XF_WARNING, "enrollment.by_grade", ZERO_ENROLLMENT);
-
-    check_sections(&c, root, sub, &lessons);
-    check_cross_fields(&c, sub, &enrolled);
-
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v)
-    {
-        if (!is_top_level_key(key))
-            unknown_field(&c, "", key, v);
-    }
-    json_decref(root);
-    return outcome(&c);
+    /* the document's values live in one block while it is checked (xform_arena.h): every
+     * json_t is released in check_document, and no pointer into one is kept */
+    alignas(max_align_t) unsigned char space[ARENA_SPACE];
+    struct xf_arena arena;
+    xf_arena_begin(&arena, space, sizeof space);
+    int rc = check_document(&c, doc, doclen, registry, now, sub);
+    xf_arena_end(&arena);
+    return rc;
 }
