@@ -119,6 +119,20 @@ void report_cursor_next(struct report_cursor *cur);
 void report_cursor_free(struct report_cursor *cur);
 
 /*
+ * A list read on a connection of its own in the snapshot of conn's transaction (exported with
+ * pg_export_snapshot), by a thread, while conn goes on with the report's other lists: on two
+ * cores a list that depends on nothing the report's transaction writes need not wait for
+ * them (report/report_side.c). report_side_start returns NULL when the list cannot be read
+ * aside (no thread, no snapshot; the caller reads it on conn), report_side_finish waits for
+ * the rows: the result (the caller's to PQclear), or NULL after the thread logged why. Every
+ * started list is finished, before conn's transaction ends.
+ */
+struct report_side;
+struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn,
+                                      const struct report_list *l, const char *const *params);
+PGresult *report_side_finish(struct report_side *s);
+
+/*
  * Stores a rendered report in xinyu.report as the report of record (report/report_store.c).
  * With a label it is published: frozen, with inputs_sha256 = xinyu.inputs_sha256(periods_
  * literal). targets_hex may be NULL. Returns EXIT_OK; EXIT_USAGE when the label is taken;

@@ -793,6 +793,27 @@ static int stream_table(PGconn *conn, const struct report_list *l, const char *c
     return rc != 0 ? rc : report_writer_failed(w);
 }
 
+/* The rows of a list already read (report_side_finish) into table of w. 0, or -1 after
+ * logging. */
+static int result_table(const struct report_list *l, const PGresult *res,
+                        struct report_writer *w, size_t table)
+{
+    report_writer_table_begin(w, table);
+    int rc = 0;
+    for (int i = 0; rc == 0 && report_writer_failed(w) == 0 && i < PQntuples(res); i++) {
+        json_t *row = report_row_json(l, res, i);
+        if (row == NULL) {
+            log_error("cannot read the %s list: out of memory or a malformed value", l->name);
+            rc = -1;
+            break;
+        }
+        report_writer_row(w, table, row);
+        json_decref(row);
+    }
+    report_writer_table_end(w, table);
+    return rc != 0 ? rc : report_writer_failed(w);
+}
+
 /*
  * Records the problems that the nightly run's lists and letters carried as sent by it, in the
  * transaction whose snapshot they were read in, and ends it. The files are made durable first:
@@ -910,6 +931,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     struct report_letters lt;
     memset(&lt, 0, sizeof lt);
     struct report_school_set linked = {NULL, 0, 0, false};
+    struct report_side *days = NULL;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         goto done;
@@ -918,6 +940,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
      * (problems_mark_sent), so its transaction is not read-only. */
     if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
         goto done;
+    /* the chart's days depend on nothing the report records: read aside, in this snapshot */
+    const char *days_params[] = {a.periods.data, a.deadlines.data};
+    days = report_side_start(ctx, conn, &by_day_list, days_params);
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
@@ -1020,9 +1045,19 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         goto done;
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
     if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
-            0 ||
-        stream_table(conn, &by_day_list, by_term, w, T_BY_DAY) != 0)
+        0)
         goto done;
+    if (days != NULL) {
+        PGresult *rows = report_side_finish(days);
+        days = NULL;
+        if (rows == NULL || result_table(&by_day_list, rows, w, T_BY_DAY) != 0) {
+            PQclear(rows);
+            goto done;
+        }
+        PQclear(rows);
+    } else if (stream_table(conn, &by_day_list, by_term, w, T_BY_DAY) != 0) {
+        goto done;
+    }
     /* the pages of the schools the page links to, from the same snapshot */
     char own_href[80];
     snprintf(own_href, sizeof own_href, "%s.html", base);
@@ -1070,6 +1105,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
                base + strlen("quality-"), count[L_SUMMARY_MISMATCHES]);
     rc = EXIT_OK;
 done:
+    /* a list read aside ends before the snapshot it reads in */
+    PQclear(report_side_finish(days));
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
         db_exec(conn, "ROLLBACK", "cannot end the quality report");
     report_writer_discard(w);

@@ -75,4 +75,35 @@ diff <(doc "$TEST_TMP/review-now/review-2023-2024.json") <(doc "$TEST_TMP/review
 x review --from 2023 --to 2024 --format json --out "$TEST_TMP/review-after" >/dev/null
 ! diff <(doc "$TEST_TMP/review-now/review-2023-2024.json") <(doc "$TEST_TMP/review-after/review-2023-2024.json") >/dev/null ||
     fail "the second ingest did not change the review (the test shows nothing)"
+# 3. quality: the chart's days, read on a connection of their own (report/report_side.c), are
+# of the report's snapshot, not of the moment that connection starts
+x quality --year 2024 --out "$TEST_TMP/quality-now" >/dev/null || [ $? = 1 ]
+XINYU_FAULT="report_side@1:sleep=8" x quality --year 2024 --out "$TEST_TMP/quality" >/dev/null &
+pid=$!
+for i in $(seq 1 200); do
+    # the report has read its lists and waits for the days in its open transaction
+    n=$(sql "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'idle in transaction'")
+    [ "$n" -ge 1 ] && break
+    sleep 0.1
+done
+[ "$n" -ge 1 ] || fail "the quality report never waited for its days"
+# a third school's term, in another district: the chart changes
+sed -e 's/"school_code": "3201020001"/"school_code": "3201040001"/' \
+    -e 's/"district_code": "320102"/"district_code": "320104"/' -e 's/2025-01-10T16:30:00/2025-01-12T09:00:00/' \
+    "$ROOT/tests/fixtures/spec-examples/submission-full.json" >"$TEST_TMP/third.json"
+cp "$TEST_TMP/third.json" "$spool/"
+x ingest >/dev/null || [ $? = 1 ]
+wait $pid || [ $? = 1 ] || fail "the quality report failed"
+# the days are the workbook's sheet (the document has no such list)
+days() {
+    /usr/bin/python3 -c 'import openpyxl, sys
+print(list(openpyxl.load_workbook(sys.argv[1])["按日上报 by day"].iter_rows(values_only=True)))' "$1"
+}
+now_days=$(days "$TEST_TMP/quality-now/quality-2024.xlsx")
+case "$now_days" in *320102*) ;; *) fail "no days in the sheet: $now_days" ;; esac
+expect_eq "the days are of the report's snapshot" "$now_days" \
+    "$(days "$TEST_TMP/quality/quality-2024.xlsx")"
+x quality --year 2024 --out "$TEST_TMP/quality-after" >/dev/null || [ $? = 1 ]
+[ "$now_days" != "$(days "$TEST_TMP/quality-after/quality-2024.xlsx")" ] ||
+    fail "the third ingest did not change the days (the test shows nothing)"
 echo "reports read one snapshot"
