@@ -795,8 +795,8 @@ static int stream_table(PGconn *conn, const struct report_list *l, const char *c
 
 /* The rows of a list already read (report_side_finish) into table of w. 0, or -1 after
  * logging. */
-static int result_table(const struct report_list *l, const PGresult *res,
-                        struct report_writer *w, size_t table)
+static int result_table(const struct report_list *l, const PGresult *res, struct report_writer *w,
+                        size_t table)
 {
     report_writer_table_begin(w, table);
     int rc = 0;

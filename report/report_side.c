@@ -86,8 +86,7 @@ struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn
     }
     PGresult *res = db_query(conn, "SELECT pg_export_snapshot()", 0, NULL, PGRES_TUPLES_OK,
                              "cannot share the report's snapshot");
-    bool named = res != NULL && PQntuples(res) == 1 &&
-                 snapshot_name_ok(PQgetvalue(res, 0, 0));
+    bool named = res != NULL && PQntuples(res) == 1 && snapshot_name_ok(PQgetvalue(res, 0, 0));
     if (named)
         snprintf(s->snapshot, sizeof s->snapshot, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
