@@ -137,9 +137,8 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
- * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
-static int put_int64(buf *row, int64_t v)
+/* v in decimal at p; returns the end. At most 20 bytes. */
+static char *write_int64(char *p, int64_t v)
 {
     char digits[24];
     size_t n = sizeof digits;
@@ -150,7 +149,17 @@ static int put_int64(buf *row, int64_t v)
     } while (u != 0);
     if (v < 0)
         digits[--n] = '-';
-    return buf_append(row, digits + n, sizeof digits - n);
+    memcpy(p, digits + n, sizeof digits - n);
+    return p + (sizeof digits - n);
+}
+
+/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
+ * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
+static int put_int64(buf *row, int64_t v)
+{
+    char digits[24];
+    char *end = write_int64(digits, v);
+    return buf_append(row, digits, (size_t)(end - digits));
 }
 
 /* The cells of an issue row from seq on; message_zh NULL or "" is stored as NULL (no Chinese
@@ -180,22 +189,6 @@ static const char *ingest_reason_zh(const char *code)
 
 /* The numeric cells are written straight into the row, its room made once: about a hundred
  * cells per submission, each with its own check for room, were a cost of their own. */
-
-/* v in decimal at p; returns the end. At most 20 bytes. */
-static char *write_int64(char *p, int64_t v)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        digits[--n] = '-';
-    memcpy(p, digits + n, sizeof digits - n);
-    return p + (sizeof digits - n);
-}
 
 /* At most what a value cell takes: a tab and "%.2f" of the largest double (313 bytes). */
 #define VALUE_CELL_MAX 330

@@ -23,16 +23,23 @@ x report --year 2024 --format json --out "$TEST_TMP/before" >/dev/null
 x review --from 2023 --to 2024 --format json --out "$TEST_TMP/before" >/dev/null
 fp_before=$(inputs)
 
+# await_session CONDITION WHAT: waits (20 s at most) until another session of the server
+# matches CONDITION on pg_stat_activity
+await_session() {
+    local i n
+    for i in $(seq 1 200); do
+        n=$(sql "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND $1")
+        [ "$n" -ge 1 ] && return 0
+        sleep 0.1
+    done
+    fail "$2"
+}
+
 # paused_then_ingest FILE: waits until the report in the background has read its first rows
 # and sleeps at the fault point, then ingests FILE, which commits before the report goes on
 paused_then_ingest() {
-    local i n
-    for i in $(seq 1 200); do
-        n=$(sql "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%FROM xinyu.indicator_rows(%' AND state <> 'active'")
-        [ "$n" -ge 1 ] && break
-        sleep 0.1
-    done
-    [ "$n" -ge 1 ] || fail "the report never reached its fault point"
+    await_session "query LIKE '%FROM xinyu.indicator_rows(%' AND state <> 'active'" \
+        "the report never reached its fault point"
     cp "$1" "$spool/"
     x ingest >/dev/null || [ $? = 1 ]
 }
@@ -80,13 +87,8 @@ x review --from 2023 --to 2024 --format json --out "$TEST_TMP/review-after" >/de
 x quality --year 2024 --out "$TEST_TMP/quality-now" >/dev/null || [ $? = 1 ]
 XINYU_FAULT="report_side@1:sleep=8" x quality --year 2024 --out "$TEST_TMP/quality" >/dev/null &
 pid=$!
-for i in $(seq 1 200); do
-    # the report has read its lists and waits for the days in its open transaction
-    n=$(sql "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'idle in transaction'")
-    [ "$n" -ge 1 ] && break
-    sleep 0.1
-done
-[ "$n" -ge 1 ] || fail "the quality report never waited for its days"
+# the report has read its lists and waits for the days in its open transaction
+await_session "state = 'idle in transaction'" "the quality report never waited for its days"
 # a third school's term, in another district: the chart changes
 sed -e 's/"school_code": "3201020001"/"school_code": "3201040001"/' \
     -e 's/"district_code": "320102"/"district_code": "320104"/' -e 's/2025-01-10T16:30:00/2025-01-12T09:00:00/' \
