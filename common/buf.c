@@ -94,6 +94,28 @@ int buf_puts(buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
+char *buf_format_int64(char *p, int64_t v)
+{
+    char digits[BUF_INT64_MAX];
+    size_t n = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    memcpy(p, digits + n, sizeof digits - n);
+    return p + (sizeof digits - n);
+}
+
+int buf_put_int64(buf *b, int64_t v)
+{
+    char digits[BUF_INT64_MAX];
+    char *end = buf_format_int64(digits, v);
+    return buf_append(b, digits, (size_t)(end - digits));
+}
+
 int buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
     va_list again;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct buf {
     char *data; /* NULL until the first append; owned by the buffer */
@@ -28,6 +29,12 @@ int buf_reserve_within(buf *b, size_t extra, size_t limit);
 size_t buf_utf8_sequence(const unsigned char *s, size_t n);
 int buf_putc(buf *b, char c);
 int buf_puts(buf *b, const char *s);
+/* v in decimal, as printf's PRId64 writes it but without printf: the COPY rows of a load hold
+ * about a hundred integers per submission. buf_format_int64 writes at most BUF_INT64_MAX
+ * bytes at p (no NUL) and returns the end; buf_put_int64 appends them (0, or -1: memory). */
+#define BUF_INT64_MAX 20
+char *buf_format_int64(char *p, int64_t v);
+int buf_put_int64(buf *b, int64_t v);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 

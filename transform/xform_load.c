@@ -137,37 +137,12 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* v in decimal at p; returns the end. At most 20 bytes. */
-static char *write_int64(char *p, int64_t v)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        digits[--n] = '-';
-    memcpy(p, digits + n, sizeof digits - n);
-    return p + (sizeof digits - n);
-}
-
-/* Appends v in decimal: COPY rows hold about a hundred integers per submission, and printf
- * for each was a tenth of a worker's time. Returns 0 or -1 (memory). */
-static int put_int64(buf *row, int64_t v)
-{
-    char digits[24];
-    char *end = write_int64(digits, v);
-    return buf_append(row, digits, (size_t)(end - digits));
-}
-
 /* The cells of an issue row from seq on; message_zh NULL or "" is stored as NULL (no Chinese
  * text known). */
 static int add_issue_row(buf *rows, int seq, const char *severity, const char *code,
                          const char *path, const char *message, const char *message_zh)
 {
-    int rc = put_int64(rows, seq);
+    int rc = buf_put_int64(rows, seq);
     rc |= cell_text(rows, severity, 0);
     rc |= cell_text(rows, code, 0);
     rc |= cell_text(rows, path, 0);
@@ -202,7 +177,7 @@ static char *write_value_cell(char *p, const struct xf_field *f, const struct xf
     }
     switch (f->kind) {
     case XF_COUNT:
-        return write_int64(p, v->integer);
+        return buf_format_int64(p, v->integer);
     case XF_BOOL:
         *p++ = v->integer ? 't' : 'f';
         return p;
@@ -250,7 +225,7 @@ static char *write_int_array(char *p, const int64_t *v, const bool *set, int n)
         if (i > 0)
             *p++ = ',';
         if (set[i]) {
-            p = write_int64(p, v[i]);
+            p = buf_format_int64(p, v[i]);
         } else {
             memcpy(p, "NULL", 4);
             p += 4;
@@ -281,11 +256,11 @@ static char *write_derived_cells(char *p, const struct xf_submission *sub)
         }
     }
     *p++ = '\t';
-    p = write_int64(p, total);
+    p = buf_format_int64(p, total);
     *p++ = '\t';
-    p = write_int64(p, grade4_up);
+    p = buf_format_int64(p, grade4_up);
     *p++ = '\t';
-    p = write_int64(p, classes);
+    p = buf_format_int64(p, classes);
     *p++ = '\t';
     *p++ = sub->lessons_reported ? 't' : 'f';
     p = write_int_array(p, sub->enrolled, sub->enrolled_set, XF_GRADES);
@@ -293,7 +268,7 @@ static char *write_derived_cells(char *p, const struct xf_submission *sub)
     p = write_int_array(p, sub->lessons, sub->lessons_set, XF_GRADES);
     *p++ = '\t';
     if (any_lessons) {
-        p = write_int64(p, lessons);
+        p = buf_format_int64(p, lessons);
     } else {
         memcpy(p, "\\N", 2);
         p += 2;
@@ -335,8 +310,8 @@ static int add_submission_cells(buf *row, const struct xf_received *item,
     int rc = cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 1);
     rc |= cell_text(row, sub->school_name, 0);
     if (item->received_seq > 0)
-        rc |= buf_putc(row, '\t') | put_int64(row, item->received_seq) | buf_putc(row, '\t') |
-              put_int64(row, item->received_item);
+        rc |= buf_putc(row, '\t') | buf_put_int64(row, item->received_seq) | buf_putc(row, '\t') |
+              buf_put_int64(row, item->received_item);
     else
         rc |= buf_puts(row, "\t\\N\t\\N");
     /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
@@ -429,7 +404,7 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     it->ident_len = row->len - it->ident_off;
     it->body_off = row->len;
     rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
-    rc |= buf_putc(row, '\t') | put_int64(row, (int64_t)item->byte_size);
+    rc |= buf_putc(row, '\t') | buf_put_int64(row, (int64_t)item->byte_size);
     if (item->data != NULL) {
         if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
             return -1;

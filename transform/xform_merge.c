@@ -513,11 +513,13 @@ static int copy_raw(struct merge *m)
         const struct outcome *o = &m->out[i];
         if (o->duplicate)
             continue;
-        rc |= buf_printf(&m->rows, "%" PRId64 "\t", o->raw_id);
+        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
         rc |= buf_append(&m->rows, b->items.data + it->ident_off, it->ident_len);
         rc |= buf_putc(&m->rows, '\t');
         rc |= buf_append(&m->rows, b->items.data + it->body_off, it->body_len);
-        rc |= buf_printf(&m->rows, "\t%" PRId64 "\t%s\n", m->run_id, district_of(o));
+        rc |= buf_putc(&m->rows, '\t') | buf_put_int64(&m->rows, m->run_id);
+        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, district_of(o));
+        rc |= buf_putc(&m->rows, '\n');
     }
     if (rc != 0)
         return -1;
@@ -564,11 +566,15 @@ static int copy_submissions(struct merge *m)
             log_error("cannot merge the batch: no submission id for %s", it->school_code);
             return -1;
         }
-        rc |= buf_printf(&m->rows, "%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%c\t%s\t",
-                         o->submission_id, o->raw_id, m->run_id, o->current ? 't' : 'f',
-                         district_of(o));
+        rc |= buf_put_int64(&m->rows, o->submission_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_put_int64(&m->rows, m->run_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_puts(&m->rows, o->current ? "t\t" : "f\t");
+        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
         rc |= buf_copy_text(&m->rows, m->now, strlen(m->now));
-        rc |= buf_printf(&m->rows, "\t%s\t%s\t", it->school_code, it->period);
+        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, it->school_code);
+        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, it->period);
+        rc |= buf_putc(&m->rows, '\t');
         rc |= buf_append(&m->rows, b->submissions.data + it->sub_off, it->sub_len);
         rc |= buf_putc(&m->rows, '\n');
     }
@@ -585,7 +591,8 @@ static int issue_lines(struct merge *m, const struct outcome *o, const char *p, 
     while (p < end && rc == 0) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        rc |= buf_printf(&m->rows, "%" PRId64 "\t%s\t", o->raw_id, district_of(o));
+        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
         rc |= buf_append(&m->rows, p, n);
         p += n;
     }
@@ -627,8 +634,10 @@ static int copy_run_items(struct merge *m, struct xf_counts *c)
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
-        rc |= buf_printf(&m->rows, "%" PRId64 "\t%" PRId64 "\t%s\t%s\t", m->run_id, o->raw_id,
-                         outcome_name(o), district_of(o));
+        rc |= buf_put_int64(&m->rows, m->run_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
+        rc |= buf_puts(&m->rows, outcome_name(o)) | buf_putc(&m->rows, '\t');
+        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
         rc |= buf_append(&m->rows, b->items.data + it->ident_off, it->ident_len);
         rc |= buf_putc(&m->rows, '\n');
         if (o->duplicate)
