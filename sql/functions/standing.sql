@@ -12,7 +12,7 @@
 --   xinyu.standing_warnings(periods, run_id)            quality_warnings + first seen + message_zh
 --   xinyu.standing_outliers(periods, run_id[, kept])    quality_outliers + first seen, or
 --                                                       the outliers the nightly run keeps
---   xinyu.outliers_refresh(periods, run_id)             brings those up to date (023)
+--   xinyu.outliers_refresh(periods)                     brings those up to date (023)
 --   xinyu.quality_new(periods, run_id)                  what run_id saw first, every kind
 --
 -- First seen comes from the problem ledger (014) for rejections and warnings, recorded when
@@ -28,7 +28,7 @@
 -- version is a new id), as a count, a sum and a mix of their hashes, and the rules' text.
 -- Returns how many terms and districts were computed. Called by the nightly run, in the
 -- transaction its report reads the lists in (xinyu.standing_record).
-CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[], p_run_id bigint)
+CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[])
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -94,8 +94,8 @@ BEGIN
            o.reference, o.ratio
     FROM xinyu.quality_outliers(p_periods, NULL, CASE WHEN NOT v_all THEN v_periods END,
                                 CASE WHEN NOT v_all THEN v_districts END) o;
-    INSERT INTO xinyu.outlier_inputs (period, district_code, inputs, computed_run)
-    SELECT x.period, x.district_code, x.inputs, p_run_id
+    INSERT INTO xinyu.outlier_inputs (period, district_code, inputs)
+    SELECT x.period, x.district_code, x.inputs
     FROM unnest(v_periods, v_districts, v_inputs) AS x(period, district_code, inputs)
     WHERE x.inputs IS NOT NULL;
     RETURN cardinality(v_periods);
@@ -115,7 +115,7 @@ DECLARE
     v_first boolean;
     v_recorded bigint;
 BEGIN
-    PERFORM xinyu.outliers_refresh(p_periods, p_run_id);
+    PERFORM xinyu.outliers_refresh(p_periods);
     -- an outlier is new only where tonight's data moved a median: a submission the run
     -- loaded; the first recording for the scope's terms looks at all of them
     v_first := NOT EXISTS (SELECT FROM xinyu.problem_seen x WHERE x.period = ANY (p_periods));
@@ -403,5 +403,5 @@ GRANT EXECUTE ON FUNCTION xinyu.first_seen(text, text, text, text),
     xinyu.standing_record(text[], date[], bigint),
     xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
     xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
-    xinyu.standing_outliers(text[], bigint, boolean), xinyu.outliers_refresh(text[], bigint),
+    xinyu.standing_outliers(text[], bigint, boolean), xinyu.outliers_refresh(text[]),
     xinyu.quality_new(text[], bigint) TO xinyu_report;

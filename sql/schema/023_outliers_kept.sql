@@ -14,7 +14,6 @@ CREATE TABLE xinyu.outlier_inputs (
     -- of the current submissions of the district's active schools in the term and the term
     -- before, and of the rules (the text of xinyu.quality_outliers): what the kept rows follow from
     inputs text NOT NULL,
-    computed_run bigint, -- the run that computed them
     PRIMARY KEY (period, district_code)
 );
 

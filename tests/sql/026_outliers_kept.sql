@@ -45,7 +45,7 @@ DECLARE
     v_computed integer;
 BEGIN
     SET LOCAL ROLE xinyu_report;
-    v_computed := xinyu.outliers_refresh(ARRAY['2023-2024-2', '2024-2025-1'], NULL);
+    v_computed := xinyu.outliers_refresh(ARRAY['2023-2024-2', '2024-2025-1']);
     RESET ROLE;
     DROP TABLE IF EXISTS pg_temp.kept_list, pg_temp.live_list;
     CREATE TEMP TABLE kept_list AS
