@@ -534,24 +534,23 @@ BEGIN
           AND v.value::double precision > 10 * v.median
           AND (p_run_id IS NULL OR c.run_id = p_run_id)
         UNION ALL
-        SELECT 'term_change', 2, c.period, c.district_code, c.school_code, v.field, v.path, v.value,
-               v.prev, (v.value / v.prev)::double precision
+        SELECT 'term_change', 2, c.period, c.district_code, c.school_code, v.field, v.path,
+               v.value::numeric, v.prev::numeric, (v.value::numeric / v.prev)::double precision
         FROM cur c
         JOIN xinyu.submission p
           ON p.school_code = c.school_code AND p.period = xinyu.previous_period(c.period) AND p.is_current
         CROSS JOIN LATERAL (VALUES
-            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, p.enrolled_total::numeric),
-            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, p.enrolled_grade4_up::numeric),
-            ('classes_total', 'classes.by_grade', c.classes_total::numeric, p.classes_total::numeric),
-            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers::numeric, p.staff_head_teachers::numeric),
-            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers::numeric, p.staff_subject_teachers::numeric)
+            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total, p.enrolled_total),
+            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up, p.enrolled_grade4_up),
+            ('classes_total', 'classes.by_grade', c.classes_total, p.classes_total),
+            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers, p.staff_head_teachers),
+            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers, p.staff_subject_teachers)
         ) AS v(field, path, value, prev)
-        WHERE v.prev >= 10
-          AND (v.value > 3 * v.prev OR 3 * v.value < v.prev)
+        WHERE xinyu.changed_threefold(v.value, v.prev)
           AND (p_run_id IS NULL OR c.run_id = p_run_id)
-          -- the same test on the integers first, so that only the submissions with a change
-          -- are unpivoted (about one in a thousand: the VALUES list for every one of them was
-          -- a quarter of the whole)
+          -- the same test on the submission's columns first, so that only the submissions
+          -- with a change are unpivoted (about one in a thousand: the VALUES list for every
+          -- one of them was a quarter of the whole)
           AND (xinyu.changed_threefold(c.enrolled_total, p.enrolled_total)
                OR xinyu.changed_threefold(c.enrolled_grade4_up, p.enrolled_grade4_up)
                OR xinyu.changed_threefold(c.classes_total, p.classes_total)
