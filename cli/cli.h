@@ -97,6 +97,7 @@ int cmd_extract(struct cli *c);
 int cmd_audit(struct cli *c);
 int cmd_review(struct cli *c);
 int cmd_quality(struct cli *c);
+int cmd_raw(struct cli *c);
 int cmd_remind(struct cli *c);
 int cmd_school(struct cli *c);
 int cmd_template(struct cli *c);

@@ -46,6 +46,7 @@ static const struct command {
      "the page of one school: terms, values, rejections with reasons, audit"},
     {"status", cmd_status, CMD_NEEDS_SETUP,
      "show the last runs and the rejections of the last one"},
+    {"raw", cmd_raw, CMD_NEEDS_SETUP, "write a raw submission's bytes exactly as received"},
     {"check", cmd_check, 0, "check submission files against the spec, without a database"},
     {"extract", cmd_extract, 0, "read the figures of work summaries (.docx, .txt) as drafts"},
     {"template", cmd_template, CMD_NEEDS_SETUP,

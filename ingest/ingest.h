@@ -71,6 +71,14 @@ typedef int (*ingest_item_fn)(const struct ingest_item *item, void *ctx);
 int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *out, char *err,
                         size_t errlen);
 
+/*
+ * Appends the first want inflated bytes of one gzip member to out, inflating no further: a
+ * slice of the raw zone's blocks (sql/schema/026_raw_blocks.sql). Returns 0, 1 when the data
+ * is not gzip, is corrupt or ends before want bytes (err says which), -1 when memory ran out.
+ */
+int ingest_gzip_prefix(const unsigned char *in, size_t inlen, size_t want, buf *out, char *err,
+                       size_t errlen);
+
 /* The kinds of file the spool reads, by name; other names are ignored. */
 enum ingest_file_kind {
     INGEST_NOT_INPUT = 0,

@@ -120,3 +120,42 @@ int ingest_gzip_inflate(const unsigned char *in, size_t inlen, size_t cap, buf *
         out->data[out->len] = '\0';
     return 0;
 }
+
+int ingest_gzip_prefix(const unsigned char *in, size_t inlen, size_t want, buf *out, char *err,
+                       size_t errlen)
+{
+    if (inlen == 0 || !gzip_magic_at(in, inlen, 0)) {
+        util_set_err(err, errlen, "not gzip data");
+        return 1;
+    }
+    if (want > UINT_MAX || inlen > UINT_MAX) {
+        util_set_err(err, errlen, "more than 4 GiB");
+        return 1;
+    }
+    if (buf_reserve(out, want) != 0)
+        return -1;
+    z_stream zs = {0};
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return -1;
+    zs.next_in = in;
+    zs.avail_in = (uInt)inlen;
+    zs.next_out = (unsigned char *)out->data + out->len;
+    zs.avail_out = (uInt)want;
+    int rc = Z_OK;
+    /* each call makes progress or fails: the output's room is what it stops at */
+    while (zs.avail_out > 0 && rc == Z_OK)
+        rc = inflate(&zs, Z_NO_FLUSH);
+    int result = 0;
+    if (zs.avail_out > 0) {
+        util_set_err(err, errlen, "%s",
+                     rc == Z_STREAM_END || rc == Z_BUF_ERROR ? "the data ends early"
+                     : zs.msg != NULL                        ? zs.msg
+                                                             : "invalid gzip data");
+        result = rc == Z_MEM_ERROR ? -1 : 1;
+    } else {
+        out->len += want;
+        out->data[out->len] = '\0';
+    }
+    (void)inflateEnd(&zs);
+    return result;
+}

@@ -9,6 +9,7 @@
 #include <libdeflate.h>
 
 #include "common/buf.h"
+#include "common/copybin.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -37,7 +38,8 @@ void xf_batch_destroy(struct xf_batch *b)
     buf_free(&b->submissions);
     buf_free(&b->issues);
     buf_free(&b->strings);
-    buf_free(&b->gz);
+    buf_free(&b->raw);
+    buf_free(&b->bodies);
     libdeflate_free_compressor(b->deflate);
     free(b);
 }
@@ -48,6 +50,8 @@ void xf_batch_reset(struct xf_batch *b)
     buf_reset(&b->submissions);
     buf_reset(&b->issues);
     buf_reset(&b->strings);
+    buf_reset(&b->raw);
+    buf_reset(&b->bodies);
     b->nitems = 0;
 }
 
@@ -58,7 +62,7 @@ long xf_batch_items(const struct xf_batch *b)
 
 size_t xf_batch_bytes(const struct xf_batch *b)
 {
-    return b->items.len + b->submissions.len + b->issues.len;
+    return b->items.len + b->raw.len + b->bodies.len + b->submissions.len + b->issues.len;
 }
 
 void xf_counts_add(struct xf_counts *a, const struct xf_counts *b)
@@ -81,25 +85,10 @@ static int cell_text(buf *row, const char *s, int first)
     return buf_copy_text(row, s, strlen(s));
 }
 
-/* Appends a bytea cell in hex form (\\x... in COPY text), \N for NULL. */
-static int cell_bytea(buf *row, const unsigned char *data, size_t len)
-{
-    if (buf_putc(row, '\t') != 0)
-        return -1;
-    if (data == NULL)
-        return buf_puts(row, "\\N");
-    if (buf_reserve(row, 3 + 2 * len) != 0)
-        return -1;
-    buf_puts(row, "\\\\x");
-    util_hex(data, len, row->data + row->len);
-    row->len += 2 * len;
-    return 0;
-}
-
-/* The raw zone keeps each item as one gzip member. libdeflate compresses a whole buffer at
- * once, at its fastest level, in about a third of zlib's time at its fastest for a smaller
- * member; zlib inflates it as before. One compressor serves a batch's items: setting one up
- * for every item of a couple of kilobytes would cost more than compressing it. */
+/* The raw zone keeps a batch's submissions as one gzip member, its block, and a workbook as a
+ * member of its own. libdeflate compresses a whole buffer at once, at its fastest level, in
+ * about a third of zlib's time at its fastest for a smaller member; zlib inflates it as
+ * before. One compressor serves a batch. */
 #define GZIP_LEVEL 1
 
 static int gzip_with(struct libdeflate_compressor *c, const unsigned char *data, size_t len,
@@ -114,6 +103,13 @@ static int gzip_with(struct libdeflate_compressor *c, const unsigned char *data,
     out->len += n;
     out->data[out->len] = '\0';
     return 0;
+}
+
+int xf_batch_gzip(struct xf_batch *b, const unsigned char *data, size_t len, buf *out)
+{
+    if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
+        return -1;
+    return gzip_with(b->deflate, data, len, out);
 }
 
 int xf_gzip_deflate(const unsigned char *data, size_t len, buf *out)
@@ -285,65 +281,214 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
     return 0;
 }
 
-/* Writes v (>= 0) with at least width digits, zeros in front, as "%0*d" does; returns the end.
- * At most 10 digits: out needs room for max(width, 10) bytes. */
-static char *put_padded(char *out, int v, int width)
+/* ---- the submission row in the binary COPY format ---------------------------------------
+ * Written into room made once per row: a length and the value's bytes, big-endian. */
+
+/* The PostgreSQL epoch (2000-01-01 UTC) in seconds since 1970. */
+#define PG_EPOCH_UNIX 946684800LL
+
+static unsigned char *put_be32(unsigned char *p, uint32_t v)
 {
-    char digits[12];
-    int n = 0;
-    unsigned u = v < 0 ? 0 : (unsigned)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    while (n < width)
-        digits[n++] = '0';
-    while (n > 0)
-        *out++ = digits[--n];
-    return out;
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+    return p + 4;
 }
 
-/* The cells of the submission row from district_code_reported to the last field. */
-static int add_submission_cells(buf *row, const struct xf_received *item,
-                                const struct xf_submission *sub)
+static unsigned char *put_be64(unsigned char *p, uint64_t v)
 {
-    int rc = cell_text(row, sub->district_code[0] ? sub->district_code : NULL, 1);
-    rc |= cell_text(row, sub->school_name, 0);
-    if (item->received_seq > 0)
-        rc |= buf_putc(row, '\t') | buf_put_int64(row, item->received_seq) | buf_putc(row, '\t') |
-              buf_put_int64(row, item->received_item);
-    else
-        rc |= buf_puts(row, "\t\\N\t\\N");
-    /* the instant in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only up to 15:59 */
-    time_t t = (time_t)sub->submitted_epoch;
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL)
+    p = put_be32(p, (uint32_t)(v >> 32));
+    return put_be32(p, (uint32_t)v);
+}
+
+static unsigned char *field_null(unsigned char *p)
+{
+    return put_be32(p, 0xffffffffu);
+}
+
+static unsigned char *field_int8(unsigned char *p, int64_t v)
+{
+    return put_be64(put_be32(p, 8), (uint64_t)v);
+}
+
+static unsigned char *field_int4(unsigned char *p, int64_t v)
+{
+    return put_be32(put_be32(p, 4), (uint32_t)(int32_t)v);
+}
+
+static unsigned char *field_bool(unsigned char *p, bool v)
+{
+    p = put_be32(p, 1);
+    *p++ = v ? 1 : 0;
+    return p;
+}
+
+static unsigned char *field_float8(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return put_be64(put_be32(p, 8), u);
+}
+
+/* A numeric of cents / 100 (dscale 2), as numeric_recv reads it: the digits in base 10,000
+ * from the highest, the weight of the first, the sign and the scale. At most four integer
+ * groups (cents < 10^16) and the group of the cents. */
+static unsigned char *field_cents(unsigned char *p, uint64_t cents)
+{
+    uint16_t groups[5];
+    int n = 0;
+    for (uint64_t whole = cents / 100; whole != 0 && n < 4; whole /= 10000)
+        groups[n++] = (uint16_t)(whole % 10000);
+    int weight = n - 1;
+    uint16_t digits[6];
+    int nd = 0;
+    for (int k = n - 1; k >= 0; k--)
+        digits[nd++] = groups[k];
+    digits[nd++] = (uint16_t)(cents % 100 * 100);
+    p = put_be32(p, (uint32_t)(8 + 2 * nd));
+    const uint16_t head[4] = {(uint16_t)nd, (uint16_t)(int16_t)weight, 0 /* positive */, 2};
+    for (int k = 0; k < 4; k++) {
+        *p++ = (unsigned char)(head[k] >> 8);
+        *p++ = (unsigned char)head[k];
+    }
+    for (int k = 0; k < nd; k++) {
+        *p++ = (unsigned char)(digits[k] >> 8);
+        *p++ = (unsigned char)digits[k];
+    }
+    return p;
+}
+
+/* The cents of a validated amount: exact when util_format_cents finds them, else as "%.2f"
+ * rounds (the text the server was given before). Returns false for what is no amount. */
+static bool amount_cents(double d, uint64_t *cents)
+{
+    char text[UTIL_CENTS_MAX > 340 ? UTIL_CENTS_MAX : 340];
+    if (util_format_cents(d, text) == 0) {
+        if (!(d >= 0.0 && d <= 1e14))
+            return false;
+        snprintf(text, sizeof text, "%.2f", d);
+    }
+    uint64_t c = 0;
+    for (const char *t = text; *t != '\0'; t++) {
+        if (*t >= '0' && *t <= '9')
+            c = c * 10 + (uint64_t)(*t - '0');
+    }
+    *cents = c;
+    return true;
+}
+
+/* At most what a value field takes: a numeric of six digits. */
+#define VALUE_FIELD_MAX (4 + 8 + 2 * 6)
+
+/* A field's value; NULL when the value cannot be the column's (never after validation). */
+static unsigned char *value_field(unsigned char *p, const struct xf_field *f,
+                                  const struct xf_value *v)
+{
+    if (!v->set)
+        return field_null(p);
+    switch (f->kind) {
+    case XF_COUNT:
+        return v->integer < 0 || v->integer > XF_COUNT_MAX ? NULL : field_int4(p, v->integer);
+    case XF_BOOL:
+        return field_bool(p, v->integer != 0);
+    case XF_MONEY: {
+        uint64_t cents;
+        return amount_cents(v->number, &cents) ? field_cents(p, cents) : NULL;
+    }
+    default:
+        return field_float8(p, v->number);
+    }
+}
+
+/* An int4[] of one dimension, grades 1 to XF_GRADES, NULL where not given. */
+#define INT4_OID 23
+#define GRADE_ARRAY_MAX (4 + 20 + XF_GRADES * 8)
+
+static unsigned char *grade_array(unsigned char *p, const int64_t *v, const bool *set)
+{
+    bool any_null = false;
+    for (int g = 0; g < XF_GRADES; g++) {
+        any_null |= !set[g];
+        if (set[g] && (v[g] < 0 || v[g] > XF_COUNT_MAX))
+            return NULL;
+    }
+    unsigned char *len = p;
+    p = put_be32(p + 4, 1);
+    p = put_be32(p, any_null ? 1 : 0);
+    p = put_be32(p, INT4_OID);
+    p = put_be32(p, XF_GRADES);
+    p = put_be32(p, 1);
+    for (int g = 0; g < XF_GRADES; g++)
+        p = set[g] ? field_int4(p, v[g]) : field_null(p);
+    put_be32(len, (uint32_t)(p - len - 4));
+    return p;
+}
+
+/* XF_DERIVED_COLUMNS: E, E4, classes, whether lessons were reported, the three per-grade
+ * arrays and the lessons' sum. */
+#define DERIVED_FIELDS_MAX (3 * 8 + 5 + 3 * GRADE_ARRAY_MAX + 12)
+
+static unsigned char *derived_fields(unsigned char *p, const struct xf_submission *sub)
+{
+    int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
+    bool any_lessons = false;
+    for (int g = 0; g < XF_GRADES; g++) {
+        if (sub->enrolled_set[g]) {
+            total += sub->enrolled[g];
+            if (g >= 3)
+                grade4_up += sub->enrolled[g];
+        }
+        if (sub->classes_set[g])
+            classes += sub->classes[g];
+        if (sub->lessons_set[g]) {
+            lessons += sub->lessons[g];
+            any_lessons = true;
+        }
+    }
+    if (total > XF_COUNT_MAX || classes > XF_COUNT_MAX)
+        return NULL;
+    p = field_int4(p, total);
+    p = field_int4(p, grade4_up);
+    p = field_int4(p, classes);
+    p = field_bool(p, sub->lessons_reported);
+    if ((p = grade_array(p, sub->enrolled, sub->enrolled_set)) == NULL ||
+        (p = grade_array(p, sub->classes, sub->classes_set)) == NULL ||
+        (p = grade_array(p, sub->lessons, sub->lessons_set)) == NULL)
+        return NULL;
+    return any_lessons ? field_int8(p, lessons) : field_null(p);
+}
+
+/*
+ * The fields of the submission row from district_code_reported to the last field, in the
+ * binary format (the merge puts the ids and the registry's fields in front). Returns 0, or -1
+ * when memory ran out or a value cannot be its column's (the validator lets none through).
+ */
+static int add_submission_fields(buf *row, const struct xf_received *item,
+                                 const struct xf_submission *sub)
+{
+    int rc = copybin_str(row, sub->district_code[0] ? sub->district_code : NULL);
+    rc |= copybin_str(row, sub->school_name);
+    if (rc != 0 || buf_reserve(row, 3 * 12 + DERIVED_FIELDS_MAX + XF_NFIELDS * VALUE_FIELD_MAX))
         return -1;
-    /* year 1 at +14:00 is year 0 in UTC, which PostgreSQL writes as 1 BC; the text is
-     * "%04d-%02d-%02d %02d:%02d:%02d+00", written without printf as the numbers are */
-    int year = tm.tm_year + 1900;
-    char instant[96];
-    char *p = instant;
-    p = put_padded(p, year > 0 ? year : 1 - year, 4);
-    *p++ = '-';
-    p = put_padded(p, tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = put_padded(p, tm.tm_mday, 2);
-    *p++ = ' ';
-    p = put_padded(p, tm.tm_hour, 2);
-    *p++ = ':';
-    p = put_padded(p, tm.tm_min, 2);
-    *p++ = ':';
-    p = put_padded(p, tm.tm_sec, 2);
-    memcpy(p, year > 0 ? "+00" : "+00 BC", year > 0 ? 4 : 7);
-    rc |= cell_text(row, instant, 0);
-    char *cells = rc == 0 ? row_room(row, DERIVED_CELLS_MAX + XF_NFIELDS * VALUE_CELL_MAX) : NULL;
-    if (cells == NULL)
+    unsigned char *p = (unsigned char *)row->data + row->len;
+    if (item->received_seq > 0) {
+        p = field_int8(p, item->received_seq);
+        p = field_int8(p, item->received_item);
+    } else {
+        p = field_null(field_null(p));
+    }
+    /* the instant in microseconds since 2000-01-01 UTC */
+    p = field_int8(p, (sub->submitted_epoch - PG_EPOCH_UNIX) * 1000000);
+    p = derived_fields(p, sub);
+    for (int i = 0; i < XF_NFIELDS && p != NULL; i++)
+        p = value_field(p, &xf_fields[i], &sub->values[i]);
+    if (p == NULL) {
+        log_error("a value of %s does not fit its column", sub->school_code);
         return -1;
-    cells = write_derived_cells(cells, sub);
-    for (int i = 0; i < XF_NFIELDS; i++)
-        cells = write_value_cell(cells, &xf_fields[i], &sub->values[i]);
-    row_done(row, cells);
+    }
+    row->len = (size_t)((char *)p - row->data);
+    row->data[row->len] = '\0';
     return 0;
 }
 
@@ -402,22 +547,29 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     rc |= cell_text(row, have_code ? sub->school_code : NULL, 0);
     rc |= cell_text(row, it->period[0] ? it->period : NULL, 0);
     it->ident_len = row->len - it->ident_off;
-    it->body_off = row->len;
-    rc |= cell_bytea(row, item->sha256, item->sha256 ? UTIL_SHA256_LEN : 0);
-    rc |= buf_putc(row, '\t') | buf_put_int64(row, (int64_t)item->byte_size);
-    if (item->data != NULL) {
-        if (b->deflate == NULL && (b->deflate = libdeflate_alloc_compressor(GZIP_LEVEL)) == NULL)
+    buf *raw = &b->raw;
+    it->raw_off = raw->len;
+    rc |= copybin_str(raw, item->source) | copybin_str(raw, item->ref);
+    rc |= copybin_str(raw, have_code ? sub->school_code : NULL);
+    rc |= copybin_str(raw, it->period[0] ? it->period : NULL);
+    rc |= copybin_bytes(raw, item->sha256, UTIL_SHA256_LEN);
+    rc |= copybin_int8(raw, (int64_t)item->byte_size);
+    if (item->data != NULL && !item->workbook && rc == 0) {
+        /* kept in the batch's block, compressed with the others when the batch is merged */
+        it->in_block = true;
+        it->body_off = b->bodies.len;
+        it->body_len = item->len;
+        rc |= buf_append(&b->bodies, item->data, item->len) | copybin_null(raw);
+    } else if (item->data != NULL && rc == 0) {
+        /* a workbook keeps its own member, compressed straight into the field */
+        size_t at = raw->len;
+        if (copybin_open(raw) != 0 || xf_batch_gzip(b, item->data, item->len, raw) != 0 ||
+            copybin_close(raw, at) != 0)
             return -1;
-        buf_reset(&b->gz);
-        if (gzip_with(b->deflate, item->data, item->len, &b->gz) != 0)
-            return -1;
-        rc |= cell_bytea(row, (const unsigned char *)b->gz.data, b->gz.len);
     } else {
-        rc |= cell_bytea(row, NULL, 0);
+        rc |= copybin_null(raw);
     }
-    /* the cells follow a tab; the merge puts the raw id in front of them */
-    it->body_off++;
-    it->body_len = row->len - it->body_off;
+    it->raw_len = raw->len - it->raw_off;
     if (rc)
         return -1;
 
@@ -447,7 +599,7 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     it->issue_len = b->issues.len - it->issue_off;
     if (verdict == 0) {
         it->sub_off = b->submissions.len;
-        if (add_submission_cells(&b->submissions, item, sub) != 0)
+        if (add_submission_fields(&b->submissions, item, sub) != 0)
             return -1;
         it->sub_len = b->submissions.len - it->sub_off;
     }

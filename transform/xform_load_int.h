@@ -15,8 +15,8 @@ struct libdeflate_compressor;
 
 /*
  * One received item of a batch: what the merge needs to decide its outcome, and where its
- * COPY cells are. The cells are COPY text, written when the item was added, so that the
- * merge only puts the ids it draws in front of them.
+ * COPY cells are. The cells are written when the item was added, so that the merge only puts
+ * the ids it draws in front of them.
  */
 struct xf_item {
     unsigned char sha256[UTIL_SHA256_LEN];
@@ -31,7 +31,9 @@ struct xf_item {
     int64_t received_seq; /* 0: not known (NULL) */
     int64_t received_item;
     size_t ident_off, ident_len; /* items: "source\tref\tschool_code\tperiod" */
-    size_t body_off, body_len;   /* items: "sha256\tbyte_size\tbody_gz" */
+    size_t raw_off, raw_len;     /* raw: the raw row's fields from source to body_gz */
+    size_t body_off, body_len;   /* bodies: the bytes the batch's block keeps */
+    bool in_block;               /* bytes kept in the batch's block (not a workbook's own) */
     size_t sub_off, sub_len;     /* submissions: from district_code_reported to the last field */
     size_t issue_off, issue_len; /* issues: "seq\tseverity\tcode\tpath\tmessage\tmessage_zh\n"... */
 };
@@ -39,17 +41,21 @@ struct xf_item {
 struct xf_batch {
     struct xf_item *item;
     long nitems, cap;
-    buf items;       /* the identity and body cells of the items */
+    buf items;       /* the identity cells of the items (COPY text, for the run's items) */
+    buf raw;         /* the fields of the raw rows (binary COPY: the bytes go as they are) */
+    buf bodies;      /* the bytes of the items kept in the block, one after another */
     buf submissions; /* the cells of the accepted items' submission rows */
     buf issues;      /* the issue rows found in C */
     buf strings;     /* NUL-terminated school names as sent */
-    buf gz;          /* scratch: the compressed bytes of one item */
     /* kept between items (xform_load.c) */
     struct libdeflate_compressor *deflate;
     long flush_max; /* xf_batch_set_flush */
     int (*flush_fn)(void *ctx);
     void *flush_ctx;
 };
+
+/* Appends data compressed as one gzip member with the batch's compressor. 0 or -1 (memory). */
+int xf_batch_gzip(struct xf_batch *b, const unsigned char *data, size_t len, buf *out);
 
 /* Empties the batch for the next one, keeping its memory. Never fails. */
 void xf_batch_reset(struct xf_batch *b);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/copybin.h"
 #include "common/db.h"
 #include "common/fault.h"
 #include "common/log.h"
@@ -49,6 +50,8 @@ struct merge {
     struct version *versions;
     long nversions;
     const char *now;
+    int64_t now_pg_us;   /* now in microseconds since 2000-01-01 UTC, as timestamptz is sent */
+    int64_t block_id;    /* drawn for the batch's block */
     buf registry_issues; /* rows of the checks against the registry, per item in order */
     size_t *reg_off, *reg_len;
     buf rows;
@@ -193,9 +196,11 @@ static int lookup(struct merge *m)
             v->item = -1;
         } else if (strcmp(kind, "now") == 0) {
             m->now = PQgetvalue(res, r, 5);
+            m->now_pg_us = cell_int64(res, r, 8) - 946684800LL * 1000000;
+            m->block_id = cell_int64(res, r, 9);
         }
     }
-    if (items_seen != b->nitems || m->now == NULL) {
+    if (items_seen != b->nitems || m->now == NULL || m->block_id <= 0) {
         log_error("cannot merge the batch: the lookup did not answer for every item");
         rc = -1;
         goto out;
@@ -504,28 +509,106 @@ static int copy_rows(struct merge *m, const char *sql)
     return rc;
 }
 
+/*
+ * The batch's block: the bytes of its items kept in a block, except the duplicates', one
+ * after another in the order received, compressed as one member and COPYed into
+ * xinyu.raw_block; each such item's offset in it goes to off[]. Returns 0, -1 after logging, or
+ * XF_FLUSH_RETRY.
+ */
+static int copy_block(struct merge *m, int64_t *off)
+{
+    struct xf_batch *b = m->b;
+    const buf *bodies = &b->bodies;
+    buf kept = BUF_INIT;
+    bool any = false, all = true;
+    for (long i = 0; i < b->nitems; i++) {
+        if (b->item[i].in_block) {
+            any |= !m->out[i].duplicate;
+            all &= !m->out[i].duplicate;
+        }
+    }
+    if (!any)
+        return 0;
+    int rc = 0;
+    size_t at = 0;
+    for (long i = 0; i < b->nitems && rc == 0; i++) {
+        const struct xf_item *it = &b->item[i];
+        if (!it->in_block || m->out[i].duplicate)
+            continue;
+        off[i] = all ? (int64_t)it->body_off : (int64_t)kept.len;
+        if (!all)
+            rc |= buf_append(&kept, bodies->data + it->body_off, it->body_len);
+        at = all ? it->body_off + it->body_len : kept.len;
+    }
+    if (at > INT32_MAX) {
+        log_error("cannot merge the batch: its block would exceed 2 GiB");
+        buf_free(&kept);
+        return -1;
+    }
+    const buf *in = all ? bodies : &kept;
+    rc |= copybin_header(&m->rows) | copybin_tuple(&m->rows, 3);
+    rc |= copybin_int8(&m->rows, m->block_id) | copybin_int8(&m->rows, m->run_id);
+    size_t field = m->rows.len;
+    rc |= copybin_open(&m->rows);
+    rc |= xf_batch_gzip(b, (const unsigned char *)in->data, at, &m->rows);
+    rc |= copybin_close(&m->rows, field) | copybin_trailer(&m->rows);
+    buf_free(&kept);
+    if (rc != 0) {
+        log_error("out of memory while merging a batch");
+        return -1;
+    }
+    return copy_rows(m, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN" COPYBIN_WITH);
+}
+
+/* The raw rows in the binary format: the compressed bytes go as they are, not as hex. */
 static int copy_raw(struct merge *m)
 {
     struct xf_batch *b = m->b;
-    int rc = 0;
+    int64_t *off = calloc((size_t)b->nitems, sizeof *off);
+    if (off == NULL) {
+        log_error("out of memory while merging a batch");
+        return -1;
+    }
+    int rc = copy_block(m, off);
+    if (rc != 0)
+        goto out;
+    rc = copybin_header(&m->rows);
+    bool any = false;
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
         if (o->duplicate)
             continue;
-        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_append(&m->rows, b->items.data + it->ident_off, it->ident_len);
-        rc |= buf_putc(&m->rows, '\t');
-        rc |= buf_append(&m->rows, b->items.data + it->body_off, it->body_len);
-        rc |= buf_putc(&m->rows, '\t') | buf_put_int64(&m->rows, m->run_id);
-        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, district_of(o));
-        rc |= buf_putc(&m->rows, '\n');
+        rc |= copybin_tuple(&m->rows, 12) | copybin_int8(&m->rows, o->raw_id);
+        rc |= buf_append(&m->rows, b->raw.data + it->raw_off, it->raw_len);
+        if (it->in_block)
+            rc |= copybin_int8(&m->rows, m->block_id) | copybin_int4(&m->rows, (int32_t)off[i]);
+        else
+            rc |= copybin_null(&m->rows) | copybin_null(&m->rows);
+        rc |= copybin_int8(&m->rows, m->run_id);
+        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
+        any = true;
     }
-    if (rc != 0)
-        return -1;
-    return copy_rows(m, "COPY xinyu.raw_submission (raw_id, source, ref, school_code, period, "
-                        "sha256, byte_size, body_gz, run_id, district_code) FROM STDIN");
+    rc |= copybin_trailer(&m->rows);
+    if (rc != 0) {
+        rc = -1;
+        goto out;
+    }
+    if (!any) {
+        buf_reset(&m->rows);
+        goto out;
+    }
+    rc = copy_rows(m, "COPY xinyu.raw_submission (raw_id, source, ref, school_code, period, "
+                      "sha256, byte_size, body_gz, block_id, block_off, run_id, district_code) "
+                      "FROM STDIN" COPYBIN_WITH);
+out:
+    free(off);
+    return rc;
 }
+
+/* The submission row's fields: the merge's eight, the staged five before the derived ones
+ * (district and name reported, order of receipt, submitted_at), the derived, the values. */
+#define SUBMISSION_FIELDS (8 + 5 + 8 + XF_NFIELDS)
 
 static char submission_copy[4096];
 static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
@@ -541,13 +624,14 @@ static void build_submission_copy(void)
         "school_name_reported, received_seq, received_item, submitted_at, " XF_DERIVED_COLUMNS);
     for (int i = 0; i < XF_NFIELDS; i++)
         buf_printf(&sql, ", %s", xf_fields[i].column);
-    buf_puts(&sql, ") FROM STDIN");
+    buf_puts(&sql, ") FROM STDIN" COPYBIN_WITH);
     if (sql.data == NULL || util_strlcpy(submission_copy, sql.data, sizeof submission_copy) != 0)
         submission_copy[0] = '\0';
     buf_free(&sql);
 }
 
-/* The submission rows, in the order of their ids (the order received). */
+/* The submission rows, in the order of their ids (the order received), in the binary format:
+ * about sixty values a row that the server takes as they are, none parsed from text. */
 static int copy_submissions(struct merge *m)
 {
     struct xf_batch *b = m->b;
@@ -556,7 +640,8 @@ static int copy_submissions(struct merge *m)
         log_error("cannot build the merge's COPY statement");
         return -1;
     }
-    int rc = 0;
+    int rc = copybin_header(&m->rows);
+    bool any = false;
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
@@ -566,20 +651,22 @@ static int copy_submissions(struct merge *m)
             log_error("cannot merge the batch: no submission id for %s", it->school_code);
             return -1;
         }
-        rc |= buf_put_int64(&m->rows, o->submission_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_put_int64(&m->rows, m->run_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_puts(&m->rows, o->current ? "t\t" : "f\t");
-        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
-        rc |= buf_copy_text(&m->rows, m->now, strlen(m->now));
-        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, it->school_code);
-        rc |= buf_putc(&m->rows, '\t') | buf_puts(&m->rows, it->period);
-        rc |= buf_putc(&m->rows, '\t');
+        rc |= copybin_tuple(&m->rows, SUBMISSION_FIELDS);
+        rc |= copybin_int8(&m->rows, o->submission_id) | copybin_int8(&m->rows, o->raw_id);
+        rc |= copybin_int8(&m->rows, m->run_id) | copybin_bool(&m->rows, o->current);
+        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
+        rc |= copybin_int8(&m->rows, m->now_pg_us);
+        rc |= copybin_str(&m->rows, it->school_code) | copybin_str(&m->rows, it->period);
         rc |= buf_append(&m->rows, b->submissions.data + it->sub_off, it->sub_len);
-        rc |= buf_putc(&m->rows, '\n');
+        any = true;
     }
+    rc |= copybin_trailer(&m->rows);
     if (rc != 0)
         return -1;
+    if (!any) {
+        buf_reset(&m->rows);
+        return 0;
+    }
     return copy_rows(m, submission_copy);
 }
 

@@ -40,7 +40,8 @@ $$;
 --   version  a stored version of a batch's school term: t1 school_code, t2 period, id1
 --            submission_id, id2 raw_id, flag is_current, n1 submitted_at in microseconds
 --            since the epoch, n2 received_seq, n3 received_item
---   now      t1 the transaction's time, which received_at records
+--   now      t1 the transaction's time, which received_at records, n1 the same in
+--            microseconds since the epoch; n2 a new block id for the batch's raw bytes
 -- New ids are drawn in the order received.
 CREATE OR REPLACE FUNCTION xinyu.merge_lookup(p_sha256 text[], p_valid boolean[],
                                               p_school_code text[], p_period text[])
@@ -85,7 +86,8 @@ BEGIN
 
     RETURN QUERY
     SELECT 'now', NULL::integer, NULL::bigint, NULL::bigint, NULL::boolean, now()::text,
-           NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint;
+           NULL::text, NULL::text, (extract(epoch FROM now()) * 1000000)::bigint,
+           nextval('xinyu.raw_block_block_id_seq'), NULL::bigint;
 END
 $$;
 

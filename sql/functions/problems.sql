@@ -12,8 +12,13 @@
 -- a problem is committed with its issues in the merge's transaction, whatever becomes of the
 -- run after it; the run that received the submission is the one that first saw the problem.
 -- (The merge writes all the issues of a batch in one statement; a duplicate brings none.)
+-- Each submission is found by its key: the plan is made once per session, at the first batch
+-- of a first load, when xinyu.raw_submission is a few pages; a sequential scan chosen then
+-- read the whole growing table for every later batch (9 s of server time at 200,000).
 CREATE OR REPLACE FUNCTION xinyu.problem_record() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET enable_seqscan = off
+AS $$
 BEGIN
     INSERT INTO xinyu.problem_ledger (kind, raw_id, school_code, period, district_code,
                                       first_seen_run)

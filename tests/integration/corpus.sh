@@ -82,7 +82,7 @@ tsv "SELECT ri.source, ri.ref, ri.outcome, ri.run_id, coalesce(s.period, '-'),
             coalesce(s.school_code, '-'), coalesce(s.is_current::text, '-'),
             (SELECT count(*) FROM xinyu.submission_grade g WHERE g.submission_id = s.submission_id),
             coalesce(encode(sha256(convert_to(s.school_name_reported, 'UTF8')), 'hex'), '-'),
-            coalesce(encode(r.sha256, 'hex'), '-'), r.body_gz IS NOT NULL
+            coalesce(encode(r.sha256, 'hex'), '-'), r.body_gz IS NOT NULL OR r.block_id IS NOT NULL
            FROM xinyu.run_item ri
            LEFT JOIN xinyu.raw_submission r ON r.raw_id = ri.raw_id
            LEFT JOIN xinyu.submission s ON s.raw_id = ri.raw_id AND ri.outcome <> 'duplicate'
@@ -358,6 +358,43 @@ bad=$(sql "SELECT string_agg(DISTINCT r.source || ' ' || i.code, ', ') FROM xiny
            WHERE i.message_zh IS NULL OR i.message_zh = ''
               OR (i.path <> '' AND strpos(i.message_zh, '(' || i.path || ')') = 0)")
 [ -z "$bad" ] || consistent+=("reasons without a Chinese text naming their path: $bad")
+
+# Every kept raw submission comes back as it was received: xinyu raw's bytes have the length
+# and the SHA-256 recorded at receipt, whether kept in a batch's block or in a member of its own.
+kept=0
+while IFS=$'\t' read -r raw_id size sha; do
+    "$XINYU" --config "$conf" --db "" -q raw "$raw_id" >"$TEST_TMP/raw.bytes"
+    got=$(sha256sum <"$TEST_TMP/raw.bytes" | cut -d' ' -f1)
+    len=$(wc -c <"$TEST_TMP/raw.bytes")
+    [ "$got" = "$sha" ] && [ "$len" = "$size" ] ||
+        consistent+=("xinyu raw $raw_id: $len bytes with SHA-256 $got, not the $size bytes received")
+    kept=$((kept + 1))
+done < <(tsv "SELECT raw_id, byte_size, encode(sha256, 'hex') FROM xinyu.raw_submission
+              WHERE block_id IS NOT NULL OR body_gz IS NOT NULL ORDER BY raw_id")
+[ "$kept" -gt 0 ] || consistent+=("no raw submission kept its bytes")
+[ "$(sql "SELECT count(*) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")" -gt 0 ] ||
+    consistent+=("no submission of the corpus was kept in a block")
+# bytes not kept (unreadable, or over the limit) and damaged bytes are said, not written
+lost=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NULL AND body_gz IS NULL")
+if [ -n "$lost" ]; then
+    out=$("$XINYU" --config "$conf" --db "" raw "$lost" 2>&1 >/dev/null)
+    rc=$?
+    [ "$rc" = 2 ] && grep -q "were not kept" <<<"$out" ||
+        consistent+=("xinyu raw of bytes not kept: exit $rc, $out")
+fi
+one=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")
+block=$(sql "SELECT block_id FROM xinyu.raw_submission WHERE raw_id = $one")
+sql "CREATE TABLE public.block_saved AS SELECT * FROM xinyu.raw_block WHERE block_id = $block;
+     UPDATE xinyu.raw_block SET body_gz = overlay(body_gz PLACING '\\xdeadbeefdeadbeef'::bytea FROM 20)
+     WHERE block_id = $block" >/dev/null
+out=$("$XINYU" --config "$conf" --db "" raw "$one" 2>&1 >/dev/null)
+rc=$?
+[ "$rc" = 3 ] && grep -q "are damaged" <<<"$out" || consistent+=("xinyu raw of a damaged block: exit $rc, $out")
+sql "UPDATE xinyu.raw_block b SET body_gz = s.body_gz FROM public.block_saved s
+     WHERE b.block_id = s.block_id; DROP TABLE public.block_saved" >/dev/null
+[ "$("$XINYU" --config "$conf" --db "" -q raw "$one" | sha256sum | cut -d' ' -f1)" = \
+    "$(sql "SELECT encode(sha256, 'hex') FROM xinyu.raw_submission WHERE raw_id = $one")" ] ||
+    consistent+=("xinyu raw $one after the block was restored")
 
 # The nightly job over the same spools afterwards: nothing new, the reports still written.
 if [ ${#cases[@]} -gt 0 ] && [ -z "${CASES:-}" ]; then

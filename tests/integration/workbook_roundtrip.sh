@@ -112,6 +112,12 @@ echo "$r" | grep -q 'type 基本情况!C21 兼职心理健康教师人数: expec
     fail "mistakes: $r"
 expect_eq "the refused workbook's school is known" "3201020005 2024-2025-1" \
     "$(sql "SELECT school_code || ' ' || period FROM xinyu.raw_submission WHERE ref = 'bad/other-school.xlsx'")"
+# a workbook keeps its own gzip member, and xinyu raw gives back the very bytes sent
+mistakes=$(sql "SELECT raw_id FROM xinyu.raw_submission WHERE ref = 'bad/mistakes.xlsx' AND body_gz IS NOT NULL")
+[ -n "$mistakes" ] || fail "the refused workbook's bytes were not kept in a member of their own"
+"$XINYU" --config "$TEST_TMP/wb.conf" -q raw --out "$TEST_TMP/mistakes-back.xlsx" "$mistakes" ||
+    fail "xinyu raw $mistakes failed"
+cmp -s "$TEST_TMP/mistakes-back.xlsx" "$bad/mistakes.xlsx" || fail "xinyu raw $mistakes gives other bytes"
 echo "round trip ok: $njson submissions, ${#rollup_json[@]} of them in a roll-up"
 
 # ---- back to the school: the workbook with its mistakes marked, and a letter naming cells ----

@@ -73,6 +73,10 @@ SELECT pg_temp.must_pass('xinyu_report', 'SELECT count(*) FROM xinyu.submission_
 SELECT pg_temp.must_fail('xinyu_report', 'DELETE FROM xinyu.raw_submission');
 SELECT pg_temp.must_fail('xinyu_report', 'UPDATE xinyu.school SET active = false');
 SELECT pg_temp.must_fail('xinyu_report', 'SELECT body_gz FROM xinyu.raw_submission');
+SELECT pg_temp.must_fail('xinyu_report', 'SELECT body_gz FROM xinyu.raw_block');
+-- the loader writes blocks and reads none back
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT body_gz FROM xinyu.raw_block');
+SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.raw_block');
 -- ... but a rejected workbook's, to send it back to its school (NULL for anything else)
 SELECT pg_temp.must_pass('xinyu_report', 'SELECT xinyu.rejected_workbook(1)');
 SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT xinyu.rejected_workbook(1)');

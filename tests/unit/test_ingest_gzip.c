@@ -285,6 +285,47 @@ static void test_cap_zero(void **state)
     buf_free(&gz);
 }
 
+/* A slice of a block: the first want bytes of a large member, and no more are inflated. */
+static void test_prefix(void **state)
+{
+    (void)state;
+    const size_t len = 3 * MIB;
+    unsigned char *data = sample(len);
+    buf gz = BUF_INIT, out = BUF_INIT;
+    gzip_of(data, len, &gz);
+    char err[128];
+    assert_int_equal(buf_append(&out, "ab", 2), 0);
+    assert_int_equal(
+        ingest_gzip_prefix((unsigned char *)gz.data, gz.len, 1000, &out, err, sizeof err), 0);
+    assert_int_equal(out.len, 1002);
+    assert_memory_equal(out.data + 2, data, 1000);
+    buf_reset(&out);
+    /* the whole member, to its last byte */
+    assert_int_equal(
+        ingest_gzip_prefix((unsigned char *)gz.data, gz.len, len, &out, err, sizeof err), 0);
+    assert_int_equal(out.len, len);
+    assert_memory_equal(out.data, data, len);
+    buf_reset(&out);
+    /* more than the member holds */
+    assert_int_equal(
+        ingest_gzip_prefix((unsigned char *)gz.data, gz.len, len + 1, &out, err, sizeof err), 1);
+    assert_string_equal(err, "the data ends early");
+    assert_int_equal(out.len, 0);
+    /* a member cut short, and one damaged in its middle */
+    assert_int_equal(
+        ingest_gzip_prefix((unsigned char *)gz.data, gz.len / 2, len, &out, err, sizeof err), 1);
+    memset(gz.data + 40, 0xff, 64);
+    assert_int_equal(
+        ingest_gzip_prefix((unsigned char *)gz.data, gz.len, len, &out, err, sizeof err), 1);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(ingest_gzip_prefix((const unsigned char *)"{}", 2, 1, &out, err, sizeof err),
+                     1);
+    assert_string_equal(err, "not gzip data");
+    buf_free(&out);
+    buf_free(&gz);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_trailing_garbage),
         cmocka_unit_test(test_bomb_stops_at_cap),
         cmocka_unit_test(test_cap_zero),
+        cmocka_unit_test(test_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

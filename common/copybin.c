@@ -1,0 +1,132 @@
+/* copybin.c - rows in PostgreSQL's binary COPY format (see copybin.h). */
+#include "common/copybin.h"
+
+#include <string.h>
+
+static int put_be(buf *b, uint64_t v, int bytes)
+{
+    unsigned char out[8];
+    for (int i = bytes - 1; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+    return buf_append(b, out, (size_t)bytes);
+}
+
+int copybin_header(buf *b)
+{
+    /* the signature, then no flags and no header extension */
+    static const unsigned char head[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n',
+                                           0,   0,   0,   0,   0,   0,   0,    0,    0};
+    return buf_append(b, head, sizeof head);
+}
+
+int copybin_trailer(buf *b)
+{
+    return put_be(b, 0xffff, 2);
+}
+
+int copybin_tuple(buf *b, int n)
+{
+    return put_be(b, (uint64_t)n, 2);
+}
+
+int copybin_null(buf *b)
+{
+    return put_be(b, 0xffffffffu, 4);
+}
+
+int copybin_int8(buf *b, int64_t v)
+{
+    unsigned char out[12] = {0, 0, 0, 8};
+    uint64_t u = (uint64_t)v;
+    for (int i = 11; i >= 4; i--) {
+        out[i] = (unsigned char)(u & 0xff);
+        u >>= 8;
+    }
+    return buf_append(b, out, sizeof out);
+}
+
+int copybin_int4(buf *b, int32_t v)
+{
+    unsigned char out[8] = {0, 0, 0, 4};
+    uint32_t u = (uint32_t)v;
+    for (int i = 7; i >= 4; i--) {
+        out[i] = (unsigned char)(u & 0xff);
+        u >>= 8;
+    }
+    return buf_append(b, out, sizeof out);
+}
+
+int copybin_bool(buf *b, bool v)
+{
+    const unsigned char out[5] = {0, 0, 0, 1, v ? 1 : 0};
+    return buf_append(b, out, sizeof out);
+}
+
+int copybin_float8(buf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return copybin_int8(b, (int64_t)u);
+}
+
+int copybin_text(buf *b, const char *s, size_t len)
+{
+    if (s == NULL || buf_valid_utf8(s, len))
+        return copybin_bytes(b, s, len);
+    /* PostgreSQL text holds neither NUL nor invalid UTF-8: such a byte is kept visible as
+     * "\xNN", as buf_copy_text writes it in the text format */
+    if (len > INT32_MAX / 4 || buf_reserve(b, 4 + 4 * len) != 0)
+        return -1;
+    size_t at = b->len;
+    copybin_open(b);
+    const unsigned char *in = (const unsigned char *)s;
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len;) {
+        size_t seq = in[i] != 0 ? buf_utf8_sequence(in + i, len - i) : 0;
+        if (seq == 0) {
+            const char esc[4] = {'\\', 'x', hex[in[i] >> 4], hex[in[i] & 15]};
+            buf_append(b, esc, sizeof esc);
+            i++;
+        } else {
+            buf_append(b, in + i, seq);
+            i += seq;
+        }
+    }
+    return copybin_close(b, at);
+}
+
+int copybin_open(buf *b)
+{
+    return put_be(b, 0, 4);
+}
+
+int copybin_close(buf *b, size_t at)
+{
+    uint64_t n = b->len - at - 4;
+    if (n > INT32_MAX)
+        return -1;
+    for (int i = 3; i >= 0; i--) {
+        b->data[at + (size_t)i] = (char)(n & 0xff);
+        n >>= 8;
+    }
+    return 0;
+}
+
+int copybin_str(buf *b, const char *s)
+{
+    return copybin_bytes(b, s, s != NULL ? strlen(s) : 0);
+}
+
+int copybin_bytes(buf *b, const void *data, size_t len)
+{
+    if (data == NULL)
+        return copybin_null(b);
+    if (len > INT32_MAX)
+        return -1;
+    if (buf_reserve(b, 4 + len) != 0)
+        return -1;
+    put_be(b, len, 4);
+    return buf_append(b, data, len);
+}
