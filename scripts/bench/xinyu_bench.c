@@ -301,9 +301,12 @@ struct candidate {
 struct prep {
     struct xf_registry *registry;
     struct xf_options opt;
-    FILE *raw, *sub;
+    FILE *raw, *sub, *blk;
     int64_t sub_written; /* bytes written to submission.copy so far */
     buf row, gz;
+    buf block; /* the bytes of the block being filled, as the merge keeps a batch's */
+    int64_t block_id;
+    long block_items;
     struct sha_set seen;
     struct candidate *cands;
     size_t ncands, capcands;
@@ -400,6 +403,29 @@ static int add_submission(struct prep *p, const struct xf_submission *s, const c
     return 0;
 }
 
+/* The raw zone's blocks as the merge writes them: the bytes of BENCH_BLOCK_ITEMS
+ * submissions, the batch_size of the bench configuration, as one gzip member. */
+#define BENCH_BLOCK_ITEMS 500
+
+static int flush_block(struct prep *p)
+{
+    if (p->block_items == 0)
+        return 0;
+    buf_reset(&p->gz);
+    buf *row = &p->row;
+    buf_reset(row);
+    int rc = xf_gzip_deflate((const unsigned char *)p->block.data, p->block.len, &p->gz);
+    rc |= buf_printf(row, "%" PRId64 "\t%d", p->block_id + 1, BENCH_RUN_ID);
+    rc |= cell_bytea(row, (const unsigned char *)p->gz.data, p->gz.len);
+    rc |= buf_putc(row, '\n');
+    if (rc != 0 || write_row(p->blk, row) != 0)
+        return -1;
+    buf_reset(&p->block);
+    p->block_items = 0;
+    p->block_id++;
+    return 0;
+}
+
 static int prep_item(const struct ingest_item *item, void *ctx)
 {
     struct prep *p = ctx;
@@ -436,12 +462,12 @@ static int prep_item(const struct ingest_item *item, void *ctx)
     rc |= cell_bytea(row, item->has_sha256 ? item->sha256 : NULL, UTIL_SHA256_LEN);
     rc |= buf_printf(row, "\t%zu", item->byte_size);
     if (item->data != NULL) {
-        buf_reset(&p->gz);
-        if (xf_gzip_deflate(item->data, item->len, &p->gz) != 0)
-            goto oom_clear;
-        rc |= cell_bytea(row, (const unsigned char *)p->gz.data, p->gz.len);
+        /* in the block being filled: body_gz NULL, the block and the offset in it */
+        rc |= buf_printf(row, "\t\\N\t%" PRId64 "\t%zu", p->block_id + 1, p->block.len);
+        rc |= buf_append(&p->block, item->data, item->len);
+        p->block_items++;
     } else {
-        rc |= cell_bytea(row, NULL, 0);
+        rc |= buf_puts(row, "\t\\N\t\\N\t\\N");
     }
     rc |= cell_text(row, BENCH_SOURCE);
     rc |= cell_text(row, item->ref);
@@ -451,6 +477,8 @@ static int prep_item(const struct ingest_item *item, void *ctx)
     rc |= cell_text(row, district);
     rc |= buf_putc(row, '\n');
     if (rc != 0 || write_row(p->raw, row) != 0)
+        goto oom_clear;
+    if (p->block_items == BENCH_BLOCK_ITEMS && flush_block(p) != 0)
         goto oom_clear;
     if (verdict == 0 && school != NULL) {
         if (add_submission(p, &s, district) != 0)
@@ -531,14 +559,15 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
     p.opt.registry = p.registry;
     p.opt.now_epoch = (int64_t)time(NULL);
     util_now_rfc3339(p.received_at, sizeof p.received_at);
-    char raw_path[4096], sub_path[4096], meta_path[4096];
+    char raw_path[4096], sub_path[4096], meta_path[4096], blk_path[4096];
     if (util_mkdirs(out, false) != 0) {
         fprintf(stderr, "xinyu-bench: cannot create %s: %s\n", out, strerror(errno));
         goto out;
     }
     p.raw = open_out(out, "raw_submission.copy", raw_path, sizeof raw_path);
     p.sub = open_out(out, "submission.copy", sub_path, sizeof sub_path);
-    if (p.raw == NULL || p.sub == NULL) {
+    p.blk = open_out(out, "raw_block.copy", blk_path, sizeof blk_path);
+    if (p.raw == NULL || p.sub == NULL || p.blk == NULL) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
     }
@@ -552,8 +581,12 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
             goto out;
         }
     }
-    int closed = fclose(p.raw) | fclose(p.sub);
-    p.raw = p.sub = NULL;
+    if (flush_block(&p) != 0) {
+        fprintf(stderr, "xinyu-bench: out of memory or a write failed\n");
+        goto out;
+    }
+    int closed = fclose(p.raw) | fclose(p.sub) | fclose(p.blk);
+    p.raw = p.sub = p.blk = NULL;
     if (closed != 0 || mark_current(&p, sub_path) != 0) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
@@ -576,8 +609,11 @@ out:
         fclose(p.raw);
     if (p.sub != NULL)
         fclose(p.sub);
+    if (p.blk != NULL)
+        fclose(p.blk);
     buf_free(&p.row);
     buf_free(&p.gz);
+    buf_free(&p.block);
     free(p.seen.slots);
     free(p.seen.used);
     free(p.cands);
@@ -714,8 +750,9 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
 {
     PGconn *conns[MAX_JOBS];
     int nconns = 0, rc = 1;
-    char raw_path[4096], sub_path[4096], meta_path[4096];
+    char raw_path[4096], sub_path[4096], meta_path[4096], blk_path[4096];
     snprintf(raw_path, sizeof raw_path, "%s/raw_submission.copy", dir);
+    snprintf(blk_path, sizeof blk_path, "%s/raw_block.copy", dir);
     snprintf(sub_path, sizeof sub_path, "%s/submission.copy", dir);
     snprintf(meta_path, sizeof meta_path, "%s/meta", dir);
     char meta[512] = "";
@@ -755,9 +792,13 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
     if (buf_puts(&sub_sql, ") FROM STDIN") != 0)
         goto out;
     double t0 = now_s();
-    int failed = copy_table(conns, jobs,
+    int failed = copy_table(
+        conns, jobs, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN", blk_path);
+    if (!failed)
+        failed = copy_table(conns, jobs,
                             "COPY xinyu.raw_submission (raw_id, sha256, byte_size, body_gz, "
-                            "source, ref, run_id, school_code, period, district_code) FROM STDIN",
+                            "block_id, block_off, source, ref, run_id, school_code, period, "
+                            "district_code) FROM STDIN",
                             raw_path);
     double t1 = now_s();
     if (!failed)
@@ -768,6 +809,8 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
         goto out;
     /* leave the serials past the rows, as a real load would; not timed */
     db_exec(owner,
+            "SELECT setval('xinyu.raw_block_block_id_seq', max(block_id)) FROM "
+            "xinyu.raw_block HAVING count(*) > 0; "
             "SELECT setval('xinyu.raw_submission_raw_id_seq', max(raw_id)) FROM "
             "xinyu.raw_submission HAVING count(*) > 0; SELECT "
             "setval('xinyu.submission_submission_id_seq', max(submission_id)) FROM "
@@ -777,6 +820,8 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
     int64_t copy_bytes = 0;
     if (stat(raw_path, &a) == 0 && stat(sub_path, &b) == 0)
         copy_bytes = (int64_t)a.st_size + (int64_t)b.st_size;
+    if (stat(blk_path, &a) == 0)
+        copy_bytes += (int64_t)a.st_size;
     printf("case=copy jobs=%d %s copy_bytes=%" PRId64
            " raw_s=%.3f submission_s=%.3f seconds=%.3f\n",
            jobs, meta, copy_bytes, t1 - t0, t2 - t1, t2 - t0);
