@@ -3,14 +3,10 @@
 
 #include <string.h>
 
-static int put_be(buf *b, uint64_t v, int bytes)
+/* Appends the field a writer of copybin.h made in f, up to end. */
+static int append(buf *b, const unsigned char *f, const unsigned char *end)
 {
-    unsigned char out[8];
-    for (int i = bytes - 1; i >= 0; i--) {
-        out[i] = (unsigned char)(v & 0xff);
-        v >>= 8;
-    }
-    return buf_append(b, out, (size_t)bytes);
+    return buf_append(b, f, (size_t)(end - f));
 }
 
 int copybin_header(buf *b)
@@ -23,52 +19,44 @@ int copybin_header(buf *b)
 
 int copybin_trailer(buf *b)
 {
-    return put_be(b, 0xffff, 2);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_be(f, 0xffff, 2));
 }
 
 int copybin_tuple(buf *b, int n)
 {
-    return put_be(b, (uint64_t)n, 2);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_be(f, (uint64_t)n, 2));
 }
 
 int copybin_null(buf *b)
 {
-    return put_be(b, 0xffffffffu, 4);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_null(f));
 }
 
 int copybin_int8(buf *b, int64_t v)
 {
-    unsigned char out[12] = {0, 0, 0, 8};
-    uint64_t u = (uint64_t)v;
-    for (int i = 11; i >= 4; i--) {
-        out[i] = (unsigned char)(u & 0xff);
-        u >>= 8;
-    }
-    return buf_append(b, out, sizeof out);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_int8(f, v));
 }
 
 int copybin_int4(buf *b, int32_t v)
 {
-    unsigned char out[8] = {0, 0, 0, 4};
-    uint32_t u = (uint32_t)v;
-    for (int i = 7; i >= 4; i--) {
-        out[i] = (unsigned char)(u & 0xff);
-        u >>= 8;
-    }
-    return buf_append(b, out, sizeof out);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_int4(f, v));
 }
 
 int copybin_bool(buf *b, bool v)
 {
-    const unsigned char out[5] = {0, 0, 0, 1, v ? 1 : 0};
-    return buf_append(b, out, sizeof out);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_bool(f, v));
 }
 
 int copybin_float8(buf *b, double v)
 {
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return copybin_int8(b, (int64_t)u);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_float8(f, v));
 }
 
 int copybin_text(buf *b, const char *s, size_t len)
@@ -99,7 +87,8 @@ int copybin_text(buf *b, const char *s, size_t len)
 
 int copybin_open(buf *b)
 {
-    return put_be(b, 0, 4);
+    unsigned char f[COPYBIN_FIELD_MAX];
+    return append(b, f, copybin_put_be(f, 0, 4));
 }
 
 int copybin_close(buf *b, size_t at)
@@ -107,10 +96,7 @@ int copybin_close(buf *b, size_t at)
     uint64_t n = b->len - at - 4;
     if (n > INT32_MAX)
         return -1;
-    for (int i = 3; i >= 0; i--) {
-        b->data[at + (size_t)i] = (char)(n & 0xff);
-        n >>= 8;
-    }
+    copybin_put_be((unsigned char *)b->data + at, n, 4);
     return 0;
 }
 
@@ -127,6 +113,8 @@ int copybin_bytes(buf *b, const void *data, size_t len)
         return -1;
     if (buf_reserve(b, 4 + len) != 0)
         return -1;
-    put_be(b, len, 4);
+    unsigned char head[4];
+    copybin_put_be(head, len, 4);
+    buf_append(b, head, sizeof head);
     return buf_append(b, data, len);
 }

@@ -8,11 +8,63 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/buf.h"
 
 /* The COPY statement's tail that asks for this format. */
 #define COPYBIN_WITH " WITH (FORMAT binary)"
+
+/* A timestamptz is sent as microseconds since 2000-01-01 UTC: that instant in Unix seconds. */
+#define COPYBIN_PG_EPOCH_UNIX 946684800LL
+
+/* Writers of one field straight into room the caller made (a row's many small fields, without
+ * a check for room each): each writes at p and returns the end. At most COPYBIN_FIELD_MAX
+ * bytes for a number, a bool or NULL. */
+#define COPYBIN_FIELD_MAX 12
+
+static inline unsigned char *copybin_put_be(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--) {
+        p[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+    return p + bytes;
+}
+
+/* A field of a fixed-size value: its length, then its bytes big-endian. */
+static inline unsigned char *copybin_put_fixed(unsigned char *p, uint64_t v, int bytes)
+{
+    return copybin_put_be(copybin_put_be(p, (uint64_t)bytes, 4), v, bytes);
+}
+
+static inline unsigned char *copybin_put_null(unsigned char *p)
+{
+    return copybin_put_be(p, 0xffffffffu, 4);
+}
+
+static inline unsigned char *copybin_put_int8(unsigned char *p, int64_t v)
+{
+    return copybin_put_fixed(p, (uint64_t)v, 8);
+}
+
+static inline unsigned char *copybin_put_int4(unsigned char *p, int32_t v)
+{
+    return copybin_put_fixed(p, (uint32_t)v, 4);
+}
+
+static inline unsigned char *copybin_put_bool(unsigned char *p, bool v)
+{
+    return copybin_put_fixed(p, v ? 1 : 0, 1);
+}
+
+/* A float8 is sent as the bits of the IEEE double. */
+static inline unsigned char *copybin_put_float8(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return copybin_put_fixed(p, u, 8);
+}
 
 int copybin_header(buf *b);
 int copybin_trailer(buf *b);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libdeflate.h>
 
@@ -234,37 +233,48 @@ static char *write_int_array(char *p, const int64_t *v, const bool *set, int n)
 /* At most what the derived cells take: four numbers and three arrays of XF_GRADES numbers. */
 #define DERIVED_CELLS_MAX (5 * 21 + 3 * (3 + XF_GRADES * 21) + 8)
 
-static char *write_derived_cells(char *p, const struct xf_submission *sub)
+/* The sums of XF_DERIVED_COLUMNS: E, E4, classes and the lessons given. */
+struct derived {
+    int64_t total, grade4_up, classes, lessons;
+    bool any_lessons; /* some grade gives its lessons (else the sum is NULL) */
+};
+
+static struct derived derive(const struct xf_submission *sub)
 {
-    int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
-    bool any_lessons = false;
+    struct derived d = {0, 0, 0, 0, false};
     for (int g = 0; g < XF_GRADES; g++) {
         if (sub->enrolled_set[g]) {
-            total += sub->enrolled[g];
+            d.total += sub->enrolled[g];
             if (g >= 3)
-                grade4_up += sub->enrolled[g];
+                d.grade4_up += sub->enrolled[g];
         }
         if (sub->classes_set[g])
-            classes += sub->classes[g];
+            d.classes += sub->classes[g];
         if (sub->lessons_set[g]) {
-            lessons += sub->lessons[g];
-            any_lessons = true;
+            d.lessons += sub->lessons[g];
+            d.any_lessons = true;
         }
     }
+    return d;
+}
+
+static char *write_derived_cells(char *p, const struct xf_submission *sub)
+{
+    const struct derived d = derive(sub);
     *p++ = '\t';
-    p = buf_format_int64(p, total);
+    p = buf_format_int64(p, d.total);
     *p++ = '\t';
-    p = buf_format_int64(p, grade4_up);
+    p = buf_format_int64(p, d.grade4_up);
     *p++ = '\t';
-    p = buf_format_int64(p, classes);
+    p = buf_format_int64(p, d.classes);
     *p++ = '\t';
     *p++ = sub->lessons_reported ? 't' : 'f';
     p = write_int_array(p, sub->enrolled, sub->enrolled_set, XF_GRADES);
     p = write_int_array(p, sub->classes, sub->classes_set, XF_GRADES);
     p = write_int_array(p, sub->lessons, sub->lessons_set, XF_GRADES);
     *p++ = '\t';
-    if (any_lessons) {
-        p = buf_format_int64(p, lessons);
+    if (d.any_lessons) {
+        p = buf_format_int64(p, d.lessons);
     } else {
         memcpy(p, "\\N", 2);
         p += 2;
@@ -284,53 +294,6 @@ int xf_derived_cells(buf *row, const struct xf_submission *sub)
 /* ---- the submission row in the binary COPY format ---------------------------------------
  * Written into room made once per row: a length and the value's bytes, big-endian. */
 
-/* The PostgreSQL epoch (2000-01-01 UTC) in seconds since 1970. */
-#define PG_EPOCH_UNIX 946684800LL
-
-static unsigned char *put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-    return p + 4;
-}
-
-static unsigned char *put_be64(unsigned char *p, uint64_t v)
-{
-    p = put_be32(p, (uint32_t)(v >> 32));
-    return put_be32(p, (uint32_t)v);
-}
-
-static unsigned char *field_null(unsigned char *p)
-{
-    return put_be32(p, 0xffffffffu);
-}
-
-static unsigned char *field_int8(unsigned char *p, int64_t v)
-{
-    return put_be64(put_be32(p, 8), (uint64_t)v);
-}
-
-static unsigned char *field_int4(unsigned char *p, int64_t v)
-{
-    return put_be32(put_be32(p, 4), (uint32_t)(int32_t)v);
-}
-
-static unsigned char *field_bool(unsigned char *p, bool v)
-{
-    p = put_be32(p, 1);
-    *p++ = v ? 1 : 0;
-    return p;
-}
-
-static unsigned char *field_float8(unsigned char *p, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return put_be64(put_be32(p, 8), u);
-}
-
 /* A numeric of cents / 100 (dscale 2), as numeric_recv reads it: the digits in base 10,000
  * from the highest, the weight of the first, the sign and the scale. At most four integer
  * groups (cents < 10^16) and the group of the cents. */
@@ -346,16 +309,12 @@ static unsigned char *field_cents(unsigned char *p, uint64_t cents)
     for (int k = n - 1; k >= 0; k--)
         digits[nd++] = groups[k];
     digits[nd++] = (uint16_t)(cents % 100 * 100);
-    p = put_be32(p, (uint32_t)(8 + 2 * nd));
+    p = copybin_put_be(p, (uint64_t)(8 + 2 * nd), 4);
     const uint16_t head[4] = {(uint16_t)nd, (uint16_t)(int16_t)weight, 0 /* positive */, 2};
-    for (int k = 0; k < 4; k++) {
-        *p++ = (unsigned char)(head[k] >> 8);
-        *p++ = (unsigned char)head[k];
-    }
-    for (int k = 0; k < nd; k++) {
-        *p++ = (unsigned char)(digits[k] >> 8);
-        *p++ = (unsigned char)digits[k];
-    }
+    for (int k = 0; k < 4; k++)
+        p = copybin_put_be(p, head[k], 2);
+    for (int k = 0; k < nd; k++)
+        p = copybin_put_be(p, digits[k], 2);
     return p;
 }
 
@@ -386,18 +345,20 @@ static unsigned char *value_field(unsigned char *p, const struct xf_field *f,
                                   const struct xf_value *v)
 {
     if (!v->set)
-        return field_null(p);
+        return copybin_put_null(p);
     switch (f->kind) {
     case XF_COUNT:
-        return v->integer < 0 || v->integer > XF_COUNT_MAX ? NULL : field_int4(p, v->integer);
+        return v->integer < 0 || v->integer > XF_COUNT_MAX
+                   ? NULL
+                   : copybin_put_int4(p, (int32_t)v->integer);
     case XF_BOOL:
-        return field_bool(p, v->integer != 0);
+        return copybin_put_bool(p, v->integer != 0);
     case XF_MONEY: {
         uint64_t cents;
         return amount_cents(v->number, &cents) ? field_cents(p, cents) : NULL;
     }
     default:
-        return field_float8(p, v->number);
+        return copybin_put_float8(p, v->number);
     }
 }
 
@@ -414,14 +375,14 @@ static unsigned char *grade_array(unsigned char *p, const int64_t *v, const bool
             return NULL;
     }
     unsigned char *len = p;
-    p = put_be32(p + 4, 1);
-    p = put_be32(p, any_null ? 1 : 0);
-    p = put_be32(p, INT4_OID);
-    p = put_be32(p, XF_GRADES);
-    p = put_be32(p, 1);
+    p = copybin_put_be(p + 4, 1, 4); /* one dimension */
+    p = copybin_put_be(p, any_null ? 1 : 0, 4);
+    p = copybin_put_be(p, INT4_OID, 4);
+    p = copybin_put_be(p, XF_GRADES, 4);
+    p = copybin_put_be(p, 1, 4); /* from grade 1 */
     for (int g = 0; g < XF_GRADES; g++)
-        p = set[g] ? field_int4(p, v[g]) : field_null(p);
-    put_be32(len, (uint32_t)(p - len - 4));
+        p = set[g] ? copybin_put_int4(p, (int32_t)v[g]) : copybin_put_null(p);
+    copybin_put_be(len, (uint64_t)(p - len - 4), 4);
     return p;
 }
 
@@ -431,32 +392,18 @@ static unsigned char *grade_array(unsigned char *p, const int64_t *v, const bool
 
 static unsigned char *derived_fields(unsigned char *p, const struct xf_submission *sub)
 {
-    int64_t total = 0, grade4_up = 0, classes = 0, lessons = 0;
-    bool any_lessons = false;
-    for (int g = 0; g < XF_GRADES; g++) {
-        if (sub->enrolled_set[g]) {
-            total += sub->enrolled[g];
-            if (g >= 3)
-                grade4_up += sub->enrolled[g];
-        }
-        if (sub->classes_set[g])
-            classes += sub->classes[g];
-        if (sub->lessons_set[g]) {
-            lessons += sub->lessons[g];
-            any_lessons = true;
-        }
-    }
-    if (total > XF_COUNT_MAX || classes > XF_COUNT_MAX)
+    const struct derived d = derive(sub);
+    if (d.total > XF_COUNT_MAX || d.classes > XF_COUNT_MAX)
         return NULL;
-    p = field_int4(p, total);
-    p = field_int4(p, grade4_up);
-    p = field_int4(p, classes);
-    p = field_bool(p, sub->lessons_reported);
+    p = copybin_put_int4(p, (int32_t)d.total);
+    p = copybin_put_int4(p, (int32_t)d.grade4_up);
+    p = copybin_put_int4(p, (int32_t)d.classes);
+    p = copybin_put_bool(p, sub->lessons_reported);
     if ((p = grade_array(p, sub->enrolled, sub->enrolled_set)) == NULL ||
         (p = grade_array(p, sub->classes, sub->classes_set)) == NULL ||
         (p = grade_array(p, sub->lessons, sub->lessons_set)) == NULL)
         return NULL;
-    return any_lessons ? field_int8(p, lessons) : field_null(p);
+    return d.any_lessons ? copybin_put_int8(p, d.lessons) : copybin_put_null(p);
 }
 
 /*
@@ -473,13 +420,13 @@ static int add_submission_fields(buf *row, const struct xf_received *item,
         return -1;
     unsigned char *p = (unsigned char *)row->data + row->len;
     if (item->received_seq > 0) {
-        p = field_int8(p, item->received_seq);
-        p = field_int8(p, item->received_item);
+        p = copybin_put_int8(p, item->received_seq);
+        p = copybin_put_int8(p, item->received_item);
     } else {
-        p = field_null(field_null(p));
+        p = copybin_put_null(copybin_put_null(p));
     }
     /* the instant in microseconds since 2000-01-01 UTC */
-    p = field_int8(p, (sub->submitted_epoch - PG_EPOCH_UNIX) * 1000000);
+    p = copybin_put_int8(p, (sub->submitted_epoch - COPYBIN_PG_EPOCH_UNIX) * 1000000);
     p = derived_fields(p, sub);
     for (int i = 0; i < XF_NFIELDS && p != NULL; i++)
         p = value_field(p, &xf_fields[i], &sub->values[i]);

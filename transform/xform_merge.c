@@ -49,7 +49,7 @@ struct merge {
     long nschools;
     struct version *versions;
     long nversions;
-    const char *now;
+    bool have_now;
     int64_t now_pg_us;   /* now in microseconds since 2000-01-01 UTC, as timestamptz is sent */
     int64_t block_id;    /* drawn for the batch's block */
     buf registry_issues; /* rows of the checks against the registry, per item in order */
@@ -195,12 +195,12 @@ static int lookup(struct merge *m)
             v->stored = true;
             v->item = -1;
         } else if (strcmp(kind, "now") == 0) {
-            m->now = PQgetvalue(res, r, 5);
-            m->now_pg_us = cell_int64(res, r, 8) - 946684800LL * 1000000;
+            m->have_now = true;
+            m->now_pg_us = cell_int64(res, r, 8) - COPYBIN_PG_EPOCH_UNIX * 1000000;
             m->block_id = cell_int64(res, r, 9);
         }
     }
-    if (items_seen != b->nitems || m->now == NULL || m->block_id <= 0) {
+    if (items_seen != b->nitems || !m->have_now || m->block_id <= 0) {
         log_error("cannot merge the batch: the lookup did not answer for every item");
         rc = -1;
         goto out;
