@@ -152,6 +152,7 @@ int ingest_gzip_prefix(const unsigned char *in, size_t inlen, size_t want, buf *
                      : zs.msg != NULL                        ? zs.msg
                                                              : "invalid gzip data");
         result = rc == Z_MEM_ERROR ? -1 : 1;
+        out->data[out->len] = '\0'; /* what was inflated past the end is not kept */
     } else {
         out->len += want;
         out->data[out->len] = '\0';

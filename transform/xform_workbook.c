@@ -40,10 +40,25 @@ static void set_refusal(struct xf_wb_refusal *why, const char *code, const char 
 static void set_refusal(struct xf_wb_refusal *why, const char *code, const char *fmt, ...)
 {
     util_strlcpy(why->code, code, sizeof why->code);
+    char text[2 * sizeof why->message];
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(why->message, sizeof why->message, fmt, ap);
+    (void)vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* names from inside the file (a zip part's, any bytes) made readable, and the message cut
+     * on a character's boundary, never inside one */
+    buf shown = BUF_INIT;
+    const char *m = buf_printable(&shown, text, strlen(text)) == 0 && shown.data ? shown.data : "";
+    size_t n = 0, len = strlen(m);
+    while (n < len) {
+        size_t seq = buf_utf8_sequence((const unsigned char *)m + n, len - n);
+        if (seq == 0 || n + seq >= sizeof why->message)
+            break;
+        n += seq;
+    }
+    memcpy(why->message, m, n);
+    why->message[n] = '\0';
+    buf_free(&shown);
 }
 
 /* A cell's text with ASCII and ideographic spaces trimmed; *len updated. */

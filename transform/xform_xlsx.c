@@ -811,7 +811,11 @@ int xf_xlsx_open(const unsigned char *data, size_t len, const struct xf_xlsx_lim
         const char *pn = ingest_zip_part_at(x->zip, i)->name;
         size_t pl = strlen(pn);
         if (pl >= 14 && strcmp(pn + pl - 14, "vbaProject.bin") == 0) {
-            util_set_err(err, errlen, "macro-enabled workbook (part %s)", pn);
+            /* the part's name as the zip gives it: any bytes, made readable for the reason */
+            buf shown = BUF_INIT;
+            util_set_err(err, errlen, "macro-enabled workbook (part %s)",
+                         buf_printable_str(&shown, pn));
+            buf_free(&shown);
             return open_fail(x, XF_XLSX_MACRO);
         }
     }

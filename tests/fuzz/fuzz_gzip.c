@@ -150,6 +150,50 @@ static void check_inflate(const uint8_t *data, size_t size, size_t cap, const un
     buf_free(&out);
 }
 
+/*
+ * A slice of the raw zone's blocks: the first want bytes of the first member. When the
+ * reference inflated at least that many bytes of it without an error on the way, they are
+ * those; a member with fewer bytes, or bytes that do not inflate, is refused and out is as
+ * before.
+ */
+static void check_prefix(const uint8_t *data, size_t size, size_t want)
+{
+    size_t reflen = 0;
+    /* the first member alone: zlib stops at its end, whatever follows */
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    bool ok = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    if (ok) {
+        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+            abort();
+        zs.next_in = (Bytef *)(uintptr_t)data;
+        zs.avail_in = (uInt)size;
+        zs.next_out = ref_small;
+        zs.avail_out = (uInt)want;
+        int rc = Z_OK;
+        while (zs.avail_out > 0 && rc == Z_OK)
+            rc = inflate(&zs, Z_NO_FLUSH);
+        reflen = (size_t)(zs.next_out - ref_small);
+        ok = reflen == want;
+        (void)inflateEnd(&zs);
+    }
+    buf out = BUF_INIT;
+    if (buf_puts(&out, prefix) != 0)
+        abort();
+    char err[64];
+    int rc = ingest_gzip_prefix(data, size, want, &out, err, sizeof err);
+    const size_t plen = sizeof prefix - 1;
+    if (memcmp(out.data, prefix, plen) != 0 || out.data[out.len] != '\0')
+        abort();
+    if (rc == 0) {
+        if (!ok || out.len != plen + want || memcmp(out.data + plen, ref_small, want) != 0)
+            abort();
+    } else if (rc != 1 || ok || out.len != plen || err[0] == '\0') {
+        abort();
+    }
+    buf_free(&out);
+}
+
 /* ---- spool reading ---- */
 
 struct item {
@@ -391,6 +435,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_inflate(data, size, 0, ref_small, smalllen, small_st);
     if (st != REF_TOO_LARGE)
         check_inflate(data, size, REF_LIMIT, ref_out, reflen, st);
+    check_prefix(data, size, size > 0 ? data[size - 1] * 17u % (CAP_FILE / 2) : 0);
 
     if (st != REF_TOO_LARGE) {
         write_file("f.jsonl.gz", data, size);

@@ -58,8 +58,15 @@ static void test_text(void **state)
     expect_bytes(&b, "\0\0\0\x06学校\xff\xff\xff\xff\0\0\0\0", 18);
     buf_reset(&b);
     /* PostgreSQL text holds no NUL and no invalid UTF-8: such bytes are written visibly */
-    assert_int_equal(copybin_text(&b, "a\xff" "b\0c", 5), 0);
-    expect_bytes(&b, "\0\0\0\x0b" "a\\xFFb\\x00c", 15);
+    assert_int_equal(copybin_text(&b,
+                                  "a\xff"
+                                  "b\0c",
+                                  5),
+                     0);
+    expect_bytes(&b,
+                 "\0\0\0\x0b"
+                 "a\\xFFb\\x00c",
+                 15);
     buf_reset(&b);
     /* bytea keeps every byte */
     assert_int_equal(copybin_bytes(&b, "\0\xff", 2), 0);

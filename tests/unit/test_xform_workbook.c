@@ -209,6 +209,27 @@ static void test_libreoffice_saved(void **state)
     free(data);
 }
 
+/* A macro-enabled workbook whose macro part's name is not UTF-8 (found by fuzz_workbook): the
+ * refusal names the part with the byte made visible, so that the message is text a letter and
+ * the database can hold. */
+static void test_refusal_names_part_readably(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *data = (unsigned char *)util_read_file(
+        "tests/fixtures/xlsx/macro-part-not-utf8.xlsx", 1u << 20, &len);
+    assert_non_null(data);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    struct xf_wb_refusal why;
+    assert_int_equal(xf_workbook_read(data, len, NULL, on_entry, &g, &why), 1);
+    assert_string_equal(why.code, "xlsx_macro_enabled");
+    assert_true(buf_valid_utf8(why.message, strlen(why.message)));
+    assert_non_null(strstr(why.message, "(part \\x80l/vbaProject.bin)"));
+    free_got(&g);
+    free(data);
+}
+
 /* Mistakes name their cells; an empty form is "not reported" throughout, never 0; an empty
  * 填报时间 takes the file's time with a warning. */
 static void test_reasons_on_cells(void **state)
@@ -400,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_rollup),
         cmocka_unit_test(test_rollup_20000),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_refusal_names_part_readably),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
