@@ -33,7 +33,6 @@ void xf_batch_destroy(struct xf_batch *b)
     if (b == NULL)
         return;
     free(b->item);
-    buf_free(&b->items);
     buf_free(&b->submissions);
     buf_free(&b->issues);
     buf_free(&b->strings);
@@ -45,7 +44,6 @@ void xf_batch_destroy(struct xf_batch *b)
 
 void xf_batch_reset(struct xf_batch *b)
 {
-    buf_reset(&b->items);
     buf_reset(&b->submissions);
     buf_reset(&b->issues);
     buf_reset(&b->strings);
@@ -61,7 +59,7 @@ long xf_batch_items(const struct xf_batch *b)
 
 size_t xf_batch_bytes(const struct xf_batch *b)
 {
-    return b->items.len + b->raw.len + b->bodies.len + b->submissions.len + b->issues.len;
+    return b->raw.len + b->bodies.len + b->submissions.len + b->issues.len;
 }
 
 void xf_counts_add(struct xf_counts *a, const struct xf_counts *b)
@@ -487,18 +485,13 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
         rc |= buf_append(&b->strings, sub->school_name, strlen(sub->school_name) + 1);
     }
 
-    buf *row = &b->items;
-    it->ident_off = row->len;
-    rc |= cell_text(row, item->source, 1);
-    rc |= cell_text(row, item->ref, 0);
-    rc |= cell_text(row, have_code ? sub->school_code : NULL, 0);
-    rc |= cell_text(row, it->period[0] ? it->period : NULL, 0);
-    it->ident_len = row->len - it->ident_off;
     buf *raw = &b->raw;
     it->raw_off = raw->len;
-    rc |= copybin_str(raw, item->source) | copybin_str(raw, item->ref);
+    rc |= copybin_text(raw, item->source, strlen(item->source));
+    rc |= copybin_text(raw, item->ref, strlen(item->ref));
     rc |= copybin_str(raw, have_code ? sub->school_code : NULL);
     rc |= copybin_str(raw, it->period[0] ? it->period : NULL);
+    it->ident_len = raw->len - it->raw_off;
     rc |= copybin_bytes(raw, item->sha256, UTIL_SHA256_LEN);
     rc |= copybin_int8(raw, (int64_t)item->byte_size);
     if (item->data != NULL && !item->workbook && rc == 0) {

@@ -30,8 +30,8 @@ struct xf_item {
     int64_t submitted_us; /* submitted_at in microseconds since the epoch */
     int64_t received_seq; /* 0: not known (NULL) */
     int64_t received_item;
-    size_t ident_off, ident_len; /* items: "source\tref\tschool_code\tperiod" */
     size_t raw_off, raw_len;     /* raw: the raw row's fields from source to body_gz */
+    size_t ident_len;            /* of them, source, ref, school_code and period */
     size_t body_off, body_len;   /* bodies: the bytes the batch's block keeps */
     bool in_block;               /* bytes kept in the batch's block (not a workbook's own) */
     size_t sub_off, sub_len;     /* submissions: from district_code_reported to the last field */
@@ -41,7 +41,6 @@ struct xf_item {
 struct xf_batch {
     struct xf_item *item;
     long nitems, cap;
-    buf items;       /* the identity cells of the items (COPY text, for the run's items) */
     buf raw;         /* the fields of the raw rows (binary COPY: the bytes go as they are) */
     buf bodies;      /* the bytes of the items kept in the block, one after another */
     buf submissions; /* the cells of the accepted items' submission rows */

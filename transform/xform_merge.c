@@ -45,6 +45,7 @@ struct merge {
     int64_t run_id;
     PGresult *lookup;
     struct outcome *out;
+    long *first_of; /* a later copy of bytes met earlier in the batch: that item; else -1 */
     struct school *schools;
     long nschools;
     struct version *versions;
@@ -62,6 +63,7 @@ static void merge_free(struct merge *m)
 {
     PQclear(m->lookup);
     free(m->out);
+    free(m->first_of);
     free(m->schools);
     free(m->versions);
     free(m->reg_off);
@@ -110,9 +112,9 @@ static int64_t cell_int64(const PGresult *res, int row, int col)
 static int lookup(struct merge *m)
 {
     struct xf_batch *b = m->b;
-    buf shas = BUF_INIT, valid = BUF_INIT, codes = BUF_INIT, periods = BUF_INIT;
-    int rc = buf_putc(&shas, '{') | buf_putc(&valid, '{') | buf_putc(&codes, '{') |
-             buf_putc(&periods, '{');
+    buf shas = BUF_INIT, valid = BUF_INIT, first = BUF_INIT, codes = BUF_INIT, periods = BUF_INIT;
+    int rc = buf_putc(&shas, '{') | buf_putc(&valid, '{') | buf_putc(&first, '{') |
+             buf_putc(&codes, '{') | buf_putc(&periods, '{');
     char hex[2 * UTIL_SHA256_LEN + 1];
     for (long i = 0; i < b->nitems; i++) {
         const struct xf_item *it = &b->item[i];
@@ -121,20 +123,21 @@ static int lookup(struct merge *m)
         hex[it->has_sha256 ? 2 * UTIL_SHA256_LEN : 0] = '\0';
         rc |= array_elem(&shas, hex, i == 0);
         rc |= array_elem(&valid, it->rejected ? "f" : "t", i == 0);
+        rc |= array_elem(&first, m->first_of[i] < 0 ? "t" : "f", i == 0);
         rc |= array_elem(&codes, it->school_code, i == 0);
         rc |= array_elem(&periods, it->period, i == 0);
     }
-    rc |= buf_putc(&shas, '}') | buf_putc(&valid, '}') | buf_putc(&codes, '}') |
-          buf_putc(&periods, '}');
+    rc |= buf_putc(&shas, '}') | buf_putc(&valid, '}') | buf_putc(&first, '}') |
+          buf_putc(&codes, '}') | buf_putc(&periods, '}');
     if (rc != 0) {
         log_error("out of memory while merging a batch");
         rc = -1;
         goto out;
     }
-    const char *params[] = {shas.data, valid.data, codes.data, periods.data};
+    const char *params[] = {shas.data, valid.data, first.data, codes.data, periods.data};
     fault_point("merge");
-    m->lookup = PQexecParams(m->conn, "SELECT * FROM xinyu.merge_lookup($1, $2, $3, $4)", 4, NULL,
-                             params, NULL, NULL, 0);
+    m->lookup = PQexecParams(m->conn, "SELECT * FROM xinyu.merge_lookup($1, $2, $3, $4, $5)", 5,
+                             NULL, params, NULL, NULL, 0);
     if (PQresultStatus(m->lookup) != PGRES_TUPLES_OK) {
         const char *state = m->lookup ? PQresultErrorField(m->lookup, PG_DIAG_SQLSTATE) : NULL;
         if (state != NULL && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) {
@@ -210,6 +213,7 @@ static int lookup(struct merge *m)
 out:
     buf_free(&shas);
     buf_free(&valid);
+    buf_free(&first);
     buf_free(&codes);
     buf_free(&periods);
     return rc;
@@ -231,11 +235,9 @@ static int by_sha256(const void *a, const void *b)
     return c != 0 ? c : (x->item > y->item) - (x->item < y->item);
 }
 
-/*
- * A later copy of bytes met earlier in the batch is a duplicate of that copy (and takes its
- * raw id: the stored one's, or the one drawn for the first copy). Returns 0 or -1 (memory).
- */
-static int duplicates_in_batch(struct merge *m)
+/* Finds the later copies of bytes met earlier in the batch (first_of), before the lookup:
+ * no raw id is drawn for them. Returns 0 or -1 (memory). */
+static int find_copies(struct merge *m)
 {
     struct xf_batch *b = m->b;
     struct hashed *h = malloc((size_t)b->nitems * sizeof *h);
@@ -243,22 +245,35 @@ static int duplicates_in_batch(struct merge *m)
         return -1;
     long n = 0;
     for (long i = 0; i < b->nitems; i++) {
+        m->first_of[i] = -1;
         if (b->item[i].has_sha256) {
             memcpy(h[n].sha256, b->item[i].sha256, UTIL_SHA256_LEN);
             h[n++].item = i;
         }
     }
     qsort(h, (size_t)n, sizeof *h, by_sha256);
-    for (long k = 1; k < n; k++) {
-        if (memcmp(h[k - 1].sha256, h[k].sha256, UTIL_SHA256_LEN) != 0)
-            continue;
-        struct outcome *first = &m->out[h[k - 1].item], *later = &m->out[h[k].item];
-        later->duplicate = true;
-        later->raw_id = first->raw_id;
-        later->submission_id = 0;
+    for (long k = 1, first = 0; k < n; k++) {
+        if (memcmp(h[first].sha256, h[k].sha256, UTIL_SHA256_LEN) != 0)
+            first = k;
+        else
+            m->first_of[h[k].item] = h[first].item;
     }
     free(h);
     return 0;
+}
+
+/* A later copy is a duplicate of the first, and takes its raw id: the stored one's, or the one
+ * drawn for the first copy. */
+static void mark_copies(struct merge *m)
+{
+    for (long i = 0; i < m->b->nitems; i++) {
+        if (m->first_of[i] < 0)
+            continue;
+        struct outcome *later = &m->out[i];
+        later->duplicate = true;
+        later->raw_id = m->out[m->first_of[i]].raw_id;
+        later->submission_id = 0;
+    }
 }
 
 /* Replaces each %s of a catalogue template in turn by the next argument, as SQL's format()
@@ -714,19 +729,19 @@ static const char *outcome_name(const struct outcome *o)
     return o->current ? "loaded" : "superseded";
 }
 
+/* The run's items in the binary format, their source, ref, school and term as the raw rows
+ * have them. */
 static int copy_run_items(struct merge *m, struct xf_counts *c)
 {
     struct xf_batch *b = m->b;
-    int rc = 0;
+    int rc = copybin_header(&m->rows);
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
-        rc |= buf_put_int64(&m->rows, m->run_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_puts(&m->rows, outcome_name(o)) | buf_putc(&m->rows, '\t');
-        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
-        rc |= buf_append(&m->rows, b->items.data + it->ident_off, it->ident_len);
-        rc |= buf_putc(&m->rows, '\n');
+        rc |= copybin_tuple(&m->rows, 8) | copybin_int8(&m->rows, m->run_id);
+        rc |= copybin_int8(&m->rows, o->raw_id) | copybin_str(&m->rows, outcome_name(o));
+        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
+        rc |= buf_append(&m->rows, b->raw.data + it->raw_off, it->ident_len);
         if (o->duplicate)
             c->duplicate++;
         else if (o->rejected)
@@ -738,10 +753,11 @@ static int copy_run_items(struct merge *m, struct xf_counts *c)
         if (!o->duplicate && !o->rejected && o->warning)
             c->warnings++;
     }
+    rc |= copybin_trailer(&m->rows);
     if (rc != 0)
         return -1;
     return copy_rows(m, "COPY xinyu.run_item (run_id, raw_id, outcome, district_code, source, "
-                        "ref, school_code, period) FROM STDIN");
+                        "ref, school_code, period) FROM STDIN" COPYBIN_WITH);
 }
 
 int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts)
@@ -757,7 +773,9 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     m.out = calloc((size_t)b->nitems, sizeof *m.out);
     m.reg_off = calloc((size_t)b->nitems, sizeof *m.reg_off);
     m.reg_len = calloc((size_t)b->nitems, sizeof *m.reg_len);
-    if (m.out == NULL || m.reg_off == NULL || m.reg_len == NULL) {
+    m.first_of = calloc((size_t)b->nitems, sizeof *m.first_of);
+    if (m.out == NULL || m.reg_off == NULL || m.reg_len == NULL || m.first_of == NULL ||
+        find_copies(&m) != 0) {
         log_error("out of memory while merging a batch");
         goto out;
     }
@@ -765,7 +783,8 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     if (rc != 0)
         goto out;
     rc = -1;
-    if (duplicates_in_batch(&m) != 0 || check_registry(&m) != 0) {
+    mark_copies(&m);
+    if (check_registry(&m) != 0) {
         log_error("out of memory while merging a batch");
         goto out;
     }

@@ -28,13 +28,14 @@ $$;
 
 -- Everything the merge of a batch needs to know from the database, in one call: its items
 -- are given as arrays in the order received (p_sha256 in hex, NULL when nothing could be
--- read; p_valid: passed the checks made in C; the school code and term as far as read).
+-- read; p_valid: passed the checks made in C; p_first: not a later copy of bytes met earlier in
+-- the batch, which the client finds; the school code and term as far as read).
 -- Takes the batch's school-term locks first: workers on the same school and term take turns,
 -- and the locks are taken in the order of their keys, so two workers cannot wait for each
 -- other (different terms whose keys collide only share a lock). Every read after them sees
 -- what the worker that held a lock before committed. Returns rows of four kinds:
 --   item     ord (1-based); id1 the raw id: the stored copy's when flag (same bytes stored
---            before), else a new one for the first copy in the batch, NULL for a later copy;
+--            before), else a new one for a first copy in the batch, NULL for a later copy;
 --            id2 a new submission id for a valid item that brings new bytes
 --   school   t1 school_code, t2 its district, t3 its name, flag active
 --   version  a stored version of a batch's school term: t1 school_code, t2 period, id1
@@ -43,8 +44,10 @@ $$;
 --   now      t1 the transaction's time, which received_at records, n1 the same in
 --            microseconds since the epoch; n2 a new block id for the batch's raw bytes
 -- New ids are drawn in the order received.
+DROP FUNCTION IF EXISTS xinyu.merge_lookup(text[], boolean[], text[], text[]);
 CREATE OR REPLACE FUNCTION xinyu.merge_lookup(p_sha256 text[], p_valid boolean[],
-                                              p_school_code text[], p_period text[])
+                                              p_first boolean[], p_school_code text[],
+                                              p_period text[])
 RETURNS TABLE (kind text, ord integer, id1 bigint, id2 bigint, flag boolean, t1 text, t2 text,
                t3 text, n1 bigint, n2 bigint, n3 bigint)
 LANGUAGE plpgsql AS $$
@@ -62,9 +65,8 @@ BEGIN
                 THEN nextval('xinyu.submission_submission_id_seq') END,
            o.stored IS NOT NULL, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
            NULL::bigint
-    FROM (SELECT i.ord::integer AS ord, i.valid, r.raw_id AS stored,
-                 i.sha IS NULL OR i.ord = min(i.ord) OVER (PARTITION BY i.sha) AS first
-          FROM unnest(p_sha256, p_valid) WITH ORDINALITY AS i(sha, valid, ord)
+    FROM (SELECT i.ord::integer AS ord, i.valid, i.first, r.raw_id AS stored
+          FROM unnest(p_sha256, p_valid, p_first) WITH ORDINALITY AS i(sha, valid, first, ord)
           LEFT JOIN xinyu.raw_submission r ON r.sha256 = decode(i.sha, 'hex')
           ORDER BY i.ord) o;
 
