@@ -85,6 +85,17 @@ int copybin_text(buf *b, const char *s, size_t len)
     return copybin_close(b, at);
 }
 
+int copybin_array(buf *b, uint32_t elem_oid, int n, bool has_nulls)
+{
+    unsigned char head[20];
+    unsigned char *p = copybin_put_be(head, 1, 4); /* one dimension */
+    p = copybin_put_be(p, has_nulls ? 1 : 0, 4);
+    p = copybin_put_be(p, elem_oid, 4);
+    p = copybin_put_be(p, (uint64_t)n, 4);
+    p = copybin_put_be(p, 1, 4); /* its first index */
+    return append(b, head, p);
+}
+
 int copybin_open(buf *b)
 {
     unsigned char f[COPYBIN_FIELD_MAX];

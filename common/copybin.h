@@ -82,6 +82,15 @@ int copybin_text(buf *b, const char *s, size_t len);
 int copybin_str(buf *b, const char *s);
 /* A bytea field; NULL data is a NULL field. */
 int copybin_bytes(buf *b, const void *data, size_t len);
+/* The head of a one-dimensional array of n elements of type elem_oid (from index 1), in the
+ * binary format of a parameter or a field's bytes; the n elements follow, each written as a
+ * field (copybin_bytes, copybin_bool, copybin_str, copybin_null). has_nulls: some element is
+ * NULL. */
+#define COPYBIN_BOOL_OID 16
+#define COPYBIN_BYTEA_OID 17
+#define COPYBIN_TEXT_OID 25
+int copybin_array(buf *b, uint32_t elem_oid, int n, bool has_nulls);
+
 /* A field whose bytes are appended in place: copybin_open writes its length's room at
  * b->len (remember that offset), the caller appends the bytes, and copybin_close(b, at) fills
  * in the length (-1 when the field came out over 2 GiB). */

@@ -75,14 +75,6 @@ static void merge_free(struct merge *m)
 
 /* ---- the lookup ----------------------------------------------------------------------- */
 
-/* Appends an element of a text array literal: the value (which needs no quoting: hex digits,
- * codes, canonical terms) or NULL. */
-static int array_elem(buf *a, const char *value, bool first)
-{
-    int rc = first ? 0 : buf_putc(a, ',');
-    return rc | buf_puts(a, value != NULL && value[0] != '\0' ? value : "NULL");
-}
-
 static int by_school_code(const void *a, const void *b)
 {
     return strcmp(((const struct school *)a)->code, ((const struct school *)b)->code);
@@ -112,32 +104,43 @@ static int64_t cell_int64(const PGresult *res, int row, int col)
 static int lookup(struct merge *m)
 {
     struct xf_batch *b = m->b;
+    /* the arrays as binary parameters: no text for the server to parse, the hashes as bytes */
     buf shas = BUF_INIT, valid = BUF_INIT, first = BUF_INIT, codes = BUF_INIT, periods = BUF_INIT;
-    int rc = buf_putc(&shas, '{') | buf_putc(&valid, '{') | buf_putc(&first, '{') |
-             buf_putc(&codes, '{') | buf_putc(&periods, '{');
-    char hex[2 * UTIL_SHA256_LEN + 1];
+    bool no_sha = false, no_code = false, no_period = false;
+    for (long i = 0; i < b->nitems; i++) {
+        no_sha |= !b->item[i].has_sha256;
+        no_code |= b->item[i].school_code[0] == '\0';
+        no_period |= b->item[i].period[0] == '\0';
+    }
+    const int items = (int)b->nitems;
+    int rc = copybin_array(&shas, COPYBIN_BYTEA_OID, items, no_sha);
+    rc |= copybin_array(&valid, COPYBIN_BOOL_OID, items, false);
+    rc |= copybin_array(&first, COPYBIN_BOOL_OID, items, false);
+    rc |= copybin_array(&codes, COPYBIN_TEXT_OID, items, no_code);
+    rc |= copybin_array(&periods, COPYBIN_TEXT_OID, items, no_period);
     for (long i = 0; i < b->nitems; i++) {
         const struct xf_item *it = &b->item[i];
-        if (it->has_sha256)
-            util_hex(it->sha256, UTIL_SHA256_LEN, hex);
-        hex[it->has_sha256 ? 2 * UTIL_SHA256_LEN : 0] = '\0';
-        rc |= array_elem(&shas, hex, i == 0);
-        rc |= array_elem(&valid, it->rejected ? "f" : "t", i == 0);
-        rc |= array_elem(&first, m->first_of[i] < 0 ? "t" : "f", i == 0);
-        rc |= array_elem(&codes, it->school_code, i == 0);
-        rc |= array_elem(&periods, it->period, i == 0);
+        rc |= copybin_bytes(&shas, it->has_sha256 ? it->sha256 : NULL, UTIL_SHA256_LEN);
+        rc |= copybin_bool(&valid, !it->rejected) | copybin_bool(&first, m->first_of[i] < 0);
+        rc |= copybin_str(&codes, it->school_code[0] ? it->school_code : NULL);
+        rc |= copybin_str(&periods, it->period[0] ? it->period : NULL);
     }
-    rc |= buf_putc(&shas, '}') | buf_putc(&valid, '}') | buf_putc(&first, '}') |
-          buf_putc(&codes, '}') | buf_putc(&periods, '}');
     if (rc != 0) {
         log_error("out of memory while merging a batch");
         rc = -1;
         goto out;
     }
-    const char *params[] = {shas.data, valid.data, first.data, codes.data, periods.data};
+    const buf *arrays[] = {&shas, &valid, &first, &codes, &periods};
+    const char *params[5];
+    int lengths[5], formats[5];
+    for (int k = 0; k < 5; k++) {
+        params[k] = arrays[k]->data;
+        lengths[k] = (int)arrays[k]->len;
+        formats[k] = 1;
+    }
     fault_point("merge");
     m->lookup = PQexecParams(m->conn, "SELECT * FROM xinyu.merge_lookup($1, $2, $3, $4, $5)", 5,
-                             NULL, params, NULL, NULL, 0);
+                             NULL, params, lengths, formats, 0);
     if (PQresultStatus(m->lookup) != PGRES_TUPLES_OK) {
         const char *state = m->lookup ? PQresultErrorField(m->lookup, PG_DIAG_SQLSTATE) : NULL;
         if (state != NULL && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) {

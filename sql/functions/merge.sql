@@ -27,8 +27,7 @@ END
 $$;
 
 -- Everything the merge of a batch needs to know from the database, in one call: its items
--- are given as arrays in the order received (p_sha256 in hex, NULL when nothing could be
--- read; p_valid: passed the checks made in C; p_first: not a later copy of bytes met earlier in
+-- are given as arrays in the order received (p_sha256 NULL when nothing could be read; p_valid: passed the checks made in C; p_first: not a later copy of bytes met earlier in
 -- the batch, which the client finds; the school code and term as far as read).
 -- Takes the batch's school-term locks first: workers on the same school and term take turns,
 -- and the locks are taken in the order of their keys, so two workers cannot wait for each
@@ -45,7 +44,8 @@ $$;
 --            microseconds since the epoch; n2 a new block id for the batch's raw bytes
 -- New ids are drawn in the order received.
 DROP FUNCTION IF EXISTS xinyu.merge_lookup(text[], boolean[], text[], text[]);
-CREATE OR REPLACE FUNCTION xinyu.merge_lookup(p_sha256 text[], p_valid boolean[],
+DROP FUNCTION IF EXISTS xinyu.merge_lookup(text[], boolean[], boolean[], text[], text[]);
+CREATE OR REPLACE FUNCTION xinyu.merge_lookup(p_sha256 bytea[], p_valid boolean[],
                                               p_first boolean[], p_school_code text[],
                                               p_period text[])
 RETURNS TABLE (kind text, ord integer, id1 bigint, id2 bigint, flag boolean, t1 text, t2 text,
@@ -67,7 +67,7 @@ BEGIN
            NULL::bigint
     FROM (SELECT i.ord::integer AS ord, i.valid, i.first, r.raw_id AS stored
           FROM unnest(p_sha256, p_valid, p_first) WITH ORDINALITY AS i(sha, valid, first, ord)
-          LEFT JOIN xinyu.raw_submission r ON r.sha256 = decode(i.sha, 'hex')
+          LEFT JOIN xinyu.raw_submission r ON r.sha256 = i.sha
           ORDER BY i.ord) o;
 
     RETURN QUERY

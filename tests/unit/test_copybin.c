@@ -87,6 +87,20 @@ static void test_open_close(void **state)
     buf_free(&b);
 }
 
+/* A parameter of type text[]: {"a",NULL}, as array_recv reads it. */
+static void test_array(void **state)
+{
+    (void)state;
+    buf b = BUF_INIT;
+    assert_int_equal(copybin_array(&b, COPYBIN_TEXT_OID, 2, true) | copybin_str(&b, "a") |
+                         copybin_str(&b, NULL),
+                     0);
+    static const unsigned char want[] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0,   0,    25,   0,    0,   0,
+                                         2, 0, 0, 0, 1, 0, 0, 0, 1, 'a', 0xff, 0xff, 0xff, 0xff};
+    expect_bytes(&b, want, sizeof want);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +108,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_open_close),
+        cmocka_unit_test(test_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
