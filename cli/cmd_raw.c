@@ -22,18 +22,6 @@ static void raw_usage(FILE *out)
           out);
 }
 
-/* The big-endian integer of a binary result cell of n bytes. */
-static int64_t cell_be(const PGresult *res, int col, int n)
-{
-    const unsigned char *p = (const unsigned char *)PQgetvalue(res, 0, col);
-    if (PQgetisnull(res, 0, col) || PQgetlength(res, 0, col) != n)
-        return -1;
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return n == 4 ? (int64_t)(int32_t)(uint32_t)v : (int64_t)v;
-}
-
 /*
  * Reads the bytes of raw_id into out. Returns 0, 1 when there is no such raw submission or its
  * bytes were not kept (said), or -1 after logging.
@@ -41,20 +29,17 @@ static int64_t cell_be(const PGresult *res, int col, int n)
 static int raw_read(PGconn *conn, const char *raw_id, buf *out)
 {
     const char *params[] = {raw_id};
-    /* binary results: the compressed bytes as they are, not as hex */
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT r.sha256, r.byte_size, coalesce(r.body_gz, b.body_gz), "
-                                 "r.block_off "
-                                 "FROM xinyu.raw_submission r "
-                                 "LEFT JOIN xinyu.raw_block b ON b.block_id = r.block_id "
-                                 "WHERE r.raw_id = $1::bigint",
-                                 1, NULL, params, NULL, NULL, 1);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        db_log_result(res, "cannot read the raw submission");
-        PQclear(res);
+    PGresult *res = db_query(conn,
+                             "SELECT encode(r.sha256, 'hex'), r.byte_size, "
+                             "coalesce(r.body_gz, b.body_gz), coalesce(r.block_off, 0) "
+                             "FROM xinyu.raw_submission r "
+                             "LEFT JOIN xinyu.raw_block b ON b.block_id = r.block_id "
+                             "WHERE r.raw_id = $1::bigint",
+                             1, params, PGRES_TUPLES_OK, "cannot read the raw submission");
+    if (res == NULL)
         return -1;
-    }
     int rc = 1;
+    unsigned char *gz = NULL;
     char what[96];
     snprintf(what, sizeof what, "the stored bytes of raw submission %s are damaged", raw_id);
     if (PQntuples(res) != 1) {
@@ -69,31 +54,39 @@ static int raw_read(PGconn *conn, const char *raw_id, buf *out)
         goto out;
     }
     rc = -1;
-    int64_t size = cell_be(res, 1, 8), off = PQgetisnull(res, 0, 3) ? 0 : cell_be(res, 3, 4);
-    if (size < 0 || off < 0) {
+    int64_t size, off;
+    size_t gzlen = 0;
+    if (util_parse_int64(PQgetvalue(res, 0, 1), 0, INT32_MAX, &size) != 0 ||
+        util_parse_int64(PQgetvalue(res, 0, 3), 0, INT32_MAX, &off) != 0) {
         log_error("cannot read the raw submission: unexpected result");
         goto out;
     }
-    char err[256];
-    size_t want = (size_t)off + (size_t)size;
-    /* a block holds the batch's other submissions after this one: inflating stops at its end */
-    int z = ingest_gzip_prefix((const unsigned char *)PQgetvalue(res, 0, 2),
-                               (size_t)PQgetlength(res, 0, 2), want, out, err, sizeof err);
-    if (z < 0) {
+    gz = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 2), &gzlen);
+    if (gz == NULL) {
         log_error("out of memory");
         goto out;
     }
+    /* a block holds the batch's other submissions after this one: inflating stops at its end */
+    char err[256];
+    int z = ingest_gzip_prefix(gz, gzlen, (size_t)(off + size), out, err, sizeof err);
     if (z != 0) {
-        log_error_detail(what, err, NULL);
+        if (z < 0)
+            log_error("out of memory");
+        else
+            log_error_detail(what, err, NULL);
         goto out;
     }
     memmove(out->data, out->data + off, (size_t)size);
     out->len = (size_t)size;
     if (!PQgetisnull(res, 0, 0)) {
         unsigned char sha[UTIL_SHA256_LEN];
-        if (util_sha256(out->data, out->len, sha) != 0 ||
-            PQgetlength(res, 0, 0) != UTIL_SHA256_LEN ||
-            memcmp(sha, PQgetvalue(res, 0, 0), UTIL_SHA256_LEN) != 0) {
+        char hex[2 * UTIL_SHA256_LEN + 1];
+        if (util_sha256(out->data, out->len, sha) != 0) {
+            log_error("cannot compute the SHA-256 of the bytes");
+            goto out;
+        }
+        util_hex(sha, sizeof sha, hex);
+        if (strcmp(hex, PQgetvalue(res, 0, 0)) != 0) {
             log_error_detail(what, "They do not match the SHA-256 recorded when they arrived.",
                              NULL);
             goto out;
@@ -101,6 +94,7 @@ static int raw_read(PGconn *conn, const char *raw_id, buf *out)
     }
     rc = 0;
 out:
+    PQfreemem(gz);
     PQclear(res);
     return rc;
 }

@@ -197,6 +197,33 @@ int buf_copy_text(buf *b, const char *s, size_t len)
     return 0;
 }
 
+int buf_visible_utf8(buf *b, const char *s, size_t len)
+{
+    /* worst case every byte becomes the four characters "\xNN" */
+    if (buf_reserve(b, 4 * len) != 0)
+        return -1;
+    char *out = b->data + b->len;
+    const unsigned char *in = (const unsigned char *)s;
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len;) {
+        size_t seq = in[i] != 0 ? buf_utf8_sequence(in + i, len - i) : 0;
+        if (seq == 0) {
+            *out++ = '\\';
+            *out++ = 'x';
+            *out++ = hex[in[i] >> 4];
+            *out++ = hex[in[i] & 15];
+            i++;
+        } else {
+            memcpy(out, in + i, seq);
+            out += seq;
+            i += seq;
+        }
+    }
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 bool buf_valid_utf8(const char *s, size_t len)
 {
     const unsigned char *in = (const unsigned char *)s;

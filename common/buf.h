@@ -41,6 +41,9 @@ int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(print
 /* Appends s escaped for PostgreSQL's COPY text format (no delimiter added). Bytes that
  * are not valid UTF-8, and NUL, are written as the visible text \xNN instead. */
 int buf_copy_text(buf *b, const char *s, size_t len);
+/* Appends s as PostgreSQL text holds it: bytes that are not valid UTF-8, and NUL, as the visible
+ * text \xNN, the value buf_copy_text's escapes give once read back. */
+int buf_visible_utf8(buf *b, const char *s, size_t len);
 /* True when s holds only valid UTF-8 and no NUL. */
 bool buf_valid_utf8(const char *s, size_t len);
 

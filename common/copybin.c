@@ -53,35 +53,13 @@ int copybin_bool(buf *b, bool v)
     return append(b, f, copybin_put_bool(f, v));
 }
 
-int copybin_float8(buf *b, double v)
-{
-    unsigned char f[COPYBIN_FIELD_MAX];
-    return append(b, f, copybin_put_float8(f, v));
-}
-
 int copybin_text(buf *b, const char *s, size_t len)
 {
     if (s == NULL || buf_valid_utf8(s, len))
         return copybin_bytes(b, s, len);
-    /* PostgreSQL text holds neither NUL nor invalid UTF-8: such a byte is kept visible as
-     * "\xNN", as buf_copy_text writes it in the text format */
-    if (len > INT32_MAX / 4 || buf_reserve(b, 4 + 4 * len) != 0)
-        return -1;
     size_t at = b->len;
-    copybin_open(b);
-    const unsigned char *in = (const unsigned char *)s;
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < len;) {
-        size_t seq = in[i] != 0 ? buf_utf8_sequence(in + i, len - i) : 0;
-        if (seq == 0) {
-            const char esc[4] = {'\\', 'x', hex[in[i] >> 4], hex[in[i] & 15]};
-            buf_append(b, esc, sizeof esc);
-            i++;
-        } else {
-            buf_append(b, in + i, seq);
-            i += seq;
-        }
-    }
+    if (len > INT32_MAX / 4 || copybin_open(b) != 0 || buf_visible_utf8(b, s, len) != 0)
+        return -1;
     return copybin_close(b, at);
 }
 
@@ -113,7 +91,7 @@ int copybin_close(buf *b, size_t at)
 
 int copybin_str(buf *b, const char *s)
 {
-    return copybin_bytes(b, s, s != NULL ? strlen(s) : 0);
+    return copybin_text(b, s, s != NULL ? strlen(s) : 0);
 }
 
 int copybin_bytes(buf *b, const void *data, size_t len)

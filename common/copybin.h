@@ -74,7 +74,6 @@ int copybin_null(buf *b);
 int copybin_int8(buf *b, int64_t v);
 int copybin_int4(buf *b, int32_t v);
 int copybin_bool(buf *b, bool v);
-int copybin_float8(buf *b, double v);
 /* A text field: the bytes as they are (the server checks them against its encoding); NULL
  * s is a NULL field. */
 int copybin_text(buf *b, const char *s, size_t len);

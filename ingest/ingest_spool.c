@@ -653,17 +653,10 @@ static bool all_blank(const unsigned char *p, size_t n)
 
 static int set_line_ref(struct lines *l)
 {
-    /* "%s:%ju" for every line of a shard, without printf */
-    char digits[24];
-    size_t n = sizeof digits;
-    uintmax_t v = l->lineno;
-    do {
-        digits[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0 && n > 0);
+    /* "path:LINE" for every line of a shard, without printf */
     buf_reset(&l->ref);
     if (buf_puts(&l->ref, l->r->relpath) != 0 || buf_putc(&l->ref, ':') != 0 ||
-        buf_append(&l->ref, digits + n, sizeof digits - n) != 0) {
+        buf_put_int64(&l->ref, (int64_t)l->lineno) != 0) {
         errno = ENOMEM;
         return -1;
     }

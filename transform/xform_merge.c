@@ -34,6 +34,7 @@ struct version {
 /* What the merge decided for an item. */
 struct outcome {
     int64_t raw_id, submission_id;
+    int64_t block_off;           /* where its bytes start in the batch's block (kept in it) */
     const struct school *school; /* NULL: not in the registry (or no code) */
     bool duplicate, rejected, warning, current;
 };
@@ -480,10 +481,10 @@ static int update_versions(struct merge *m)
 
 /* ---- the rows ------------------------------------------------------------------------- */
 
-/* A district cell: the registry's, \N for a school it does not know. */
+/* The registry's district of the item's school; NULL for a school it does not know. */
 static const char *district_of(const struct outcome *o)
 {
-    return o->school != NULL ? o->school->district : "\\N";
+    return o->school != NULL ? o->school->district : NULL;
 }
 
 /*
@@ -527,71 +528,71 @@ static int copy_rows(struct merge *m, const char *sql)
     return rc;
 }
 
+/* Ends the binary rows in m->rows (begun with copybin_header) and COPYs them, unless the batch
+ * had none for the table (tuples 0). Returns as copy_rows; -1 when memory ran out. */
+static int copy_binary(struct merge *m, const char *sql, long tuples)
+{
+    if (tuples == 0) {
+        buf_reset(&m->rows);
+        return 0;
+    }
+    if (copybin_trailer(&m->rows) != 0) {
+        log_error("out of memory while merging a batch");
+        buf_reset(&m->rows);
+        return -1;
+    }
+    return copy_rows(m, sql);
+}
+
 /*
  * The batch's block: the bytes of its items kept in a block, except the duplicates', one
- * after another in the order received, compressed as one member and COPYed into
- * xinyu.raw_block; each such item's offset in it goes to off[]. Returns 0, -1 after logging, or
- * XF_FLUSH_RETRY.
+ * after another in the order received (moved up over a duplicate's, in place: the batch is
+ * emptied after the merge), compressed as one member and COPYed into xinyu.raw_block; each
+ * such item's offset in it goes to its outcome. Returns as copy_rows.
  */
-static int copy_block(struct merge *m, int64_t *off)
+static int copy_block(struct merge *m)
 {
     struct xf_batch *b = m->b;
-    const buf *bodies = &b->bodies;
-    buf kept = BUF_INIT;
-    bool any = false, all = true;
-    for (long i = 0; i < b->nitems; i++) {
-        if (b->item[i].in_block) {
-            any |= !m->out[i].duplicate;
-            all &= !m->out[i].duplicate;
-        }
-    }
-    if (!any)
-        return 0;
-    int rc = 0;
+    char *bodies = b->bodies.data;
     size_t at = 0;
-    for (long i = 0; i < b->nitems && rc == 0; i++) {
+    for (long i = 0; i < b->nitems; i++) {
         const struct xf_item *it = &b->item[i];
         if (!it->in_block || m->out[i].duplicate)
             continue;
-        off[i] = all ? (int64_t)it->body_off : (int64_t)kept.len;
-        if (!all)
-            rc |= buf_append(&kept, bodies->data + it->body_off, it->body_len);
-        at = all ? it->body_off + it->body_len : kept.len;
+        if (it->body_off != at)
+            memmove(bodies + at, bodies + it->body_off, it->body_len);
+        m->out[i].block_off = (int64_t)at;
+        at += it->body_len;
     }
+    if (at == 0)
+        return 0;
     if (at > INT32_MAX) {
         log_error("cannot merge the batch: its block would exceed 2 GiB");
-        buf_free(&kept);
         return -1;
     }
-    const buf *in = all ? bodies : &kept;
-    rc |= copybin_header(&m->rows) | copybin_tuple(&m->rows, 3);
+    int rc = copybin_header(&m->rows) | copybin_tuple(&m->rows, 3);
     rc |= copybin_int8(&m->rows, m->block_id) | copybin_int8(&m->rows, m->run_id);
     size_t field = m->rows.len;
     rc |= copybin_open(&m->rows);
-    rc |= xf_batch_gzip(b, (const unsigned char *)in->data, at, &m->rows);
-    rc |= copybin_close(&m->rows, field) | copybin_trailer(&m->rows);
-    buf_free(&kept);
+    rc |= xf_batch_gzip(b, (const unsigned char *)bodies, at, &m->rows);
+    rc |= copybin_close(&m->rows, field);
     if (rc != 0) {
         log_error("out of memory while merging a batch");
         return -1;
     }
-    return copy_rows(m, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN" COPYBIN_WITH);
+    return copy_binary(
+        m, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN" COPYBIN_WITH, 1);
 }
 
 /* The raw rows in the binary format: the compressed bytes go as they are, not as hex. */
 static int copy_raw(struct merge *m)
 {
     struct xf_batch *b = m->b;
-    int64_t *off = calloc((size_t)b->nitems, sizeof *off);
-    if (off == NULL) {
-        log_error("out of memory while merging a batch");
-        return -1;
-    }
-    int rc = copy_block(m, off);
+    int rc = copy_block(m);
     if (rc != 0)
-        goto out;
+        return rc;
     rc = copybin_header(&m->rows);
-    bool any = false;
+    long tuples = 0;
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
@@ -600,28 +601,20 @@ static int copy_raw(struct merge *m)
         rc |= copybin_tuple(&m->rows, 12) | copybin_int8(&m->rows, o->raw_id);
         rc |= buf_append(&m->rows, b->raw.data + it->raw_off, it->raw_len);
         if (it->in_block)
-            rc |= copybin_int8(&m->rows, m->block_id) | copybin_int4(&m->rows, (int32_t)off[i]);
+            rc |=
+                copybin_int8(&m->rows, m->block_id) | copybin_int4(&m->rows, (int32_t)o->block_off);
         else
             rc |= copybin_null(&m->rows) | copybin_null(&m->rows);
-        rc |= copybin_int8(&m->rows, m->run_id);
-        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
-        any = true;
+        rc |= copybin_int8(&m->rows, m->run_id) | copybin_str(&m->rows, district_of(o));
+        tuples++;
     }
-    rc |= copybin_trailer(&m->rows);
-    if (rc != 0) {
-        rc = -1;
-        goto out;
-    }
-    if (!any) {
-        buf_reset(&m->rows);
-        goto out;
-    }
-    rc = copy_rows(m, "COPY xinyu.raw_submission (raw_id, source, ref, school_code, period, "
-                      "sha256, byte_size, body_gz, block_id, block_off, run_id, district_code) "
-                      "FROM STDIN" COPYBIN_WITH);
-out:
-    free(off);
-    return rc;
+    if (rc != 0)
+        return -1;
+    return copy_binary(m,
+                       "COPY xinyu.raw_submission (raw_id, source, ref, school_code, period, "
+                       "sha256, byte_size, body_gz, block_id, block_off, run_id, district_code) "
+                       "FROM STDIN" COPYBIN_WITH,
+                       tuples);
 }
 
 /* The submission row's fields: the merge's eight, the staged five before the derived ones
@@ -659,7 +652,7 @@ static int copy_submissions(struct merge *m)
         return -1;
     }
     int rc = copybin_header(&m->rows);
-    bool any = false;
+    long tuples = 0;
     for (long i = 0; i < b->nitems && rc == 0; i++) {
         const struct xf_item *it = &b->item[i];
         const struct outcome *o = &m->out[i];
@@ -672,20 +665,15 @@ static int copy_submissions(struct merge *m)
         rc |= copybin_tuple(&m->rows, SUBMISSION_FIELDS);
         rc |= copybin_int8(&m->rows, o->submission_id) | copybin_int8(&m->rows, o->raw_id);
         rc |= copybin_int8(&m->rows, m->run_id) | copybin_bool(&m->rows, o->current);
-        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
+        rc |= copybin_str(&m->rows, district_of(o));
         rc |= copybin_int8(&m->rows, m->now_pg_us);
         rc |= copybin_str(&m->rows, it->school_code) | copybin_str(&m->rows, it->period);
         rc |= buf_append(&m->rows, b->submissions.data + it->sub_off, it->sub_len);
-        any = true;
+        tuples++;
     }
-    rc |= copybin_trailer(&m->rows);
     if (rc != 0)
         return -1;
-    if (!any) {
-        buf_reset(&m->rows);
-        return 0;
-    }
-    return copy_rows(m, submission_copy);
+    return copy_binary(m, submission_copy, tuples);
 }
 
 /* Appends each line of an item's issue rows with its raw id and district in front. */
@@ -697,8 +685,8 @@ static int issue_lines(struct merge *m, const struct outcome *o, const char *p, 
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         rc |= buf_put_int64(&m->rows, o->raw_id) | buf_putc(&m->rows, '\t');
-        rc |= buf_puts(&m->rows, district_of(o)) | buf_putc(&m->rows, '\t');
-        rc |= buf_append(&m->rows, p, n);
+        rc |= buf_puts(&m->rows, district_of(o) != NULL ? district_of(o) : "\\N");
+        rc |= buf_putc(&m->rows, '\t') | buf_append(&m->rows, p, n);
         p += n;
     }
     return rc;
@@ -743,7 +731,7 @@ static int copy_run_items(struct merge *m, struct xf_counts *c)
         const struct outcome *o = &m->out[i];
         rc |= copybin_tuple(&m->rows, 8) | copybin_int8(&m->rows, m->run_id);
         rc |= copybin_int8(&m->rows, o->raw_id) | copybin_str(&m->rows, outcome_name(o));
-        rc |= copybin_str(&m->rows, o->school != NULL ? o->school->district : NULL);
+        rc |= copybin_str(&m->rows, district_of(o));
         rc |= buf_append(&m->rows, b->raw.data + it->raw_off, it->ident_len);
         if (o->duplicate)
             c->duplicate++;
@@ -756,11 +744,12 @@ static int copy_run_items(struct merge *m, struct xf_counts *c)
         if (!o->duplicate && !o->rejected && o->warning)
             c->warnings++;
     }
-    rc |= copybin_trailer(&m->rows);
     if (rc != 0)
         return -1;
-    return copy_rows(m, "COPY xinyu.run_item (run_id, raw_id, outcome, district_code, source, "
-                        "ref, school_code, period) FROM STDIN" COPYBIN_WITH);
+    return copy_binary(m,
+                       "COPY xinyu.run_item (run_id, raw_id, outcome, district_code, source, "
+                       "ref, school_code, period) FROM STDIN" COPYBIN_WITH,
+                       b->nitems);
 }
 
 int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_counts *counts)

@@ -570,6 +570,12 @@ static bool join_path(char out[96], const char *a, size_t alen, const char *b, s
     return true;
 }
 
+/* "section.name" of field i of xf_fields (of section sd) into out; false as join_path. */
+static bool field_path(char out[96], const struct xf_section *sd, int i)
+{
+    return join_path(out, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name));
+}
+
 /* Validates field i of xf_fields (of section sd) into out; JSON null is "not reported". The
  * path "section.name" is made only when there is a reason to record. */
 static void check_field(struct check *c, const struct xf_section *sd, int i, const json_t *v,
@@ -587,7 +593,7 @@ static void check_field(struct check *c, const struct xf_section *sd, int i, con
     switch (kind) {
     case XF_COUNT:
         ok = count_without_reason(v, &n, &set);
-        if (!ok && join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)))
+        if (!ok && field_path(path, sd, i))
             ok = check_count(c, path, v, &n, &set);
         if (ok && set) {
             out->set = true;
@@ -602,7 +608,7 @@ static void check_field(struct check *c, const struct xf_section *sd, int i, con
         else if (!exact_integer(v, &n) || (n != 0 && n != 1))
             n = -1;
         if (n < 0) {
-            if (join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)))
+            if (field_path(path, sd, i))
                 TYPE_ERROR(c, path, TYPE_BOOL, v);
             return;
         }
@@ -616,8 +622,7 @@ static void check_field(struct check *c, const struct xf_section *sd, int i, con
             d = json_number_value(v);
             ok = true;
         } else {
-            ok = join_path(path, sd->name, sd->len, xf_fields[i].name, strlen(xf_fields[i].name)) &&
-                 check_number(c, path, kind, v, &d);
+            ok = field_path(path, sd, i) && check_number(c, path, kind, v, &d);
         }
         if (ok) {
             out->set = true;

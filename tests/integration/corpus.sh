@@ -374,6 +374,16 @@ done < <(tsv "SELECT raw_id, byte_size, encode(sha256, 'hex') FROM xinyu.raw_sub
 [ "$kept" -gt 0 ] || consistent+=("no raw submission kept its bytes")
 [ "$(sql "SELECT count(*) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")" -gt 0 ] ||
     consistent+=("no submission of the corpus was kept in a block")
+# a raw id that names nothing, and a file that cannot be written, are said
+out=$("$XINYU" --config "$conf" --db "" raw 999999999 2>&1 >/dev/null)
+rc=$?
+[ "$rc" = 2 ] && grep -q "there is no raw submission 999999999" <<<"$out" ||
+    consistent+=("xinyu raw of no raw submission: exit $rc, $out")
+first=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")
+out=$("$XINYU" --config "$conf" --db "" raw --out "$TEST_TMP/no/such/dir/x.json" "$first" 2>&1)
+rc=$?
+[ "$rc" = 3 ] && grep -q "cannot write $TEST_TMP/no/such/dir/x.json" <<<"$out" ||
+    consistent+=("xinyu raw into a missing directory: exit $rc, $out")
 # bytes not kept (unreadable, or over the limit) and damaged bytes are said, not written
 lost=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NULL AND body_gz IS NULL")
 if [ -n "$lost" ]; then
