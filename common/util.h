@@ -83,19 +83,6 @@ int util_strlcpy(char *dst, const char *s, size_t n);
  */
 bool util_looks_gb18030(const char *data, size_t len);
 
-/* Room for what util_format_g17 and util_format_cents write, NUL included. */
-#define UTIL_G17_MAX 32
-#define UTIL_CENTS_MAX 24
-
-/* Writes d into out exactly as snprintf(out, UTIL_G17_MAX, "%.17g", d) does, most values
- * without printf (util_real.c). Returns the length. Never fails. */
-size_t util_format_g17(double d, char out[UTIL_G17_MAX]);
-
-/* Writes d into out exactly as "%.2f" does when d is a whole number of cents from 0 to 1e12 (a
- * validated amount of money) and returns the length; returns 0, out untouched, for any other
- * d, which the caller writes with printf. */
-size_t util_format_cents(double d, char out[UTIL_CENTS_MAX]);
-
 /* Formats a reason into err (size errlen) for a caller that returns failure: nothing when err
  * is NULL or errlen 0; a reason cut short is still a reason, the return code carries the
  * meaning. Never fails. */

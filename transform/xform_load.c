@@ -1,6 +1,7 @@
 /* xform_load.c - validates received items and builds their COPY cells, a batch at a time (the
  * merge is xform_merge.c). */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,82 +156,6 @@ static const char *ingest_reason_zh(const char *code)
     return NULL;
 }
 
-/* The numeric cells are written straight into the row, its room made once: about a hundred
- * cells per submission, each with its own check for room, were a cost of their own. */
-
-/* At most what a value cell takes: a tab and "%.2f" of the largest double (313 bytes). */
-#define VALUE_CELL_MAX 330
-
-static char *write_value_cell(char *p, const struct xf_field *f, const struct xf_value *v)
-{
-    *p++ = '\t';
-    if (!v->set) {
-        memcpy(p, "\\N", 2);
-        return p + 2;
-    }
-    switch (f->kind) {
-    case XF_COUNT:
-        return buf_format_int64(p, v->integer);
-    case XF_BOOL:
-        *p++ = v->integer ? 't' : 'f';
-        return p;
-    case XF_MONEY: {
-        size_t n = util_format_cents(v->number, p);
-        if (n == 0) {
-            int m = snprintf(p, VALUE_CELL_MAX - 1, "%.2f", v->number);
-            n = m > 0 ? (size_t)m : 0;
-        }
-        return p + n;
-    }
-    default:
-        return p + util_format_g17(v->number, p);
-    }
-}
-
-/* Makes room for max more bytes of row; returns where they go, or NULL (memory). */
-static char *row_room(buf *row, size_t max)
-{
-    return buf_reserve(row, max) != 0 ? NULL : row->data + row->len;
-}
-
-/* Ends the bytes written from row_room at end. */
-static void row_done(buf *row, char *end)
-{
-    row->len = (size_t)(end - row->data);
-    row->data[row->len] = '\0';
-}
-
-int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v)
-{
-    char *p = row_room(row, VALUE_CELL_MAX);
-    if (p == NULL)
-        return -1;
-    row_done(row, write_value_cell(p, f, v));
-    return 0;
-}
-
-/* An int array cell in COPY text form: "{1,NULL,3}". */
-static char *write_int_array(char *p, const int64_t *v, const bool *set, int n)
-{
-    *p++ = '\t';
-    *p++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i > 0)
-            *p++ = ',';
-        if (set[i]) {
-            p = buf_format_int64(p, v[i]);
-        } else {
-            memcpy(p, "NULL", 4);
-            p += 4;
-        }
-    }
-    *p++ = '}';
-    return p;
-}
-
-/* At most what the derived cells take: four numbers and three arrays of XF_GRADES numbers. */
-#define DERIVED_CELLS_MAX (5 * 21 + 3 * (3 + XF_GRADES * 21) + 8)
-
 /* The sums of XF_DERIVED_COLUMNS: E, E4, classes and the lessons given. */
 struct derived {
     int64_t total, grade4_up, classes, lessons;
@@ -254,39 +179,6 @@ static struct derived derive(const struct xf_submission *sub)
         }
     }
     return d;
-}
-
-static char *write_derived_cells(char *p, const struct xf_submission *sub)
-{
-    const struct derived d = derive(sub);
-    *p++ = '\t';
-    p = buf_format_int64(p, d.total);
-    *p++ = '\t';
-    p = buf_format_int64(p, d.grade4_up);
-    *p++ = '\t';
-    p = buf_format_int64(p, d.classes);
-    *p++ = '\t';
-    *p++ = sub->lessons_reported ? 't' : 'f';
-    p = write_int_array(p, sub->enrolled, sub->enrolled_set, XF_GRADES);
-    p = write_int_array(p, sub->classes, sub->classes_set, XF_GRADES);
-    p = write_int_array(p, sub->lessons, sub->lessons_set, XF_GRADES);
-    *p++ = '\t';
-    if (d.any_lessons) {
-        p = buf_format_int64(p, d.lessons);
-    } else {
-        memcpy(p, "\\N", 2);
-        p += 2;
-    }
-    return p;
-}
-
-int xf_derived_cells(buf *row, const struct xf_submission *sub)
-{
-    char *p = row_room(row, DERIVED_CELLS_MAX);
-    if (p == NULL)
-        return -1;
-    row_done(row, write_derived_cells(p, sub));
-    return 0;
 }
 
 /* ---- the submission row in the binary COPY format ---------------------------------------
@@ -316,25 +208,6 @@ static unsigned char *field_cents(unsigned char *p, uint64_t cents)
     return p;
 }
 
-/* The cents of a validated amount: exact when util_format_cents finds them, else as "%.2f"
- * rounds (the text the server was given before). Returns false for what is no amount. */
-static bool amount_cents(double d, uint64_t *cents)
-{
-    char text[UTIL_CENTS_MAX > 340 ? UTIL_CENTS_MAX : 340];
-    if (util_format_cents(d, text) == 0) {
-        if (!(d >= 0.0 && d <= 1e14))
-            return false;
-        snprintf(text, sizeof text, "%.2f", d);
-    }
-    uint64_t c = 0;
-    for (const char *t = text; *t != '\0'; t++) {
-        if (*t >= '0' && *t <= '9')
-            c = c * 10 + (uint64_t)(*t - '0');
-    }
-    *cents = c;
-    return true;
-}
-
 /* At most what a value field takes: a numeric of six digits. */
 #define VALUE_FIELD_MAX (4 + 8 + 2 * 6)
 
@@ -352,8 +225,9 @@ static unsigned char *value_field(unsigned char *p, const struct xf_field *f,
     case XF_BOOL:
         return copybin_put_bool(p, v->integer != 0);
     case XF_MONEY: {
-        uint64_t cents;
-        return amount_cents(v->number, &cents) ? field_cents(p, cents) : NULL;
+        /* a validated amount is a whole number of cents over 100 (xform_validate.c) */
+        double cents = nearbyint(v->number * 100.0);
+        return cents >= 0.0 && cents <= 1e14 ? field_cents(p, (uint64_t)cents) : NULL;
     }
     default:
         return copybin_put_float8(p, v->number);
@@ -404,22 +278,17 @@ static unsigned char *derived_fields(unsigned char *p, const struct xf_submissio
     return d.any_lessons ? copybin_put_int8(p, d.lessons) : copybin_put_null(p);
 }
 
-/*
- * The fields of the submission row from district_code_reported to the last field, in the
- * binary format (the merge puts the ids and the registry's fields in front). Returns 0, or -1
- * when memory ran out or a value cannot be its column's (the validator lets none through).
- */
-static int add_submission_fields(buf *row, const struct xf_received *item,
-                                 const struct xf_submission *sub)
+int xf_submission_fields(buf *row, int64_t received_seq, int64_t received_item,
+                         const struct xf_submission *sub)
 {
     int rc = copybin_str(row, sub->district_code[0] ? sub->district_code : NULL);
     rc |= copybin_str(row, sub->school_name);
     if (rc != 0 || buf_reserve(row, 3 * 12 + DERIVED_FIELDS_MAX + XF_NFIELDS * VALUE_FIELD_MAX))
         return -1;
     unsigned char *p = (unsigned char *)row->data + row->len;
-    if (item->received_seq > 0) {
-        p = copybin_put_int8(p, item->received_seq);
-        p = copybin_put_int8(p, item->received_item);
+    if (received_seq > 0) {
+        p = copybin_put_int8(p, received_seq);
+        p = copybin_put_int8(p, received_item);
     } else {
         p = copybin_put_null(copybin_put_null(p));
     }
@@ -539,7 +408,8 @@ static int stage_item(struct xf_batch *b, const struct xf_received *item, int ve
     it->issue_len = b->issues.len - it->issue_off;
     if (verdict == 0) {
         it->sub_off = b->submissions.len;
-        if (add_submission_fields(&b->submissions, item, sub) != 0)
+        if (xf_submission_fields(&b->submissions, item->received_seq, item->received_item, sub) !=
+            0)
             return -1;
         it->sub_len = b->submissions.len - it->sub_off;
     }

@@ -75,7 +75,7 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
 
 /*
  * The columns of xinyu.submission made from the per-grade figures, in the order
- * xf_derived_cells writes them: E, E4, classes, whether lessons were reported, the
+ * xf_submission_fields writes them: E, E4, classes, whether lessons were reported, the
  * enrolment, classes and lessons of grades 1 to 12 as given (NULL where not given) and the
  * sum of the lessons given (NULL when no grade gives any).
  */
@@ -83,11 +83,24 @@ int xf_batch_flush(struct xf_batch *b, PGconn *conn, int64_t run_id, struct xf_c
     "enrolled_total, enrolled_grade4_up, classes_total, lessons_reported, grade_enrolled, "        \
     "grade_classes, grade_lessons, lessons_total"
 
-/* Appends the cells of XF_DERIVED_COLUMNS, each after a tab, to a COPY text row. */
-int xf_derived_cells(buf *row, const struct xf_submission *sub);
+/*
+ * The COPY of xinyu.submission in the binary format, its columns in the order of a row
+ * (XF_SUBMISSION_FIELDS of them): submission_id, raw_id, run_id, is_current, district_code,
+ * received_at, school_code and period, which the merge writes, then what
+ * xf_submission_fields writes. "" when it could not be made.
+ */
+#define XF_SUBMISSION_FIELDS (8 + 5 + 8 + XF_NFIELDS)
+const char *xf_submission_copy(void);
 
-/* Appends a normalized field's value, after a tab, to a COPY text row (\N when not set). */
-int xf_value_cell(buf *row, const struct xf_field *f, const struct xf_value *v);
+/*
+ * Appends a validated submission's fields of that row from district_code_reported on (the
+ * district code and name as sent, received_seq and received_item, NULL when received_seq is
+ * 0, submitted_at, XF_DERIVED_COLUMNS and the values of xf_fields), in the binary COPY
+ * format. Returns 0, or -1 when memory ran out or a value cannot be its column's (the
+ * validator lets none through).
+ */
+int xf_submission_fields(buf *row, int64_t received_seq, int64_t received_item,
+                         const struct xf_submission *sub);
 
 /* Creates the session's staging tables (xinyu.create_staging) and fills stage_message with the
  * catalogue's texts of the checks merge_batch makes in SQL. Returns 0, or -1 after logging. */

@@ -617,10 +617,6 @@ static int copy_raw(struct merge *m)
                        tuples);
 }
 
-/* The submission row's fields: the merge's eight, the staged five before the derived ones
- * (district and name reported, order of receipt, submitted_at), the derived, the values. */
-#define SUBMISSION_FIELDS (8 + 5 + 8 + XF_NFIELDS)
-
 static char submission_copy[4096];
 static pthread_once_t submission_copy_once = PTHREAD_ONCE_INIT;
 
@@ -641,13 +637,18 @@ static void build_submission_copy(void)
     buf_free(&sql);
 }
 
+const char *xf_submission_copy(void)
+{
+    pthread_once(&submission_copy_once, build_submission_copy);
+    return submission_copy;
+}
+
 /* The submission rows, in the order of their ids (the order received), in the binary format:
  * about sixty values a row that the server takes as they are, none parsed from text. */
 static int copy_submissions(struct merge *m)
 {
     struct xf_batch *b = m->b;
-    pthread_once(&submission_copy_once, build_submission_copy);
-    if (submission_copy[0] == '\0') {
+    if (xf_submission_copy()[0] == '\0') {
         log_error("cannot build the merge's COPY statement");
         return -1;
     }
@@ -662,7 +663,7 @@ static int copy_submissions(struct merge *m)
             log_error("cannot merge the batch: no submission id for %s", it->school_code);
             return -1;
         }
-        rc |= copybin_tuple(&m->rows, SUBMISSION_FIELDS);
+        rc |= copybin_tuple(&m->rows, XF_SUBMISSION_FIELDS);
         rc |= copybin_int8(&m->rows, o->submission_id) | copybin_int8(&m->rows, o->raw_id);
         rc |= copybin_int8(&m->rows, m->run_id) | copybin_bool(&m->rows, o->current);
         rc |= copybin_str(&m->rows, district_of(o));

@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "common/buf.h"
+#include "common/copybin.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -295,14 +296,61 @@ struct candidate {
     char key[XF_SCHOOL_CODE_LEN + XF_PERIOD_LEN + 1];
     int64_t submitted_epoch;
     int64_t raw_id;
-    int64_t flag_offset; /* where its is_current cell is in submission.copy */
+    int64_t flag_offset; /* where its is_current value is in submission.copy */
 };
+
+/* A table's rows in the binary COPY format, without header and trailer (copy adds them to
+ * each connection's part), and beside them the offsets of every SPLIT_EVERY-th row, at which
+ * copy may split the file among its connections. */
+#define SPLIT_EVERY 16
+
+struct out_table {
+    FILE *f, *idx;
+    int64_t written;
+    long rows;
+};
+
+static int table_open(struct out_table *t, const char *dir, const char *name, char *path,
+                      size_t pathlen)
+{
+    char idx[4096];
+    int w = snprintf(path, pathlen, "%s/%s.copy", dir, name);
+    int wi = snprintf(idx, sizeof idx, "%s/%s.idx", dir, name);
+    if (w < 0 || (size_t)w >= pathlen || wi < 0 || (size_t)wi >= sizeof idx)
+        return -1;
+    t->f = fopen(path, "w");
+    t->idx = fopen(idx, "w");
+    return t->f != NULL && t->idx != NULL ? 0 : -1;
+}
+
+/* Appends one row; returns where it starts in the file, or -1 when a write failed. */
+static int64_t table_row(struct out_table *t, const buf *row)
+{
+    int64_t at = t->written;
+    if (t->rows % SPLIT_EVERY == 0 && fwrite(&at, sizeof at, 1, t->idx) != 1)
+        return -1;
+    if (fwrite(row->data, 1, row->len, t->f) != row->len)
+        return -1;
+    t->written += (int64_t)row->len;
+    t->rows++;
+    return at;
+}
+
+static int table_close(struct out_table *t)
+{
+    int rc = 0;
+    if (t->f != NULL)
+        rc |= fclose(t->f);
+    if (t->idx != NULL)
+        rc |= fclose(t->idx);
+    t->f = t->idx = NULL;
+    return rc != 0 ? -1 : 0;
+}
 
 struct prep {
     struct xf_registry *registry;
     struct xf_options opt;
-    FILE *raw, *sub, *blk;
-    int64_t sub_written; /* bytes written to submission.copy so far */
+    struct out_table raw, sub, blk;
     buf row, gz;
     buf block; /* the bytes of the block being filled, as the merge keeps a batch's */
     int64_t block_id;
@@ -313,31 +361,9 @@ struct prep {
     int64_t raw_id, submission_id;
     long items, duplicates, rejected, accepted;
     uint64_t bytes;
-    char received_at[40];
+    int64_t received_us; /* received_at, as the merge sends a timestamptz */
     int failed;
 };
-
-static int cell_text(buf *row, const char *s)
-{
-    if (buf_putc(row, '\t') != 0)
-        return -1;
-    if (s == NULL)
-        return buf_puts(row, "\\N");
-    return buf_copy_text(row, s, strlen(s));
-}
-
-static int cell_bytea(buf *row, const unsigned char *data, size_t len)
-{
-    if (buf_putc(row, '\t') != 0)
-        return -1;
-    if (data == NULL)
-        return buf_puts(row, "\\N");
-    if (buf_reserve(row, 3 + 2 * len + 1) != 0 || buf_puts(row, "\\\\x") != 0)
-        return -1;
-    util_hex(data, len, row->data + row->len);
-    row->len += 2 * len;
-    return 0;
-}
 
 static bool ten_digits(const char *s)
 {
@@ -348,11 +374,6 @@ static bool ten_digits(const char *s)
             return false;
     }
     return true;
-}
-
-static int write_row(FILE *f, const buf *row)
-{
-    return fwrite(row->data, 1, row->len, f) == row->len ? 0 : -1;
 }
 
 static int add_candidate(struct prep *p, const struct xf_submission *s, int64_t flag_offset)
@@ -373,32 +394,22 @@ static int add_candidate(struct prep *p, const struct xf_submission *s, int64_t 
     return 0;
 }
 
-/* The submission row of an accepted item, is_current written as 'f'. */
+/* The submission row of an accepted item, as the merge writes it, is_current written false. */
 static int add_submission(struct prep *p, const struct xf_submission *s, const char *district)
 {
     int64_t id = ++p->submission_id;
     buf *row = &p->row;
-    int rc = 0;
     buf_reset(row);
-    rc |= buf_printf(row, "%" PRId64 "\t%" PRId64, id, p->raw_id);
-    rc |= cell_text(row, s->school_code);
-    rc |= cell_text(row, district);
-    rc |= cell_text(row, s->period);
-    rc |= cell_text(row, s->submitted_at);
-    rc |= cell_text(row, p->received_at);
-    rc |= buf_printf(row, "\t%d\t", BENCH_RUN_ID);
-    size_t flag_at = row->len;
-    rc |= buf_putc(row, 'f');
-    rc |= cell_text(row, s->school_name);
-    rc |= cell_text(row, s->district_code[0] ? s->district_code : NULL);
-    rc |= xf_derived_cells(row, s);
-    for (int i = 0; i < XF_NFIELDS; i++)
-        rc |= xf_value_cell(row, &xf_fields[i], &s->values[i]); /* as the loader */
-    rc |= buf_putc(row, '\n');
-    if (rc != 0 || add_candidate(p, s, p->sub_written + (int64_t)flag_at) != 0 ||
-        write_row(p->sub, row) != 0)
+    int rc = copybin_tuple(row, XF_SUBMISSION_FIELDS) | copybin_int8(row, id);
+    rc |= copybin_int8(row, p->raw_id) | copybin_int8(row, BENCH_RUN_ID);
+    size_t flag_at = row->len + 4; /* the value after its length */
+    rc |= copybin_bool(row, false) | copybin_str(row, district);
+    rc |= copybin_int8(row, p->received_us);
+    rc |= copybin_str(row, s->school_code) | copybin_str(row, s->period);
+    rc |= xf_submission_fields(row, 0, 0, s); /* as the loader */
+    int64_t at = rc == 0 ? table_row(&p->sub, row) : -1;
+    if (at < 0 || add_candidate(p, s, at + (int64_t)flag_at) != 0)
         return -1;
-    p->sub_written += (int64_t)row->len;
     p->accepted++;
     return 0;
 }
@@ -411,14 +422,15 @@ static int flush_block(struct prep *p)
 {
     if (p->block_items == 0)
         return 0;
-    buf_reset(&p->gz);
     buf *row = &p->row;
     buf_reset(row);
-    int rc = xf_gzip_deflate((const unsigned char *)p->block.data, p->block.len, &p->gz);
-    rc |= buf_printf(row, "%" PRId64 "\t%d", p->block_id + 1, BENCH_RUN_ID);
-    rc |= cell_bytea(row, (const unsigned char *)p->gz.data, p->gz.len);
-    rc |= buf_putc(row, '\n');
-    if (rc != 0 || write_row(p->blk, row) != 0)
+    int rc = copybin_tuple(row, 3) | copybin_int8(row, p->block_id + 1);
+    rc |= copybin_int8(row, BENCH_RUN_ID);
+    size_t at = row->len;
+    rc |= copybin_open(row);
+    rc |= xf_gzip_deflate((const unsigned char *)p->block.data, p->block.len, row);
+    rc |= copybin_close(row, at);
+    if (rc != 0 || table_row(&p->blk, row) < 0)
         return -1;
     buf_reset(&p->block);
     p->block_items = 0;
@@ -458,25 +470,22 @@ static int prep_item(const struct ingest_item *item, void *ctx)
     const char *district = school != NULL ? school->district_code : NULL;
     buf *row = &p->row;
     buf_reset(row);
-    int rc = buf_printf(row, "%" PRId64, p->raw_id);
-    rc |= cell_bytea(row, item->has_sha256 ? item->sha256 : NULL, UTIL_SHA256_LEN);
-    rc |= buf_printf(row, "\t%zu", item->byte_size);
+    int rc = copybin_tuple(row, 12) | copybin_int8(row, p->raw_id);
+    rc |= copybin_bytes(row, item->has_sha256 ? item->sha256 : NULL, UTIL_SHA256_LEN);
+    rc |= copybin_int8(row, (int64_t)item->byte_size) | copybin_null(row);
     if (item->data != NULL) {
         /* in the block being filled: body_gz NULL, the block and the offset in it */
-        rc |= buf_printf(row, "\t\\N\t%" PRId64 "\t%zu", p->block_id + 1, p->block.len);
+        rc |= copybin_int8(row, p->block_id + 1) | copybin_int4(row, (int32_t)p->block.len);
         rc |= buf_append(&p->block, item->data, item->len);
         p->block_items++;
     } else {
-        rc |= buf_puts(row, "\t\\N\t\\N\t\\N");
+        rc |= copybin_null(row) | copybin_null(row);
     }
-    rc |= cell_text(row, BENCH_SOURCE);
-    rc |= cell_text(row, item->ref);
-    rc |= buf_printf(row, "\t%d", BENCH_RUN_ID);
-    rc |= cell_text(row, have_code ? s.school_code : NULL);
-    rc |= cell_text(row, s.period[0] ? s.period : NULL);
-    rc |= cell_text(row, district);
-    rc |= buf_putc(row, '\n');
-    if (rc != 0 || write_row(p->raw, row) != 0)
+    rc |= copybin_str(row, BENCH_SOURCE) | copybin_str(row, item->ref);
+    rc |= copybin_int8(row, BENCH_RUN_ID);
+    rc |= copybin_str(row, have_code ? s.school_code : NULL);
+    rc |= copybin_str(row, s.period[0] ? s.period : NULL) | copybin_str(row, district);
+    if (rc != 0 || table_row(&p->raw, row) < 0)
         goto oom_clear;
     if (p->block_items == BENCH_BLOCK_ITEMS && flush_block(p) != 0)
         goto oom_clear;
@@ -510,7 +519,8 @@ static int candidate_order(const void *a, const void *b)
     return x->raw_id > y->raw_id ? -1 : x->raw_id < y->raw_id ? 1 : 0;
 }
 
-/* Marks the winner of each school and term current, in place in submission.copy. */
+/* Marks the winner of each school and term current, in place in submission.copy (the byte
+ * of a binary bool). */
 static int mark_current(struct prep *p, const char *path)
 {
     qsort(p->cands, p->ncands, sizeof *p->cands, candidate_order);
@@ -521,7 +531,7 @@ static int mark_current(struct prep *p, const char *path)
     for (size_t i = 0; i < p->ncands && rc == 0; i++) {
         if (i > 0 && strcmp(p->cands[i].key, p->cands[i - 1].key) == 0)
             continue;
-        if (pwrite(fd, "t", 1, (off_t)p->cands[i].flag_offset) != 1)
+        if (pwrite(fd, "\1", 1, (off_t)p->cands[i].flag_offset) != 1)
             rc = -1;
     }
     if (close(fd) != 0)
@@ -558,16 +568,15 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
     }
     p.opt.registry = p.registry;
     p.opt.now_epoch = (int64_t)time(NULL);
-    util_now_rfc3339(p.received_at, sizeof p.received_at);
+    p.received_us = ((int64_t)time(NULL) - COPYBIN_PG_EPOCH_UNIX) * 1000000;
     char raw_path[4096], sub_path[4096], meta_path[4096], blk_path[4096];
     if (util_mkdirs(out, false) != 0) {
         fprintf(stderr, "xinyu-bench: cannot create %s: %s\n", out, strerror(errno));
         goto out;
     }
-    p.raw = open_out(out, "raw_submission.copy", raw_path, sizeof raw_path);
-    p.sub = open_out(out, "submission.copy", sub_path, sizeof sub_path);
-    p.blk = open_out(out, "raw_block.copy", blk_path, sizeof blk_path);
-    if (p.raw == NULL || p.sub == NULL || p.blk == NULL) {
+    if (table_open(&p.raw, out, "raw_submission", raw_path, sizeof raw_path) != 0 ||
+        table_open(&p.sub, out, "submission", sub_path, sizeof sub_path) != 0 ||
+        table_open(&p.blk, out, "raw_block", blk_path, sizeof blk_path) != 0) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
     }
@@ -585,8 +594,7 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
         fprintf(stderr, "xinyu-bench: out of memory or a write failed\n");
         goto out;
     }
-    int closed = fclose(p.raw) | fclose(p.sub) | fclose(p.blk);
-    p.raw = p.sub = p.blk = NULL;
+    int closed = table_close(&p.raw) | table_close(&p.sub) | table_close(&p.blk);
     if (closed != 0 || mark_current(&p, sub_path) != 0) {
         fprintf(stderr, "xinyu-bench: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
@@ -605,12 +613,9 @@ static int cmd_prepare(const char *dir, const char *registry, const char *out)
            p.items, p.duplicates, p.rejected, p.accepted, p.raw_id, p.bytes, now_s() - t0);
     rc = 0;
 out:
-    if (p.raw != NULL)
-        fclose(p.raw);
-    if (p.sub != NULL)
-        fclose(p.sub);
-    if (p.blk != NULL)
-        fclose(p.blk);
+    table_close(&p.raw);
+    table_close(&p.sub);
+    table_close(&p.blk);
     buf_free(&p.row);
     buf_free(&p.gz);
     buf_free(&p.block);
@@ -622,7 +627,7 @@ out:
     return rc;
 }
 
-/* ---- copy: the timed part, each table's rows split by lines among connections ------------ */
+/* ---- copy: the timed part, each table's rows split among connections --------------------- */
 
 struct copy_part {
     PGconn *conn;
@@ -653,8 +658,10 @@ static void *copy_main(void *arg)
         goto out;
     }
     PQclear(res);
+    /* each part is a whole binary COPY stream: the header, its rows, the trailer */
+    buf frame = BUF_INIT;
+    int sent = copybin_header(&frame) == 0 ? PQputCopyData(c->conn, frame.data, (int)frame.len) : 0;
     off_t at = c->from;
-    int sent = 1;
     while (at < c->to && sent == 1) {
         size_t want = (size_t)(c->to - at) < COPY_CHUNK ? (size_t)(c->to - at) : COPY_CHUNK;
         ssize_t got = pread(fd, chunk, want, at);
@@ -666,6 +673,11 @@ static void *copy_main(void *arg)
         sent = PQputCopyData(c->conn, chunk, (int)got);
         at += got;
     }
+    buf_reset(&frame);
+    if (sent == 1 &&
+        (copybin_trailer(&frame) != 0 || PQputCopyData(c->conn, frame.data, (int)frame.len) != 1))
+        sent = 0;
+    buf_free(&frame);
     if (sent == 1 && PQputCopyEnd(c->conn, NULL) != 1)
         sent = 0;
     while ((res = PQgetResult(c->conn)) != NULL) {
@@ -689,28 +701,30 @@ out:
     return NULL;
 }
 
-/* Splits path into jobs ranges that end at line ends, so every part is whole rows. */
-static int split_lines(const char *path, int jobs, off_t *bounds)
+/* Splits path (X.copy) into jobs ranges that begin at rows, from the offsets prepare wrote
+ * beside it (X.idx): every part is whole rows. */
+static int split_rows(const char *path, int jobs, off_t *bounds)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            close(fd);
+    char idx[4096];
+    size_t n = strlen(path);
+    if (n < 5 || n - 5 + sizeof ".idx" > sizeof idx || stat(path, &st) != 0)
         return -1;
-    }
+    memcpy(idx, path, n - 5);
+    memcpy(idx + n - 5, ".idx", sizeof ".idx");
+    FILE *f = fopen(idx, "r");
+    if (f == NULL)
+        return -1;
     bounds[0] = 0;
-    for (int j = 1; j < jobs; j++) {
-        off_t at = st.st_size * j / jobs;
-        if (at < bounds[j - 1])
-            at = bounds[j - 1];
-        char c = 0;
-        while (at < st.st_size && pread(fd, &c, 1, at) == 1 && c != '\n')
-            at++;
-        bounds[j] = at < st.st_size ? at + 1 : st.st_size;
+    int j = 1;
+    int64_t at;
+    while (j < jobs && fread(&at, sizeof at, 1, f) == 1) {
+        if (at >= st.st_size * j / jobs)
+            bounds[j++] = (off_t)at;
     }
-    bounds[jobs] = st.st_size;
-    close(fd);
+    fclose(f);
+    for (; j <= jobs; j++)
+        bounds[j] = st.st_size;
     return 0;
 }
 
@@ -719,7 +733,7 @@ static int copy_table(PGconn **conns, int jobs, const char *sql, const char *pat
     off_t bounds[MAX_JOBS + 1];
     struct copy_part parts[MAX_JOBS];
     pthread_t threads[MAX_JOBS];
-    if (split_lines(path, jobs, bounds) != 0) {
+    if (split_rows(path, jobs, bounds) != 0) {
         fprintf(stderr, "xinyu-bench: cannot read %s: %s\n", path, strerror(errno));
         return -1;
     }
@@ -783,28 +797,23 @@ static int cmd_copy(const char *dir, const char *conninfo, int jobs)
         if (conns[nconns] == NULL)
             goto out;
     }
-    buf sub_sql = BUF_INIT;
-    buf_puts(&sub_sql, "COPY xinyu.submission (submission_id, raw_id, school_code, district_code, "
-                       "period, submitted_at, received_at, run_id, is_current, "
-                       "school_name_reported, district_code_reported, " XF_DERIVED_COLUMNS);
-    for (int i = 0; i < XF_NFIELDS; i++)
-        buf_printf(&sub_sql, ", %s", xf_fields[i].column);
-    if (buf_puts(&sub_sql, ") FROM STDIN") != 0)
+    const char *sub_sql = xf_submission_copy();
+    if (sub_sql[0] == '\0')
         goto out;
     double t0 = now_s();
     int failed = copy_table(
-        conns, jobs, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN", blk_path);
+        conns, jobs, "COPY xinyu.raw_block (block_id, run_id, body_gz) FROM STDIN" COPYBIN_WITH,
+        blk_path);
     if (!failed)
         failed = copy_table(conns, jobs,
                             "COPY xinyu.raw_submission (raw_id, sha256, byte_size, body_gz, "
                             "block_id, block_off, source, ref, run_id, school_code, period, "
-                            "district_code) FROM STDIN",
+                            "district_code) FROM STDIN" COPYBIN_WITH,
                             raw_path);
     double t1 = now_s();
     if (!failed)
-        failed = copy_table(conns, jobs, sub_sql.data, sub_path);
+        failed = copy_table(conns, jobs, sub_sql, sub_path);
     double t2 = now_s();
-    buf_free(&sub_sql);
     if (failed)
         goto out;
     /* leave the serials past the rows, as a real load would; not timed */

@@ -3,7 +3,7 @@
 #   make fuzz                       every harness for FUZZ_SECONDS (default 60) each
 #   make fuzz-ci                    every harness for FUZZ_CI_SECONDS (default 20) each
 #   make fuzz-validate ...          one harness (validate, period, registry, gzip, xlsx, extract,
-#                                   workbook, real)
+#                                   workbook)
 #   make fuzz-build                 only build build-fuzz/fuzz_*
 #
 # The project's sources are compiled straight into each harness with clang's fuzzer,
@@ -18,7 +18,7 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_TIMEOUT    ?= 10
 # FUZZ_DB_LIMITS=1 also demands that a loadable submission fits the database's columns
 FUZZ_DB_LIMITS  ?=
-FUZZ_HARNESSES  := validate period registry gzip xlsx extract workbook real
+FUZZ_HARNESSES  := validate period registry gzip xlsx extract workbook
 
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
                -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
@@ -48,8 +48,6 @@ FUZZ_LIBS_extract := -lpcre2-8 -lutf8proc -ljansson -lminizip -lexpat -lz -lcryp
 FUZZ_SRC_workbook := transform/xform_workbook.c transform/xform_fields_zh.c \
                      transform/xform_xlsx.c ingest/ingest_zip.c $(FUZZ_SRC_validate)
 FUZZ_LIBS_workbook := -ljansson -lminizip -lexpat -lz -lcrypto -lm
-FUZZ_SRC_real     := common/util_real.c $(FUZZ_COMMON)
-FUZZ_LIBS_real    := -lcrypto -lm
 
 # Longest input tried: a submission or a registry of a few dozen kilobytes says all there
 # is to say; gzip is kept shorter because 32 KiB can already inflate to 32 MiB.
@@ -60,7 +58,6 @@ FUZZ_MAXLEN_gzip     := 32768
 FUZZ_MAXLEN_xlsx     := 65536
 FUZZ_MAXLEN_extract  := 65536
 FUZZ_MAXLEN_workbook := 65536
-FUZZ_MAXLEN_real     := 64
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -79,13 +76,10 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-seeds:
 	@rm -rf $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
 	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
-	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook $(FUZZ_BUILD)/seeds-real
+	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook
 	@mkdir -p $(FUZZ_BUILD)/seeds-validate $(FUZZ_BUILD)/seeds-period \
 	    $(FUZZ_BUILD)/seeds-registry $(FUZZ_BUILD)/seeds-gzip $(FUZZ_BUILD)/seeds-xlsx \
-	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook $(FUZZ_BUILD)/seeds-real
-	@n=0; for v in 13.5 0.94 9902.60 11 1e-4 0.1 1234567890123456.25 99999999999999999 5e-324; do \
-	    n=$$((n + 1)); printf '%s' "$$v" >"$(FUZZ_BUILD)/seeds-real/$$n"; \
-	done
+	    $(FUZZ_BUILD)/seeds-extract $(FUZZ_BUILD)/seeds-workbook
 	@for f in tests/extract/*.txt tests/fixtures/extract/*.txt tests/fixtures/extract/*.docx; do \
 	    [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le $(FUZZ_MAXLEN_extract) ] || continue; \
 	    cp "$$f" "$(FUZZ_BUILD)/seeds-extract/$$(basename "$$f")"; \
