@@ -555,6 +555,7 @@ static int copy_block(struct merge *m)
     struct xf_batch *b = m->b;
     char *bodies = b->bodies.data;
     size_t at = 0;
+    long kept = 0;
     for (long i = 0; i < b->nitems; i++) {
         const struct xf_item *it = &b->item[i];
         if (!it->in_block || m->out[i].duplicate)
@@ -563,8 +564,10 @@ static int copy_block(struct merge *m)
             memmove(bodies + at, bodies + it->body_off, it->body_len);
         m->out[i].block_off = (int64_t)at;
         at += it->body_len;
+        kept++;
     }
-    if (at == 0)
+    /* a block of empty submissions only is a block all the same: their rows point to it */
+    if (kept == 0)
         return 0;
     if (at > INT32_MAX) {
         log_error("cannot merge the batch: its block would exceed 2 GiB");

@@ -363,7 +363,8 @@ bad=$(sql "SELECT string_agg(DISTINCT r.source || ' ' || i.code, ', ') FROM xiny
 # and the SHA-256 recorded at receipt, whether kept in a batch's block or in a member of its own.
 kept=0
 while IFS=$'\t' read -r raw_id size sha; do
-    "$XINYU" --config "$conf" --db "" -q raw "$raw_id" >"$TEST_TMP/raw.bytes"
+    "$XINYU" --config "$conf" --db "" -q raw "$raw_id" >"$TEST_TMP/raw.bytes" 2>"$TEST_TMP/raw.err" ||
+        consistent+=("xinyu raw $raw_id failed: $(cat "$TEST_TMP/raw.err")")
     got=$(sha256sum <"$TEST_TMP/raw.bytes" | cut -d' ' -f1)
     len=$(wc -c <"$TEST_TMP/raw.bytes")
     [ "$got" = "$sha" ] && [ "$len" = "$size" ] ||
@@ -372,6 +373,11 @@ while IFS=$'\t' read -r raw_id size sha; do
 done < <(tsv "SELECT raw_id, byte_size, encode(sha256, 'hex') FROM xinyu.raw_submission
               WHERE block_id IS NOT NULL OR body_gz IS NOT NULL ORDER BY raw_id")
 [ "$kept" -gt 0 ] || consistent+=("no raw submission kept its bytes")
+# an empty file is kept as zero bytes in a block of its own batch
+empty=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE byte_size = 0 AND block_id IS NOT NULL")
+[ -n "$empty" ] && [ "$(sql "SELECT count(*) FROM xinyu.raw_block b JOIN xinyu.raw_submission r
+                                USING (block_id) WHERE r.raw_id = $empty")" = 1 ] ||
+    consistent+=("an empty submission's block: raw id '$empty', no block row")
 [ "$(sql "SELECT count(*) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")" -gt 0 ] ||
     consistent+=("no submission of the corpus was kept in a block")
 # a raw id that names nothing, and a file that cannot be written, are said
