@@ -398,7 +398,7 @@ if [ -n "$lost" ]; then
     [ "$rc" = 2 ] && grep -q "were not kept" <<<"$out" ||
         consistent+=("xinyu raw of bytes not kept: exit $rc, $out")
 fi
-one=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NOT NULL")
+one=$(sql "SELECT min(raw_id) FROM xinyu.raw_submission WHERE block_id IS NOT NULL AND byte_size > 0")
 block=$(sql "SELECT block_id FROM xinyu.raw_submission WHERE raw_id = $one")
 sql "CREATE TABLE public.block_saved AS SELECT * FROM xinyu.raw_block WHERE block_id = $block;
      UPDATE xinyu.raw_block SET body_gz = overlay(body_gz PLACING '\\xdeadbeefdeadbeef'::bytea FROM 20)
