@@ -250,9 +250,10 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
         util_strlcpy(dst, PQgetvalue(res, row, col), n);
 }
 
-#define ROWS_SELECT                                                                                \
+#define ROWS_COLUMNS                                                                               \
     "SELECT indicator, district_code, school_type, numerator, denominator, schools, "              \
-    "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, $4::boolean)"
+    "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, $4::boolean"
+#define ROWS_SELECT ROWS_COLUMNS ")"
 
 /* Row i of an indicator_rows result, evaluated against its target; -1 after logging. */
 static int row_from_result(const PGresult *res, int i, const struct report_scope *scope,
@@ -337,17 +338,37 @@ int report_rows_spool(PGconn *conn, const struct report_scope *scope,
         return -1;
     }
     /*
+     * The schools' facts kept from the last report of the scope are brought up to date in
+     * this transaction first, and the rows read from them: a night's new submissions cost
+     * their schools, not the city. When another report of the scope wrote them meanwhile,
+     * they are computed here, as they always can be.
+     */
+    const char *kp[] = {a->periods.data, a->deadlines.data, a->params.data};
+    PGresult *kept = db_query(conn,
+                              "SELECT xinyu.indicator_facts_refresh($1::text[], $2::date[], "
+                              "$3::jsonb)",
+                              3, kp, PGRES_TUPLES_OK, "cannot compute the indicators");
+    if (kept == NULL) {
+        buf_free(&ids);
+        report_spool_free(s);
+        return -1;
+    }
+    bool use_kept = strcmp(PQgetvalue(kept, 0, 0), "t") == 0;
+    PQclear(kept);
+    /*
      * Sorted by the server as report_row_cmp sorts (byte order of the codes, "all" first),
      * and read one row at a time: neither the result nor the rows are ever whole in memory.
      */
-    const char *qp[] = {a->periods.data, a->deadlines.data, a->params.data,
-                        by_type ? "true" : "false", ids.data};
+    const char *qp[] = {a->periods.data, a->deadlines.data,
+                        a->params.data,  by_type ? "true" : "false",
+                        ids.data,        use_kept ? "true" : "false"};
     int sent =
         PQsendQueryParams(conn,
-                          ROWS_SELECT " ORDER BY array_position($5::text[], indicator), "
-                                      "school_type IS NOT NULL, school_type COLLATE \"C\", "
-                                      "district_code IS NOT NULL, district_code COLLATE \"C\"",
-                          5, NULL, qp, NULL, NULL, 0);
+                          ROWS_COLUMNS ", $6::boolean) "
+                                       "ORDER BY array_position($5::text[], indicator), "
+                                       "school_type IS NOT NULL, school_type COLLATE \"C\", "
+                                       "district_code IS NOT NULL, district_code COLLATE \"C\"",
+                          6, NULL, qp, NULL, NULL, 0);
     if (!sent || !PQsetSingleRowMode(conn)) {
         log_error("cannot compute the indicators: %s", PQerrorMessage(conn));
         rc = -1;

@@ -54,7 +54,9 @@ int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
                       const struct report_targets *t, const struct report_sql_args *a, bool by_type,
                       struct report_row **rows, size_t *nrows);
 /* The same rows, sorted the same way by the server and read one at a time into a new spool
- * (report/report.h), so that neither the result nor the rows are ever whole in memory.
+ * (report/report.h), so that neither the result nor the rows are ever whole in memory. The
+ * schools' facts kept for the scope are brought up to date first and the rows summed from
+ * them (xinyu.indicator_facts_refresh): conn must be in a writable transaction.
  * Returns 0 (the caller frees *spool with report_spool_free), or -1 after logging. */
 int report_rows_spool(PGconn *conn, const struct report_scope *scope,
                       const struct report_targets *t, const struct report_sql_args *a, bool by_type,

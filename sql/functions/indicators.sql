@@ -368,7 +368,9 @@ COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb, text[]) IS
 -- to the terms that reported the whole pair, so every member comes from the same term; the
 -- screening pair is the max() of ARRAY[screened, term_key, E4], which orders by the number
 -- screened and then by term.
-CREATE OR REPLACE FUNCTION xinyu.school_paired_inputs(p_periods text[])
+-- (Until it took the schools to compute, p_codes, it had one argument: that form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.school_paired_inputs(text[]);
+CREATE OR REPLACE FUNCTION xinyu.school_paired_inputs(p_periods text[], p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     school_code text,
     degree_psych_fulltime_degree integer,   -- fulltime_degree_rate
@@ -418,6 +420,7 @@ pair AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
+      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
     GROUP BY s.school_code
 )
 SELECT p.school_code,
@@ -434,12 +437,155 @@ SELECT p.school_code,
        p.screening[3]
 FROM pair p
 $$;
-COMMENT ON FUNCTION xinyu.school_paired_inputs(text[]) IS
-    'Per school, the inputs of the five ratios of paired fields, each pair from one term (INDICATORS.md "Paired inputs come from one term").';
+COMMENT ON FUNCTION xinyu.school_paired_inputs(text[], text[]) IS
+    'Per school (of p_codes, when given), the inputs of the five ratios of paired fields, each pair from one term (INDICATORS.md "Paired inputs come from one term").';
+
+-- What the indicators take from each active school (of p_codes, when given): its state for
+-- each school-share indicator (xinyu.indicator_state) and the inputs of the sum-ratio
+-- indicators. The five ratios of paired inputs take them from xinyu.school_paired_inputs (one
+-- term per pair); every other use of a field, F in students_per_fulltime among them, keeps the
+-- roll-up of school_facts. A school's row depends on nothing but its registry entry and its
+-- current submissions of p_periods (and the arguments): xinyu.indicator_facts_refresh keeps
+-- the rows and computes again only those of the schools where either changed.
+CREATE OR REPLACE FUNCTION xinyu.indicator_facts(p_periods text[], p_deadlines date[], p_params jsonb,
+                                                 p_codes text[] DEFAULT NULL)
+RETURNS TABLE (
+    school_code text,
+    district_code text,
+    school_type text,
+    reported_all boolean,
+    on_time_all boolean,
+    took_part boolean,
+    e integer,
+    f integer,
+    p integer,
+    degree_psych_fulltime_degree integer,
+    degree_psych_fulltime integer,
+    cert_a_psych_cert_a integer,
+    cert_a_psych_fulltime integer,
+    cert_a_psych_parttime integer,
+    cert_b_head_teachers_cert_b integer,
+    cert_b_head_teachers integer,
+    cert_c_subject_teachers_cert_c integer,
+    cert_c_subject_teachers integer,
+    funding_psych_yuan numeric,
+    screening_students_screened integer,
+    screening_enrolled_grade4_up integer,
+    screening_students_flagged integer,
+    screening_archives integer,
+    crisis_incidents bigint,
+    psych_teacher_presence integer,
+    large_school_fulltime integer,
+    funding_compliant_schools integer,
+    lesson_compliance integer,
+    theme_meeting_compliance integer,
+    room_rate integer,
+    room_hours_compliance integer,
+    research_group_compliance integer,
+    care_ledger_rate integer,
+    parent_training_compliance integer,
+    teacher_training_compliance integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH prm AS (
+    SELECT coalesce((p_params ->> 'hours_per_week')::numeric, 10) AS hours_per_week,
+           coalesce((p_params ->> 'min_trainings')::numeric, 7) AS min_trainings,
+           coalesce((p_params ->> 'min_psych')::numeric, 1) AS min_psych,
+           coalesce((p_params ->> 'min_hours')::numeric, 10) AS min_hours,
+           coalesce((p_params ->> 'funding_min')::numeric, 10) AS funding_min
+)
+SELECT sf.school_code,
+       sf.district_code,
+       sf.school_type,
+       sf.reported_all,
+       sf.on_time_all,
+       sf.terms_reported > 0 AS took_part,
+       sf.enrolled_total AS e,
+       sf.staff_psych_fulltime AS f,
+       sf.staff_psych_parttime AS p,
+       pr.degree_psych_fulltime_degree,
+       pr.degree_psych_fulltime,
+       pr.cert_a_psych_cert_a,
+       pr.cert_a_psych_fulltime,
+       pr.cert_a_psych_parttime,
+       pr.cert_b_head_teachers_cert_b,
+       pr.cert_b_head_teachers,
+       pr.cert_c_subject_teachers_cert_c,
+       pr.cert_c_subject_teachers,
+       sf.funding_psych_yuan,
+       pr.screening_students_screened,
+       pr.screening_enrolled_grade4_up,
+       sf.screening_students_flagged,
+       sf.screening_archives,
+       sf.crisis_incidents,
+       xinyu.indicator_state(sf.terms_reported > 0,
+           sf.staff_psych_fulltime + sf.staff_psych_parttime >= 1) AS psych_teacher_presence,
+       xinyu.indicator_state(sf.terms_reported > 0 AND sf.enrolled_total > 500,
+           sf.staff_psych_fulltime >= 1) AS large_school_fulltime,
+       -- own funding per student; E = 0 has no per-student amount: no data.
+       -- Compared as funding >= funding_min x E to stay exact.
+       xinyu.indicator_state(sf.terms_reported > 0,
+           CASE WHEN sf.enrolled_total > 0
+                THEN sf.funding_psych_yuan >= prm.funding_min * sf.enrolled_total END) AS funding_compliant_schools,
+       xinyu.indicator_state(sf.terms_reported > 0, sf.lessons_ok) AS lesson_compliance,
+       xinyu.indicator_state(sf.terms_reported > 0, sf.theme_meetings_ok) AS theme_meeting_compliance,
+       xinyu.indicator_state(sf.terms_reported > 0, sf.counseling_room) AS room_rate,
+       -- no room: not met whatever the hours; room unknown: no data
+       xinyu.indicator_state(sf.terms_reported > 0,
+           CASE WHEN sf.counseling_room THEN sf.counseling_open_hours_per_week >= prm.hours_per_week
+                ELSE sf.counseling_room END) AS room_hours_compliance,
+       -- only schools that must have a group (F+P >= 3 and F >= 1); F or P unknown: no data
+       xinyu.indicator_state(sf.terms_reported > 0
+               AND CASE WHEN sf.staff_psych_fulltime IS NOT NULL AND sf.staff_psych_parttime IS NOT NULL
+                        THEN sf.staff_psych_fulltime + sf.staff_psych_parttime >= 3
+                             AND sf.staff_psych_fulltime >= 1 END,
+           sf.governance_research_group) AS research_group_compliance,
+       xinyu.indicator_state(sf.terms_reported > 0, sf.care_ledger) AS care_ledger_rate,
+       -- both inputs are needed: one missing is no data, not a fail
+       xinyu.indicator_state(sf.terms_reported > 0,
+           CASE WHEN sf.home_school_parent_trainings IS NOT NULL AND sf.home_school_psych_parent_trainings IS NOT NULL
+                THEN sf.home_school_parent_trainings >= prm.min_trainings
+                     AND sf.home_school_psych_parent_trainings >= prm.min_psych END) AS parent_training_compliance,
+       xinyu.indicator_state(sf.terms_reported > 0,
+           CASE WHEN sf.all_staff_sessions_every_term IS NOT NULL AND sf.training_hours_psych_and_head IS NOT NULL
+                THEN sf.all_staff_sessions_every_term
+                     AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance
+FROM xinyu.school_facts(p_periods, p_deadlines, p_params, p_codes) sf
+CROSS JOIN prm
+LEFT JOIN xinyu.school_paired_inputs(p_periods, p_codes) pr ON pr.school_code = sf.school_code
+$$;
+
+COMMENT ON FUNCTION xinyu.indicator_facts(text[], date[], jsonb, text[]) IS
+    'Per active school (of p_codes, when given): its state for each school-share indicator and the inputs of the sum-ratio indicators.';
+
+-- What the kept facts of a scope (xinyu.indicator_fact) were computed with: the terms, their
+-- deadlines, the targets' parameters and the text of the functions that compute them. Facts
+-- kept under another key are of other rules and are never read. (The functions by name and
+-- argument types, which do not depend on the reader's search_path as regprocedure's text does.)
+CREATE OR REPLACE FUNCTION xinyu.indicator_fact_key(p_periods text[], p_deadlines date[],
+                                                   p_params jsonb)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT md5(concat_ws(E'\n', p_periods::text, p_deadlines::text, coalesce(p_params::text, ''),
+                     string_agg(f.proname || '(' || pg_get_function_identity_arguments(f.oid)
+                                || ') ' || md5(f.prosrc), E'\n'
+                                ORDER BY f.proname, pg_get_function_identity_arguments(f.oid))))
+FROM pg_proc f
+WHERE f.pronamespace = 'xinyu'::regnamespace
+  AND f.proname IN ('indicator_facts', 'school_facts', 'school_paired_inputs', 'indicator_state',
+                    'latest_pack', 'latest_unpack')
+$$;
 
 -- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
 -- 003_indicators.sql; only the five ratios of paired inputs changed.
-CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb, p_by_type boolean)
+-- With p_kept, the facts of the schools as xinyu.indicator_facts_refresh has just kept them in
+-- the same transaction (when it returned true), instead of computing them all again. (Until
+-- then it took no p_kept: that form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.indicator_rows(text[], date[], jsonb, boolean);
+CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb,
+                                               p_by_type boolean, p_kept boolean DEFAULT false)
 RETURNS TABLE (
     indicator text,
     district_code text,
@@ -451,76 +597,35 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-WITH prm AS (
-    SELECT coalesce((p_params ->> 'hours_per_week')::numeric, 10) AS hours_per_week,
-           coalesce((p_params ->> 'min_trainings')::numeric, 7) AS min_trainings,
-           coalesce((p_params ->> 'min_psych')::numeric, 1) AS min_psych,
-           coalesce((p_params ->> 'min_hours')::numeric, 10) AS min_hours,
-           coalesce((p_params ->> 'funding_min')::numeric, 10) AS funding_min
-),
--- One row per active school: its state for each school-share indicator
--- (xinyu.indicator_state) and the inputs of the sum-ratio indicators. The five ratios of
--- paired inputs take them from xinyu.school_paired_inputs (one term per pair); every other
--- use of a field, F in students_per_fulltime among them, keeps the roll-up of school_facts.
-fact AS (
-    SELECT sf.district_code,
-           sf.school_type,
-           sf.reported_all,
-           sf.on_time_all,
-           sf.terms_reported > 0 AS took_part,
-           sf.enrolled_total AS e,
-           sf.staff_psych_fulltime AS f,
-           sf.staff_psych_parttime AS p,
-           pr.degree_psych_fulltime_degree,
-           pr.degree_psych_fulltime,
-           pr.cert_a_psych_cert_a,
-           pr.cert_a_psych_fulltime,
-           pr.cert_a_psych_parttime,
-           pr.cert_b_head_teachers_cert_b,
-           pr.cert_b_head_teachers,
-           pr.cert_c_subject_teachers_cert_c,
-           pr.cert_c_subject_teachers,
-           sf.funding_psych_yuan,
-           pr.screening_students_screened,
-           pr.screening_enrolled_grade4_up,
-           sf.screening_students_flagged,
-           sf.screening_archives,
-           sf.crisis_incidents,
-           xinyu.indicator_state(sf.terms_reported > 0,
-               sf.staff_psych_fulltime + sf.staff_psych_parttime >= 1) AS psych_teacher_presence,
-           xinyu.indicator_state(sf.terms_reported > 0 AND sf.enrolled_total > 500,
-               sf.staff_psych_fulltime >= 1) AS large_school_fulltime,
-           -- own funding per student; E = 0 has no per-student amount: no data.
-           -- Compared as funding >= funding_min x E to stay exact.
-           xinyu.indicator_state(sf.terms_reported > 0,
-               CASE WHEN sf.enrolled_total > 0
-                    THEN sf.funding_psych_yuan >= prm.funding_min * sf.enrolled_total END) AS funding_compliant_schools,
-           xinyu.indicator_state(sf.terms_reported > 0, sf.lessons_ok) AS lesson_compliance,
-           xinyu.indicator_state(sf.terms_reported > 0, sf.theme_meetings_ok) AS theme_meeting_compliance,
-           xinyu.indicator_state(sf.terms_reported > 0, sf.counseling_room) AS room_rate,
-           -- no room: not met whatever the hours; room unknown: no data
-           xinyu.indicator_state(sf.terms_reported > 0,
-               CASE WHEN sf.counseling_room THEN sf.counseling_open_hours_per_week >= prm.hours_per_week
-                    ELSE sf.counseling_room END) AS room_hours_compliance,
-           -- only schools that must have a group (F+P >= 3 and F >= 1); F or P unknown: no data
-           xinyu.indicator_state(sf.terms_reported > 0
-                   AND CASE WHEN sf.staff_psych_fulltime IS NOT NULL AND sf.staff_psych_parttime IS NOT NULL
-                            THEN sf.staff_psych_fulltime + sf.staff_psych_parttime >= 3
-                                 AND sf.staff_psych_fulltime >= 1 END,
-               sf.governance_research_group) AS research_group_compliance,
-           xinyu.indicator_state(sf.terms_reported > 0, sf.care_ledger) AS care_ledger_rate,
-           -- both inputs are needed: one missing is no data, not a fail
-           xinyu.indicator_state(sf.terms_reported > 0,
-               CASE WHEN sf.home_school_parent_trainings IS NOT NULL AND sf.home_school_psych_parent_trainings IS NOT NULL
-                    THEN sf.home_school_parent_trainings >= prm.min_trainings
-                         AND sf.home_school_psych_parent_trainings >= prm.min_psych END) AS parent_training_compliance,
-           xinyu.indicator_state(sf.terms_reported > 0,
-               CASE WHEN sf.all_staff_sessions_every_term IS NOT NULL AND sf.training_hours_psych_and_head IS NOT NULL
-                    THEN sf.all_staff_sessions_every_term
-                         AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance
-    FROM xinyu.school_facts(p_periods, p_deadlines, p_params) sf
-    CROSS JOIN prm
-    LEFT JOIN xinyu.school_paired_inputs(p_periods) pr ON pr.school_code = sf.school_code
+WITH fact AS (
+    -- computed here, or as the report has just kept them in its transaction
+    -- (xinyu.indicator_facts_refresh): the same rows
+    SELECT f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
+           f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
+           f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
+           f.cert_b_head_teachers, f.cert_c_subject_teachers_cert_c, f.cert_c_subject_teachers,
+           f.funding_psych_yuan, f.screening_students_screened, f.screening_enrolled_grade4_up,
+           f.screening_students_flagged, f.screening_archives, f.crisis_incidents,
+           f.psych_teacher_presence, f.large_school_fulltime, f.funding_compliant_schools,
+           f.lesson_compliance, f.theme_meeting_compliance, f.room_rate, f.room_hours_compliance,
+           f.research_group_compliance, f.care_ledger_rate, f.parent_training_compliance,
+           f.teacher_training_compliance
+    FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params) f
+    WHERE NOT p_kept
+    UNION ALL
+    SELECT k.district_code, k.school_type, k.reported_all, k.on_time_all, k.took_part, k.e, k.f,
+           k.p, k.degree_psych_fulltime_degree, k.degree_psych_fulltime, k.cert_a_psych_cert_a,
+           k.cert_a_psych_fulltime, k.cert_a_psych_parttime, k.cert_b_head_teachers_cert_b,
+           k.cert_b_head_teachers, k.cert_c_subject_teachers_cert_c, k.cert_c_subject_teachers,
+           k.funding_psych_yuan, k.screening_students_screened, k.screening_enrolled_grade4_up,
+           k.screening_students_flagged, k.screening_archives, k.crisis_incidents,
+           k.psych_teacher_presence, k.large_school_fulltime, k.funding_compliant_schools,
+           k.lesson_compliance, k.theme_meeting_compliance, k.room_rate, k.room_hours_compliance,
+           k.research_group_compliance, k.care_ledger_rate, k.parent_training_compliance,
+           k.teacher_training_compliance
+    FROM xinyu.indicator_fact k
+    WHERE p_kept
+      AND k.scope_key = (SELECT xinyu.indicator_fact_key(p_periods, p_deadlines, p_params))
 ),
 grouped AS (
     SELECT fact.district_code,
@@ -675,8 +780,117 @@ ORDER BY v.ord, g.district_code NULLS LAST, g.school_type IS NOT NULL,
          xinyu.school_type_order(g.school_type)
 $$;
 
-COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean) IS
+COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean, boolean) IS
     'Exact numerator and denominator of every indicator (INDICATORS.md) per district, city-wide and optionally per school type.';
+
+-- Brings the kept facts of a scope up to date in the caller's transaction, for
+-- xinyu.indicator_rows(..., p_kept => true) to read: the rows of the active schools whose
+-- registry entry or current submissions of p_periods changed since they were computed are
+-- computed again, those of schools no longer active are forgotten; facts of the same terms
+-- kept under another key (other deadlines, targets or rules) are dropped. The first time, every
+-- school is computed. Returns true when the kept facts are those of the caller's snapshot;
+-- false when they could not be written because another transaction wrote them meanwhile (two
+-- reports of one scope at once): nothing is written then, and the caller computes the facts
+-- (p_kept false).
+CREATE OR REPLACE FUNCTION xinyu.indicator_facts_refresh(p_periods text[], p_deadlines date[],
+                                                         p_params jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_key text := xinyu.indicator_fact_key(p_periods, p_deadlines, p_params);
+    v_stale text[];
+BEGIN
+    BEGIN
+        IF NOT EXISTS (SELECT FROM xinyu.indicator_fact_scope k WHERE k.scope_key = v_key) THEN
+            DELETE FROM xinyu.indicator_fact f
+            USING xinyu.indicator_fact_scope k
+            WHERE k.periods = p_periods AND f.scope_key = k.scope_key;
+            DELETE FROM xinyu.indicator_fact_scope k WHERE k.periods = p_periods;
+            INSERT INTO xinyu.indicator_fact_scope (scope_key, periods) VALUES (v_key, p_periods);
+        ELSE
+            -- the schools whose row is missing or was computed from other inputs, and those
+            -- whose row is of a school no longer active
+            WITH now AS (
+                SELECT sc.school_code, sc.district_code, sc.school_type,
+                       coalesce(i.n, 0) AS n, coalesce(i.total, 0) AS total,
+                       coalesce(i.mix, 0) AS mix
+                FROM xinyu.school sc
+                LEFT JOIN (
+                    SELECT s.school_code, count(*)::integer AS n, sum(s.submission_id) AS total,
+                           bit_xor(hashint8(s.submission_id)) AS mix
+                    FROM xinyu.submission s
+                    WHERE s.is_current AND s.period = ANY (p_periods)
+                    GROUP BY s.school_code
+                ) i ON i.school_code = sc.school_code
+                WHERE sc.active
+            ),
+            kept AS (
+                SELECT k.school_code, k.district_code, k.school_type, k.inputs_n,
+                       k.inputs_sum, k.inputs_mix
+                FROM xinyu.indicator_fact k
+                WHERE k.scope_key = v_key
+            )
+            SELECT array_agg(coalesce(n.school_code, k.school_code))
+            INTO v_stale
+            FROM now n
+            FULL JOIN kept k ON k.school_code = n.school_code
+            WHERE (n.district_code, n.school_type, n.n, n.total, n.mix)
+                  IS DISTINCT FROM (k.district_code, k.school_type, k.inputs_n, k.inputs_sum,
+                                    k.inputs_mix);
+            IF v_stale IS NULL THEN
+                RETURN true;
+            END IF;
+            DELETE FROM xinyu.indicator_fact k
+            WHERE k.scope_key = v_key AND k.school_code = ANY (v_stale);
+        END IF;
+        -- v_stale NULL: every active school
+        INSERT INTO xinyu.indicator_fact (scope_key, school_code, inputs_n, inputs_sum, inputs_mix,
+                                          district_code, school_type, reported_all, on_time_all,
+                                          took_part, e, f, p, degree_psych_fulltime_degree,
+                                          degree_psych_fulltime, cert_a_psych_cert_a,
+                                          cert_a_psych_fulltime, cert_a_psych_parttime,
+                                          cert_b_head_teachers_cert_b, cert_b_head_teachers,
+                                          cert_c_subject_teachers_cert_c, cert_c_subject_teachers,
+                                          funding_psych_yuan, screening_students_screened,
+                                          screening_enrolled_grade4_up, screening_students_flagged,
+                                          screening_archives, crisis_incidents,
+                                          psych_teacher_presence, large_school_fulltime,
+                                          funding_compliant_schools, lesson_compliance,
+                                          theme_meeting_compliance, room_rate,
+                                          room_hours_compliance, research_group_compliance,
+                                          care_ledger_rate, parent_training_compliance,
+                                          teacher_training_compliance)
+        SELECT v_key, f.school_code, coalesce(i.n, 0), coalesce(i.total, 0), coalesce(i.mix, 0),
+               f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
+               f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
+               f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
+               f.cert_b_head_teachers, f.cert_c_subject_teachers_cert_c, f.cert_c_subject_teachers,
+               f.funding_psych_yuan, f.screening_students_screened, f.screening_enrolled_grade4_up,
+               f.screening_students_flagged, f.screening_archives, f.crisis_incidents,
+               f.psych_teacher_presence, f.large_school_fulltime, f.funding_compliant_schools,
+               f.lesson_compliance, f.theme_meeting_compliance, f.room_rate,
+               f.room_hours_compliance, f.research_group_compliance, f.care_ledger_rate,
+               f.parent_training_compliance, f.teacher_training_compliance
+        FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_stale) f
+        LEFT JOIN (
+            SELECT s.school_code, count(*)::integer AS n, sum(s.submission_id) AS total,
+                   bit_xor(hashint8(s.submission_id)) AS mix
+            FROM xinyu.submission s
+            WHERE s.is_current AND s.period = ANY (p_periods)
+              AND (v_stale IS NULL OR s.school_code = ANY (v_stale))
+            GROUP BY s.school_code
+        ) i ON i.school_code = f.school_code;
+    EXCEPTION WHEN serialization_failure OR unique_violation THEN
+        -- another report of the scope wrote them since this transaction began
+        RETURN false;
+    END;
+    RETURN true;
+END
+$$;
+
+COMMENT ON FUNCTION xinyu.indicator_facts_refresh(text[], date[], jsonb) IS
+    'Brings the kept indicator facts of a scope (xinyu.indicator_fact) up to date with the current submissions and the registry; false when another transaction wrote them meanwhile.';
 
 CREATE OR REPLACE FUNCTION xinyu.overview_rows(p_period text)
 RETURNS TABLE (
@@ -713,4 +927,7 @@ $$;
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS
     'District overview of one term (INDICATORS.md): per district, per type and city-wide.';
 
-GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[]) TO xinyu_report;
+GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[], text[]),
+    xinyu.indicator_facts(text[], date[], jsonb, text[]),
+    xinyu.indicator_fact_key(text[], date[], jsonb),
+    xinyu.indicator_facts_refresh(text[], date[], jsonb) TO xinyu_report;
