@@ -787,8 +787,8 @@ COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean, boolean
 -- xinyu.indicator_rows(..., p_kept => true) to read: the rows of the active schools whose
 -- registry entry or current submissions of p_periods changed since they were computed are
 -- computed again, those of schools no longer active are forgotten; facts of the same terms
--- kept under another key (other deadlines, targets or rules) are dropped. The first time, every
--- school is computed. Returns true when the kept facts are those of the caller's snapshot;
+-- kept under another key (other deadlines, targets or rules) are dropped, and those of scopes
+-- no report asked for in 30 days. The first time, every school is computed. Returns true when the kept facts are those of the caller's snapshot;
 -- false when they could not be written because another transaction wrote them meanwhile (two
 -- reports of one scope at once): nothing is written then, and the caller computes the facts
 -- (p_kept false).
@@ -802,7 +802,15 @@ DECLARE
     v_stale text[];
 BEGIN
     BEGIN
-        IF NOT EXISTS (SELECT FROM xinyu.indicator_fact_scope k WHERE k.scope_key = v_key) THEN
+        -- the facts of scopes no report has asked for in 30 days
+        DELETE FROM xinyu.indicator_fact f
+        USING xinyu.indicator_fact_scope k
+        WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key
+          AND f.scope_key = k.scope_key;
+        DELETE FROM xinyu.indicator_fact_scope k
+        WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key;
+        UPDATE xinyu.indicator_fact_scope k SET refreshed_at = now() WHERE k.scope_key = v_key;
+        IF NOT FOUND THEN
             DELETE FROM xinyu.indicator_fact f
             USING xinyu.indicator_fact_scope k
             WHERE k.periods = p_periods AND f.scope_key = k.scope_key;

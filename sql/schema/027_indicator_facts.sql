@@ -18,7 +18,10 @@ CREATE UNLOGGED TABLE xinyu.indicator_fact_scope (
     -- of the terms, deadlines and targets' parameters, and the text of the functions
     -- (xinyu.indicator_fact_key)
     scope_key text PRIMARY KEY,
-    periods text[] NOT NULL
+    periods text[] NOT NULL,
+    -- when a report last brought them up to date: the facts of a scope no report has asked
+    -- for in 30 days are dropped (a past year's, say); asked for again, they are computed
+    refreshed_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE UNLOGGED TABLE xinyu.indicator_fact (

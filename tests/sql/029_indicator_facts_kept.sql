@@ -118,6 +118,15 @@ END
 $$;
 SELECT pg_temp.check_kept('new rules', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
 
+-- the facts of a scope no report asked for in 30 days are dropped by the next refresh
+UPDATE xinyu.indicator_fact_scope SET refreshed_at = now() - interval '31 days'
+WHERE periods = ARRAY['2023-2024-2', '2024-2025-1'];
+SELECT pg_temp.check_kept('the term again', 0, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+SELECT pg_temp.assert_eq('the year, not asked for in 31 days, dropped',
+    (SELECT string_agg(periods::text, ' ') FROM xinyu.indicator_fact_scope), '{2024-2025-1}');
+SELECT pg_temp.assert_eq('and its facts',
+    (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_fact), 1::bigint);
+
 -- the report role may keep them; ingest may not touch them
 DO $$
 BEGIN
