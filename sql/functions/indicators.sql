@@ -821,11 +821,11 @@ BEGIN
             -- whose row is of a school no longer active
             WITH now AS (
                 SELECT sc.school_code, sc.district_code, sc.school_type,
-                       coalesce(i.n, 0) AS n, coalesce(i.total, 0) AS total,
+                       coalesce(i.n, 0) AS n, coalesce(i.ids, 0) AS ids,
                        coalesce(i.mix, 0) AS mix
                 FROM xinyu.school sc
                 LEFT JOIN (
-                    SELECT s.school_code, count(*)::integer AS n, sum(s.submission_id) AS total,
+                    SELECT s.school_code, count(*)::integer AS n, bit_xor(s.submission_id) AS ids,
                            bit_xor(hashint8(s.submission_id)) AS mix
                     FROM xinyu.submission s
                     WHERE s.is_current AND s.period = ANY (p_periods)
@@ -835,7 +835,7 @@ BEGIN
             ),
             kept AS (
                 SELECT k.school_code, k.district_code, k.school_type, k.inputs_n,
-                       k.inputs_sum, k.inputs_mix
+                       k.inputs_xor, k.inputs_mix
                 FROM xinyu.indicator_fact k
                 WHERE k.scope_key = v_key
             )
@@ -843,8 +843,8 @@ BEGIN
             INTO v_stale
             FROM now n
             FULL JOIN kept k ON k.school_code = n.school_code
-            WHERE (n.district_code, n.school_type, n.n, n.total, n.mix)
-                  IS DISTINCT FROM (k.district_code, k.school_type, k.inputs_n, k.inputs_sum,
+            WHERE (n.district_code, n.school_type, n.n, n.ids, n.mix)
+                  IS DISTINCT FROM (k.district_code, k.school_type, k.inputs_n, k.inputs_xor,
                                     k.inputs_mix);
             IF v_stale IS NULL THEN
                 RETURN true;
@@ -853,7 +853,7 @@ BEGIN
             WHERE k.scope_key = v_key AND k.school_code = ANY (v_stale);
         END IF;
         -- v_stale NULL: every active school
-        INSERT INTO xinyu.indicator_fact (scope_key, school_code, inputs_n, inputs_sum, inputs_mix,
+        INSERT INTO xinyu.indicator_fact (scope_key, school_code, inputs_n, inputs_xor, inputs_mix,
                                           district_code, school_type, reported_all, on_time_all,
                                           took_part, e, f, p, degree_psych_fulltime_degree,
                                           degree_psych_fulltime, cert_a_psych_cert_a,
@@ -869,7 +869,7 @@ BEGIN
                                           room_hours_compliance, research_group_compliance,
                                           care_ledger_rate, parent_training_compliance,
                                           teacher_training_compliance)
-        SELECT v_key, f.school_code, coalesce(i.n, 0), coalesce(i.total, 0), coalesce(i.mix, 0),
+        SELECT v_key, f.school_code, coalesce(i.n, 0), coalesce(i.ids, 0), coalesce(i.mix, 0),
                f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
                f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
                f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
@@ -882,7 +882,7 @@ BEGIN
                f.parent_training_compliance, f.teacher_training_compliance
         FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_stale) f
         LEFT JOIN (
-            SELECT s.school_code, count(*)::integer AS n, sum(s.submission_id) AS total,
+            SELECT s.school_code, count(*)::integer AS n, bit_xor(s.submission_id) AS ids,
                    bit_xor(hashint8(s.submission_id)) AS mix
             FROM xinyu.submission s
             WHERE s.is_current AND s.period = ANY (p_periods)

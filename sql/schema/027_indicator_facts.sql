@@ -28,9 +28,9 @@ CREATE UNLOGGED TABLE xinyu.indicator_fact (
     scope_key text NOT NULL,  -- of xinyu.indicator_fact_scope
     school_code text NOT NULL,
     -- the school's current submissions of the scope's terms when the row was computed: how
-    -- many, the sum of their ids and a mix of their hashes (0, 0, 0 for none)
+    -- many, an exclusive-or of their ids and one of their ids' hashes (0, 0, 0 for none)
     inputs_n integer NOT NULL,
-    inputs_sum numeric NOT NULL,
+    inputs_xor bigint NOT NULL,
     inputs_mix integer NOT NULL,
     district_code text NOT NULL,
     school_type text NOT NULL,
