@@ -600,21 +600,12 @@ AS $$
 WITH fact AS (
     -- computed here, or as the report has just kept them in its transaction
     -- (xinyu.indicator_facts_refresh): the same rows
-    SELECT f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
-           f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
-           f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
-           f.cert_b_head_teachers, f.cert_c_subject_teachers_cert_c, f.cert_c_subject_teachers,
-           f.funding_psych_yuan, f.screening_students_screened, f.screening_enrolled_grade4_up,
-           f.screening_students_flagged, f.screening_archives, f.crisis_incidents,
-           f.psych_teacher_presence, f.large_school_fulltime, f.funding_compliant_schools,
-           f.lesson_compliance, f.theme_meeting_compliance, f.room_rate, f.room_hours_compliance,
-           f.research_group_compliance, f.care_ledger_rate, f.parent_training_compliance,
-           f.teacher_training_compliance
+    SELECT f.*
     FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params) f
     WHERE NOT p_kept
     UNION ALL
-    SELECT k.district_code, k.school_type, k.reported_all, k.on_time_all, k.took_part, k.e, k.f,
-           k.p, k.degree_psych_fulltime_degree, k.degree_psych_fulltime, k.cert_a_psych_cert_a,
+    SELECT k.school_code, k.district_code, k.school_type, k.reported_all, k.on_time_all,
+           k.took_part, k.e, k.f, k.p, k.degree_psych_fulltime_degree, k.degree_psych_fulltime, k.cert_a_psych_cert_a,
            k.cert_a_psych_fulltime, k.cert_a_psych_parttime, k.cert_b_head_teachers_cert_b,
            k.cert_b_head_teachers, k.cert_c_subject_teachers_cert_c, k.cert_c_subject_teachers,
            k.funding_psych_yuan, k.screening_students_screened, k.screening_enrolled_grade4_up,

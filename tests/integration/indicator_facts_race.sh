@@ -23,12 +23,17 @@ a_sql() {
     printf '%s' "$out"
 }
 a_sql "SET ROLE xinyu_report;" >/dev/null
+# a_snapshot: A begins a transaction and takes its snapshot
+a_snapshot() {
+    a_sql "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
+    a_sql "SELECT count(*) FROM xinyu.submission;" >/dev/null
+}
+# b_refresh: session B brings the kept facts up to date, as a report would, and commits
+b_refresh() { sql "SET ROLE xinyu_report; SELECT xinyu.indicator_facts_refresh($args)"; }
 
 # 1. A's snapshot is taken before B keeps the scope's first facts
-a_sql "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
-a_sql "SELECT count(*) FROM xinyu.submission;" >/dev/null
-expect_eq "B keeps the facts" "t" \
-    "$(sql "SET ROLE xinyu_report; SELECT xinyu.indicator_facts_refresh($args)")"
+a_snapshot
+expect_eq "B keeps the facts" "t" "$(b_refresh)"
 expect_eq "A finds them written meanwhile" "f" \
     "$(a_sql "SELECT xinyu.indicator_facts_refresh($args);")"
 live=$(a_sql "SELECT count(*) FROM xinyu.indicator_rows($args, true, false);")
@@ -42,10 +47,8 @@ key=$(sql "SELECT xinyu.indicator_fact_key($args)")
 school=$(sql "SELECT min(school_code) FROM xinyu.indicator_fact WHERE scope_key = '$key'")
 sql "UPDATE xinyu.indicator_fact SET inputs_n = inputs_n + 1
      WHERE scope_key = '$key' AND school_code = '$school'" >/dev/null
-a_sql "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
-a_sql "SELECT count(*) FROM xinyu.submission;" >/dev/null
-expect_eq "B computes the school again" "t" \
-    "$(sql "SET ROLE xinyu_report; SELECT xinyu.indicator_facts_refresh($args)")"
+a_snapshot
+expect_eq "B computes the school again" "t" "$(b_refresh)"
 expect_eq "A finds its row changed meanwhile" "f" \
     "$(a_sql "SELECT xinyu.indicator_facts_refresh($args);")"
 expect_eq "A's transaction ends normally" "" "$(a_sql "COMMIT;")"
