@@ -802,9 +802,11 @@ BEGIN
         WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key;
         UPDATE xinyu.indicator_fact_scope k SET refreshed_at = now() WHERE k.scope_key = v_key;
         IF NOT FOUND THEN
+            -- of other keys for the same terms, and any left of this key without its scope
             DELETE FROM xinyu.indicator_fact f
             USING xinyu.indicator_fact_scope k
             WHERE k.periods = p_periods AND f.scope_key = k.scope_key;
+            DELETE FROM xinyu.indicator_fact f WHERE f.scope_key = v_key;
             DELETE FROM xinyu.indicator_fact_scope k WHERE k.periods = p_periods;
             INSERT INTO xinyu.indicator_fact_scope (scope_key, periods) VALUES (v_key, p_periods);
         ELSE

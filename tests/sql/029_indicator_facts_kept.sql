@@ -127,6 +127,10 @@ SELECT pg_temp.assert_eq('the year, not asked for in 31 days, dropped',
 SELECT pg_temp.assert_eq('and its facts',
     (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_fact), 1::bigint);
 
+-- facts left without their scope's row are computed anew, not in the way of the new ones
+DELETE FROM xinyu.indicator_fact_scope WHERE periods = ARRAY['2024-2025-1'];
+SELECT pg_temp.check_kept('facts without their scope', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+
 -- the report role may keep them; ingest may not touch them
 DO $$
 BEGIN
