@@ -882,8 +882,9 @@ BEGIN
               AND (v_stale IS NULL OR s.school_code = ANY (v_stale))
             GROUP BY s.school_code
         ) i ON i.school_code = f.school_code;
-    EXCEPTION WHEN serialization_failure OR unique_violation THEN
-        -- another report of the scope wrote them since this transaction began
+    EXCEPTION WHEN serialization_failure OR unique_violation OR deadlock_detected THEN
+        -- another report of the scope wrote them since this transaction began, or is writing
+        -- them (each waiting for the other's rows)
         RETURN false;
     END;
     RETURN true;
