@@ -774,15 +774,43 @@ $$;
 COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean, boolean) IS
     'Exact numerator and denominator of every indicator (INDICATORS.md) per district, city-wide and optionally per school type.';
 
+-- What a school's kept facts follow from, for each active school: its district and type, and
+-- its current submissions of p_periods as their number, an exclusive-or of their ids and one of
+-- the ids' hashes (0, 0, 0 for none). A stored submission never changes (a new version is a
+-- new row), so these change with every change to what its facts are computed from.
+CREATE OR REPLACE FUNCTION xinyu.indicator_fact_inputs(p_periods text[])
+RETURNS TABLE (
+    school_code text,
+    district_code text,
+    school_type text,
+    n integer,
+    ids bigint,
+    mix integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT sc.school_code, sc.district_code, sc.school_type, coalesce(i.n, 0), coalesce(i.ids, 0),
+       coalesce(i.mix, 0)
+FROM xinyu.school sc
+LEFT JOIN (
+    SELECT s.school_code, count(*)::integer AS n, bit_xor(s.submission_id) AS ids,
+           bit_xor(hashint8(s.submission_id)) AS mix
+    FROM xinyu.submission s
+    WHERE s.is_current AND s.period = ANY (p_periods)
+    GROUP BY s.school_code
+) i ON i.school_code = sc.school_code
+WHERE sc.active
+$$;
+
 -- Brings the kept facts of a scope up to date in the caller's transaction, for
 -- xinyu.indicator_rows(..., p_kept => true) to read: the rows of the active schools whose
 -- registry entry or current submissions of p_periods changed since they were computed are
 -- computed again, those of schools no longer active are forgotten; facts of the same terms
 -- kept under another key (other deadlines, targets or rules) are dropped, and those of scopes
--- no report asked for in 30 days. The first time, every school is computed. Returns true when the kept facts are those of the caller's snapshot;
--- false when they could not be written because another transaction wrote them meanwhile (two
--- reports of one scope at once): nothing is written then, and the caller computes the facts
--- (p_kept false).
+-- no report asked for in 30 days. The first time, every school is computed. Returns true when
+-- the kept facts are those of the caller's snapshot; false when they could not be written
+-- because another transaction wrote them meanwhile (two reports of one scope at once):
+-- nothing is written then, and the caller computes the facts (p_kept false).
 CREATE OR REPLACE FUNCTION xinyu.indicator_facts_refresh(p_periods text[], p_deadlines date[],
                                                          p_params jsonb)
 RETURNS boolean
@@ -790,7 +818,14 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_key text := xinyu.indicator_fact_key(p_periods, p_deadlines, p_params);
-    v_stale text[];
+    -- the schools to compute and what their facts follow from (xinyu.indicator_fact_inputs);
+    -- NULL: every active school
+    v_codes text[];
+    v_district text[];
+    v_type text[];
+    v_n integer[];
+    v_ids bigint[];
+    v_mix integer[];
 BEGIN
     BEGIN
         -- the facts of scopes no report has asked for in 30 days
@@ -810,42 +845,23 @@ BEGIN
             DELETE FROM xinyu.indicator_fact_scope k WHERE k.periods = p_periods;
             INSERT INTO xinyu.indicator_fact_scope (scope_key, periods) VALUES (v_key, p_periods);
         ELSE
-            -- the schools whose row is missing or was computed from other inputs, and those
-            -- whose row is of a school no longer active
-            WITH now AS (
-                SELECT sc.school_code, sc.district_code, sc.school_type,
-                       coalesce(i.n, 0) AS n, coalesce(i.ids, 0) AS ids,
-                       coalesce(i.mix, 0) AS mix
-                FROM xinyu.school sc
-                LEFT JOIN (
-                    SELECT s.school_code, count(*)::integer AS n, bit_xor(s.submission_id) AS ids,
-                           bit_xor(hashint8(s.submission_id)) AS mix
-                    FROM xinyu.submission s
-                    WHERE s.is_current AND s.period = ANY (p_periods)
-                    GROUP BY s.school_code
-                ) i ON i.school_code = sc.school_code
-                WHERE sc.active
-            ),
-            kept AS (
-                SELECT k.school_code, k.district_code, k.school_type, k.inputs_n,
-                       k.inputs_xor, k.inputs_mix
-                FROM xinyu.indicator_fact k
-                WHERE k.scope_key = v_key
-            )
-            SELECT array_agg(coalesce(n.school_code, k.school_code))
-            INTO v_stale
-            FROM now n
-            FULL JOIN kept k ON k.school_code = n.school_code
+            -- the schools whose row is missing or was computed from other inputs, with their
+            -- inputs now, and those whose row is of a school no longer active (inputs NULL)
+            SELECT array_agg(coalesce(n.school_code, k.school_code)), array_agg(n.district_code),
+                   array_agg(n.school_type), array_agg(n.n), array_agg(n.ids), array_agg(n.mix)
+            INTO v_codes, v_district, v_type, v_n, v_ids, v_mix
+            FROM xinyu.indicator_fact_inputs(p_periods) n
+            FULL JOIN (SELECT * FROM xinyu.indicator_fact k WHERE k.scope_key = v_key) k
+                   ON k.school_code = n.school_code
             WHERE (n.district_code, n.school_type, n.n, n.ids, n.mix)
                   IS DISTINCT FROM (k.district_code, k.school_type, k.inputs_n, k.inputs_xor,
                                     k.inputs_mix);
-            IF v_stale IS NULL THEN
+            IF v_codes IS NULL THEN
                 RETURN true;
             END IF;
             DELETE FROM xinyu.indicator_fact k
-            WHERE k.scope_key = v_key AND k.school_code = ANY (v_stale);
+            WHERE k.scope_key = v_key AND k.school_code = ANY (v_codes);
         END IF;
-        -- v_stale NULL: every active school
         INSERT INTO xinyu.indicator_fact (scope_key, school_code, inputs_n, inputs_xor, inputs_mix,
                                           district_code, school_type, reported_all, on_time_all,
                                           took_part, e, f, p, degree_psych_fulltime_degree,
@@ -862,7 +878,7 @@ BEGIN
                                           room_hours_compliance, research_group_compliance,
                                           care_ledger_rate, parent_training_compliance,
                                           teacher_training_compliance)
-        SELECT v_key, f.school_code, coalesce(i.n, 0), coalesce(i.ids, 0), coalesce(i.mix, 0),
+        SELECT v_key, f.school_code, i.n, i.ids, i.mix,
                f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
                f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
                f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
@@ -873,15 +889,11 @@ BEGIN
                f.lesson_compliance, f.theme_meeting_compliance, f.room_rate,
                f.room_hours_compliance, f.research_group_compliance, f.care_ledger_rate,
                f.parent_training_compliance, f.teacher_training_compliance
-        FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_stale) f
-        LEFT JOIN (
-            SELECT s.school_code, count(*)::integer AS n, bit_xor(s.submission_id) AS ids,
-                   bit_xor(hashint8(s.submission_id)) AS mix
-            FROM xinyu.submission s
-            WHERE s.is_current AND s.period = ANY (p_periods)
-              AND (v_stale IS NULL OR s.school_code = ANY (v_stale))
-            GROUP BY s.school_code
-        ) i ON i.school_code = f.school_code;
+        FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_codes) f
+        JOIN (SELECT * FROM xinyu.indicator_fact_inputs(p_periods) WHERE v_codes IS NULL
+              UNION ALL
+              SELECT * FROM unnest(v_codes, v_district, v_type, v_n, v_ids, v_mix)
+              WHERE v_codes IS NOT NULL) i ON i.school_code = f.school_code;
     EXCEPTION WHEN serialization_failure OR unique_violation OR deadlock_detected THEN
         -- another report of the scope wrote them since this transaction began, or is writing
         -- them (each waiting for the other's rows)
@@ -931,5 +943,5 @@ COMMENT ON FUNCTION xinyu.overview_rows(text) IS
 
 GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[], text[]),
     xinyu.indicator_facts(text[], date[], jsonb, text[]),
-    xinyu.indicator_fact_key(text[], date[], jsonb),
+    xinyu.indicator_fact_key(text[], date[], jsonb), xinyu.indicator_fact_inputs(text[]),
     xinyu.indicator_facts_refresh(text[], date[], jsonb) TO xinyu_report;
