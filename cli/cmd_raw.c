@@ -30,11 +30,8 @@ static int raw_read(PGconn *conn, const char *raw_id, buf *out)
 {
     const char *params[] = {raw_id};
     PGresult *res = db_query(conn,
-                             "SELECT encode(r.sha256, 'hex'), r.byte_size, "
-                             "coalesce(r.body_gz, b.body_gz), coalesce(r.block_off, 0) "
-                             "FROM xinyu.raw_submission r "
-                             "LEFT JOIN xinyu.raw_block b ON b.block_id = r.block_id "
-                             "WHERE r.raw_id = $1::bigint",
+                             "SELECT sha256, byte_size, body_gz, body_off "
+                             "FROM xinyu.raw_bytes($1::bigint)",
                              1, params, PGRES_TUPLES_OK, "cannot read the raw submission");
     if (res == NULL)
         return -1;

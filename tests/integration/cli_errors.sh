@@ -20,7 +20,7 @@ expect_status 2 "$XINYU" report --year 2024 --period 2024-2025-1
 expect_status 2 "$XINYU" ingest --jobs 0
 expect_status 2 "$XINYU" ingest --jobs abc
 # xinyu raw takes one raw id, a positive number; a wrong one is refused before any database
-for args in "" "abc" "0" "-5" "1 2" "12x" "--out"; do
+for args in "" "abc" "0" "-5" "1 2" "12x" "99999999999999999999" "--out"; do
     # shellcheck disable=SC2086 # the words of each case
     expect_status 2 "$XINYU" --db "host=/nonexistent" raw $args
     grep -qE "Usage: xinyu raw|requires an argument" "$TEST_TMP/out.txt" || fail "xinyu raw $args: no usage"

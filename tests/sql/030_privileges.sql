@@ -80,6 +80,9 @@ SELECT pg_temp.must_fail('xinyu_ingest', 'DELETE FROM xinyu.raw_block');
 -- ... but a rejected workbook's, to send it back to its school (NULL for anything else)
 SELECT pg_temp.must_pass('xinyu_report', 'SELECT xinyu.rejected_workbook(1)');
 SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT xinyu.rejected_workbook(1)');
+-- any raw submission's bytes (xinyu raw) are the owner's alone
+SELECT pg_temp.must_fail('xinyu_report', 'SELECT * FROM xinyu.raw_bytes(1)');
+SELECT pg_temp.must_fail('xinyu_ingest', 'SELECT * FROM xinyu.raw_bytes(1)');
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE TABLE xinyu.evil (x int)');
 SELECT pg_temp.must_fail('xinyu_report', 'DROP TABLE xinyu.report');
 SELECT pg_temp.must_fail('xinyu_report', 'CREATE FUNCTION xinyu.evil() RETURNS int LANGUAGE sql AS ''SELECT 1''');
