@@ -997,22 +997,36 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT sc.district_code,
-       sc.school_type,
-       count(*),
-       count(s.submission_id),
-       coalesce(sum(s.enrolled_total), 0)::bigint,
-       coalesce(sum(s.staff_psych_fulltime), 0)::bigint,
-       coalesce(sum(s.staff_psych_parttime), 0)::bigint,
-       count(*) FILTER (WHERE s.counseling_room),
-       count(*) FILTER (WHERE s.lessons_total > 0)
-FROM xinyu.school sc
-LEFT JOIN xinyu.submission s
-       ON s.school_code = sc.school_code AND s.period = p_period AND s.is_current
-WHERE sc.active
-GROUP BY GROUPING SETS ((sc.district_code), (sc.district_code, sc.school_type), (sc.school_type), ())
-ORDER BY sc.district_code NULLS LAST, sc.school_type IS NOT NULL,
-         xinyu.school_type_order(sc.school_type)
+-- summed per district and type over the schools, the other sets from those few hundred rows
+WITH per_type AS (
+    SELECT sc.district_code,
+           sc.school_type,
+           count(*) AS schools_active,
+           count(s.submission_id) AS schools_reported,
+           coalesce(sum(s.enrolled_total), 0)::bigint AS students,
+           coalesce(sum(s.staff_psych_fulltime), 0)::bigint AS psych_fulltime,
+           coalesce(sum(s.staff_psych_parttime), 0)::bigint AS psych_parttime,
+           count(*) FILTER (WHERE s.counseling_room) AS schools_with_room,
+           count(*) FILTER (WHERE s.lessons_total > 0) AS schools_with_lessons
+    FROM xinyu.school sc
+    LEFT JOIN xinyu.submission s
+           ON s.school_code = sc.school_code AND s.period = p_period AND s.is_current
+    WHERE sc.active
+    GROUP BY sc.district_code, sc.school_type
+)
+SELECT t.district_code,
+       t.school_type,
+       sum(t.schools_active)::bigint,
+       sum(t.schools_reported)::bigint,
+       sum(t.students)::bigint,
+       sum(t.psych_fulltime)::bigint,
+       sum(t.psych_parttime)::bigint,
+       sum(t.schools_with_room)::bigint,
+       sum(t.schools_with_lessons)::bigint
+FROM per_type t
+GROUP BY GROUPING SETS ((t.district_code), (t.district_code, t.school_type), (t.school_type), ())
+ORDER BY t.district_code NULLS LAST, t.school_type IS NOT NULL,
+         xinyu.school_type_order(t.school_type)
 $$;
 
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS
