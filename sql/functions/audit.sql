@@ -78,7 +78,7 @@ short_grade AS (
           JOIN xinyu.submission_grade sg ON sg.submission_id = s.submission_id
           CROSS JOIN prm
           WHERE s.period = ANY (p_periods) AND s.is_current AND s.lessons_reported
-            AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
+            AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
           GROUP BY s.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
     WHERE g.lessons < g.needed
     GROUP BY g.school_code

@@ -268,7 +268,7 @@ agg AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
-      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
+      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
     GROUP BY s.school_code
 )
 
@@ -357,7 +357,7 @@ SELECT sc.school_code,
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
-WHERE sc.active AND (p_codes IS NULL OR sc.school_code = ANY (p_codes))
+WHERE sc.active AND (p_codes IS NULL OR sc.school_code IN (SELECT unnest(p_codes)))
 $$;
 
 COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb, text[]) IS
@@ -420,7 +420,7 @@ pair AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
-      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
+      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
     GROUP BY s.school_code
 )
 SELECT p.school_code,
@@ -889,9 +889,6 @@ CREATE OR REPLACE FUNCTION xinyu.indicator_facts_refresh(p_periods text[], p_dea
                                                          p_params jsonb)
 RETURNS boolean
 LANGUAGE plpgsql
--- every statement planned for the schools it is given: the facts of a few thousand are read
--- through the submissions' index by their codes (a plan for any codes scans them all)
-SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_key text := xinyu.indicator_fact_key(p_periods, p_deadlines, p_params);
