@@ -619,8 +619,9 @@ WITH fact AS (
       AND k.scope_key = (SELECT xinyu.indicator_fact_key(p_periods, p_deadlines, p_params))
 ),
 per_type AS (
-    -- one pass over the schools, per district and type; the other sets are summed from these
-    -- few hundred rows (a grouping set over the schools is a pass over them each)
+    -- one pass over the schools, per district and type: the city's, districts' and types'
+    -- rows are summed from these few hundred (a grouping set over the schools is a pass over
+    -- them each)
     SELECT fact.district_code,
            fact.school_type,
            count(*) AS schools_active,
@@ -712,89 +713,18 @@ per_type AS (
            count(*) FILTER (WHERE fact.took_part AND fact.crisis_incidents IS NOT NULL) AS crisis_rate_per_10k_schools
     FROM fact
     GROUP BY fact.district_code, fact.school_type
-),
-grouped AS (
-    SELECT t.district_code,
-           t.school_type,
-           sum(t.schools_active)::bigint AS schools_active,
-           sum(t.schools_took_part)::bigint AS schools_took_part,
-           sum(t.reporting_rate_num)::bigint AS reporting_rate_num,
-           sum(t.on_time_rate_num)::bigint AS on_time_rate_num,
-           sum(t.on_time_rate_den)::bigint AS on_time_rate_den,
-           sum(t.on_time_rate_no_data)::bigint AS on_time_rate_no_data,
-           sum(t.psych_teacher_presence_num)::bigint AS psych_teacher_presence_num,
-           sum(t.psych_teacher_presence_den)::bigint AS psych_teacher_presence_den,
-           sum(t.psych_teacher_presence_no_data)::bigint AS psych_teacher_presence_no_data,
-           sum(t.large_school_fulltime_num)::bigint AS large_school_fulltime_num,
-           sum(t.large_school_fulltime_den)::bigint AS large_school_fulltime_den,
-           sum(t.large_school_fulltime_no_data)::bigint AS large_school_fulltime_no_data,
-           sum(t.funding_compliant_schools_num)::bigint AS funding_compliant_schools_num,
-           sum(t.funding_compliant_schools_den)::bigint AS funding_compliant_schools_den,
-           sum(t.funding_compliant_schools_no_data)::bigint AS funding_compliant_schools_no_data,
-           sum(t.lesson_compliance_num)::bigint AS lesson_compliance_num,
-           sum(t.lesson_compliance_den)::bigint AS lesson_compliance_den,
-           sum(t.lesson_compliance_no_data)::bigint AS lesson_compliance_no_data,
-           sum(t.theme_meeting_compliance_num)::bigint AS theme_meeting_compliance_num,
-           sum(t.theme_meeting_compliance_den)::bigint AS theme_meeting_compliance_den,
-           sum(t.theme_meeting_compliance_no_data)::bigint AS theme_meeting_compliance_no_data,
-           sum(t.room_rate_num)::bigint AS room_rate_num,
-           sum(t.room_rate_den)::bigint AS room_rate_den,
-           sum(t.room_rate_no_data)::bigint AS room_rate_no_data,
-           sum(t.room_hours_compliance_num)::bigint AS room_hours_compliance_num,
-           sum(t.room_hours_compliance_den)::bigint AS room_hours_compliance_den,
-           sum(t.room_hours_compliance_no_data)::bigint AS room_hours_compliance_no_data,
-           sum(t.research_group_compliance_num)::bigint AS research_group_compliance_num,
-           sum(t.research_group_compliance_den)::bigint AS research_group_compliance_den,
-           sum(t.research_group_compliance_no_data)::bigint AS research_group_compliance_no_data,
-           sum(t.care_ledger_rate_num)::bigint AS care_ledger_rate_num,
-           sum(t.care_ledger_rate_den)::bigint AS care_ledger_rate_den,
-           sum(t.care_ledger_rate_no_data)::bigint AS care_ledger_rate_no_data,
-           sum(t.parent_training_compliance_num)::bigint AS parent_training_compliance_num,
-           sum(t.parent_training_compliance_den)::bigint AS parent_training_compliance_den,
-           sum(t.parent_training_compliance_no_data)::bigint AS parent_training_compliance_no_data,
-           sum(t.teacher_training_compliance_num)::bigint AS teacher_training_compliance_num,
-           sum(t.teacher_training_compliance_den)::bigint AS teacher_training_compliance_den,
-           sum(t.teacher_training_compliance_no_data)::bigint AS teacher_training_compliance_no_data,
-           sum(t.students_per_fulltime_num)::bigint AS students_per_fulltime_num,
-           sum(t.students_per_fulltime_den)::bigint AS students_per_fulltime_den,
-           sum(t.students_per_fulltime_schools)::bigint AS students_per_fulltime_schools,
-           sum(t.fulltime_degree_rate_num)::bigint AS fulltime_degree_rate_num,
-           sum(t.fulltime_degree_rate_den)::bigint AS fulltime_degree_rate_den,
-           sum(t.fulltime_degree_rate_schools)::bigint AS fulltime_degree_rate_schools,
-           sum(t.cert_a_coverage_num)::bigint AS cert_a_coverage_num,
-           sum(t.cert_a_coverage_den)::bigint AS cert_a_coverage_den,
-           sum(t.cert_a_coverage_schools)::bigint AS cert_a_coverage_schools,
-           sum(t.cert_b_coverage_num)::bigint AS cert_b_coverage_num,
-           sum(t.cert_b_coverage_den)::bigint AS cert_b_coverage_den,
-           sum(t.cert_b_coverage_schools)::bigint AS cert_b_coverage_schools,
-           sum(t.cert_c_coverage_num)::bigint AS cert_c_coverage_num,
-           sum(t.cert_c_coverage_den)::bigint AS cert_c_coverage_den,
-           sum(t.cert_c_coverage_schools)::bigint AS cert_c_coverage_schools,
-           sum(t.funding_per_student_num) AS funding_per_student_num,
-           sum(t.funding_per_student_den)::bigint AS funding_per_student_den,
-           sum(t.funding_per_student_schools)::bigint AS funding_per_student_schools,
-           sum(t.screening_coverage_num)::bigint AS screening_coverage_num,
-           sum(t.screening_coverage_den)::bigint AS screening_coverage_den,
-           sum(t.screening_coverage_schools)::bigint AS screening_coverage_schools,
-           sum(t.archive_rate_num)::bigint AS archive_rate_num,
-           sum(t.archive_rate_den)::bigint AS archive_rate_den,
-           sum(t.archive_rate_schools)::bigint AS archive_rate_schools,
-           sum(t.crisis_rate_per_10k_num) AS crisis_rate_per_10k_num,
-           sum(t.crisis_rate_per_10k_den)::bigint AS crisis_rate_per_10k_den,
-           sum(t.crisis_rate_per_10k_schools)::bigint AS crisis_rate_per_10k_schools
-    FROM per_type t
-    GROUP BY GROUPING SETS ((t.district_code), (t.district_code, t.school_type), (t.school_type), ())
-    -- the per-type sets are computed either way (cheap: a handful of groups) and dropped here
-    HAVING p_by_type OR GROUPING(t.school_type) = 1
 )
+-- each indicator's numerator, denominator and counts of schools per district and type,
+-- summed: the sums are linear, so the city's, the districts' and the types' rows are the sums
+-- of these
 SELECT v.indicator,
        g.district_code,
        g.school_type,
-       v.numerator,
-       v.denominator,
-       v.schools::integer,
-       v.schools_no_data::integer
-FROM grouped g
+       sum(v.numerator),
+       sum(v.denominator),
+       sum(v.schools)::integer,
+       sum(v.schools_no_data)::integer
+FROM per_type g
 CROSS JOIN LATERAL (VALUES
     (1, 'reporting_rate', g.reporting_rate_num::numeric, g.schools_active::numeric,
         g.schools_active, 0::bigint),
@@ -841,6 +771,11 @@ CROSS JOIN LATERAL (VALUES
     (22, 'crisis_rate_per_10k', g.crisis_rate_per_10k_num * 10000, g.crisis_rate_per_10k_den,
         g.crisis_rate_per_10k_schools, g.schools_took_part - g.crisis_rate_per_10k_schools)
 ) AS v(ord, indicator, numerator, denominator, schools, schools_no_data)
+GROUP BY GROUPING SETS ((v.ord, v.indicator, g.district_code),
+                        (v.ord, v.indicator, g.district_code, g.school_type),
+                        (v.ord, v.indicator, g.school_type), (v.ord, v.indicator))
+-- the per-type sets are computed either way (cheap: a handful of groups) and dropped here
+HAVING p_by_type OR GROUPING(g.school_type) = 1
 ORDER BY v.ord, g.district_code NULLS LAST, g.school_type IS NOT NULL,
          xinyu.school_type_order(g.school_type)
 $$;
