@@ -940,9 +940,6 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
      * (problems_mark_sent), so its transaction is not read-only. */
     if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
         goto done;
-    /* the chart's days depend on nothing the report records: read aside, in this snapshot */
-    const char *days_params[] = {a.periods.data, a.deadlines.data};
-    days = report_side_start(ctx, conn, &by_day_list, days_params);
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
@@ -988,6 +985,11 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     size_t fresh[NEW_COUNTS] = {0};
     if (run_id > 0 && run_new(conn, by_new, run, fresh) != 0)
         goto done;
+    /* the chart's days depend on nothing the report records: read aside, in this snapshot,
+     * while the lists are written (begun with the report, it took a core from the recording
+     * and the indicators when both were busy, and was waited for by neither) */
+    const char *days_params[] = {a.periods.data, a.deadlines.data};
+    days = report_side_start(ctx, conn, &by_day_list, days_params);
     PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
                              PGRES_TUPLES_OK, "cannot list the terms");
     if (res == NULL)
