@@ -250,10 +250,11 @@ static void copy_code(char *dst, size_t n, const PGresult *res, int row, int col
         util_strlcpy(dst, PQgetvalue(res, row, col), n);
 }
 
-#define ROWS_COLUMNS                                                                               \
+/* $5: whether the rows are summed from the facts the report has just kept */
+#define ROWS_SELECT                                                                                \
     "SELECT indicator, district_code, school_type, numerator, denominator, schools, "              \
-    "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, $4::boolean"
-#define ROWS_SELECT ROWS_COLUMNS ")"
+    "schools_no_data FROM xinyu.indicator_rows($1::text[], $2::date[], $3::jsonb, $4::boolean, "   \
+    "$5::boolean)"
 
 /* Row i of an indicator_rows result, evaluated against its target; -1 after logging. */
 static int row_from_result(const PGresult *res, int i, const struct report_scope *scope,
@@ -291,9 +292,9 @@ int report_rows_fetch(PGconn *conn, const struct report_scope *scope,
     *rows = NULL;
     *nrows = 0;
     const char *qp[] = {a->periods.data, a->deadlines.data, a->params.data,
-                        by_type ? "true" : "false"};
+                        by_type ? "true" : "false", "false"};
     PGresult *res =
-        db_query(conn, ROWS_SELECT, 4, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
+        db_query(conn, ROWS_SELECT, 5, qp, PGRES_TUPLES_OK, "cannot compute the indicators");
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -359,15 +360,17 @@ int report_rows_spool(PGconn *conn, const struct report_scope *scope,
      * Sorted by the server as report_row_cmp sorts (byte order of the codes, "all" first),
      * and read one row at a time: neither the result nor the rows are ever whole in memory.
      */
-    const char *qp[] = {a->periods.data, a->deadlines.data,
-                        a->params.data,  by_type ? "true" : "false",
-                        ids.data,        use_kept ? "true" : "false"};
+    const char *qp[] = {a->periods.data,
+                        a->deadlines.data,
+                        a->params.data,
+                        by_type ? "true" : "false",
+                        use_kept ? "true" : "false",
+                        ids.data};
     int sent =
         PQsendQueryParams(conn,
-                          ROWS_COLUMNS ", $6::boolean) "
-                                       "ORDER BY array_position($5::text[], indicator), "
-                                       "school_type IS NOT NULL, school_type COLLATE \"C\", "
-                                       "district_code IS NOT NULL, district_code COLLATE \"C\"",
+                          ROWS_SELECT " ORDER BY array_position($6::text[], indicator), "
+                                      "school_type IS NOT NULL, school_type COLLATE \"C\", "
+                                      "district_code IS NOT NULL, district_code COLLATE \"C\"",
                           6, NULL, qp, NULL, NULL, 0);
     if (!sent || !PQsetSingleRowMode(conn)) {
         log_error("cannot compute the indicators: %s", PQerrorMessage(conn));
