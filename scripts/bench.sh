@@ -113,10 +113,14 @@ RATIOS=$WORK/ratios.tsv
 # the earlier bench's 13,892 letters still cost the full run's letters 3.4 CPU seconds in
 # that search (perf: recently_deleted under ext4_create), which measured the deletion, not
 # Xinyu. Its logs and work files are few and go at once.
+# One directory per bench under trash/, so that what an interrupted bench left is never in
+# the way; all of trash/ goes at the end.
 TRASH=$BENCH/trash
-mkdir -p "$TRASH"
+mkdir -p "$TRASH/$$"
 for old in "$BENCH/out" "$BENCH/nightly"; do
-    [ -e "$old" ] && mv "$old" "$(mktemp -d "$TRASH/$(basename "$old").XXXXXX")/"
+    if [ -e "$old" ]; then
+        mv "$old" "$TRASH/$$/"
+    fi
 done
 rm -rf "$WORK" "$LOGS"
 mkdir -p "$WORK" "$LOGS" "$BENCH/targets" "$BENCH/data"
