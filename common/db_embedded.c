@@ -276,9 +276,19 @@ int db_embedded_start(const char *var_dir, char *conninfo, size_t conninfo_len)
         if (join(initdb, sizeof initdb, p.bindir, "initdb") != 0 ||
             join(initlog, sizeof initlog, p.pg, "initdb.log") != 0)
             goto out;
-        char *argv[] = {initdb, "-D",          p.data,
-                        "-U",   EMBEDDED_USER, "--auth=trust",
-                        "-E",   "UTF8",        "--locale=C.UTF-8",
+        /* text compares and sorts by its bytes (the C collation: UTF-8's byte order is the
+         * code points' order, as C.UTF-8 sorts, without calling strcoll for every compare),
+         * and classifies characters as UTF-8 */
+        char *argv[] = {initdb,
+                        "-D",
+                        p.data,
+                        "-U",
+                        EMBEDDED_USER,
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--lc-collate=C",
                         NULL};
         int st = run_server_tool(argv, initlog, p.pg);
         if (st != 0) {

@@ -40,7 +40,7 @@ start)
     chmod 0700 "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         as_owner "$bindir/initdb" -D "$dir/data" -U xinyu --auth=trust -E UTF8 --locale=C.UTF-8 \
-            --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 3; }
+            --lc-collate=C --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 3; }
     fi
     as_owner mkdir -p "$dir/run"
     if ! as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
