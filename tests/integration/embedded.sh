@@ -15,6 +15,13 @@ trap '"$XINYU" --config "$TEST_TMP/conf.json" db stop >/dev/null 2>&1 || true' E
 "$XINYU" --config "$TEST_TMP/conf.json" db status | grep -q "running" || fail "db status"
 conn=$("$XINYU" --config "$TEST_TMP/conf.json" db start)
 expect_eq "loaded into the embedded server" 2 "$(psql -X -A -t -d "$conn" -c 'SELECT count(*) FROM xinyu.submission')"
+# text compared by its bytes, characters classified as UTF-8
+expect_eq "the cluster's collation and character classes" "C|C.UTF-8" \
+    "$(psql -X -A -t -d "$conn" -c 'SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()')"
+# the run vacuums what it loaded before its report reads it: every page of the submissions
+# is marked all-visible (an ANALYZE alone counts the pages and marks none)
+expect_eq "the loaded submissions' pages all visible" "t" \
+    "$(psql -X -A -t -d "$conn" -c "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE oid = 'xinyu.submission'::regclass")"
 if [ "$(id -u)" = 0 ]; then
     expect_eq "server runs unprivileged" postgres "$(stat -c %U "$TEST_TMP/var/pg/data")"
 fi
