@@ -1,5 +1,6 @@
 /* report_letters.c - the feedback letters to the schools: one per school and term, in Chinese. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,161 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
     return rc != 0 ? -1 : 0;
 }
 
+/* ---- the letters' files, written by a thread of their own -------------------------------
+ *
+ * Thousands of letters are thousands of new files, and making a file (its inode, its name in
+ * the directory) is most of what a letter costs: the thread writes them while the lists are
+ * read and written, on the core the report does not use meanwhile. The letters wait in a
+ * short queue, so that memory stays a few letters' worth however many there are. */
+
+#define WRITER_QUEUE 32
+
+struct letter_job {
+    char name[64];
+    buf text;
+};
+
+struct report_letter_writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* a letter queued or written, or the end asked for */
+    struct letter_job jobs[WRITER_QUEUE];
+    size_t head, count; /* jobs[head] is written next; the slots after it are queued */
+    bool end;           /* no more letters: write those queued, then stop */
+    bool drop;          /* stop without writing those queued */
+    int err;            /* errno of the first letter not written; 0: none */
+    char failed[4096];  /* its path */
+    const char *dir;
+};
+
+static void *writer_main(void *arg)
+{
+    struct report_letter_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->count == 0 && !w->end)
+            pthread_cond_wait(&w->changed, &w->lock);
+        if (w->count == 0 || w->drop)
+            break;
+        /* the slot is the thread's until it is counted out: the report fills others */
+        struct letter_job *job = &w->jobs[w->head];
+        bool skip = w->err != 0; /* after a failure the report fails: nothing more is written */
+        pthread_mutex_unlock(&w->lock);
+        char path[4096];
+        int e = 0;
+        int n = snprintf(path, sizeof path, "%s/%s", w->dir, job->name);
+        if (skip) {
+            e = 0;
+        } else if (n < 0 || (size_t)n >= sizeof path) {
+            e = ENAMETOOLONG;
+        } else if (util_write_file_replace(path, job->text.data ? job->text.data : "",
+                                           job->text.len, false) != 0) {
+            e = errno != 0 ? errno : EIO;
+        }
+        pthread_mutex_lock(&w->lock);
+        if (e != 0 && w->err == 0) {
+            w->err = e;
+            snprintf(w->failed, sizeof w->failed, "%s", path);
+        }
+        w->head = (w->head + 1) % WRITER_QUEUE;
+        w->count--;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void writer_free(struct report_letter_writer *w)
+{
+    for (size_t i = 0; i < WRITER_QUEUE; i++)
+        buf_free(&w->jobs[i].text);
+    pthread_cond_destroy(&w->changed);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* Ends the thread: with drop, the letters still queued are not written. Returns the errno of
+ * the first letter not written (its path in failed), 0 when all were. */
+static int writer_stop(struct report_letter_writer *w, bool drop, char *failed, size_t cap)
+{
+    pthread_mutex_lock(&w->lock);
+    w->end = true;
+    w->drop = drop;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    int err = w->err;
+    if (failed != NULL)
+        snprintf(failed, cap, "%s", w->failed);
+    writer_free(w);
+    return err;
+}
+
+static struct report_letter_writer *writer_start(const char *dir)
+{
+    struct report_letter_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->dir = dir;
+    if (pthread_mutex_init(&w->lock, NULL) != 0) {
+        free(w);
+        return NULL;
+    }
+    if (pthread_cond_init(&w->changed, NULL) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+    }
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->changed);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Hands the letter in text (taken: text is left with an empty buffer of the queue's) to the
+ * thread as dir/name. 0, or -1 after logging when an earlier letter could not be written. */
+static int writer_put(struct report_letter_writer *w, const char *name, buf *text)
+{
+    pthread_mutex_lock(&w->lock);
+    while (w->count == WRITER_QUEUE && w->err == 0)
+        pthread_cond_wait(&w->changed, &w->lock);
+    if (w->err != 0) {
+        int err = w->err;
+        char failed[sizeof w->failed];
+        snprintf(failed, sizeof failed, "%s", w->failed);
+        pthread_mutex_unlock(&w->lock);
+        log_error_detail("cannot write a report", failed, strerror(err));
+        return -1;
+    }
+    struct letter_job *job = &w->jobs[(w->head + w->count) % WRITER_QUEUE];
+    snprintf(job->name, sizeof job->name, "%s", name);
+    buf spare = job->text;
+    job->text = *text;
+    *text = spare;
+    buf_reset(text);
+    w->count++;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+int report_letters_finish(struct report_letters *lt)
+{
+    if (lt->writer == NULL)
+        return 0;
+    char failed[4096];
+    int err = writer_stop(lt->writer, false, failed, sizeof failed);
+    lt->writer = NULL;
+    if (err != 0) {
+        log_error_detail("cannot write a report", failed, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
 /* 0, or -1 after logging. */
 int report_letters_begin(struct report_letters *lt, const char *out_dir, const char *generated_at)
 {
@@ -316,6 +472,8 @@ int report_letters_begin(struct report_letters *lt, const char *out_dir, const c
 
 void report_letters_free(struct report_letters *lt)
 {
+    if (lt->writer != NULL)
+        (void)writer_stop(lt->writer, true, NULL, 0);
     for (int k = 0; k < REPORT_LETTER_NLISTS; k++)
         json_decref(lt->rows[k]);
     free(lt->items);
@@ -436,19 +594,19 @@ int report_letters_flush(struct report_letters *lt)
         log_error("out of memory");
         return -1;
     }
-    /* thousands of letters: each is renamed into place whole, and all are made durable
-     * together at the end (letters_sync) rather than one fsync each */
-    char path[4096];
-    int w = snprintf(path, sizeof path, "%s/%s", lt->dir, name);
-    if (w < 0 || (size_t)w >= sizeof path) {
+    /* thousands of letters: each is renamed into place whole, by the letters' thread, and
+     * all are made durable together at the end (letters_sync) rather than one fsync each */
+    if (strlen(lt->dir) + 1 + strlen(name) >= 4096) {
         log_error("the output path is too long: %s/%s", lt->dir, name);
         return -1;
     }
     fault_point("report_write");
-    if (util_write_file_replace(path, lt->b.data ? lt->b.data : "", lt->b.len, false) != 0) {
-        log_error_detail("cannot write a report", path, strerror(errno));
+    if (lt->writer == NULL && (lt->writer = writer_start(lt->dir)) == NULL) {
+        log_error("cannot start writing the feedback letters: out of memory or threads");
         return -1;
     }
+    if (writer_put(lt->writer, name, &lt->b) != 0)
+        return -1;
     lt->written++;
     lt->n = 0;
     for (int k = 0; k < REPORT_LETTER_NLISTS; k++) {

@@ -1080,7 +1080,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         report_writer_table_begin(w, T_NEW);
         report_writer_table_end(w, T_NEW);
     }
-    if (report_writer_failed(w) != 0 ||
+    /* every letter in its file before any file of the report is put in place */
+    if (report_letters_finish(&lt) != 0 || report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
         goto done;
     /* all read: the files into place */
