@@ -78,24 +78,24 @@ int cmd_ingest(struct cli *c)
 }
 
 /*
- * The loaded tables' pages marked all-visible before the report reads them: its lists look
- * the schools' current submissions up by index, and an index-only scan reads the table itself
- * for every page a load changed until a VACUUM marks it again; autovacuum comes minutes later,
- * or in the middle of the report. VACUUM needs the tables' owner: it runs on a connection of
- * its own with the login's rights, not the ingest role's. A login that does not own them is
- * skipped by the server (its warning is not news: autovacuum does it later), as is a table
- * autovacuum is working on.
+ * The loaded submissions' pages marked all-visible before the report reads them: its lists
+ * look the schools' current submissions up by index, and an index-only scan reads the table
+ * itself for every page a load changed until a VACUUM marks it again; autovacuum comes minutes
+ * later, or in the middle of the report. (The report reads the raw submissions and the issues
+ * through their rows, never by an index alone: a VACUUM of them would be time spent for
+ * nothing.) VACUUM needs the table's owner: it runs on a connection of its own with the
+ * login's rights, not the ingest role's. A login that does not own it is skipped by the server
+ * (its warning is not news: autovacuum does it later), as is a table autovacuum is working on.
  */
 static void vacuum_loaded(const char *conninfo)
 {
     PGconn *own = db_connect(conninfo, NULL);
     if (own == NULL)
         return;
-    if (db_exec(own, "SET client_min_messages = error", "cannot vacuum the loaded tables") == 0)
-        (void)db_exec(own,
-                      "VACUUM (SKIP_LOCKED) xinyu.submission, xinyu.raw_submission, "
-                      "xinyu.submission_issue",
-                      "cannot vacuum the loaded tables");
+    if (db_exec(own, "SET client_min_messages = error", "cannot vacuum the loaded submissions") ==
+        0)
+        (void)db_exec(own, "VACUUM (SKIP_LOCKED) xinyu.submission",
+                      "cannot vacuum the loaded submissions");
     PQfinish(own);
 }
 
