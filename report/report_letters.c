@@ -293,7 +293,7 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
 #define WRITER_QUEUE 32
 
 struct letter_job {
-    char name[64];
+    char path[4096];
     buf text;
 };
 
@@ -307,7 +307,6 @@ struct report_letter_writer {
     bool drop;          /* stop without writing those queued */
     int err;            /* errno of the first letter not written; 0: none */
     char failed[4096];  /* its path */
-    const char *dir;
 };
 
 static void *writer_main(void *arg)
@@ -323,21 +322,14 @@ static void *writer_main(void *arg)
         struct letter_job *job = &w->jobs[w->head];
         bool skip = w->err != 0; /* after a failure the report fails: nothing more is written */
         pthread_mutex_unlock(&w->lock);
-        char path[4096];
         int e = 0;
-        int n = snprintf(path, sizeof path, "%s/%s", w->dir, job->name);
-        if (skip) {
-            e = 0;
-        } else if (n < 0 || (size_t)n >= sizeof path) {
-            e = ENAMETOOLONG;
-        } else if (util_write_file_replace(path, job->text.data ? job->text.data : "",
-                                           job->text.len, false) != 0) {
+        if (!skip && util_write_file_replace(job->path, job->text.data ? job->text.data : "",
+                                             job->text.len, false) != 0)
             e = errno != 0 ? errno : EIO;
-        }
         pthread_mutex_lock(&w->lock);
         if (e != 0 && w->err == 0) {
             w->err = e;
-            snprintf(w->failed, sizeof w->failed, "%s", path);
+            snprintf(w->failed, sizeof w->failed, "%s", job->path);
         }
         w->head = (w->head + 1) % WRITER_QUEUE;
         w->count--;
@@ -373,12 +365,11 @@ static int writer_stop(struct report_letter_writer *w, bool drop, char *failed, 
     return err;
 }
 
-static struct report_letter_writer *writer_start(const char *dir)
+static struct report_letter_writer *writer_start(void)
 {
     struct report_letter_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
-    w->dir = dir;
     if (pthread_mutex_init(&w->lock, NULL) != 0) {
         free(w);
         return NULL;
@@ -398,22 +389,24 @@ static struct report_letter_writer *writer_start(const char *dir)
 }
 
 /* Hands the letter in text (taken: text is left with an empty buffer of the queue's) to the
- * thread as dir/name. 0, or -1 after logging when an earlier letter could not be written. */
-static int writer_put(struct report_letter_writer *w, const char *name, buf *text)
+ * thread as dir/name. 0, or -1 when the path is too long (logged) or an earlier letter could
+ * not be written (report_letters_finish says which). */
+static int writer_put(struct report_letter_writer *w, const char *dir, const char *name, buf *text)
 {
     pthread_mutex_lock(&w->lock);
     while (w->count == WRITER_QUEUE && w->err == 0)
         pthread_cond_wait(&w->changed, &w->lock);
     if (w->err != 0) {
-        int err = w->err;
-        char failed[sizeof w->failed];
-        snprintf(failed, sizeof failed, "%s", w->failed);
         pthread_mutex_unlock(&w->lock);
-        log_error_detail("cannot write a report", failed, strerror(err));
         return -1;
     }
     struct letter_job *job = &w->jobs[(w->head + w->count) % WRITER_QUEUE];
-    snprintf(job->name, sizeof job->name, "%s", name);
+    int n = snprintf(job->path, sizeof job->path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof job->path) {
+        pthread_mutex_unlock(&w->lock);
+        log_error("the output path is too long: %s/%s", dir, name);
+        return -1;
+    }
     buf spare = job->text;
     job->text = *text;
     *text = spare;
@@ -596,17 +589,15 @@ int report_letters_flush(struct report_letters *lt)
     }
     /* thousands of letters: each is renamed into place whole, by the letters' thread, and
      * all are made durable together at the end (letters_sync) rather than one fsync each */
-    if (strlen(lt->dir) + 1 + strlen(name) >= 4096) {
-        log_error("the output path is too long: %s/%s", lt->dir, name);
-        return -1;
-    }
     fault_point("report_write");
-    if (lt->writer == NULL && (lt->writer = writer_start(lt->dir)) == NULL) {
+    if (lt->writer == NULL && (lt->writer = writer_start()) == NULL) {
         log_error("cannot start writing the feedback letters: out of memory or threads");
         return -1;
     }
-    if (writer_put(lt->writer, name, &lt->b) != 0)
+    if (writer_put(lt->writer, lt->dir, name, &lt->b) != 0) {
+        (void)report_letters_finish(lt); /* says which letter could not be written, if one */
         return -1;
+    }
     lt->written++;
     lt->n = 0;
     for (int k = 0; k < REPORT_LETTER_NLISTS; k++) {
