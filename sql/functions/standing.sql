@@ -124,9 +124,8 @@ BEGIN
                n.district_code, NULL::bigint AS raw_id
         FROM xinyu.quality_not_reported(p_periods) n
         UNION ALL
-        SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, s.raw_id
-        FROM xinyu.quality_late(p_periods, p_deadlines) l
-        JOIN xinyu.submission s ON s.school_code = l.school_code AND s.period = l.period AND s.is_current
+        SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, l.raw_id
+        FROM xinyu.late_current(p_periods, p_deadlines) l
         UNION ALL
         SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path,
                o.district_code, s.raw_id

@@ -112,6 +112,20 @@ INSERT INTO expected_late VALUES
     ('2024-2025-1', '2025-01-20', '320196', '质量区', '3201960002', '质量学校2', '2025-01-21T00:00:00+08:00', 1),
     ('2024-2025-1', '2025-01-20', '320196', '质量区', '3201960003', '质量学校3', '2025-01-25T10:00:00+08:00', 5);
 SELECT pg_temp.assert_same('quality: late submissions', 'got_late', 'expected_late');
+-- the rule itself, as the problems seen record it: the same schools, with the raw submission
+-- of each current (not superseded) version
+SELECT pg_temp.assert_eq('quality: late_current names the current version of each late school',
+    (SELECT string_agg(l.school_code || ' ' || (l.raw_id = s.raw_id)::text, ',' ORDER BY l.school_code)
+     FROM xinyu.late_current(ARRAY['2023-2024-2', '2024-2025-1'], ARRAY[date '2024-07-15', date '2025-01-20']) l
+     JOIN xinyu.submission s ON s.school_code = l.school_code AND s.period = l.period AND s.is_current
+     WHERE l.district_code = '320196'),
+    '3201960002 true,3201960003 true');
+SELECT pg_temp.assert_eq('quality: late_current and quality_late agree',
+    (SELECT count(*) FROM (
+        SELECT period, school_code FROM xinyu.late_current(ARRAY['2023-2024-2', '2024-2025-1'], ARRAY[date '2024-07-15', date '2025-01-20'])
+        EXCEPT
+        SELECT period, school_code FROM xinyu.quality_late(ARRAY['2023-2024-2', '2024-2025-1'], ARRAY[date '2024-07-15', date '2025-01-20'])) x),
+    0::bigint);
 -- whatever the session's time zone
 SET TIME ZONE 'America/New_York';
 SELECT pg_temp.assert_eq('quality: late in another session time zone',
