@@ -127,11 +127,15 @@ void report_cursor_free(struct report_cursor *cur);
  * them (report/report_side.c). report_side_start returns NULL when the list cannot be read
  * aside (no thread, no snapshot; the caller reads it on conn), report_side_finish waits for
  * the rows: the result (the caller's to PQclear), or NULL after the thread logged why. Every
- * started list is finished, before conn's transaction ends.
+ * started list is finished, before conn's transaction ends. prepare, when not NULL, is a
+ * statement on the list's first two parameters run before it, in a transaction of that
+ * snapshot that may write and commits on its own (the nightly run brings kept rows up to date
+ * with it: they follow from what they were computed from, whichever transaction ends first).
  */
 struct report_side;
 struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn,
-                                      const struct report_list *l, const char *const *params);
+                                      const struct report_list *l, const char *const *params,
+                                      const char *prepare);
 PGresult *report_side_finish(struct report_side *s);
 
 /*

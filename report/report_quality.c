@@ -221,8 +221,9 @@ static const struct report_column by_day_cols[] = {
 static const struct report_list by_day_list = {
     "reporting_by_day",
     "SELECT period, deadline::text, district_code, district_name, day::text, schools_active, "
-    "schools_reported, schools_on_time FROM xinyu.quality_reporting_by_day($1::text[], $2::date[])",
-    2, by_day_cols, NKEYS(by_day_cols)};
+    "schools_reported, schools_on_time FROM xinyu.quality_reporting_by_day($1::text[], $2::date[], "
+    "$3::boolean)",
+    3, by_day_cols, NKEYS(by_day_cols)};
 
 /* The rejections as the document has them: one per submission, its reasons nested. */
 static const struct report_column rejection_group_cols[] = {
@@ -988,8 +989,12 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     /* the chart's days depend on nothing the report records: read aside, in this snapshot,
      * while the lists are written (begun with the report, it took a core from the recording
      * and the indicators when both were busy, and was waited for by neither) */
-    const char *days_params[] = {a.periods.data, a.deadlines.data};
-    days = report_side_start(ctx, conn, &by_day_list, days_params);
+    const char *days_params[] = {a.periods.data, a.deadlines.data, send ? "true" : "false"};
+    /* the nightly run (under the run lock) keeps the days per term and district and computes
+     * again those whose inputs changed; a look-up computes them all and writes nothing */
+    days = report_side_start(ctx, conn, &by_day_list, days_params,
+                             send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])"
+                                  : NULL);
     PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
                              PGRES_TUPLES_OK, "cannot list the terms");
     if (res == NULL)
@@ -1057,7 +1062,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
             goto done;
         }
         PQclear(rows);
-    } else if (stream_table(conn, &by_day_list, by_term, w, T_BY_DAY) != 0) {
+    } else if (stream_table(conn, &by_day_list,
+                            (const char *const[]){a.periods.data, a.deadlines.data, "false"}, w,
+                            T_BY_DAY) != 0) {
         goto done;
     }
     /* the pages of the schools the page links to, from the same snapshot */

@@ -14,6 +14,8 @@
 struct report_side {
     const struct report_ctx *ctx;
     const struct report_list *l;
+    const char *prepare; /* run first, on the list's first two parameters, in a read-write
+                          * transaction; NULL: none, and the transaction is read-only */
     char snapshot[64];
     char *params[SIDE_PARAMS_MAX];
     pthread_t thread;
@@ -48,9 +50,15 @@ static void *side_run(void *arg)
     snprintf(set, sizeof set, "SET TRANSACTION SNAPSHOT '%s'", s->snapshot);
     char what[64];
     snprintf(what, sizeof what, "cannot list the %s", s->l->name);
-    if (db_begin_snapshot(conn, true, what) == 0 && db_exec(conn, set, what) == 0) {
-        s->res = db_query(conn, s->l->sql, s->l->nparams, (const char *const *)s->params,
-                          PGRES_TUPLES_OK, what);
+    if (db_begin_snapshot(conn, s->prepare == NULL, what) == 0 && db_exec(conn, set, what) == 0) {
+        PGresult *prep = NULL;
+        if (s->prepare != NULL)
+            prep = db_query(conn, s->prepare, 2, (const char *const *)s->params, PGRES_TUPLES_OK,
+                            what);
+        if (s->prepare == NULL || prep != NULL)
+            s->res = db_query(conn, s->l->sql, s->l->nparams, (const char *const *)s->params,
+                              PGRES_TUPLES_OK, what);
+        PQclear(prep);
         if (s->res != NULL && db_exec(conn, "COMMIT", what) != 0) {
             PQclear(s->res);
             s->res = NULL;
@@ -69,15 +77,17 @@ static void side_free(struct report_side *s)
 }
 
 struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn,
-                                      const struct report_list *l, const char *const *params)
+                                      const struct report_list *l, const char *const *params,
+                                      const char *prepare)
 {
-    if (l->nparams > SIDE_PARAMS_MAX)
+    if (l->nparams > SIDE_PARAMS_MAX || (prepare != NULL && l->nparams < 2))
         return NULL;
     struct report_side *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     s->ctx = ctx;
     s->l = l;
+    s->prepare = prepare;
     for (int i = 0; i < l->nparams; i++) {
         if (params[i] != NULL && (s->params[i] = strdup(params[i])) == NULL) {
             side_free(s);

@@ -1,8 +1,11 @@
 -- pages.sql: what the quality page and the school pages read besides the quality lists
 -- (report/report_quality_html.c, report/report_school.c):
 --
---   xinyu.quality_reporting_by_day(periods, deadlines)  per term, district and city: how many
---       active schools had reported, and reported on time, by the end of each day
+--   xinyu.quality_reporting_by_day(periods, deadlines[, kept])  per term, district and city:
+--       how many active schools had reported, and reported on time, by the end of each day
+--   xinyu.reporting_days(periods, deadlines[, pairs])    the same per district and day, not summed
+--   xinyu.reporting_days_refresh(periods, deadlines)     brings the nightly run's kept days up
+--       to date (029)
 --   xinyu.school_page_schools(codes)                   the registry's entry of each school
 --   xinyu.school_page_values(codes, periods)            the current submission of each school
 --       and term, its values as one jsonb object keyed by column
@@ -10,17 +13,188 @@
 --       rejected, one row per reason (a version without reasons: one row, seq NULL)
 --   xinyu.school_page_audit(codes, periods, deadlines, params)  the audit rows of the schools
 --
--- periods NULL means every term. Set-based and read-only, with the report role's rights.
+-- periods NULL means every term. Set-based, with the report role's rights; read-only but for
+-- reporting_days_refresh, which writes the kept days.
+
+-- Per term of the scope and district of the registry, per day (UTC+8) on which a count
+-- changed: reported, the active schools whose first accepted version of the term was made that
+-- day (all versions, superseded ones too: it was in the bureau's hands); on_time, those whose
+-- accepted (current) version was made that day and by the deadline, the rule of on_time_rate
+-- (none when the deadline is unknown). A term listed twice takes its first deadline. With
+-- p_pair_periods and p_pair_districts, of those terms and districts only (the nightly run's
+-- refresh, xinyu.reporting_days_refresh); their schools are found through the registry and their
+-- submissions by index. Without, of every district: the versions are rolled up per school
+-- before the registry is joined (a fifth of the rows to look up), the current ones read once
+-- and the few superseded ones grouped apart.
+CREATE OR REPLACE FUNCTION xinyu.reporting_days(p_periods text[], p_deadlines date[],
+                                                p_pair_periods text[] DEFAULT NULL,
+                                                p_pair_districts text[] DEFAULT NULL)
+RETURNS TABLE (
+    period text,
+    district_code text,
+    day date,
+    reported bigint,
+    on_time bigint
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH term AS (
+    SELECT DISTINCT ON (t.period) t.period, t.deadline
+    FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
+    WHERE t.period IS NOT NULL
+    ORDER BY t.period, t.ord
+),
+current_all AS (
+    SELECT s.period, s.school_code, s.submitted_at
+    FROM xinyu.submission s
+    WHERE p_pair_periods IS NULL AND s.is_current AND s.period IN (SELECT term.period FROM term)
+),
+older_all AS (
+    SELECT s.period, s.school_code, min(s.submitted_at) AS first_at
+    FROM xinyu.submission s
+    WHERE p_pair_periods IS NULL AND NOT s.is_current
+      AND s.period IN (SELECT term.period FROM term)
+    GROUP BY s.period, s.school_code
+),
+per_school AS (
+    -- a school's first version, and its current one (none when every version was superseded)
+    SELECT coalesce(c.period, o.period) AS period, coalesce(c.school_code, o.school_code) AS school_code,
+           least(c.submitted_at, o.first_at) AS first_at, c.submitted_at AS current_at
+    FROM current_all c
+    FULL JOIN older_all o ON o.period = c.period AND o.school_code = c.school_code
+    UNION ALL
+    SELECT x.period, sc.school_code, min(s.submitted_at),
+           max(s.submitted_at) FILTER (WHERE s.is_current)
+    FROM unnest(p_pair_periods, p_pair_districts) AS x(period, district_code)
+    JOIN xinyu.school sc ON sc.district_code = x.district_code AND sc.active
+    JOIN xinyu.submission s ON s.school_code = sc.school_code AND s.period = x.period
+    WHERE x.period IN (SELECT term.period FROM term)
+    GROUP BY x.period, sc.school_code
+),
+days AS (
+    SELECT p.period, sc.district_code,
+           (p.first_at AT TIME ZONE INTERVAL '+08:00')::date AS first_day,
+           (p.current_at AT TIME ZONE INTERVAL '+08:00')::date AS current_day,
+           -- the term's first deadline (a join on the terms would hide from the planner how
+           -- many rows come, and it would look each school up by index)
+           p_deadlines[array_position(p_periods, p.period)] AS deadline
+    FROM per_school p
+    JOIN xinyu.school sc ON sc.school_code = p.school_code AND sc.active
+),
+per_day AS (
+    SELECT x.period, x.district_code, x.first_day AS day, count(*) AS reported, 0 AS on_time
+    FROM days x
+    GROUP BY x.period, x.district_code, x.first_day
+    UNION ALL
+    SELECT x.period, x.district_code, x.current_day, 0, count(*)
+    FROM days x
+    WHERE x.current_day <= x.deadline
+    GROUP BY x.period, x.district_code, x.current_day
+)
+SELECT e.period, e.district_code, e.day, sum(e.reported)::bigint, sum(e.on_time)::bigint
+FROM per_day e
+GROUP BY e.period, e.district_code, e.day
+$$;
+
+-- Brings the kept days (xinyu.reporting_days_kept, 029) of the terms of p_periods up to date
+-- in the caller's snapshot: computes again the terms and districts whose inputs changed (the
+-- ids of the versions and of the current versions of the district's active schools in the
+-- term, the term's deadline, the text of xinyu.reporting_days); a new version, a version made
+-- current again, a school made inactive or moved, another deadline or new rules all change
+-- them. Returns how many terms and districts it computed. The nightly run calls it, under the
+-- run lock, before it reads the chart with p_kept.
+CREATE OR REPLACE FUNCTION xinyu.reporting_days_refresh(p_periods text[], p_deadlines date[])
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_rules text;
+    v_periods text[];    -- every term and district, now or kept
+    v_districts text[];
+    v_inputs text[];     -- now (NULL: no active school of the district sent anything)
+    v_changed boolean[];
+    v_count integer;
+    v_all boolean;
+BEGIN
+    SELECT md5(f.prosrc) INTO v_rules
+    FROM pg_proc f
+    WHERE f.oid = 'xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure;
+
+    WITH term AS (
+        SELECT DISTINCT ON (t.period) t.period, t.deadline
+        FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
+        WHERE t.period IS NOT NULL
+        ORDER BY t.period, t.ord
+    ),
+    now AS (
+        SELECT t.period, sc.district_code,
+               concat_ws(' ', v_rules, coalesce(t.deadline::text, 'none'), count(*),
+                         sum(s.submission_id), bit_xor(hashint8(s.submission_id)),
+                         count(*) FILTER (WHERE s.is_current),
+                         coalesce(sum(s.submission_id) FILTER (WHERE s.is_current), 0),
+                         coalesce(bit_xor(hashint8(s.submission_id)) FILTER (WHERE s.is_current), 0))
+                   AS inputs
+        FROM term t
+        JOIN xinyu.submission s ON s.period = t.period
+        JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
+        GROUP BY t.period, t.deadline, sc.district_code
+    ),
+    kept AS (
+        SELECT k.period, k.district_code, k.inputs
+        FROM xinyu.reporting_days_inputs k
+        WHERE k.period IN (SELECT term.period FROM term)
+    )
+    SELECT array_agg(coalesce(n.period, k.period)), array_agg(coalesce(n.district_code, k.district_code)),
+           array_agg(n.inputs), array_agg(n.inputs IS DISTINCT FROM k.inputs)
+    INTO v_periods, v_districts, v_inputs, v_changed
+    FROM now n
+    FULL JOIN kept k ON k.period = n.period AND k.district_code = n.district_code;
+
+    v_count := cardinality(array_positions(v_changed, true));
+    IF v_count = 0 THEN
+        RETURN 0;
+    END IF;
+    v_all := v_count * 4 > cardinality(v_changed);
+    IF v_all THEN
+        -- most of them (a first night, other rules, another deadline): every district of the
+        -- terms at once, cheaper than as pairs
+        DELETE FROM xinyu.reporting_days_kept k WHERE k.period = ANY (p_periods);
+        DELETE FROM xinyu.reporting_days_inputs k WHERE k.period = ANY (p_periods);
+        INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
+        SELECT r.period, r.district_code, r.day, r.reported, r.on_time
+        FROM xinyu.reporting_days(p_periods, p_deadlines) r;
+    ELSE
+        DELETE FROM xinyu.reporting_days_kept k
+        USING unnest(v_periods, v_districts, v_changed) AS x(period, district_code, changed)
+        WHERE x.changed AND k.period = x.period AND k.district_code = x.district_code;
+        DELETE FROM xinyu.reporting_days_inputs k
+        USING unnest(v_periods, v_districts, v_changed) AS x(period, district_code, changed)
+        WHERE x.changed AND k.period = x.period AND k.district_code = x.district_code;
+        INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
+        SELECT r.period, r.district_code, r.day, r.reported, r.on_time
+        FROM xinyu.reporting_days(p_periods, p_deadlines,
+                                  (SELECT array_agg(x.period) FROM unnest(v_periods, v_changed) AS x(period, changed) WHERE x.changed),
+                                  (SELECT array_agg(x.district_code) FROM unnest(v_districts, v_changed) AS x(district_code, changed) WHERE x.changed)) r;
+    END IF;
+    INSERT INTO xinyu.reporting_days_inputs (period, district_code, inputs)
+    SELECT x.period, x.district_code, x.inputs
+    FROM unnest(v_periods, v_districts, v_inputs, v_changed) AS x(period, district_code, inputs, changed)
+    WHERE (x.changed OR v_all) AND x.inputs IS NOT NULL;
+    RETURN v_count;
+END
+$$;
 
 -- Per term of the scope, per district of the registry and city-wide (district_code NULL), the
 -- days on which a count changed, with the counts at the end of that day (UTC+8):
--- schools_reported, the active schools whose first accepted version of the term was submitted
--- by then (all versions, superseded ones too: it was in the bureau's hands); schools_on_time,
--- those whose accepted (current) version was submitted by then and by the deadline, the rule
--- of on_time_rate (NULL when the deadline is unknown). At the last day they are the term's
--- reported and reported-minus-late counts of xinyu.quality_terms. A district or city with no
--- submission of the term has one row, day NULL, counts 0, so that its active schools are known.
-CREATE OR REPLACE FUNCTION xinyu.quality_reporting_by_day(p_periods text[], p_deadlines date[])
+-- schools_reported and schools_on_time (NULL when the deadline is unknown) summed over the
+-- days of xinyu.reporting_days up to that one. At the last day they are the term's reported and
+-- reported-minus-late counts of xinyu.quality_terms. A district or city with no submission of
+-- the term has one row, day NULL, counts 0, so that its active schools are known. With p_kept,
+-- the days are those the nightly run has just brought up to date (xinyu.reporting_days_refresh)
+-- in the same transaction, with the same deadlines.
+DROP FUNCTION IF EXISTS xinyu.quality_reporting_by_day(text[], date[]);
+CREATE OR REPLACE FUNCTION xinyu.quality_reporting_by_day(p_periods text[], p_deadlines date[],
+                                                          p_kept boolean DEFAULT false)
 RETURNS TABLE (
     period text,
     deadline date,
@@ -46,43 +220,21 @@ active AS (
     WHERE sc.active
     GROUP BY ROLLUP (sc.district_code)
 ),
--- per school and term, rolled up from the submissions alone before the registry is joined
--- (a fifth of the rows to look up), the instants made days once per school
-per_school AS (
-    SELECT s.period, s.school_code, min(s.submitted_at) AS first_at,
-           max(s.submitted_at) FILTER (WHERE s.is_current) AS current_at
-    FROM xinyu.submission s
-    WHERE s.period = ANY (p_periods)
-    GROUP BY s.period, s.school_code
-),
 days AS (
-    -- the active schools' first and current days in UTC+8, with their district; on time is a
-    -- current day on or before the deadline, the term's first in the scope's (a day on or
-    -- before it is before the cutoff, xinyu.deadline_cutoff)
-    SELECT p.period, sc.district_code,
-           (p.first_at AT TIME ZONE INTERVAL '+08:00')::date AS first_day,
-           (p.current_at AT TIME ZONE INTERVAL '+08:00')::date AS current_day,
-           p_deadlines[array_position(p_periods, p.period)] AS deadline
-    FROM per_school p
-    JOIN xinyu.school sc ON sc.school_code = p.school_code AND sc.active
-),
-per_day AS (
-    -- counted per district and day: the first days, and the current days on time
-    SELECT x.period, x.district_code, x.first_day AS day, count(*) AS reported, 0 AS on_time
-    FROM days x
-    GROUP BY x.period, x.district_code, x.first_day
+    SELECT r.period, r.district_code, r.day, r.reported, r.on_time
+    FROM xinyu.reporting_days(p_periods, p_deadlines) r
+    WHERE NOT p_kept
     UNION ALL
-    SELECT x.period, x.district_code, x.current_day, 0, count(*)
-    FROM days x
-    WHERE x.current_day <= x.deadline
-    GROUP BY x.period, x.district_code, x.current_day
+    SELECT k.period, k.district_code, k.day, k.reported, k.on_time
+    FROM xinyu.reporting_days_kept k
+    WHERE p_kept AND k.period IN (SELECT term.period FROM term)
 ),
 daily AS (
     -- per district, and city-wide from the districts' days (a few thousand rows, not one per
     -- school)
     SELECT e.period, e.district_code, e.day, grouping(e.district_code) AS city,
            sum(e.reported) AS reported, sum(e.on_time) AS on_time
-    FROM per_day e
+    FROM days e
     GROUP BY GROUPING SETS ((e.period, e.district_code, e.day), (e.period, e.day))
 )
 SELECT term.period, term.deadline, a.district_code, d.district_name, dy.day, a.schools_active,
@@ -207,7 +359,9 @@ FROM xinyu.audit_rows(p_periods, p_deadlines, p_params, p_codes) WITH ORDINALITY
 ORDER BY a.school_code COLLATE "C", a.ordinality
 $$;
 
-GRANT EXECUTE ON FUNCTION xinyu.quality_reporting_by_day(text[], date[]),
+GRANT EXECUTE ON FUNCTION xinyu.quality_reporting_by_day(text[], date[], boolean),
+    xinyu.reporting_days(text[], date[], text[], text[]),
+    xinyu.reporting_days_refresh(text[], date[]),
     xinyu.school_page_schools(text[]),
     xinyu.school_page_values(text[], text[]), xinyu.school_page_versions(text[], text[]),
     xinyu.school_page_audit(text[], text[], date[], jsonb) TO xinyu_report;
