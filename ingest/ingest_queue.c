@@ -247,16 +247,10 @@ void ingest_run_counts(PGconn *conn, int64_t run_id, struct xf_counts *k)
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
     const char *params[] = {id};
-    PGresult *res = db_query(
-        conn,
-        "SELECT count(*), count(*) FILTER (WHERE outcome = 'loaded'), "
-        "count(*) FILTER (WHERE outcome = 'duplicate'), "
-        "count(*) FILTER (WHERE outcome = 'superseded'), "
-        "count(*) FILTER (WHERE outcome = 'rejected'), "
-        "count(*) FILTER (WHERE outcome IN ('loaded', 'superseded') AND EXISTS (SELECT FROM "
-        "xinyu.submission_issue i WHERE i.raw_id = ri.raw_id AND i.severity = 'warning')) "
-        "FROM xinyu.run_item ri WHERE run_id = $1",
-        1, params, PGRES_TUPLES_OK, "cannot count the run's items");
+    PGresult *res = db_query(conn,
+                             "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                             "FROM xinyu.run_counts($1)",
+                             1, params, PGRES_TUPLES_OK, "cannot count the run's items");
     if (res == NULL)
         return;
     long *fields[] = {&k->received,   &k->loaded,   &k->duplicate,

@@ -339,16 +339,10 @@ static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
     const char *p[] = {id};
     PGresult *res =
         db_query(conn,
-                 "SELECT r.run_id, r.status, count(ri.item_id) AS received, "
-                 "count(*) FILTER (WHERE ri.outcome = 'loaded') AS loaded, "
-                 "count(*) FILTER (WHERE ri.outcome = 'duplicate') AS duplicate, "
-                 "count(*) FILTER (WHERE ri.outcome = 'superseded') AS superseded, "
-                 "count(*) FILTER (WHERE ri.outcome = 'rejected') AS rejected, "
-                 "count(*) FILTER (WHERE ri.outcome IN ('loaded', 'superseded') AND EXISTS ("
-                 "SELECT FROM xinyu.submission_issue i WHERE i.raw_id = ri.raw_id "
-                 "AND i.severity = 'warning')) AS warnings "
-                 "FROM xinyu.run r LEFT JOIN xinyu.run_item ri ON ri.run_id = r.run_id "
-                 "WHERE r.run_id = $1 GROUP BY r.run_id, r.status",
+                 "SELECT r.run_id, r.status, c.received, c.loaded, c.duplicate, c.superseded, "
+                 "c.rejected, c.warnings "
+                 "FROM xinyu.run r CROSS JOIN LATERAL xinyu.run_counts(r.run_id) c "
+                 "WHERE r.run_id = $1",
                  1, p, PGRES_TUPLES_OK, "cannot read the run");
     if (res == NULL)
         return NULL;

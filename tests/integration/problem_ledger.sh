@@ -61,6 +61,9 @@ run_killed problems_sent@1 "$TEST_TMP/out2"
 expect_eq "run 2: the lists carry run 1's problems" "3201020002 3201040002" "$(lists "$TEST_TMP/out2")"
 expect_eq "run 2: letters" "3201020002-2024-2025-1.txt 3201040002-2024-2025-1.txt" "$(letters "$TEST_TMP/out2")"
 expect_eq "run 2: nothing recorded as sent" 0 "$(sql "SELECT count(*) FROM xinyu.problem_ledger WHERE sent_run IS NOT NULL")"
+expect_eq "run 1, closed by the next as aborted: its counts, the warning among them" \
+    "aborted 2 1 0 0 1 1" \
+    "$(sql "SELECT concat_ws(' ', status, received, loaded, duplicate, superseded, rejected, warnings) FROM xinyu.run WHERE run_id = $run1")"
 
 # 3. nothing new: run 1's problems go out (again, as run 2 did not record them) and are recorded
 x run --out "$TEST_TMP/out3" >/dev/null
