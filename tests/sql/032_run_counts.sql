@@ -1,0 +1,64 @@
+-- 032_run_counts.sql: a run's counts (xinyu.run_counts, which run_finish writes into the run's
+-- record) for a small run, whose warnings are looked up item by item, and for a large one (more
+-- than 20,000 items), whose warnings are counted as a join: the same rule either way. A
+-- version with two warnings counts once; a rejected one with a warning beside its reason does
+-- not count; duplicates have no raw row of their own here and count as received only.
+\set ON_ERROR_STOP 1
+\ir fixtures/indicators_fixture.sql
+
+-- a run of p_items items: every item loaded but the first few, which are, in order: loaded
+-- with two warnings, loaded with one, superseded with one, rejected with a warning and a
+-- reason, a duplicate, superseded without any
+CREATE FUNCTION pg_temp.make_run(p_items integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_run bigint;
+BEGIN
+    INSERT INTO xinyu.run (kind, host, pid) VALUES ('run', 'test', 3) RETURNING run_id INTO v_run;
+    CREATE TEMP TABLE items ON COMMIT DROP AS
+    SELECT n, CASE n WHEN 3 THEN 'superseded' WHEN 4 THEN 'rejected' WHEN 5 THEN 'duplicate'
+                     WHEN 6 THEN 'superseded' ELSE 'loaded' END AS outcome,
+           NULL::bigint AS raw_id
+    FROM generate_series(1, p_items) n;
+    UPDATE items SET raw_id = r.raw_id
+    FROM (SELECT i.n, nextval('xinyu.raw_submission_raw_id_seq') AS raw_id FROM items i WHERE i.n <> 5) r
+    WHERE r.n = items.n;
+    INSERT INTO xinyu.raw_submission (raw_id, sha256, byte_size, source, ref, run_id, school_code,
+                                      period, district_code)
+    SELECT i.raw_id, NULL, 10, 'spool', 'r-' || i.n, v_run, '3201990001', '2024-2025-1', '320199'
+    FROM items i WHERE i.raw_id IS NOT NULL;
+    INSERT INTO xinyu.run_item (run_id, raw_id, source, ref, outcome)
+    SELECT v_run, i.raw_id, 'spool', 'r-' || i.n, i.outcome FROM items i;
+    INSERT INTO xinyu.submission_issue (raw_id, seq, severity, code, path, message)
+    SELECT i.raw_id, x.seq, x.severity, 'c', 'p', 'm'
+    FROM items i
+    JOIN (VALUES (1, 1, 'warning'), (1, 2, 'warning'), (2, 1, 'warning'), (3, 1, 'warning'),
+                 (4, 1, 'warning'), (4, 2, 'reject')) AS x(n, seq, severity) ON x.n = i.n;
+    DROP TABLE items;
+    RETURN v_run;
+END
+$$;
+
+BEGIN;
+SELECT pg_temp.make_run(10) AS small \gset
+COMMIT;
+BEGIN;
+SELECT pg_temp.make_run(20010) AS large \gset
+COMMIT;
+
+SELECT pg_temp.assert_eq('run counts: a small run',
+    (SELECT concat_ws(' ', received, loaded, duplicate, superseded, rejected, warnings)
+     FROM xinyu.run_counts(:small)),
+    '10 6 1 2 1 3');
+SELECT pg_temp.assert_eq('run counts: a large run',
+    (SELECT concat_ws(' ', received, loaded, duplicate, superseded, rejected, warnings)
+     FROM xinyu.run_counts(:large)),
+    '20010 20006 1 2 1 3');
+-- run_finish keeps them in the run's record, with the ingest role's rights
+SET ROLE xinyu_ingest;
+SELECT xinyu.run_finish(:large, 'ok', NULL, 0, NULL);
+RESET ROLE;
+SELECT pg_temp.assert_eq('run counts: kept by run_finish',
+    (SELECT concat_ws(' ', status, received, loaded, duplicate, superseded, rejected, warnings)
+     FROM xinyu.run WHERE run_id = :large),
+    'ok 20010 20006 1 2 1 3');
