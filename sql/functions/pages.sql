@@ -16,6 +16,22 @@
 -- periods NULL means every term. Set-based, with the report role's rights; read-only but for
 -- reporting_days_refresh, which writes the kept days.
 
+-- The terms of a scope, each with its deadline: a term listed twice takes its first deadline,
+-- as in quality_terms; a NULL among the terms is no term; fewer deadlines than terms leave the
+-- last without one.
+CREATE OR REPLACE FUNCTION xinyu.term_deadlines(p_periods text[], p_deadlines date[])
+RETURNS TABLE (
+    period text,
+    deadline date
+)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT DISTINCT ON (t.period) t.period, t.deadline
+FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
+WHERE t.period IS NOT NULL
+ORDER BY t.period, t.ord
+$$;
+
 -- Per term of the scope and district of the registry, per day (UTC+8) on which a count
 -- changed: reported, the active schools whose first accepted version of the term was made that
 -- day (all versions, superseded ones too: it was in the bureau's hands); on_time, those whose
@@ -38,22 +54,15 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-WITH term AS (
-    SELECT DISTINCT ON (t.period) t.period, t.deadline
-    FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
-    WHERE t.period IS NOT NULL
-    ORDER BY t.period, t.ord
-),
-current_all AS (
+WITH current_all AS (
     SELECT s.period, s.school_code, s.submitted_at
     FROM xinyu.submission s
-    WHERE p_pair_periods IS NULL AND s.is_current AND s.period IN (SELECT term.period FROM term)
+    WHERE p_pair_periods IS NULL AND s.is_current AND s.period = ANY (p_periods)
 ),
 older_all AS (
     SELECT s.period, s.school_code, min(s.submitted_at) AS first_at
     FROM xinyu.submission s
-    WHERE p_pair_periods IS NULL AND NOT s.is_current
-      AND s.period IN (SELECT term.period FROM term)
+    WHERE p_pair_periods IS NULL AND NOT s.is_current AND s.period = ANY (p_periods)
     GROUP BY s.period, s.school_code
 ),
 per_school AS (
@@ -68,7 +77,7 @@ per_school AS (
     FROM unnest(p_pair_periods, p_pair_districts) AS x(period, district_code)
     JOIN xinyu.school sc ON sc.district_code = x.district_code AND sc.active
     JOIN xinyu.submission s ON s.school_code = sc.school_code AND s.period = x.period
-    WHERE x.period IN (SELECT term.period FROM term)
+    WHERE x.period = ANY (p_periods)
     GROUP BY x.period, sc.school_code
 ),
 days AS (
@@ -121,10 +130,7 @@ BEGIN
     WHERE f.oid = 'xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure;
 
     WITH term AS (
-        SELECT DISTINCT ON (t.period) t.period, t.deadline
-        FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
-        WHERE t.period IS NOT NULL
-        ORDER BY t.period, t.ord
+        SELECT t.period, t.deadline FROM xinyu.term_deadlines(p_periods, p_deadlines) t
     ),
     now AS (
         SELECT t.period, sc.district_code,
@@ -208,11 +214,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH term AS (
-    -- a term listed twice takes its first deadline, as in quality_terms
-    SELECT DISTINCT ON (t.period) t.period, t.deadline
-    FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
-    WHERE t.period IS NOT NULL
-    ORDER BY t.period, t.ord
+    SELECT t.period, t.deadline FROM xinyu.term_deadlines(p_periods, p_deadlines) t
 ),
 active AS (
     SELECT sc.district_code, count(*) AS schools_active, grouping(sc.district_code) AS city
@@ -360,7 +362,7 @@ ORDER BY a.school_code COLLATE "C", a.ordinality
 $$;
 
 GRANT EXECUTE ON FUNCTION xinyu.quality_reporting_by_day(text[], date[], boolean),
-    xinyu.reporting_days(text[], date[], text[], text[]),
+    xinyu.term_deadlines(text[], date[]), xinyu.reporting_days(text[], date[], text[], text[]),
     xinyu.reporting_days_refresh(text[], date[]),
     xinyu.school_page_schools(text[]),
     xinyu.school_page_values(text[], text[]), xinyu.school_page_versions(text[], text[]),

@@ -109,7 +109,7 @@ SELECT pg_temp.check_kept('the deadlines as before',
 DO $$
 BEGIN
     EXECUTE replace(pg_get_functiondef('xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure),
-                    'WITH term AS', '-- new rules' || chr(10) || 'WITH term AS');
+                    'WITH current_all AS', '-- new rules' || chr(10) || 'WITH current_all AS');
 END
 $$;
 SELECT pg_temp.check_kept('new rules', (SELECT count(*)::integer FROM xinyu.reporting_days_inputs));
