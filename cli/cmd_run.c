@@ -155,7 +155,7 @@ int cmd_run(struct cli *c)
     }
     rc = ingest_phase(&o, conn, run_id, &t_ingest, &counts, &failed_sources);
     if (rc != EXIT_FATAL) {
-        ingest_run_counts(conn, run_id, &counts);
+        ingest_run_counts(conn, run_id, false, &counts);
         print_counts("ingest", &counts, failed_sources);
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {

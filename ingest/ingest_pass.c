@@ -47,7 +47,7 @@ static int dry_pass(struct ingest_ctx *ctx, PGconn *conn, const char *args_text,
     int rc =
         run_id > 0 ? ingest_phase(ctx, conn, run_id, &secs, counts, failed_sources) : EXIT_FATAL;
     if (rc != EXIT_FATAL)
-        ingest_run_counts(conn, run_id, counts);
+        ingest_run_counts(conn, run_id, false, counts);
     db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
     return rc;
 }
@@ -70,14 +70,16 @@ int ingest_pass(struct ingest_ctx *ctx, PGconn *conn, const char *args_text,
         rc = EXIT_PARTIAL;
     char timings[128];
     snprintf(timings, sizeof timings, "{\"ingest_s\": %.3f}", secs);
+    bool recorded = false;
     if (PQstatus(conn) == CONNECTION_OK) {
-        db_run_finish(conn, run_id, ingest_run_status(rc), ingest_run_message(rc, stopped),
-                      *failed_sources, timings);
+        recorded = db_run_finish(conn, run_id, ingest_run_status(rc),
+                                 ingest_run_message(rc, stopped), *failed_sources, timings) == 0;
     } else {
         log_error_detail("the database connection was lost", NULL,
                          "Run again: what was committed stays, the rest is loaded then.");
     }
+    /* run_finish has just counted them into the record */
     if (rc != EXIT_FATAL)
-        ingest_run_counts(conn, run_id, counts);
+        ingest_run_counts(conn, run_id, recorded, counts);
     return rc;
 }

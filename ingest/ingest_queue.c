@@ -242,17 +242,24 @@ long ingest_queue_count_unread(PGconn *conn, const char *source, int64_t run_id)
 
 /* ---- the run's counts --------------------------------------------------------------- */
 
-void ingest_run_counts(PGconn *conn, int64_t run_id, struct xf_counts *k)
+void ingest_run_counts(PGconn *conn, int64_t run_id, bool recorded, struct xf_counts *k)
 {
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
     const char *params[] = {id};
-    PGresult *res = db_query(conn,
-                             "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                             "FROM xinyu.run_counts($1)",
-                             1, params, PGRES_TUPLES_OK, "cannot count the run's items");
+    PGresult *res =
+        db_query(conn,
+                 recorded ? "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                            "FROM xinyu.run WHERE run_id = $1"
+                          : "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                            "FROM xinyu.run_counts($1)",
+                 1, params, PGRES_TUPLES_OK, "cannot count the run's items");
     if (res == NULL)
         return;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return;
+    }
     long *fields[] = {&k->received,   &k->loaded,   &k->duplicate,
                       &k->superseded, &k->rejected, &k->warnings};
     for (int i = 0; i < 6; i++)

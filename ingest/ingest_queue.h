@@ -41,8 +41,10 @@ int ingest_run(const struct ingest_ctx *ctx, PGconn *main_conn, struct xf_counts
                int *failed_sources);
 
 /* The run's counts as its record holds them, made from its items: a batch's own counts miss
- * what a later batch of the same run superseded. Leaves k as it was on failure (logged). */
-void ingest_run_counts(PGconn *conn, int64_t run_id, struct xf_counts *k);
+ * what a later batch of the same run superseded. recorded: read from the run's record, which
+ * xinyu.run_finish has just written, rather than counted again. Leaves k as it was on failure
+ * (logged). */
+void ingest_run_counts(PGconn *conn, int64_t run_id, bool recorded, struct xf_counts *k);
 
 /*
  * The ingest of a run (ingest/ingest_pass.c): the staging tables, then every source under

@@ -19,7 +19,12 @@ expect_eq "nothing loaded" 0 "$(sql "SELECT count(*) FROM xinyu.raw_submission")
 expect_eq "nothing queued" 0 "$(sql "SELECT count(*) FROM xinyu.ingest_file")"
 # and the real ingest afterwards loads everything
 set +e
-"$XINYU" --config "$TEST_TMP/conf.json" ingest
+real=$("$XINYU" --config "$TEST_TMP/conf.json" ingest)
 set -e
 expect_eq "loaded after" 2 "$(sql "SELECT count(*) FROM xinyu.submission")"
+# the counts it prints are those of the run's record
+echo "$real" | grep -q "received 3 = loaded 2 + duplicate 0 + superseded 0 + rejected 1" ||
+    fail "ingest counts: $real"
+expect_eq "the run's record" "3 2 0 0 1" \
+    "$(sql "SELECT concat_ws(' ', received, loaded, duplicate, superseded, rejected) FROM xinyu.run WHERE run_id = (SELECT max(run_id) FROM xinyu.run)")"
 echo "dry run ok"
