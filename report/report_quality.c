@@ -984,6 +984,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
      * while the lists are written (begun with the report, it took a core from the recording
      * and the indicators when both were busy, and was waited for by neither) */
     const char *days_params[] = {a.periods.data, a.deadlines.data, send ? "true" : "false"};
+    /* read on conn when it cannot be read aside: computed, as nothing refreshed the kept days */
+    const char *days_computed[] = {a.periods.data, a.deadlines.data, "false"};
     /* the nightly run (under the run lock) keeps the days per term and district and computes
      * again those whose inputs changed; a look-up computes them all and writes nothing */
     days = report_side_start(ctx, conn, &by_day_list, days_params,
@@ -1056,9 +1058,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
             goto done;
         }
         PQclear(rows);
-    } else if (stream_table(conn, &by_day_list,
-                            (const char *const[]){a.periods.data, a.deadlines.data, "false"}, w,
-                            T_BY_DAY) != 0) {
+    } else if (stream_table(conn, &by_day_list, days_computed, w, T_BY_DAY) != 0) {
         goto done;
     }
     /* the pages of the schools the page links to, from the same snapshot */

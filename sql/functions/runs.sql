@@ -1,6 +1,5 @@
 -- runs.sql: closing run records and finding dead runs.
 
--- The counts of a run come from its items, so they always reconcile.
 -- The warnings of a large run (xinyu.run_counts): its items joined to the warnings as sets,
 -- never one lookup per item. Right after a load the statistics may still describe the tables
 -- as nearly empty, and a plan made from those scanned the warnings once per item (20 s for a
@@ -18,7 +17,8 @@ WHERE ri.run_id = p_run_id
               WHERE i.raw_id = ri.raw_id AND i.severity = 'warning')
 $$;
 
--- The counts of a run's items, as its record keeps them: received = loaded + duplicate +
+-- The counts of a run's items, as its record keeps them (made from the items, so they always
+-- reconcile): received = loaded + duplicate +
 -- superseded + rejected; warnings, the loaded and superseded versions with a warning. A run of
 -- up to 20,000 items looks each item's warnings up by index, whatever the statistics say (a
 -- condition inside an aggregate's FILTER is always a lookup per row); a larger one counts them

@@ -119,4 +119,14 @@ PY
 expect_eq "run 5: the lists: the open problems" "3201020002,3201040001 3201040002" "$(lists "$TEST_TMP/out5")"
 expect_eq "run 5: new: only its own problems" "3201040001 " "$(new "$TEST_TMP/out5")"
 expect_eq "run 5: letters" "3201040001-2024-2025-1.txt" "$(letters "$TEST_TMP/out5")"
+# a run id that names no run: exit 2, the id named, where to find the runs; nothing written
+set +e
+x quality --year 2024 --run 999999 --out "$TEST_TMP/out-none" >"$TEST_TMP/none.out" 2>&1
+rc=$?
+set -e
+expect_eq "quality --run of no run: exit" 2 "$rc"
+grep -q "no such run" "$TEST_TMP/none.out" || { cat "$TEST_TMP/none.out"; fail "no reason given for a run that does not exist"; }
+grep -q "999999" "$TEST_TMP/none.out" || fail "the missing run's id is not named"
+grep -q "xinyu status" "$TEST_TMP/none.out" || fail "no hint where the runs are listed"
+[ -e "$TEST_TMP/out-none/quality-2024.json" ] && fail "a report was written for a run that does not exist"
 echo "problem ledger ok"
