@@ -1,5 +1,7 @@
 /* report_letters.c - the feedback letters to the schools: one per school and term, in Chinese. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,8 @@
 #include <time.h>
 #include <strings.h>
 #include <inttypes.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -286,54 +290,138 @@ static int letter(buf *b, const struct report_letter_item *items, size_t n, json
 /* ---- the letters' files, written by a thread of their own -------------------------------
  *
  * Thousands of letters are thousands of new files, and making a file (its inode, its name in
- * the directory) is most of what a letter costs: the thread writes them while the lists are
- * read and written, on the core the report does not use meanwhile. The letters wait in a
- * short queue, so that memory stays a few letters' worth however many there are. */
+ * the directory) is most of what a letter costs: on a file system without a journal the
+ * kernel passes over every inode freed in the last minutes for each new one. The thread
+ * writes them while the report goes on with its lists and files. The report words a letter
+ * far faster than its file is made, so the letters wait in a spool, a file without a name in
+ * the letters' directory, rather than in memory: the report hands each over at once, and
+ * memory stays one letter's worth on each side however many there are. */
 
-#define WRITER_QUEUE 32
-
-struct letter_job {
-    char path[4096];
-    buf text;
+/* A letter in the spool: this header, then its file name and its text. */
+struct spool_head {
+    uint32_t name_len, text_len;
 };
+#define SPOOL_NAME_MAX 256 /* a letter's file name, its NUL included */
+#define LETTER_PATH_MAX (4096 + SPOOL_NAME_MAX)
 
 struct report_letter_writer {
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* a letter queued or written, or the end asked for */
-    struct letter_job jobs[WRITER_QUEUE];
-    size_t head, count; /* jobs[head] is written next; the slots after it are queued */
-    bool end;           /* no more letters: write those queued, then stop */
-    bool drop;          /* stop without writing those queued */
-    int err;            /* errno of the first letter not written; 0: none */
-    char failed[4096];  /* its path */
+    pthread_cond_t changed;       /* a letter spooled, or the end asked for */
+    int fd;                       /* the spool */
+    char dir[4096];               /* where the letters go */
+    off_t tail;                   /* the end of the letters spooled (the report's side) */
+    off_t queued;                 /* the end of those handed over: the thread reads up to it */
+    bool end;                     /* no more letters: write those spooled, then stop */
+    bool drop;                    /* stop without writing those spooled */
+    int err;                      /* errno of the first letter not written; 0: none */
+    char failed[LETTER_PATH_MAX]; /* its path */
+    buf text;                     /* the letter the thread writes */
 };
+
+/* The spool: a file with no name (O_TMPFILE), or one unlinked at once where the file system
+ * has no such files. -1 with errno. */
+static int spool_open(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    char path[4096 + 32];
+    int n = snprintf(path, sizeof path, "%s/.letters.XXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkostemp(path, O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+/* Reads len bytes at *at of the spool into p, advancing *at. 0, or an errno. */
+static int spool_read(int fd, off_t *at, void *p, size_t len)
+{
+    char *c = p;
+    while (len > 0) {
+        ssize_t r = pread(fd, c, len, *at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? errno : EIO;
+        c += r;
+        len -= (size_t)r;
+        *at += r;
+    }
+    return 0;
+}
+
+/* Writes len bytes of p at *at of the spool, advancing *at. 0, or an errno. */
+static int spool_write(int fd, off_t *at, const void *p, size_t len)
+{
+    const char *c = p;
+    while (len > 0) {
+        ssize_t r = pwrite(fd, c, len, *at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? errno : EIO;
+        c += r;
+        len -= (size_t)r;
+        *at += r;
+    }
+    return 0;
+}
+
+/* Reads the letter at *at into w->text and its path into path; then writes its file. 0, or an
+ * errno (path says which letter when it is known). */
+static int writer_one(struct report_letter_writer *w, off_t *at, char *path, size_t cap)
+{
+    struct spool_head h;
+    char name[SPOOL_NAME_MAX];
+    int e = spool_read(w->fd, at, &h, sizeof h);
+    if (e == 0 && h.name_len >= sizeof name)
+        e = EIO;
+    if (e == 0)
+        e = spool_read(w->fd, at, name, h.name_len);
+    if (e != 0)
+        return e;
+    name[h.name_len] = '\0';
+    snprintf(path, cap, "%s/%s", w->dir, name);
+    buf_reset(&w->text);
+    if (buf_reserve(&w->text, h.text_len) != 0)
+        return ENOMEM;
+    e = spool_read(w->fd, at, w->text.data, h.text_len);
+    if (e != 0)
+        return e;
+    w->text.len = h.text_len;
+    if (util_write_file_replace(path, w->text.data, w->text.len, false) != 0)
+        return errno != 0 ? errno : EIO;
+    return 0;
+}
 
 static void *writer_main(void *arg)
 {
     struct report_letter_writer *w = arg;
+    off_t head = 0; /* the next letter to write */
+    char path[LETTER_PATH_MAX];
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (w->count == 0 && !w->end)
+        while (head == w->queued && !w->end)
             pthread_cond_wait(&w->changed, &w->lock);
-        if (w->count == 0 || w->drop)
+        /* after a failure the report fails: nothing more is written */
+        if (head == w->queued || w->drop || w->err != 0)
             break;
-        /* the slot is the thread's until it is counted out: the report fills others */
-        struct letter_job *job = &w->jobs[w->head];
-        bool skip = w->err != 0; /* after a failure the report fails: nothing more is written */
+        off_t upto = w->queued;
         pthread_mutex_unlock(&w->lock);
         int e = 0;
-        if (!skip && util_write_file_replace(job->path, job->text.data ? job->text.data : "",
-                                             job->text.len, false) != 0)
-            e = errno != 0 ? errno : EIO;
+        path[0] = '\0';
+        while (e == 0 && head < upto)
+            e = writer_one(w, &head, path, sizeof path);
         pthread_mutex_lock(&w->lock);
-        if (e != 0 && w->err == 0) {
+        if (e != 0) {
             w->err = e;
-            snprintf(w->failed, sizeof w->failed, "%s", job->path);
+            snprintf(w->failed, sizeof w->failed, "%s", path[0] ? path : w->dir);
         }
-        w->head = (w->head + 1) % WRITER_QUEUE;
-        w->count--;
-        pthread_cond_broadcast(&w->changed);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -341,14 +429,15 @@ static void *writer_main(void *arg)
 
 static void writer_free(struct report_letter_writer *w)
 {
-    for (size_t i = 0; i < WRITER_QUEUE; i++)
-        buf_free(&w->jobs[i].text);
+    if (w->fd >= 0)
+        close(w->fd);
+    buf_free(&w->text);
     pthread_cond_destroy(&w->changed);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
 
-/* Ends the thread: with drop, the letters still queued are not written. Returns the errno of
+/* Ends the thread: with drop, the letters still spooled are not written. Returns the errno of
  * the first letter not written (its path in failed), 0 when all were. */
 static int writer_stop(struct report_letter_writer *w, bool drop, char *failed, size_t cap)
 {
@@ -365,53 +454,73 @@ static int writer_stop(struct report_letter_writer *w, bool drop, char *failed, 
     return err;
 }
 
-static struct report_letter_writer *writer_start(void)
+/* The thread and its spool for the letters of dir. NULL after logging. */
+static struct report_letter_writer *writer_start(const char *dir)
 {
     struct report_letter_writer *w = calloc(1, sizeof *w);
-    if (w == NULL)
+    if (w == NULL) {
+        log_error("cannot start writing the feedback letters: out of memory");
         return NULL;
-    if (pthread_mutex_init(&w->lock, NULL) != 0) {
+    }
+    snprintf(w->dir, sizeof w->dir, "%s", dir);
+    if ((w->fd = spool_open(dir)) < 0) {
+        log_error_detail("cannot start writing the feedback letters", dir, strerror(errno));
         free(w);
+        return NULL;
+    }
+    if (pthread_mutex_init(&w->lock, NULL) != 0) {
+        close(w->fd);
+        free(w);
+        log_error("cannot start writing the feedback letters: out of memory");
         return NULL;
     }
     if (pthread_cond_init(&w->changed, NULL) != 0) {
         pthread_mutex_destroy(&w->lock);
+        close(w->fd);
         free(w);
+        log_error("cannot start writing the feedback letters: out of memory");
         return NULL;
     }
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_cond_destroy(&w->changed);
         pthread_mutex_destroy(&w->lock);
+        close(w->fd);
         free(w);
+        log_error("cannot start writing the feedback letters: no thread");
         return NULL;
     }
     return w;
 }
 
-/* Hands the letter in text (taken: text is left with an empty buffer of the queue's) to the
- * thread as dir/name. 0, or -1 when the path is too long (logged) or an earlier letter could
- * not be written (report_letters_finish says which). */
-static int writer_put(struct report_letter_writer *w, const char *dir, const char *name, buf *text)
+/* Hands the letter text over to the thread as name in its directory. 0, or -1 when it cannot
+ * be spooled (logged) or an earlier letter could not be written (report_letters_finish says
+ * which). */
+static int writer_put(struct report_letter_writer *w, const char *name, const buf *text)
 {
     pthread_mutex_lock(&w->lock);
-    while (w->count == WRITER_QUEUE && w->err == 0)
-        pthread_cond_wait(&w->changed, &w->lock);
-    if (w->err != 0) {
-        pthread_mutex_unlock(&w->lock);
+    int err = w->err;
+    pthread_mutex_unlock(&w->lock);
+    if (err != 0)
+        return -1;
+    size_t name_len = strlen(name);
+    if (name_len >= SPOOL_NAME_MAX || text->len > UINT32_MAX) {
+        log_error("a feedback letter is too long: %s/%s", w->dir, name);
         return -1;
     }
-    struct letter_job *job = &w->jobs[(w->head + w->count) % WRITER_QUEUE];
-    int n = snprintf(job->path, sizeof job->path, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof job->path) {
-        pthread_mutex_unlock(&w->lock);
-        log_error("the output path is too long: %s/%s", dir, name);
+    struct spool_head h = {(uint32_t)name_len, (uint32_t)text->len};
+    off_t at = w->tail;
+    int e = spool_write(w->fd, &at, &h, sizeof h);
+    if (e == 0)
+        e = spool_write(w->fd, &at, name, name_len);
+    if (e == 0 && text->len > 0)
+        e = spool_write(w->fd, &at, text->data, text->len);
+    if (e != 0) {
+        log_error_detail("cannot write the feedback letters", w->dir, strerror(e));
         return -1;
     }
-    buf spare = job->text;
-    job->text = *text;
-    *text = spare;
-    buf_reset(text);
-    w->count++;
+    w->tail = at;
+    pthread_mutex_lock(&w->lock);
+    w->queued = at;
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->lock);
     return 0;
@@ -421,7 +530,7 @@ int report_letters_finish(struct report_letters *lt)
 {
     if (lt->writer == NULL)
         return 0;
-    char failed[4096];
+    char failed[LETTER_PATH_MAX];
     int err = writer_stop(lt->writer, false, failed, sizeof failed);
     lt->writer = NULL;
     if (err != 0) {
@@ -590,11 +699,9 @@ int report_letters_flush(struct report_letters *lt)
     /* thousands of letters: each is renamed into place whole, by the letters' thread, and
      * all are made durable together at the end (letters_sync) rather than one fsync each */
     fault_point("report_write");
-    if (lt->writer == NULL && (lt->writer = writer_start()) == NULL) {
-        log_error("cannot start writing the feedback letters: out of memory or threads");
+    if (lt->writer == NULL && (lt->writer = writer_start(lt->dir)) == NULL)
         return -1;
-    }
-    if (writer_put(lt->writer, lt->dir, name, &lt->b) != 0) {
+    if (writer_put(lt->writer, name, &lt->b) != 0) {
         (void)report_letters_finish(lt); /* says which letter could not be written, if one */
         return -1;
     }
