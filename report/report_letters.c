@@ -338,34 +338,17 @@ static int spool_open(const char *dir)
     return fd;
 }
 
-/* Reads len bytes at *at of the spool into p, advancing *at. 0, or an errno. */
-static int spool_read(int fd, off_t *at, void *p, size_t len)
+/* Moves len bytes between p and the spool at *at (out: into the spool), advancing *at. 0, or
+ * an errno. */
+static int spool_move(int fd, off_t *at, char *p, size_t len, bool out)
 {
-    char *c = p;
     while (len > 0) {
-        ssize_t r = pread(fd, c, len, *at);
+        ssize_t r = out ? pwrite(fd, p, len, *at) : pread(fd, p, len, *at);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return r < 0 ? errno : EIO;
-        c += r;
-        len -= (size_t)r;
-        *at += r;
-    }
-    return 0;
-}
-
-/* Writes len bytes of p at *at of the spool, advancing *at. 0, or an errno. */
-static int spool_write(int fd, off_t *at, const void *p, size_t len)
-{
-    const char *c = p;
-    while (len > 0) {
-        ssize_t r = pwrite(fd, c, len, *at);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r < 0 ? errno : EIO;
-        c += r;
+        p += r;
         len -= (size_t)r;
         *at += r;
     }
@@ -378,11 +361,11 @@ static int writer_one(struct report_letter_writer *w, off_t *at, char *path, siz
 {
     struct spool_head h;
     char name[SPOOL_NAME_MAX];
-    int e = spool_read(w->fd, at, &h, sizeof h);
+    int e = spool_move(w->fd, at, (char *)&h, sizeof h, false);
     if (e == 0 && h.name_len >= sizeof name)
         e = EIO;
     if (e == 0)
-        e = spool_read(w->fd, at, name, h.name_len);
+        e = spool_move(w->fd, at, name, h.name_len, false);
     if (e != 0)
         return e;
     name[h.name_len] = '\0';
@@ -390,7 +373,7 @@ static int writer_one(struct report_letter_writer *w, off_t *at, char *path, siz
     buf_reset(&w->text);
     if (buf_reserve(&w->text, h.text_len) != 0)
         return ENOMEM;
-    e = spool_read(w->fd, at, w->text.data, h.text_len);
+    e = spool_move(w->fd, at, w->text.data, h.text_len, false);
     if (e != 0)
         return e;
     w->text.len = h.text_len;
@@ -507,13 +490,15 @@ static int writer_put(struct report_letter_writer *w, const char *name, const bu
         log_error("a feedback letter is too long: %s/%s", w->dir, name);
         return -1;
     }
+    /* the header and the name, then the text */
     struct spool_head h = {(uint32_t)name_len, (uint32_t)text->len};
+    char head[sizeof h + SPOOL_NAME_MAX];
+    memcpy(head, &h, sizeof h);
+    memcpy(head + sizeof h, name, name_len);
     off_t at = w->tail;
-    int e = spool_write(w->fd, &at, &h, sizeof h);
-    if (e == 0)
-        e = spool_write(w->fd, &at, name, name_len);
+    int e = spool_move(w->fd, &at, head, sizeof h + name_len, true);
     if (e == 0 && text->len > 0)
-        e = spool_write(w->fd, &at, text->data, text->len);
+        e = spool_move(w->fd, &at, text->data, text->len, true);
     if (e != 0) {
         log_error_detail("cannot write the feedback letters", w->dir, strerror(e));
         return -1;
