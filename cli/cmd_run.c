@@ -1,4 +1,5 @@
 /* cmd_run.c - "xinyu ingest" and "xinyu run": the nightly job and its parts. */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -99,6 +100,32 @@ static void vacuum_loaded(const char *conninfo)
     PQfinish(own);
 }
 
+static void *vacuum_main(void *conninfo)
+{
+    vacuum_loaded(conninfo);
+    return NULL;
+}
+
+/*
+ * The loaded submissions vacuumed on a thread of their own while the other changed tables are
+ * analyzed, then the submissions analyzed: statistics for what was loaded, before the report
+ * plans its statements on them. (A VACUUM and an ANALYZE of one table wait for each other, or
+ * with SKIP_LOCKED leave it undone, hence the submissions last.)
+ */
+static void tidy_loaded(PGconn *conn, const char *conninfo)
+{
+    pthread_t vacuum;
+    bool beside = pthread_create(&vacuum, NULL, vacuum_main, (void *)conninfo) == 0;
+    if (!beside)
+        vacuum_loaded(conninfo);
+    (void)db_exec(conn, "SELECT xinyu.analyze_changed('{submission}')",
+                  "cannot refresh the statistics of the loaded tables");
+    if (beside)
+        pthread_join(vacuum, NULL);
+    (void)db_exec(conn, "SELECT xinyu.analyze_changed()",
+                  "cannot refresh the statistics of the loaded tables");
+}
+
 int cmd_run(struct cli *c)
 {
     struct ingest_ctx o = ingest_context(c);
@@ -160,10 +187,7 @@ int cmd_run(struct cli *c)
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {
         double t1 = util_monotonic();
-        vacuum_loaded(c->conninfo);
-        /* statistics for what was loaded, before the report plans its statements on them */
-        (void)db_exec(conn, "SELECT xinyu.analyze_changed()",
-                      "cannot refresh the statistics of the loaded tables");
+        tidy_loaded(conn, c->conninfo);
         int report_rc = report_nightly(&ctx, conn, run_id, &only);
         t_report = util_monotonic() - t1;
         if (report_rc != EXIT_OK)
