@@ -42,6 +42,8 @@ FOR EACH STATEMENT EXECUTE FUNCTION xinyu.problem_record();
 -- when its term could not be read (as the run's own rejections), the warnings of a version
 -- only while it is the current one (a later version replaced it; the lists show no other).
 -- One set for the lists and for marking them sent, so that what is marked is what was listed.
+-- A warning's version is looked up by its raw id, one row each (a submission's raw id is
+-- unique): as an EXISTS the planner hashed every current submission for the few thousand due.
 CREATE OR REPLACE FUNCTION xinyu.problems_due(p_periods text[], p_run_id bigint)
 RETURNS TABLE (problem_id bigint, kind text, raw_id bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -53,8 +55,8 @@ WHERE (l.sent_run IS NULL OR l.sent_run = p_run_id)
   AND CASE l.kind
           WHEN 'rejection' THEN l.period = ANY (p_periods) OR l.period IS NULL
           ELSE l.period = ANY (p_periods)
-               AND EXISTS (SELECT FROM xinyu.submission s
-                           WHERE s.raw_id = l.raw_id AND s.is_current)
+               AND coalesce((SELECT s.is_current FROM xinyu.submission s
+                             WHERE s.raw_id = l.raw_id), false)
       END
 $$;
 
