@@ -25,11 +25,13 @@ struct dir {
     char feedback[128];
 };
 
-static void make_dir(struct dir *d)
+/* A new output directory, and the letters of its feedback directory begun. */
+static void begin(struct dir *d, struct report_letters *lt)
 {
     snprintf(d->out, sizeof d->out, "/tmp/xinyu-letters.XXXXXX");
     assert_non_null(mkdtemp(d->out));
     snprintf(d->feedback, sizeof d->feedback, "%s/feedback", d->out);
+    assert_int_equal(report_letters_begin(lt, d->out, "2025-01-21T09:00:00+08:00"), 0);
 }
 
 static void remove_dir(const struct dir *d)
@@ -117,9 +119,8 @@ static void every_letter_whole(void **state)
 {
     (void)state;
     struct dir d;
-    make_dir(&d);
     struct report_letters lt;
-    assert_int_equal(report_letters_begin(&lt, d.out, "2025-01-21T09:00:00+08:00"), 0);
+    begin(&d, &lt);
     for (int i = 0; i < LETTERS; i++)
         assert_int_equal(add_letter(&lt, i), 0);
     assert_int_equal(lt.written, LETTERS);
@@ -151,9 +152,8 @@ static void none_after_a_failure(void **state)
 {
     (void)state;
     struct dir d;
-    make_dir(&d);
     struct report_letters lt;
-    assert_int_equal(report_letters_begin(&lt, d.out, "2025-01-21T09:00:00+08:00"), 0);
+    begin(&d, &lt);
     /* the first letter makes the directory; a directory where letter 10 goes fails it */
     assert_int_equal(add_letter(&lt, 0), 0);
     char code[24], blocked[256];
@@ -183,9 +183,8 @@ static void given_up(void **state)
 {
     (void)state;
     struct dir d;
-    make_dir(&d);
     struct report_letters lt;
-    assert_int_equal(report_letters_begin(&lt, d.out, "2025-01-21T09:00:00+08:00"), 0);
+    begin(&d, &lt);
     for (int i = 0; i < 300; i++)
         assert_int_equal(add_letter(&lt, i), 0);
     /* the report failed elsewhere: the letters not yet written are not, and nothing else is
