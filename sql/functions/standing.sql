@@ -378,8 +378,10 @@ WITH seen AS (
       AND CASE l.kind
               WHEN 'rejection' THEN l.period = ANY (p_periods) OR l.period IS NULL
               ELSE l.period = ANY (p_periods)
-                   AND EXISTS (SELECT FROM xinyu.submission s
-                               WHERE s.raw_id = l.raw_id AND s.is_current)
+                   -- its version looked up by raw id (unique), one row each, as in
+                   -- xinyu.problems_due: an EXISTS hashed every current submission
+                   AND coalesce((SELECT s.is_current FROM xinyu.submission s
+                                 WHERE s.raw_id = l.raw_id), false)
           END
 )
 SELECT n.kind,

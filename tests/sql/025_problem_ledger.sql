@@ -1,7 +1,8 @@
 -- 025_problem_ledger.sql: the ledger of problems sent to schools (sql/014_problem_ledger.sql).
 -- Issues written by the ingest role record one problem per submission; the problems due in a
--- nightly run's lists are those not yet sent (or sent by that run), of its terms; marking
--- them sent is done once; the two-argument lists are unchanged.
+-- nightly run's lists are those not yet sent (or sent by that run), of its terms, and what a
+-- run saw first follows the same rules; marking them sent is done once; the two-argument
+-- lists are unchanged.
 -- T = 2024-2025-1 (the scope), T0 = 2023-2024-1 (outside it).
 \set ON_ERROR_STOP 1
 \ir fixtures/indicators_fixture.sql
@@ -57,6 +58,12 @@ INSERT INTO xinyu.run (kind, host, pid) VALUES ('run', 'test', 3);
 SELECT pg_temp.assert_eq('ledger: due in run 3',
     (SELECT string_agg(kind || ' ' || raw_id, ',' ORDER BY raw_id)
      FROM xinyu.problems_due(ARRAY['2024-2025-1'], 3)),
+    format('rejection %s,rejection %s,warning %s', :rej_a, :rej_none,
+           (SELECT raw_id FROM xinyu.submission WHERE submission_id = :sub_c)));
+-- what run 2 saw first (its "new"): the same set as due, by the same rules
+SELECT pg_temp.assert_eq('ledger: what run 2 saw first',
+    (SELECT string_agg(kind || ' ' || raw_id, ',' ORDER BY kind, raw_id)
+     FROM xinyu.quality_new(ARRAY['2024-2025-1'], 2)),
     format('rejection %s,rejection %s,warning %s', :rej_a, :rej_none,
            (SELECT raw_id FROM xinyu.submission WHERE submission_id = :sub_c)));
 SELECT pg_temp.assert_eq('ledger: the lists of run 3 carry them, every reason',
