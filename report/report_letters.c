@@ -326,15 +326,15 @@ static int spool_open(const char *dir)
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
         return fd;
-    char path[4096 + 32];
-    int n = snprintf(path, sizeof path, "%s/.letters.XXXXXX", dir);
+    char path[4096 + 32], tmp[sizeof path + 16];
+    int n = snprintf(path, sizeof path, "%s/.letters", dir);
     if (n < 0 || (size_t)n >= sizeof path) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    fd = mkostemp(path, O_CLOEXEC | O_NOFOLLOW);
+    fd = util_create_beside(path, tmp, sizeof tmp);
     if (fd >= 0)
-        unlink(path);
+        unlink(tmp);
     return fd;
 }
 
