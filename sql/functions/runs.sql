@@ -114,8 +114,8 @@ GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bi
 -- between loading and reporting: after a large load the report's statements would be planned
 -- from the statistics of nearly empty tables, and autovacuum, coming meanwhile, would take
 -- one of the two cores from the report. With its owner's rights, so that the ingest role
--- can analyze Xinyu's tables and nothing else. The tables named in p_later are left for a
--- later call: the run analyzes the others while the loaded submissions are vacuumed, then
+-- can analyze Xinyu's tables and nothing else. The tables named in p_later (NULL: none) are
+-- left for a later call: the run analyzes the others while the loaded submissions are vacuumed, then
 -- those (a VACUUM and an ANALYZE of one table wait for each other, or skip it).
 DROP FUNCTION IF EXISTS xinyu.analyze_changed();
 CREATE OR REPLACE FUNCTION xinyu.analyze_changed(p_later text[] DEFAULT '{}')
@@ -137,7 +137,7 @@ BEGIN
         JOIN pg_stat_all_tables st ON st.relid = c.oid
         WHERE ns.nspname = 'xinyu'
           AND c.relkind = 'r'
-          AND c.relname <> ALL (p_later)
+          AND c.relname <> ALL (coalesce(p_later, '{}'))
           AND st.n_mod_since_analyze
               > current_setting('autovacuum_analyze_threshold')::integer
                 + current_setting('autovacuum_analyze_scale_factor')::double precision
