@@ -282,6 +282,12 @@ void report_xlsx_end_row(struct report_xlsx_sheet *s);
  * neither the temporary file nor a partial path is left.
  */
 int report_xlsx_close(struct report_xlsx *x);
+/*
+ * What report_xlsx_close does before the rename: the workbook written to its temporary file
+ * and synced, so that closing it later only puts it in place. 0, or -1 with the reason logged
+ * (x is still to be closed or discarded, and closing it fails).
+ */
+int report_xlsx_seal(struct report_xlsx *x);
 /* Gives up the workbook: frees x and removes its temporary file. Accepts NULL. */
 void report_xlsx_discard(struct report_xlsx *x);
 

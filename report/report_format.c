@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/terms.h"
+#include "report/report_aside.h"
 #include "report/report_common.h"
 #include "report/report_format.h"
 
@@ -69,6 +70,9 @@ struct report_writer {
     const struct report_layout *l;
     const struct report_format *f[NFORMATS];
     void *out[NFORMATS];
+    /* the format's thread when it is written aside (report/report_aside.h), which then owns
+     * out; NULL: written here */
+    struct report_aside *aside[NFORMATS];
     size_t n;
     int rc;
 };
@@ -93,7 +97,9 @@ struct report_writer *report_writer_open(const struct report_layout *l, const ch
             return NULL;
         }
         w->f[w->n] = f;
-        w->out[w->n++] = out;
+        w->out[w->n] = out;
+        /* without a thread, the format is written here like the others */
+        w->aside[w->n++] = f->aside ? report_aside_start(f, out) : NULL;
     }
     return w;
 }
@@ -105,14 +111,16 @@ void report_writer_value(struct report_writer *w, const char *key, json_t *v)
         w->rc = -1;
     }
     for (size_t i = 0; w->rc == 0 && i < w->n; i++)
-        w->rc = w->f[i]->value(w->out[i], key, v);
+        w->rc = w->aside[i] != NULL ? report_aside_value(w->aside[i], key, v)
+                                    : w->f[i]->value(w->out[i], key, v);
     json_decref(v);
 }
 
 void report_writer_table_begin(struct report_writer *w, size_t table)
 {
     for (size_t i = 0; w->rc == 0 && i < w->n; i++)
-        w->rc = w->f[i]->table_begin(w->out[i], table);
+        w->rc = w->aside[i] != NULL ? report_aside_table_begin(w->aside[i], table)
+                                    : w->f[i]->table_begin(w->out[i], table);
 }
 
 void report_writer_row(struct report_writer *w, size_t table, const json_t *row)
@@ -128,14 +136,16 @@ void report_writer_row(struct report_writer *w, size_t table, const json_t *row)
         return;
     }
     for (size_t i = 0; w->rc == 0 && i < w->n; i++)
-        w->rc = w->f[i]->row(w->out[i], table, full);
+        w->rc = w->aside[i] != NULL ? report_aside_row(w->aside[i], table, full)
+                                    : w->f[i]->row(w->out[i], table, full);
     json_decref(full);
 }
 
 void report_writer_table_end(struct report_writer *w, size_t table)
 {
     for (size_t i = 0; w->rc == 0 && i < w->n; i++)
-        w->rc = w->f[i]->table_end(w->out[i], table);
+        w->rc = w->aside[i] != NULL ? report_aside_table_end(w->aside[i], table)
+                                    : w->f[i]->table_end(w->out[i], table);
 }
 
 int report_writer_failed(const struct report_writer *w)
@@ -148,11 +158,21 @@ int report_writer_finish(struct report_writer *w)
     if (w == NULL)
         return -1;
     int rc = w->rc;
+    /* the formats written aside seal their files meanwhile */
+    for (size_t i = 0; rc == 0 && i < w->n; i++) {
+        if (w->aside[i] != NULL)
+            report_aside_seal(w->aside[i]);
+    }
     for (size_t i = 0; i < w->n; i++) {
-        if (rc == 0)
+        if (w->aside[i] != NULL) {
+            int ended = report_aside_end(w->aside[i], rc == 0);
+            if (rc == 0)
+                rc = ended;
+        } else if (rc == 0) {
             rc = w->f[i]->end(w->out[i]);
-        else
+        } else {
             w->f[i]->discard(w->out[i]);
+        }
     }
     free(w);
     return rc;
@@ -162,8 +182,12 @@ void report_writer_discard(struct report_writer *w)
 {
     if (w == NULL)
         return;
-    for (size_t i = 0; i < w->n; i++)
-        w->f[i]->discard(w->out[i]);
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->aside[i] != NULL)
+            report_aside_discard(w->aside[i]);
+        else
+            w->f[i]->discard(w->out[i]);
+    }
     free(w);
 }
 

@@ -118,6 +118,11 @@ struct report_format {
     /* Writes the whole indicator report doc to d (d->store is NULL unless the format renders
      * the document of record). 0, or -1 after logging, and then no file of it is left. */
     int (*doc)(const struct report_doc *doc, const struct report_doc_dest *d);
+    /* The work of end() before its files are put in place (NULL: none): with aside, done on
+     * the format's thread as soon as the report's last event is handed over, while the formats
+     * before it are put in place (report/report_aside.h); end() then only moves its files. */
+    int (*seal)(void *out);
+    bool aside; /* a report writer hands its events to a thread of its own */
 };
 extern const struct report_format report_format_json;
 extern const struct report_format report_format_csv;

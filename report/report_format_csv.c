@@ -115,6 +115,6 @@ static int csv_doc(const struct report_doc *doc, const struct report_doc_dest *d
     return s != NULL ? report_doc_sink_end(s, report_stream_csv(doc, s), "CSV") : -1;
 }
 
-const struct report_format report_format_csv = {"csv",     false,       csv_has, csv_begin,
-                                                csv_value, csv_table,   csv_row, csv_table,
-                                                csv_end,   csv_discard, csv_doc};
+const struct report_format report_format_csv = {
+    "csv",     false,   csv_has,     csv_begin, csv_value, csv_table, csv_row,
+    csv_table, csv_end, csv_discard, csv_doc,   NULL,      false};

@@ -84,6 +84,6 @@ static int html_doc(const struct report_doc *doc, const struct report_doc_dest *
     return s != NULL ? report_doc_sink_end(s, report_stream_html(doc, d->lang, s), "HTML") : -1;
 }
 
-const struct report_format report_format_html = {"html",     false,        html_has, html_begin,
-                                                 html_value, html_table,   html_row, html_table,
-                                                 html_end,   html_discard, html_doc};
+const struct report_format report_format_html = {
+    "html",     false,    html_has,     html_begin, html_value, html_table, html_row,
+    html_table, html_end, html_discard, html_doc,   NULL,       false};

@@ -179,5 +179,6 @@ static int json_doc(const struct report_doc *doc, const struct report_doc_dest *
 }
 
 const struct report_format report_format_json = {
-    "json",   true,           json_has, json_begin,   json_value, json_table_begin,
-    json_row, json_table_end, json_end, json_discard, json_doc};
+    "json",           true,     json_has,       json_begin, json_value,
+    json_table_begin, json_row, json_table_end, json_end,   json_discard,
+    json_doc,         NULL,     false};

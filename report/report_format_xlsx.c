@@ -90,6 +90,13 @@ static int xlsx_end(void *out)
     return rc;
 }
 
+/* The workbook zipped and synced on the format's thread, beside the other formats. */
+static int xlsx_seal(void *out)
+{
+    struct xlsx_out *o = out;
+    return report_xlsx_seal(o->x);
+}
+
 static bool xlsx_has(const struct report_layout *l)
 {
     for (size_t t = 0; t < l->ntables; t++) {
@@ -121,4 +128,5 @@ static int xlsx_doc(const struct report_doc *doc, const struct report_doc_dest *
 
 const struct report_format report_format_xlsx = {
     "xlsx",   false,          xlsx_has, xlsx_begin,   xlsx_value, xlsx_table_begin,
-    xlsx_row, xlsx_table_end, xlsx_end, xlsx_discard, xlsx_doc};
+    xlsx_row, xlsx_table_end, xlsx_end, xlsx_discard, xlsx_doc,   xlsx_seal,
+    true};

@@ -39,6 +39,7 @@ struct report_xlsx {
     struct report_xlsx_sheet sheets[XLSX_MAX_SHEETS];
     size_t nsheets;
     bool failed; /* the first failure was logged; nothing more is written */
+    bool sealed; /* written to tmp, synced: only the rename is left */
 };
 
 static const char *const style_formats[REPORT_XLSX_NSTYLES] = {NULL, "0", "0.0%", "0.0", "0.00"};
@@ -297,28 +298,43 @@ static int sync_file(const char *path)
     return rc;
 }
 
-int report_xlsx_close(struct report_xlsx *x)
+int report_xlsx_seal(struct report_xlsx *x)
 {
     if (x == NULL)
         return -1;
+    if (x->sealed)
+        return 0;
     for (size_t i = 0; !x->failed && i < x->nsheets; i++) {
         struct report_xlsx_sheet *s = &x->sheets[i];
         lxw_row_t last = s->row > 1 ? s->row - 1 : 0;
         check(s, worksheet_autofilter(s->ws, 0, 0, last, (lxw_col_t)(s->ncols - 1)));
     }
-    if (x->failed) {
-        report_xlsx_discard(x);
+    if (x->failed)
         return -1;
-    }
     lxw_error err = workbook_close(x->wb);
     x->wb = NULL; /* freed by workbook_close whatever it returned */
     if (err != LXW_NO_ERROR) {
         fail(x, "the workbook", lxw_strerror(err));
-        report_xlsx_discard(x);
         return -1;
     }
     /* a report is read by others like the JSON beside it, whatever the umask gave */
-    if (sync_file(x->tmp) != 0 || chmod(x->tmp, 0644) != 0 || rename(x->tmp, x->path) != 0) {
+    if (sync_file(x->tmp) != 0 || chmod(x->tmp, 0644) != 0) {
+        fail(x, "cannot write the workbook out", strerror(errno));
+        return -1;
+    }
+    x->sealed = true;
+    return 0;
+}
+
+int report_xlsx_close(struct report_xlsx *x)
+{
+    if (x == NULL)
+        return -1;
+    if (report_xlsx_seal(x) != 0) {
+        report_xlsx_discard(x);
+        return -1;
+    }
+    if (rename(x->tmp, x->path) != 0) {
         fail(x, "cannot put the written workbook in place", strerror(errno));
         report_xlsx_discard(x);
         return -1;

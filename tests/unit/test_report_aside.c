@@ -1,0 +1,214 @@
+/* test_report_aside.c - a format written on a thread of its own: it gets every event in the
+ * order the report gave them, however many more than its queue holds; it seals its files
+ * before they are put in place and only when the report is whole; after its own failure, or
+ * when the report is given up, its files are removed and every row it was handed is let go. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "report/report_aside.h"
+
+/* many times the queue */
+#define ROWS (REPORT_ASIDE_QUEUE * 40)
+
+/* What the format was given, in order; the format is the test's own, recording. */
+struct seen {
+    long values, begun, ended_tables, rows;
+    long next_row;  /* the number the next row must carry */
+    bool in_order;  /* every row came in its turn, inside its table */
+    bool in_table;
+    long fail_at;   /* the row the format fails on (-1: none) */
+    int sealed, ended, discarded;
+    bool sealed_after_rows; /* the seal came after every row */
+};
+
+static int rec_value(void *out, const char *key, const json_t *v)
+{
+    struct seen *s = out;
+    if (strcmp(key, "report") == 0 && json_is_string(v))
+        s->values++;
+    return 0;
+}
+
+static int rec_table_begin(void *out, size_t table)
+{
+    struct seen *s = out;
+    s->begun++;
+    s->in_table = table == 3;
+    return 0;
+}
+
+static int rec_row(void *out, size_t table, const json_t *row)
+{
+    struct seen *s = out;
+    long n = (long)json_integer_value(json_object_get(row, "n"));
+    if (n != s->next_row || !s->in_table || table != 3)
+        s->in_order = false;
+    s->next_row = n + 1;
+    s->rows++;
+    return n == s->fail_at ? -1 : 0;
+}
+
+static int rec_table_end(void *out, size_t table)
+{
+    struct seen *s = out;
+    if (table == 3)
+        s->ended_tables++;
+    s->in_table = false;
+    return 0;
+}
+
+static int rec_seal(void *out)
+{
+    struct seen *s = out;
+    s->sealed++;
+    s->sealed_after_rows = s->rows == ROWS;
+    return 0;
+}
+
+static int rec_end(void *out)
+{
+    struct seen *s = out;
+    s->ended++;
+    return 0;
+}
+
+static void rec_discard(void *out)
+{
+    struct seen *s = out;
+    s->discarded++;
+}
+
+static const struct report_format recording = {
+    "rec",      false,     NULL,          NULL,    rec_value, rec_table_begin, rec_row,
+    rec_table_end, rec_end, rec_discard, NULL, rec_seal, true};
+
+static json_t **make_rows(void)
+{
+    json_t **rows = calloc(ROWS, sizeof *rows);
+    assert_non_null(rows);
+    for (long i = 0; i < ROWS; i++) {
+        rows[i] = json_pack("{s:I, s:s}", "n", (json_int_t)i, "school", "3201020053");
+        assert_non_null(rows[i]);
+    }
+    return rows;
+}
+
+/* Every row is the caller's alone again: the thread let go of all it was handed. */
+static void rows_let_go(json_t **rows)
+{
+    for (long i = 0; i < ROWS; i++) {
+        assert_int_equal(rows[i]->refcount, 1);
+        json_decref(rows[i]);
+    }
+    free(rows);
+}
+
+static int hand_over(struct report_aside *a, json_t **rows, long count)
+{
+    json_t *title = json_string("quality");
+    int rc = report_aside_value(a, "report", title);
+    json_decref(title);
+    if (rc == 0)
+        rc = report_aside_table_begin(a, 3);
+    for (long i = 0; rc == 0 && i < count; i++)
+        rc = report_aside_row(a, 3, rows[i]);
+    if (rc == 0)
+        rc = report_aside_table_end(a, 3);
+    return rc;
+}
+
+static void every_event_in_order(void **state)
+{
+    (void)state;
+    struct seen s = {.in_order = true, .fail_at = -1};
+    json_t **rows = make_rows();
+    struct report_aside *a = report_aside_start(&recording, &s);
+    assert_non_null(a);
+    assert_int_equal(hand_over(a, rows, ROWS), 0);
+    report_aside_seal(a);
+    assert_int_equal(report_aside_end(a, true), 0);
+    assert_int_equal(s.values, 1);
+    assert_int_equal(s.begun, 1);
+    assert_int_equal(s.rows, ROWS);
+    assert_true(s.in_order);
+    assert_int_equal(s.ended_tables, 1);
+    assert_int_equal(s.sealed, 1);
+    assert_true(s.sealed_after_rows);
+    assert_int_equal(s.ended, 1);
+    assert_int_equal(s.discarded, 0);
+    rows_let_go(rows);
+}
+
+/* The format fails on a row: the report hears of it, nothing is sealed or put in place. */
+static void its_failure_reaches_the_report(void **state)
+{
+    (void)state;
+    struct seen s = {.in_order = true, .fail_at = 100};
+    json_t **rows = make_rows();
+    struct report_aside *a = report_aside_start(&recording, &s);
+    assert_non_null(a);
+    int rc = hand_over(a, rows, ROWS);
+    /* the failure shows on a later call, or at the end at the latest */
+    assert_int_equal(report_aside_end(a, true), -1);
+    assert_true(rc == 0 || rc == -1);
+    assert_true(s.rows >= 101);
+    assert_int_equal(s.sealed, 0);
+    assert_int_equal(s.ended, 0);
+    assert_int_equal(s.discarded, 1);
+    rows_let_go(rows);
+}
+
+/* Another format of the report failed: what was sealed is removed, not put in place. */
+static void not_placed_when_the_report_failed(void **state)
+{
+    (void)state;
+    struct seen s = {.in_order = true, .fail_at = -1};
+    json_t **rows = make_rows();
+    struct report_aside *a = report_aside_start(&recording, &s);
+    assert_non_null(a);
+    assert_int_equal(hand_over(a, rows, ROWS), 0);
+    report_aside_seal(a);
+    assert_int_equal(report_aside_end(a, false), -1);
+    assert_int_equal(s.ended, 0);
+    assert_int_equal(s.discarded, 1);
+    rows_let_go(rows);
+}
+
+/* Given up halfway: the thread drops what waits, and ends. */
+static void given_up(void **state)
+{
+    (void)state;
+    struct seen s = {.in_order = true, .fail_at = -1};
+    json_t **rows = make_rows();
+    struct report_aside *a = report_aside_start(&recording, &s);
+    assert_non_null(a);
+    assert_int_equal(report_aside_table_begin(a, 3), 0);
+    for (long i = 0; i < ROWS / 2; i++)
+        assert_int_equal(report_aside_row(a, 3, rows[i]), 0);
+    report_aside_discard(a);
+    assert_true(s.rows <= ROWS / 2);
+    assert_true(s.in_order);
+    assert_int_equal(s.sealed, 0);
+    assert_int_equal(s.ended, 0);
+    assert_int_equal(s.discarded, 1);
+    rows_let_go(rows);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_event_in_order),
+        cmocka_unit_test(its_failure_reaches_the_report),
+        cmocka_unit_test(not_placed_when_the_report_failed),
+        cmocka_unit_test(given_up),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
