@@ -12,8 +12,8 @@ enum aside_kind { EV_VALUE, EV_TABLE_BEGIN, EV_ROW, EV_TABLE_END, EV_SEAL };
 struct aside_event {
     enum aside_kind kind;
     size_t table;
-    char *key;   /* EV_VALUE: its key, owned */
-    json_t *v;   /* EV_VALUE, EV_ROW: a reference of the thread's */
+    char *key; /* EV_VALUE: its key, owned */
+    json_t *v; /* EV_VALUE, EV_ROW: a reference of the thread's */
 };
 
 /* The thread is woken when this many events wait (or the last one was put): each wake-up
@@ -25,10 +25,10 @@ struct report_aside {
     void *out;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t work;  /* for the thread: a batch waits, or the last event, or give_up */
-    pthread_cond_t room;  /* for the report: the queue has room again */
-    bool thread_waits;    /* on work */
-    bool report_waits;    /* on room */
+    pthread_cond_t work; /* for the thread: a batch waits, or the last event, or give_up */
+    pthread_cond_t room; /* for the report: the queue has room again */
+    bool thread_waits;   /* on work */
+    bool report_waits;   /* on room */
     struct aside_event ev[REPORT_ASIDE_QUEUE];
     size_t head, count;
     bool sealing; /* EV_SEAL was put: nothing more will be */

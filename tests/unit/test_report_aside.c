@@ -21,10 +21,10 @@
 /* What the format was given, in order; the format is the test's own, recording. */
 struct seen {
     long values, begun, ended_tables, rows;
-    long next_row;  /* the number the next row must carry */
-    bool in_order;  /* every row came in its turn, inside its table */
+    long next_row; /* the number the next row must carry */
+    bool in_order; /* every row came in its turn, inside its table */
     bool in_table;
-    long fail_at;   /* the row the format fails on (-1: none) */
+    long fail_at; /* the row the format fails on (-1: none) */
     int sealed, ended, discarded;
     bool sealed_after_rows; /* the seal came after every row */
 };
@@ -87,8 +87,8 @@ static void rec_discard(void *out)
 }
 
 static const struct report_format recording = {
-    "rec",      false,     NULL,          NULL,    rec_value, rec_table_begin, rec_row,
-    rec_table_end, rec_end, rec_discard, NULL, rec_seal, true};
+    "rec",   false,       NULL, NULL,     rec_value, rec_table_begin, rec_row, rec_table_end,
+    rec_end, rec_discard, NULL, rec_seal, true};
 
 static json_t **make_rows(void)
 {
