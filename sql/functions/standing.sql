@@ -142,12 +142,18 @@ BEGIN
         JOIN xinyu.submission s ON s.school_code = m.school_code AND s.period = m.period AND s.is_current
     ),
     recorded AS (
+        -- most of what a night finds was recorded before: looked up first, it is passed over
+        -- without an attempt at inserting it (0.35 s where the attempts took 0.47 s at 200,000
+        -- schools); the conflict clause stays for a sighting recorded meanwhile
         INSERT INTO xinyu.problem_seen (kind, school_code, period, detail, path, district_code,
                                         raw_id, first_seen_run)
         SELECT f.kind, f.school_code, f.period, f.detail, f.path, f.district_code, f.raw_id,
                p_run_id
         FROM found f
         WHERE p_run_id IS NOT NULL
+          AND NOT EXISTS (SELECT FROM xinyu.problem_seen ps
+                          WHERE ps.kind = f.kind AND ps.school_code = f.school_code
+                            AND ps.period = f.period AND ps.detail = f.detail)
         ORDER BY f.kind, f.school_code, f.period, f.detail
         ON CONFLICT (kind, school_code, period, detail) DO NOTHING
         RETURNING 1
