@@ -16,8 +16,8 @@
  * are), and jansson counts its references atomically. At most REPORT_ASIDE_QUEUE events wait,
  * so memory does not grow with the report.
  *
- * Each call but report_aside_start returns the format's first failure so far (0: none); after
- * one, the thread drops the events it is given.
+ * The calls that hand an event over return the format's first failure so far (0: none);
+ * after one, the thread drops the events it is given.
  */
 #define REPORT_ASIDE_QUEUE 256
 
