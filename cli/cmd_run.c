@@ -85,31 +85,22 @@ int cmd_ingest(struct cli *c)
  * itself for every page a load changed until a VACUUM marks it again; autovacuum comes minutes
  * later, or in the middle of the report. (The report reads the raw submissions and the issues
  * through their rows, never by an index alone: a VACUUM of them would be time spent for
- * nothing.) Only when the submissions inserted since the table was last vacuumed are more than
- * the share of its rows at which autovacuum takes it for inserts (without autovacuum's floor
- * of a thousand rows, so that a small city's first load is vacuumed too): the first night's
- * load, a large one. A night's few thousand corrections leave a few hundred pages for the
- * report to read through the table, which costs less than the VACUUM's pass over every index
- * (0.13 s of a night's report at 200,000 schools).
+ * nothing.) Only when xinyu.vacuum_due says so: after a load of more than autovacuum's
+ * insert share of the table (a first night, a new term); a night's few thousand corrections
+ * leave a few hundred pages for the report to read through the table, which costs less than
+ * the VACUUM's pass over every index (0.13 s of a night's report at 200,000 schools).
  *
  * VACUUM needs the table's owner: it runs on a connection of its own with the login's rights,
  * not the ingest role's. A login that does not own it is skipped by the server (its warning is
  * not news: autovacuum does it later), as is a table autovacuum is working on.
  */
-static const char vacuum_due_sql[] =
-    "SELECT st.n_ins_since_vacuum"
-    " > current_setting('autovacuum_vacuum_insert_scale_factor')::double precision"
-    " * greatest(c.reltuples, 0) "
-    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid "
-    "WHERE c.oid = 'xinyu.submission'::pg_catalog.regclass";
-
 static void vacuum_loaded(const char *conninfo)
 {
     PGconn *own = db_connect(conninfo, NULL);
     if (own == NULL)
         return;
-    PGresult *due = db_query(own, vacuum_due_sql, 0, NULL, PGRES_TUPLES_OK,
-                             "cannot vacuum the loaded submissions");
+    PGresult *due = db_query(own, "SELECT xinyu.vacuum_due('xinyu.submission')", 0, NULL,
+                             PGRES_TUPLES_OK, "cannot vacuum the loaded submissions");
     if (due != NULL && PQntuples(due) == 1 && strcmp(PQgetvalue(due, 0, 0), "t") == 0 &&
         db_exec(own, "SET client_min_messages = error", "cannot vacuum the loaded submissions") ==
             0)

@@ -115,8 +115,8 @@ GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bi
 -- from the statistics of nearly empty tables, and autovacuum, coming meanwhile, would take
 -- one of the two cores from the report. With its owner's rights, so that the ingest role
 -- can analyze Xinyu's tables and nothing else. The tables named in p_later (NULL: none) are
--- left for a later call: the run analyzes the others while the loaded submissions are vacuumed, then
--- those (a VACUUM and an ANALYZE of one table wait for each other, or skip it).
+-- left for a later call: the run analyzes the others while the loaded submissions are
+-- vacuumed, then those (a VACUUM and an ANALYZE of one table wait for each other, or skip it).
 DROP FUNCTION IF EXISTS xinyu.analyze_changed();
 CREATE OR REPLACE FUNCTION xinyu.analyze_changed(p_later text[] DEFAULT '{}')
 RETURNS integer
@@ -155,3 +155,24 @@ $$;
 
 REVOKE ALL ON FUNCTION xinyu.analyze_changed(text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xinyu.analyze_changed(text[]) TO xinyu_ingest;
+
+-- Whether the rows inserted into p_table since it was last vacuumed are more than the share of
+-- its rows at which autovacuum vacuums a table for its inserts (without autovacuum's floor of a
+-- thousand rows, so that a small table's first load counts). The nightly run vacuums the
+-- loaded submissions before its report when this holds (cli/cmd_run.c): a first night, a new
+-- term of every school; a night's corrections are left to autovacuum. A table never counted
+-- (reltuples -1) is due with its first row.
+CREATE OR REPLACE FUNCTION xinyu.vacuum_due(p_table regclass)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+SELECT st.n_ins_since_vacuum
+       > current_setting('autovacuum_vacuum_insert_scale_factor')::double precision
+         * greatest(c.reltuples, 0)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid
+WHERE c.oid = p_table
+$$;
+
+REVOKE ALL ON FUNCTION xinyu.vacuum_due(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xinyu.vacuum_due(regclass) TO xinyu_ingest;

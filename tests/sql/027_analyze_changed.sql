@@ -1,7 +1,7 @@
 -- 027_analyze_changed.sql: xinyu.analyze_changed, which the nightly run calls between loading
 -- and reporting, analyzes the tables that changed as much as autovacuum would want (but those
 -- left for a later call), the ingest role may call it (and nothing else of the kind), and the
--- report role may not.
+-- report role may not; xinyu.vacuum_due, which says when the run vacuums what it loaded.
 \set ON_ERROR_STOP 1
 \ir fixtures/indicators_fixture.sql
 
@@ -42,6 +42,31 @@ SELECT pg_temp.assert_eq('its changes wait',
 SET ROLE xinyu_ingest;
 -- no list (NULL) leaves nothing for later, as none given does
 SELECT pg_temp.assert_eq('the later call analyzes it', xinyu.analyze_changed(NULL), 1);
+RESET ROLE;
+
+-- xinyu.vacuum_due: a table's inserts since its VACUUM against autovacuum's insert share
+-- of it (the server's default, 0.2), without autovacuum's floor of 1,000 rows
+SELECT pg_temp.assert_eq('the insert share the cases below are made for',
+    current_setting('autovacuum_vacuum_insert_scale_factor'), '0.2');
+VACUUM xinyu.school;
+SELECT pg_stat_force_next_flush();
+SET ROLE xinyu_ingest;
+SELECT pg_temp.assert_eq('just vacuumed: not due', xinyu.vacuum_due('xinyu.school'), false);
+RESET ROLE;
+INSERT INTO xinyu.school (school_code, school_name, district_code, school_type, active)
+VALUES ('3201910100', '统计学校一百', '320191', 'primary', true);
+SELECT pg_stat_force_next_flush();
+SET ROLE xinyu_ingest;
+SELECT pg_temp.assert_eq('one row of a hundred and more: not due',
+    xinyu.vacuum_due('xinyu.school'), false);
+RESET ROLE;
+INSERT INTO xinyu.school (school_code, school_name, district_code, school_type, active)
+SELECT '32019102' || lpad(n::text, 2, '0'), '统计新校' || n, '320191', 'primary', true
+FROM generate_series(1, 40) n;
+SELECT pg_stat_force_next_flush();
+SET ROLE xinyu_ingest;
+SELECT pg_temp.assert_eq('more than a fifth of the rows again: due',
+    xinyu.vacuum_due('xinyu.school'), true);
 RESET ROLE;
 
 -- the figures of a submission have no statistics (024), the keys have
