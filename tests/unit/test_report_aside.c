@@ -111,12 +111,35 @@ static void rows_let_go(json_t **rows)
     free(rows);
 }
 
-/* The recording format on its thread, failing on row fail_at (-1: none), and the rows. */
-static struct report_aside *start(struct seen *s, long fail_at, json_t ***rows)
+/* A case's state: what the format saw, and the rows it is handed. */
+struct fixture {
+    struct seen s;
+    json_t **rows;
+};
+
+static int setup(void **state)
 {
-    *s = (struct seen){.in_order = true, .fail_at = fail_at};
-    *rows = make_rows();
-    struct report_aside *a = report_aside_start(&recording, s);
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->rows = make_rows();
+    *state = f;
+    return 0;
+}
+
+/* After every case: the thread let go of every row it was handed. */
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    rows_let_go(f->rows);
+    free(f);
+    return 0;
+}
+
+/* The recording format on its thread, failing on row fail_at (-1: none). */
+static struct report_aside *start(struct fixture *f, long fail_at)
+{
+    f->s = (struct seen){.in_order = true, .fail_at = fail_at};
+    struct report_aside *a = report_aside_start(&recording, &f->s);
     assert_non_null(a);
     return a;
 }
@@ -129,6 +152,7 @@ static void ended(const struct seen *s, int sealed, int placed, int removed)
     assert_int_equal(s->discarded, removed);
 }
 
+/* A value, then count rows in one table: what a report hands over. */
 static int hand_over(struct report_aside *a, json_t **rows, long count)
 {
     json_t *title = json_string("quality");
@@ -145,79 +169,67 @@ static int hand_over(struct report_aside *a, json_t **rows, long count)
 
 static void every_event_in_order(void **state)
 {
-    (void)state;
-    struct seen s;
-    json_t **rows;
-    struct report_aside *a = start(&s, -1, &rows);
-    assert_int_equal(hand_over(a, rows, ROWS), 0);
+    struct fixture *f = *state;
+    struct report_aside *a = start(f, -1);
+    assert_int_equal(hand_over(a, f->rows, ROWS), 0);
     report_aside_seal(a);
     assert_int_equal(report_aside_end(a, true), 0);
-    assert_int_equal(s.values, 1);
-    assert_int_equal(s.begun, 1);
-    assert_int_equal(s.rows, ROWS);
-    assert_true(s.in_order);
-    assert_int_equal(s.ended_tables, 1);
-    assert_true(s.sealed_after_rows);
-    ended(&s, 1, 1, 0);
-    rows_let_go(rows);
+    assert_int_equal(f->s.values, 1);
+    assert_int_equal(f->s.begun, 1);
+    assert_int_equal(f->s.rows, ROWS);
+    assert_true(f->s.in_order);
+    assert_int_equal(f->s.ended_tables, 1);
+    assert_true(f->s.sealed_after_rows);
+    ended(&f->s, 1, 1, 0);
 }
 
 /* The format fails on a row: the report hears of it, nothing is sealed or put in place. */
 static void its_failure_reaches_the_report(void **state)
 {
-    (void)state;
-    struct seen s;
-    json_t **rows;
-    struct report_aside *a = start(&s, 100, &rows);
+    struct fixture *f = *state;
+    struct report_aside *a = start(f, 100);
     /* the report is never more than the queue and a batch ahead of the format: the failure
      * shows on a later call, long before the last row */
-    assert_int_equal(hand_over(a, rows, ROWS), -1);
+    assert_int_equal(hand_over(a, f->rows, ROWS), -1);
     assert_int_equal(report_aside_end(a, true), -1);
-    assert_int_equal(s.rows, 101); /* the row that failed is the last it wrote */
-    ended(&s, 0, 0, 1);
-    rows_let_go(rows);
+    assert_int_equal(f->s.rows, 101); /* the row that failed is the last it wrote */
+    ended(&f->s, 0, 0, 1);
 }
 
 /* Another format of the report failed: what was sealed is removed, not put in place. */
 static void not_placed_when_the_report_failed(void **state)
 {
-    (void)state;
-    struct seen s;
-    json_t **rows;
-    struct report_aside *a = start(&s, -1, &rows);
-    assert_int_equal(hand_over(a, rows, ROWS), 0);
+    struct fixture *f = *state;
+    struct report_aside *a = start(f, -1);
+    assert_int_equal(hand_over(a, f->rows, ROWS), 0);
     report_aside_seal(a);
     assert_int_equal(report_aside_end(a, false), -1);
     /* sealed or not, as far as the thread had come */
-    assert_int_equal(s.ended, 0);
-    assert_int_equal(s.discarded, 1);
-    rows_let_go(rows);
+    assert_int_equal(f->s.ended, 0);
+    assert_int_equal(f->s.discarded, 1);
 }
 
 /* Given up halfway: the thread drops what waits, and ends. */
 static void given_up(void **state)
 {
-    (void)state;
-    struct seen s;
-    json_t **rows;
-    struct report_aside *a = start(&s, -1, &rows);
+    struct fixture *f = *state;
+    struct report_aside *a = start(f, -1);
     assert_int_equal(report_aside_table_begin(a, 3), 0);
     for (long i = 0; i < ROWS / 2; i++)
-        assert_int_equal(report_aside_row(a, 3, rows[i]), 0);
+        assert_int_equal(report_aside_row(a, 3, f->rows[i]), 0);
     report_aside_discard(a);
-    assert_true(s.rows <= ROWS / 2);
-    assert_true(s.in_order);
-    ended(&s, 0, 0, 1);
-    rows_let_go(rows);
+    assert_true(f->s.rows <= ROWS / 2);
+    assert_true(f->s.in_order);
+    ended(&f->s, 0, 0, 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_event_in_order),
-        cmocka_unit_test(its_failure_reaches_the_report),
-        cmocka_unit_test(not_placed_when_the_report_failed),
-        cmocka_unit_test(given_up),
+        cmocka_unit_test_setup_teardown(every_event_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(its_failure_reaches_the_report, setup, teardown),
+        cmocka_unit_test_setup_teardown(not_placed_when_the_report_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(given_up, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
