@@ -118,9 +118,9 @@ static void *vacuum_main(void *conninfo)
 
 /*
  * The loaded submissions vacuumed on a thread of their own while the other changed tables are
- * analyzed, then the submissions analyzed: statistics for what was loaded, before the report
- * plans its statements on them. (A VACUUM and an ANALYZE of one table wait for each other, or
- * with SKIP_LOCKED leave it undone, hence the submissions last.)
+ * analyzed and the log of changes pruned, then the submissions analyzed: statistics for what
+ * was loaded, before the report plans its statements on them. (A VACUUM and an ANALYZE of one
+ * table wait for each other, or with SKIP_LOCKED leave it undone, hence the submissions last.)
  */
 static void tidy_loaded(PGconn *conn, const char *conninfo)
 {
@@ -130,6 +130,8 @@ static void tidy_loaded(PGconn *conn, const char *conninfo)
         vacuum_loaded(conninfo);
     (void)db_exec(conn, "SELECT xinyu.analyze_changed('{submission}')",
                   "cannot refresh the statistics of the loaded tables");
+    /* the changes every kept state of the report has seen (sql/functions/changes.sql) */
+    (void)db_exec(conn, "SELECT xinyu.change_log_prune()", "cannot drop the changes seen");
     if (beside)
         pthread_join(vacuum, NULL);
     (void)db_exec(conn, "SELECT xinyu.analyze_changed()",

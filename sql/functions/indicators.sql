@@ -783,11 +783,13 @@ $$;
 COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean, boolean) IS
     'Exact numerator and denominator of every indicator (INDICATORS.md) per district, city-wide and optionally per school type.';
 
--- What a school's kept facts follow from, for each active school: its district and type, and
--- its current submissions of p_periods as their number, an exclusive-or of their ids and one of
--- the ids' hashes (0, 0, 0 for none). A stored submission never changes (a new version is a
--- new row), so these change with every change to what its facts are computed from.
-CREATE OR REPLACE FUNCTION xinyu.indicator_fact_inputs(p_periods text[])
+-- What a school's kept facts follow from, for each active school (of p_codes, when given):
+-- its district and type, and its current submissions of p_periods as their number, an
+-- exclusive-or of their ids and one of the ids' hashes (0, 0, 0 for none). A stored submission
+-- never changes (a new version is a new row), so these change with every change to what its
+-- facts are computed from.
+DROP FUNCTION IF EXISTS xinyu.indicator_fact_inputs(text[]);
+CREATE OR REPLACE FUNCTION xinyu.indicator_fact_inputs(p_periods text[], p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     school_code text,
     district_code text,
@@ -806,15 +808,21 @@ LEFT JOIN (
            bit_xor(hashint8(s.submission_id)) AS mix
     FROM xinyu.submission s
     WHERE s.is_current AND s.period = ANY (p_periods)
+      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
     GROUP BY s.school_code
 ) i ON i.school_code = sc.school_code
 WHERE sc.active
+  AND (p_codes IS NULL OR sc.school_code = ANY (p_codes))
 $$;
 
 -- Brings the kept facts of a scope up to date in the caller's transaction, for
 -- xinyu.indicator_rows(..., p_kept => true) to read: the rows of the active schools whose
 -- registry entry or current submissions of p_periods changed since they were computed are
--- computed again, those of schools no longer active are forgotten; facts of the same terms
+-- computed again, those of schools no longer active are forgotten. Which schools may have
+-- changed the log of changes says (xinyu.changes_since, 030: those the scope's snapshot did not
+-- see); when it cannot (it no longer holds them all), every school is looked at; either way
+-- a school is computed again only when what its facts follow from differs from what its row
+-- was computed from; facts of the same terms
 -- kept under another key (other deadlines, targets or rules) are dropped, and those of scopes
 -- no report asked for in 30 days. The first time, every school is computed. Returns true when
 -- the kept facts are those of the caller's snapshot; false when they could not be written
@@ -835,6 +843,11 @@ DECLARE
     v_n integer[];
     v_ids bigint[];
     v_mix integer[];
+    v_now pg_snapshot := xinyu.change_snapshot();
+    v_since pg_snapshot;
+    -- the schools that may have changed (NULL with v_covered false: every school)
+    v_covered boolean := false;
+    v_candidates text[];
 BEGIN
     BEGIN
         -- the facts of scopes no report has asked for in 30 days
@@ -844,7 +857,9 @@ BEGIN
           AND f.scope_key = k.scope_key;
         DELETE FROM xinyu.indicator_fact_scope k
         WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key;
-        UPDATE xinyu.indicator_fact_scope k SET refreshed_at = now() WHERE k.scope_key = v_key;
+        SELECT k.since INTO v_since FROM xinyu.indicator_fact_scope k WHERE k.scope_key = v_key;
+        UPDATE xinyu.indicator_fact_scope k SET refreshed_at = now(), since = v_now
+        WHERE k.scope_key = v_key;
         IF NOT FOUND THEN
             -- of other keys for the same terms, and any left of this key without its scope
             DELETE FROM xinyu.indicator_fact f
@@ -852,15 +867,28 @@ BEGIN
             WHERE k.periods = p_periods AND f.scope_key = k.scope_key;
             DELETE FROM xinyu.indicator_fact f WHERE f.scope_key = v_key;
             DELETE FROM xinyu.indicator_fact_scope k WHERE k.periods = p_periods;
-            INSERT INTO xinyu.indicator_fact_scope (scope_key, periods) VALUES (v_key, p_periods);
+            INSERT INTO xinyu.indicator_fact_scope (scope_key, periods, since)
+            VALUES (v_key, p_periods, v_now);
         ELSE
-            -- the schools whose row is missing or was computed from other inputs, with their
-            -- inputs now, and those whose row is of a school no longer active (inputs NULL)
+            v_covered := xinyu.change_log_covers(v_since);
+            IF v_covered THEN
+                SELECT array_agg(DISTINCT x.school_code) INTO v_candidates
+                FROM xinyu.changes_since(v_since) x
+                WHERE x.period IS NULL OR x.period = ANY (p_periods);
+                IF v_candidates IS NULL THEN
+                    RETURN true;
+                END IF;
+            END IF;
+            -- of those, the schools whose row is missing or was computed from other inputs,
+            -- with their inputs now, and those whose row is of a school no longer active
+            -- (inputs NULL)
             SELECT array_agg(coalesce(n.school_code, k.school_code)), array_agg(n.district_code),
                    array_agg(n.school_type), array_agg(n.n), array_agg(n.ids), array_agg(n.mix)
             INTO v_codes, v_district, v_type, v_n, v_ids, v_mix
-            FROM xinyu.indicator_fact_inputs(p_periods) n
-            FULL JOIN (SELECT * FROM xinyu.indicator_fact k WHERE k.scope_key = v_key) k
+            FROM xinyu.indicator_fact_inputs(p_periods, v_candidates) n
+            FULL JOIN (SELECT * FROM xinyu.indicator_fact k
+                       WHERE k.scope_key = v_key
+                         AND (v_candidates IS NULL OR k.school_code = ANY (v_candidates))) k
                    ON k.school_code = n.school_code
             WHERE (n.district_code, n.school_type, n.n, n.ids, n.mix)
                   IS DISTINCT FROM (k.district_code, k.school_type, k.inputs_n, k.inputs_xor,
@@ -966,5 +994,5 @@ COMMENT ON FUNCTION xinyu.overview_rows(text) IS
 
 GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[], text[]),
     xinyu.indicator_facts(text[], date[], jsonb, text[]),
-    xinyu.indicator_fact_key(text[], date[], jsonb), xinyu.indicator_fact_inputs(text[]),
+    xinyu.indicator_fact_key(text[], date[], jsonb), xinyu.indicator_fact_inputs(text[], text[]),
     xinyu.indicator_facts_refresh(text[], date[], jsonb) TO xinyu_report;

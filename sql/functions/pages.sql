@@ -106,86 +106,104 @@ GROUP BY e.period, e.district_code, e.day
 $$;
 
 -- Brings the kept days (xinyu.reporting_days_kept, 029) of the terms of p_periods up to date
--- in the caller's snapshot: computes again the terms and districts whose inputs changed (the
--- ids of the versions and of the current versions of the district's active schools in the
--- term, the term's deadline, the text of xinyu.reporting_days); a new version, a version made
--- current again, a school made inactive or moved, another deadline or new rules all change
--- them. Returns how many terms and districts it computed. The nightly run calls it, under the
--- run lock, before it reads the chart with p_kept.
+-- in the caller's snapshot. A term kept with the same deadline and rules (the text of
+-- xinyu.reporting_days) follows the log of changes (xinyu.changes_since, 030): its districts
+-- of the schools whose versions of the term changed, and those of the schools whose registry
+-- entry changed (before and after) that have a version of the term, are computed again; the
+-- whole term when that is most of its districts, or when it was never kept, its deadline or
+-- the rules changed, or the log no longer holds what it has not seen. Returns how many terms
+-- and districts it computed. The nightly run calls it, under the run lock, before it reads
+-- the chart with p_kept.
 CREATE OR REPLACE FUNCTION xinyu.reporting_days_refresh(p_periods text[], p_deadlines date[])
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_now pg_snapshot := xinyu.change_snapshot();
     v_rules text;
-    v_periods text[];    -- every term and district, now or kept
+    v_whole text[];      -- the terms computed whole, with their deadlines
+    v_whole_deadlines date[];
+    v_periods text[];    -- the terms and districts computed of the others
     v_districts text[];
-    v_inputs text[];     -- now (NULL: no active school of the district sent anything)
-    v_changed boolean[];
-    v_count integer;
-    v_all boolean;
+    v_terms text[];      -- their terms, when computed whole
+    v_terms_deadlines date[];
+    v_kept bigint;
+    v_before text[];
+    v_count integer := 0;
 BEGIN
     SELECT md5(f.prosrc) INTO v_rules
     FROM pg_proc f
     WHERE f.oid = 'xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure;
 
-    WITH term AS (
-        SELECT t.period, t.deadline FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-    ),
-    now AS (
-        SELECT t.period, sc.district_code,
-               concat_ws(' ', v_rules, coalesce(t.deadline::text, 'none'), count(*),
-                         sum(s.submission_id), bit_xor(hashint8(s.submission_id)),
-                         count(*) FILTER (WHERE s.is_current),
-                         coalesce(sum(s.submission_id) FILTER (WHERE s.is_current), 0),
-                         coalesce(bit_xor(hashint8(s.submission_id)) FILTER (WHERE s.is_current), 0))
-                   AS inputs
-        FROM term t
-        JOIN xinyu.submission s ON s.period = t.period
-        JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
-        GROUP BY t.period, t.deadline, sc.district_code
-    ),
-    kept AS (
-        SELECT k.period, k.district_code, k.inputs
-        FROM xinyu.reporting_days_inputs k
-        WHERE k.period IN (SELECT term.period FROM term)
-    )
-    SELECT array_agg(coalesce(n.period, k.period)), array_agg(coalesce(n.district_code, k.district_code)),
-           array_agg(n.inputs), array_agg(n.inputs IS DISTINCT FROM k.inputs)
-    INTO v_periods, v_districts, v_inputs, v_changed
-    FROM now n
-    FULL JOIN kept k ON k.period = n.period AND k.district_code = n.district_code;
+    SELECT array_agg(c.period), array_agg(c.district_code) INTO v_periods, v_districts
+    FROM (
+        SELECT DISTINCT k.period, coalesce(x.district_code, sc.district_code) AS district_code
+        FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+        JOIN xinyu.reporting_days_term k
+          ON k.period = t.period AND k.rules = v_rules AND k.deadline IS NOT DISTINCT FROM t.deadline
+         AND xinyu.change_log_covers(k.since)
+        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+        LEFT JOIN xinyu.school sc ON sc.school_code = x.school_code AND x.period IS NOT NULL
+        WHERE x.period = k.period
+           OR x.period IS NULL AND EXISTS (SELECT FROM xinyu.submission s
+                                           WHERE s.school_code = x.school_code
+                                             AND s.period = k.period)
+    ) c
+    WHERE c.district_code IS NOT NULL;
 
-    v_count := cardinality(array_positions(v_changed, true));
-    IF v_count = 0 THEN
-        RETURN 0;
-    END IF;
-    v_all := v_count * 4 > cardinality(v_changed);
-    IF v_all THEN
-        -- most of them (a first night, other rules, another deadline): every district of the
-        -- terms at once, cheaper than as pairs
-        DELETE FROM xinyu.reporting_days_kept k WHERE k.period = ANY (p_periods);
-        DELETE FROM xinyu.reporting_days_inputs k WHERE k.period = ANY (p_periods);
+    -- the terms that cannot follow the log, computed whole
+    SELECT array_agg(t.period), array_agg(t.deadline) INTO v_whole, v_whole_deadlines
+    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+    LEFT JOIN xinyu.reporting_days_term k ON k.period = t.period
+    WHERE k.period IS NULL OR k.rules <> v_rules OR k.deadline IS DISTINCT FROM t.deadline
+       OR NOT xinyu.change_log_covers(k.since);
+    IF v_whole IS NOT NULL THEN
+        -- counted: the terms and districts kept before or now
+        SELECT array_agg(DISTINCT concat_ws(' ', k.period, k.district_code)) INTO v_before
+        FROM xinyu.reporting_days_kept k
+        WHERE k.period = ANY (v_whole);
+        DELETE FROM xinyu.reporting_days_kept k WHERE k.period = ANY (v_whole);
         INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
         SELECT r.period, r.district_code, r.day, r.reported, r.on_time
-        FROM xinyu.reporting_days(p_periods, p_deadlines) r;
-    ELSE
-        DELETE FROM xinyu.reporting_days_kept k
-        USING unnest(v_periods, v_districts, v_changed) AS x(period, district_code, changed)
-        WHERE x.changed AND k.period = x.period AND k.district_code = x.district_code;
-        DELETE FROM xinyu.reporting_days_inputs k
-        USING unnest(v_periods, v_districts, v_changed) AS x(period, district_code, changed)
-        WHERE x.changed AND k.period = x.period AND k.district_code = x.district_code;
-        INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
-        SELECT r.period, r.district_code, r.day, r.reported, r.on_time
-        FROM xinyu.reporting_days(p_periods, p_deadlines,
-                                  (SELECT array_agg(x.period) FROM unnest(v_periods, v_changed) AS x(period, changed) WHERE x.changed),
-                                  (SELECT array_agg(x.district_code) FROM unnest(v_districts, v_changed) AS x(district_code, changed) WHERE x.changed)) r;
+        FROM xinyu.reporting_days(v_whole, v_whole_deadlines) r;
+        SELECT count(*) INTO v_count
+        FROM (SELECT unnest(v_before)
+              UNION
+              SELECT concat_ws(' ', k.period, k.district_code) FROM xinyu.reporting_days_kept k
+              WHERE k.period = ANY (v_whole)) x;
     END IF;
-    INSERT INTO xinyu.reporting_days_inputs (period, district_code, inputs)
-    SELECT x.period, x.district_code, x.inputs
-    FROM unnest(v_periods, v_districts, v_inputs, v_changed) AS x(period, district_code, inputs, changed)
-    WHERE (x.changed OR v_all) AND x.inputs IS NOT NULL;
+
+    IF v_periods IS NOT NULL THEN
+        v_count := v_count + cardinality(v_periods);
+        SELECT count(DISTINCT (k.period, k.district_code)) INTO v_kept
+        FROM xinyu.reporting_days_kept k
+        WHERE k.period = ANY (v_periods);
+        IF cardinality(v_periods) * 4 > v_kept THEN
+            -- most of their districts (a first night after a load, a new term): the terms
+            -- at once, cheaper than as pairs
+            SELECT array_agg(t.period), array_agg(t.deadline) INTO v_terms, v_terms_deadlines
+            FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+            WHERE t.period = ANY (v_periods);
+            DELETE FROM xinyu.reporting_days_kept k WHERE k.period = ANY (v_terms);
+            INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
+            SELECT r.period, r.district_code, r.day, r.reported, r.on_time
+            FROM xinyu.reporting_days(v_terms, v_terms_deadlines) r;
+        ELSE
+            DELETE FROM xinyu.reporting_days_kept k
+            USING unnest(v_periods, v_districts) AS x(period, district_code)
+            WHERE k.period = x.period AND k.district_code = x.district_code;
+            INSERT INTO xinyu.reporting_days_kept (period, district_code, day, reported, on_time)
+            SELECT r.period, r.district_code, r.day, r.reported, r.on_time
+            FROM xinyu.reporting_days(p_periods, p_deadlines, v_periods, v_districts) r;
+        END IF;
+    END IF;
+
+    INSERT INTO xinyu.reporting_days_term AS k (period, deadline, rules, since, refreshed_at)
+    SELECT t.period, t.deadline, v_rules, v_now, now()
+    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+    ON CONFLICT (period) DO UPDATE
+    SET deadline = excluded.deadline, rules = excluded.rules, since = excluded.since,
+        refreshed_at = excluded.refreshed_at;
     RETURN v_count;
 END
 $$;

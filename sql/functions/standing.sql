@@ -21,84 +21,91 @@
 -- standing state; a run's id keeps quality --run's meaning (what that run received).
 
 -- Brings the kept outliers of the scope's terms (xinyu.outlier_kept, 023) up to date with the
--- current submissions: the terms and districts whose inputs changed since they were computed
--- are computed again (xinyu.quality_outliers), those without a current submission any more are
--- forgotten. The inputs of a term and district are the ids of the current submissions of its
--- active schools in that term and the term before (a submission is never changed, a new
--- version is a new id), as a count, a sum and a mix of their hashes, and the rules' text.
--- Returns how many terms and districts were computed. Called by the nightly run, in the
+-- current submissions, in the caller's snapshot. A term kept with the same rules (the text of
+-- xinyu.quality_outliers) follows the log of changes (xinyu.changes_since, 030): the
+-- districts of the schools whose versions of the term or of the term before changed (the
+-- threefold changes compare the two), and those of the schools whose registry entry changed
+-- (before and after) that have a current version of either, are computed again. A term never
+-- kept, kept with other rules, or whose unseen changes the log no longer holds, is computed
+-- whole. Returns how many terms and districts were computed (of a whole term, those with a
+-- current submission now or kept outliers before). Called by the nightly run, in the
 -- transaction its report reads the lists in (xinyu.standing_record).
 CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[])
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_now pg_snapshot := xinyu.change_snapshot();
     v_rules text;
+    v_terms text[];
+    v_whole text[];
     v_periods text[];
     v_districts text[];
-    v_inputs text[];
-    v_all boolean;
+    v_count integer := 0;
 BEGIN
     SELECT md5(f.prosrc) INTO v_rules
     FROM pg_proc f
     WHERE f.oid = 'xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure;
 
-    WITH term AS (
-        SELECT DISTINCT t.period, xinyu.previous_period(t.period) AS prev
-        FROM unnest(p_periods) AS t(period)
-        WHERE t.period IS NOT NULL
-    ),
-    base AS (
-        SELECT s.period, sc.district_code, count(*) AS n, sum(s.submission_id) AS total,
-               bit_xor(hashint8(s.submission_id)) AS mix
-        FROM xinyu.submission s
-        JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
-        WHERE s.is_current
-          AND s.period IN (SELECT term.period FROM term UNION SELECT term.prev FROM term)
-        GROUP BY s.period, sc.district_code
-    ),
-    now AS (
-        SELECT t.period, b.district_code,
-               concat_ws(' ', v_rules, b.n, b.total, b.mix, pb.n, pb.total, pb.mix) AS inputs
-        FROM term t
-        JOIN base b ON b.period = t.period
-        LEFT JOIN base pb ON pb.period = t.prev AND pb.district_code = b.district_code
-    ),
-    kept AS (
-        SELECT k.period, k.district_code, k.inputs
-        FROM xinyu.outlier_inputs k
-        WHERE k.period IN (SELECT term.period FROM term)
-    )
-    SELECT array_agg(coalesce(n.period, k.period)), array_agg(coalesce(n.district_code, k.district_code)),
-           array_agg(n.inputs)
-    INTO v_periods, v_districts, v_inputs
-    FROM now n
-    FULL JOIN kept k ON k.period = n.period AND k.district_code = n.district_code
-    WHERE n.inputs IS DISTINCT FROM k.inputs;
+    SELECT array_agg(DISTINCT t.period) INTO v_terms
+    FROM unnest(p_periods) AS t(period)
+    WHERE t.period IS NOT NULL;
 
-    IF v_periods IS NULL THEN
-        RETURN 0;
+    SELECT array_agg(t.period) INTO v_whole
+    FROM unnest(v_terms) AS t(period)
+    LEFT JOIN xinyu.outlier_term k ON k.period = t.period
+    WHERE k.period IS NULL OR k.rules <> v_rules OR NOT xinyu.change_log_covers(k.since);
+
+    IF v_whole IS NOT NULL THEN
+        SELECT count(*) INTO v_count
+        FROM (SELECT s.period, sc.district_code
+              FROM xinyu.submission s
+              JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
+              WHERE s.is_current AND s.period = ANY (v_whole)
+              UNION
+              SELECT o.period, o.district_code FROM xinyu.outlier_kept o
+              WHERE o.period = ANY (v_whole)) x;
+        DELETE FROM xinyu.outlier_kept o WHERE o.period = ANY (v_whole);
+        INSERT INTO xinyu.outlier_kept (period, district_code, school_code, kind, field, path,
+                                        value, reference, ratio)
+        SELECT o.period, o.district_code, o.school_code, o.kind, o.field, o.path, o.value,
+               o.reference, o.ratio
+        FROM xinyu.quality_outliers(v_whole, NULL) o;
     END IF;
-    -- nothing kept of these terms yet: every term and district of them is computed, the
-    -- whole scope at once (cheaper than as pairs)
-    v_all := NOT EXISTS (SELECT FROM xinyu.outlier_inputs k WHERE k.period = ANY (p_periods));
-    DELETE FROM xinyu.outlier_kept o
-    USING unnest(v_periods, v_districts) AS x(period, district_code)
-    WHERE o.period = x.period AND o.district_code = x.district_code;
-    DELETE FROM xinyu.outlier_inputs o
-    USING unnest(v_periods, v_districts) AS x(period, district_code)
-    WHERE o.period = x.period AND o.district_code = x.district_code;
-    INSERT INTO xinyu.outlier_kept (period, district_code, school_code, kind, field, path, value,
-                                    reference, ratio)
-    SELECT o.period, o.district_code, o.school_code, o.kind, o.field, o.path, o.value,
-           o.reference, o.ratio
-    FROM xinyu.quality_outliers(p_periods, NULL, CASE WHEN NOT v_all THEN v_periods END,
-                                CASE WHEN NOT v_all THEN v_districts END) o;
-    INSERT INTO xinyu.outlier_inputs (period, district_code, inputs)
-    SELECT x.period, x.district_code, x.inputs
-    FROM unnest(v_periods, v_districts, v_inputs) AS x(period, district_code, inputs)
-    WHERE x.inputs IS NOT NULL;
-    RETURN cardinality(v_periods);
+
+    SELECT array_agg(c.period), array_agg(c.district_code) INTO v_periods, v_districts
+    FROM (
+        SELECT DISTINCT k.period, coalesce(x.district_code, sc.district_code) AS district_code
+        FROM xinyu.outlier_term k
+        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+        LEFT JOIN xinyu.school sc ON sc.school_code = x.school_code AND x.period IS NOT NULL
+        WHERE k.period = ANY (v_terms) AND k.period <> ALL (coalesce(v_whole, '{}'))
+          AND (x.period IN (k.period, xinyu.previous_period(k.period))
+               OR x.period IS NULL
+                  AND EXISTS (SELECT FROM xinyu.submission s
+                              WHERE s.school_code = x.school_code AND s.is_current
+                                AND s.period IN (k.period, xinyu.previous_period(k.period))))
+    ) c
+    WHERE c.district_code IS NOT NULL;
+
+    IF v_periods IS NOT NULL THEN
+        v_count := v_count + cardinality(v_periods);
+        DELETE FROM xinyu.outlier_kept o
+        USING unnest(v_periods, v_districts) AS x(period, district_code)
+        WHERE o.period = x.period AND o.district_code = x.district_code;
+        INSERT INTO xinyu.outlier_kept (period, district_code, school_code, kind, field, path,
+                                        value, reference, ratio)
+        SELECT o.period, o.district_code, o.school_code, o.kind, o.field, o.path, o.value,
+               o.reference, o.ratio
+        FROM xinyu.quality_outliers(v_terms, NULL, v_periods, v_districts) o;
+    END IF;
+
+    INSERT INTO xinyu.outlier_term AS k (period, rules, since, refreshed_at)
+    SELECT t.period, v_rules, v_now, now()
+    FROM unnest(v_terms) AS t(period)
+    ON CONFLICT (period) DO UPDATE
+    SET rules = excluded.rules, since = excluded.since, refreshed_at = excluded.refreshed_at;
+    RETURN v_count;
 END
 $$;
 

@@ -113,8 +113,8 @@ SELECT pg_temp.check_kept('a school moved', 4);
 -- the last submission of T1 in A made no longer current: (T1, A) is forgotten, (T2, A) follows
 UPDATE xinyu.submission SET is_current = false WHERE school_code = '3201960001' AND period = '2023-2024-2';
 SELECT pg_temp.check_kept('a term and district with no submission left', 2);
-SELECT pg_temp.assert_eq('nothing kept of it',
-    (SELECT count(*) FROM xinyu.outlier_inputs WHERE period = '2023-2024-2' AND district_code = '320196'),
+SELECT pg_temp.assert_eq('no threefold change of A against it',
+    (SELECT count(*) FROM xinyu.outlier_kept WHERE kind = 'term_change' AND district_code = '320196'),
     0::bigint);
 
 -- new rules (the text of xinyu.quality_outliers changed): everything is computed again
@@ -125,4 +125,9 @@ BEGIN
 END
 $$;
 SELECT pg_temp.check_kept('new rules',
-    (SELECT count(*)::integer FROM xinyu.outlier_inputs));
+    (SELECT count(*)::integer
+     FROM (SELECT s.period, sc.district_code
+           FROM xinyu.submission s JOIN xinyu.school sc USING (school_code)
+           WHERE s.is_current AND sc.active AND s.period IN ('2023-2024-2', '2024-2025-1')
+           UNION
+           SELECT o.period, o.district_code FROM xinyu.outlier_kept o) x));

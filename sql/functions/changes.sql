@@ -1,0 +1,186 @@
+-- changes.sql: the log of which schools' submissions and registry entries changed
+-- (xinyu.change_log, 030), written by triggers, read by the kept states of the nightly run.
+--
+-- A kept state stores the snapshot it was computed in (xinyu.change_snapshot). The changes it
+-- has not seen are those written by the transactions that snapshot does not see: committed
+-- after it was taken, or running then (xinyu.changes_since). The log is read by its
+-- transactions' ids, the tables of record are not scanned.
+
+-- The submissions changed by a statement, per term: one row of the log per term touched.
+CREATE OR REPLACE FUNCTION xinyu.submission_logged()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO xinyu.change_log (period, school_codes)
+        SELECT n.period, array_agg(DISTINCT n.school_code) FROM new_rows n GROUP BY n.period;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO xinyu.change_log (period, school_codes)
+        SELECT c.period, array_agg(DISTINCT c.school_code)
+        FROM (SELECT n.period, n.school_code FROM new_rows n
+              UNION ALL
+              SELECT o.period, o.school_code FROM old_rows o) c
+        GROUP BY c.period;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO xinyu.change_log (period, school_codes)
+        SELECT o.period, array_agg(DISTINCT o.school_code) FROM old_rows o GROUP BY o.period;
+    ELSE
+        -- TRUNCATE: every school
+        INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The registry entries changed by a statement: each school with its district, before and
+-- after (a school moved changes both districts). Only rows whose code, district, type or
+-- activity changed: the kept states follow nothing else of a school.
+CREATE OR REPLACE FUNCTION xinyu.school_logged()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO xinyu.change_log (period, school_codes, district_codes)
+        SELECT NULL, array_agg(n.school_code), array_agg(n.district_code)
+        FROM new_rows n
+        HAVING count(*) > 0;
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- a row's old and new values are matched by position in neither table: by code, and
+        -- a code changed shows as a row of each side without its match
+        WITH o AS (SELECT o.school_code, o.district_code, o.school_type, o.active FROM old_rows o),
+        n AS (SELECT n.school_code, n.district_code, n.school_type, n.active FROM new_rows n),
+        c AS (
+            SELECT o.school_code, o.district_code FROM o
+            WHERE NOT EXISTS (SELECT FROM n WHERE (n.*) = (o.*))
+            UNION
+            SELECT n.school_code, n.district_code FROM n
+            WHERE NOT EXISTS (SELECT FROM o WHERE (o.*) = (n.*))
+        )
+        INSERT INTO xinyu.change_log (period, school_codes, district_codes)
+        SELECT NULL, array_agg(c.school_code), array_agg(c.district_code)
+        FROM c
+        HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO xinyu.change_log (period, school_codes, district_codes)
+        SELECT NULL, array_agg(o.school_code), array_agg(o.district_code)
+        FROM old_rows o
+        HAVING count(*) > 0;
+    ELSE
+        INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A trigger with transition tables serves one event: one each.
+CREATE OR REPLACE TRIGGER submission_logged_insert
+    AFTER INSERT ON xinyu.submission REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
+CREATE OR REPLACE TRIGGER submission_logged_update
+    AFTER UPDATE ON xinyu.submission REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
+CREATE OR REPLACE TRIGGER submission_logged_delete
+    AFTER DELETE ON xinyu.submission REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
+CREATE OR REPLACE TRIGGER submission_logged_truncate
+    AFTER TRUNCATE ON xinyu.submission
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
+
+CREATE OR REPLACE TRIGGER school_logged_insert
+    AFTER INSERT ON xinyu.school REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
+CREATE OR REPLACE TRIGGER school_logged_update
+    AFTER UPDATE ON xinyu.school REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
+CREATE OR REPLACE TRIGGER school_logged_delete
+    AFTER DELETE ON xinyu.school REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
+CREATE OR REPLACE TRIGGER school_logged_truncate
+    AFTER TRUNCATE ON xinyu.school
+    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
+
+-- The caller's snapshot as a kept state stores it: what it has seen. The caller's own
+-- transaction counts as unseen (its changes after this call are not in the state), though
+-- the snapshot shows its changes so far.
+CREATE OR REPLACE FUNCTION xinyu.change_snapshot()
+RETURNS pg_snapshot
+LANGUAGE sql STABLE
+AS $$
+SELECT CASE
+    WHEN x.own IS NULL OR x.own >= pg_snapshot_xmax(x.s) THEN x.s
+    ELSE (SELECT format('%s:%s:%s', least(pg_snapshot_xmin(x.s), x.own), pg_snapshot_xmax(x.s),
+                        string_agg(DISTINCT i::text, ','))::pg_snapshot
+          FROM (SELECT pg_snapshot_xip(x.s) AS i UNION ALL SELECT x.own) ids(i))
+END
+FROM (SELECT pg_current_snapshot() AS s, pg_current_xact_id_if_assigned() AS own) x
+$$;
+
+-- Whether the log holds every change a state computed in p_since has not seen: false for no
+-- snapshot, for one older than the log's horizon (its changes may have been dropped), and
+-- when a table was emptied since.
+CREATE OR REPLACE FUNCTION xinyu.change_log_covers(p_since pg_snapshot)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+SELECT p_since IS NOT NULL
+   AND pg_snapshot_xmin(p_since) >= (SELECT h.txid FROM xinyu.change_log_horizon h)
+   AND NOT EXISTS (SELECT FROM xinyu.change_log l
+                   WHERE l.txid >= pg_snapshot_xmin(p_since) AND l.school_codes IS NULL
+                     AND NOT pg_visible_in_snapshot(l.txid, p_since))
+$$;
+
+-- The changes a state computed in p_since has not seen, one row per school: period, the
+-- term of its submissions changed, or NULL for its registry entry, with its district then
+-- (before and after). Only meaningful when xinyu.change_log_covers(p_since).
+CREATE OR REPLACE FUNCTION xinyu.changes_since(p_since pg_snapshot)
+RETURNS TABLE (period text, school_code text, district_code text)
+LANGUAGE sql STABLE
+AS $$
+SELECT DISTINCT l.period, c.school_code, c.district_code
+FROM xinyu.change_log l
+CROSS JOIN LATERAL unnest(l.school_codes, l.district_codes) AS c(school_code, district_code)
+WHERE l.txid >= pg_snapshot_xmin(p_since)
+  AND NOT pg_visible_in_snapshot(l.txid, p_since)
+  AND l.school_codes IS NOT NULL
+$$;
+
+-- Drops the changes every kept state has seen: the horizon moves up to the oldest snapshot
+-- a state refreshed in the last 30 days still needs, never past a transaction still running.
+-- A state left longer (a past term's) does not hold the log back: asked for again, it is
+-- computed anew. Returns how many rows were dropped. Called by the nightly run before its
+-- report, in a transaction of its own.
+CREATE OR REPLACE FUNCTION xinyu.change_log_prune()
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_upto xid8;
+    v_dropped bigint;
+BEGIN
+    SELECT least(min(pg_snapshot_xmin(k.since)), pg_snapshot_xmin(pg_current_snapshot()))
+    INTO v_upto
+    FROM (SELECT s.since, s.refreshed_at FROM xinyu.indicator_fact_scope s
+          UNION ALL SELECT t.since, t.refreshed_at FROM xinyu.reporting_days_term t
+          UNION ALL SELECT o.since, o.refreshed_at FROM xinyu.outlier_term o) k
+    WHERE k.since IS NOT NULL AND k.refreshed_at > now() - interval '30 days';
+    IF v_upto IS NULL THEN
+        v_upto := pg_snapshot_xmin(pg_current_snapshot());
+    END IF;
+    UPDATE xinyu.change_log_horizon h SET txid = v_upto WHERE h.txid < v_upto;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM xinyu.change_log l WHERE l.txid < v_upto;
+    GET DIAGNOSTICS v_dropped = ROW_COUNT;
+    RETURN v_dropped;
+END
+$$;
+
+REVOKE ALL ON FUNCTION xinyu.change_log_prune() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xinyu.change_log_prune() TO xinyu_ingest;
+GRANT EXECUTE ON FUNCTION xinyu.change_snapshot(), xinyu.change_log_covers(pg_snapshot),
+    xinyu.changes_since(pg_snapshot) TO xinyu_report;
