@@ -268,7 +268,7 @@ agg AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
-      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
+      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
     GROUP BY s.school_code
 )
 
@@ -357,7 +357,7 @@ SELECT sc.school_code,
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
-WHERE sc.active AND (p_codes IS NULL OR sc.school_code IN (SELECT unnest(p_codes)))
+WHERE sc.active AND (p_codes IS NULL OR sc.school_code = ANY (p_codes))
 $$;
 
 COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb, text[]) IS
@@ -420,7 +420,7 @@ pair AS (
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
-      AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
+      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
     GROUP BY s.school_code
 )
 SELECT p.school_code,
