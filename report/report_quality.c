@@ -207,6 +207,32 @@ static const struct report_list lists[L_COUNT] = {
      1, summary_cols, NKEYS(summary_cols)},
 };
 
+/* The terms, the schools not reported and the late ones as the nightly run keeps them: it has
+ * brought them up to date in its report's transaction (xinyu.standing_record), so they are
+ * read, not computed. */
+static const struct report_list kept_lists[] = {
+    {"terms",
+     "SELECT period, deadline::text, schools_active, schools_reported, schools_not_reported, "
+     "schools_late, rejected_submissions, superseded_versions "
+     "FROM xinyu.quality_terms($1::text[], $2::date[], true)",
+     2, term_cols, NKEYS(term_cols)},
+    {"not_reported",
+     "SELECT period, district_code, district_name, school_code, school_name, school_type, "
+     "first_seen_run, first_seen_at FROM xinyu.standing_not_reported($1::text[], true)",
+     1, not_reported_cols, NKEYS(not_reported_cols)},
+    {"late",
+     "SELECT period, deadline::text, district_code, district_name, school_code, school_name, "
+     "submitted_at, days_late, first_seen_run, first_seen_at "
+     "FROM xinyu.standing_late($1::text[], $2::date[], true)",
+     2, late_cols, NKEYS(late_cols)},
+};
+
+/* List k, as kept by the nightly run (kept) where it keeps it. */
+static const struct report_list *list_for(int k, bool kept)
+{
+    return kept && k <= L_LATE ? &kept_lists[k] : &lists[k];
+}
+
 /* Reporting by day, per term and district and city-wide (xinyu.quality_reporting_by_day). */
 static const struct report_column by_day_cols[] = {
     {"period", "学期 period", 't', 14, false},
@@ -461,10 +487,10 @@ static void rejection_out(struct report_writer *w, const json_t *group, size_t *
  * grouped per submission into theirs. *count is the number of the document's elements, *open
  * that of the rejections not resolved (untouched for another list). 0, or -1 after logging.
  */
-static int stream_list(PGconn *conn, int k, const char *const *params, struct report_writer *w,
-                       size_t *count, size_t *open)
+static int stream_list(PGconn *conn, int k, bool kept, const char *const *params,
+                       struct report_writer *w, size_t *count, size_t *open)
 {
-    const struct report_list *l = &lists[k];
+    const struct report_list *l = list_for(k, kept);
     struct report_cursor cur;
     bool grouped = k == L_REJECTIONS;
     if (report_cursor_open(&cur, conn, l->name, l, l->sql, params) != 0)
@@ -991,11 +1017,12 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     days = report_side_start(ctx, conn, &by_day_list, days_params,
                              send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])"
                                   : NULL);
-    PGresult *res = db_query(conn, lists[L_TERMS].sql, lists[L_TERMS].nparams, by_term,
-                             PGRES_TUPLES_OK, "cannot list the terms");
+    const struct report_list *terms_list = list_for(L_TERMS, send);
+    PGresult *res = db_query(conn, terms_list->sql, terms_list->nparams, by_term, PGRES_TUPLES_OK,
+                             "cannot list the terms");
     if (res == NULL)
         goto done;
-    terms = list_json(&lists[L_TERMS], res);
+    terms = list_json(terms_list, res);
     PQclear(res);
     if (terms == NULL)
         goto done;
@@ -1039,7 +1066,7 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     size_t count[L_COUNT] = {0}, open = 0;
     for (int k = L_NOT_REPORTED; k < L_OUTLIERS; k++) {
         bool run_list = k == L_REJECTIONS || k == L_WARNINGS;
-        if (stream_list(conn, k, run_list ? by_list : by_term, w, &count[k], &open) != 0)
+        if (stream_list(conn, k, send, run_list ? by_list : by_term, w, &count[k], &open) != 0)
             goto done;
     }
     long term_changes = 0;
@@ -1047,8 +1074,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
                         &term_changes) != 0)
         goto done;
     report_writer_value(w, "term_changes", json_integer((json_int_t)term_changes));
-    if (stream_list(conn, L_SUMMARY_MISMATCHES, by_term, w, &count[L_SUMMARY_MISMATCHES], &open) !=
-        0)
+    if (stream_list(conn, L_SUMMARY_MISMATCHES, false, by_term, w, &count[L_SUMMARY_MISMATCHES],
+                    &open) != 0)
         goto done;
     if (days != NULL) {
         PGresult *rows = report_side_finish(days);

@@ -165,7 +165,8 @@ BEGIN
     INTO v_upto
     FROM (SELECT s.since, s.refreshed_at FROM xinyu.indicator_fact_scope s
           UNION ALL SELECT t.since, t.refreshed_at FROM xinyu.reporting_days_term t
-          UNION ALL SELECT o.since, o.refreshed_at FROM xinyu.outlier_term o) k
+          UNION ALL SELECT o.since, o.refreshed_at FROM xinyu.outlier_term o
+          UNION ALL SELECT w.since, w.refreshed_at FROM xinyu.standing_term w) k
     WHERE k.since IS NOT NULL AND k.refreshed_at > now() - interval '30 days';
     IF v_upto IS NULL THEN
         v_upto := pg_snapshot_xmin(pg_current_snapshot());

@@ -59,7 +59,9 @@ $$;
 -- Per term of the scope, the counts an inspector reconciles: active schools = reported +
 -- not reported; late among the reported (NULL when the deadline is unknown); rejected
 -- submissions (distinct raw submissions whose period could be read) and superseded versions.
-CREATE OR REPLACE FUNCTION xinyu.quality_terms(p_periods text[], p_deadlines date[])
+DROP FUNCTION IF EXISTS xinyu.quality_terms(text[], date[]);
+CREATE OR REPLACE FUNCTION xinyu.quality_terms(p_periods text[], p_deadlines date[],
+                                               p_kept boolean DEFAULT false)
 RETURNS TABLE (
     period text,
     deadline date,
@@ -98,7 +100,21 @@ counted AS (
     JOIN xinyu.submission s ON s.period = term.period
     LEFT JOIN xinyu.school inactive
            ON inactive.school_code = s.school_code AND NOT inactive.active
+    WHERE NOT p_kept
     GROUP BY term.period
+    UNION ALL
+    -- with p_kept, from the schools not reported and late the nightly run keeps (brought up
+    -- to date in the caller's transaction, xinyu.standing_refresh), the superseded versions
+    -- by index
+    SELECT term.period,
+           (SELECT count(*) FROM xinyu.school sc WHERE sc.active)
+           - (SELECT count(*) FROM xinyu.standing_kept k
+              WHERE k.period = term.period AND k.kind = 'not_reported'),
+           (SELECT count(*) FROM xinyu.standing_kept k
+            WHERE k.period = term.period AND k.kind = 'late'),
+           (SELECT count(*) FROM xinyu.submission s WHERE s.period = term.period AND NOT s.is_current)
+    FROM term
+    WHERE p_kept
 ),
 rejected AS (
     SELECT r.period, count(*) AS rejected_submissions
@@ -126,7 +142,12 @@ $$;
 -- long and held every submission's key in memory. The planner, left to itself, estimates
 -- the hash join a little cheaper, hence the SET (with which the function is not inlined
 -- into the statement that calls it: its plan is made once, for any terms, and is the same).
-CREATE OR REPLACE FUNCTION xinyu.quality_not_reported(p_periods text[])
+-- With p_pair_periods and p_pair_codes, of those terms and schools only (the nightly run's
+-- refresh, xinyu.standing_refresh), each looked up by index.
+DROP FUNCTION IF EXISTS xinyu.quality_not_reported(text[]);
+CREATE OR REPLACE FUNCTION xinyu.quality_not_reported(p_periods text[],
+                                                      p_pair_periods text[] DEFAULT NULL,
+                                                      p_pair_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     period text,
     district_code text,
@@ -139,7 +160,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET enable_hashjoin = off
 AS $$
 SELECT t.period, m.district_code, d.district_name, m.school_code, m.school_name, m.school_type
-FROM (SELECT DISTINCT p AS period FROM unnest(p_periods) AS p WHERE p IS NOT NULL) t
+FROM (SELECT DISTINCT p AS period FROM unnest(p_periods) AS p
+      WHERE p IS NOT NULL AND p_pair_periods IS NULL) t
 CROSS JOIN LATERAL (
     SELECT sc.district_code, sc.school_code, sc.school_name, sc.school_type
     FROM xinyu.school sc
@@ -149,15 +171,29 @@ CROSS JOIN LATERAL (
     OFFSET 0  -- one term at a time
 ) m
 JOIN xinyu.district d ON d.district_code = m.district_code
-ORDER BY t.period, m.district_code, m.school_code
+UNION ALL
+SELECT x.period, sc.district_code, d.district_name, sc.school_code, sc.school_name, sc.school_type
+FROM (SELECT DISTINCT x.period, x.school_code
+      FROM unnest(p_pair_periods, p_pair_codes) AS x(period, school_code)
+      WHERE x.period = ANY (p_periods)) x
+JOIN xinyu.school sc ON sc.school_code = x.school_code
+JOIN xinyu.district d ON d.district_code = sc.district_code
+WHERE sc.active
+  AND NOT EXISTS (SELECT FROM xinyu.submission s
+                  WHERE s.school_code = sc.school_code AND s.period = x.period AND s.is_current)
+ORDER BY 1, 2, 4
 $$;
 
 -- The rule of lateness: the current submissions of active schools whose accepted version was
 -- made after the end of the term's deadline day (UTC+8), the same rule as on_time_rate; terms
 -- without a deadline are left out. With the submission's raw_id for the problems seen
 -- (xinyu.standing_record), which joined quality_late back to the submissions for it (a third
--- of the time it took to record a night's problems at 200,000 schools).
-CREATE OR REPLACE FUNCTION xinyu.late_current(p_periods text[], p_deadlines date[])
+-- of the time it took to record a night's problems at 200,000 schools). With p_pair_periods
+-- and p_pair_codes, of those terms and schools only (xinyu.standing_refresh), by index.
+DROP FUNCTION IF EXISTS xinyu.late_current(text[], date[]);
+CREATE OR REPLACE FUNCTION xinyu.late_current(p_periods text[], p_deadlines date[],
+                                              p_pair_periods text[] DEFAULT NULL,
+                                              p_pair_codes text[] DEFAULT NULL)
 RETURNS TABLE (
     period text,
     deadline date,
@@ -184,11 +220,27 @@ JOIN xinyu.school sc ON sc.school_code = s.school_code
 WHERE sc.active
   AND term.deadline IS NOT NULL
   AND s.submitted_at >= term.cutoff
+  AND p_pair_periods IS NULL
+UNION ALL
+SELECT term.period, term.deadline, sc.district_code, sc.school_code, sc.school_name,
+       s.submitted_at, s.raw_id
+FROM (SELECT DISTINCT x.period, x.school_code
+      FROM unnest(p_pair_periods, p_pair_codes) AS x(period, school_code)) x
+JOIN term ON term.period = x.period
+JOIN xinyu.submission s ON s.school_code = x.school_code AND s.period = x.period AND s.is_current
+JOIN xinyu.school sc ON sc.school_code = s.school_code
+WHERE sc.active
+  AND term.deadline IS NOT NULL
+  AND s.submitted_at >= term.cutoff
 $$;
 
 -- The late submissions (xinyu.late_current) with the registry's names. days_late counts
--- calendar days in UTC+8 after the deadline (1 = the next day).
-CREATE OR REPLACE FUNCTION xinyu.quality_late(p_periods text[], p_deadlines date[])
+-- calendar days in UTC+8 after the deadline (1 = the next day). With p_kept, those the nightly
+-- run keeps (xinyu.standing_kept), which it has just brought up to date in the caller's
+-- transaction (xinyu.standing_refresh) with the same deadlines.
+DROP FUNCTION IF EXISTS xinyu.quality_late(text[], date[]);
+CREATE OR REPLACE FUNCTION xinyu.quality_late(p_periods text[], p_deadlines date[],
+                                              p_kept boolean DEFAULT false)
 RETURNS TABLE (
     period text,
     deadline date,
@@ -204,7 +256,15 @@ AS $$
 SELECT l.period, l.deadline, l.district_code, d.district_name, l.school_code, l.school_name,
        xinyu.local_rfc3339(l.submitted_at),
        (l.submitted_at AT TIME ZONE INTERVAL '+08:00')::date - l.deadline
-FROM xinyu.late_current(p_periods, p_deadlines) l
+FROM (SELECT c.period, c.deadline, c.district_code, c.school_code, c.school_name, c.submitted_at
+      FROM xinyu.late_current(p_periods, p_deadlines) c
+      WHERE NOT p_kept
+      UNION ALL
+      SELECT k.period, t.deadline, sc.district_code, sc.school_code, sc.school_name, k.submitted_at
+      FROM xinyu.standing_kept k
+      JOIN xinyu.term_deadlines(p_periods, p_deadlines) t ON t.period = k.period
+      JOIN xinyu.school sc ON sc.school_code = k.school_code
+      WHERE p_kept AND k.kind = 'late') l
 JOIN xinyu.district d ON d.district_code = l.district_code
 ORDER BY l.period, l.district_code, l.school_code
 $$;
@@ -595,9 +655,10 @@ COMMENT ON FUNCTION xinyu.quality_outliers(text[], bigint, text[], text[]) IS
     'Of the given terms and districts, of a run or of the whole scope: values more than 10x the district median of the term, or pupils, classes or teachers changed more than 3x from a previous term''s value of at least 10 (SUBMISSION.md section 3).';
 
 GRANT EXECUTE ON FUNCTION xinyu.deadline_cutoff(date), xinyu.local_rfc3339(timestamptz),
-    xinyu.previous_period(text), xinyu.quality_terms(text[], date[]),
-    xinyu.quality_not_reported(text[]), xinyu.late_current(text[], date[]),
-    xinyu.quality_late(text[], date[]),
+    xinyu.previous_period(text), xinyu.quality_terms(text[], date[], boolean),
+    xinyu.quality_not_reported(text[], text[], text[]),
+    xinyu.late_current(text[], date[], text[], text[]),
+    xinyu.quality_late(text[], date[], boolean),
     xinyu.quality_rejections(text[], bigint, boolean),
     xinyu.quality_warnings(text[], bigint, boolean),
     xinyu.quality_outliers(text[], bigint, text[], text[]),

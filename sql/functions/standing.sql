@@ -5,8 +5,9 @@
 --   xinyu.standing_record(periods, deadlines, run_id)   records the schools not reported, the
 --                                                       late versions and the outliers the
 --                                                       nightly run's report lists first
---   xinyu.standing_not_reported(periods)                quality_not_reported + first seen
---   xinyu.standing_late(periods, deadlines)             quality_late + first seen
+--   xinyu.standing_not_reported(periods[, kept])        quality_not_reported + first seen
+--   xinyu.standing_late(periods, deadlines[, kept])     quality_late + first seen
+--   xinyu.standing_refresh(periods, deadlines)          brings the kept ones up to date (031)
 --   xinyu.standing_rejections(periods, run_id)          quality_rejections + resolved when and
 --                                                       by what + first seen + message_zh
 --   xinyu.standing_warnings(periods, run_id)            quality_warnings + first seen + message_zh
@@ -109,10 +110,84 @@ BEGIN
 END
 $$;
 
+-- Brings the kept schools not reported and late versions (xinyu.standing_kept, 031) of the
+-- terms of p_periods up to date in the caller's snapshot: a term kept with the same deadline
+-- and rules (the texts of xinyu.quality_not_reported and xinyu.late_current) follows the log
+-- of changes (xinyu.changes_since, 030), its schools whose versions of the term or registry
+-- entry changed computed again, each by index; a term never kept, kept with another deadline
+-- or other rules, or whose unseen changes the log no longer holds, is computed whole. Returns
+-- what it computed: a term and school, or a term and NULL for the whole term. Called by the
+-- nightly run (xinyu.standing_record) under the run lock.
+CREATE OR REPLACE FUNCTION xinyu.standing_refresh(p_periods text[], p_deadlines date[])
+RETURNS TABLE (period text, school_code text)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_now pg_snapshot := xinyu.change_snapshot();
+    v_rules text;
+    v_whole text[];
+    v_whole_deadlines date[];
+    v_periods text[];
+    v_codes text[];
+BEGIN
+    SELECT md5(string_agg(md5(f.prosrc), ' ' ORDER BY f.proname)) INTO v_rules
+    FROM pg_proc f
+    WHERE f.oid IN ('xinyu.quality_not_reported(text[], text[], text[])'::regprocedure,
+                    'xinyu.late_current(text[], date[], text[], text[])'::regprocedure);
+
+    SELECT array_agg(t.period), array_agg(t.deadline) INTO v_whole, v_whole_deadlines
+    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+    LEFT JOIN xinyu.standing_term k ON k.period = t.period
+    WHERE k.period IS NULL OR k.rules <> v_rules OR k.deadline IS DISTINCT FROM t.deadline
+       OR NOT xinyu.change_log_covers(k.since);
+    IF v_whole IS NOT NULL THEN
+        DELETE FROM xinyu.standing_kept k WHERE k.period = ANY (v_whole);
+        INSERT INTO xinyu.standing_kept (period, kind, school_code)
+        SELECT n.period, 'not_reported', n.school_code
+        FROM xinyu.quality_not_reported(v_whole) n;
+        INSERT INTO xinyu.standing_kept (period, kind, school_code, submitted_at, raw_id)
+        SELECT l.period, 'late', l.school_code, l.submitted_at, l.raw_id
+        FROM xinyu.late_current(v_whole, v_whole_deadlines) l;
+        RETURN QUERY SELECT w.period, NULL::text FROM unnest(v_whole) AS w(period);
+    END IF;
+
+    SELECT array_agg(c.period), array_agg(c.school_code) INTO v_periods, v_codes
+    FROM (
+        SELECT DISTINCT k.period, x.school_code
+        FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+        JOIN xinyu.standing_term k ON k.period = t.period
+        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+        WHERE k.period <> ALL (coalesce(v_whole, '{}'))
+          AND (x.period = k.period OR x.period IS NULL)
+    ) c;
+    IF v_periods IS NOT NULL THEN
+        DELETE FROM xinyu.standing_kept k
+        USING unnest(v_periods, v_codes) AS x(period, school_code)
+        WHERE k.period = x.period AND k.school_code = x.school_code;
+        INSERT INTO xinyu.standing_kept (period, kind, school_code)
+        SELECT n.period, 'not_reported', n.school_code
+        FROM xinyu.quality_not_reported(p_periods, v_periods, v_codes) n;
+        INSERT INTO xinyu.standing_kept (period, kind, school_code, submitted_at, raw_id)
+        SELECT l.period, 'late', l.school_code, l.submitted_at, l.raw_id
+        FROM xinyu.late_current(p_periods, p_deadlines, v_periods, v_codes) l;
+        RETURN QUERY SELECT x.period, x.school_code FROM unnest(v_periods, v_codes) AS x(period, school_code);
+    END IF;
+
+    INSERT INTO xinyu.standing_term AS k (period, deadline, rules, since, refreshed_at)
+    SELECT t.period, t.deadline, v_rules, v_now, now()
+    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+    ON CONFLICT (period) DO UPDATE
+    SET deadline = excluded.deadline, rules = excluded.rules, since = excluded.since,
+        refreshed_at = excluded.refreshed_at;
+END
+$$;
+
 -- Records with run p_run_id as first seen the schools not reported, the late current versions
 -- and the outliers of the scope's terms that no earlier report recorded; returns how many.
 -- Called by the nightly run in the transaction it reads its lists in, before them; it brings
--- the kept outliers up to date first (the list reads them: xinyu.standing_outliers).
+-- the kept outliers, schools not reported and late versions up to date first (the lists read
+-- them: xinyu.standing_outliers, standing_not_reported and standing_late with p_kept).
 CREATE OR REPLACE FUNCTION xinyu.standing_record(p_periods text[], p_deadlines date[],
                                                  p_run_id bigint)
 RETURNS bigint
@@ -123,16 +198,16 @@ DECLARE
     v_recorded bigint;
 BEGIN
     PERFORM xinyu.outliers_refresh(p_periods);
+    PERFORM FROM xinyu.standing_refresh(p_periods, p_deadlines);
     -- an outlier is new only where tonight's data moved a median: a submission the run
     -- loaded; the first recording for the scope's terms looks at all of them
     v_first := NOT EXISTS (SELECT FROM xinyu.problem_seen x WHERE x.period = ANY (p_periods));
     WITH found AS (
-        SELECT 'not_reported' AS kind, n.school_code, n.period, '' AS detail, NULL::text AS path,
-               n.district_code, NULL::bigint AS raw_id
-        FROM xinyu.quality_not_reported(p_periods) n
-        UNION ALL
-        SELECT 'late', l.school_code, l.period, '', NULL, l.district_code, l.raw_id
-        FROM xinyu.late_current(p_periods, p_deadlines) l
+        SELECT k.kind, k.school_code, k.period, '' AS detail, NULL::text AS path,
+               sc.district_code, k.raw_id
+        FROM xinyu.standing_kept k
+        JOIN xinyu.school sc ON sc.school_code = k.school_code
+        WHERE k.period = ANY (p_periods)
         UNION ALL
         SELECT 'outlier', o.school_code, o.period, o.kind || ':' || o.field, o.path,
                o.district_code, s.raw_id
@@ -187,7 +262,12 @@ WHERE ps.kind = p_kind AND ps.school_code = p_school_code AND ps.period = p_peri
 LIMIT 1
 $$;
 
-CREATE OR REPLACE FUNCTION xinyu.standing_not_reported(p_periods text[])
+-- quality_not_reported and quality_late with when each was first seen. With p_kept, the
+-- schools the nightly run keeps (xinyu.standing_kept), which it has just brought up to date
+-- in the caller's transaction (xinyu.standing_refresh) with the same deadlines.
+DROP FUNCTION IF EXISTS xinyu.standing_not_reported(text[]);
+CREATE OR REPLACE FUNCTION xinyu.standing_not_reported(p_periods text[],
+                                                       p_kept boolean DEFAULT false)
 RETURNS TABLE (
     period text,
     district_code text,
@@ -202,12 +282,24 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT n.period, n.district_code, n.district_name, n.school_code, n.school_name, n.school_type,
        ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
-FROM xinyu.quality_not_reported(p_periods) n
+FROM (SELECT q.period, q.district_code, q.district_name, q.school_code, q.school_name,
+             q.school_type
+      FROM xinyu.quality_not_reported(p_periods) q
+      WHERE NOT p_kept
+      UNION ALL
+      SELECT k.period, sc.district_code, d.district_name, sc.school_code, sc.school_name,
+             sc.school_type
+      FROM xinyu.standing_kept k
+      JOIN xinyu.school sc ON sc.school_code = k.school_code
+      JOIN xinyu.district d ON d.district_code = sc.district_code
+      WHERE p_kept AND k.kind = 'not_reported' AND k.period = ANY (p_periods)) n
 LEFT JOIN LATERAL xinyu.first_seen('not_reported', n.school_code, n.period, '') ps ON true
 ORDER BY n.period, n.district_code, n.school_code
 $$;
 
-CREATE OR REPLACE FUNCTION xinyu.standing_late(p_periods text[], p_deadlines date[])
+DROP FUNCTION IF EXISTS xinyu.standing_late(text[], date[]);
+CREATE OR REPLACE FUNCTION xinyu.standing_late(p_periods text[], p_deadlines date[],
+                                               p_kept boolean DEFAULT false)
 RETURNS TABLE (
     period text,
     deadline date,
@@ -224,7 +316,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT l.period, l.deadline, l.district_code, l.district_name, l.school_code, l.school_name,
        l.submitted_at, l.days_late, ps.first_seen_run, xinyu.local_rfc3339(ps.first_seen_at)
-FROM xinyu.quality_late(p_periods, p_deadlines) l
+FROM xinyu.quality_late(p_periods, p_deadlines, p_kept) l
 LEFT JOIN LATERAL xinyu.first_seen('late', l.school_code, l.period, '') ps ON true
 ORDER BY l.period, l.district_code, l.school_code
 $$;
@@ -415,7 +507,8 @@ $$;
 
 GRANT EXECUTE ON FUNCTION xinyu.first_seen(text, text, text, text),
     xinyu.standing_record(text[], date[], bigint),
-    xinyu.standing_not_reported(text[]), xinyu.standing_late(text[], date[]),
+    xinyu.standing_not_reported(text[], boolean), xinyu.standing_late(text[], date[], boolean),
+    xinyu.standing_refresh(text[], date[]),
     xinyu.standing_rejections(text[], bigint), xinyu.standing_warnings(text[], bigint),
     xinyu.standing_outliers(text[], bigint, boolean), xinyu.outliers_refresh(text[]),
     xinyu.quality_new(text[], bigint) TO xinyu_report;
