@@ -6,7 +6,9 @@
 -- after it was taken, or running then (xinyu.changes_since). The log is read by its
 -- transactions' ids, the tables of record are not scanned.
 
--- The submissions changed by a statement, per term: one row of the log per term touched.
+-- The submissions changed by a statement, per term: one row of the log per term touched, a
+-- school named as often as it has rows in the statement (xinyu.changes_since reads them
+-- distinct: sorting every batch's codes cost the load a third of the trigger's time).
 CREATE OR REPLACE FUNCTION xinyu.submission_logged()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -14,17 +16,17 @@ AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO xinyu.change_log (period, school_codes)
-        SELECT n.period, array_agg(DISTINCT n.school_code) FROM new_rows n GROUP BY n.period;
+        SELECT n.period, array_agg(n.school_code) FROM new_rows n GROUP BY n.period;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO xinyu.change_log (period, school_codes)
-        SELECT c.period, array_agg(DISTINCT c.school_code)
+        SELECT c.period, array_agg(c.school_code)
         FROM (SELECT n.period, n.school_code FROM new_rows n
               UNION ALL
               SELECT o.period, o.school_code FROM old_rows o) c
         GROUP BY c.period;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO xinyu.change_log (period, school_codes)
-        SELECT o.period, array_agg(DISTINCT o.school_code) FROM old_rows o GROUP BY o.period;
+        SELECT o.period, array_agg(o.school_code) FROM old_rows o GROUP BY o.period;
     ELSE
         -- TRUNCATE: every school
         INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
