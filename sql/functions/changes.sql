@@ -120,14 +120,16 @@ FROM (SELECT pg_current_snapshot() AS s, pg_current_xact_id_if_assigned() AS own
 $$;
 
 -- Whether the log holds every change a state computed in p_since has not seen: false for no
--- snapshot, for one older than the log's horizon (its changes may have been dropped), and
--- when a table was emptied since.
+-- snapshot, for one older than the log's horizon (its changes may have been dropped), for one
+-- newer than now (a state restored from a dump into another server, whose transaction ids
+-- are not those it was computed with), and when a table was emptied since.
 CREATE OR REPLACE FUNCTION xinyu.change_log_covers(p_since pg_snapshot)
 RETURNS boolean
 LANGUAGE sql STABLE
 AS $$
 SELECT p_since IS NOT NULL
    AND pg_snapshot_xmin(p_since) >= (SELECT h.txid FROM xinyu.change_log_horizon h)
+   AND pg_snapshot_xmax(p_since) <= pg_snapshot_xmax(pg_current_snapshot())
    AND NOT EXISTS (SELECT FROM xinyu.change_log l
                    WHERE l.txid >= pg_snapshot_xmin(p_since) AND l.school_codes IS NULL
                      AND NOT pg_visible_in_snapshot(l.txid, p_since))

@@ -57,6 +57,12 @@ INSERT INTO snap SELECT 's1', xinyu.change_snapshot();
 SELECT s AS s1 FROM snap WHERE name = 's1' \gset
 SELECT pg_temp.assert_eq('a later snapshot has seen them', pg_temp.unseen(:'s1'), '');
 
+-- a snapshot newer than now (a state restored into another server) is not covered
+SELECT pg_temp.assert_eq('a snapshot from the future',
+    xinyu.change_log_covers(format('%s:%s:', pg_snapshot_xmin(:'s1'),
+                                   (pg_snapshot_xmax(:'s1')::text::bigint + 1000000)::text)::pg_snapshot),
+    false);
+
 -- a transaction running when a snapshot was taken is unseen by it, though older than its
 -- newest: the snapshot of the time A's new version was being stored
 SELECT pg_temp.assert_eq('a transaction running then is unseen',
