@@ -28,8 +28,8 @@
 -- threefold changes compare the two), and those of the schools whose registry entry changed
 -- (before and after) that have a current version of either, are computed again. A term never
 -- kept, kept with other rules, or whose unseen changes the log no longer holds, is computed
--- whole. Returns how many terms and districts were computed (of a whole term, those with a
--- current submission now or kept outliers before). Called by the nightly run, in the
+-- whole. Returns how many terms and districts were computed (of a whole term, every district
+-- of the registry). Called by the nightly run, in the
 -- transaction its report reads the lists in (xinyu.standing_record).
 CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[])
 RETURNS integer
@@ -58,14 +58,9 @@ BEGIN
     WHERE k.period IS NULL OR k.rules <> v_rules OR NOT xinyu.change_log_covers(k.since);
 
     IF v_whole IS NOT NULL THEN
-        SELECT count(*) INTO v_count
-        FROM (SELECT s.period, sc.district_code
-              FROM xinyu.submission s
-              JOIN xinyu.school sc ON sc.school_code = s.school_code AND sc.active
-              WHERE s.is_current AND s.period = ANY (v_whole)
-              UNION
-              SELECT o.period, o.district_code FROM xinyu.outlier_kept o
-              WHERE o.period = ANY (v_whole)) x;
+        -- counted as every district of the registry in each such term (counting those with a
+        -- current submission scanned them all: a quarter of a second on a first night)
+        v_count := cardinality(v_whole) * (SELECT count(*) FROM xinyu.district)::integer;
         DELETE FROM xinyu.outlier_kept o WHERE o.period = ANY (v_whole);
         INSERT INTO xinyu.outlier_kept (period, district_code, school_code, kind, field, path,
                                         value, reference, ratio)
