@@ -153,16 +153,21 @@ int report_writer_failed(const struct report_writer *w)
     return w->rc;
 }
 
+void report_writer_seal(struct report_writer *w)
+{
+    for (size_t i = 0; w != NULL && w->rc == 0 && i < w->n; i++) {
+        if (w->aside[i] != NULL)
+            report_aside_seal(w->aside[i]);
+    }
+}
+
 int report_writer_finish(struct report_writer *w)
 {
     if (w == NULL)
         return -1;
     int rc = w->rc;
-    /* the formats written aside seal their files meanwhile */
-    for (size_t i = 0; rc == 0 && i < w->n; i++) {
-        if (w->aside[i] != NULL)
-            report_aside_seal(w->aside[i]);
-    }
+    /* the formats written aside seal their files meanwhile (unless they began to) */
+    report_writer_seal(w);
     for (size_t i = 0; i < w->n; i++) {
         if (w->aside[i] != NULL) {
             int ended = report_aside_end(w->aside[i], rc == 0);

@@ -145,6 +145,10 @@ void report_writer_row(struct report_writer *w, size_t table, const json_t *row)
 void report_writer_table_end(struct report_writer *w, size_t table);
 /* 0 while every format is whole, else -1 (the failure was logged). */
 int report_writer_failed(const struct report_writer *w);
+/* No event follows: the formats written aside begin to seal their files (a workbook's zip)
+ * on their threads while the caller finishes other work; report_writer_finish still puts
+ * them in place, in order. Optional: report_writer_finish seals what was not. */
+void report_writer_seal(struct report_writer *w);
 /* Puts every format's files in place, in the table's order, and frees w. 0, or -1 after
  * logging (the files not yet in place are removed). */
 int report_writer_finish(struct report_writer *w);

@@ -1108,6 +1108,9 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         report_writer_table_begin(w, T_NEW);
         report_writer_table_end(w, T_NEW);
     }
+    /* the workbook is zipped on its thread while the letters' thread ends (on a first night
+     * 13,900 letters, a second and more), not after it */
+    report_writer_seal(w);
     /* every letter in its file before any file of the report is put in place */
     if (report_letters_finish(&lt) != 0 || report_writer_failed(w) != 0 ||
         (!send && db_exec(conn, "COMMIT", "cannot end the quality report") != 0))
