@@ -169,21 +169,36 @@ enum {
     L_COUNT
 };
 
+/* The first three lists, computed (KEPT empty) or as the nightly run keeps them (KEPT
+ * ", true"). */
+#define TERMS_LIST(KEPT)                                                                           \
+    {                                                                                              \
+        "terms",                                                                                   \
+            "SELECT period, deadline::text, schools_active, schools_reported, "                    \
+            "schools_not_reported, schools_late, rejected_submissions, superseded_versions "       \
+            "FROM xinyu.quality_terms($1::text[], $2::date[]" KEPT ")",                            \
+            2, term_cols, NKEYS(term_cols)                                                         \
+    }
+#define NOT_REPORTED_LIST(KEPT)                                                                    \
+    {                                                                                              \
+        "not_reported",                                                                            \
+            "SELECT period, district_code, district_name, school_code, school_name, school_type, " \
+            "first_seen_run, first_seen_at FROM xinyu.standing_not_reported($1::text[]" KEPT ")",  \
+            1, not_reported_cols, NKEYS(not_reported_cols)                                         \
+    }
+#define LATE_LIST(KEPT)                                                                            \
+    {                                                                                              \
+        "late",                                                                                    \
+            "SELECT period, deadline::text, district_code, district_name, school_code, "           \
+            "school_name, submitted_at, days_late, first_seen_run, first_seen_at "                 \
+            "FROM xinyu.standing_late($1::text[], $2::date[]" KEPT ")",                            \
+            2, late_cols, NKEYS(late_cols)                                                         \
+    }
+
 static const struct report_list lists[L_COUNT] = {
-    {"terms",
-     "SELECT period, deadline::text, schools_active, schools_reported, schools_not_reported, "
-     "schools_late, rejected_submissions, superseded_versions "
-     "FROM xinyu.quality_terms($1::text[], $2::date[])",
-     2, term_cols, NKEYS(term_cols)},
-    {"not_reported",
-     "SELECT period, district_code, district_name, school_code, school_name, school_type, "
-     "first_seen_run, first_seen_at FROM xinyu.standing_not_reported($1::text[])",
-     1, not_reported_cols, NKEYS(not_reported_cols)},
-    {"late",
-     "SELECT period, deadline::text, district_code, district_name, school_code, school_name, "
-     "submitted_at, days_late, first_seen_run, first_seen_at "
-     "FROM xinyu.standing_late($1::text[], $2::date[])",
-     2, late_cols, NKEYS(late_cols)},
+    TERMS_LIST(""),
+    NOT_REPORTED_LIST(""),
+    LATE_LIST(""),
     {"rejections",
      "SELECT raw_id, district_code, district_name, school_code, school_name, period, source, "
      "ref, received_at, resolved, severity, seq, code, path, message, message_zh, resolved_at, "
@@ -211,20 +226,9 @@ static const struct report_list lists[L_COUNT] = {
  * brought them up to date in its report's transaction (xinyu.standing_record), so they are
  * read, not computed. */
 static const struct report_list kept_lists[] = {
-    {"terms",
-     "SELECT period, deadline::text, schools_active, schools_reported, schools_not_reported, "
-     "schools_late, rejected_submissions, superseded_versions "
-     "FROM xinyu.quality_terms($1::text[], $2::date[], true)",
-     2, term_cols, NKEYS(term_cols)},
-    {"not_reported",
-     "SELECT period, district_code, district_name, school_code, school_name, school_type, "
-     "first_seen_run, first_seen_at FROM xinyu.standing_not_reported($1::text[], true)",
-     1, not_reported_cols, NKEYS(not_reported_cols)},
-    {"late",
-     "SELECT period, deadline::text, district_code, district_name, school_code, school_name, "
-     "submitted_at, days_late, first_seen_run, first_seen_at "
-     "FROM xinyu.standing_late($1::text[], $2::date[], true)",
-     2, late_cols, NKEYS(late_cols)},
+    TERMS_LIST(", true"),
+    NOT_REPORTED_LIST(", true"),
+    LATE_LIST(", true"),
 };
 
 /* List k, as kept by the nightly run (kept) where it keeps it. */

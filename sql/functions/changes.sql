@@ -76,32 +76,26 @@ BEGIN
 END
 $$;
 
--- A trigger with transition tables serves one event: one each.
-CREATE OR REPLACE TRIGGER submission_logged_insert
-    AFTER INSERT ON xinyu.submission REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
-CREATE OR REPLACE TRIGGER submission_logged_update
-    AFTER UPDATE ON xinyu.submission REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
-CREATE OR REPLACE TRIGGER submission_logged_delete
-    AFTER DELETE ON xinyu.submission REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
-CREATE OR REPLACE TRIGGER submission_logged_truncate
-    AFTER TRUNCATE ON xinyu.submission
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.submission_logged();
-
-CREATE OR REPLACE TRIGGER school_logged_insert
-    AFTER INSERT ON xinyu.school REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
-CREATE OR REPLACE TRIGGER school_logged_update
-    AFTER UPDATE ON xinyu.school REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
-CREATE OR REPLACE TRIGGER school_logged_delete
-    AFTER DELETE ON xinyu.school REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
-CREATE OR REPLACE TRIGGER school_logged_truncate
-    AFTER TRUNCATE ON xinyu.school
-    FOR EACH STATEMENT EXECUTE FUNCTION xinyu.school_logged();
+-- A trigger with transition tables serves one event: one each, on both tables.
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['submission', 'school'] LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER %1$s_logged_insert AFTER INSERT ON xinyu.%1$s '
+                       'REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
+        EXECUTE format('CREATE OR REPLACE TRIGGER %1$s_logged_update AFTER UPDATE ON xinyu.%1$s '
+                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
+        EXECUTE format('CREATE OR REPLACE TRIGGER %1$s_logged_delete AFTER DELETE ON xinyu.%1$s '
+                       'REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
+        EXECUTE format('CREATE OR REPLACE TRIGGER %1$s_logged_truncate AFTER TRUNCATE ON xinyu.%1$s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
+    END LOOP;
+END
+$$;
 
 -- The caller's snapshot as a kept state stores it: what it has seen. The caller's own
 -- transaction counts as unseen (its changes after this call are not in the state), though
@@ -150,6 +144,53 @@ WHERE l.txid >= pg_snapshot_xmin(p_since)
   AND l.school_codes IS NOT NULL
 $$;
 
+-- The terms of p_periods (with their deadlines, xinyu.term_deadlines) whose kept state p_kind
+-- cannot follow the log: never kept, kept with another deadline or other rules (p_rules, the
+-- md5 of the text of the functions that compute it), or whose unseen changes the log no
+-- longer holds. Their state is computed whole.
+CREATE OR REPLACE FUNCTION xinyu.kept_terms_whole(p_kind text, p_periods text[],
+                                                  p_deadlines date[], p_rules text)
+RETURNS TABLE (period text, deadline date)
+LANGUAGE sql STABLE
+AS $$
+SELECT t.period, t.deadline
+FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+LEFT JOIN xinyu.kept_term k ON k.kind = p_kind AND k.period = t.period
+WHERE k.period IS NULL OR k.rules <> p_rules OR k.deadline IS DISTINCT FROM t.deadline
+   OR NOT xinyu.change_log_covers(k.since)
+$$;
+
+-- Of the other terms, the changes their kept state has not seen (xinyu.changes_since): the
+-- term, and the period, school and district of each change.
+CREATE OR REPLACE FUNCTION xinyu.kept_terms_changes(p_kind text, p_periods text[],
+                                                    p_deadlines date[], p_rules text)
+RETURNS TABLE (term text, period text, school_code text, district_code text)
+LANGUAGE sql STABLE
+AS $$
+SELECT k.period, x.period, x.school_code, x.district_code
+FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+JOIN xinyu.kept_term k
+  ON k.kind = p_kind AND k.period = t.period AND k.rules = p_rules
+ AND k.deadline IS NOT DISTINCT FROM t.deadline AND xinyu.change_log_covers(k.since)
+CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+$$;
+
+-- The terms of p_periods of kept state p_kind computed with p_deadlines and p_rules, in the
+-- snapshot p_since (xinyu.change_snapshot, taken before anything was read).
+CREATE OR REPLACE FUNCTION xinyu.kept_terms_mark(p_kind text, p_periods text[],
+                                                 p_deadlines date[], p_rules text,
+                                                 p_since pg_snapshot)
+RETURNS void
+LANGUAGE sql
+AS $$
+INSERT INTO xinyu.kept_term AS k (kind, period, deadline, rules, since, refreshed_at)
+SELECT p_kind, t.period, t.deadline, p_rules, p_since, now()
+FROM xinyu.term_deadlines(p_periods, p_deadlines) t
+ON CONFLICT (kind, period) DO UPDATE
+SET deadline = excluded.deadline, rules = excluded.rules, since = excluded.since,
+    refreshed_at = excluded.refreshed_at
+$$;
+
 -- Drops the changes every kept state has seen: the horizon moves up to the oldest snapshot
 -- a state refreshed in the last 30 days still needs, never past a transaction still running.
 -- A state left longer (a past term's) does not hold the log back: asked for again, it is
@@ -168,9 +209,7 @@ BEGIN
     SELECT least(min(pg_snapshot_xmin(k.since)), pg_snapshot_xmin(pg_current_snapshot()))
     INTO v_upto
     FROM (SELECT s.since, s.refreshed_at FROM xinyu.indicator_fact_scope s
-          UNION ALL SELECT t.since, t.refreshed_at FROM xinyu.reporting_days_term t
-          UNION ALL SELECT o.since, o.refreshed_at FROM xinyu.outlier_term o
-          UNION ALL SELECT w.since, w.refreshed_at FROM xinyu.standing_term w) k
+          UNION ALL SELECT t.since, t.refreshed_at FROM xinyu.kept_term t) k
     WHERE k.since IS NOT NULL AND k.refreshed_at > now() - interval '30 days';
     IF v_upto IS NULL THEN
         v_upto := pg_snapshot_xmin(pg_current_snapshot());
@@ -188,4 +227,6 @@ $$;
 REVOKE ALL ON FUNCTION xinyu.change_log_prune() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xinyu.change_log_prune() TO xinyu_ingest;
 GRANT EXECUTE ON FUNCTION xinyu.change_snapshot(), xinyu.change_log_covers(pg_snapshot),
-    xinyu.changes_since(pg_snapshot) TO xinyu_report;
+    xinyu.changes_since(pg_snapshot), xinyu.kept_terms_whole(text, text[], date[], text),
+    xinyu.kept_terms_changes(text, text[], date[], text),
+    xinyu.kept_terms_mark(text, text[], date[], text, pg_snapshot) TO xinyu_report;

@@ -137,26 +137,19 @@ BEGIN
 
     SELECT array_agg(c.period), array_agg(c.district_code) INTO v_periods, v_districts
     FROM (
-        SELECT DISTINCT k.period, coalesce(x.district_code, sc.district_code) AS district_code
-        FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-        JOIN xinyu.reporting_days_term k
-          ON k.period = t.period AND k.rules = v_rules AND k.deadline IS NOT DISTINCT FROM t.deadline
-         AND xinyu.change_log_covers(k.since)
-        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+        SELECT DISTINCT x.term AS period, coalesce(x.district_code, sc.district_code) AS district_code
+        FROM xinyu.kept_terms_changes('days', p_periods, p_deadlines, v_rules) x
         LEFT JOIN xinyu.school sc ON sc.school_code = x.school_code AND x.period IS NOT NULL
-        WHERE x.period = k.period
+        WHERE x.period = x.term
            OR x.period IS NULL AND EXISTS (SELECT FROM xinyu.submission s
                                            WHERE s.school_code = x.school_code
-                                             AND s.period = k.period)
+                                             AND s.period = x.term)
     ) c
     WHERE c.district_code IS NOT NULL;
 
     -- the terms that cannot follow the log, computed whole
-    SELECT array_agg(t.period), array_agg(t.deadline) INTO v_whole, v_whole_deadlines
-    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-    LEFT JOIN xinyu.reporting_days_term k ON k.period = t.period
-    WHERE k.period IS NULL OR k.rules <> v_rules OR k.deadline IS DISTINCT FROM t.deadline
-       OR NOT xinyu.change_log_covers(k.since);
+    SELECT array_agg(w.period), array_agg(w.deadline) INTO v_whole, v_whole_deadlines
+    FROM xinyu.kept_terms_whole('days', p_periods, p_deadlines, v_rules) w;
     IF v_whole IS NOT NULL THEN
         -- counted: the terms and districts kept before or now
         SELECT array_agg(DISTINCT concat_ws(' ', k.period, k.district_code)) INTO v_before
@@ -198,12 +191,7 @@ BEGIN
         END IF;
     END IF;
 
-    INSERT INTO xinyu.reporting_days_term AS k (period, deadline, rules, since, refreshed_at)
-    SELECT t.period, t.deadline, v_rules, v_now, now()
-    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-    ON CONFLICT (period) DO UPDATE
-    SET deadline = excluded.deadline, rules = excluded.rules, since = excluded.since,
-        refreshed_at = excluded.refreshed_at;
+    PERFORM xinyu.kept_terms_mark('days', p_periods, p_deadlines, v_rules, v_now);
     RETURN v_count;
 END
 $$;

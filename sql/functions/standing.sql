@@ -52,10 +52,8 @@ BEGIN
     FROM unnest(p_periods) AS t(period)
     WHERE t.period IS NOT NULL;
 
-    SELECT array_agg(t.period) INTO v_whole
-    FROM unnest(v_terms) AS t(period)
-    LEFT JOIN xinyu.outlier_term k ON k.period = t.period
-    WHERE k.period IS NULL OR k.rules <> v_rules OR NOT xinyu.change_log_covers(k.since);
+    SELECT array_agg(w.period) INTO v_whole
+    FROM xinyu.kept_terms_whole('outliers', v_terms, NULL, v_rules) w;
 
     IF v_whole IS NOT NULL THEN
         -- counted as every district of the registry in each such term (counting those with a
@@ -71,16 +69,15 @@ BEGIN
 
     SELECT array_agg(c.period), array_agg(c.district_code) INTO v_periods, v_districts
     FROM (
-        SELECT DISTINCT k.period, coalesce(x.district_code, sc.district_code) AS district_code
-        FROM xinyu.outlier_term k
-        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
+        SELECT DISTINCT x.term AS period,
+               coalesce(x.district_code, sc.district_code) AS district_code
+        FROM xinyu.kept_terms_changes('outliers', v_terms, NULL, v_rules) x
         LEFT JOIN xinyu.school sc ON sc.school_code = x.school_code AND x.period IS NOT NULL
-        WHERE k.period = ANY (v_terms) AND k.period <> ALL (coalesce(v_whole, '{}'))
-          AND (x.period IN (k.period, xinyu.previous_period(k.period))
-               OR x.period IS NULL
-                  AND EXISTS (SELECT FROM xinyu.submission s
-                              WHERE s.school_code = x.school_code AND s.is_current
-                                AND s.period IN (k.period, xinyu.previous_period(k.period))))
+        WHERE x.period IN (x.term, xinyu.previous_period(x.term))
+           OR x.period IS NULL
+              AND EXISTS (SELECT FROM xinyu.submission s
+                          WHERE s.school_code = x.school_code AND s.is_current
+                            AND s.period IN (x.term, xinyu.previous_period(x.term)))
     ) c
     WHERE c.district_code IS NOT NULL;
 
@@ -96,11 +93,7 @@ BEGIN
         FROM xinyu.quality_outliers(v_terms, NULL, v_periods, v_districts) o;
     END IF;
 
-    INSERT INTO xinyu.outlier_term AS k (period, rules, since, refreshed_at)
-    SELECT t.period, v_rules, v_now, now()
-    FROM unnest(v_terms) AS t(period)
-    ON CONFLICT (period) DO UPDATE
-    SET rules = excluded.rules, since = excluded.since, refreshed_at = excluded.refreshed_at;
+    PERFORM xinyu.kept_terms_mark('outliers', v_terms, NULL, v_rules, v_now);
     RETURN v_count;
 END
 $$;
@@ -131,11 +124,8 @@ BEGIN
     WHERE f.oid IN ('xinyu.quality_not_reported(text[], text[], text[])'::regprocedure,
                     'xinyu.late_current(text[], date[], text[], text[])'::regprocedure);
 
-    SELECT array_agg(t.period), array_agg(t.deadline) INTO v_whole, v_whole_deadlines
-    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-    LEFT JOIN xinyu.standing_term k ON k.period = t.period
-    WHERE k.period IS NULL OR k.rules <> v_rules OR k.deadline IS DISTINCT FROM t.deadline
-       OR NOT xinyu.change_log_covers(k.since);
+    SELECT array_agg(w.period), array_agg(w.deadline) INTO v_whole, v_whole_deadlines
+    FROM xinyu.kept_terms_whole('standing', p_periods, p_deadlines, v_rules) w;
     IF v_whole IS NOT NULL THEN
         DELETE FROM xinyu.standing_kept k WHERE k.period = ANY (v_whole);
         INSERT INTO xinyu.standing_kept (period, kind, school_code)
@@ -149,12 +139,9 @@ BEGIN
 
     SELECT array_agg(c.period), array_agg(c.school_code) INTO v_periods, v_codes
     FROM (
-        SELECT DISTINCT k.period, x.school_code
-        FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-        JOIN xinyu.standing_term k ON k.period = t.period
-        CROSS JOIN LATERAL xinyu.changes_since(k.since) x
-        WHERE k.period <> ALL (coalesce(v_whole, '{}'))
-          AND (x.period = k.period OR x.period IS NULL)
+        SELECT DISTINCT x.term AS period, x.school_code
+        FROM xinyu.kept_terms_changes('standing', p_periods, p_deadlines, v_rules) x
+        WHERE x.period = x.term OR x.period IS NULL
     ) c;
     IF v_periods IS NOT NULL THEN
         DELETE FROM xinyu.standing_kept k
@@ -169,12 +156,7 @@ BEGIN
         RETURN QUERY SELECT x.period, x.school_code FROM unnest(v_periods, v_codes) AS x(period, school_code);
     END IF;
 
-    INSERT INTO xinyu.standing_term AS k (period, deadline, rules, since, refreshed_at)
-    SELECT t.period, t.deadline, v_rules, v_now, now()
-    FROM xinyu.term_deadlines(p_periods, p_deadlines) t
-    ON CONFLICT (period) DO UPDATE
-    SET deadline = excluded.deadline, rules = excluded.rules, since = excluded.since,
-        refreshed_at = excluded.refreshed_at;
+    PERFORM xinyu.kept_terms_mark('standing', p_periods, p_deadlines, v_rules, v_now);
 END
 $$;
 

@@ -56,28 +56,23 @@ ALTER TABLE xinyu.indicator_fact_scope ADD COLUMN since pg_snapshot;
 DROP TABLE xinyu.reporting_days_inputs;
 DROP TABLE xinyu.outlier_inputs;
 
-CREATE UNLOGGED TABLE xinyu.reporting_days_term (
-    period text PRIMARY KEY,
-    deadline date,
-    rules text NOT NULL,      -- md5 of the text of xinyu.reporting_days
+-- Per kept state and term, what it was computed with and in (xinyu.kept_terms_mark). Unlogged
+-- like most of what it describes: after a crash of the server, which empties it, every state
+-- is computed whole (the kept outliers, logged, then once more than they need).
+CREATE UNLOGGED TABLE xinyu.kept_term (
+    kind text NOT NULL CONSTRAINT kept_term_kind CHECK (kind IN ('days', 'outliers')),
+    period text NOT NULL,
+    deadline date,            -- the term's deadline it was computed with (NULL: none or unused)
+    rules text NOT NULL,      -- md5 of the text of the functions that compute it
     since pg_snapshot NOT NULL,
-    refreshed_at timestamptz NOT NULL DEFAULT now()
+    refreshed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, period)
 );
 
-CREATE TABLE xinyu.outlier_term (
-    period text PRIMARY KEY,
-    rules text NOT NULL,      -- md5 of the text of xinyu.quality_outliers
-    since pg_snapshot NOT NULL,
-    refreshed_at timestamptz NOT NULL DEFAULT now()
-);
-
-COMMENT ON TABLE xinyu.reporting_days_term IS
-    'Per term, what its kept days of the reporting chart were computed with and in (xinyu.reporting_days_refresh).';
-COMMENT ON TABLE xinyu.outlier_term IS
-    'Per term, what its kept outliers were computed with and in (xinyu.outliers_refresh).';
+COMMENT ON TABLE xinyu.kept_term IS
+    'Per kept state (the chart''s days, the outliers) and term, what it was computed with and in.';
 
 -- ingest writes submissions, so their changes; the report reads the log and keeps its states
 GRANT INSERT ON xinyu.change_log TO xinyu_ingest;
 GRANT SELECT ON xinyu.change_log, xinyu.change_log_horizon TO xinyu_report;
-GRANT SELECT, INSERT, UPDATE, DELETE ON xinyu.reporting_days_term, xinyu.outlier_term
-    TO xinyu_report;
+GRANT SELECT, INSERT, UPDATE, DELETE ON xinyu.kept_term TO xinyu_report;

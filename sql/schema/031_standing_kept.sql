@@ -10,16 +10,8 @@
 -- outliers; the counts and the lists read them.
 --
 -- The rows can always be computed again from the tables of record: they are kept unlogged,
--- and after a crash of the server, which empties them with their terms, the next night
--- computes them all.
-
-CREATE UNLOGGED TABLE xinyu.standing_term (
-    period text PRIMARY KEY,
-    deadline date,
-    rules text NOT NULL,      -- md5 of the texts of xinyu.quality_not_reported and late_current
-    since pg_snapshot NOT NULL,
-    refreshed_at timestamptz NOT NULL DEFAULT now()
-);
+-- and after a crash of the server, which empties them with their terms (xinyu.kept_term,
+-- kind 'standing'), the next night computes them all.
 
 CREATE UNLOGGED TABLE xinyu.standing_kept (
     period text NOT NULL,
@@ -31,12 +23,16 @@ CREATE UNLOGGED TABLE xinyu.standing_kept (
     PRIMARY KEY (period, kind, school_code)
 );
 
-COMMENT ON TABLE xinyu.standing_term IS
-    'Per term, what its kept schools not reported and late versions were computed with and in (xinyu.standing_refresh).';
 COMMENT ON TABLE xinyu.standing_kept IS
     'The schools not reported and the late current versions of each term as last computed by the nightly run (xinyu.standing_refresh).';
 
 -- a term's superseded versions counted by index: a few per cent of its rows
 CREATE INDEX submission_superseded ON xinyu.submission (period) WHERE NOT is_current;
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON xinyu.standing_term, xinyu.standing_kept TO xinyu_report;
+-- their terms are kept with the others'
+ALTER TABLE xinyu.kept_term DROP CONSTRAINT kept_term_kind,
+    ADD CONSTRAINT kept_term_kind CHECK (kind IN ('days', 'outliers', 'standing'));
+COMMENT ON TABLE xinyu.kept_term IS
+    'Per kept state (the chart''s days, the outliers, the schools not reported and late) and term, what it was computed with and in.';
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON xinyu.standing_kept TO xinyu_report;

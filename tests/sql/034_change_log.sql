@@ -97,17 +97,17 @@ UPDATE xinyu.submission SET is_current = true WHERE school_code = '3201990002' A
 SELECT pg_temp.assert_eq('rows dropped', xinyu.change_log_prune() > 0, true);
 SELECT pg_temp.assert_eq('s0 no longer covered', xinyu.change_log_covers(:'s0'), false);
 SELECT pg_temp.assert_eq('the state still is',
-    xinyu.change_log_covers((SELECT since FROM xinyu.outlier_term WHERE period = '2024-2025-1')), true);
+    xinyu.change_log_covers((SELECT since FROM xinyu.kept_term WHERE kind = 'outliers' AND period = '2024-2025-1')), true);
 SELECT pg_temp.assert_eq('what it has not seen is kept',
-    pg_temp.unseen((SELECT since FROM xinyu.outlier_term WHERE period = '2024-2025-1')),
+    pg_temp.unseen((SELECT since FROM xinyu.kept_term WHERE kind = 'outliers' AND period = '2024-2025-1')),
     '2023-2024-2 3201990002');
 SELECT pg_temp.assert_eq('pruning again drops nothing', xinyu.change_log_prune(), 0::bigint);
 
 -- a state not refreshed in 30 days does not hold the log back
-UPDATE xinyu.outlier_term SET refreshed_at = now() - interval '31 days';
+UPDATE xinyu.kept_term SET refreshed_at = now() - interval '31 days';
 SELECT pg_temp.assert_eq('the old state no longer holds it', xinyu.change_log_prune() > 0, true);
 SELECT pg_temp.assert_eq('and is not covered',
-    xinyu.change_log_covers((SELECT since FROM xinyu.outlier_term WHERE period = '2024-2025-1')), false);
+    xinyu.change_log_covers((SELECT since FROM xinyu.kept_term WHERE kind = 'outliers' AND period = '2024-2025-1')), false);
 
 -- only the report reads the log and the owner prunes it for ingest
 DO $$
