@@ -97,6 +97,22 @@ BEGIN
 END
 $$;
 
+-- p_snapshot with transaction p_xid counted as running (NULL: as it is). The ids a snapshot
+-- lists as running must come in increasing order.
+CREATE OR REPLACE FUNCTION xinyu.snapshot_unseen(p_snapshot pg_snapshot, p_xid xid8)
+RETURNS pg_snapshot
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE
+    WHEN p_xid IS NULL OR p_xid >= pg_snapshot_xmax(p_snapshot) THEN p_snapshot
+    ELSE (SELECT format('%s:%s:%s', least(pg_snapshot_xmin(p_snapshot), p_xid),
+                        pg_snapshot_xmax(p_snapshot), string_agg(r.x::text, ',' ORDER BY r.x))
+                     ::pg_snapshot
+          FROM (SELECT DISTINCT i.x
+                FROM (SELECT pg_snapshot_xip(p_snapshot) AS x UNION ALL SELECT p_xid) i) r)
+END
+$$;
+
 -- The caller's snapshot as a kept state stores it: what it has seen. The caller's own
 -- transaction counts as unseen (its changes after this call are not in the state), though
 -- the snapshot shows its changes so far.
@@ -104,13 +120,7 @@ CREATE OR REPLACE FUNCTION xinyu.change_snapshot()
 RETURNS pg_snapshot
 LANGUAGE sql STABLE
 AS $$
-SELECT CASE
-    WHEN x.own IS NULL OR x.own >= pg_snapshot_xmax(x.s) THEN x.s
-    ELSE (SELECT format('%s:%s:%s', least(pg_snapshot_xmin(x.s), x.own), pg_snapshot_xmax(x.s),
-                        string_agg(DISTINCT i::text, ','))::pg_snapshot
-          FROM (SELECT pg_snapshot_xip(x.s) AS i UNION ALL SELECT x.own) ids(i))
-END
-FROM (SELECT pg_current_snapshot() AS s, pg_current_xact_id_if_assigned() AS own) x
+SELECT xinyu.snapshot_unseen(pg_current_snapshot(), pg_current_xact_id_if_assigned())
 $$;
 
 -- Whether the log holds every change a state computed in p_since has not seen: false for no
@@ -226,7 +236,8 @@ $$;
 
 REVOKE ALL ON FUNCTION xinyu.change_log_prune() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xinyu.change_log_prune() TO xinyu_ingest;
-GRANT EXECUTE ON FUNCTION xinyu.change_snapshot(), xinyu.change_log_covers(pg_snapshot),
+GRANT EXECUTE ON FUNCTION xinyu.snapshot_unseen(pg_snapshot, xid8), xinyu.change_snapshot(),
+    xinyu.change_log_covers(pg_snapshot),
     xinyu.changes_since(pg_snapshot), xinyu.kept_terms_whole(text, text[], date[], text),
     xinyu.kept_terms_changes(text, text[], date[], text),
     xinyu.kept_terms_mark(text, text[], date[], text, pg_snapshot) TO xinyu_report;

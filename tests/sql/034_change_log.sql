@@ -85,6 +85,19 @@ COMMIT;
 SELECT pg_temp.assert_eq('and by the snapshots before it',
     pg_temp.unseen(:'s1'), '2024-2025-1 3201980001');
 
+-- a transaction counted as running in a snapshot: among the others in increasing order (as
+-- numbers, not as text), below the oldest, or not at all when it had not begun
+SELECT pg_temp.assert_eq('counted as running, in order',
+    xinyu.snapshot_unseen('995:10005:998,1001', '9999')::text, '995:10005:998,1001,9999');
+SELECT pg_temp.assert_eq('older than the oldest running',
+    xinyu.snapshot_unseen('1000:2000:1500', '990')::text, '990:2000:990,1500');
+SELECT pg_temp.assert_eq('already listed',
+    xinyu.snapshot_unseen('1000:2000:1500', '1500')::text, '1000:2000:1500');
+SELECT pg_temp.assert_eq('not begun when it was taken',
+    xinyu.snapshot_unseen('1000:2000:1500', '2000')::text, '1000:2000:1500');
+SELECT pg_temp.assert_eq('no transaction',
+    xinyu.snapshot_unseen('1000:2000:1500', NULL)::text, '1000:2000:1500');
+
 -- a row deleted is a change
 DELETE FROM xinyu.submission WHERE school_code = '3201990006';
 SELECT pg_temp.assert_eq('a version deleted',
