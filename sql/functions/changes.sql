@@ -154,6 +154,18 @@ WHERE l.txid >= pg_snapshot_xmin(p_since)
   AND l.school_codes IS NOT NULL
 $$;
 
+-- The rules a kept state is computed by, as its terms keep them (xinyu.kept_term.rules): the
+-- md5 of the texts of the functions that compute it. A function's text changed (a new
+-- version of Xinyu) computes the state whole.
+CREATE OR REPLACE FUNCTION xinyu.kept_rules(p_functions regprocedure[])
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+SELECT md5(string_agg(md5(f.prosrc), ' ' ORDER BY f.oid::regprocedure::text))
+FROM pg_proc f
+WHERE f.oid = ANY (p_functions::oid[])
+$$;
+
 -- The terms of p_periods (with their deadlines, xinyu.term_deadlines) whose kept state p_kind
 -- cannot follow the log: never kept, kept with another deadline or other rules (p_rules, the
 -- md5 of the text of the functions that compute it), or whose unseen changes the log no
@@ -238,6 +250,7 @@ REVOKE ALL ON FUNCTION xinyu.change_log_prune() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xinyu.change_log_prune() TO xinyu_ingest;
 GRANT EXECUTE ON FUNCTION xinyu.snapshot_unseen(pg_snapshot, xid8), xinyu.change_snapshot(),
     xinyu.change_log_covers(pg_snapshot),
-    xinyu.changes_since(pg_snapshot), xinyu.kept_terms_whole(text, text[], date[], text),
+    xinyu.changes_since(pg_snapshot), xinyu.kept_rules(regprocedure[]),
+    xinyu.kept_terms_whole(text, text[], date[], text),
     xinyu.kept_terms_changes(text, text[], date[], text),
     xinyu.kept_terms_mark(text, text[], date[], text, pg_snapshot) TO xinyu_report;

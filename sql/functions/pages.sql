@@ -131,9 +131,8 @@ DECLARE
     v_before text[];
     v_count integer := 0;
 BEGIN
-    SELECT md5(f.prosrc) INTO v_rules
-    FROM pg_proc f
-    WHERE f.oid = 'xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure;
+    v_rules := xinyu.kept_rules(
+        ARRAY['xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure]);
 
     SELECT array_agg(c.period), array_agg(c.district_code) INTO v_periods, v_districts
     FROM (

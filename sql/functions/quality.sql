@@ -107,13 +107,14 @@ counted AS (
     -- to date in the caller's transaction, xinyu.standing_refresh), the superseded versions
     -- by index
     SELECT term.period,
-           (SELECT count(*) FROM xinyu.school sc WHERE sc.active)
+           a.schools_active
            - (SELECT count(*) FROM xinyu.standing_kept k
               WHERE k.period = term.period AND k.kind = 'not_reported'),
            (SELECT count(*) FROM xinyu.standing_kept k
             WHERE k.period = term.period AND k.kind = 'late'),
            (SELECT count(*) FROM xinyu.submission s WHERE s.period = term.period AND NOT s.is_current)
     FROM term
+    CROSS JOIN active a
     WHERE p_kept
 ),
 rejected AS (

@@ -44,9 +44,8 @@ DECLARE
     v_districts text[];
     v_count integer := 0;
 BEGIN
-    SELECT md5(f.prosrc) INTO v_rules
-    FROM pg_proc f
-    WHERE f.oid = 'xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure;
+    v_rules := xinyu.kept_rules(
+        ARRAY['xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure]);
 
     SELECT array_agg(DISTINCT t.period) INTO v_terms
     FROM unnest(p_periods) AS t(period)
@@ -119,10 +118,9 @@ DECLARE
     v_periods text[];
     v_codes text[];
 BEGIN
-    SELECT md5(string_agg(md5(f.prosrc), ' ' ORDER BY f.proname)) INTO v_rules
-    FROM pg_proc f
-    WHERE f.oid IN ('xinyu.quality_not_reported(text[], text[], text[])'::regprocedure,
-                    'xinyu.late_current(text[], date[], text[], text[])'::regprocedure);
+    v_rules := xinyu.kept_rules(
+        ARRAY['xinyu.quality_not_reported(text[], text[], text[])'::regprocedure,
+              'xinyu.late_current(text[], date[], text[], text[])'::regprocedure]);
 
     SELECT array_agg(w.period), array_agg(w.deadline) INTO v_whole, v_whole_deadlines
     FROM xinyu.kept_terms_whole('standing', p_periods, p_deadlines, v_rules) w;
