@@ -80,6 +80,15 @@ SELECT pg_temp.check_kept('another deadline', '2024-2025-1 *',
     ARRAY[date '2024-07-15', date '2025-01-10']);
 SELECT pg_temp.check_kept('the deadlines as before', '2024-2025-1 *');
 
+-- no deadline known for T1: T1 whole, nobody late in it (the count of late is none, not 0)
+SELECT pg_temp.check_kept('no deadline for T1', '2023-2024-2 *',
+    ARRAY[NULL::date, date '2025-01-20']);
+SELECT pg_temp.assert_eq('no late school in T1',
+    (SELECT count(*) FROM pg_temp.kept_late WHERE period = '2023-2024-2'), 0::bigint);
+SELECT pg_temp.assert_eq('and no count of them',
+    (SELECT schools_late FROM pg_temp.kept_terms WHERE period = '2023-2024-2'), NULL::bigint);
+SELECT pg_temp.check_kept('the deadline known again', '2023-2024-2 *');
+
 -- new rules (the text of late_current changed): every term
 DO $$
 BEGIN
