@@ -418,6 +418,7 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET work_mem = '256MB'
 SET enable_mergejoin = off
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -531,48 +532,48 @@ BEGIN
     outlier AS (
         SELECT 'district_median' AS kind, 1 AS kind_ord, c.period, c.district_code, c.school_code,
                v.field, v.path, v.value, v.median::numeric AS reference,
-               v.value::double precision / v.median AS ratio
+               v.fvalue / v.median AS ratio
         FROM cur c
         JOIN median m ON m.period = c.period AND m.district_code = c.district_code
         CROSS JOIN LATERAL (VALUES
-            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, m.enrolled_total),
-            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, m.enrolled_grade4_up),
-            ('classes_total', 'classes.by_grade', c.classes_total::numeric, m.classes_total),
-            ('staff_psych_fulltime', 'staff.psych_fulltime', c.staff_psych_fulltime::numeric, m.staff_psych_fulltime),
-            ('staff_psych_parttime', 'staff.psych_parttime', c.staff_psych_parttime::numeric, m.staff_psych_parttime),
-            ('staff_psych_fulltime_degree', 'staff.psych_fulltime_degree', c.staff_psych_fulltime_degree::numeric, m.staff_psych_fulltime_degree),
-            ('staff_psych_cert_a', 'staff.psych_cert_a', c.staff_psych_cert_a::numeric, m.staff_psych_cert_a),
-            ('staff_parttime_3yr_head', 'staff.parttime_3yr_head', c.staff_parttime_3yr_head::numeric, m.staff_parttime_3yr_head),
-            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers::numeric, m.staff_head_teachers),
-            ('staff_head_teachers_cert_b', 'staff.head_teachers_cert_b', c.staff_head_teachers_cert_b::numeric, m.staff_head_teachers_cert_b),
-            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers::numeric, m.staff_subject_teachers),
-            ('staff_subject_teachers_cert_c', 'staff.subject_teachers_cert_c', c.staff_subject_teachers_cert_c::numeric, m.staff_subject_teachers_cert_c),
-            ('funding_psych_yuan', 'funding.psych_yuan', c.funding_psych_yuan::numeric, m.funding_psych_yuan),
-            ('curriculum_theme_meetings', 'curriculum.theme_meetings', c.curriculum_theme_meetings::numeric, m.curriculum_theme_meetings),
-            ('curriculum_special_activities', 'curriculum.special_activities', c.curriculum_special_activities::numeric, m.curriculum_special_activities),
-            ('counseling_open_hours_per_week', 'counseling.open_hours_per_week', c.counseling_open_hours_per_week::numeric, m.counseling_open_hours_per_week),
-            ('counseling_individual_sessions', 'counseling.individual_sessions', c.counseling_individual_sessions::numeric, m.counseling_individual_sessions),
-            ('counseling_group_sessions', 'counseling.group_sessions', c.counseling_group_sessions::numeric, m.counseling_group_sessions),
-            ('counseling_group_participants', 'counseling.group_participants', c.counseling_group_participants::numeric, m.counseling_group_participants),
-            ('screening_students_screened', 'screening.students_screened', c.screening_students_screened::numeric, m.screening_students_screened),
-            ('screening_students_flagged', 'screening.students_flagged', c.screening_students_flagged::numeric, m.screening_students_flagged),
-            ('screening_archives', 'screening.archives', c.screening_archives::numeric, m.screening_archives),
-            ('care_left_behind', 'care.left_behind', c.care_left_behind::numeric, m.care_left_behind),
-            ('care_single_parent', 'care.single_parent', c.care_single_parent::numeric, m.care_single_parent),
-            ('care_special_needs', 'care.special_needs', c.care_special_needs::numeric, m.care_special_needs),
-            ('home_school_parent_trainings', 'home_school.parent_trainings', c.home_school_parent_trainings::numeric, m.home_school_parent_trainings),
-            ('home_school_psych_parent_trainings', 'home_school.psych_parent_trainings', c.home_school_psych_parent_trainings::numeric, m.home_school_psych_parent_trainings),
-            ('home_school_parent_attendees', 'home_school.parent_attendees', c.home_school_parent_attendees::numeric, m.home_school_parent_attendees),
-            ('home_school_home_visit_rate', 'home_school.home_visit_rate', c.home_school_home_visit_rate::numeric, m.home_school_home_visit_rate),
-            ('training_all_staff_sessions', 'training.all_staff_sessions', c.training_all_staff_sessions::numeric, m.training_all_staff_sessions),
-            ('training_hours_psych_and_head', 'training.hours_psych_and_head', c.training_hours_psych_and_head::numeric, m.training_hours_psych_and_head),
-            ('crisis_incidents', 'crisis.incidents', c.crisis_incidents::numeric, m.crisis_incidents),
-            ('crisis_referrals', 'crisis.referrals', c.crisis_referrals::numeric, m.crisis_referrals),
-            ('research_city_awards', 'research.city_awards', c.research_city_awards::numeric, m.research_city_awards),
-            ('research_papers', 'research.papers', c.research_papers::numeric, m.research_papers),
-            ('research_books', 'research.books', c.research_books::numeric, m.research_books),
-            ('research_years_of_practice', 'research.years_of_practice', c.research_years_of_practice::numeric, m.research_years_of_practice)
-        ) AS v(field, path, value, median)
+            ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, c.enrolled_total::double precision, m.enrolled_total),
+            ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, c.enrolled_grade4_up::double precision, m.enrolled_grade4_up),
+            ('classes_total', 'classes.by_grade', c.classes_total::numeric, c.classes_total::double precision, m.classes_total),
+            ('staff_psych_fulltime', 'staff.psych_fulltime', c.staff_psych_fulltime::numeric, c.staff_psych_fulltime::double precision, m.staff_psych_fulltime),
+            ('staff_psych_parttime', 'staff.psych_parttime', c.staff_psych_parttime::numeric, c.staff_psych_parttime::double precision, m.staff_psych_parttime),
+            ('staff_psych_fulltime_degree', 'staff.psych_fulltime_degree', c.staff_psych_fulltime_degree::numeric, c.staff_psych_fulltime_degree::double precision, m.staff_psych_fulltime_degree),
+            ('staff_psych_cert_a', 'staff.psych_cert_a', c.staff_psych_cert_a::numeric, c.staff_psych_cert_a::double precision, m.staff_psych_cert_a),
+            ('staff_parttime_3yr_head', 'staff.parttime_3yr_head', c.staff_parttime_3yr_head::numeric, c.staff_parttime_3yr_head::double precision, m.staff_parttime_3yr_head),
+            ('staff_head_teachers', 'staff.head_teachers', c.staff_head_teachers::numeric, c.staff_head_teachers::double precision, m.staff_head_teachers),
+            ('staff_head_teachers_cert_b', 'staff.head_teachers_cert_b', c.staff_head_teachers_cert_b::numeric, c.staff_head_teachers_cert_b::double precision, m.staff_head_teachers_cert_b),
+            ('staff_subject_teachers', 'staff.subject_teachers', c.staff_subject_teachers::numeric, c.staff_subject_teachers::double precision, m.staff_subject_teachers),
+            ('staff_subject_teachers_cert_c', 'staff.subject_teachers_cert_c', c.staff_subject_teachers_cert_c::numeric, c.staff_subject_teachers_cert_c::double precision, m.staff_subject_teachers_cert_c),
+            ('funding_psych_yuan', 'funding.psych_yuan', c.funding_psych_yuan::numeric, c.funding_psych_yuan::double precision, m.funding_psych_yuan),
+            ('curriculum_theme_meetings', 'curriculum.theme_meetings', c.curriculum_theme_meetings::numeric, c.curriculum_theme_meetings::double precision, m.curriculum_theme_meetings),
+            ('curriculum_special_activities', 'curriculum.special_activities', c.curriculum_special_activities::numeric, c.curriculum_special_activities::double precision, m.curriculum_special_activities),
+            ('counseling_open_hours_per_week', 'counseling.open_hours_per_week', c.counseling_open_hours_per_week::numeric, c.counseling_open_hours_per_week::double precision, m.counseling_open_hours_per_week),
+            ('counseling_individual_sessions', 'counseling.individual_sessions', c.counseling_individual_sessions::numeric, c.counseling_individual_sessions::double precision, m.counseling_individual_sessions),
+            ('counseling_group_sessions', 'counseling.group_sessions', c.counseling_group_sessions::numeric, c.counseling_group_sessions::double precision, m.counseling_group_sessions),
+            ('counseling_group_participants', 'counseling.group_participants', c.counseling_group_participants::numeric, c.counseling_group_participants::double precision, m.counseling_group_participants),
+            ('screening_students_screened', 'screening.students_screened', c.screening_students_screened::numeric, c.screening_students_screened::double precision, m.screening_students_screened),
+            ('screening_students_flagged', 'screening.students_flagged', c.screening_students_flagged::numeric, c.screening_students_flagged::double precision, m.screening_students_flagged),
+            ('screening_archives', 'screening.archives', c.screening_archives::numeric, c.screening_archives::double precision, m.screening_archives),
+            ('care_left_behind', 'care.left_behind', c.care_left_behind::numeric, c.care_left_behind::double precision, m.care_left_behind),
+            ('care_single_parent', 'care.single_parent', c.care_single_parent::numeric, c.care_single_parent::double precision, m.care_single_parent),
+            ('care_special_needs', 'care.special_needs', c.care_special_needs::numeric, c.care_special_needs::double precision, m.care_special_needs),
+            ('home_school_parent_trainings', 'home_school.parent_trainings', c.home_school_parent_trainings::numeric, c.home_school_parent_trainings::double precision, m.home_school_parent_trainings),
+            ('home_school_psych_parent_trainings', 'home_school.psych_parent_trainings', c.home_school_psych_parent_trainings::numeric, c.home_school_psych_parent_trainings::double precision, m.home_school_psych_parent_trainings),
+            ('home_school_parent_attendees', 'home_school.parent_attendees', c.home_school_parent_attendees::numeric, c.home_school_parent_attendees::double precision, m.home_school_parent_attendees),
+            ('home_school_home_visit_rate', 'home_school.home_visit_rate', c.home_school_home_visit_rate::numeric, c.home_school_home_visit_rate::double precision, m.home_school_home_visit_rate),
+            ('training_all_staff_sessions', 'training.all_staff_sessions', c.training_all_staff_sessions::numeric, c.training_all_staff_sessions::double precision, m.training_all_staff_sessions),
+            ('training_hours_psych_and_head', 'training.hours_psych_and_head', c.training_hours_psych_and_head::numeric, c.training_hours_psych_and_head::double precision, m.training_hours_psych_and_head),
+            ('crisis_incidents', 'crisis.incidents', c.crisis_incidents::numeric, c.crisis_incidents::double precision, m.crisis_incidents),
+            ('crisis_referrals', 'crisis.referrals', c.crisis_referrals::numeric, c.crisis_referrals::double precision, m.crisis_referrals),
+            ('research_city_awards', 'research.city_awards', c.research_city_awards::numeric, c.research_city_awards::double precision, m.research_city_awards),
+            ('research_papers', 'research.papers', c.research_papers::numeric, c.research_papers::double precision, m.research_papers),
+            ('research_books', 'research.books', c.research_books::numeric, c.research_books::double precision, m.research_books),
+            ('research_years_of_practice', 'research.years_of_practice', c.research_years_of_practice::numeric, c.research_years_of_practice::double precision, m.research_years_of_practice)
+        ) AS v(field, path, value, fvalue, median)
         -- only the submissions with a value over about ten times its median are unpivoted (NULL
         -- ratios, those of a median of 0 or of no value, are ignored by greatest)
         WHERE greatest(
@@ -614,7 +615,7 @@ BEGIN
                   c.research_books / nullif(m.research_books, 0),
                   c.research_years_of_practice / nullif(m.research_years_of_practice, 0)) > 9.99
           AND v.median > 0
-          AND v.value::double precision > 10 * v.median
+          AND v.fvalue > 10 * v.median
           AND (p_run_id IS NULL OR c.run_id = p_run_id)
         UNION ALL
         SELECT 'term_change', 2, c.period, c.district_code, c.school_code, v.field, v.path,
