@@ -761,7 +761,7 @@ static const struct {
                           {"outlier", "outliers"},          {"summary", "summary_mismatches"}};
 
 /*
- * How many problems of each kind run new_run saw first (xinyu.quality_new), as the run's
+ * How many problems of each kind run new_run saw first (xinyu.quality_new_seen), as the run's
  * "new" in the document ({"not_reported": n, ...}); count[] by kind. The problems themselves
  * are the "new" CSV and sheet, streamed with the lists (stream_table): on a first night they
  * are every problem of the scope, too many to hold. 0, or -1 after logging.
@@ -770,7 +770,7 @@ static int run_new(PGconn *conn, const char *const *params, json_t *run, size_t 
 {
     PGresult *res = db_query(conn,
                              "SELECT kind, period IS NULL AND kind = 'rejection', count(*) "
-                             "FROM xinyu.quality_new($1::text[], $2::bigint) GROUP BY 1, 2",
+                             "FROM xinyu.quality_new_seen($1::text[], $2::bigint) GROUP BY 1, 2",
                              2, params, PGRES_TUPLES_OK, "cannot count what the run saw first");
     if (res == NULL)
         return -1;
