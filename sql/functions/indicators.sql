@@ -24,7 +24,7 @@
 -- psych_cert_a <= fulltime + parttime, head_teachers_cert_b <= head_teachers,
 -- subject_teachers_cert_c <= subject_teachers, students_screened <= E4), but a year's
 -- roll-up taken field by field need not. The ratios that divide one such field by the other
--- take the whole pair from one term (xinyu.school_paired_inputs):
+-- take the whole pair from one term (the paired columns of xinyu.school_facts):
 --   fulltime_degree_rate  psych_fulltime_degree and F from the latest term that reported both
 --   cert_a_coverage       psych_cert_a, F and P from the latest term that reported all three
 --   cert_b_coverage       head_teachers_cert_b and head_teachers, latest term with both
@@ -84,11 +84,17 @@ $$;
 
 -- Its result columns changed (lessons_biweekly_ok left when audit clause 11 took the lesson
 -- rule), and later it took the schools to compute (p_codes, for the school pages): the form
--- of three arguments is dropped, the function made anew.
+-- of three arguments is dropped, the function made anew. Its result columns changed again
+-- when it took in the pairs of xinyu.school_paired_inputs and what xinyu.indicator_fact_inputs
+-- compares (the kept facts were computed from three passes over the submissions, a second
+-- and a half of a first night's 4 s at 200,000 schools): that form is dropped too.
 DROP FUNCTION IF EXISTS xinyu.school_facts(text[], date[], jsonb);
+DROP FUNCTION IF EXISTS xinyu.school_facts(text[], date[], jsonb, text[]);
+DROP FUNCTION IF EXISTS xinyu.school_paired_inputs(text[], text[]);
 
 -- The indicators' roll-up per school in one pass over the submissions: the fields rolled up
--- over the scope's terms and the results of the per-school rules.
+-- over the scope's terms, the results of the per-school rules, the pairs of fields of the five
+-- ratios each from one term, and what the row follows from.
 CREATE OR REPLACE FUNCTION xinyu.school_facts(p_periods text[], p_deadlines date[], p_params jsonb,
                                               p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
@@ -148,7 +154,28 @@ RETURNS TABLE (
     stages_enrolled integer,     -- stages (primary 1-6, junior 7-9, senior 10-12) enrolled in the latest term; audit clause 6
     lessons_ok boolean,          -- the lesson rule (work points 8); NULL: no lessons-reported term
     theme_meetings_ok boolean,   -- theme_meetings >= sum of classes_total x months_in_term over the terms that report them
-    all_staff_sessions_every_term boolean -- all_staff_sessions >= min_sessions_per_term in every reported term; NULL if NULL in one
+    all_staff_sessions_every_term boolean, -- all_staff_sessions >= min_sessions_per_term in every reported term; NULL if NULL in one
+    -- the pairs of fields of the five ratios of paired inputs, each pair NULL as a whole when
+    -- no term reported all of it (the header): "latest" is latest_pack's max() restricted to
+    -- the terms that reported the whole pair, so every member comes from the same term; the
+    -- screening pair is the max() of ARRAY[screened, term_key, E4], which orders by the number
+    -- screened and then by term
+    degree_psych_fulltime_degree integer,   -- fulltime_degree_rate
+    degree_psych_fulltime integer,
+    cert_a_psych_cert_a integer,            -- cert_a_coverage
+    cert_a_psych_fulltime integer,
+    cert_a_psych_parttime integer,
+    cert_b_head_teachers_cert_b integer,    -- cert_b_coverage
+    cert_b_head_teachers integer,
+    cert_c_subject_teachers_cert_c integer, -- cert_c_coverage
+    cert_c_subject_teachers integer,
+    screening_pair_screened integer,        -- screening_coverage
+    screening_pair_enrolled_grade4_up integer,
+    -- what the row follows from besides the registry entry: an exclusive-or of the ids of the
+    -- current submissions read (terms_reported of them) and one of the ids' hashes, 0 for none
+    -- (xinyu.indicator_fact_inputs)
+    inputs_xor bigint,
+    inputs_mix integer
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -264,7 +291,31 @@ agg AS (
            sum(s.classes_total) FILTER (WHERE s.curriculum_theme_meetings IS NOT NULL) AS classes_with_theme_meetings,
            -- all_staff_sessions is a "per term" rule: every term >= the minimum <=> the smallest does
            min(s.training_all_staff_sessions) AS all_staff_sessions_min,
-           bool_or(s.training_all_staff_sessions IS NULL) AS all_staff_sessions_missing
+           bool_or(s.training_all_staff_sessions IS NULL) AS all_staff_sessions_missing,
+           -- the pairs (the result columns)
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime_degree))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_d,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_cert_a))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_a,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_f,
+           max(xinyu.latest_pack(term.term_key, s.staff_psych_parttime))
+               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_p,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers_cert_b))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_b,
+           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers))
+               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_h,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers_cert_c))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_c,
+           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers))
+               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_s,
+           -- a NULL element would sort above every number: only the terms that screened
+           max(ARRAY[s.screening_students_screened, term.term_key, s.enrolled_grade4_up])
+               FILTER (WHERE s.screening_students_screened IS NOT NULL) AS screening,
+           bit_xor(s.submission_id) AS inputs_xor,
+           bit_xor(hashint8(s.submission_id)) AS inputs_mix
     FROM xinyu.submission s
     JOIN term ON term.period = s.period
     WHERE s.period = ANY (p_periods) AND s.is_current
@@ -353,7 +404,20 @@ SELECT sc.school_code,
        -- a reported term that does not say is no data for the whole rule
        CASE WHEN a.all_staff_sessions_missing THEN NULL
             ELSE a.all_staff_sessions_min >= prm.min_sessions_per_term
-       END
+       END,
+       xinyu.latest_unpack(a.degree_d),
+       xinyu.latest_unpack(a.degree_f),
+       xinyu.latest_unpack(a.cert_a_a),
+       xinyu.latest_unpack(a.cert_a_f),
+       xinyu.latest_unpack(a.cert_a_p),
+       xinyu.latest_unpack(a.cert_b_b),
+       xinyu.latest_unpack(a.cert_b_h),
+       xinyu.latest_unpack(a.cert_c_c),
+       xinyu.latest_unpack(a.cert_c_s),
+       a.screening[1],
+       a.screening[3],
+       coalesce(a.inputs_xor, 0),
+       coalesce(a.inputs_mix, 0)
 FROM xinyu.school sc
 CROSS JOIN prm
 LEFT JOIN agg a ON a.school_code = sc.school_code
@@ -363,90 +427,16 @@ $$;
 COMMENT ON FUNCTION xinyu.school_facts(text[], date[], jsonb, text[]) IS
     'One row per active school (of p_codes, when given): fields rolled up over the given terms (SUBMISSION.md section 2) and per-rule results.';
 
--- One row per school with a current submission in p_periods. Each pair is NULL as a whole
--- when no term reported all of its fields. "Latest" is xinyu.latest_pack's max() restricted
--- to the terms that reported the whole pair, so every member comes from the same term; the
--- screening pair is the max() of ARRAY[screened, term_key, E4], which orders by the number
--- screened and then by term.
--- (Until it took the schools to compute, p_codes, it had one argument: that form is dropped.)
-DROP FUNCTION IF EXISTS xinyu.school_paired_inputs(text[]);
-CREATE OR REPLACE FUNCTION xinyu.school_paired_inputs(p_periods text[], p_codes text[] DEFAULT NULL)
-RETURNS TABLE (
-    school_code text,
-    degree_psych_fulltime_degree integer,   -- fulltime_degree_rate
-    degree_psych_fulltime integer,
-    cert_a_psych_cert_a integer,            -- cert_a_coverage
-    cert_a_psych_fulltime integer,
-    cert_a_psych_parttime integer,
-    cert_b_head_teachers_cert_b integer,    -- cert_b_coverage
-    cert_b_head_teachers integer,
-    cert_c_subject_teachers_cert_c integer, -- cert_c_coverage
-    cert_c_subject_teachers integer,
-    screening_students_screened integer,    -- screening_coverage
-    screening_enrolled_grade4_up integer
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-WITH term AS (
-    -- DISTINCT: a period listed twice must not count its submissions twice
-    SELECT DISTINCT t.period,
-           left(t.period, 4)::integer * 10 + right(t.period, 1)::integer AS term_key
-    FROM unnest(p_periods) AS t(period)
-    WHERE t.period IS NOT NULL
-),
-pair AS (
-    SELECT s.school_code,
-           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime_degree))
-               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_d,
-           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
-               FILTER (WHERE num_nulls(s.staff_psych_fulltime_degree, s.staff_psych_fulltime) = 0) AS degree_f,
-           max(xinyu.latest_pack(term.term_key, s.staff_psych_cert_a))
-               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_a,
-           max(xinyu.latest_pack(term.term_key, s.staff_psych_fulltime))
-               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_f,
-           max(xinyu.latest_pack(term.term_key, s.staff_psych_parttime))
-               FILTER (WHERE num_nulls(s.staff_psych_cert_a, s.staff_psych_fulltime, s.staff_psych_parttime) = 0) AS cert_a_p,
-           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers_cert_b))
-               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_b,
-           max(xinyu.latest_pack(term.term_key, s.staff_head_teachers))
-               FILTER (WHERE num_nulls(s.staff_head_teachers_cert_b, s.staff_head_teachers) = 0) AS cert_b_h,
-           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers_cert_c))
-               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_c,
-           max(xinyu.latest_pack(term.term_key, s.staff_subject_teachers))
-               FILTER (WHERE num_nulls(s.staff_subject_teachers_cert_c, s.staff_subject_teachers) = 0) AS cert_c_s,
-           -- a NULL element would sort above every number: only the terms that screened
-           max(ARRAY[s.screening_students_screened, term.term_key, s.enrolled_grade4_up])
-               FILTER (WHERE s.screening_students_screened IS NOT NULL) AS screening
-    FROM xinyu.submission s
-    JOIN term ON term.period = s.period
-    WHERE s.period = ANY (p_periods) AND s.is_current
-      AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
-    GROUP BY s.school_code
-)
-SELECT p.school_code,
-       xinyu.latest_unpack(p.degree_d),
-       xinyu.latest_unpack(p.degree_f),
-       xinyu.latest_unpack(p.cert_a_a),
-       xinyu.latest_unpack(p.cert_a_f),
-       xinyu.latest_unpack(p.cert_a_p),
-       xinyu.latest_unpack(p.cert_b_b),
-       xinyu.latest_unpack(p.cert_b_h),
-       xinyu.latest_unpack(p.cert_c_c),
-       xinyu.latest_unpack(p.cert_c_s),
-       p.screening[1],
-       p.screening[3]
-FROM pair p
-$$;
-COMMENT ON FUNCTION xinyu.school_paired_inputs(text[], text[]) IS
-    'Per school (of p_codes, when given), the inputs of the five ratios of paired fields, each pair from one term (INDICATORS.md "Paired inputs come from one term").';
-
 -- What the indicators take from each active school (of p_codes, when given): its state for
 -- each school-share indicator (xinyu.indicator_state) and the inputs of the sum-ratio
--- indicators. The five ratios of paired inputs take them from xinyu.school_paired_inputs (one
--- term per pair); every other use of a field, F in students_per_fulltime among them, keeps the
+-- indicators. The five ratios of paired inputs take them from school_facts' pairs (one term
+-- per pair); every other use of a field, F in students_per_fulltime among them, keeps the
 -- roll-up of school_facts. A school's row depends on nothing but its registry entry and its
--- current submissions of p_periods (and the arguments): xinyu.indicator_facts_refresh keeps
--- the rows and computes again only those of the schools where either changed.
+-- current submissions of p_periods (and the arguments), which inputs_n, inputs_xor and
+-- inputs_mix identify (xinyu.indicator_fact_inputs): xinyu.indicator_facts_refresh keeps the
+-- rows and computes again only those of the schools where either changed.
+-- (Its result columns changed when it took those three: the earlier form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.indicator_facts(text[], date[], jsonb, text[]);
 CREATE OR REPLACE FUNCTION xinyu.indicator_facts(p_periods text[], p_deadlines date[], p_params jsonb,
                                                  p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
@@ -484,7 +474,10 @@ RETURNS TABLE (
     research_group_compliance integer,
     care_ledger_rate integer,
     parent_training_compliance integer,
-    teacher_training_compliance integer
+    teacher_training_compliance integer,
+    inputs_n integer,
+    inputs_xor bigint,
+    inputs_mix integer
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -504,18 +497,18 @@ SELECT sf.school_code,
        sf.enrolled_total AS e,
        sf.staff_psych_fulltime AS f,
        sf.staff_psych_parttime AS p,
-       pr.degree_psych_fulltime_degree,
-       pr.degree_psych_fulltime,
-       pr.cert_a_psych_cert_a,
-       pr.cert_a_psych_fulltime,
-       pr.cert_a_psych_parttime,
-       pr.cert_b_head_teachers_cert_b,
-       pr.cert_b_head_teachers,
-       pr.cert_c_subject_teachers_cert_c,
-       pr.cert_c_subject_teachers,
+       sf.degree_psych_fulltime_degree,
+       sf.degree_psych_fulltime,
+       sf.cert_a_psych_cert_a,
+       sf.cert_a_psych_fulltime,
+       sf.cert_a_psych_parttime,
+       sf.cert_b_head_teachers_cert_b,
+       sf.cert_b_head_teachers,
+       sf.cert_c_subject_teachers_cert_c,
+       sf.cert_c_subject_teachers,
        sf.funding_psych_yuan,
-       pr.screening_students_screened,
-       pr.screening_enrolled_grade4_up,
+       sf.screening_pair_screened AS screening_students_screened,
+       sf.screening_pair_enrolled_grade4_up AS screening_enrolled_grade4_up,
        sf.screening_students_flagged,
        sf.screening_archives,
        sf.crisis_incidents,
@@ -550,10 +543,12 @@ SELECT sf.school_code,
        xinyu.indicator_state(sf.terms_reported > 0,
            CASE WHEN sf.all_staff_sessions_every_term IS NOT NULL AND sf.training_hours_psych_and_head IS NOT NULL
                 THEN sf.all_staff_sessions_every_term
-                     AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance
+                     AND sf.training_hours_psych_and_head >= prm.min_hours END) AS teacher_training_compliance,
+       sf.terms_reported,
+       sf.inputs_xor,
+       sf.inputs_mix
 FROM xinyu.school_facts(p_periods, p_deadlines, p_params, p_codes) sf
 CROSS JOIN prm
-LEFT JOIN xinyu.school_paired_inputs(p_periods, p_codes) pr ON pr.school_code = sf.school_code
 $$;
 
 COMMENT ON FUNCTION xinyu.indicator_facts(text[], date[], jsonb, text[]) IS
@@ -574,8 +569,8 @@ SELECT md5(concat_ws(E'\n', p_periods::text, p_deadlines::text, coalesce(p_param
                                 ORDER BY f.proname, pg_get_function_identity_arguments(f.oid))))
 FROM pg_proc f
 WHERE f.pronamespace = 'xinyu'::regnamespace
-  AND f.proname IN ('indicator_facts', 'school_facts', 'school_paired_inputs', 'indicator_state',
-                    'latest_pack', 'latest_unpack')
+  AND f.proname IN ('indicator_facts', 'school_facts', 'indicator_state', 'latest_pack',
+                    'latest_unpack')
 $$;
 
 -- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
@@ -613,7 +608,7 @@ WITH fact AS (
            k.psych_teacher_presence, k.large_school_fulltime, k.funding_compliant_schools,
            k.lesson_compliance, k.theme_meeting_compliance, k.room_rate, k.room_hours_compliance,
            k.research_group_compliance, k.care_ledger_rate, k.parent_training_compliance,
-           k.teacher_training_compliance
+           k.teacher_training_compliance, k.inputs_n, k.inputs_xor, k.inputs_mix
     FROM xinyu.indicator_fact k
     WHERE p_kept
       AND k.scope_key = (SELECT xinyu.indicator_fact_key(p_periods, p_deadlines, p_params))
@@ -785,7 +780,8 @@ COMMENT ON FUNCTION xinyu.indicator_rows(text[], date[], jsonb, boolean, boolean
 
 -- What a school's kept facts follow from, for each active school (of p_codes, when given):
 -- its district and type, and its current submissions of p_periods as their number, an
--- exclusive-or of their ids and one of the ids' hashes (0, 0, 0 for none). A stored submission
+-- exclusive-or of their ids and one of the ids' hashes (0, 0, 0 for none), as xinyu.school_facts
+-- computes them with its facts (terms_reported, inputs_xor, inputs_mix). A stored submission
 -- never changes (a new version is a new row), so these change with every change to what its
 -- facts are computed from.
 DROP FUNCTION IF EXISTS xinyu.indicator_fact_inputs(text[]);
@@ -835,14 +831,9 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_key text := xinyu.indicator_fact_key(p_periods, p_deadlines, p_params);
-    -- the schools to compute and what their facts follow from (xinyu.indicator_fact_inputs);
-    -- NULL: every active school
+    -- the schools to compute (NULL: every active school); what their facts follow from is
+    -- computed with them (xinyu.indicator_facts' inputs_n, inputs_xor and inputs_mix)
     v_codes text[];
-    v_district text[];
-    v_type text[];
-    v_n integer[];
-    v_ids bigint[];
-    v_mix integer[];
     v_now pg_snapshot := xinyu.change_snapshot();
     v_since pg_snapshot;
     -- the schools that may have changed (NULL with v_covered false: every school)
@@ -880,11 +871,9 @@ BEGIN
                 END IF;
             END IF;
             -- of those, the schools whose row is missing or was computed from other inputs,
-            -- with their inputs now, and those whose row is of a school no longer active
-            -- (inputs NULL)
-            SELECT array_agg(coalesce(n.school_code, k.school_code)), array_agg(n.district_code),
-                   array_agg(n.school_type), array_agg(n.n), array_agg(n.ids), array_agg(n.mix)
-            INTO v_codes, v_district, v_type, v_n, v_ids, v_mix
+            -- and those whose row is of a school no longer active (inputs NULL)
+            SELECT array_agg(coalesce(n.school_code, k.school_code))
+            INTO v_codes
             FROM xinyu.indicator_fact_inputs(p_periods, v_candidates) n
             FULL JOIN (SELECT * FROM xinyu.indicator_fact k
                        WHERE k.scope_key = v_key
@@ -915,7 +904,7 @@ BEGIN
                                           room_hours_compliance, research_group_compliance,
                                           care_ledger_rate, parent_training_compliance,
                                           teacher_training_compliance)
-        SELECT v_key, f.school_code, i.n, i.ids, i.mix,
+        SELECT v_key, f.school_code, f.inputs_n, f.inputs_xor, f.inputs_mix,
                f.district_code, f.school_type, f.reported_all, f.on_time_all, f.took_part, f.e, f.f,
                f.p, f.degree_psych_fulltime_degree, f.degree_psych_fulltime, f.cert_a_psych_cert_a,
                f.cert_a_psych_fulltime, f.cert_a_psych_parttime, f.cert_b_head_teachers_cert_b,
@@ -926,11 +915,7 @@ BEGIN
                f.lesson_compliance, f.theme_meeting_compliance, f.room_rate,
                f.room_hours_compliance, f.research_group_compliance, f.care_ledger_rate,
                f.parent_training_compliance, f.teacher_training_compliance
-        FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_codes) f
-        JOIN (SELECT * FROM xinyu.indicator_fact_inputs(p_periods) WHERE v_codes IS NULL
-              UNION ALL
-              SELECT * FROM unnest(v_codes, v_district, v_type, v_n, v_ids, v_mix)
-              WHERE v_codes IS NOT NULL) i ON i.school_code = f.school_code;
+        FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_codes) f;
     EXCEPTION WHEN serialization_failure OR unique_violation OR deadlock_detected THEN
         -- another report of the scope wrote them since this transaction began, or is writing
         -- them (each waiting for the other's rows)
@@ -992,7 +977,6 @@ $$;
 COMMENT ON FUNCTION xinyu.overview_rows(text) IS
     'District overview of one term (INDICATORS.md): per district, per type and city-wide.';
 
-GRANT EXECUTE ON FUNCTION xinyu.school_paired_inputs(text[], text[]),
-    xinyu.indicator_facts(text[], date[], jsonb, text[]),
+GRANT EXECUTE ON FUNCTION xinyu.indicator_facts(text[], date[], jsonb, text[]),
     xinyu.indicator_fact_key(text[], date[], jsonb), xinyu.indicator_fact_inputs(text[], text[]),
     xinyu.indicator_facts_refresh(text[], date[], jsonb) TO xinyu_report;

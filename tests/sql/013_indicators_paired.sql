@@ -65,7 +65,11 @@ SELECT pg_temp.submit('3201970004', '2024-2025-1', '2025-01-10 10:00+08', '{"4":
 
 -- The pairs per school.
 CREATE TEMP TABLE got_pairs AS
-SELECT * FROM xinyu.school_paired_inputs(:year) WHERE school_code LIKE '320197%';
+SELECT school_code, degree_psych_fulltime_degree, degree_psych_fulltime, cert_a_psych_cert_a,
+       cert_a_psych_fulltime, cert_a_psych_parttime, cert_b_head_teachers_cert_b,
+       cert_b_head_teachers, cert_c_subject_teachers_cert_c, cert_c_subject_teachers,
+       screening_pair_screened, screening_pair_enrolled_grade4_up
+FROM xinyu.school_facts(:year, NULL, NULL) WHERE school_code LIKE '320197%';
 CREATE TEMP TABLE expected_pairs (LIKE got_pairs);
 INSERT INTO expected_pairs VALUES
     ('3201970001', 3, 3, 4, 3, 2, 10, 10, 20, 20, 300, 300),
@@ -76,12 +80,12 @@ SELECT pg_temp.assert_same('paired: the pairs of the year per school', 'got_pair
 
 -- Whatever the schools sent, no school's pair breaks its rule (the fixture's schools included).
 SELECT pg_temp.assert_eq('paired: no pair above 100 % in the year',
-    (SELECT count(*) FROM xinyu.school_paired_inputs(:year)
+    (SELECT count(*) FROM xinyu.school_facts(:year, NULL, NULL)
      WHERE degree_psych_fulltime_degree > degree_psych_fulltime
         OR cert_a_psych_cert_a > cert_a_psych_fulltime + cert_a_psych_parttime
         OR cert_b_head_teachers_cert_b > cert_b_head_teachers
         OR cert_c_subject_teachers_cert_c > cert_c_subject_teachers
-        OR screening_students_screened > screening_enrolled_grade4_up),
+        OR screening_pair_screened > screening_pair_enrolled_grade4_up),
     0::bigint);
 
 -- The year's ratios: P1 to P3 contribute, P4 is no_data.

@@ -91,6 +91,11 @@ VALUES ('3201980002', 'H 小学', '320198', 'primary', true);
 UPDATE xinyu.school SET active = true WHERE school_code = '3201990006';
 SELECT pg_temp.check_kept('a new school, one active again', 2);
 
+-- the log no longer holds what the facts have not seen (pruned past their snapshot): every
+-- school's inputs compared with its row, none computed again, as nothing changed
+UPDATE xinyu.change_log_horizon SET txid = pg_current_xact_id();
+SELECT pg_temp.check_kept('the log pruned past the facts, nothing changed', 0);
+
 -- other targets for the same terms: every school again, and the facts of the old targets are
 -- dropped (one set of facts per set of terms)
 SELECT pg_temp.check_kept('other targets', 7, p_params => '{"months_in_term": 4, "min_hours": 12}');
