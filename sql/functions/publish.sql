@@ -42,14 +42,22 @@ CREATE OR REPLACE TRIGGER report_frozen
 -- those terms (rows are only ever added: a new version is a new row, and a version loses
 -- its place only to a new one) and the last registry applied. "xinyu run" compares it with
 -- the state it wrote the report from and writes the report again only when it differs.
+-- The submissions are counted as current and superseded ones, each from its partial index
+-- alone (submission_period, submission_superseded), and the largest id is read from the end
+-- of the primary key: counted in one pass over the table, they took 0.1 s of every night at
+-- 200,000 schools (and three processes), before either of the report's lanes could start.
 CREATE OR REPLACE FUNCTION xinyu.report_inputs_state(p_periods text[])
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT format('submissions=%s:%s registry=%s', count(*), coalesce(max(s.submission_id), 0),
+    SELECT format('submissions=%s:%s registry=%s',
+                  (SELECT count(*) FROM xinyu.submission s
+                   WHERE s.is_current AND s.period = ANY (p_periods))
+                  + (SELECT count(*) FROM xinyu.submission s
+                     WHERE NOT s.is_current AND s.period = ANY (p_periods)),
+                  (SELECT coalesce(max(s.submission_id), 0) FROM xinyu.submission s
+                   WHERE s.period = ANY (p_periods)),
                   (SELECT coalesce(max(r.run_id), 0) FROM xinyu.registry_load r))
-    FROM xinyu.submission s
-    WHERE s.period = ANY (p_periods)
 $$;
 
 GRANT EXECUTE ON FUNCTION xinyu.inputs_sha256(text[]), xinyu.report_inputs_state(text[])

@@ -50,6 +50,19 @@ expect_eq "other term kept" "$t1" "$(ident indicators-2023-2024-2.json)"
 same_as_report "a new submission"
 snapshot
 
+# a corrected version of that submission: as many current ones as before, the year and its
+# term again, the other term kept
+sed -e 's/2025-01-10T16:30:00/2025-01-11T09:00:00/' -e 's/"psych_yuan": 8200.50/"psych_yuan": 9100.00/' \
+    "$ROOT/tests/fixtures/spec-examples/submission-full.json" >"$spool/corrected.json"
+run || true
+expect_eq "the correction is the current version" 9100.00 \
+    "$(sql "SELECT funding_psych_yuan FROM xinyu.submission WHERE school_code = '3201020001' AND period = '2024-2025-1' AND is_current")"
+[ "$(ident indicators-2024.json)" != "$y" ] || fail "a corrected version left the year report"
+[ "$(ident indicators-2024-2025-1.json)" != "$t2" ] || fail "a corrected version left its term's report"
+expect_eq "other term kept" "$t1" "$(ident indicators-2023-2024-2.json)"
+same_as_report "a corrected version"
+snapshot
+
 # a submission of a term outside every targets file: nothing to write again
 sed -e 's/"2024-2025-1"/"2025-2026-1"/' -e 's/2025-01-10T16:30:00/2026-01-10T16:30:00/' \
     "$ROOT/tests/fixtures/spec-examples/submission-full.json" >"$spool/later-term.json"
