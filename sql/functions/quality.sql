@@ -118,10 +118,15 @@ counted AS (
     WHERE p_kept
 ),
 rejected AS (
+    -- from the rejections' issues, each raw submission looked up by its key (the limit keeps
+    -- the planner from making the lookups a join): the few thousand rejected among every raw
+    -- submission of the terms (a pass over those took 0.09 s of a night's report at 200,000
+    -- schools, in three processes)
     SELECT r.period, count(*) AS rejected_submissions
-    FROM xinyu.raw_submission r
+    FROM (SELECT DISTINCT i.raw_id FROM xinyu.submission_issue i WHERE i.severity = 'reject') i
+    CROSS JOIN LATERAL (SELECT r.period FROM xinyu.raw_submission r
+                        WHERE r.raw_id = i.raw_id LIMIT 1) r
     WHERE r.period = ANY (p_periods)
-      AND EXISTS (SELECT FROM xinyu.submission_issue i WHERE i.raw_id = r.raw_id AND i.severity = 'reject')
     GROUP BY r.period
 )
 SELECT term.period, term.deadline,
