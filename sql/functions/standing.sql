@@ -105,7 +105,8 @@ $$;
 -- entry changed computed again, each by index; a term never kept, kept with another deadline
 -- or other rules, or whose unseen changes the log no longer holds, is computed whole. Returns
 -- what it computed: a term and school, or a term and NULL for the whole term. Called by the
--- nightly run (xinyu.standing_record) under the run lock.
+-- nightly run (xinyu.standing_record) under the run lock, and by it alone: it records as new
+-- only what this returns.
 CREATE OR REPLACE FUNCTION xinyu.standing_refresh(p_periods text[], p_deadlines date[])
 RETURNS TABLE (period text, school_code text)
 LANGUAGE plpgsql
@@ -164,6 +165,11 @@ $$;
 -- Called by the nightly run in the transaction it reads its lists in, before them; it brings
 -- the kept outliers, schools not reported and late versions up to date first (the lists read
 -- them: xinyu.standing_outliers, standing_not_reported and standing_late with p_kept).
+-- Of the schools not reported and late versions, once the scope's terms have a recording,
+-- only those the refresh computed tonight can be new: the others were kept, and so recorded,
+-- by an earlier run of this function (the nightly run refreshes them nowhere else, and a run
+-- that dies takes both back). Looking every kept one up was 0.15 s of every night at 200,000
+-- schools. The first recording looks at every one, whoever brought them up to date.
 CREATE OR REPLACE FUNCTION xinyu.standing_record(p_periods text[], p_deadlines date[],
                                                  p_run_id bigint)
 RETURNS bigint
@@ -172,9 +178,17 @@ AS $$
 DECLARE
     v_first boolean;
     v_recorded bigint;
+    -- what the refresh computed: whole terms, and terms and schools
+    v_whole text[];
+    v_periods text[];
+    v_codes text[];
 BEGIN
     PERFORM xinyu.outliers_refresh(p_periods);
-    PERFORM FROM xinyu.standing_refresh(p_periods, p_deadlines);
+    SELECT array_agg(r.period) FILTER (WHERE r.school_code IS NULL),
+           array_agg(r.period) FILTER (WHERE r.school_code IS NOT NULL),
+           array_agg(r.school_code) FILTER (WHERE r.school_code IS NOT NULL)
+    INTO v_whole, v_periods, v_codes
+    FROM xinyu.standing_refresh(p_periods, p_deadlines) r;
     -- an outlier is new only where tonight's data moved a median: a submission the run
     -- loaded; the first recording for the scope's terms looks at all of them
     v_first := NOT EXISTS (SELECT FROM xinyu.problem_seen x WHERE x.period = ANY (p_periods));
@@ -184,6 +198,10 @@ BEGIN
         FROM xinyu.standing_kept k
         JOIN xinyu.school sc ON sc.school_code = k.school_code
         WHERE k.period = ANY (p_periods)
+          AND (v_first OR k.period = ANY (v_whole)
+               OR (k.period, k.school_code) IN (SELECT x.period, x.school_code
+                                                FROM unnest(v_periods, v_codes)
+                                                     AS x(period, school_code)))
         UNION ALL
         -- each kept outlier's current version looked up by index (the run's own versions
         -- are thousands, which statistics made before the run cannot know: a plan from them
