@@ -2,6 +2,7 @@
 -- nightly run's lists and letters must carry.
 --
 --   xinyu.problem_record()                      the trigger that records them with their issues
+--   xinyu.ledger_in_scope(periods)              the problems of the ledger of the terms
 --   xinyu.problems_due(periods, run_id)         what the letters of a run must carry
 --   xinyu.problems_mark_sent(periods, run_id)   records that the run sent them
 -- The lists themselves are xinyu.quality_rejections and xinyu.quality_warnings (quality.sql)
@@ -37,27 +38,38 @@ CREATE OR REPLACE TRIGGER submission_issue_problems AFTER INSERT ON xinyu.submis
 REFERENCING NEW TABLE AS new_issues
 FOR EACH STATEMENT EXECUTE FUNCTION xinyu.problem_record();
 
--- The problems the lists and letters of run p_run_id carry: those not yet sent and those it
--- sent already (in its report of another year), of a term of p_periods: a rejection also
--- when its term could not be read (as the run's own rejections), the warnings of a version
--- only while it is the current one (a later version replaced it; the lists show no other).
--- One set for the lists and for marking them sent, so that what is marked is what was listed.
--- A warning's version is looked up by its raw id, one row each (a submission's raw id is
--- unique): as an EXISTS the planner hashed every current submission for the few thousand due.
-CREATE OR REPLACE FUNCTION xinyu.problems_due(p_periods text[], p_run_id bigint)
-RETURNS TABLE (problem_id bigint, kind text, raw_id bigint)
+-- The problems of the ledger that belong to the terms of p_periods: a rejection also when its
+-- term could not be read (as a run's own rejections), the warnings of a version only while it
+-- is the current one (a later version replaced it; the lists show no other). A warning's
+-- version is looked up by its raw id, one row each (a submission's raw id is unique): as an
+-- EXISTS the planner hashed every current submission for the few thousand due. Inlined into
+-- its callers, which say which run's: xinyu.problems_due and xinyu.quality_new_seen.
+CREATE OR REPLACE FUNCTION xinyu.ledger_in_scope(p_periods text[])
+RETURNS SETOF xinyu.problem_ledger
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT l.problem_id, l.kind, l.raw_id
+SELECT l.*
 FROM xinyu.problem_ledger l
-WHERE (l.sent_run IS NULL OR l.sent_run = p_run_id)
-  AND p_run_id IS NOT NULL
-  AND CASE l.kind
+WHERE CASE l.kind
           WHEN 'rejection' THEN l.period = ANY (p_periods) OR l.period IS NULL
           ELSE l.period = ANY (p_periods)
                AND coalesce((SELECT s.is_current FROM xinyu.submission s
                              WHERE s.raw_id = l.raw_id), false)
       END
+$$;
+
+-- The problems the lists and letters of run p_run_id carry: those of the terms of p_periods
+-- (xinyu.ledger_in_scope) not yet sent and those it sent already (in its report of another
+-- year). One set for the lists and for marking them sent, so that what is marked is what was
+-- listed.
+CREATE OR REPLACE FUNCTION xinyu.problems_due(p_periods text[], p_run_id bigint)
+RETURNS TABLE (problem_id bigint, kind text, raw_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT l.problem_id, l.kind, l.raw_id
+FROM xinyu.ledger_in_scope(p_periods) l
+WHERE (l.sent_run IS NULL OR l.sent_run = p_run_id)
+  AND p_run_id IS NOT NULL
 $$;
 
 -- Marks the problems due in run p_run_id's lists as sent by it, and returns how many it
@@ -77,5 +89,5 @@ WITH sent AS (
 SELECT count(*) FROM sent
 $$;
 
-GRANT EXECUTE ON FUNCTION xinyu.problems_due(text[], bigint),
+GRANT EXECUTE ON FUNCTION xinyu.ledger_in_scope(text[]), xinyu.problems_due(text[], bigint),
     xinyu.problems_mark_sent(text[], bigint) TO xinyu_report;

@@ -485,16 +485,8 @@ SELECT l.kind, l.period, l.school_code, l.raw_id,
         WHERE i.raw_id = l.raw_id
           AND (l.kind = 'warning' OR i.severity = 'reject')),
        '', l.first_seen_run, l.first_seen_at
-FROM xinyu.problem_ledger l
+FROM xinyu.ledger_in_scope(p_periods) l
 WHERE l.first_seen_run = p_run_id
-  AND CASE l.kind
-          WHEN 'rejection' THEN l.period = ANY (p_periods) OR l.period IS NULL
-          ELSE l.period = ANY (p_periods)
-               -- its version looked up by raw id (unique), one row each, as in
-               -- xinyu.problems_due: an EXISTS hashed every current submission
-               AND coalesce((SELECT s.is_current FROM xinyu.submission s
-                             WHERE s.raw_id = l.raw_id), false)
-      END
 $$;
 
 -- xinyu.quality_new_seen with the names of the school, its district and the file, and kind_zh
