@@ -13,6 +13,9 @@ args="'$periods'::text[], '$deadlines'::date[], '{\"min_hours\": 11}'::jsonb"
 
 # session A: psql on a pipe; a_sql STATEMENT prints what it returns
 coproc A { psql -X -A -t -q -v ON_ERROR_STOP=0 2>&1; }
+# its pid kept now: bash unsets A_PID as soon as the coprocess has ended, which under load can be
+# before the wait at the end reads it
+a_pid=$A_PID
 a_sql() {
     printf '%s\n\\echo --end--\n' "$1" >&"${A[1]}"
     local line out=""
@@ -61,5 +64,5 @@ expect_eq "the kept rows are the computed ones" "0" \
               EXCEPT ALL SELECT * FROM xinyu.indicator_rows($args, true, false)) x;")"
 a_sql "COMMIT;" >/dev/null
 exec {A[1]}>&-
-wait "$A_PID" 2>/dev/null || true
+wait "$a_pid" 2>/dev/null || true
 echo "indicator facts race ok"
