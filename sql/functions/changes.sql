@@ -24,12 +24,10 @@ BEGIN
               UNION ALL
               SELECT o.period, o.school_code FROM old_rows o) c
         GROUP BY c.period;
-    ELSIF TG_OP = 'DELETE' THEN
+    ELSE
+        -- DELETE (TRUNCATE: xinyu.emptied_logged)
         INSERT INTO xinyu.change_log (period, school_codes)
         SELECT o.period, array_agg(o.school_code) FROM old_rows o GROUP BY o.period;
-    ELSE
-        -- TRUNCATE: every school
-        INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
     END IF;
     RETURN NULL;
 END
@@ -64,14 +62,25 @@ BEGIN
         SELECT NULL, array_agg(c.school_code), array_agg(c.district_code)
         FROM c
         HAVING count(*) > 0;
-    ELSIF TG_OP = 'DELETE' THEN
+    ELSE
+        -- DELETE
         INSERT INTO xinyu.change_log (period, school_codes, district_codes)
         SELECT NULL, array_agg(o.school_code), array_agg(o.district_code)
         FROM old_rows o
         HAVING count(*) > 0;
-    ELSE
-        INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
     END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Either table emptied: every school, a row the kept states cannot follow (a TRUNCATE has no
+-- transition tables; xinyu.change_log_covers).
+CREATE OR REPLACE FUNCTION xinyu.emptied_logged()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    INSERT INTO xinyu.change_log (period, school_codes) VALUES (NULL, NULL);
     RETURN NULL;
 END
 $$;
@@ -92,7 +101,7 @@ BEGIN
                        'REFERENCING OLD TABLE AS old_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
         EXECUTE format('CREATE OR REPLACE TRIGGER %1$s_logged_truncate AFTER TRUNCATE ON xinyu.%1$s '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.%1$s_logged()', v_table);
+                       'FOR EACH STATEMENT EXECUTE FUNCTION xinyu.emptied_logged()', v_table);
     END LOOP;
 END
 $$;

@@ -151,3 +151,10 @@ SELECT pg_temp.assert_eq('covered before', xinyu.change_log_covers((SELECT s FRO
 TRUNCATE xinyu.submission CASCADE;
 SELECT pg_temp.assert_eq('not after an emptied table',
     xinyu.change_log_covers((SELECT s FROM snap WHERE name = 's2')), false);
+-- the registry emptied, likewise
+INSERT INTO snap SELECT 's3', xinyu.change_snapshot();
+SELECT pg_temp.assert_eq('covered before the registry is emptied',
+    xinyu.change_log_covers((SELECT s FROM snap WHERE name = 's3')), true);
+TRUNCATE xinyu.school CASCADE;
+SELECT pg_temp.assert_eq('not after an emptied registry',
+    xinyu.change_log_covers((SELECT s FROM snap WHERE name = 's3')), false);
