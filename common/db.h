@@ -97,7 +97,8 @@ int db_schema_ready(PGconn *conn);
 /*
  * Run records (common/db_run.c), for every stage that runs under one. db_run_begin creates
  * a run record in the caller's transaction (committed at once outside one) with the command
- * line args_text (NULL: none); returns its id, or -1 after logging.
+ * line args_text (NULL: none), and conn's session holds the run's lock until it ends (the
+ * sign that the run lives, for db_run_reap); returns its id, or -1 after logging.
  */
 int64_t db_run_begin(PGconn *conn, const char *kind, const char *args_text);
 /* Closes the run with counts made from its items (xinyu.run_finish). Returns 0 or -1. */
@@ -116,7 +117,9 @@ int db_run_take_lock(PGconn *conn, bool shared);
 /* Releases the run lock and closes the connection; accepts NULL. */
 void db_run_disconnect(PGconn *conn);
 
-/* Advisory lock keys (first int4 of the two-key form). */
+/* Advisory lock keys (first int4 of the two-key form). The SQL takes two classes of its own:
+ * DB_LOCK_CLASS + 1, a school term's merge (functions/merge.sql), and DB_LOCK_CLASS + 2, a
+ * run's, held by its session while it is open (functions/runs.sql: xinyu.run_begin). */
 #define DB_LOCK_CLASS 0x58594e /* "XYN" */
 enum db_lock { DB_LOCK_MIGRATE = 1, DB_LOCK_RUN = 2, DB_LOCK_REGISTRY = 3, DB_LOCK_REMIND = 4 };
 

@@ -16,11 +16,9 @@ int64_t db_run_begin(PGconn *conn, const char *kind, const char *args_text)
     char pid[24];
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     const char *params[] = {kind, host, pid, args_text != NULL ? args_text : ""};
-    PGresult *res =
-        db_query(conn,
-                 "INSERT INTO xinyu.run (kind, host, pid, args) VALUES ($1, $2, $3, $4) "
-                 "RETURNING run_id",
-                 4, params, PGRES_TUPLES_OK, "cannot record the run");
+    /* the record, and the lock that says the run lives while this session does */
+    PGresult *res = db_query(conn, "SELECT xinyu.run_begin($1, $2, $3, $4)", 4, params,
+                             PGRES_TUPLES_OK, "cannot record the run");
     if (res == NULL)
         return -1;
     int64_t id = -1;

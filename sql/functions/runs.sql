@@ -82,8 +82,37 @@ LANGUAGE sql AS $$
     WHERE r.run_id = p_run_id;
 $$;
 
+-- The key of the advisory lock a run's session holds while the run is open (xinyu.run_begin):
+-- the run's id in the second key of class 5790032 (common/db.h: the run lock is 5790030, the
+-- merge's school terms 5790031).
+CREATE OR REPLACE FUNCTION xinyu.run_alive_key(p_run_id bigint)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT (p_run_id % 2147483648)::integer $$;
+
+-- A new run record of p_kind, its id returned, with its session holding the run's advisory
+-- lock from the same transaction on, until it ends: the sign that the run's process lives,
+-- which xinyu.run_reap reads from pg_locks, where every role sees every session's locks.
+CREATE OR REPLACE FUNCTION xinyu.run_begin(p_kind text, p_host text, p_pid integer, p_args text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_run_id bigint;
+BEGIN
+    INSERT INTO xinyu.run (kind, host, pid, args)
+    VALUES (p_kind, p_host, p_pid, p_args)
+    RETURNING run_id INTO v_run_id;
+    PERFORM pg_advisory_lock(5790032, xinyu.run_alive_key(v_run_id));
+    RETURN v_run_id;
+END
+$$;
+
 -- Runs whose process died (its session is gone) are closed as aborted, with the counts
--- of what they committed; their unfinished files are simply pending again.
+-- of what they committed; their unfinished files are simply pending again. A run lives while
+-- its session holds the lock xinyu.run_begin took. A run begun without it (by an earlier
+-- version of Xinyu) lives while its session does, as pg_stat_activity shows it: only to a
+-- role that may see that session's start, which a least-privilege role may not (to
+-- xinyu_ingest, another login's sessions show no start), so that the lock is what counts.
 CREATE OR REPLACE FUNCTION xinyu.run_reap() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -93,6 +122,14 @@ BEGIN
     FOR v_run IN
         SELECT r.run_id FROM xinyu.run r
         WHERE r.status = 'running'
+          AND NOT EXISTS (SELECT FROM pg_locks l
+                          WHERE l.locktype = 'advisory'
+                            AND l.database = (SELECT d.oid FROM pg_database d
+                                              WHERE d.datname = current_database())
+                            AND l.classid = 5790032::oid
+                            AND l.objid = xinyu.run_alive_key(r.run_id)::oid
+                            AND l.objsubid = 2
+                            AND l.granted)
           AND NOT EXISTS (SELECT FROM pg_stat_activity a
                           WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at)
         FOR UPDATE SKIP LOCKED
@@ -104,6 +141,9 @@ BEGIN
     RETURN v_count;
 END
 $$;
+
+GRANT EXECUTE ON FUNCTION xinyu.run_alive_key(bigint), xinyu.run_begin(text, text, integer, text)
+    TO xinyu_ingest, xinyu_report;
 
 GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bigint),
     xinyu.run_finish(bigint, text, text, integer, jsonb),
