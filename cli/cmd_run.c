@@ -199,7 +199,9 @@ int cmd_run(struct cli *c)
     }
     rc = ingest_phase(&o, conn, run_id, &t_ingest, &counts, &failed_sources);
     if (rc != EXIT_FATAL) {
-        ingest_run_counts(conn, run_id, false, &counts);
+        /* its report adds no item: counted once, into the run's record, where the quality
+         * report and run_finish read them */
+        ingest_run_counts(conn, run_id, COUNTS_KEPT, &counts);
         print_counts("ingest", &counts, failed_sources);
     }
     if (rc != EXIT_FATAL && !cli_stop_requested) {

@@ -47,7 +47,7 @@ static int dry_pass(struct ingest_ctx *ctx, PGconn *conn, const char *args_text,
     int rc =
         run_id > 0 ? ingest_phase(ctx, conn, run_id, &secs, counts, failed_sources) : EXIT_FATAL;
     if (rc != EXIT_FATAL)
-        ingest_run_counts(conn, run_id, false, counts);
+        ingest_run_counts(conn, run_id, COUNTS_MADE, counts);
     db_exec(conn, "ROLLBACK", "cannot roll the dry run back");
     return rc;
 }
@@ -80,6 +80,6 @@ int ingest_pass(struct ingest_ctx *ctx, PGconn *conn, const char *args_text,
     }
     /* run_finish has just counted them into the record */
     if (rc != EXIT_FATAL)
-        ingest_run_counts(conn, run_id, recorded, counts);
+        ingest_run_counts(conn, run_id, recorded ? COUNTS_RECORDED : COUNTS_MADE, counts);
     return rc;
 }

@@ -242,18 +242,22 @@ long ingest_queue_count_unread(PGconn *conn, const char *source, int64_t run_id)
 
 /* ---- the run's counts --------------------------------------------------------------- */
 
-void ingest_run_counts(PGconn *conn, int64_t run_id, bool recorded, struct xf_counts *k)
+void ingest_run_counts(PGconn *conn, int64_t run_id, enum ingest_counts_from from,
+                       struct xf_counts *k)
 {
+    static const char *const sql[] = {
+        [COUNTS_MADE] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                        "FROM xinyu.run_counts($1)",
+        [COUNTS_RECORDED] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                            "FROM xinyu.run WHERE run_id = $1",
+        [COUNTS_KEPT] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
+                        "FROM xinyu.run_count($1)",
+    };
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
     const char *params[] = {id};
-    PGresult *res =
-        db_query(conn,
-                 recorded ? "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                            "FROM xinyu.run WHERE run_id = $1"
-                          : "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                            "FROM xinyu.run_counts($1)",
-                 1, params, PGRES_TUPLES_OK, "cannot count the run's items");
+    PGresult *res = db_query(conn, sql[from], 1, params, PGRES_TUPLES_OK,
+                             "cannot count the run's items");
     if (res == NULL)
         return;
     if (PQntuples(res) != 1) {

@@ -41,10 +41,14 @@ int ingest_run(const struct ingest_ctx *ctx, PGconn *main_conn, struct xf_counts
                int *failed_sources);
 
 /* The run's counts as its record holds them, made from its items: a batch's own counts miss
- * what a later batch of the same run superseded. recorded: read from the run's record, which
- * xinyu.run_finish has just written, rather than counted again. Leaves k as it was on failure
- * (logged). */
-void ingest_run_counts(PGconn *conn, int64_t run_id, bool recorded, struct xf_counts *k);
+ * what a later batch of the same run superseded. Leaves k as it was on failure (logged). */
+enum ingest_counts_from {
+    COUNTS_MADE,     /* made from the items */
+    COUNTS_RECORDED, /* read from the run's record, which xinyu.run_finish has just written */
+    COUNTS_KEPT,     /* made and kept in the record (xinyu.run_count): no item will be added */
+};
+void ingest_run_counts(PGconn *conn, int64_t run_id, enum ingest_counts_from from,
+                       struct xf_counts *k);
 
 /*
  * The ingest of a run (ingest/ingest_pass.c): the staging tables, then every source under

@@ -355,8 +355,9 @@ static int run_unread_files(PGconn *conn, const char *run_id, json_t *run)
 }
 
 /*
- * The run's counts, made from its items as xinyu.run_finish makes them (the nightly run asks
- * before its record is closed), and whether they reconcile; json null for run_id 0. NULL
+ * The run's counts, as its record keeps them once they are final (the nightly run counts them
+ * into it when its ingest has ended), else made from its items as xinyu.run_finish makes
+ * them, and whether they reconcile; json null for run_id 0. NULL
  * after logging, with *rc EXIT_USAGE when there is no such run, else EXIT_FATAL.
  */
 static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
@@ -371,7 +372,7 @@ static json_t *run_json(PGconn *conn, int64_t run_id, int *rc)
         db_query(conn,
                  "SELECT r.run_id, r.status, c.received, c.loaded, c.duplicate, c.superseded, "
                  "c.rejected, c.warnings "
-                 "FROM xinyu.run r CROSS JOIN LATERAL xinyu.run_counts(r.run_id) c "
+                 "FROM xinyu.run r CROSS JOIN LATERAL xinyu.run_counts_kept(r.run_id) c "
                  "WHERE r.run_id = $1",
                  1, p, PGRES_TUPLES_OK, "cannot read the run");
     if (res == NULL)

@@ -23,7 +23,7 @@ $$;
 -- up to 20,000 items looks each item's warnings up by index, whatever the statistics say (a
 -- condition inside an aggregate's FILTER is always a lookup per row); a larger one counts them
 -- as a join (xinyu.run_warnings_joined): for a 400,000-item run the lookups were three
--- quarters of the count, which the load's summary, the quality report and run_finish each make.
+-- quarters of the count. The nightly run makes it once, when its ingest has ended (032).
 CREATE OR REPLACE FUNCTION xinyu.run_counts(p_run_id bigint)
 RETURNS TABLE (
     received integer,
@@ -69,17 +69,72 @@ $$;
 CREATE OR REPLACE FUNCTION xinyu.run_finish(p_run_id bigint, p_status text, p_message text,
                                  p_failed_sources integer, p_timings jsonb)
 RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE xinyu.run r
     SET status = p_status,
         finished_at = clock_timestamp(),
         message = p_message,
         failed_sources = p_failed_sources,
-        timings = coalesce(p_timings, '{}'),
-        received = c.received, loaded = c.loaded, duplicate = c.duplicate,
-        superseded = c.superseded, rejected = c.rejected, warnings = c.warnings
-    FROM xinyu.run_counts(p_run_id) c
+        timings = coalesce(p_timings, '{}')
     WHERE r.run_id = p_run_id;
+    -- counted once already (xinyu.run_count) when nothing could change them since
+    UPDATE xinyu.run r
+    SET received = c.received, loaded = c.loaded, duplicate = c.duplicate,
+        superseded = c.superseded, rejected = c.rejected, warnings = c.warnings,
+        counted = true
+    FROM xinyu.run_counts(p_run_id) c
+    WHERE r.run_id = p_run_id
+      AND NOT r.counted;
+END
+$$;
+
+-- The counts of a run all of whose items are recorded (the nightly run's once its ingest has
+-- ended: its report adds none) made and kept in its record (032), where run_finish and
+-- xinyu.run_counts_kept find them; returned as run_counts returns them.
+CREATE OR REPLACE FUNCTION xinyu.run_count(p_run_id bigint)
+RETURNS TABLE (
+    received integer,
+    loaded integer,
+    duplicate integer,
+    superseded integer,
+    rejected integer,
+    warnings integer
+)
+LANGUAGE sql AS $$
+    UPDATE xinyu.run r
+    SET received = c.received, loaded = c.loaded, duplicate = c.duplicate,
+        superseded = c.superseded, rejected = c.rejected, warnings = c.warnings,
+        counted = true
+    FROM xinyu.run_counts(p_run_id) c
+    WHERE r.run_id = p_run_id
+    RETURNING r.received, r.loaded, r.duplicate, r.superseded, r.rejected, r.warnings;
+$$;
+
+-- A run's counts: those of its record when they are final (xinyu.run.counted), else made from
+-- its items (a run still loading, or one whose process died before it finished).
+CREATE OR REPLACE FUNCTION xinyu.run_counts_kept(p_run_id bigint)
+RETURNS TABLE (
+    received integer,
+    loaded integer,
+    duplicate integer,
+    superseded integer,
+    rejected integer,
+    warnings integer
+)
+LANGUAGE plpgsql STABLE
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted) THEN
+        RETURN QUERY
+        SELECT r.received, r.loaded, r.duplicate, r.superseded, r.rejected, r.warnings
+        FROM xinyu.run r
+        WHERE r.run_id = p_run_id;
+    ELSE
+        RETURN QUERY SELECT * FROM xinyu.run_counts(p_run_id);
+    END IF;
+END
 $$;
 
 -- The key of the advisory lock a run's session holds while the run is open (xinyu.run_begin):
@@ -146,7 +201,8 @@ GRANT EXECUTE ON FUNCTION xinyu.run_alive_key(bigint), xinyu.run_begin(text, tex
     TO xinyu_ingest, xinyu_report;
 
 GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bigint),
-    xinyu.run_finish(bigint, text, text, integer, jsonb),
+    xinyu.run_finish(bigint, text, text, integer, jsonb), xinyu.run_count(bigint),
+    xinyu.run_counts_kept(bigint),
     xinyu.run_reap() TO xinyu_ingest, xinyu_report;
 
 -- Xinyu's tables that changed as much since their statistics were made as would have
