@@ -256,8 +256,8 @@ void ingest_run_counts(PGconn *conn, int64_t run_id, enum ingest_counts_from fro
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
     const char *params[] = {id};
-    PGresult *res = db_query(conn, sql[from], 1, params, PGRES_TUPLES_OK,
-                             "cannot count the run's items");
+    PGresult *res =
+        db_query(conn, sql[from], 1, params, PGRES_TUPLES_OK, "cannot count the run's items");
     if (res == NULL)
         return;
     if (PQntuples(res) != 1) {
