@@ -180,7 +180,7 @@ int cmd_quality(struct cli *c)
         return EXIT_USAGE;
     }
     rc = cli_resolve_db(c);
-    return rc != 0 ? rc : report_quality_write(&ctx, run_id, &scope, false);
+    return rc != 0 ? rc : report_quality_write(&ctx, run_id, &scope, false, NULL);
 }
 
 int cmd_status(struct cli *c)

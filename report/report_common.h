@@ -6,6 +6,7 @@
 #ifndef XINYU_REPORT_COMMON_H
 #define XINYU_REPORT_COMMON_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -133,9 +134,25 @@ void report_cursor_free(struct report_cursor *cur);
  * with it: they follow from what they were computed from, whichever transaction ends first).
  */
 struct report_side;
+/*
+ * A latch a side list waits at before it connects: opened by whichever of the report's other
+ * lanes first has a core to spare (the nightly run: its indicators' thread when it ends, the
+ * quality report once it has recorded what it found), so that on two cores the list fills the
+ * time one lane spends alone instead of taking a core from two busy ones. Opening it twice
+ * is harmless; report_side_finish opens it.
+ */
+struct report_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool open;
+};
+void report_gate_init(struct report_gate *g);
+void report_gate_open(struct report_gate *g);
+void report_gate_destroy(struct report_gate *g);
+/* gate NULL: the list is read at once */
 struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn,
                                       const struct report_list *l, const char *const *params,
-                                      const char *prepare);
+                                      const char *prepare, struct report_gate *gate);
 PGresult *report_side_finish(struct report_side *s);
 
 /*

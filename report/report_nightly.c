@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
-#include "report/report_jobs.h"
+#include "report/report_common.h"
 
 /* The year report and one report per term of the year (terms from the targets file). */
 static int year_and_terms(const struct report_ctx *ctx, PGconn *conn, int year)
@@ -33,6 +33,7 @@ struct indicators_job {
     PGconn *conn;
     const struct report_scope *only; /* the scope asked for, or NULL: year and terms */
     int year;
+    struct report_gate done; /* opened when the indicators have ended */
     int rc;
 };
 
@@ -41,6 +42,8 @@ static void *indicators_run(void *arg)
     struct indicators_job *j = arg;
     j->rc = j->only != NULL ? report_indicators_if_changed(j->ctx, j->conn, j->only)
                             : year_and_terms(j->ctx, j->conn, j->year);
+    /* a core for the quality report's days (report_quality_write) */
+    report_gate_open(&j->done);
     return NULL;
 }
 
@@ -50,12 +53,14 @@ static int indicators_and_quality(struct indicators_job *job, int64_t run_id,
                                   const struct report_scope *scope)
 {
     pthread_t thread;
+    report_gate_init(&job->done);
     bool threaded = pthread_create(&thread, NULL, indicators_run, job) == 0;
     if (!threaded)
         indicators_run(job);
-    int quality_rc = report_quality_write(job->ctx, run_id, scope, true);
+    int quality_rc = report_quality_write(job->ctx, run_id, scope, true, &job->done);
     if (threaded)
         pthread_join(thread, NULL);
+    report_gate_destroy(&job->done);
     return job->rc != EXIT_OK ? job->rc : quality_rc;
 }
 
@@ -63,7 +68,7 @@ int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
                    const struct report_scope *only)
 {
     if (only->year || only->period) {
-        struct indicators_job job = {ctx, conn, only, 0, EXIT_OK};
+        struct indicators_job job = {.ctx = ctx, .conn = conn, .only = only, .rc = EXIT_OK};
         return indicators_and_quality(&job, run_id, only);
     }
     int rc = EXIT_OK;
@@ -77,7 +82,7 @@ int report_nightly(const struct report_ctx *ctx, PGconn *conn, int64_t run_id,
         /* data quality of what this run received, over the year's terms, and the problems no
          * run has sent yet */
         struct report_scope year = {years[i], NULL};
-        struct indicators_job job = {ctx, conn, NULL, years[i], EXIT_OK};
+        struct indicators_job job = {.ctx = ctx, .conn = conn, .year = years[i], .rc = EXIT_OK};
         rc = indicators_and_quality(&job, run_id, &year);
     }
     free(years);

@@ -937,7 +937,7 @@ static int pages_changed_tonight(PGconn *conn, const char *run_text, const char 
 }
 
 int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
-                         const struct report_scope *scope, bool send)
+                         const struct report_scope *scope, bool send, struct report_gate *beside)
 {
     const char *out_dir = ctx->out_dir;
     struct report_targets t;
@@ -958,6 +958,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     memset(&lt, 0, sizeof lt);
     struct report_school_set linked = {NULL, 0, 0, false};
     struct report_side *days = NULL;
+    struct report_gate own_gate;
+    bool own_gate_used = false;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         goto done;
@@ -966,6 +968,25 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
      * (problems_mark_sent), so its transaction is not read-only. */
     if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
         goto done;
+    /* the chart's days depend on nothing the report records: read aside, in this snapshot.
+     * With send, once a core is free: begun with the report, they took one from the
+     * recording and the indicators when both were busy, and were waited for by neither;
+     * begun after the recording, they came when the indicators had left a core idle for a
+     * second on a first night. Read on conn when they cannot be read aside: computed then, as
+     * nothing refreshed the kept days. */
+    const char *days_params[] = {a.periods.data, a.deadlines.data, send ? "true" : "false"};
+    const char *days_computed[] = {a.periods.data, a.deadlines.data, "false"};
+    if (send && beside == NULL) {
+        report_gate_init(&own_gate);
+        beside = &own_gate;
+        own_gate_used = true;
+    }
+    /* the nightly run (under the run lock) keeps the days per term and district and computes
+     * again those whose inputs changed; a look-up computes them all and writes nothing */
+    days = report_side_start(ctx, conn, &by_day_list, days_params,
+                             send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])"
+                                  : NULL,
+                             send ? beside : NULL);
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
@@ -1007,21 +1028,11 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
             goto done;
         log_debug("%s problems first seen recorded", PQgetvalue(rec, 0, 0));
         PQclear(rec);
+        report_gate_open(beside);
     }
     size_t fresh[NEW_COUNTS] = {0};
     if (run_id > 0 && run_new(conn, by_new, run, fresh) != 0)
         goto done;
-    /* the chart's days depend on nothing the report records: read aside, in this snapshot,
-     * while the lists are written (begun with the report, it took a core from the recording
-     * and the indicators when both were busy, and was waited for by neither) */
-    const char *days_params[] = {a.periods.data, a.deadlines.data, send ? "true" : "false"};
-    /* read on conn when it cannot be read aside: computed, as nothing refreshed the kept days */
-    const char *days_computed[] = {a.periods.data, a.deadlines.data, "false"};
-    /* the nightly run (under the run lock) keeps the days per term and district and computes
-     * again those whose inputs changed; a look-up computes them all and writes nothing */
-    days = report_side_start(ctx, conn, &by_day_list, days_params,
-                             send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])"
-                                  : NULL);
     const struct report_list *terms_list = list_for(L_TERMS, send);
     PGresult *res = db_query(conn, terms_list->sql, terms_list->nparams, by_term, PGRES_TUPLES_OK,
                              "cannot list the terms");
@@ -1146,6 +1157,8 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
 done:
     /* a list read aside ends before the snapshot it reads in */
     PQclear(report_side_finish(days));
+    if (own_gate_used)
+        report_gate_destroy(&own_gate);
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
         db_exec(conn, "ROLLBACK", "cannot end the quality report");
     report_writer_discard(w);

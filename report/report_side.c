@@ -14,8 +14,9 @@
 struct report_side {
     const struct report_ctx *ctx;
     const struct report_list *l;
-    const char *prepare; /* run first, on the list's first two parameters, in a read-write
-                          * transaction; NULL: none, and the transaction is read-only */
+    const char *prepare;      /* run first, on the list's first two parameters, in a read-write
+                               * transaction; NULL: none, and the transaction is read-only */
+    struct report_gate *gate; /* waited at before the list is read; NULL: none */
     char snapshot[64];
     char *params[SIDE_PARAMS_MAX];
     pthread_t thread;
@@ -37,9 +38,43 @@ static bool snapshot_name_ok(const char *s)
     return true;
 }
 
+void report_gate_init(struct report_gate *g)
+{
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    g->open = false;
+}
+
+void report_gate_open(struct report_gate *g)
+{
+    if (g == NULL)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->open = true;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void report_gate_destroy(struct report_gate *g)
+{
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+}
+
+static void gate_wait(struct report_gate *g)
+{
+    if (g == NULL)
+        return;
+    pthread_mutex_lock(&g->mu);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+}
+
 static void *side_run(void *arg)
 {
     struct report_side *s = arg;
+    gate_wait(s->gate);
     /* tests/integration/report_snapshot.sh: an ingest commits while this waits here */
     fault_point("report_side");
     int rc;
@@ -78,7 +113,7 @@ static void side_free(struct report_side *s)
 
 struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn,
                                       const struct report_list *l, const char *const *params,
-                                      const char *prepare)
+                                      const char *prepare, struct report_gate *gate)
 {
     if (l->nparams > SIDE_PARAMS_MAX || (prepare != NULL && l->nparams < 2))
         return NULL;
@@ -88,6 +123,7 @@ struct report_side *report_side_start(const struct report_ctx *ctx, PGconn *conn
     s->ctx = ctx;
     s->l = l;
     s->prepare = prepare;
+    s->gate = gate;
     for (int i = 0; i < l->nparams; i++) {
         if (params[i] != NULL && (s->params[i] = strdup(params[i])) == NULL) {
             side_free(s);
@@ -111,6 +147,7 @@ PGresult *report_side_finish(struct report_side *s)
 {
     if (s == NULL)
         return NULL;
+    report_gate_open(s->gate);
     pthread_join(s->thread, NULL);
     PGresult *res = s->res;
     s->res = NULL;
