@@ -79,13 +79,9 @@ BEGIN
         timings = coalesce(p_timings, '{}')
     WHERE r.run_id = p_run_id;
     -- counted once already (xinyu.run_count) when nothing could change them since
-    UPDATE xinyu.run r
-    SET received = c.received, loaded = c.loaded, duplicate = c.duplicate,
-        superseded = c.superseded, rejected = c.rejected, warnings = c.warnings,
-        counted = true
-    FROM xinyu.run_counts(p_run_id) c
-    WHERE r.run_id = p_run_id
-      AND NOT r.counted;
+    IF NOT EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted) THEN
+        PERFORM xinyu.run_count(p_run_id);
+    END IF;
 END
 $$;
 
@@ -93,14 +89,7 @@ $$;
 -- ended: its report adds none) made and kept in its record (032), where run_finish and
 -- xinyu.run_counts_kept find them; returned as run_counts returns them.
 CREATE OR REPLACE FUNCTION xinyu.run_count(p_run_id bigint)
-RETURNS TABLE (
-    received integer,
-    loaded integer,
-    duplicate integer,
-    superseded integer,
-    rejected integer,
-    warnings integer
-)
+RETURNS SETOF xinyu.run_tally
 LANGUAGE sql AS $$
     UPDATE xinyu.run r
     SET received = c.received, loaded = c.loaded, duplicate = c.duplicate,
@@ -112,29 +101,20 @@ LANGUAGE sql AS $$
 $$;
 
 -- A run's counts: those of its record when they are final (xinyu.run.counted), else made from
--- its items (a run still loading, or one whose process died before it finished).
+-- its items (a run still loading, or one whose process died before it finished). The items
+-- are not read when the record's counts are final (the second branch's condition is a
+-- one-time filter, decided before its scan).
 CREATE OR REPLACE FUNCTION xinyu.run_counts_kept(p_run_id bigint)
-RETURNS TABLE (
-    received integer,
-    loaded integer,
-    duplicate integer,
-    superseded integer,
-    rejected integer,
-    warnings integer
-)
-LANGUAGE plpgsql STABLE
+RETURNS SETOF xinyu.run_tally
+LANGUAGE sql STABLE
 AS $$
-#variable_conflict use_column
-BEGIN
-    IF EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted) THEN
-        RETURN QUERY
-        SELECT r.received, r.loaded, r.duplicate, r.superseded, r.rejected, r.warnings
-        FROM xinyu.run r
-        WHERE r.run_id = p_run_id;
-    ELSE
-        RETURN QUERY SELECT * FROM xinyu.run_counts(p_run_id);
-    END IF;
-END
+    SELECT r.received, r.loaded, r.duplicate, r.superseded, r.rejected, r.warnings
+    FROM xinyu.run r
+    WHERE r.run_id = p_run_id AND r.counted
+    UNION ALL
+    SELECT c.received, c.loaded, c.duplicate, c.superseded, c.rejected, c.warnings
+    FROM xinyu.run_counts(p_run_id) c
+    WHERE NOT EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted);
 $$;
 
 -- The key of the advisory lock a run's session holds while the run is open (xinyu.run_begin):

@@ -11,5 +11,15 @@ ALTER TABLE xinyu.run ADD COLUMN counted boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN xinyu.run.counted IS
     'The counts in this record are final: made by xinyu.run_count once the run''s items were all recorded, or by run_finish.';
 
+-- what run_counts returns, as the functions that keep and read them return it
+CREATE TYPE xinyu.run_tally AS (
+    received integer,
+    loaded integer,
+    duplicate integer,
+    superseded integer,
+    rejected integer,
+    warnings integer
+);
+
 -- a finished run's counts were written by run_finish
 UPDATE xinyu.run SET counted = true WHERE status <> 'running';
