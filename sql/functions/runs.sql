@@ -24,15 +24,10 @@ $$;
 -- condition inside an aggregate's FILTER is always a lookup per row); a larger one counts them
 -- as a join (xinyu.run_warnings_joined): for a 400,000-item run the lookups were three
 -- quarters of the count. The nightly run makes it once, when its ingest has ended (032).
+-- (It returned its own TABLE of the same columns before xinyu.run_tally, 032.)
+DROP FUNCTION IF EXISTS xinyu.run_counts(bigint);
 CREATE OR REPLACE FUNCTION xinyu.run_counts(p_run_id bigint)
-RETURNS TABLE (
-    received integer,
-    loaded integer,
-    duplicate integer,
-    superseded integer,
-    rejected integer,
-    warnings integer
-)
+RETURNS SETOF xinyu.run_tally
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
