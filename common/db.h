@@ -101,7 +101,8 @@ int db_schema_ready(PGconn *conn);
  * sign that the run lives, for db_run_reap); returns its id, or -1 after logging.
  */
 int64_t db_run_begin(PGconn *conn, const char *kind, const char *args_text);
-/* Closes the run with counts made from its items (xinyu.run_finish). Returns 0 or -1. */
+/* Closes the run with the counts of its items: made by xinyu.run_finish, or those
+ * xinyu.run_count kept when no item could be added any more. Returns 0 or -1. */
 int db_run_finish(PGconn *conn, int64_t run_id, const char *status, const char *message,
                   int failed_sources, const char *timings_json);
 /* Records a run event (nothing when run_id <= 0): message in English (as logged), message_zh
