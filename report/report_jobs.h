@@ -91,9 +91,9 @@ int report_review_write(const struct report_ctx *ctx, int from, int to);
  * nightly run run_id), they are every problem not yet sent to the schools, whichever run
  * received it (xinyu.problem_ledger, the run's own among them), and once the files are
  * durable they are recorded as sent by run_id. Returns 0 or EXIT_* after logging.
- * With send, the reporting chart's days are computed beside the recording of what the lists
- * show first, once the gate beside opens (the nightly run's indicators have ended) or that
- * recording has; beside NULL: once the recording has.
+ * The reporting chart's days are read on a connection of their own once the gate beside opens
+ * (NULL: at once). The nightly run passes the gate its indicators' thread opens when it ends;
+ * the report opens it too, once it has recorded what its lists show first.
  */
 struct report_gate;
 int report_quality_write(const struct report_ctx *ctx, int64_t run_id,

@@ -958,8 +958,6 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     memset(&lt, 0, sizeof lt);
     struct report_school_set linked = {NULL, 0, 0, false};
     struct report_side *days = NULL;
-    struct report_gate own_gate;
-    bool own_gate_used = false;
     PGconn *conn = report_connect(ctx, &rc);
     if (conn == NULL)
         goto done;
@@ -968,25 +966,19 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
      * (problems_mark_sent), so its transaction is not read-only. */
     if (db_begin_snapshot(conn, !send, "cannot make the quality report") != 0)
         goto done;
-    /* the chart's days depend on nothing the report records: read aside, in this snapshot.
-     * With send, once a core is free: begun with the report, they took one from the
-     * recording and the indicators when both were busy, and were waited for by neither;
-     * begun after the recording, they came when the indicators had left a core idle for a
-     * second on a first night. Read on conn when they cannot be read aside: computed then, as
-     * nothing refreshed the kept days. */
+    /* the chart's days depend on nothing the report records: read aside, in this snapshot,
+     * once the gate beside opens. The nightly run's opens when a core is free: begun with the
+     * report, the days took one from the recording and the indicators when both were busy,
+     * and were waited for by neither; begun after the recording, they came when the
+     * indicators had left a core idle for a second on a first night. Read on conn when they
+     * cannot be read aside: computed then, as nothing refreshed the kept days. */
     const char *days_params[] = {a.periods.data, a.deadlines.data, send ? "true" : "false"};
     const char *days_computed[] = {a.periods.data, a.deadlines.data, "false"};
-    if (send && beside == NULL) {
-        report_gate_init(&own_gate);
-        beside = &own_gate;
-        own_gate_used = true;
-    }
     /* the nightly run (under the run lock) keeps the days per term and district and computes
      * again those whose inputs changed; a look-up computes them all and writes nothing */
-    days = report_side_start(ctx, conn, &by_day_list, days_params,
-                             send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])"
-                                  : NULL,
-                             send ? beside : NULL);
+    days = report_side_start(
+        ctx, conn, &by_day_list, days_params,
+        send ? "SELECT xinyu.reporting_days_refresh($1::text[], $2::date[])" : NULL, beside);
     int run_rc;
     run = run_json(conn, run_id, &run_rc);
     if (run == NULL) {
@@ -1157,8 +1149,6 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
 done:
     /* a list read aside ends before the snapshot it reads in */
     PQclear(report_side_finish(days));
-    if (own_gate_used)
-        report_gate_destroy(&own_gate);
     if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
         db_exec(conn, "ROLLBACK", "cannot end the quality report");
     report_writer_discard(w);
