@@ -65,6 +65,8 @@ CREATE OR REPLACE FUNCTION xinyu.run_finish(p_run_id bigint, p_status text, p_me
                                  p_failed_sources integer, p_timings jsonb)
 RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_counted boolean;
 BEGIN
     UPDATE xinyu.run r
     SET status = p_status,
@@ -72,9 +74,10 @@ BEGIN
         message = p_message,
         failed_sources = p_failed_sources,
         timings = coalesce(p_timings, '{}')
-    WHERE r.run_id = p_run_id;
+    WHERE r.run_id = p_run_id
+    RETURNING r.counted INTO v_counted;
     -- counted once already (xinyu.run_count) when nothing could change them since
-    IF NOT EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted) THEN
+    IF NOT v_counted THEN
         PERFORM xinyu.run_count(p_run_id);
     END IF;
 END
@@ -120,6 +123,22 @@ RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT (p_run_id % 2147483648)::integer $$;
 
+-- Whether run p_run_id's session still holds the lock xinyu.run_begin took: the run's process
+-- lives. pg_locks shows every session's locks to every role.
+CREATE OR REPLACE FUNCTION xinyu.run_lives(p_run_id bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+SELECT EXISTS (SELECT FROM pg_locks l
+               WHERE l.locktype = 'advisory'
+                 AND l.database = (SELECT d.oid FROM pg_database d
+                                   WHERE d.datname = current_database())
+                 AND l.classid = 5790032::oid
+                 AND l.objid = xinyu.run_alive_key(p_run_id)::oid
+                 AND l.objsubid = 2
+                 AND l.granted)
+$$;
+
 -- A new run record of p_kind, its id returned, with its session holding the run's advisory
 -- lock from the same transaction on, until it ends: the sign that the run's process lives,
 -- which xinyu.run_reap reads from pg_locks, where every role sees every session's locks.
@@ -139,10 +158,10 @@ $$;
 
 -- Runs whose process died (its session is gone) are closed as aborted, with the counts
 -- of what they committed; their unfinished files are simply pending again. A run lives while
--- its session holds the lock xinyu.run_begin took. A run begun without it (by an earlier
--- version of Xinyu) lives while its session does, as pg_stat_activity shows it: only to a
--- role that may see that session's start, which a least-privilege role may not (to
--- xinyu_ingest, another login's sessions show no start), so that the lock is what counts.
+-- its session holds the lock xinyu.run_begin took (xinyu.run_lives). A run begun without it
+-- (by an earlier version of Xinyu) lives while its session does, as pg_stat_activity shows
+-- it: only to a role that may see that session's start, which a least-privilege role may not
+-- (to xinyu_ingest, another login's sessions show no start), so that the lock is what counts.
 CREATE OR REPLACE FUNCTION xinyu.run_reap() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -152,14 +171,7 @@ BEGIN
     FOR v_run IN
         SELECT r.run_id FROM xinyu.run r
         WHERE r.status = 'running'
-          AND NOT EXISTS (SELECT FROM pg_locks l
-                          WHERE l.locktype = 'advisory'
-                            AND l.database = (SELECT d.oid FROM pg_database d
-                                              WHERE d.datname = current_database())
-                            AND l.classid = 5790032::oid
-                            AND l.objid = xinyu.run_alive_key(r.run_id)::oid
-                            AND l.objsubid = 2
-                            AND l.granted)
+          AND NOT xinyu.run_lives(r.run_id)
           AND NOT EXISTS (SELECT FROM pg_stat_activity a
                           WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at)
         FOR UPDATE SKIP LOCKED
@@ -172,8 +184,8 @@ BEGIN
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION xinyu.run_alive_key(bigint), xinyu.run_begin(text, text, integer, text)
-    TO xinyu_ingest, xinyu_report;
+GRANT EXECUTE ON FUNCTION xinyu.run_alive_key(bigint), xinyu.run_lives(bigint),
+    xinyu.run_begin(text, text, integer, text) TO xinyu_ingest, xinyu_report;
 
 GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bigint),
     xinyu.run_finish(bigint, text, text, integer, jsonb), xinyu.run_count(bigint),

@@ -51,9 +51,7 @@ run_c=$(sql "SELECT max(run_id) FROM xinyu.run WHERE kind = 'ingest'")
 kill -9 $pc
 wait $pc 2>/dev/null || true
 # its sessions end once the server sees the client gone
-wait_for "the killed process's sessions to end" \
-    "SELECT NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 5790032
-                                               AND objid = xinyu.run_alive_key($run_c))"
+wait_for "the killed process's sessions to end" "SELECT NOT xinyu.run_lives($run_c)"
 expect_eq "the killed run, before another process started" "running" \
     "$(sql "SELECT status FROM xinyu.run WHERE run_id = $run_c")"
 "$XINYU" -q --config "$TEST_TMP/empty.json" ingest >"$TEST_TMP/d.out" 2>&1 ||
