@@ -426,6 +426,8 @@ SET enable_mergejoin = off
 SET jit = off
 AS $$
 #variable_conflict use_column
+DECLARE
+    v_previous text[] := ARRAY(SELECT DISTINCT xinyu.previous_period(x) FROM unnest(p_periods) x);
 BEGIN
     RETURN QUERY
     WITH run_scope AS (
@@ -447,6 +449,12 @@ BEGIN
         -- the statement is planned: with a run the outer join is an inner one, and the run's
         -- few districts lead)
         SELECT s.school_code, sc.district_code, s.period, s.run_id,
+               -- the term and the district as one number (the term's year and half, then the
+               -- district's six digits: both are checked to have that form), which the medians
+               -- are grouped and joined back by: at 200,000 schools, sorting every submission
+               -- by the two text columns took about 0.4 s more
+               (left(s.period, 4)::integer * 10 + right(s.period, 1)::integer)::bigint * 1000000
+                   + sc.district_code::integer AS grp,
                s.enrolled_total,
                s.enrolled_grade4_up,
                s.classes_total,
@@ -493,7 +501,7 @@ BEGIN
           AND (p_run_id IS NULL AND p_pair_periods IS NULL OR k.period IS NOT NULL)
     ),
     median AS (
-        SELECT c.period, c.district_code,
+        SELECT c.grp,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.enrolled_total::double precision) AS enrolled_total,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.enrolled_grade4_up::double precision) AS enrolled_grade4_up,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.classes_total::double precision) AS classes_total,
@@ -532,14 +540,14 @@ BEGIN
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_books::double precision) AS research_books,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.research_years_of_practice::double precision) AS research_years_of_practice
         FROM cur c
-        GROUP BY c.period, c.district_code
+        GROUP BY c.grp
     ),
     outlier AS (
         SELECT 'district_median' AS kind, 1 AS kind_ord, c.period, c.district_code, c.school_code,
                v.field, v.path, v.value, v.median::numeric AS reference,
                v.fvalue / v.median AS ratio
         FROM cur c
-        JOIN median m ON m.period = c.period AND m.district_code = c.district_code
+        JOIN median m ON m.grp = c.grp
         CROSS JOIN LATERAL (VALUES
             ('enrolled_total', 'enrollment.by_grade', c.enrolled_total::numeric, c.enrolled_total::double precision, m.enrolled_total),
             ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up::numeric, c.enrolled_grade4_up::double precision, m.enrolled_grade4_up),
@@ -628,6 +636,8 @@ BEGIN
         FROM cur c
         JOIN xinyu.submission p
           ON p.school_code = c.school_code AND p.period = xinyu.previous_period(c.period) AND p.is_current
+             -- only the previous terms' submissions are hashed, not all of every term
+             AND p.period = ANY (v_previous)
         CROSS JOIN LATERAL (VALUES
             ('enrolled_total', 'enrollment.by_grade', c.enrolled_total, p.enrolled_total),
             ('enrolled_grade4_up', 'enrollment.by_grade (4-12)', c.enrolled_grade4_up, p.enrolled_grade4_up),

@@ -90,6 +90,19 @@ SELECT pg_temp.assert_eq('quality: outliers of T1 alone',
      FROM xinyu.quality_outliers(ARRAY['2023-2024-2'], NULL) WHERE district_code = '320196'),
     'term_change 3201960005 enrolled_total');
 
+-- Each term has its medians: with four schools of 320195 at 20 in T1, the median of both terms
+-- pooled would be 20 and T2's 100 no outlier; T2's own median is still 3.
+BEGIN;
+SELECT pg_temp.submit('320195000' || n, '2023-2024-2', '2024-07-01 10:00:00+08', :'g',
+    '{"care_left_behind": 20}')
+FROM generate_series(1, 4) n;
+SELECT pg_temp.assert_eq('quality: the medians are of one term',
+    (SELECT string_agg(period || ' ' || school_code || ' ' || field || ' ' || reference, ',')
+     FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'], NULL)
+     WHERE district_code = '320195'),
+    '2024-2025-1 3201950004 care_left_behind 3');
+ROLLBACK;
+
 -- A run's outliers: those among what it loaded, against the medians of the whole district.
 INSERT INTO xinyu.run (kind, host, pid) VALUES ('run', 'test', 2);
 UPDATE xinyu.submission SET run_id = (SELECT max(run_id) FROM xinyu.run)
