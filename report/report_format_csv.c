@@ -115,6 +115,9 @@ static int csv_doc(const struct report_doc *doc, const struct report_doc_dest *d
     return s != NULL ? report_doc_sink_end(s, report_stream_csv(doc, s), "CSV") : -1;
 }
 
+/* Written aside (report/report_aside.h): a quality report's lists are CSV files of 17 MB on a
+ * first night at 200,000 schools, rendered on a thread of their own while the report waits for
+ * the database's next rows. */
 const struct report_format report_format_csv = {
     "csv",     false,   csv_has,     csv_begin, csv_value, csv_table, csv_row,
-    csv_table, csv_end, csv_discard, csv_doc,   NULL,      false};
+    csv_table, csv_end, csv_discard, csv_doc,   NULL,      true};
