@@ -411,8 +411,9 @@ $$;
 -- is planned for the run id and pairs it is given: a run's terms and districts are those of
 -- its current submissions (index submission_run_current), and a run that loaded nothing
 -- reads nothing more. The nightly run keeps what this computes per term and district
--- (xinyu.outliers_refresh, standing.sql), and this function's text is part of what it kept
--- them against: a change to the rules here computes them all anew.
+-- (xinyu.outliers_refresh, standing.sql), and this function's text, with those of the
+-- functions it calls, is part of what it kept them against: a change to the rules here
+-- computes them all anew.
 -- No merge joins: how many of the submissions a run's districts hold is unknown when the
 -- statement is planned, and taken for a few, the medians were joined back to the
 -- submissions by sorting them all twice.

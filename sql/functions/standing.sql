@@ -23,8 +23,8 @@
 -- standing state; a run's id keeps quality --run's meaning (what that run received).
 
 -- Brings the kept outliers of the scope's terms (xinyu.outlier_kept, 023) up to date with the
--- current submissions, in the caller's snapshot. A term kept with the same rules (the text of
--- xinyu.quality_outliers) follows the log of changes (xinyu.changes_since, 030): the
+-- current submissions, in the caller's snapshot. A term kept with the same rules (the texts of
+-- xinyu.quality_outliers and of the functions it calls) follows the log of changes (xinyu.changes_since, 030): the
 -- districts of the schools whose versions of the term or of the term before changed (the
 -- threefold changes compare the two), and those of the schools whose registry entry changed
 -- (before and after) that have a current version of either, are computed again. A term never
@@ -46,7 +46,10 @@ DECLARE
     v_count integer := 0;
 BEGIN
     v_rules := xinyu.kept_rules(
-        ARRAY['xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure]);
+        ARRAY['xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure,
+              'xinyu.middle(integer[])'::regprocedure,
+              'xinyu.previous_period(text)'::regprocedure,
+              'xinyu.changed_threefold(integer, integer)'::regprocedure]);
 
     SELECT array_agg(DISTINCT t.period) INTO v_terms
     FROM unnest(p_periods) AS t(period)

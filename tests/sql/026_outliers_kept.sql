@@ -122,3 +122,14 @@ BEGIN
 END
 $$;
 SELECT pg_temp.check_kept('new rules', 2 * 4);
+SELECT pg_temp.check_kept('nothing changed since the new rules', 0);
+
+-- a function the outliers are computed with changed (xinyu.middle, their medians): everything
+-- is computed again too
+DO $$
+BEGIN
+    EXECUTE replace(pg_get_functiondef('xinyu.middle(integer[])'::regprocedure),
+                    'SELECT p_pair', 'SELECT -- new rules' || chr(10) || '    p_pair');
+END
+$$;
+SELECT pg_temp.check_kept('a function it calls changed', 2 * 4);
