@@ -103,13 +103,14 @@ $$;
 
 -- Brings the kept schools not reported and late versions (xinyu.standing_kept, 031) of the
 -- terms of p_periods up to date in the caller's snapshot: a term kept with the same deadline
--- and rules (the texts of xinyu.quality_not_reported and xinyu.late_current) follows the log
--- of changes (xinyu.changes_since, 030), its schools whose versions of the term or registry
--- entry changed computed again, each by index; a term never kept, kept with another deadline
--- or other rules, or whose unseen changes the log no longer holds, is computed whole. Returns
--- what it computed: a term and school, or a term and NULL for the whole term. Called by the
--- nightly run (xinyu.standing_record) under the run lock, and by it alone: it records as new
--- only what this returns.
+-- and rules (the texts of xinyu.quality_not_reported, xinyu.late_current and the
+-- deadline_cutoff it calls) follows the log of changes (xinyu.changes_since, 030), its
+-- schools whose versions of the term or registry entry changed computed again, each by
+-- index; a term never kept, kept with another deadline or other rules, or whose unseen
+-- changes the log no longer holds, is computed whole. Returns what it computed: a term and
+-- school, or a term and NULL for the whole term. Called by the nightly run
+-- (xinyu.standing_record) under the run lock, and by it alone: it records as new only what
+-- this returns.
 CREATE OR REPLACE FUNCTION xinyu.standing_refresh(p_periods text[], p_deadlines date[])
 RETURNS TABLE (period text, school_code text)
 LANGUAGE plpgsql
@@ -125,7 +126,8 @@ DECLARE
 BEGIN
     v_rules := xinyu.kept_rules(
         ARRAY['xinyu.quality_not_reported(text[], text[], text[])'::regprocedure,
-              'xinyu.late_current(text[], date[], text[], text[])'::regprocedure]);
+              'xinyu.late_current(text[], date[], text[], text[])'::regprocedure,
+              'xinyu.deadline_cutoff(date)'::regprocedure]);
 
     SELECT array_agg(w.period), array_agg(w.deadline) INTO v_whole, v_whole_deadlines
     FROM xinyu.kept_terms_whole('standing', p_periods, p_deadlines, v_rules) w;

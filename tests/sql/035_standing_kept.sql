@@ -98,6 +98,16 @@ END
 $$;
 SELECT pg_temp.check_kept('new rules', '2023-2024-2 *, 2024-2025-1 *');
 
+-- a function late_current calls changed (xinyu.deadline_cutoff, the end of a deadline day):
+-- every term too
+DO $$
+BEGIN
+    EXECUTE replace(pg_get_functiondef('xinyu.deadline_cutoff(date)'::regprocedure),
+                    'SELECT ((p_deadline', 'SELECT -- new rules' || chr(10) || '    ((p_deadline');
+END
+$$;
+SELECT pg_temp.check_kept('a function it calls changed', '2023-2024-2 *, 2024-2025-1 *');
+
 -- the log no longer holds what a term has not seen: that term whole
 UPDATE xinyu.submission SET is_current = true WHERE school_code = '3201990001' AND period = '2023-2024-2';
 UPDATE xinyu.change_log_horizon SET txid = pg_snapshot_xmin(pg_current_snapshot());
