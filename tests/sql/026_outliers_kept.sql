@@ -115,21 +115,11 @@ SELECT pg_temp.assert_eq('no threefold change of A against it',
     0::bigint);
 
 -- new rules (the text of xinyu.quality_outliers changed): everything is computed again
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure),
-                    'RETURN QUERY', 'RETURN QUERY -- new rules' || chr(10));
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure, 'RETURN QUERY');
 SELECT pg_temp.check_kept('new rules', 2 * 4);
 SELECT pg_temp.check_kept('nothing changed since the new rules', 0);
 
 -- a function the outliers are computed with changed (xinyu.middle, their medians): everything
 -- is computed again too
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.middle(integer[])'::regprocedure),
-                    'SELECT p_pair', 'SELECT -- new rules' || chr(10) || '    p_pair');
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.middle(integer[])'::regprocedure, 'SELECT p_pair');
 SELECT pg_temp.check_kept('a function it calls changed', 2 * 4);

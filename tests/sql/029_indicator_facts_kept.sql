@@ -115,12 +115,7 @@ SELECT pg_temp.assert_eq('the year and the term kept',
 SELECT pg_temp.check_kept('the term, nothing changed', 0, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
 
 -- new rules (the text of xinyu.school_facts changed): every school again
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.school_facts(text[], date[], jsonb, text[])'::regprocedure),
-                    'WITH prm AS (', '-- new rules' || chr(10) || 'WITH prm AS (');
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.school_facts(text[], date[], jsonb, text[])'::regprocedure, 'WITH prm AS (');
 SELECT pg_temp.check_kept('new rules', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
 
 -- the facts of a scope no report asked for in 30 days are dropped by the next refresh

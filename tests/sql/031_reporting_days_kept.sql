@@ -106,12 +106,7 @@ SELECT pg_temp.check_kept('the deadlines as before',
     (SELECT count(DISTINCT (period, district_code))::integer FROM xinyu.reporting_days_kept));
 
 -- new rules (the text of xinyu.reporting_days changed): everything is computed again
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure),
-                    'WITH current_all AS', '-- new rules' || chr(10) || 'WITH current_all AS');
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.reporting_days(text[], date[], text[], text[])'::regprocedure, 'WITH current_all AS');
 SELECT pg_temp.check_kept('new rules', (SELECT count(DISTINCT (period, district_code))::integer FROM xinyu.reporting_days_kept));
 
 -- the look-up's form writes nothing and needs no refresh: the same chart

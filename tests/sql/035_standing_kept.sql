@@ -90,22 +90,12 @@ SELECT pg_temp.assert_eq('and no count of them',
 SELECT pg_temp.check_kept('the deadline known again', '2023-2024-2 *');
 
 -- new rules (the text of late_current changed): every term
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.late_current(text[], date[], text[], text[])'::regprocedure),
-                    'WITH term AS', '-- new rules' || chr(10) || 'WITH term AS');
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.late_current(text[], date[], text[], text[])'::regprocedure, 'WITH term AS');
 SELECT pg_temp.check_kept('new rules', '2023-2024-2 *, 2024-2025-1 *');
 
 -- a function late_current calls changed (xinyu.deadline_cutoff, the end of a deadline day):
 -- every term too
-DO $$
-BEGIN
-    EXECUTE replace(pg_get_functiondef('xinyu.deadline_cutoff(date)'::regprocedure),
-                    'SELECT ((p_deadline', 'SELECT -- new rules' || chr(10) || '    ((p_deadline');
-END
-$$;
+SELECT pg_temp.new_rules('xinyu.deadline_cutoff(date)'::regprocedure, 'SELECT ((p_deadline');
 SELECT pg_temp.check_kept('a function it calls changed', '2023-2024-2 *, 2024-2025-1 *');
 
 -- the log no longer holds what a term has not seen: that term whole
