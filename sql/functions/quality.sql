@@ -442,7 +442,10 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_previous text[] := ARRAY(SELECT DISTINCT xinyu.previous_period(x) FROM unnest(p_periods) x);
+    -- the terms before the scope's (of those of a term's form: previous_period reads its digits;
+    -- another string has no submission, as before)
+    v_previous text[] := ARRAY(SELECT DISTINCT xinyu.previous_period(x) FROM unnest(p_periods) x
+                               WHERE x ~ '^[0-9]{4}-[0-9]{4}-[12]$');
 BEGIN
     RETURN QUERY
     WITH run_scope AS (

@@ -24,14 +24,14 @@
 
 -- Brings the kept outliers of the scope's terms (xinyu.outlier_kept, 023) up to date with the
 -- current submissions, in the caller's snapshot. A term kept with the same rules (the texts of
--- xinyu.quality_outliers and of the functions it calls) follows the log of changes (xinyu.changes_since, 030): the
--- districts of the schools whose versions of the term or of the term before changed (the
--- threefold changes compare the two), and those of the schools whose registry entry changed
--- (before and after) that have a current version of either, are computed again. A term never
--- kept, kept with other rules, or whose unseen changes the log no longer holds, is computed
--- whole. Returns how many terms and districts were computed (of a whole term, every district
--- of the registry). Called by the nightly run, in the
--- transaction its report reads the lists in (xinyu.standing_record).
+-- xinyu.quality_outliers and of the functions it calls) follows the log of changes
+-- (xinyu.changes_since, 030): the districts of the schools whose versions of the term or of
+-- the term before changed (the threefold changes compare the two), and those of the schools
+-- whose registry entry changed (before and after) that have a current version of either, are
+-- computed again. A term never kept, kept with other rules, or whose unseen changes the log no
+-- longer holds, is computed whole. Returns how many terms and districts were computed (of a
+-- whole term, every district of the registry). Called by the nightly run, in the transaction
+-- its report reads the lists in (xinyu.standing_record).
 CREATE OR REPLACE FUNCTION xinyu.outliers_refresh(p_periods text[])
 RETURNS integer
 LANGUAGE plpgsql

@@ -111,6 +111,9 @@ SELECT pg_temp.assert_eq('quality: outliers of a run',
     (SELECT string_agg(kind || ' ' || school_code || ' ' || field || ' ' || reference, ',')
      FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'], (SELECT max(run_id) FROM xinyu.run))),
     'district_median 3201950004 care_left_behind 3');
+-- a term that is no term (a caller's typing, not the CLI's, which checks it): nothing, no error
+SELECT pg_temp.assert_eq('quality: a string that is no term has no outliers',
+    (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1x', 'term', ''], NULL))::text, '0');
 SELECT pg_temp.assert_eq('quality: a run that loaded nothing has no outliers',
     (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1'], -1))::text, '0');
 
