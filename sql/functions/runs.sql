@@ -115,13 +115,15 @@ AS $$
     WHERE NOT EXISTS (SELECT FROM xinyu.run r WHERE r.run_id = p_run_id AND r.counted);
 $$;
 
--- The key of the advisory lock a run's session holds while the run is open (xinyu.run_begin):
--- the run's id in the second key of class 5790032 (common/db.h: the run lock is 5790030, the
--- merge's school terms 5790031).
-CREATE OR REPLACE FUNCTION xinyu.run_alive_key(p_run_id bigint)
-RETURNS integer
+-- The advisory lock a run's session holds while the run is open (xinyu.run_begin), in its
+-- two-key form: class 5790032 (common/db.h: the run lock is 5790030, the merge's school terms
+-- 5790031) and the run's id. Taken and looked for through this alone.
+-- (run_alive_key gave the key only; the class was written out where it was used.)
+DROP FUNCTION IF EXISTS xinyu.run_alive_key(bigint);
+CREATE OR REPLACE FUNCTION xinyu.run_alive_lock(p_run_id bigint, OUT class integer,
+                                                OUT key integer)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (p_run_id % 2147483648)::integer $$;
+AS $$ SELECT 5790032, (p_run_id % 2147483648)::integer $$;
 
 -- Whether run p_run_id's session still holds the lock xinyu.run_begin took: the run's process
 -- lives. pg_locks shows every session's locks to every role.
@@ -129,12 +131,12 @@ CREATE OR REPLACE FUNCTION xinyu.run_lives(p_run_id bigint)
 RETURNS boolean
 LANGUAGE sql STABLE
 AS $$
-SELECT EXISTS (SELECT FROM pg_locks l
+SELECT EXISTS (SELECT FROM pg_locks l, xinyu.run_alive_lock(p_run_id) k
                WHERE l.locktype = 'advisory'
                  AND l.database = (SELECT d.oid FROM pg_database d
                                    WHERE d.datname = current_database())
-                 AND l.classid = 5790032::oid
-                 AND l.objid = xinyu.run_alive_key(p_run_id)::oid
+                 AND l.classid = k.class::oid
+                 AND l.objid = k.key::oid
                  AND l.objsubid = 2
                  AND l.granted)
 $$;
@@ -151,7 +153,7 @@ BEGIN
     INSERT INTO xinyu.run (kind, host, pid, args)
     VALUES (p_kind, p_host, p_pid, p_args)
     RETURNING run_id INTO v_run_id;
-    PERFORM pg_advisory_lock(5790032, xinyu.run_alive_key(v_run_id));
+    PERFORM pg_advisory_lock(k.class, k.key) FROM xinyu.run_alive_lock(v_run_id) k;
     RETURN v_run_id;
 END
 $$;
@@ -184,7 +186,7 @@ BEGIN
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION xinyu.run_alive_key(bigint), xinyu.run_lives(bigint),
+GRANT EXECUTE ON FUNCTION xinyu.run_alive_lock(bigint), xinyu.run_lives(bigint),
     xinyu.run_begin(text, text, integer, text) TO xinyu_ingest, xinyu_report;
 
 GRANT EXECUTE ON FUNCTION xinyu.run_counts(bigint), xinyu.run_warnings_joined(bigint),
