@@ -245,14 +245,15 @@ long ingest_queue_count_unread(PGconn *conn, const char *source, int64_t run_id)
 void ingest_run_counts(PGconn *conn, int64_t run_id, enum ingest_counts_from from,
                        struct xf_counts *k)
 {
+    /* each returns the counts as one xinyu.run_tally; run_finish has kept them final in the
+     * record, which run_counts_kept reads then */
+#define TALLY_OF "SELECT received, loaded, duplicate, superseded, rejected, warnings FROM "
     static const char *const sql[] = {
-        [COUNTS_MADE] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                        "FROM xinyu.run_counts($1)",
-        [COUNTS_RECORDED] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                            "FROM xinyu.run WHERE run_id = $1",
-        [COUNTS_KEPT] = "SELECT received, loaded, duplicate, superseded, rejected, warnings "
-                        "FROM xinyu.run_count($1)",
+        [COUNTS_MADE] = TALLY_OF "xinyu.run_counts($1)",
+        [COUNTS_RECORDED] = TALLY_OF "xinyu.run_counts_kept($1)",
+        [COUNTS_KEPT] = TALLY_OF "xinyu.run_count($1)",
     };
+#undef TALLY_OF
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, run_id);
     const char *params[] = {id};
