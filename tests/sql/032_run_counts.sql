@@ -58,17 +58,24 @@ SELECT concat_ws(' ', r.status, r.counted::text, r.received, r.loaded, r.duplica
                  r.superseded, r.rejected, r.warnings)
 FROM xinyu.run r WHERE r.run_id = p_run
 $$;
+-- run_finish of p_run with p_status, with the rights of p_role; the record after it
+CREATE FUNCTION pg_temp.finish_as(p_role text, p_run bigint, p_status text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', p_role);
+    PERFORM xinyu.run_finish(p_run, p_status, NULL, 0, NULL);
+    RESET ROLE;
+    RETURN pg_temp.record(p_run);
+END
+$$;
 
 SELECT pg_temp.assert_eq('run counts: a small run',
     (SELECT pg_temp.tally(c) FROM xinyu.run_counts(:small) c), '10 6 1 2 1 3');
 SELECT pg_temp.assert_eq('run counts: a large run',
     (SELECT pg_temp.tally(c) FROM xinyu.run_counts(:large) c), '20010 20006 1 2 1 3');
 -- run_finish keeps them in the run's record, final, with the ingest role's rights
-SET ROLE xinyu_ingest;
-SELECT xinyu.run_finish(:large, 'ok', NULL, 0, NULL);
-RESET ROLE;
-SELECT pg_temp.assert_eq('run counts: kept by run_finish', pg_temp.record(:large),
-    'ok true 20010 20006 1 2 1 3');
+SELECT pg_temp.assert_eq('run counts: kept by run_finish',
+    pg_temp.finish_as('xinyu_ingest', :large, 'ok'), 'ok true 20010 20006 1 2 1 3');
 
 -- a run still loading: nothing kept, its counts made from its items wherever they are asked
 SELECT pg_temp.assert_eq('run counts: a running run not counted yet',
@@ -89,11 +96,8 @@ INSERT INTO xinyu.run_item (run_id, raw_id, source, ref, outcome)
 VALUES (:small, NULL, 'spool', 'late', 'duplicate');
 SELECT pg_temp.assert_eq('run counts: the report reads the kept ones',
     (SELECT pg_temp.tally(c) FROM xinyu.run_counts_kept(:small) c), '10 6 1 2 1 3');
-SET ROLE xinyu_report;
-SELECT xinyu.run_finish(:small, 'partial', NULL, 0, NULL);
-RESET ROLE;
-SELECT pg_temp.assert_eq('run counts: run_finish keeps the counted ones', pg_temp.record(:small),
-    'partial true 10 6 1 2 1 3');
+SELECT pg_temp.assert_eq('run counts: run_finish keeps the counted ones',
+    pg_temp.finish_as('xinyu_report', :small, 'partial'), 'partial true 10 6 1 2 1 3');
 -- made from the items they were
 SELECT pg_temp.assert_eq('run counts: the items have one more since',
     (SELECT pg_temp.tally(c) FROM xinyu.run_counts(:small) c), '11 6 2 2 1 3');
