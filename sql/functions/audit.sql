@@ -34,7 +34,10 @@ AS $$
 $$;
 
 -- The form of three arguments of earlier versions is this one for every school (p_codes NULL).
+-- Its result took the clause's place in the standard's table (clause_order), for the school
+-- pages to order by: the form without it is dropped, the function made anew.
 DROP FUNCTION IF EXISTS xinyu.audit_rows(text[], date[], jsonb);
+DROP FUNCTION IF EXISTS xinyu.audit_rows(text[], date[], jsonb, text[]);
 CREATE OR REPLACE FUNCTION xinyu.audit_rows(p_periods text[], p_deadlines date[], p_params jsonb,
                                             p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
@@ -45,7 +48,8 @@ RETURNS TABLE (
     clause text,      -- '6', '7', '9', '10', '11', '14', '15', '16', '17', '2/4', '18', 'overall'
     result text,      -- 'pass', 'fail', 'unknown'
     detail_zh text,
-    detail_en text
+    detail_en text,
+    clause_order integer -- the clause's place in the standard's table, 1 to 11; overall 12
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -75,10 +79,13 @@ short_grade AS (
                      * CASE WHEN sg.grade <= 3 THEN prm.months_in_term ELSE prm.lessons_biweekly END
                      AS needed
           FROM xinyu.submission s
-          JOIN xinyu.submission_grade sg ON sg.submission_id = s.submission_id
+          -- the grades of the submission's arrays, as xinyu.submission_grade has them
+          CROSS JOIN LATERAL unnest(s.grade_enrolled, s.grade_classes, s.grade_lessons)
+              WITH ORDINALITY AS sg(enrolled, classes, lessons, grade)
           CROSS JOIN prm
           WHERE s.period = ANY (p_periods) AND s.is_current AND s.lessons_reported
-            AND (p_codes IS NULL OR s.school_code IN (SELECT unnest(p_codes)))
+            AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
+            AND num_nonnulls(sg.enrolled, sg.classes, sg.lessons) > 0
           GROUP BY s.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
     WHERE g.lessons < g.needed
     GROUP BY g.school_code
@@ -218,7 +225,8 @@ judged AS (
            c.terms_reported
     FROM clause_result c
 )
-SELECT u.school_code, u.district_code, u.school_type, u.school_name, u.clause, u.result, u.zh, u.en
+SELECT u.school_code, u.district_code, u.school_type, u.school_name, u.clause, u.result, u.zh, u.en,
+       u.ord
 FROM (
     SELECT j.school_code, j.district_code, j.school_type, j.school_name, j.ord, j.clause,
            xinyu.audit_result(j.ok) AS result, j.zh, j.en

@@ -349,7 +349,11 @@ $$;
 -- The audit of the schools of p_codes for the review year whose terms, deadlines and
 -- parameters are given (as xinyu.audit_rows takes them), in its order of clauses. The audit
 -- is made for those schools alone (its clauses compare nothing across schools), so a batch of
--- pages costs what its schools' submissions cost, not the city's.
+-- pages costs what its schools' submissions cost, not the city's. Ordered by the clauses'
+-- places, not the audit's own order (WITH ORDINALITY): the planner then inlines the audit
+-- into the caller's statement, which is planned with p_codes' value and looks its schools up
+-- by index; a plan of the audit's own, made without it, read every submission (40 ms of the
+-- pages of a night at 10,000 schools).
 CREATE OR REPLACE FUNCTION xinyu.school_page_audit(p_codes text[], p_periods text[],
                                                    p_deadlines date[], p_params jsonb)
 RETURNS TABLE (
@@ -362,8 +366,8 @@ RETURNS TABLE (
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT a.school_code, a.clause, a.result, a.detail_zh, a.detail_en
-FROM xinyu.audit_rows(p_periods, p_deadlines, p_params, p_codes) WITH ORDINALITY AS a
-ORDER BY a.school_code COLLATE "C", a.ordinality
+FROM xinyu.audit_rows(p_periods, p_deadlines, p_params, p_codes) a
+ORDER BY a.school_code COLLATE "C", a.clause_order
 $$;
 
 GRANT EXECUTE ON FUNCTION xinyu.quality_reporting_by_day(text[], date[], boolean),

@@ -141,6 +141,25 @@ SELECT pg_temp.assert_eq('audit: clause order of a school',
                                            WHERE school_code = '3201970001') x),
     '6 7 9 10 11 14 15 16 17 2/4 18 overall');
 
+-- The school pages' audit (xinyu.school_page_audit) is the audit's rows of the schools asked
+-- for, each school's clauses in the audit's order: schools in byte order, and a school asked
+-- for twice, or one the registry does not know, changes nothing.
+CREATE TEMP TABLE page_audit AS
+SELECT p.ordinality AS n, p.school_code, p.clause, p.result, p.detail_zh, p.detail_en
+FROM xinyu.school_page_audit(ARRAY['3201970011', '3201970002', '3201970011', '3209999999'],
+                             ARRAY['2023-2024-2', '2024-2025-1'],
+                             ARRAY[date '2024-07-15', date '2025-01-20'], '{}') WITH ORDINALITY p;
+CREATE TEMP TABLE audit_of_two AS
+SELECT row_number() OVER (ORDER BY a.school_code COLLATE "C", a.ordinality) AS n, a.school_code,
+       a.clause, a.result, a.detail_zh, a.detail_en
+FROM xinyu.audit_rows(ARRAY['2023-2024-2', '2024-2025-1'],
+                      ARRAY[date '2024-07-15', date '2025-01-20'], '{}') WITH ORDINALITY a
+WHERE a.school_code IN ('3201970002', '3201970011');
+SELECT pg_temp.assert_same('audit: the school pages'' rows and their order', 'page_audit',
+                           'audit_of_two');
+SELECT pg_temp.assert_eq('audit: the school pages'' audit has 12 rows a school',
+    (SELECT count(*) FROM page_audit), 24::bigint);
+
 -- The details say why, in Chinese and in English, with the unrounded comparison.
 CREATE TEMP TABLE got_details AS
 SELECT school_code, clause, detail_zh, detail_en FROM audit
