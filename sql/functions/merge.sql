@@ -67,7 +67,11 @@ BEGIN
            NULL::bigint
     FROM (SELECT i.ord::integer AS ord, i.valid, i.first, r.raw_id AS stored
           FROM unnest(p_sha256, p_valid, p_first) WITH ORDINALITY AS i(sha, valid, first, ord)
-          LEFT JOIN xinyu.raw_submission r ON r.sha256 = i.sha
+          -- each item's bytes looked up by index (the limit keeps the planner from making the
+          -- lookups a join: on a night of a few hundred items it hashed every raw submission,
+          -- 6 ms of the night's 9 at 10,000 schools)
+          LEFT JOIN LATERAL (SELECT x.raw_id FROM xinyu.raw_submission x
+                             WHERE x.sha256 = i.sha LIMIT 1) r ON true
           ORDER BY i.ord) o;
 
     RETURN QUERY
