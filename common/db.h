@@ -118,9 +118,11 @@ int db_run_take_lock(PGconn *conn, bool shared);
 /* Releases the run lock and closes the connection; accepts NULL. */
 void db_run_disconnect(PGconn *conn);
 
-/* Advisory lock keys (first int4 of the two-key form). The SQL takes two classes of its own:
- * DB_LOCK_CLASS + 1, a school term's merge (functions/merge.sql), and DB_LOCK_CLASS + 2, a
- * run's, held by its session while it is open (functions/runs.sql: xinyu.run_begin). */
+/* Advisory lock keys (first int4 of the two-key form). DB_LOCK_REGISTRY is taken by the SQL
+ * alone, for the transaction that applies a registry (functions/registry.sql:
+ * xinyu.registry_apply). The SQL takes two classes of its own: DB_LOCK_CLASS + 1, a school
+ * term's merge (functions/merge.sql), and DB_LOCK_CLASS + 2, a run's, held by its session
+ * while it is open (functions/runs.sql: xinyu.run_begin). */
 #define DB_LOCK_CLASS 0x58594e /* "XYN" */
 enum db_lock { DB_LOCK_MIGRATE = 1, DB_LOCK_RUN = 2, DB_LOCK_REGISTRY = 3, DB_LOCK_REMIND = 4 };
 

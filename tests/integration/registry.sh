@@ -90,6 +90,42 @@ for force in "" --force; do
     grep -q "cannot read .*a-directory: Is a directory" "$TEST_TMP/out.txt" || fail "directory ($force): $(cat "$TEST_TMP/out.txt")"
 done
 
+# Two loads applied at once take turns: the second waits for the first to commit, then finds
+# the schools it lists known (here moved to another district) instead of adding them again.
+apply_sql() { # NAME_SUFFIX DISTRICT THIRD_CODE SECONDS_HELD: stages three schools, applies,
+    # holds the transaction open, commits
+    cat <<SQL
+BEGIN;
+SELECT xinyu.create_registry_staging();
+INSERT INTO stage_school VALUES
+    (1, '3209900001', '并发学校一$1', '$2', '并发区$2', 'primary', true),
+    (2, '3209900002', '并发学校二$1', '$2', '并发区$2', 'junior', true),
+    (3, '$3', '并发学校三$1', '$2', '并发区$2', 'senior', true);
+SELECT * FROM xinyu.registry_apply();
+SELECT pg_sleep($4);
+COMMIT;
+SQL
+}
+apply_sql "" 320990 3209900003 3 | psql -X -q -v ON_ERROR_STOP=1 >"$TEST_TMP/first.out" 2>&1 &
+first=$!
+for _ in $(seq 100); do
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%'")" = 1 ] && break
+    sleep 0.1
+done
+set +e
+apply_sql "（迁）" 320991 3209900004 0 | psql -X -q -v ON_ERROR_STOP=1 >"$TEST_TMP/second.out" 2>&1
+rc2=$?
+wait "$first"
+rc1=$?
+set -e
+expect_eq "first of two loads at once" 0 "$rc1"
+expect_eq "second of two loads at once: $(cat "$TEST_TMP/second.out")" 0 "$rc2"
+expect_eq "two loads at once: their schools" \
+    "3209900001 并发学校一（迁） 320991 t|3209900002 并发学校二（迁） 320991 t|3209900003 并发学校三 320990 f|3209900004 并发学校三（迁） 320991 t" \
+    "$(sql "SELECT string_agg(concat_ws(' ', school_code, school_name, district_code, active), '|'
+                              ORDER BY school_code)
+            FROM xinyu.school WHERE district_code IN ('320990', '320991')")"
+
 head -4 "$ex/schools.csv" >"$TEST_TMP/fewer.csv"
 "$XINYU" registry load "$TEST_TMP/fewer.csv"
 expect_eq "dropped school inactive" "f" "$(sql "SELECT active FROM xinyu.school WHERE school_code = '3201040002'")"
