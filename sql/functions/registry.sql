@@ -43,8 +43,8 @@ BEGIN
     -- Loads of the registry take turns (the class and key of DB_LOCK_REGISTRY, common/db.h):
     -- under the lock no other transaction adds schools, so the listed schools already known
     -- are updated where they changed and the others are inserted plainly. An upsert of every
-    -- listed school took 1.4 s of a first load of 200,000 and 0.8-1.2 s of every later load,
-    -- one speculative insertion each.
+    -- listed school, one speculative insertion each, took 1.3 s of a first load of 200,000
+    -- and 0.8-1.2 s of a later load of a changed file of them.
     PERFORM pg_advisory_xact_lock(5790030, 3);
 
     INSERT INTO xinyu.district (district_code, district_name)

@@ -108,10 +108,16 @@ SQL
 }
 apply_sql "" 320990 3209900003 3 | psql -X -q -v ON_ERROR_STOP=1 >"$TEST_TMP/first.out" 2>&1 &
 first=$!
+holding=0
 for _ in $(seq 100); do
-    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%'")" = 1 ] && break
+    if [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                 AND query LIKE 'SELECT pg_sleep(3)%'")" = 1 ]; then
+        holding=1
+        break
+    fi
     sleep 0.1
 done
+expect_eq "the first of two loads holds its transaction open" 1 "$holding"
 set +e
 apply_sql "（迁）" 320991 3209900004 0 | psql -X -q -v ON_ERROR_STOP=1 >"$TEST_TMP/second.out" 2>&1
 rc2=$?
