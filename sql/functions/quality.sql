@@ -35,14 +35,16 @@ AS $$
 $$;
 
 -- The term before a canonical term: the spring term (2) follows the autumn term (1) of the
--- same academic year, the autumn term follows the spring term of the year before.
+-- same academic year, the autumn term follows the spring term of the year before. NULL for a
+-- string that is not a term's (a submission's period has that form by its CHECK; a scope's
+-- terms come from the caller).
 CREATE OR REPLACE FUNCTION xinyu.previous_period(p_period text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE right(p_period, 1)
-               WHEN '2' THEN left(p_period, 10) || '1'
-               ELSE (left(p_period, 4)::integer - 1)::text || '-' || left(p_period, 4) || '-2'
+    SELECT CASE WHEN p_period !~ '^[0-9]{4}-[0-9]{4}-[12]$' THEN NULL
+                WHEN right(p_period, 1) = '2' THEN left(p_period, 10) || '1'
+                ELSE (left(p_period, 4)::integer - 1)::text || '-' || left(p_period, 4) || '-2'
            END
 $$;
 
@@ -442,11 +444,15 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-    -- the terms before the scope's (of those of a term's form: previous_period reads its digits;
-    -- another string has no submission, as before)
-    v_previous text[] := ARRAY(SELECT DISTINCT xinyu.previous_period(x) FROM unnest(p_periods) x
-                               WHERE x ~ '^[0-9]{4}-[0-9]{4}-[12]$');
+    -- the scope's terms, each with the term before it (NULL for a string that is no term):
+    -- the previous term is found once a term, not once a submission
+    v_terms text[];
+    v_previous text[];
 BEGIN
+    SELECT array_agg(t.period), array_agg(xinyu.previous_period(t.period))
+    INTO v_terms, v_previous
+    FROM (SELECT DISTINCT x AS period FROM unnest(p_periods) x) t;
+
     RETURN QUERY
     WITH run_scope AS (
         -- with a run, the terms and districts of the current submissions it loaded, whose
@@ -653,7 +659,8 @@ BEGIN
                v.value::numeric, v.prev::numeric, (v.value::numeric / v.prev)::double precision
         FROM cur c
         JOIN xinyu.submission p
-          ON p.school_code = c.school_code AND p.period = xinyu.previous_period(c.period) AND p.is_current
+          ON p.school_code = c.school_code
+             AND p.period = v_previous[array_position(v_terms, c.period)] AND p.is_current
              -- only the previous terms' submissions are hashed, not all of every term
              AND p.period = ANY (v_previous)
         CROSS JOIN LATERAL (VALUES

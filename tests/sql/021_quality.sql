@@ -111,6 +111,13 @@ SELECT pg_temp.assert_eq('quality: outliers of a run',
     (SELECT string_agg(kind || ' ' || school_code || ' ' || field || ' ' || reference, ',')
      FROM xinyu.quality_outliers(ARRAY['2023-2024-2', '2024-2025-1'], (SELECT max(run_id) FROM xinyu.run))),
     'district_median 3201950004 care_left_behind 3');
+-- the term before a term: the autumn term before the spring one of its year, the spring term
+-- of the year before before the autumn one; a string that is no term has none
+SELECT pg_temp.assert_eq('quality: the terms before terms and strings that are none',
+    (SELECT string_agg(coalesce(xinyu.previous_period(x), 'NULL'), ' ' ORDER BY n)
+     FROM unnest(ARRAY['2024-2025-2', '2024-2025-1', '2024-2025-1x', '2024-2025-3', 'term', ''])
+          WITH ORDINALITY AS t(x, n)),
+    '2024-2025-1 2023-2024-2 NULL NULL NULL NULL');
 -- a term that is no term (a caller's typing, not the CLI's, which checks it): nothing, no error
 SELECT pg_temp.assert_eq('quality: a string that is no term has no outliers',
     (SELECT count(*) FROM xinyu.quality_outliers(ARRAY['2024-2025-1x', 'term', ''], NULL))::text, '0');
