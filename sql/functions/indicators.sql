@@ -195,7 +195,7 @@ term AS (
            t.period,
            t.deadline,
            ((t.deadline + 1)::timestamp AT TIME ZONE 'UTC') - interval '8 hours' AS cutoff,
-           left(t.period, 4)::integer * 10 + right(t.period, 1)::integer AS term_key
+           xinyu.term_key(t.period) AS term_key
     FROM unnest(p_periods, p_deadlines) WITH ORDINALITY AS t(period, deadline, ord)
     WHERE t.period IS NOT NULL
     ORDER BY t.period, t.ord
@@ -570,7 +570,7 @@ SELECT md5(concat_ws(E'\n', p_periods::text, p_deadlines::text, coalesce(p_param
 FROM pg_proc f
 WHERE f.pronamespace = 'xinyu'::regnamespace
   AND f.proname IN ('indicator_facts', 'school_facts', 'indicator_state', 'latest_pack',
-                    'latest_unpack')
+                    'latest_unpack', 'term_key')
 $$;
 
 -- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in

@@ -49,6 +49,7 @@ BEGIN
         ARRAY['xinyu.quality_outliers(text[], bigint, text[], text[])'::regprocedure,
               'xinyu.middle(integer[])'::regprocedure,
               'xinyu.previous_period(text)'::regprocedure,
+              'xinyu.term_key(text)'::regprocedure,
               'xinyu.changed_threefold(integer, integer)'::regprocedure]);
 
     SELECT array_agg(DISTINCT t.period) INTO v_terms

@@ -123,3 +123,5 @@ SELECT pg_temp.check_kept('nothing changed since the new rules', 0);
 -- is computed again too
 SELECT pg_temp.new_rules('xinyu.middle(integer[])'::regprocedure, 'SELECT p_pair');
 SELECT pg_temp.check_kept('a function it calls changed', 2 * 4);
+SELECT pg_temp.new_rules('xinyu.term_key(text)'::regprocedure, 'SELECT left(p_period');
+SELECT pg_temp.check_kept('the terms'' keys it groups by changed', 2 * 4);

@@ -117,6 +117,9 @@ SELECT pg_temp.check_kept('the term, nothing changed', 0, ARRAY['2024-2025-1'], 
 -- new rules (the text of xinyu.school_facts changed): every school again
 SELECT pg_temp.new_rules('xinyu.school_facts(text[], date[], jsonb, text[])'::regprocedure, 'WITH prm AS (');
 SELECT pg_temp.check_kept('new rules', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+-- and when a function they are computed with changes (the terms' keys of the "latest" roll-up)
+SELECT pg_temp.new_rules('xinyu.term_key(text)'::regprocedure, 'SELECT left(p_period');
+SELECT pg_temp.check_kept('the terms'' keys changed', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
 
 -- the facts of a scope no report asked for in 30 days are dropped by the next refresh
 UPDATE xinyu.indicator_fact_scope SET refreshed_at = now() - interval '31 days'
