@@ -72,21 +72,17 @@ short_grade AS (
     SELECT g.school_code,
            string_agg(format('%s 年级 %s 节 < 应开 %s 节', g.grade, g.lessons, g.needed), ';' ORDER BY g.grade) AS zh,
            string_agg(format('grade %s: %s lessons < %s required', g.grade, g.lessons, g.needed), '; ' ORDER BY g.grade) AS en
-    FROM (SELECT s.school_code,
+    FROM (SELECT sg.school_code,
                  sg.grade,
                  sum(coalesce(sg.lessons, 0)) AS lessons,
                  sum(coalesce(sg.classes, 0)) FILTER (WHERE sg.enrolled > 0)
                      * CASE WHEN sg.grade <= 3 THEN prm.months_in_term ELSE prm.lessons_biweekly END
                      AS needed
-          FROM xinyu.submission s
-          -- the grades of the submission's arrays, as xinyu.submission_grade has them
-          CROSS JOIN LATERAL unnest(s.grade_enrolled, s.grade_classes, s.grade_lessons)
-              WITH ORDINALITY AS sg(enrolled, classes, lessons, grade)
+          FROM xinyu.submission_grade sg
           CROSS JOIN prm
-          WHERE s.period = ANY (p_periods) AND s.is_current AND s.lessons_reported
-            AND (p_codes IS NULL OR s.school_code = ANY (p_codes))
-            AND num_nonnulls(sg.enrolled, sg.classes, sg.lessons) > 0
-          GROUP BY s.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
+          WHERE sg.period = ANY (p_periods) AND sg.is_current AND sg.lessons_reported
+            AND (p_codes IS NULL OR sg.school_code = ANY (p_codes))
+          GROUP BY sg.school_code, sg.grade, prm.months_in_term, prm.lessons_biweekly) g
     WHERE g.lessons < g.needed
     GROUP BY g.school_code
 ),
