@@ -106,6 +106,7 @@ LOGS=$BENCH/logs
 WORK=$BENCH/work
 RESULTS=$WORK/results.tsv
 RATIOS=$WORK/ratios.tsv
+CPUS=$WORK/cpu.tsv
 # The reports and letters of an earlier bench are put aside and deleted when this one ends,
 # after its measurements: a file system without a journal (ext4 as many virtual machines
 # mount it) passes over the inodes of files deleted in the last minutes when it makes new
@@ -126,6 +127,7 @@ rm -rf "$WORK" "$LOGS"
 mkdir -p "$WORK" "$LOGS" "$BENCH/targets" "$BENCH/data"
 : >"$RESULTS"
 : >"$RATIOS"
+: >"$CPUS"
 cp "$ROOT/tests/fixtures/spec-examples/targets-$YEAR.json" "$BENCH/targets/$YEAR.json"
 printf '{"var_dir": "%s"}\n' "$VAR" >"$WORK/server.json"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -215,6 +217,36 @@ run_timed() {
 }
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
+# The machine's busy CPU ticks (busy_ticks) every tenth of a second until killed, each line
+# "epoch-seconds ticks": what every process used in any stretch of a measurement, e.g. the
+# report phase of a run, whose edges only the run's own record knows. In bash alone, one
+# sleep a sample: a few hundredths of a percent of a core.
+busy_sampler() {
+    local user nice system irq softirq steal rest
+    while :; do
+        # the first line: "cpu", then user nice system idle iowait irq softirq steal ...
+        read -r _ user nice system _ _ irq softirq steal rest </proc/stat
+        printf '%s %s\n' "$EPOCHREALTIME" $((user + nice + system + irq + softirq + steal))
+        sleep 0.1
+    done
+}
+# busy_between FILE FROM TO: the CPU seconds the machine was busy from epoch FROM to TO,
+# interpolated between the samples of FILE around each edge ("-" when they do not span it).
+busy_between() {
+    awk -v a="$2" -v b="$3" -v hz="$HZ" '
+    function at(x,   i) {
+        for (i = 2; i <= n; i++)
+            if (t[i] >= x && t[i - 1] <= x)
+                return k[i - 1] + (k[i] - k[i - 1]) * (t[i] > t[i - 1] ? (x - t[i - 1]) / (t[i] - t[i - 1]) : 0)
+        return ""
+    }
+    { n++; t[n] = $1; k[n] = $2 }
+    END {
+        x = at(a); y = at(b)
+        if (x == "" || y == "") print "-"; else printf "%.2f\n", (y - x) / hz
+    }' "$1"
+}
+
 # record N KEY LABEL SUBMISSIONS BYTES SECONDS RSS_KB CLIENT_CPU SERVER_CPU OTHER_CPU NOTE
 record() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"
@@ -223,9 +255,13 @@ record() {
 }
 # ratio N KEY LABEL VALUE OP GOAL  (OP is <= or >=; VALUE may be "-" when not measured)
 ratio() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RATIOS"; }
+# cpu N LABEL CPU_S SECONDS ALLOWED: CPU seconds some work took, its seconds ("-" for work
+# measured apart) and the CPU seconds its goal leaves it on the machine's cores ("-": none)
+cpu() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$CPUS"; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 
 GEN_SUM=$(sha256sum "$GEN" | cut -d' ' -f1)
 XB_SUM=$(sha256sum "$XB" | cut -d' ' -f1)
@@ -326,13 +362,14 @@ bench_one() {
     # lower bound 2: jansson alone on every core
     run_timed "$LOGS/n$n-parse.log" "$XB" parse "$data/spool" --jobs "$BENCH_JOBS"
     [ "$T_RC" = 0 ] || die "xinyu-bench parse failed; see $LOGS/n$n-parse.log"
-    local parse_s
+    local parse_s parse_cpu
     parse_s=$(kv seconds "$T_OUT")
+    parse_cpu=$T_CPU
     record "$n" parse "parse, jansson ($BENCH_JOBS threads)" "$subs" "$bytes" "$parse_s" \
         "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" "parse_errors=$(kv parse_errors "$T_OUT")"
 
     # lower bound 3: COPY of the finished rows into a fresh database, one and all connections
-    local copy_s="" jobs
+    local copy_s="" copy_cpu="" jobs
     for jobs in $(printf '%s\n' 1 "$BENCH_JOBS" | sort -un); do
         fresh_db "$db" "$cfg" "$data/schools.csv"
         run_timed "$LOGS/n$n-copy$jobs.log" "$XB" copy "$data/copy" --db "$BASE dbname=$db" \
@@ -340,7 +377,10 @@ bench_one() {
         [ "$T_RC" = 0 ] || die "xinyu-bench copy failed; see $LOGS/n$n-copy$jobs.log"
         local s
         s=$(kv seconds "$T_OUT")
-        copy_s=$(if [ -z "$copy_s" ]; then echo "$s"; else min "$copy_s" "$s"; fi)
+        if [ -z "$copy_s" ] || [ "$(min "$copy_s" "$s")" = "$s" ]; then
+            copy_s=$s
+            copy_cpu=$(sum "$T_CPU" "$T_SRV")
+        fi
         record "$n" "copy$jobs" "COPY alone ($jobs connection$([ "$jobs" = 1 ] || echo s))" \
             "$subs" "$bytes" "$s" "$T_RSS" "$T_CPU" "$T_SRV" "$T_OTHER" \
             "$(printf 'raw_s=%s submission_s=%s rows=%s/%s' "$(kv raw_s "$T_OUT")" \
@@ -352,12 +392,23 @@ bench_one() {
     # (its own name, so that BENCH_KEEP_DB=1 keeps the loaded database to look at)
     local rdb=${db}_run
     fresh_db "$rdb" "$cfg"
+    busy_sampler >"$WORK/busy-n$n.txt" &
+    local sampler=$!
     run_timed "$LOGS/n$n-full.log" "$XINYU" --config "$cfg" --db "$BASE dbname=$rdb" \
         run --year "$YEAR"
+    kill "$sampler"
+    wait "$sampler" 2>/dev/null || true
     xinyu_ok "the full run"
-    local full_s=$T_WALL full_rss=$T_RSS
+    local full_s=$T_WALL full_rss=$T_RSS full_cpu
+    full_cpu=$(sum "$T_CPU" "$T_SRV")
     local f
     read -r -a f <<<"$(run_figures "$rdb" run)"
+    # the report phase: the last report_s seconds before the run was recorded as finished
+    local report_end report_cpu
+    report_end=$(query "$rdb" "SELECT extract(epoch FROM finished_at) FROM xinyu.run
+                                WHERE kind = 'run' ORDER BY run_id DESC LIMIT 1")
+    report_cpu=$(busy_between "$WORK/busy-n$n.txt" \
+        "$(awk -v e="$report_end" -v s="${f[7]}" 'BEGIN { printf "%.6f", e - s }')" "$report_end")
     record "$n" full "full xinyu run" "${f[0]}" "$bytes" "$T_WALL" "$T_RSS" "$T_CPU" "$T_SRV" \
         "$T_OTHER" \
         "loaded=${f[1]} duplicate=${f[2]} superseded=${f[3]} rejected=${f[4]} status=${f[8]}"
@@ -460,6 +511,14 @@ bench_one() {
     ratio "$n" full_rss_mb "full run peak RSS MB" "$(div "$full_rss" 1024)" "<=" 256
     ratio "$n" report_s "year report seconds" "$report_s" "<=" 5
     ratio "$n" full_report_s "report phase of the full run, seconds" "${f_report_s}" "<=" 3
+    # what the goals leave the work on the machine's cores, against what it took: no order of
+    # the work on C cores takes less than its CPU seconds / C
+    local cores
+    cores=$(nproc)
+    cpu "$n" "parse + COPY (the bound's work)" "$(sum "$parse_cpu" "$copy_cpu")" - -
+    cpu "$n" "full xinyu run (client + server)" "$full_cpu" "$full_s" \
+        "$(awk -v b="$bound" -v c="$cores" 'BEGIN { printf "%.2f", 2.0 * b * c }')"
+    cpu "$n" "report phase (the machine)" "$report_cpu" "$f_report_s" "$((3 * cores))"
     if [ -n "$j2" ]; then
         ratio "$n" jobs2_vs_jobs1 "ingest --jobs 2 / --jobs 1" "$(div "$j2" "$j1")" "<=" 0.9
     fi
@@ -613,7 +672,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 awk -F'\t' -v started="$STARTED" -v git="$GIT" -v cores="$(nproc)" -v mem="$MEM_GB" \
     -v pg="$PG_VERSION" -v fmt="$BENCH_FORMAT" -v per="$BENCH_PER_FILE" -v seed="$BENCH_SEED" \
     -v terms="$BENCH_TERMS" -v jobs="$BENCH_JOBS" -v batch="$BENCH_BATCH" \
-    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v pgopts="${PGOPTIONS:-}" '
+    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v cpus="$CPUS" \
+    -v pgopts="${PGOPTIONS:-}" '
 function rate(a, s) { return (a ~ /^[0-9.]+$/ && a > 0 && s > 0) ? sprintf("%.0f", a / s) : "-" }
 function mbs(b, s) { return (b ~ /^[0-9.]+$/ && b > 0 && s > 0) ? sprintf("%.1f", b / 1e6 / s) : "-" }
 function mb(k) { return k ~ /^[0-9]+$/ ? sprintf("%.1f", k / 1024) : "-" }
@@ -630,6 +690,7 @@ BEGIN {
     if (pgopts != "")
         printf "PGOPTIONS for xinyu: %s\n", pgopts
     while ((getline line < ratios) > 0) { split(line, r, "\t"); nr++; R[nr] = line }
+    while ((getline line < cpus) > 0) { nc++; C[nc] = line }
 }
 {
     if (!($1 in seen)) { seen[$1] = 1; order[++nn] = $1 }
@@ -659,6 +720,19 @@ END {
             if (r[1] == n)
                 printf "%-40s %10s %10s  %s\n", r[3], r[4], r[5] " " r[6], verdict(r[4], r[5], r[6])
         }
+        head = 0
+        for (k = 1; k <= nc; k++) {
+            split(C[k], c, "\t")
+            if (c[1] != n)
+                continue
+            if (!head++)
+                printf "%-40s %8s %9s %10s %14s %12s  %s\n", "CPU on " cores " cores", "CPU s",
+                    "seconds", "cores busy", "least seconds", "goal allows", "result"
+            busy = (c[3] ~ /^[0-9.]+$/ && c[4] ~ /^[0-9.]+$/ && c[4] > 0) ? sprintf("%.2f", c[3] / c[4]) : "-"
+            least = c[3] ~ /^[0-9.]+$/ ? sprintf("%.2f", c[3] / cores) : "-"
+            printf "%-40s %8s %9s %10s %14s %12s  %s\n", c[2], c[3], c[4], busy, least, c[5],
+                (c[5] ~ /^[0-9.]+$/ ? verdict(c[3], "<=", c[5]) : "-")
+        }
     }
 }' "$RESULTS" >"$OUT"
 
@@ -666,7 +740,8 @@ END {
 awk -F'\t' -v started="$STARTED" -v git="$GIT" -v cores="$(nproc)" -v mem="$MEM_GB" \
     -v pg="$PG_VERSION" -v fmt="$BENCH_FORMAT" -v per="$BENCH_PER_FILE" -v seed="$BENCH_SEED" \
     -v terms="$BENCH_TERMS" -v jobs="$BENCH_JOBS" -v batch="$BENCH_BATCH" \
-    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v pgopts="${PGOPTIONS:-}" '
+    -v load0="$LOAD_START" -v load1="$LOAD_END" -v ratios="$RATIOS" -v cpus="$CPUS" \
+    -v pgopts="${PGOPTIONS:-}" '
 function num(v) { return v ~ /^[0-9]+(\.[0-9]+)?$/ ? v + 0 : "null" }
 function str(v) { gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v); return "\"" v "\"" }
 function verdict(v, op, goal) {
@@ -698,6 +773,14 @@ END {
         printf "%s\n    {\"schools\": %s, \"ratio\": %s, \"label\": %s, \"value\": %s, \"goal\": %s, \"result\": %s}",
             (k++ ? "," : ""), num(q[1]), str(q[2]), str(q[3]), num(q[4]), str(q[5] " " q[6]),
             verdict(q[4], q[5], q[6])
+    }
+    printf "\n  ],\n  \"cpu\": ["
+    k = 0
+    while ((getline line < cpus) > 0) {
+        split(line, q, "\t")
+        printf "%s\n    {\"schools\": %s, \"label\": %s, \"cpu_s\": %s, \"seconds\": %s, \"goal_allows_cpu_s\": %s, \"result\": %s}",
+            (k++ ? "," : ""), num(q[1]), str(q[2]), num(q[3]), num(q[4]), num(q[5]),
+            (q[5] ~ /^[0-9.]+$/ ? verdict(q[3], "<=", q[5]) : "null")
     }
     printf "\n  ]\n}\n"
 }' "$RESULTS" >"$OUT.json"
