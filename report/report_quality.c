@@ -1110,7 +1110,23 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
     } else if (stream_table(conn, &by_day_list, days_computed, w, T_BY_DAY) != 0) {
         goto done;
     }
-    /* the pages of the schools the page links to, from the same snapshot */
+    /* the run's own section last: its sheet after the lists' */
+    if (run_id > 0 && stream_table(conn, &new_list, by_new, w, T_NEW) != 0)
+        goto done;
+    if (run_id <= 0) {
+        /* no run: nothing new, the table (and its sheet) empty */
+        report_writer_table_begin(w, T_NEW);
+        report_writer_table_end(w, T_NEW);
+    }
+    /* every row is in: the workbook is zipped on its thread while the letters' thread ends
+     * (on a first night 13,900 letters, a second and more), the problems sent are recorded
+     * and the school pages are written, not after them */
+    report_writer_seal(w);
+    long sent = 0;
+    if (send && problems_mark_sent(conn, by_run, &sent) != 0)
+        goto done;
+    /* the pages of the schools the page links to (every list is read: the set is whole),
+     * from the same snapshot */
     char own_href[80];
     snprintf(own_href, sizeof own_href, "%s.html", base);
     const struct report_back_link own = {own_href, scope_text};
@@ -1121,20 +1137,6 @@ int report_quality_write(const struct report_ctx *ctx, int64_t run_id,
         goto done;
     if (report_writer_failed(w) == 0 &&
         report_school_pages_write(conn, &school_opts, &linked, &school_pages) != 0)
-        goto done;
-    /* the run's own section last: its sheet after the lists' */
-    if (run_id > 0 && stream_table(conn, &new_list, by_new, w, T_NEW) != 0)
-        goto done;
-    if (run_id <= 0) {
-        /* no run: nothing new, the table (and its sheet) empty */
-        report_writer_table_begin(w, T_NEW);
-        report_writer_table_end(w, T_NEW);
-    }
-    /* the workbook is zipped on its thread while the letters' thread ends (on a first night
-     * 13,900 letters, a second and more), not after it */
-    report_writer_seal(w);
-    long sent = 0;
-    if (send && problems_mark_sent(conn, by_run, &sent) != 0)
         goto done;
     /* every letter in its file before any file of the report is put in place */
     if (report_letters_finish(&lt) != 0 || report_writer_failed(w) != 0 ||
