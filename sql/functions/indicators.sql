@@ -570,25 +570,31 @@ SELECT md5(concat_ws(E'\n', p_periods::text, p_deadlines::text, coalesce(p_param
 FROM pg_proc f
 WHERE f.pronamespace = 'xinyu'::regnamespace
   AND f.proname IN ('indicator_facts', 'school_facts', 'indicator_state', 'latest_pack',
-                    'latest_unpack', 'term_key')
+                    'latest_unpack', 'term_key', 'indicator_groups')
 $$;
 
--- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
--- 003_indicators.sql; only the five ratios of paired inputs changed.
--- With p_kept, the facts of the schools as xinyu.indicator_facts_refresh has just kept them in
--- the same transaction (when it returned true), instead of computing them all again. (Until
--- then it took no p_kept: that form is dropped.)
-DROP FUNCTION IF EXISTS xinyu.indicator_rows(text[], date[], jsonb, boolean);
-CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb,
-                                               p_by_type boolean, p_kept boolean DEFAULT false)
+-- Every indicator's numerator, denominator and counts of schools per district and school
+-- type, summed over the schools' facts: computed here (p_kept false), or from the facts as
+-- xinyu.indicator_facts_refresh has kept them in the caller's transaction (p_kept), of the
+-- schools of p_codes only when given. Every figure is a sum over the schools, so the rows of
+-- any set of districts and types are the sums of these (xinyu.indicator_rows), and kept, they
+-- take the difference when a few schools' facts change (xinyu.indicator_group, 034).
+-- summed: numerator and denominator are sums of the schools' figures, NULL when no school
+-- gives them; a school counts in schools only with every figure of the pair (the pairs are
+-- whole or NULL, xinyu.school_facts; E and E4 are never NULL), so they are NULL exactly when
+-- schools is 0. Otherwise they are counts of schools.
+CREATE OR REPLACE FUNCTION xinyu.indicator_groups(p_periods text[], p_deadlines date[], p_params jsonb,
+                                                  p_kept boolean, p_codes text[] DEFAULT NULL)
 RETURNS TABLE (
-    indicator text,
     district_code text,
     school_type text,
+    ord integer,
+    indicator text,
+    summed boolean,
     numerator numeric,
     denominator numeric,
-    schools integer,
-    schools_no_data integer
+    schools bigint,
+    schools_no_data bigint
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -596,7 +602,7 @@ WITH fact AS (
     -- computed here, or as the report has just kept them in its transaction
     -- (xinyu.indicator_facts_refresh): the same rows
     SELECT f.*
-    FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params) f
+    FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, p_codes) f
     WHERE NOT p_kept
     UNION ALL
     SELECT k.school_code, k.district_code, k.school_type, k.reported_all, k.on_time_all,
@@ -612,6 +618,7 @@ WITH fact AS (
     FROM xinyu.indicator_fact k
     WHERE p_kept
       AND k.scope_key = (SELECT xinyu.indicator_fact_key(p_periods, p_deadlines, p_params))
+      AND (p_codes IS NULL OR k.school_code = ANY (p_codes))
 ),
 per_type AS (
     -- one pass over the schools, per district and type: the city's, districts' and types'
@@ -709,69 +716,110 @@ per_type AS (
     FROM fact
     GROUP BY fact.district_code, fact.school_type
 )
--- each indicator's numerator, denominator and counts of schools per district and type,
--- summed: the sums are linear, so the city's, the districts' and the types' rows are the sums
--- of these
-SELECT v.indicator,
-       g.district_code,
-       g.school_type,
-       sum(v.numerator),
-       sum(v.denominator),
-       sum(v.schools)::integer,
-       sum(v.schools_no_data)::integer
+SELECT g.district_code, g.school_type, v.ord, v.indicator, v.summed, v.numerator, v.denominator,
+       v.schools, v.schools_no_data
 FROM per_type g
 CROSS JOIN LATERAL (VALUES
-    (1, 'reporting_rate', g.reporting_rate_num::numeric, g.schools_active::numeric,
+    (1, 'reporting_rate', false, g.reporting_rate_num::numeric, g.schools_active::numeric,
         g.schools_active, 0::bigint),
-    (2, 'on_time_rate', g.on_time_rate_num, g.on_time_rate_den,
+    (2, 'on_time_rate', false, g.on_time_rate_num, g.on_time_rate_den,
         g.on_time_rate_den, g.on_time_rate_no_data),
-    (3, 'psych_teacher_presence', g.psych_teacher_presence_num, g.psych_teacher_presence_den,
+    (3, 'psych_teacher_presence', false, g.psych_teacher_presence_num, g.psych_teacher_presence_den,
         g.psych_teacher_presence_den, g.psych_teacher_presence_no_data),
-    (4, 'large_school_fulltime', g.large_school_fulltime_num, g.large_school_fulltime_den,
+    (4, 'large_school_fulltime', false, g.large_school_fulltime_num, g.large_school_fulltime_den,
         g.large_school_fulltime_den, g.large_school_fulltime_no_data),
-    (5, 'students_per_fulltime', g.students_per_fulltime_num, g.students_per_fulltime_den,
+    (5, 'students_per_fulltime', true, g.students_per_fulltime_num, g.students_per_fulltime_den,
         g.students_per_fulltime_schools, g.schools_took_part - g.students_per_fulltime_schools),
-    (6, 'fulltime_degree_rate', g.fulltime_degree_rate_num, g.fulltime_degree_rate_den,
+    (6, 'fulltime_degree_rate', true, g.fulltime_degree_rate_num, g.fulltime_degree_rate_den,
         g.fulltime_degree_rate_schools, g.schools_took_part - g.fulltime_degree_rate_schools),
-    (7, 'cert_a_coverage', g.cert_a_coverage_num, g.cert_a_coverage_den,
+    (7, 'cert_a_coverage', true, g.cert_a_coverage_num, g.cert_a_coverage_den,
         g.cert_a_coverage_schools, g.schools_took_part - g.cert_a_coverage_schools),
-    (8, 'cert_b_coverage', g.cert_b_coverage_num, g.cert_b_coverage_den,
+    (8, 'cert_b_coverage', true, g.cert_b_coverage_num, g.cert_b_coverage_den,
         g.cert_b_coverage_schools, g.schools_took_part - g.cert_b_coverage_schools),
-    (9, 'cert_c_coverage', g.cert_c_coverage_num, g.cert_c_coverage_den,
+    (9, 'cert_c_coverage', true, g.cert_c_coverage_num, g.cert_c_coverage_den,
         g.cert_c_coverage_schools, g.schools_took_part - g.cert_c_coverage_schools),
-    (10, 'funding_per_student', g.funding_per_student_num, g.funding_per_student_den,
+    (10, 'funding_per_student', true, g.funding_per_student_num, g.funding_per_student_den,
         g.funding_per_student_schools, g.schools_took_part - g.funding_per_student_schools),
-    (11, 'funding_compliant_schools', g.funding_compliant_schools_num, g.funding_compliant_schools_den,
+    (11, 'funding_compliant_schools', false, g.funding_compliant_schools_num, g.funding_compliant_schools_den,
         g.funding_compliant_schools_den, g.funding_compliant_schools_no_data),
-    (12, 'lesson_compliance', g.lesson_compliance_num, g.lesson_compliance_den,
+    (12, 'lesson_compliance', false, g.lesson_compliance_num, g.lesson_compliance_den,
         g.lesson_compliance_den, g.lesson_compliance_no_data),
-    (13, 'theme_meeting_compliance', g.theme_meeting_compliance_num, g.theme_meeting_compliance_den,
+    (13, 'theme_meeting_compliance', false, g.theme_meeting_compliance_num, g.theme_meeting_compliance_den,
         g.theme_meeting_compliance_den, g.theme_meeting_compliance_no_data),
-    (14, 'room_rate', g.room_rate_num, g.room_rate_den,
+    (14, 'room_rate', false, g.room_rate_num, g.room_rate_den,
         g.room_rate_den, g.room_rate_no_data),
-    (15, 'room_hours_compliance', g.room_hours_compliance_num, g.room_hours_compliance_den,
+    (15, 'room_hours_compliance', false, g.room_hours_compliance_num, g.room_hours_compliance_den,
         g.room_hours_compliance_den, g.room_hours_compliance_no_data),
-    (16, 'research_group_compliance', g.research_group_compliance_num, g.research_group_compliance_den,
+    (16, 'research_group_compliance', false, g.research_group_compliance_num, g.research_group_compliance_den,
         g.research_group_compliance_den, g.research_group_compliance_no_data),
-    (17, 'screening_coverage', g.screening_coverage_num, g.screening_coverage_den,
+    (17, 'screening_coverage', true, g.screening_coverage_num, g.screening_coverage_den,
         g.screening_coverage_schools, g.schools_took_part - g.screening_coverage_schools),
-    (18, 'archive_rate', g.archive_rate_num, g.archive_rate_den,
+    (18, 'archive_rate', true, g.archive_rate_num, g.archive_rate_den,
         g.archive_rate_schools, g.schools_took_part - g.archive_rate_schools),
-    (19, 'care_ledger_rate', g.care_ledger_rate_num, g.care_ledger_rate_den,
+    (19, 'care_ledger_rate', false, g.care_ledger_rate_num, g.care_ledger_rate_den,
         g.care_ledger_rate_den, g.care_ledger_rate_no_data),
-    (20, 'parent_training_compliance', g.parent_training_compliance_num, g.parent_training_compliance_den,
+    (20, 'parent_training_compliance', false, g.parent_training_compliance_num, g.parent_training_compliance_den,
         g.parent_training_compliance_den, g.parent_training_compliance_no_data),
-    (21, 'teacher_training_compliance', g.teacher_training_compliance_num, g.teacher_training_compliance_den,
+    (21, 'teacher_training_compliance', false, g.teacher_training_compliance_num, g.teacher_training_compliance_den,
         g.teacher_training_compliance_den, g.teacher_training_compliance_no_data),
-    (22, 'crisis_rate_per_10k', g.crisis_rate_per_10k_num * 10000, g.crisis_rate_per_10k_den,
+    (22, 'crisis_rate_per_10k', true, g.crisis_rate_per_10k_num * 10000, g.crisis_rate_per_10k_den,
         g.crisis_rate_per_10k_schools, g.schools_took_part - g.crisis_rate_per_10k_schools)
-) AS v(ord, indicator, numerator, denominator, schools, schools_no_data)
-GROUP BY GROUPING SETS ((v.ord, v.indicator, g.district_code),
-                        (v.ord, v.indicator, g.district_code, g.school_type),
-                        (v.ord, v.indicator, g.school_type), (v.ord, v.indicator))
+) AS v(ord, indicator, summed, numerator, denominator, schools, schools_no_data)
+$$;
+
+COMMENT ON FUNCTION xinyu.indicator_groups(text[], date[], jsonb, boolean, text[]) IS
+    'Numerator, denominator and counts of schools of every indicator per district and school type, computed or from the kept facts.';
+
+-- Numerator and denominator of every indicator of INDICATORS.md, exact and unrounded, as in
+-- 003_indicators.sql; only the five ratios of paired inputs changed.
+-- With p_kept, the sums of the groups as xinyu.indicator_facts_refresh has just kept them with
+-- the facts in the same transaction (when it returned true), instead of summing every
+-- school's facts again. (Until then it took no p_kept: that form is dropped.)
+DROP FUNCTION IF EXISTS xinyu.indicator_rows(text[], date[], jsonb, boolean);
+CREATE OR REPLACE FUNCTION xinyu.indicator_rows(p_periods text[], p_deadlines date[], p_params jsonb,
+                                               p_by_type boolean, p_kept boolean DEFAULT false)
+RETURNS TABLE (
+    indicator text,
+    district_code text,
+    school_type text,
+    numerator numeric,
+    denominator numeric,
+    schools integer,
+    schools_no_data integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH grp AS (
+    -- per district and type: computed here, or as the report has just kept them
+    SELECT g.district_code, g.school_type, g.ord, g.indicator, g.numerator, g.denominator,
+           g.schools, g.schools_no_data
+    FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, false) g
+    WHERE NOT p_kept
+    UNION ALL
+    SELECT k.district_code, k.school_type, k.ord, k.indicator,
+           CASE WHEN k.summed AND k.schools = 0 THEN NULL ELSE k.numerator END,
+           CASE WHEN k.summed AND k.schools = 0 THEN NULL ELSE k.denominator END,
+           k.schools, k.schools_no_data
+    FROM xinyu.indicator_group k
+    WHERE p_kept
+      AND k.scope_key = (SELECT xinyu.indicator_fact_key(p_periods, p_deadlines, p_params))
+)
+-- the sums are linear, so the city's, the districts' and the types' rows are the sums of the
+-- groups'
+SELECT g.indicator,
+       g.district_code,
+       g.school_type,
+       sum(g.numerator),
+       sum(g.denominator),
+       sum(g.schools)::integer,
+       sum(g.schools_no_data)::integer
+FROM grp g
+GROUP BY GROUPING SETS ((g.ord, g.indicator, g.district_code),
+                        (g.ord, g.indicator, g.district_code, g.school_type),
+                        (g.ord, g.indicator, g.school_type), (g.ord, g.indicator))
 -- the per-type sets are computed either way (cheap: a handful of groups) and dropped here
 HAVING p_by_type OR GROUPING(g.school_type) = 1
-ORDER BY v.ord, g.district_code NULLS LAST, g.school_type IS NOT NULL,
+ORDER BY g.ord, g.district_code NULLS LAST, g.school_type IS NOT NULL,
          xinyu.school_type_order(g.school_type)
 $$;
 
@@ -811,10 +859,11 @@ WHERE sc.active
   AND (p_codes IS NULL OR sc.school_code = ANY (p_codes))
 $$;
 
--- Brings the kept facts of a scope up to date in the caller's transaction, for
--- xinyu.indicator_rows(..., p_kept => true) to read: the rows of the active schools whose
--- registry entry or current submissions of p_periods changed since they were computed are
--- computed again, those of schools no longer active are forgotten. Which schools may have
+-- Brings the kept facts of a scope, and the sums of their groups (xinyu.indicator_group, 034),
+-- up to date in the caller's transaction, for xinyu.indicator_rows(..., p_kept => true) to
+-- read: the rows of the active schools whose registry entry or current submissions of
+-- p_periods changed since they were computed are computed again, those of schools no longer
+-- active are forgotten, and the groups of those schools take the difference. Which schools may have
 -- changed the log of changes says (xinyu.changes_since, 030: those the scope's snapshot did not
 -- see); when it cannot (it no longer holds them all), every school is looked at; either way
 -- a school is computed again only when what its facts follow from differs from what its row
@@ -839,6 +888,8 @@ DECLARE
     -- the schools that may have changed (NULL with v_covered false: every school)
     v_covered boolean := false;
     v_candidates text[];
+    -- the kept sums of the groups of v_codes' schools before these are computed again
+    v_old xinyu.indicator_group[];
 BEGIN
     BEGIN
         -- the facts of scopes no report has asked for in 30 days
@@ -846,6 +897,10 @@ BEGIN
         USING xinyu.indicator_fact_scope k
         WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key
           AND f.scope_key = k.scope_key;
+        DELETE FROM xinyu.indicator_group g
+        USING xinyu.indicator_fact_scope k
+        WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key
+          AND g.scope_key = k.scope_key;
         DELETE FROM xinyu.indicator_fact_scope k
         WHERE k.refreshed_at < now() - interval '30 days' AND k.scope_key <> v_key;
         SELECT k.since INTO v_since FROM xinyu.indicator_fact_scope k WHERE k.scope_key = v_key;
@@ -856,7 +911,11 @@ BEGIN
             DELETE FROM xinyu.indicator_fact f
             USING xinyu.indicator_fact_scope k
             WHERE k.periods = p_periods AND f.scope_key = k.scope_key;
+            DELETE FROM xinyu.indicator_group g
+            USING xinyu.indicator_fact_scope k
+            WHERE k.periods = p_periods AND g.scope_key = k.scope_key;
             DELETE FROM xinyu.indicator_fact f WHERE f.scope_key = v_key;
+            DELETE FROM xinyu.indicator_group g WHERE g.scope_key = v_key;
             DELETE FROM xinyu.indicator_fact_scope k WHERE k.periods = p_periods;
             INSERT INTO xinyu.indicator_fact_scope (scope_key, periods, since)
             VALUES (v_key, p_periods, v_now);
@@ -885,6 +944,12 @@ BEGIN
             IF v_codes IS NULL THEN
                 RETURN true;
             END IF;
+            -- their sums as kept, which their groups lose
+            SELECT array_agg(ROW(v_key, g.district_code, g.school_type, g.ord, g.indicator,
+                                 g.summed, coalesce(g.numerator, 0), coalesce(g.denominator, 0),
+                                 g.schools, g.schools_no_data)::xinyu.indicator_group)
+            INTO v_old
+            FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true, v_codes) g;
             DELETE FROM xinyu.indicator_fact k
             WHERE k.scope_key = v_key AND k.school_code = ANY (v_codes);
         END IF;
@@ -916,6 +981,52 @@ BEGIN
                f.room_hours_compliance, f.research_group_compliance, f.care_ledger_rate,
                f.parent_training_compliance, f.teacher_training_compliance
         FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_codes) f;
+        IF v_codes IS NULL OR NOT EXISTS (SELECT FROM xinyu.indicator_group g
+                                          WHERE g.scope_key = v_key) THEN
+            -- every group summed from the kept facts: the first time, and for facts kept
+            -- before their groups were (a scope's facts are never without them since)
+            DELETE FROM xinyu.indicator_group g WHERE g.scope_key = v_key;
+            INSERT INTO xinyu.indicator_group (scope_key, district_code, school_type, ord,
+                                               indicator, summed, numerator, denominator,
+                                               schools, schools_no_data)
+            SELECT v_key, g.district_code, g.school_type, g.ord, g.indicator, g.summed,
+                   coalesce(g.numerator, 0), coalesce(g.denominator, 0), g.schools,
+                   g.schools_no_data
+            FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true) g;
+        ELSE
+            -- the groups of the schools computed again take the difference of their sums;
+            -- a group new to the scope comes whole, one left without a school goes
+            INSERT INTO xinyu.indicator_group AS k (scope_key, district_code, school_type, ord,
+                                                    indicator, summed, numerator, denominator,
+                                                    schools, schools_no_data)
+            SELECT v_key, d.district_code, d.school_type, d.ord, d.indicator, d.summed,
+                   sum(d.numerator), sum(d.denominator), sum(d.schools), sum(d.schools_no_data)
+            FROM (SELECT g.district_code, g.school_type, g.ord, g.indicator, g.summed,
+                         coalesce(g.numerator, 0) AS numerator,
+                         coalesce(g.denominator, 0) AS denominator, g.schools, g.schools_no_data
+                  FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true, v_codes) g
+                  UNION ALL
+                  SELECT o.district_code, o.school_type, o.ord, o.indicator, o.summed,
+                         -o.numerator, -o.denominator, -o.schools, -o.schools_no_data
+                  FROM unnest(v_old) o) d
+            GROUP BY d.district_code, d.school_type, d.ord, d.indicator, d.summed
+            HAVING sum(d.numerator) <> 0 OR sum(d.denominator) <> 0 OR sum(d.schools) <> 0
+                OR sum(d.schools_no_data) <> 0
+                OR NOT EXISTS (SELECT FROM xinyu.indicator_group x
+                               WHERE x.scope_key = v_key AND x.district_code = d.district_code
+                                 AND x.school_type = d.school_type AND x.ord = d.ord)
+            ON CONFLICT (scope_key, district_code, school_type, ord) DO UPDATE
+            SET numerator = k.numerator + excluded.numerator,
+                denominator = k.denominator + excluded.denominator,
+                schools = k.schools + excluded.schools,
+                schools_no_data = k.schools_no_data + excluded.schools_no_data;
+            -- a group's first row counts its active schools (reporting_rate's denominator)
+            DELETE FROM xinyu.indicator_group k
+            USING xinyu.indicator_group e
+            WHERE e.scope_key = v_key AND e.ord = 1 AND e.denominator = 0
+              AND k.scope_key = v_key AND k.district_code = e.district_code
+              AND k.school_type = e.school_type;
+        END IF;
     EXCEPTION WHEN serialization_failure OR unique_violation OR deadlock_detected THEN
         -- another report of the scope wrote them since this transaction began, or is writing
         -- them (each waiting for the other's rows)
@@ -926,7 +1037,7 @@ END
 $$;
 
 COMMENT ON FUNCTION xinyu.indicator_facts_refresh(text[], date[], jsonb) IS
-    'Brings the kept indicator facts of a scope (xinyu.indicator_fact) up to date with the current submissions and the registry; false when another transaction wrote them meanwhile.';
+    'Brings the kept indicator facts of a scope (xinyu.indicator_fact) and the sums of their groups (xinyu.indicator_group) up to date with the current submissions and the registry; false when another transaction wrote them meanwhile.';
 
 CREATE OR REPLACE FUNCTION xinyu.overview_rows(p_period text)
 RETURNS TABLE (
@@ -978,5 +1089,6 @@ COMMENT ON FUNCTION xinyu.overview_rows(text) IS
     'District overview of one term (INDICATORS.md): per district, per type and city-wide.';
 
 GRANT EXECUTE ON FUNCTION xinyu.indicator_facts(text[], date[], jsonb, text[]),
+    xinyu.indicator_groups(text[], date[], jsonb, boolean, text[]),
     xinyu.indicator_fact_key(text[], date[], jsonb), xinyu.indicator_fact_inputs(text[], text[]),
     xinyu.indicator_facts_refresh(text[], date[], jsonb) TO xinyu_report;

@@ -2,7 +2,9 @@
 -- (xinyu.indicator_facts_refresh, xinyu.indicator_rows with p_kept) give the rows computed anew,
 -- after every kind of change: a new version, an earlier version current again, a school made
 -- inactive, moved to another district or given another type, a new school, other targets or
--- deadlines, new rules; and only the schools whose inputs changed are computed again.
+-- deadlines, new rules; and only the schools whose inputs changed are computed again. The rows
+-- read from the kept facts are summed from their groups' kept sums (xinyu.indicator_group),
+-- which take the difference of the schools computed again.
 -- Terms: T1 = 2023-2024-2, T2 = 2024-2025-1 (the fixture's schools A to G).
 \set ON_ERROR_STOP 1
 \ir fixtures/indicators_fixture.sql
@@ -103,6 +105,8 @@ SELECT pg_temp.assert_eq('the facts of the old targets dropped',
     (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_fact), 1::bigint);
 SELECT pg_temp.assert_eq('and their scope',
     (SELECT count(*) FROM xinyu.indicator_fact_scope), 1::bigint);
+SELECT pg_temp.assert_eq('and their groups',
+    (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_group), 1::bigint);
 
 -- another deadline: again every school
 SELECT pg_temp.check_kept('another deadline', 7,
@@ -120,6 +124,25 @@ SELECT pg_temp.check_kept('new rules', 7, ARRAY['2024-2025-1'], ARRAY[date '2025
 -- and when a function they are computed with changes (the terms' keys of the "latest" roll-up)
 SELECT pg_temp.new_rules('xinyu.term_key(text)'::regprocedure, 'SELECT left(p_period');
 SELECT pg_temp.check_kept('the terms'' keys changed', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+-- and when the groups are summed otherwise
+SELECT pg_temp.new_rules('xinyu.indicator_groups(text[], date[], jsonb, boolean, text[])'::regprocedure,
+                         'per_type AS (');
+SELECT pg_temp.check_kept('the groups'' sums changed', 7, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+
+-- a group left without a school goes: E, the one junior school of its district, nine-year
+-- again
+UPDATE xinyu.school SET school_type = 'nine_year' WHERE school_code = '3201990005';
+SELECT pg_temp.check_kept('a group left without a school', 1, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
+SELECT pg_temp.assert_eq('no group without a school',
+    (SELECT count(*) FROM xinyu.indicator_group
+     WHERE scope_key = xinyu.indicator_fact_key(ARRAY['2024-2025-1'], ARRAY[date '2025-01-20'], '{}')
+       AND district_code = '320199' AND school_type = 'junior'), 0::bigint);
+
+-- facts kept without their groups (as before the groups were kept, 034): the groups are
+-- summed from every kept fact when the next school's facts are computed again
+DELETE FROM xinyu.indicator_group;
+UPDATE xinyu.school SET school_type = 'primary' WHERE school_code = '3201990005';
+SELECT pg_temp.check_kept('facts without their groups', 1, ARRAY['2024-2025-1'], ARRAY[date '2025-01-20']);
 
 -- the facts of a scope no report asked for in 30 days are dropped by the next refresh
 UPDATE xinyu.indicator_fact_scope SET refreshed_at = now() - interval '31 days'
@@ -129,6 +152,8 @@ SELECT pg_temp.assert_eq('the year, not asked for in 31 days, dropped',
     (SELECT string_agg(periods::text, ' ') FROM xinyu.indicator_fact_scope), '{2024-2025-1}');
 SELECT pg_temp.assert_eq('and its facts',
     (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_fact), 1::bigint);
+SELECT pg_temp.assert_eq('and its groups',
+    (SELECT count(DISTINCT scope_key) FROM xinyu.indicator_group), 1::bigint);
 
 -- facts left without their scope's row are computed anew, not in the way of the new ones
 DELETE FROM xinyu.indicator_fact_scope WHERE periods = ARRAY['2024-2025-1'];
