@@ -946,8 +946,8 @@ BEGIN
             END IF;
             -- their sums as kept, which their groups lose
             SELECT array_agg(ROW(v_key, g.district_code, g.school_type, g.ord, g.indicator,
-                                 g.summed, coalesce(g.numerator, 0), coalesce(g.denominator, 0),
-                                 g.schools, g.schools_no_data)::xinyu.indicator_group)
+                                 g.summed, g.numerator, g.denominator, g.schools,
+                                 g.schools_no_data)::xinyu.indicator_group)
             INTO v_old
             FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true, v_codes) g;
             DELETE FROM xinyu.indicator_fact k
@@ -981,52 +981,44 @@ BEGIN
                f.room_hours_compliance, f.research_group_compliance, f.care_ledger_rate,
                f.parent_training_compliance, f.teacher_training_compliance
         FROM xinyu.indicator_facts(p_periods, p_deadlines, p_params, v_codes) f;
-        IF v_codes IS NULL OR NOT EXISTS (SELECT FROM xinyu.indicator_group g
-                                          WHERE g.scope_key = v_key) THEN
-            -- every group summed from the kept facts: the first time, and for facts kept
-            -- before their groups were (a scope's facts are never without them since)
-            DELETE FROM xinyu.indicator_group g WHERE g.scope_key = v_key;
-            INSERT INTO xinyu.indicator_group (scope_key, district_code, school_type, ord,
-                                               indicator, summed, numerator, denominator,
-                                               schools, schools_no_data)
-            SELECT v_key, g.district_code, g.school_type, g.ord, g.indicator, g.summed,
-                   coalesce(g.numerator, 0), coalesce(g.denominator, 0), g.schools,
-                   g.schools_no_data
-            FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true) g;
-        ELSE
-            -- the groups of the schools computed again take the difference of their sums;
-            -- a group new to the scope comes whole, one left without a school goes
-            INSERT INTO xinyu.indicator_group AS k (scope_key, district_code, school_type, ord,
-                                                    indicator, summed, numerator, denominator,
-                                                    schools, schools_no_data)
-            SELECT v_key, d.district_code, d.school_type, d.ord, d.indicator, d.summed,
-                   sum(d.numerator), sum(d.denominator), sum(d.schools), sum(d.schools_no_data)
-            FROM (SELECT g.district_code, g.school_type, g.ord, g.indicator, g.summed,
-                         coalesce(g.numerator, 0) AS numerator,
-                         coalesce(g.denominator, 0) AS denominator, g.schools, g.schools_no_data
-                  FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true, v_codes) g
-                  UNION ALL
-                  SELECT o.district_code, o.school_type, o.ord, o.indicator, o.summed,
-                         -o.numerator, -o.denominator, -o.schools, -o.schools_no_data
-                  FROM unnest(v_old) o) d
-            GROUP BY d.district_code, d.school_type, d.ord, d.indicator, d.summed
-            HAVING sum(d.numerator) <> 0 OR sum(d.denominator) <> 0 OR sum(d.schools) <> 0
-                OR sum(d.schools_no_data) <> 0
-                OR NOT EXISTS (SELECT FROM xinyu.indicator_group x
-                               WHERE x.scope_key = v_key AND x.district_code = d.district_code
-                                 AND x.school_type = d.school_type AND x.ord = d.ord)
-            ON CONFLICT (scope_key, district_code, school_type, ord) DO UPDATE
-            SET numerator = k.numerator + excluded.numerator,
-                denominator = k.denominator + excluded.denominator,
-                schools = k.schools + excluded.schools,
-                schools_no_data = k.schools_no_data + excluded.schools_no_data;
-            -- a group's first row counts its active schools (reporting_rate's denominator)
-            DELETE FROM xinyu.indicator_group k
-            USING xinyu.indicator_group e
-            WHERE e.scope_key = v_key AND e.ord = 1 AND e.denominator = 0
-              AND k.scope_key = v_key AND k.district_code = e.district_code
-              AND k.school_type = e.school_type;
+        IF NOT EXISTS (SELECT FROM xinyu.indicator_group g WHERE g.scope_key = v_key) THEN
+            -- no group kept: a new scope (v_codes NULL already), or facts kept before their
+            -- groups were (a scope's facts are never without them since); every group is
+            -- summed from the kept facts, the difference from nothing
+            v_codes := NULL;
+            v_old := NULL;
         END IF;
+        -- the groups of the schools of v_codes take the difference of their sums (a sum over
+        -- no school is NULL, and 0 here); a group new to the scope comes whole, one left
+        -- without a school goes
+        INSERT INTO xinyu.indicator_group AS k (scope_key, district_code, school_type, ord,
+                                                indicator, summed, numerator, denominator,
+                                                schools, schools_no_data)
+        SELECT v_key, d.district_code, d.school_type, d.ord, d.indicator, d.summed,
+               coalesce(sum(d.numerator), 0), coalesce(sum(d.denominator), 0), sum(d.schools),
+               sum(d.schools_no_data)
+        FROM (SELECT * FROM xinyu.indicator_groups(p_periods, p_deadlines, p_params, true, v_codes)
+              UNION ALL
+              SELECT o.district_code, o.school_type, o.ord, o.indicator, o.summed,
+                     -o.numerator, -o.denominator, -o.schools, -o.schools_no_data
+              FROM unnest(v_old) o) d
+        GROUP BY d.district_code, d.school_type, d.ord, d.indicator, d.summed
+        HAVING coalesce(sum(d.numerator), 0) <> 0 OR coalesce(sum(d.denominator), 0) <> 0
+            OR sum(d.schools) <> 0 OR sum(d.schools_no_data) <> 0
+            OR NOT EXISTS (SELECT FROM xinyu.indicator_group x
+                           WHERE x.scope_key = v_key AND x.district_code = d.district_code
+                             AND x.school_type = d.school_type AND x.ord = d.ord)
+        ON CONFLICT (scope_key, district_code, school_type, ord) DO UPDATE
+        SET numerator = k.numerator + excluded.numerator,
+            denominator = k.denominator + excluded.denominator,
+            schools = k.schools + excluded.schools,
+            schools_no_data = k.schools_no_data + excluded.schools_no_data;
+        -- a group's first row counts its active schools (reporting_rate's denominator)
+        DELETE FROM xinyu.indicator_group k
+        USING xinyu.indicator_group e
+        WHERE e.scope_key = v_key AND e.ord = 1 AND e.denominator = 0
+          AND k.scope_key = v_key AND k.district_code = e.district_code
+          AND k.school_type = e.school_type;
     EXCEPTION WHEN serialization_failure OR unique_violation OR deadlock_detected THEN
         -- another report of the scope wrote them since this transaction began, or is writing
         -- them (each waiting for the other's rows)
